@@ -1,0 +1,53 @@
+# ketnoi: the two commands are `make up` and `make test` (see README).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STORE_VENV := .venv-store
+PY := $(VENV)/bin/python
+SERVICE_DIRS := $(patsubst %/config.yaml,%,$(wildcard services/*/config.yaml))
+export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVICE_DIRS)))
+export EVENTLET_NO_GREENDNS := yes
+TEST_VHOST := ketnoi-test
+export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/$(TEST_VHOST)
+
+.PHONY: up test install rabbitmq lint bench clean
+
+## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
+up: install rabbitmq
+	$(PY) -m scripts.stack up
+
+## test: unit, contract, integration and end-to-end tests (starts what it needs)
+test: install rabbitmq
+	scripts/ensure-vhost.sh $(TEST_VHOST)
+	$(PY) -m pytest
+
+install: $(VENV)/.installed $(STORE_VENV)/.installed
+
+# A fresh Debian may lack the venv module (python3-venv); install it once.
+define make_venv
+	$(PYTHON) -m venv $(1) 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq python3-venv >/dev/null && rm -rf $(1) && $(PYTHON) -m venv $(1); }
+endef
+
+$(VENV)/.installed: requirements/services.txt requirements/dev.txt
+	$(call make_venv,$(VENV))
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r requirements/dev.txt
+	touch $@
+
+$(STORE_VENV)/.installed: requirements/store.txt
+	$(call make_venv,$(STORE_VENV))
+	$(STORE_VENV)/bin/pip install -q --disable-pip-version-check -r requirements/store.txt
+	touch $@
+
+rabbitmq:
+	scripts/ensure-rabbitmq.sh
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+## bench: benchmarks print numbers and ratios (see README)
+bench: install rabbitmq
+	$(PY) -m bench.registration_rush
+
+clean:
+	rm -rf $(VENV) $(STORE_VENV) var

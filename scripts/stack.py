@@ -1,0 +1,239 @@
+"""Run the whole system as local processes: ``make up`` and the end-to-end tests.
+
+One embedded store (nx-27017, in its own virtualenv because it needs a newer
+PyMongo than eventlet allows), the RabbitMQ topology, every service under
+``services/`` as its own ``nameko run`` process, then the gateway.  Each
+process is started and stopped by its pid; nothing else on the machine is
+touched.  ``python -m scripts.stack up`` runs in the foreground until Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parents[1]
+METRICS_BASE = 9100
+GATEWAY = "gateway"
+
+
+def service_names() -> list[str]:
+    """Every service folder with a nameko config; the gateway starts last."""
+    names = sorted(p.parent.name for p in (ROOT / "services").glob("*/config.yaml"))
+    return [n for n in names if n != GATEWAY] + [GATEWAY]
+
+
+def metrics_port_var(name: str) -> str:
+    return f"KETNOI_{name.upper()}_METRICS_PORT"
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.3)
+        return sock.connect_ex((host, port)) == 0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path
+    amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
+    store_port: int = 27117
+    gateway_port: int = 8000
+    metrics_ports: dict[str, int] = field(default_factory=dict)
+    db_prefix: str = "ketnoi"
+    dev_mode: bool = True
+    log_dir: Path | None = None  # None: stream every process's output, prefixed, to stdout
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def for_tests(cls, data_dir: Path, amqp_uri: str) -> StackConfig:
+        """Free ports and a private database prefix, so tests never meet ``make up``."""
+        return cls(data_dir=data_dir, amqp_uri=amqp_uri, store_port=free_port(), gateway_port=free_port(),
+                   metrics_ports={n: free_port() for n in service_names()},
+                   db_prefix=f"t{os.getpid()}", log_dir=data_dir / "logs")
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def mongo_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.store_port}/"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), *(str(ROOT / "services" / n) for n in service_names())]),
+            "EVENTLET_NO_GREENDNS": "yes",  # eventlet 0.33's green DNS breaks PyMongo's resolver calls
+            "KETNOI_AMQP_URI": self.amqp_uri,
+            "KETNOI_MONGO_URI": self.mongo_uri,
+            "KETNOI_DB_PREFIX": self.db_prefix,
+            "KETNOI_DEV_MODE": "1" if self.dev_mode else "0",
+            "KETNOI_GATEWAY_PORT": str(self.gateway_port),
+            **self.extra_env,
+        }
+        for index, name in enumerate(service_names()):
+            default = METRICS_BASE if name == GATEWAY else METRICS_BASE + 1 + index
+            env[metrics_port_var(name)] = str(self.metrics_ports.get(name, env.get(metrics_port_var(name), default)))
+        return env
+
+
+def _pump(stream: IO[bytes], prefix: str) -> None:
+    for line in iter(stream.readline, b""):
+        sys.stdout.write(f"{prefix} | {line.decode('utf-8', 'replace')}")
+        sys.stdout.flush()
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen] = {}
+        self.python = sys.executable
+        self.store_bin = os.environ.get("KETNOI_STORE_BIN", str(ROOT / ".venv-store" / "bin" / "nx-27017"))
+
+    # -- processes ------------------------------------------------------------------
+
+    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+        cfg = self.config
+        if cfg.log_dir is not None:
+            cfg.log_dir.mkdir(parents=True, exist_ok=True)
+            with open(cfg.log_dir / f"{name}.log", "ab") as out:
+                process = subprocess.Popen(argv, cwd=ROOT, env=cfg.env(), stdout=out, stderr=subprocess.STDOUT,
+                                           start_new_session=True)
+        else:
+            process = subprocess.Popen(argv, cwd=ROOT, env=cfg.env(), stdout=subprocess.PIPE,
+                                       stderr=subprocess.STDOUT, start_new_session=True)
+            threading.Thread(target=_pump, args=(process.stdout, f"{name:>12}"), daemon=True).start()
+        self.processes[name] = process
+        return process
+
+    def start_store(self) -> None:
+        data = self.config.data_dir / "store"
+        data.mkdir(parents=True, exist_ok=True)
+        self._spawn("store", [self.store_bin, "--data-dir", str(data), "--port", str(self.config.store_port),
+                              "--pid-file", str(data / "nx.pid"), "--log-file", str(data / "nx.log")])
+        self._wait(lambda: port_open(self.config.store_port), 30, "the store")
+
+    def declare_topology(self) -> None:
+        modules = [f"{n}.service" for n in service_names()]
+        subprocess.run([self.python, "-m", "shared.events.topology", *modules], cwd=ROOT, env=self.config.env(),
+                       check=True, stdout=subprocess.DEVNULL)
+
+    def start_service(self, name: str) -> subprocess.Popen:
+        config = ROOT / "services" / name / "config.yaml"
+        nameko = str(Path(self.python).with_name("nameko"))
+        return self._spawn(name, [nameko, "run", "--config", str(config), f"{name}.service"])
+
+    def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(sig)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+
+    def start(self, timeout: float = 60) -> None:
+        if not port_open(self.config.store_port):
+            self.start_store()
+        self.declare_topology()
+        for name in service_names():
+            self.start_service(name)
+        self.wait_ready(timeout)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        self._wait(self.ready, timeout, "the gateway's /readyz")
+
+    def ready(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.config.gateway_url}/readyz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def _wait(self, check, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            dead = [n for n, p in self.processes.items() if p.poll() is not None]
+            if dead:
+                raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}")
+            if check():
+                return
+            time.sleep(0.2)
+        raise TimeoutError(f"{what} not ready after {timeout:g}s")
+
+    def stop(self) -> None:
+        """Services first (they drain their workers), the store last."""
+        for name in [n for n in reversed(list(self.processes)) if n != "store"]:
+            self.stop_process(name)
+        self.stop_process("store")
+
+
+def banner(config: StackConfig) -> str:
+    metrics = "\n".join(f"  {n:<13} http://127.0.0.1:{config.env()[metrics_port_var(n)]}/metrics"
+                        for n in service_names())
+    return f"""
+ketnoi is up.
+  API docs       {config.gateway_url}/docs   (OpenAPI: {config.gateway_url}/v1/openapi.json)
+  health         {config.gateway_url}/readyz
+metrics:
+{metrics}
+dev tokens (dev mode only):
+  curl -s -XPOST {config.gateway_url}/v1/dev/tokens -H 'content-type: application/json' \\
+       -d '{{"role":"organiser","series":"thanh-hoa-ket-noi"}}'
+  roles: organiser (series), member (organisation), province (province), ops
+data: {config.data_dir} (kept across restarts; delete it to start afresh). Ctrl-C stops everything.
+"""
+
+
+def up() -> None:
+    from demo.load import load_demo
+
+    config = StackConfig(data_dir=ROOT / "var")
+    stack = Stack(config)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack.start()
+        print(load_demo(config.gateway_url), flush=True)
+        print(banner(config), flush=True)
+        while not stopping.is_set():
+            dead = [n for n, p in stack.processes.items() if p.poll() is not None]
+            if dead:
+                print(f"{', '.join(dead)} exited; stopping everything", flush=True)
+                break
+            stopping.wait(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping…", flush=True)
+        stack.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["up"])
+    parser.parse_args()
+    up()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,213 @@
+"""The gateway's HTTP entrypoint: JSON in, JSON or problem+json out.
+
+nameko's stock ``http`` entrypoint answers unknown routes and errors with
+HTML or plain text.  :class:`ApiHandler` and :class:`ApiServer` put every
+cross-cutting rule of the public API in one place: request ids, body size
+limit, JSON parsing, bearer tokens, ``Idempotency-Key``, CORS, and the
+mapping of every exception to a problem document.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from functools import partial
+from typing import Any
+
+from eventlet.event import Event
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
+
+from gateway.idempotency import idempotency_store
+from gateway.messages import pick_language
+from gateway.problems import problem_response
+from shared.auth import Principal, read_token
+from shared.config import settings
+from shared.context import REQUEST_ID_KEY
+from shared.errors import BadRequest, KetnoiError, PayloadTooLarge, Unauthorized
+
+log = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+EXPOSED_HEADERS = "ETag, Location, Retry-After, X-Request-ID, Idempotent-Replayed, Content-Language"
+
+
+def request_id_of(request: Request) -> str:
+    given = (request.headers.get(REQUEST_ID_HEADER) or "").strip()
+    return given[:100] if given and given.isprintable() else uuid.uuid4().hex
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(json.dumps(payload, ensure_ascii=False, default=str), status=status,
+                    mimetype="application/json", headers=headers)
+
+
+def _cors_headers(request: Request) -> dict[str, str]:
+    origin = request.headers.get("Origin")
+    if not origin or origin not in settings().cors_origins:
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+            "Access-Control-Expose-Headers": EXPOSED_HEADERS}
+
+
+class ApiApp(WsgiApp):
+    """Routing with problem+json for unknown paths and methods, and CORS preflight."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        request.request_id = request_id_of(request)
+        adapter = self.url_map.bind_to_environ(environ)
+        if request.method == "OPTIONS":
+            response = self._preflight(request, adapter)
+        else:
+            try:
+                provider, values = adapter.match()
+                request.path_values = values
+                response = provider.handle_request(request)
+            except HTTPException as exc:
+                response = _http_problem(exc, request)
+        response.headers.update(_cors_headers(request))
+        response.headers[REQUEST_ID_HEADER] = request.request_id
+        return response(environ, start_response)
+
+    def _preflight(self, request: Request, adapter) -> Response:
+        try:
+            methods = adapter.allowed_methods()
+        except HTTPException:
+            methods = []
+        if not methods:
+            return _http_problem(NotFound(), request)
+        response = Response(status=204)
+        if _cors_headers(request):
+            response.headers.update({
+                "Access-Control-Allow-Methods": ", ".join(sorted(set(methods) | {"OPTIONS"})),
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, Idempotency-Key, "
+                                                "Accept-Language, X-Request-ID",
+                "Access-Control-Max-Age": "600",
+            })
+        return response
+
+
+def _http_problem(exc: HTTPException, request: Request) -> Response:
+    code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.code, "bad_request")
+    error = KetnoiError(exc.description or "", code=code)
+    error.status = exc.code
+    response = problem_response(error, pick_language(request.headers.get("Accept-Language")), request.path,
+                                request.request_id)
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+class ApiServer(WebServer):
+    def get_wsgi_app(self):
+        return ApiApp(self)
+
+
+class ApiHandler(HttpRequestHandler):
+    """``@api(method, url, ...)``: one public endpoint, described for OpenAPI.
+
+    The decorated method receives the request (with ``principal``,
+    ``language`` and ``request_id`` set) plus path values, and returns a
+    ``Response`` or a ``(status, payload)`` / ``(status, headers, payload)``.
+    """
+
+    server = ApiServer()
+
+    def __init__(self, method: str, url: str, *, summary: str = "", body: Any = None,
+                 response: Any = None, auth: str = "optional", tags: tuple[str, ...] = (),
+                 idempotent: bool | None = None, query: Any = None, status: int = 200,
+                 produces: str = "application/json", documented: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("expected_exceptions", KetnoiError)
+        super().__init__(method, url, **kwargs)
+        self.summary = summary
+        self.body = body
+        self.response = response
+        self.auth = auth
+        self.tags = tags
+        self.query = query
+        self.status = status
+        self.produces = produces
+        self.documented = documented
+        self.idempotent = method == "POST" if idempotent is None else idempotent
+
+    def setup(self) -> None:
+        super().setup()
+        self.idempotency = idempotency_store()
+
+    def handle_request(self, request: Request) -> Response:
+        request.shallow = False  # routing is done; the body may be read now
+        request.language = pick_language(request.headers.get("Accept-Language"))
+        try:
+            request.principal = self._principal(request)
+            request.json_body = self._body(request)
+            key = request.headers.get("Idempotency-Key") if self.idempotent else None
+            if key:
+                return self.idempotency.run(key, request, partial(self._call, request))
+            return self._call(request)
+        except Exception as exc:
+            return problem_response(exc, request.language, request.path, request.request_id)
+
+    def _call(self, request: Request) -> Response:
+        context = {REQUEST_ID_KEY: request.request_id, "language": request.language}
+        event = Event()
+        self.container.spawn_worker(self, (request,), request.path_values, context_data=context,
+                                    handle_result=partial(self.handle_result, event))
+        result = event.wait()
+        response = self.response_from_result(result)
+        return response
+
+    def response_from_result(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        headers: dict[str, str] = {}
+        if isinstance(result, tuple) and len(result) == 3:
+            status, headers, payload = result
+        elif isinstance(result, tuple):
+            status, payload = result
+        else:
+            status, payload = self.status, result
+        if status == 204:
+            return Response(status=204, headers=headers)
+        return json_response(payload, status, headers)
+
+    def _principal(self, request: Request) -> Principal | None:
+        header = request.headers.get("Authorization")
+        if not header:
+            if self.auth == "required":
+                raise Unauthorized("Send a bearer token.", code="unauthorized")
+            return None
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <token>'.", code="token_invalid")
+        return read_token(token.strip(), settings().jwt_secret)
+
+    def _body(self, request: Request) -> Any:
+        if request.method not in ("POST", "PUT", "PATCH"):
+            return None
+        limit = settings().max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+        request.max_content_length = limit
+        try:
+            raw = request.get_data(cache=True)
+        except RequestEntityTooLarge:
+            raise PayloadTooLarge(f"The body may be at most {limit} bytes.") from None
+        if not raw:
+            return None if self.body is None else {}
+        if request.mimetype not in ("application/json", "application/merge-patch+json", ""):
+            raise BadRequest("Send the body as application/json.", code="unsupported_media_type")
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"The body is not valid JSON: {exc}", code="malformed_json") from None
+
+    def handle_result(self, event, worker_ctx, result, exc_info):
+        event.send(result, exc_info)
+        return result, exc_info
+
+
+api = ApiHandler.decorator

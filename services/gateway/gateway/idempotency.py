@@ -1,0 +1,98 @@
+"""``Idempotency-Key`` on POST: a retried request creates nothing twice.
+
+The first request with a key claims it (a unique insert in the gateway's own
+database) and stores its successful answer; a retry with the same key and
+the same body gets that answer again with ``Idempotent-Replayed: true``.  The
+same key with a different body is a client bug (422); a retry while the first
+is still running gets 409.  Failed attempts release the key so the client
+can try again.  Keys are scoped by caller and endpoint, and kept 24 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from pymongo.errors import DuplicateKeyError
+from werkzeug.wrappers import Request, Response
+
+from shared.errors import BadRequest, Conflict, InvalidInput
+from shared.store import database
+from shared.timestamps import to_text
+
+TTL = timedelta(hours=24)
+LEASE = timedelta(seconds=60)  # a claim older than this was left by a crashed gateway
+
+
+def _hash(*parts: bytes | str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() if isinstance(part, str) else part)
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+class IdempotencyStore:
+    def __init__(self) -> None:
+        self.records = database("gateway")["idempotency"]
+        self.records.create_index("expires_at", expireAfterSeconds=0)
+
+    def run(self, key: str, request: Request, call: Callable[[], Response]) -> Response:
+        if not 1 <= len(key) <= 200 or not key.isprintable():
+            raise BadRequest("Idempotency-Key must be 1 to 200 printable characters.", code="bad_request")
+        caller = request.principal.subject if request.principal else "anonymous"
+        record_id = _hash(caller, request.method, request.path, key)
+        fingerprint = _hash(request.get_data(cache=True))
+        now = datetime.now(UTC)
+        try:
+            self.records.insert_one({"_id": record_id, "state": "pending", "fingerprint": fingerprint,
+                                     "claimed_at": to_text(now), "expires_at": now + TTL})
+        except DuplicateKeyError:
+            replay = self._existing(record_id, fingerprint, now)
+            if replay is not None:
+                return replay
+        try:
+            response = call()
+        except Exception:
+            self.records.delete_one({"_id": record_id, "state": "pending"})
+            raise
+        if response.status_code >= 300:
+            self.records.delete_one({"_id": record_id, "state": "pending"})
+            return response
+        self.records.update_one({"_id": record_id}, {"$set": {
+            "state": "done", "status": response.status_code, "body": response.get_data(as_text=True),
+            "headers": {k: v for k, v in response.headers.items() if k in ("ETag", "Location")},
+        }})
+        return response
+
+    def _existing(self, record_id: str, fingerprint: str, now: datetime) -> Response | None:
+        """The stored answer, or None when a crashed claim was taken over by this request."""
+        record = self.records.find_one({"_id": record_id})
+        if record is None:
+            raise Conflict("The first request with this key just finished failing; retry.",
+                           code="idempotency_in_progress")
+        if record["fingerprint"] != fingerprint:
+            raise InvalidInput("This Idempotency-Key was used with a different body.",
+                               code="idempotency_key_reused")
+        if record["state"] == "done":
+            response = Response(record["body"], status=record["status"], mimetype="application/json",
+                                headers=record.get("headers") or {})
+            response.headers["Idempotent-Replayed"] = "true"
+            return response
+        taken = self.records.update_one(
+            {"_id": record_id, "state": "pending", "claimed_at": {"$lt": to_text(now - LEASE)}},
+            {"$set": {"claimed_at": to_text(now)}},
+        )
+        if taken.modified_count:
+            return None
+        raise Conflict("A request with this Idempotency-Key is still being processed.",
+                       code="idempotency_in_progress")
+
+
+@cache
+def idempotency_store() -> IdempotencyStore:
+    """One per process, shared by every endpoint (its index is created once)."""
+    return IdempotencyStore()
+

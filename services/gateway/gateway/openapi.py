@@ -1,0 +1,97 @@
+"""The OpenAPI 3.1 document, generated from the ``@api`` entrypoints and their schemas.
+
+Each endpoint's method, path, summary, auth, body, query and response schema
+are declared once, on the entrypoint; this module only collects them, so the
+document cannot drift from the routes that serve it.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from gateway.http import ApiHandler
+from gateway.schemas import Problem
+
+_PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
+_ERRORS = {
+    "400": "Malformed request (not JSON, wrong media type)",
+    "401": "Missing or invalid bearer token",
+    "403": "Authenticated but not allowed",
+    "404": "Not found (or not visible to you)",
+    "409": "Conflicts with current state",
+    "412": "If-Match no longer matches the current ETag",
+    "413": "Body larger than the limit",
+    "422": "Field-level validation errors",
+    "503": "A service did not answer in time; see Retry-After",
+}
+
+
+def _endpoints(service_cls: type) -> list[tuple[str, ApiHandler]]:
+    """(method name, entrypoint) for every ``@api`` of the service class, by path."""
+    found = []
+    for name, fn in inspect.getmembers(service_cls, inspect.isfunction):
+        found.extend((name, e) for e in getattr(fn, "nameko_entrypoints", ()) if isinstance(e, ApiHandler))
+    return sorted(found, key=lambda pair: (pair[1].url, pair[1].method))
+
+
+def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
+    op: dict[str, Any] = {"operationId": name, "summary": endpoint.summary, "tags": list(endpoint.tags),
+                          "responses": {}}
+    params = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
+              for p in _PATH_PARAM.findall(endpoint.url)]
+    if endpoint.query is not None:
+        params.append({"in": "query", "schema": endpoint.query})
+    if endpoint.idempotent:
+        params.append({"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
+                       "description": "Retrying with the same key and body returns the first answer."})
+    if endpoint.method == "PATCH":
+        params.append({"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
+                       "description": "The ETag you last read; 412 if someone changed it since."})
+    params.append({"in": "header", "name": "Accept-Language", "required": False,
+                   "schema": {"type": "string", "enum": ["vi", "en"]}})
+    op["parameters"] = params
+    if endpoint.body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": endpoint.body}}}
+    ok: dict[str, Any] = {"description": "OK"}
+    if endpoint.response is not None:
+        ok["content"] = {endpoint.produces: {"schema": endpoint.response}}
+    elif endpoint.produces != "application/json":
+        ok["content"] = {endpoint.produces: {"schema": {"type": "string"}}}
+    else:
+        ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    op["responses"][str(endpoint.status)] = ok
+    for status, description in _ERRORS.items():
+        op["responses"][status] = {"description": description,
+                                   "content": {"application/problem+json": {"schema": "Problem"}}}
+    if endpoint.auth != "none":
+        op["security"] = [{"bearer": []}] if endpoint.auth == "required" else [{}, {"bearer": []}]
+    return op
+
+
+@cache
+def openapi_document(service_cls: type) -> dict[str, Any]:
+    spec = APISpec(
+        title="ketnoi API",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Registration, booths, B2B meetings and notifications for Vietnam's "
+                             "supply–demand connection conferences. Errors are RFC 9457 problem documents."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    spec.components.schema("Problem", schema=Problem)
+    paths: dict[str, dict[str, Any]] = {}
+    for name, endpoint in _endpoints(service_cls):
+        if not endpoint.documented:
+            continue
+        path = _PATH_PARAM.sub(r"{\1}", endpoint.url)
+        paths.setdefault(path, {})[endpoint.method.lower()] = _operation(endpoint, name)
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,49 @@
+"""RPC to the owning services with a deadline.
+
+nameko's ``RpcProxy`` waits for a reply forever.  A gateway must answer, so
+:class:`ServiceRpc` waits at most ``KETNOI_RPC_TIMEOUT`` seconds and turns a
+missing service, a broker outage or a late reply into ``ServiceUnavailable``
+(503 with ``Retry-After``).  A late reply is discarded by nameko's reply
+listener when it arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import eventlet
+from kombu.exceptions import OperationalError
+from nameko.exceptions import UnknownService
+from nameko.rpc import RpcProxy
+
+from shared.config import settings
+from shared.errors import ServiceUnavailable
+
+
+class _DeadlineProxy:
+    def __init__(self, proxy: Any, service: str, timeout: float) -> None:
+        self._proxy = proxy
+        self._service = service
+        self._timeout = timeout
+
+    def __getattr__(self, method: str):
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                reply = getattr(self._proxy, method).call_async(*args, **kwargs)
+            except (UnknownService, OperationalError, OSError) as exc:
+                raise ServiceUnavailable(f"The {self._service} service is not reachable ({type(exc).__name__}).",
+                                         extra={"service": self._service}) from None
+            try:
+                with eventlet.Timeout(self._timeout):
+                    return reply.result()
+            except eventlet.Timeout:
+                raise ServiceUnavailable(f"The {self._service} service did not answer within {self._timeout:g}s.",
+                                         extra={"service": self._service}) from None
+        return call
+
+
+class ServiceRpc(RpcProxy):
+    """``RpcProxy`` whose calls give up after the configured deadline."""
+
+    def get_dependency(self, worker_ctx) -> _DeadlineProxy:
+        return _DeadlineProxy(super().get_dependency(worker_ctx), self.target_service, settings().rpc_timeout)

@@ -1,0 +1,1 @@
+"""Registration: series, editions, organisations, delegates, products, participations, check-in."""

@@ -1,0 +1,150 @@
+"""The events registration emits, built from its documents.
+
+Public events (provinces may consume them) carry organisations and numbers,
+never people: no delegate names, emails or phones, and no name or tax code of
+a household business, whose name is usually its owner's.  Contact details go
+only in the internal ``organisation.contacts_changed`` event, for the
+notifications service.  Schemas: ``events/schemas/``; catalogue:
+``events/catalogue.yaml``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.context import current_request_id
+from shared.events.envelope import make_event
+
+SOURCE = "registration"
+PREFIX = "vn.ketnoi.registration"
+
+
+def _event(kind: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    return make_event(f"{PREFIX}.{kind}.v1", SOURCE, subject, data, current_request_id())
+
+
+def _names(name: dict[str, str] | None) -> dict[str, str] | None:
+    return {k: v for k, v in (name or {}).items() if v} or None
+
+
+def series_created(series: dict[str, Any]) -> dict[str, Any]:
+    return _event("series.created", f"series/{series['_id']}",
+                  {"series_id": series["_id"], "name": series["name"]})
+
+
+def edition_data(edition: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "edition_id": edition["_id"],
+        "series_id": edition["series_id"],
+        "title": _names(edition["title"]),
+        "status": edition["status"],
+        "host_province": edition["host_province"],
+        "partner_provinces": edition.get("partner_provinces", []),
+        "starts_on": edition["starts_on"],
+        "ends_on": edition["ends_on"],
+        "timezone": edition["timezone"],
+        "venue": edition["venue"]["name"],
+        "capacity": edition.get("capacity", {}),
+        "version": edition["version"],
+    }
+
+
+def edition_created(edition: dict[str, Any]) -> dict[str, Any]:
+    return _event("edition.created", f"editions/{edition['_id']}", edition_data(edition))
+
+
+def edition_updated(edition: dict[str, Any], changed: list[str]) -> dict[str, Any]:
+    return _event("edition.updated", f"editions/{edition['_id']}",
+                  {**edition_data(edition), "changed": sorted(changed)})
+
+
+def edition_status_changed(edition: dict[str, Any], previous: str) -> dict[str, Any]:
+    return _event("edition.status_changed", f"editions/{edition['_id']}",
+                  {"edition_id": edition["_id"], "series_id": edition["series_id"],
+                   "previous": previous, "status": edition["status"], "version": edition["version"]})
+
+
+def public_name(org: dict[str, Any]) -> dict[str, str] | None:
+    """An organisation's name for the public, withheld for household businesses."""
+    return None if org["kind"] == "household_business" else _names(org["legal_name"])
+
+
+def organisation_data(org: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "organisation_id": org["_id"],
+        "kind": org["kind"],
+        "name": public_name(org),
+        "province": org.get("province"),
+        "country": (org.get("foreign") or {}).get("country", "VN"),
+        "sectors": org.get("sectors", []),
+        "version": org["version"],
+    }
+
+
+def organisation_registered(org: dict[str, Any]) -> dict[str, Any]:
+    return _event("organisation.registered", f"organisations/{org['_id']}", organisation_data(org))
+
+
+def organisation_updated(org: dict[str, Any]) -> dict[str, Any]:
+    return _event("organisation.updated", f"organisations/{org['_id']}", organisation_data(org))
+
+
+def contacts_changed(org: dict[str, Any]) -> dict[str, Any]:
+    """Internal: who to tell about this organisation, in which language."""
+    delegates = [
+        {"delegate_id": d_id, "name": d["name"], "email": d["email"], "phone": d["phone"],
+         "preferred_language": d["preferred_language"]}
+        for d_id, d in sorted((org.get("delegates") or {}).items())
+    ]
+    return _event("organisation.contacts_changed", f"organisations/{org['_id']}",
+                  {"organisation_id": org["_id"], "delegates": delegates, "version": org["version"]})
+
+
+def product_registered(product: dict[str, Any]) -> dict[str, Any]:
+    return _event("product.registered", f"products/{product['_id']}", {
+        "product_id": product["_id"],
+        "organisation_id": product["organisation_id"],
+        "name": _names(product["name"]),
+        "category": product["category"],
+        "ocop_stars": (product.get("ocop") or {}).get("stars"),
+        "certifications": product.get("certifications", []),
+        "origin_province": product.get("origin_province"),
+    })
+
+
+def participation_changed(participation: dict[str, Any], status: str | None = None,
+                          promoted: bool = False) -> dict[str, Any]:
+    """``participation.<status>`` with what provinces report on; status defaults to the current one."""
+    status = status or participation["status"]
+    org = participation["org"]
+    data = {
+        "participation_id": participation["_id"],
+        "edition_id": participation["edition_id"],
+        "organisation_id": participation["organisation_id"],
+        "organisation_kind": org["kind"],
+        "organisation_name": org["public_name"],
+        "province": org.get("province"),
+        "province_2025": org.get("province_2025"),
+        "country": org.get("country", "VN"),
+        "sectors": org.get("sectors", []),
+        "ocop_max_stars": org.get("ocop_max_stars"),
+        "role": participation["role"],
+        "status": status,
+        "wants": participation["wants"],
+        "version": participation["version"],
+    }
+    if status == "rejected":
+        data["reason"] = participation.get("reason")
+    if status == "approved":
+        data["promoted_from_waitlist"] = promoted
+    return _event(f"participation.{status}", f"participations/{participation['_id']}", data)
+
+
+def checkin_recorded(checkin: dict[str, Any]) -> dict[str, Any]:
+    return _event("checkin.recorded", f"participations/{checkin['participation_id']}", {
+        "edition_id": checkin["edition_id"],
+        "participation_id": checkin["participation_id"],
+        "delegate_id": checkin["delegate_id"],
+        "gate": checkin["gate"],
+        "at": checkin["at"],
+    })

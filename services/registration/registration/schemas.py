@@ -1,0 +1,264 @@
+"""Marshmallow schemas at the registration service's RPC edge.
+
+They check shape and every rule that needs no stored state (tax code check
+digit, phone numbers, languages, dates in order).  Rules that depend on an
+edition (its date decides which provinces exist) run in the service.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from marshmallow import Schema, fields, post_load, validate, validates, validates_schema
+
+from registration.domain.phone import InvalidPhone, normalise_phone
+from registration.domain.taxcode import InvalidTaxCode, parse_tax_code, personal_id_allowed
+from registration.domain.workflow import EDITION_STATUSES, PARTICIPATION_STATUSES
+from shared.validation import problem
+
+SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
+LANGUAGES = ("vi", "en")
+ORGANISATION_KINDS = ("enterprise", "cooperative", "household_business", "association", "agency", "foreign_buyer")
+ROLES = ("exhibitor", "buyer", "visitor", "partner_agency")
+PROGRAMME_KINDS = ("main_session", "exhibition", "b2b_session", "site_visit", "livestream")
+CERTIFICATIONS = ("vietgap", "globalgap", "organic", "haccp", "iso22000", "iso9001", "halal", "fsc", "brc", "other")
+DECISIONS = ("approve", "reject", "waitlist", "cancel")
+
+
+def _text(max_len: int = 300, required: bool = True) -> fields.String:
+    return fields.String(required=required, validate=validate.Length(min=1, max=max_len))
+
+
+class Bilingual(Schema):
+    """A name in Vietnamese and (optionally) English."""
+
+    vi = _text()
+    en = _text(required=False)
+
+
+class Venue(Schema):
+    name = _text()
+    address = _text(500, required=False)
+
+
+class SeriesIn(Schema):
+    key = fields.String(required=True, validate=[validate.Length(max=80), SLUG])
+    name = fields.Nested(Bilingual, required=True)
+
+
+class ProgrammeItem(Schema):
+    key = fields.String(required=True, validate=[validate.Length(max=60), SLUG])
+    kind = fields.String(required=True, validate=validate.OneOf(PROGRAMME_KINDS))
+    title = fields.Nested(Bilingual, required=True)
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+    location = _text(required=False)
+    capacity = fields.Integer(validate=validate.Range(min=1, max=100_000), allow_none=True)
+
+    @validates_schema
+    def _in_order(self, data: dict, **_: object) -> None:
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            raise problem("ends_before_start", "Must end after it starts.", field="ends_at")
+
+
+class EditionBody(Schema):
+    """Fields an organiser sets on an edition (all optional when patching)."""
+
+    title = fields.Nested(Bilingual, required=True)
+    host_province = fields.String(required=True)
+    partner_provinces = fields.List(fields.String(), load_default=list)
+    venue = fields.Nested(Venue, required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    timezone = fields.String(load_default="Asia/Ho_Chi_Minh")
+    theme = fields.Nested(Bilingual, allow_none=True)
+    plan_reference = _text(120, required=False)
+    registration_opens_at = fields.AwareDateTime(required=True)
+    registration_closes_at = fields.AwareDateTime(required=True)
+    capacity = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)),
+                           values=fields.Integer(validate=validate.Range(min=0, max=1_000_000)),
+                           load_default=dict)
+    programme = fields.List(fields.Nested(ProgrammeItem), load_default=list)
+
+    @validates("timezone")
+    def _zone(self, value: str, **_: object) -> None:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise problem("unknown_timezone", "Unknown time zone.") from None
+
+    @validates_schema
+    def _dates(self, data: dict, partial: bool = False, **_: object) -> None:
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise problem("ends_before_start", "The edition must end on or after its first day.")
+        opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+        if opens and closes and closes <= opens:
+            raise problem("ends_before_start", "Registration must close after it opens.")
+        keys = [item["key"] for item in data.get("programme") or []]
+        if len(keys) != len(set(keys)):
+            raise problem("duplicate_key", "Programme item keys must be unique.")
+
+
+class EditionIn(EditionBody):
+    series_id = fields.String(required=True)
+
+
+class StatusChange(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(EDITION_STATUSES))
+
+
+class ForeignRegistration(Schema):
+    country = fields.String(required=True)
+    registration_no = fields.String(required=True, validate=validate.Length(min=2, max=60))
+
+    @validates("country")
+    def _country(self, value: str, **_: object) -> None:
+        if value.upper() not in phonenumbers.SUPPORTED_REGIONS or value.upper() == "VN":
+            raise problem("unknown_country", "Use an ISO 3166 alpha-2 country code other than VN.")
+
+    @post_load
+    def _upper(self, data: dict, **_: object) -> dict:
+        return {**data, "country": data["country"].upper()}
+
+
+class DelegateIn(Schema):
+    name = _text(120)
+    position = _text(120, required=False)
+    email = fields.Email(required=True)
+    phone = fields.String(required=True)
+    preferred_language = fields.String(load_default="vi", validate=validate.OneOf(LANGUAGES))
+    interpreter_language = fields.String(allow_none=True, validate=validate.Regexp(r"^[a-z]{2}$"))
+
+    @post_load
+    def _normalise(self, data: dict, **_: object) -> dict:
+        try:
+            phone = normalise_phone(data["phone"])
+        except InvalidPhone:
+            raise problem("invalid_phone", "Not a valid phone number.", field="phone") from None
+        return {**data, "phone": phone, "email": data["email"].strip().lower()}
+
+
+class OrganisationIn(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
+    legal_name = fields.Nested(Bilingual, required=True)
+    tax_code = fields.String(allow_none=True)
+    foreign = fields.Nested(ForeignRegistration, allow_none=True)
+    province = fields.String(allow_none=True)
+    sectors = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
+                          load_default=list, validate=validate.Length(max=20))
+    website = fields.URL(allow_none=True)
+    delegates = fields.List(fields.Nested(DelegateIn), load_default=list, validate=validate.Length(max=50))
+
+    @validates("tax_code")
+    def _tax_code(self, value: str | None, **_: object) -> None:
+        if value is None:
+            return
+        try:
+            code = parse_tax_code(value)
+        except InvalidTaxCode as exc:
+            raise problem(f"tax_code_{exc.reason}", "Not a valid Vietnamese tax code.", reason=exc.reason) from None
+        if code.kind == "personal" and not personal_id_allowed(date.today()):
+            raise problem("tax_code_personal_not_yet", "Personal numbers serve as tax codes from 2025-07-01.")
+
+    @validates_schema
+    def _identity(self, data: dict, **_: object) -> None:
+        if data.get("kind") == "foreign_buyer":
+            if not data.get("foreign"):
+                raise problem("required", "A foreign buyer needs its country and registration number.",
+                              field="foreign")
+        else:
+            if not data.get("tax_code"):
+                raise problem("required", "A Vietnamese organisation needs its tax code.", field="tax_code")
+            if not data.get("province"):
+                raise problem("required", "A Vietnamese organisation needs its province.", field="province")
+
+    @post_load
+    def _normalise(self, data: dict, **_: object) -> dict:
+        if data.get("tax_code"):
+            data["tax_code"] = parse_tax_code(data["tax_code"]).value
+        data["sectors"] = sorted({s.strip().lower() for s in data.get("sectors", [])})
+        return data
+
+
+class OrganisationPatch(OrganisationIn):
+    """Everything but identity (kind, tax code, foreign registration) may change."""
+
+    class Meta:
+        exclude = ("kind", "tax_code", "foreign", "delegates")
+
+
+class Ocop(Schema):
+    stars = fields.Integer(required=True, validate=validate.Range(min=3, max=5))
+    certificate_no = _text(60)
+    year = fields.Integer(required=True, validate=validate.Range(min=2018, max=2100))
+
+
+class ProductIn(Schema):
+    name = fields.Nested(Bilingual, required=True)
+    category = _text(60)
+    ocop = fields.Nested(Ocop, allow_none=True)
+    certifications = fields.List(fields.String(validate=validate.OneOf(CERTIFICATIONS)), load_default=list)
+    unit = _text(30, required=False)
+    origin_province = fields.String(allow_none=True)
+    photos = fields.List(fields.URL(), load_default=list, validate=validate.Length(max=10))
+
+
+class Wants(Schema):
+    booths = fields.Integer(load_default=0, validate=validate.Range(min=0, max=20))
+    b2b = fields.Boolean(load_default=False)
+    site_visits = fields.List(fields.String(), load_default=list)
+    livestream = fields.Boolean(load_default=False)
+
+
+def _no_wants() -> dict:
+    """What an applicant wants when the form says nothing: a place and nothing more."""
+    return {"booths": 0, "b2b": False, "site_visits": [], "livestream": False}
+
+
+class RegistrationIn(Schema):
+    """The one form an enterprise, cooperative or buyer fills in for an edition."""
+
+    organisation = fields.Nested(OrganisationIn, required=True)
+    products = fields.List(fields.Nested(ProductIn), load_default=list, validate=validate.Length(max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    wants = fields.Nested(Wants, load_default=_no_wants)
+
+
+class ParticipationIn(Schema):
+    """An organisation already on file applies for an edition."""
+
+    organisation_id = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    wants = fields.Nested(Wants, load_default=_no_wants)
+
+
+class DecisionIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    reason = fields.String(validate=validate.Length(max=1000), allow_none=True)
+
+    @validates_schema
+    def _reason(self, data: dict, **_: object) -> None:
+        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
+            raise problem("reason_required", "Say why the registration is rejected.", field="reason")
+
+
+class BulkDecisionIn(DecisionIn):
+    participation_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=500))
+
+
+class CheckInIn(Schema):
+    token = fields.String(required=True, validate=validate.Length(max=500))
+    gate = _text(40)
+
+
+class ParticipationQuery(Schema):
+    province = fields.String()
+    role = fields.String(validate=validate.OneOf(ROLES))
+    status = fields.String(validate=validate.OneOf(PARTICIPATION_STATUSES))
+    ocop_stars = fields.Integer(validate=validate.Range(min=3, max=5))
+    sector = fields.String()
+    q = fields.String(validate=validate.Length(max=100))
+    cursor = fields.String()
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))

@@ -1,0 +1,685 @@
+"""The registration service's nameko entrypoints (thin: load, check, store, emit).
+
+Every RPC takes the caller's principal (a dict from the gateway's verified
+token, or None for the public) first, validates its arguments with
+:mod:`registration.schemas`, and raises only :mod:`shared.errors` types for
+anything the caller can fix.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from datetime import date
+from typing import Any
+
+from nameko.timer import timer
+
+from registration import access, views
+from registration import events as ev
+from registration.domain.checkin import InvalidQrToken, make_qr_token, read_qr_token
+from registration.domain.folding import fold, search_pattern
+from registration.domain.workflow import (
+    IllegalTransition,
+    check_edition_transition,
+    check_transition,
+    sources_for,
+)
+from registration.metrics import CHECKINS, refresh_participation_gauges
+from registration.schemas import (
+    BulkDecisionIn,
+    CheckInIn,
+    DecisionIn,
+    DelegateIn,
+    EditionBody,
+    EditionIn,
+    OrganisationIn,
+    OrganisationPatch,
+    ParticipationIn,
+    ParticipationQuery,
+    ProductIn,
+    RegistrationIn,
+    SeriesIn,
+    StatusChange,
+)
+from registration.store import COLLECTIONS, Duplicate, RegistrationStore, ensure_indexes, now
+from shared.auth import Principal
+from shared.config import settings
+from shared.context import RequestContext
+from shared.entrypoints import rpc
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed, field_error
+from shared.events.outbox import OutboxRelay
+from shared.ids import new_id
+from shared.metrics import ServiceMetrics
+from shared.reference.provinces import ProvinceMerged, UnknownProvince, check_province, rollup
+from shared.store import Store, ping
+from shared.timestamps import to_text
+from shared.validation import load
+
+log = logging.getLogger(__name__)
+
+
+def _principal(actor: dict[str, Any] | None) -> Principal | None:
+    return Principal.from_dict(actor)
+
+
+def _province_error(field: str, slug: str, on: date) -> dict[str, Any] | None:
+    """A field error when ``slug`` is not a province on ``on`` (the edition's first day)."""
+    try:
+        check_province(slug, on)
+    except ProvinceMerged as exc:
+        return field_error(field, "province_merged",
+                           f"{slug} is no longer a province on {on.isoformat()}: since 2025-07-01 it is part of "
+                           f"{exc.successor_name} ({exc.successor_slug}).",
+                           province=slug, successor=exc.successor_slug, successor_name=exc.successor_name)
+    except UnknownProvince:
+        return field_error(field, "unknown_province", f"{slug} is not a Vietnamese province.", province=slug)
+    return None
+
+
+def _require_provinces(on: date, **fields: str | None) -> None:
+    errors = [e for f, slug in fields.items() if slug for e in [_province_error(f, slug, on)] if e]
+    if errors:
+        raise InvalidInput("Some provinces are not valid for this edition's date.", errors=errors)
+
+
+def _org_key(org: dict[str, Any]) -> str:
+    """The identity that makes two registrations the same organisation."""
+    if org.get("tax_code"):
+        return f"vn:{org['tax_code']}"
+    return f"{org['foreign']['country']}:{fold(org['foreign']['registration_no']).replace(' ', '')}"
+
+
+def _qr_secret() -> bytes:
+    return hashlib.sha256(b"ketnoi-qr:" + settings().jwt_secret.encode()).digest()
+
+
+class RegistrationService:
+    name = "registration"
+
+    db = Store("registration", ensure_indexes)
+    relay = OutboxRelay("registration", COLLECTIONS)
+    metrics = ServiceMetrics()
+    request_id = RequestContext()
+
+    @property
+    def store(self) -> RegistrationStore:
+        return RegistrationStore(self.db)
+
+    # -- health ---------------------------------------------------------------------
+
+    @rpc
+    def ping(self) -> dict[str, bool]:
+        return {"store": ping(self.db)}
+
+    # -- series and editions -----------------------------------------------------------
+
+    @rpc
+    def create_series(self, actor: dict | None, payload: dict) -> dict:
+        principal = _principal(actor)
+        if principal is None or principal.role != "ops":
+            raise Forbidden("Only ops create a conference series.", code="forbidden_role")
+        data = load(SeriesIn(), payload)
+        series = {"_id": data["key"], "name": data["name"], "version": 1, "created_at": now()}
+        try:
+            self.store.insert("series", series, ev.series_created(series))
+        except Duplicate:
+            raise Conflict("A series with this key exists.", code="series_exists",
+                           extra={"existing_id": data["key"]}) from None
+        return views.series(series)
+
+    @rpc
+    def list_series(self) -> list[dict]:
+        return [views.series(s) for s in self.store.find("series", {}, sort=[("_id", 1)])]
+
+    @rpc
+    def create_edition(self, actor: dict | None, payload: dict) -> dict:
+        principal = _principal(actor)
+        data = load(EditionIn(), payload)
+        series = self.store.get("series", data["series_id"])
+        if series is None:
+            raise InvalidInput("Unknown series.", errors=[field_error("series_id", "unknown", "No such series.")])
+        access.require_organiser(principal, {"series_id": series["_id"]})
+        edition = self._edition_document(data)
+        edition.update(_id=new_id("ed"), series_id=series["_id"], status="draft", version=1, created_at=now())
+        self.store.insert("editions", edition, ev.edition_created(edition))
+        self.store.set_capacity(edition["_id"], edition["capacity"])
+        return views.edition(edition, self.store.capacity_of(edition["_id"]))
+
+    def _edition_document(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Check provinces and site visits as of the edition's dates; shape for storage."""
+        first_day: date = data["starts_on"]
+        _require_provinces(first_day, host_province=data["host_province"],
+                           **{f"partner_provinces.{i}": p for i, p in enumerate(data["partner_provinces"])})
+        programme = {
+            item.pop("key"): {**item, "starts_at": to_text(item["starts_at"]), "ends_at": to_text(item["ends_at"])}
+            for item in data.pop("programme")
+        }
+        return {**data, "starts_on": first_day.isoformat(), "ends_on": data["ends_on"].isoformat(),
+                "registration_opens_at": to_text(data["registration_opens_at"]),
+                "registration_closes_at": to_text(data["registration_closes_at"]),
+                "programme": programme}
+
+    def _edition(self, principal: Principal | None, edition_id: str) -> dict[str, Any]:
+        return access.require_visible(principal, self.store.get("editions", edition_id))
+
+    @rpc
+    def get_edition(self, actor: dict | None, edition_id: str) -> dict:
+        edition = self._edition(_principal(actor), edition_id)
+        return views.edition(edition, self.store.capacity_of(edition_id))
+
+    @rpc
+    def list_editions(self, actor: dict | None, series_id: str | None = None) -> list[dict]:
+        principal = _principal(actor)
+        query = {"series_id": series_id} if series_id else {}
+        editions = self.store.find("editions", query, sort=[("starts_on", -1)])
+        return [views.edition(e) for e in editions if access.can_see_edition(principal, e)]
+
+    @rpc
+    def update_edition(self, actor: dict | None, edition_id: str, expected_version: int, payload: dict) -> dict:
+        principal = _principal(actor)
+        current = self._edition(principal, edition_id)
+        access.require_organiser(principal, current)
+        load(EditionBody(), payload, partial=True)  # field errors name only what the caller sent
+        shown = views.edition(current)
+        merged = {**{k: shown[k] for k in EditionBody().fields if shown.get(k) is not None}, **payload}
+        data = self._edition_document(load(EditionBody(), merged))
+        changed = [k for k in payload if data.get(k) != current.get(k)]
+        updated = self.store.update_versioned(
+            "editions", edition_id, {"version": expected_version}, data,
+            lambda after: [ev.edition_updated(after, changed)],
+        )
+        if updated is None:
+            raise PreconditionFailed("The edition was changed by someone else; reload it.",
+                                     extra={"current_version": self._current_version("editions", edition_id)})
+        if "capacity" in changed:
+            self.store.set_capacity(edition_id, updated["capacity"])
+            for role in updated["capacity"]:
+                self._promote_waitlisted(edition_id, role)
+        return views.edition(updated, self.store.capacity_of(edition_id))
+
+    def _current_version(self, collection: str, doc_id: str) -> int | None:
+        doc = self.store.get(collection, doc_id)
+        return doc["version"] if doc else None
+
+    @rpc
+    def set_edition_status(self, actor: dict | None, edition_id: str, expected_version: int | None,
+                           payload: dict) -> dict:
+        principal = _principal(actor)
+        target = load(StatusChange(), payload)["status"]
+        current = self._edition(principal, edition_id)
+        access.require_organiser(principal, current)
+        try:
+            check_edition_transition(current["status"], target)
+        except IllegalTransition as exc:
+            raise Conflict(str(exc), code="illegal_transition",
+                           extra={"status": current["status"], "target": target}) from None
+        expected = {"status": current["status"]}
+        if expected_version is not None:
+            expected["version"] = expected_version
+        updated = self.store.update_versioned(
+            "editions", edition_id, expected, {"status": target},
+            lambda after: [ev.edition_status_changed(after, current["status"])],
+        )
+        if updated is None:
+            raise PreconditionFailed("The edition was changed by someone else; reload it.")
+        return views.edition(updated, self.store.capacity_of(edition_id))
+
+    # -- organisations, delegates, products ----------------------------------------------
+
+    def _new_organisation(self, data: dict[str, Any]) -> dict[str, Any]:
+        delegates = {new_id("dlg"): d for d in data.pop("delegates", [])}
+        return {**data, "_id": new_id("org"), "org_key": _org_key(data), "delegates": delegates,
+                "search": fold(" ".join(filter(None, data["legal_name"].values()))),
+                "version": 1, "created_at": now()}
+
+    def _insert_organisation(self, org: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Insert, or return the organisation already holding this tax code / registration."""
+        try:
+            self.store.insert("organisations", org, ev.organisation_registered(org), ev.contacts_changed(org))
+            return org, True
+        except Duplicate as dup:
+            return self.store.get("organisations", dup.existing_id), False
+
+    @rpc
+    def create_organisation(self, actor: dict | None, payload: dict) -> dict:
+        data = load(OrganisationIn(), payload)
+        _require_provinces(date.today(), province=data.get("province"))
+        org, created = self._insert_organisation(self._new_organisation(data))
+        if not created:
+            raise Conflict("This organisation is already registered.", code="organisation_exists",
+                           extra={"existing_id": org["_id"]})
+        return views.organisation(org, with_contacts=True)
+
+    def _organisation(self, organisation_id: str) -> dict[str, Any]:
+        org = self.store.get("organisations", organisation_id)
+        if org is None:
+            raise NotFound("No such organisation.", code="organisation_not_found")
+        return org
+
+    def _organiser_series_of(self, organisation_id: str) -> set[str]:
+        edition_ids = {p["edition_id"] for p in self.store.find(
+            "participations", {"organisation_id": organisation_id}, projection={"edition_id": 1})}
+        return {e["series_id"] for e in self.store.find(
+            "editions", {"_id": {"$in": sorted(edition_ids)}}, projection={"series_id": 1})}
+
+    @rpc
+    def get_organisation(self, actor: dict | None, organisation_id: str) -> dict:
+        principal = _principal(actor)
+        org = self._organisation(organisation_id)
+        contacts = access.sees_contacts(principal, organisation_id, self._organiser_series_of(organisation_id)) \
+            if principal else False
+        out = views.organisation(org, with_contacts=contacts)
+        out["products"] = [views.product(p) for p in self.store.find(
+            "products", {"organisation_id": organisation_id}, sort=[("_id", 1)])]
+        return out
+
+    @rpc
+    def update_organisation(self, actor: dict | None, organisation_id: str, expected_version: int,
+                            payload: dict) -> dict:
+        principal = _principal(actor)
+        access.require_acts_for(principal, organisation_id)
+        changes = load(OrganisationPatch(), payload, partial=True)
+        _require_provinces(date.today(), province=changes.get("province"))
+        if "legal_name" in changes:
+            changes["search"] = fold(" ".join(filter(None, changes["legal_name"].values())))
+        updated = self.store.update_versioned(
+            "organisations", organisation_id, {"version": expected_version}, changes,
+            lambda after: [ev.organisation_updated(after)],
+        )
+        if updated is None:
+            self._organisation(organisation_id)
+            raise PreconditionFailed("The organisation was changed by someone else; reload it.")
+        self._refresh_snapshots(updated)
+        return views.organisation(updated, with_contacts=True)
+
+    def _refresh_snapshots(self, org: dict[str, Any]) -> None:
+        """Participations carry a copy of what lists filter on; keep it current."""
+        snapshot = self._snapshot(org)
+        self.store.update_many("participations", {"organisation_id": org["_id"]},
+                               {"$set": {f"org.{k}": v for k, v in snapshot.items()}})
+
+    def _snapshot(self, org: dict[str, Any]) -> dict[str, Any]:
+        stars = [p["ocop"]["stars"] for p in self.store.find(
+            "products", {"organisation_id": org["_id"]}, projection={"ocop": 1}) if p.get("ocop")]
+        province = org.get("province")
+        return {"kind": org["kind"], "legal_name": org["legal_name"], "public_name": ev.public_name(org),
+                "province": province, "province_2025": rollup(province) if province else None,
+                "country": (org.get("foreign") or {}).get("country", "VN"), "sectors": org.get("sectors", []),
+                "ocop_max_stars": max(stars) if stars else None, "search": org["search"]}
+
+    @rpc
+    def add_delegate(self, actor: dict | None, organisation_id: str, payload: dict) -> dict:
+        access.require_acts_for(_principal(actor), organisation_id)
+        delegate = load(DelegateIn(), payload)
+        delegate_id = new_id("dlg")
+        org = self._organisation(organisation_id)
+        updated = self.store.update_versioned(
+            "organisations", organisation_id, {"version": org["version"]},
+            {f"delegates.{delegate_id}": delegate}, lambda after: [ev.contacts_changed(self._with_delegate(
+                after, delegate_id, delegate))],
+        )
+        if updated is None:
+            raise PreconditionFailed("The organisation was changed at the same time; try again.")
+        return {"id": delegate_id, **delegate}
+
+    @staticmethod
+    def _with_delegate(org: dict[str, Any], delegate_id: str, delegate: dict[str, Any]) -> dict[str, Any]:
+        return {**org, "delegates": {**(org.get("delegates") or {}), delegate_id: delegate}}
+
+    @rpc
+    def add_product(self, actor: dict | None, organisation_id: str, payload: dict) -> dict:
+        access.require_acts_for(_principal(actor), organisation_id)
+        org = self._organisation(organisation_id)
+        data = load(ProductIn(), payload)
+        _require_provinces(date.today(), origin_province=data.get("origin_province"))
+        product = self._insert_products(org["_id"], [data])[0]
+        self._refresh_snapshots(org)
+        return views.product(product)
+
+    def _insert_products(self, organisation_id: str, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        stored = []
+        for data in products:
+            product = {**data, "_id": new_id("prd"), "organisation_id": organisation_id,
+                       "search": fold(" ".join(filter(None, data["name"].values()))), "created_at": now()}
+            self.store.insert("products", product, ev.product_registered(product))
+            stored.append(product)
+        return stored
+
+    # -- participations ------------------------------------------------------------------
+
+    def _open_edition(self, principal: Principal | None, edition_id: str) -> dict[str, Any]:
+        """The edition, if it takes this caller's registration now.
+
+        The public may register while the edition is open and inside its
+        window; its organisers may add registrations at any time before the
+        edition is finished (late entries by phone, delegations from partner
+        provinces).
+        """
+        edition = self._edition(principal, edition_id)
+        if access.organises(principal, edition):
+            if edition["status"] == "finished":
+                raise Conflict("This edition is finished.", code="registration_closed",
+                               extra={"status": edition["status"]})
+            return edition
+        moment = now()
+        if edition["status"] != "open" or not (
+                edition["registration_opens_at"] <= moment <= edition["registration_closes_at"]):
+            raise Conflict("Registration for this edition is not open.", code="registration_closed",
+                           extra={"status": edition["status"],
+                                  "opens_at": edition["registration_opens_at"],
+                                  "closes_at": edition["registration_closes_at"]})
+        return edition
+
+    def _check_wants(self, edition: dict[str, Any], wants: dict[str, Any], field: str) -> None:
+        visits = {k for k, item in edition["programme"].items() if item["kind"] == "site_visit"}
+        errors = [field_error(f"{field}.site_visits.{i}", "unknown_site_visit",
+                              f"{key} is not a site visit of this edition.", key=key)
+                  for i, key in enumerate(wants.get("site_visits", [])) if key not in visits]
+        if errors:
+            raise InvalidInput("Some requests do not match the programme.", errors=errors)
+
+    @rpc
+    def register(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        """The public registration form: organisation, delegates, products and what it wants.
+
+        An organisation already on file (same tax code, or same country and
+        registration number) is reused unchanged; registering it twice for
+        one edition is a 409 carrying the existing participation id.
+        """
+        data = load(RegistrationIn(), payload)
+        edition = self._open_edition(_principal(actor), edition_id)
+        first_day = date.fromisoformat(edition["starts_on"])
+        org_data = data["organisation"]
+        _require_provinces(first_day, **{"organisation.province": org_data.get("province")},
+                           **{f"products.{i}.origin_province": p.get("origin_province")
+                              for i, p in enumerate(data["products"])})
+        self._check_wants(edition, data["wants"], "wants")
+        org, created = self._insert_organisation(self._new_organisation(org_data))
+        if created:
+            self._insert_products(org["_id"], data["products"])
+        participation = self._submit(edition, org, data["role"], data["wants"])
+        return {"participation": views.participation(participation), "organisation_id": org["_id"],
+                "organisation_created": created}
+
+    @rpc
+    def apply(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        """An organisation on file applies for an edition (member of it, or ops)."""
+        data = load(ParticipationIn(), payload)
+        principal = _principal(actor)
+        access.require_acts_for(principal, data["organisation_id"])
+        edition = self._open_edition(principal, edition_id)
+        org = self._organisation(data["organisation_id"])
+        _require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province"))
+        self._check_wants(edition, data["wants"], "wants")
+        return views.participation(self._submit(edition, org, data["role"], data["wants"]))
+
+    def _submit(self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict) -> dict[str, Any]:
+        participation = {
+            "_id": new_id("par"), "edition_id": edition["_id"], "organisation_id": org["_id"],
+            "role": role, "wants": wants, "status": "submitted", "org": self._snapshot(org),
+            "submitted_at": now(), "version": 1,
+        }
+        try:
+            self.store.insert("participations", participation, ev.participation_changed(participation))
+        except Duplicate as dup:
+            raise Conflict("This organisation is already registered for this edition.",
+                           code="already_registered", extra={"existing_id": dup.existing_id}) from None
+        return participation
+
+    def _participation(self, participation_id: str) -> dict[str, Any]:
+        found = self.store.get("participations", participation_id)
+        if found is None:
+            raise NotFound("No such registration.", code="participation_not_found")
+        return found
+
+    @rpc
+    def get_participation(self, actor: dict | None, participation_id: str) -> dict:
+        principal = _principal(actor)
+        participation = self._participation(participation_id)
+        edition = self.store.get("editions", participation["edition_id"])
+        if not (access.acts_for(principal, participation["organisation_id"])
+                or access.organises(principal, edition)):
+            raise NotFound("No such registration.", code="participation_not_found")
+        return views.participation(participation)
+
+    @rpc
+    def decide(self, actor: dict | None, participation_id: str, payload: dict) -> dict:
+        data = load(DecisionIn(), payload)
+        return self._decide(_principal(actor), participation_id, data["action"], data.get("reason"))
+
+    @rpc
+    def decide_many(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        """Bulk review: each id is decided on its own; one failure does not undo the others."""
+        principal = _principal(actor)
+        access.require_organiser(principal, self._edition(principal, edition_id))
+        data = load(BulkDecisionIn(), payload)
+        results = []
+        for pid in data["participation_ids"]:
+            try:
+                found = self._participation(pid)
+                if found["edition_id"] != edition_id:
+                    raise NotFound("Not a registration of this edition.", code="participation_not_found")
+                outcome = self._decide(principal, pid, data["action"], data.get("reason"))
+                results.append({"id": pid, "ok": True, "status": outcome["status"]})
+            except (Conflict, NotFound, Forbidden) as exc:
+                results.append({"id": pid, "ok": False, "code": exc.code, "detail": exc.detail})
+        return {"results": results, "succeeded": sum(r["ok"] for r in results), "failed": sum(
+            not r["ok"] for r in results)}
+
+    def _decide(self, principal: Principal | None, participation_id: str, action: str,
+                reason: str | None) -> dict[str, Any]:
+        participation = self._participation(participation_id)
+        edition = self.store.get("editions", participation["edition_id"])
+        if action == "cancel" and access.acts_for(principal, participation["organisation_id"]):
+            pass  # an organisation may withdraw its own registration
+        else:
+            access.require_organiser(principal, edition)
+        target = {"approve": "approved", "reject": "rejected", "waitlist": "waitlisted", "cancel": "cancelled"}[action]
+        try:
+            check_transition(participation["status"], target)
+        except IllegalTransition:
+            raise Conflict(f"A {participation['status']} registration cannot become {target}.",
+                           code="illegal_transition",
+                           extra={"status": participation["status"], "target": target}) from None
+        if target == "approved":
+            return views.participation(self._approve(participation))
+        changes: dict[str, Any] = {"status": target, "decided_at": now()}
+        if target == "rejected":
+            changes["reason"] = reason.strip()
+        if target == "waitlisted":
+            changes["waitlisted_at"] = now()
+        updated = self._transition(participation, target, changes)
+        if participation["status"] == "approved":
+            self.store.free_place(participation["edition_id"], participation["role"], participation_id)
+            self._promote_waitlisted(participation["edition_id"], participation["role"])
+        return views.participation(updated)
+
+    def _transition(self, participation: dict[str, Any], target: str, changes: dict[str, Any],
+                    promoted: bool = False) -> dict[str, Any]:
+        updated = self.store.update_versioned(
+            "participations", participation["_id"],
+            {"status": {"$in": list(sources_for(target))}, "version": participation["version"]}, changes,
+            lambda after: [ev.participation_changed(after, target, promoted)],
+        )
+        if updated is None:
+            raise Conflict("The registration was changed at the same time; reload it.", code="concurrent_change")
+        return updated
+
+    def _approve(self, participation: dict[str, Any]) -> dict[str, Any]:
+        """Approve within capacity; a full role puts a new registration on the waitlist instead."""
+        edition_id, role, pid = participation["edition_id"], participation["role"], participation["_id"]
+        if not self.store.take_place(edition_id, role, pid):
+            if participation["status"] == "submitted":
+                return self._transition(participation, "waitlisted",
+                                        {"status": "waitlisted", "waitlisted_at": now(), "decided_at": now()})
+            raise Conflict("Every place for this role is taken.", code="capacity_full",
+                           extra=self.store.capacity_of(edition_id).get(role, {}))
+        try:
+            return self._transition(participation, "approved", {"status": "approved", "decided_at": now()},
+                                    promoted=participation["status"] == "waitlisted")
+        except Conflict:
+            self.store.free_place(edition_id, role, pid)
+            raise
+
+    def _promote_waitlisted(self, edition_id: str, role: str) -> None:
+        """Fill free places from the waitlist, first waitlisted first."""
+        while True:
+            waiting = self.store.find("participations",
+                                      {"edition_id": edition_id, "role": role, "status": "waitlisted"},
+                                      sort=[("waitlisted_at", 1), ("_id", 1)], limit=1)
+            if not waiting:
+                return
+            try:
+                promoted = self._approve(waiting[0])
+            except Conflict as exc:
+                if exc.code == "capacity_full":
+                    return
+                continue  # changed under us: look at the waitlist again
+            log.info("promoted %s from the waitlist of %s/%s", promoted["_id"], edition_id, role)
+
+    @rpc
+    def list_participations(self, actor: dict | None, edition_id: str, query: dict) -> dict:
+        principal = _principal(actor)
+        edition = self._edition(principal, edition_id)
+        access.require_reader_of_edition(principal, edition)
+        params = load(ParticipationQuery(), query)
+        mongo = self._participation_filter(edition_id, params)
+        if principal.role == "province":
+            if params.get("province") and rollup(params["province"]) != principal.province:
+                raise Forbidden("A province sees only its own registrations.", code="other_province")
+            mongo["org.province_2025"] = principal.province
+        if params.get("cursor"):
+            mongo["_id"] = {"$gt": params["cursor"]}
+        page = self.store.find("participations", mongo, sort=[("_id", 1)], limit=params["limit"] + 1)
+        more = len(page) > params["limit"]
+        page = page[: params["limit"]]
+        items = [views.participation(p) for p in page]
+        if principal.role == "province":
+            items = [{**item, "org": {k: v for k, v in item["org"].items() if k != "legal_name"} | {
+                "legal_name": None if item["org"]["kind"] == "household_business" else item["org"]["legal_name"]}}
+                for item in items]
+        return {"items": items, "next_cursor": page[-1]["_id"] if more else None}
+
+    @staticmethod
+    def _participation_filter(edition_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        mongo: dict[str, Any] = {"edition_id": edition_id}
+        if params.get("province"):
+            province = params["province"]
+            mongo["org.province_2025" if rollup(province) == province else "org.province"] = province
+        for key, path in (("role", "role"), ("status", "status"), ("sector", "org.sectors")):
+            if params.get(key):
+                mongo[path] = params[key]
+        if params.get("ocop_stars"):
+            mongo["org.ocop_max_stars"] = {"$gte": params["ocop_stars"]}
+        if params.get("q"):
+            mongo["org.search"] = {"$regex": search_pattern(params["q"])}
+        return mongo
+
+    @rpc
+    def directory(self, edition_id: str, query: dict) -> dict:
+        """Public list of approved exhibitors and buyers: organisations, never people."""
+        self._edition(None, edition_id)
+        params = load(ParticipationQuery(), query)
+        params.pop("status", None)
+        mongo = {**self._participation_filter(edition_id, params), "status": "approved"}
+        if params.get("cursor"):
+            mongo["_id"] = {"$gt": params["cursor"]}
+        page = self.store.find("participations", mongo, sort=[("_id", 1)], limit=params["limit"] + 1)
+        more = len(page) > params["limit"]
+        page = page[: params["limit"]]
+        return {"items": [views.directory_entry(p) for p in page], "next_cursor": page[-1]["_id"] if more else None}
+
+    @rpc
+    def export_csv(self, actor: dict | None, edition_id: str) -> str:
+        """Organisers' spreadsheet: UTF-8 with BOM so Excel shows Vietnamese correctly."""
+        principal = _principal(actor)
+        access.require_organiser(principal, self._edition(principal, edition_id))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["participation_id", "organisation", "kind", "tax_code_or_registration", "province",
+                         "province_2025", "role", "status", "submitted_at", "contact_name", "contact_email",
+                         "contact_phone", "reason"])
+        for p in self.store.iterate("participations", {"edition_id": edition_id}):
+            org = self.store.get("organisations", p["organisation_id"]) or {}
+            contact = next(iter(sorted((org.get("delegates") or {}).items())), (None, {}))[1]
+            identity = org.get("tax_code") or "{country}:{registration_no}".format(**org.get("foreign", {}))
+            writer.writerow([p["_id"], p["org"]["legal_name"]["vi"], p["org"]["kind"], identity,
+                             p["org"].get("province") or "", p["org"].get("province_2025") or "", p["role"],
+                             p["status"], p["submitted_at"], contact.get("name", ""),
+                             contact.get("email", ""), contact.get("phone", ""), p.get("reason") or ""])
+        return "\ufeff" + buffer.getvalue()
+
+    @rpc
+    def stats(self, actor: dict | None, edition_id: str) -> dict:
+        principal = _principal(actor)
+        edition = self._edition(principal, edition_id)
+        access.require_reader_of_edition(principal, edition)
+        facets = self.store.participation_facets(edition_id)
+        return {
+            "edition_id": edition_id,
+            **{name: {(row["_id"] or "none"): row["n"] for row in rows} for name, rows in facets.items()},
+            "places": self.store.capacity_of(edition_id),
+            "checked_in": len(self.store.find("checkins", {"edition_id": edition_id}, projection={"_id": 1})),
+        }
+
+    # -- check-in --------------------------------------------------------------------------
+
+    @rpc
+    def badge(self, actor: dict | None, participation_id: str, delegate_id: str) -> dict:
+        """The QR payload for one delegate's badge: ids and a signature, no personal data."""
+        principal = _principal(actor)
+        participation = self._participation(participation_id)
+        edition = self.store.get("editions", participation["edition_id"])
+        if not (access.acts_for(principal, participation["organisation_id"]) or access.organises(principal, edition)):
+            raise NotFound("No such registration.", code="participation_not_found")
+        if participation["status"] != "approved":
+            raise Conflict("Only approved registrations get badges.", code="not_approved")
+        org = self._organisation(participation["organisation_id"])
+        if delegate_id not in (org.get("delegates") or {}):
+            raise NotFound("No such delegate in this organisation.", code="delegate_not_found")
+        token = make_qr_token(_qr_secret(), edition["_id"], participation_id, delegate_id)
+        return {"qr": token, "edition_id": edition["_id"], "participation_id": participation_id,
+                "delegate_id": delegate_id}
+
+    @rpc
+    def check_in(self, actor: dict | None, payload: dict) -> dict:
+        """Scan a badge at a gate; scanning it again returns the first check-in."""
+        data = load(CheckInIn(), payload)
+        try:
+            claims = read_qr_token(_qr_secret(), data["token"])
+        except InvalidQrToken as exc:
+            raise InvalidInput("This badge is not valid.", errors=[
+                field_error("token", f"qr_{exc.reason}", "The QR code is not a valid ketnoi badge.")]) from None
+        principal = _principal(actor)
+        edition = self._edition(principal, claims.edition_id)
+        access.require_organiser(principal, edition)
+        participation = self._participation(claims.participation_id)
+        if participation["status"] != "approved":
+            raise Conflict("This registration is not approved (any more).", code="not_approved",
+                           extra={"status": participation["status"]})
+        checkin = {"_id": f"{claims.edition_id}:{claims.delegate_id}", "edition_id": claims.edition_id,
+                   "participation_id": claims.participation_id, "delegate_id": claims.delegate_id,
+                   "gate": data["gate"], "at": now()}
+        record, first = self.store.record_checkin(checkin, ev.checkin_recorded(checkin))
+        if first:
+            CHECKINS.labels(claims.edition_id).inc()
+        return {**views.checkin(record), "first_scan": first}
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    @timer(interval=30)
+    def reconcile_places(self) -> None:
+        """Release places held by approvals that never completed (a crash between the two writes)."""
+        for edition_id, role, pid in list(self.store.stale_holders()):
+            participation = self.store.get("participations", pid)
+            abandoned = participation is None or participation["status"] != "approved"
+            if abandoned and self.store.free_place(edition_id, role, pid):
+                log.warning("released a stale place of %s in %s/%s", pid, edition_id, role)
+                self._promote_waitlisted(edition_id, role)
+
+    @timer(interval=15)
+    def refresh_gauges(self) -> None:
+        refresh_participation_gauges(self.store)

@@ -1,0 +1,198 @@
+"""The only module that talks to registration's database (``ketnoi_registration``).
+
+Every write that changes state stages its events in the same document
+(:mod:`shared.events.outbox`), and every state change is a conditional update
+on the current status and ``version``: two organisers acting at once cannot
+both succeed, and nothing is read and then blindly written back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.events.outbox import index_outbox, new_document, stage
+from shared.timestamps import now_text, to_text
+
+COLLECTIONS = ("series", "editions", "organisations", "products", "participations", "capacity", "checkins")
+# A capacity holder older than this whose participation is not approved was left by a crash.
+STALE_HOLD = timedelta(minutes=1)
+
+
+def now() -> str:
+    """Timestamps are stored as UTC text (see :mod:`shared.timestamps`)."""
+    return now_text()
+
+
+def ensure_indexes(db: Database) -> None:
+    """Unique keys enforce the rules that must hold under races."""
+    for name in COLLECTIONS:
+        index_outbox(db[name])
+    db.organisations.create_index("org_key", unique=True)
+    db.organisations.create_index("search")
+    db.products.create_index("organisation_id")
+    db.participations.create_index([("edition_id", ASCENDING), ("organisation_id", ASCENDING)], unique=True)
+    db.participations.create_index([("edition_id", ASCENDING), ("status", ASCENDING), ("waitlisted_at", ASCENDING)])
+    db.participations.create_index("organisation_id")
+    db.editions.create_index("series_id")
+
+
+class Duplicate(Exception):
+    """A unique key is taken; ``existing_id`` is the document holding it."""
+
+    def __init__(self, existing_id: str | None) -> None:
+        super().__init__(existing_id)
+        self.existing_id = existing_id
+
+
+class RegistrationStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- series and editions ---------------------------------------------------
+
+    def insert(self, collection: str, document: dict[str, Any], *events: dict[str, Any]) -> dict[str, Any]:
+        """Insert with its events; :class:`Duplicate` when a unique key is taken."""
+        try:
+            self.db[collection].insert_one(new_document(document, *events))
+        except DuplicateKeyError:
+            raise Duplicate(self._holder_of(collection, document)) from None
+        return document
+
+    def _holder_of(self, collection: str, document: dict[str, Any]) -> str | None:
+        keys = {
+            "organisations": ("org_key",),
+            "participations": ("edition_id", "organisation_id"),
+        }.get(collection, ("_id",))
+        found = self.db[collection].find_one({k: document[k] for k in keys}, {"_id": 1})
+        return found["_id"] if found else None
+
+    def get(self, collection: str, doc_id: str) -> dict[str, Any] | None:
+        return self.db[collection].find_one({"_id": doc_id}, {"outbox": 0})
+
+    def update_versioned(
+        self, collection: str, doc_id: str, expected: dict[str, Any], changes: dict[str, Any],
+        events_for: Any,
+    ) -> dict[str, Any] | None:
+        """Apply ``changes`` if the document still matches ``expected``.
+
+        ``events_for(after)`` builds the events from the document as it will
+        be, so the write and its announcement are one atomic update.
+        Returns the new document, or None when ``expected`` no longer holds.
+        """
+        current = self.db[collection].find_one({"_id": doc_id, **expected}, {"outbox": 0})
+        if current is None:
+            return None
+        after = {**current, **changes, "version": current["version"] + 1, "updated_at": now()}
+        update = stage({"$set": {**changes, "version": after["version"], "updated_at": after["updated_at"]}},
+                       *events_for(after))
+        result = self.db[collection].find_one_and_update(
+            {"_id": doc_id, "version": current["version"], **expected}, update,
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER,
+        )
+        return result
+
+    def find(self, collection: str, query: dict[str, Any], sort: list | None = None,
+             limit: int = 0, projection: dict | None = None) -> list[dict[str, Any]]:
+        cursor = self.db[collection].find(query, projection or {"outbox": 0})
+        if sort:
+            cursor = cursor.sort(sort)
+        if limit:
+            cursor = cursor.limit(limit)
+        return list(cursor)
+
+    def iterate(self, collection: str, query: dict[str, Any], projection: dict | None = None) -> Iterator[dict]:
+        """Stream in ``_id`` order, in pages, so an export never holds a cursor open for long."""
+        last = None
+        while True:
+            page_query = {**query, "_id": {"$gt": last}} if last else query
+            page = list(self.db[collection].find(page_query, projection or {"outbox": 0})
+                        .sort("_id", ASCENDING).limit(500))
+            if not page:
+                return
+            yield from page
+            last = page[-1]["_id"]
+
+    def update_many(self, collection: str, query: dict[str, Any], update: dict[str, Any]) -> int:
+        return self.db[collection].update_many(query, update).modified_count
+
+    # -- capacity ----------------------------------------------------------------
+
+    def set_capacity(self, edition_id: str, limits: dict[str, int]) -> None:
+        for role, limit in limits.items():
+            self.db.capacity.update_one(
+                {"_id": f"{edition_id}:{role}"},
+                {"$set": {"limit": limit, "edition_id": edition_id, "role": role},
+                 "$setOnInsert": {"taken": 0, "holders": {}}},
+                upsert=True,
+            )
+
+    def take_place(self, edition_id: str, role: str, participation_id: str) -> bool:
+        """Claim one place for ``participation_id``; False when the role is full.
+
+        One conditional update: under any number of concurrent approvals at
+        most ``limit`` holders exist.  Roles without a limit always succeed.
+        """
+        key = f"{edition_id}:{role}"
+        doc = self.db.capacity.find_one({"_id": key}, {"limit": 1})
+        if doc is None:
+            return True
+        result = self.db.capacity.update_one(
+            {"_id": key, "taken": {"$lt": doc["limit"]}, f"holders.{participation_id}": {"$exists": False}},
+            {"$set": {f"holders.{participation_id}": now()}, "$inc": {"taken": 1}},
+        )
+        if result.modified_count:
+            return True
+        held = self.db.capacity.count_documents({"_id": key, f"holders.{participation_id}": {"$exists": True}})
+        return bool(held)
+
+    def free_place(self, edition_id: str, role: str, participation_id: str) -> bool:
+        result = self.db.capacity.update_one(
+            {"_id": f"{edition_id}:{role}", f"holders.{participation_id}": {"$exists": True}},
+            {"$unset": {f"holders.{participation_id}": ""}, "$inc": {"taken": -1}},
+        )
+        return bool(result.modified_count)
+
+    def stale_holders(self) -> Iterator[tuple[str, str, str]]:
+        """(edition, role, participation) holds older than :data:`STALE_HOLD` to re-check."""
+        cutoff = to_text(datetime.now(UTC) - STALE_HOLD)
+        for doc in self.db.capacity.find({"taken": {"$gt": 0}}):
+            for pid, since in (doc.get("holders") or {}).items():
+                if since < cutoff:
+                    yield doc["edition_id"], doc["role"], pid
+
+    def capacity_of(self, edition_id: str) -> dict[str, dict[str, int]]:
+        return {d["role"]: {"limit": d["limit"], "taken": d["taken"]}
+                for d in self.db.capacity.find({"edition_id": edition_id}, {"holders": 0})}
+
+    # -- check-in ------------------------------------------------------------------
+
+    def record_checkin(self, checkin: dict[str, Any], event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Insert the first scan; a repeat returns the first record and False."""
+        try:
+            self.db.checkins.insert_one(new_document(checkin, event))
+            return checkin, True
+        except DuplicateKeyError:
+            return self.get("checkins", checkin["_id"]), False
+
+    # -- statistics ------------------------------------------------------------------
+
+    def participation_facets(self, edition_id: str | None) -> dict[str, list[dict[str, Any]]]:
+        """Counts by province, 2025 province, role and status in one round trip.
+
+        Single-field ``$group`` keys only: nx-27017 does not evaluate compound
+        group keys, and a facet per dimension works on both stores.
+        """
+        match = {"edition_id": edition_id} if edition_id else {}
+        facets = {
+            name: [{"$group": {"_id": f"${path}", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
+            for name, path in (("province", "org.province"), ("province_2025", "org.province_2025"),
+                               ("role", "role"), ("status", "status"))
+        }
+        result = list(self.db.participations.aggregate([{"$match": match}, {"$facet": facets}]))
+        return result[0] if result else {name: [] for name in facets}

@@ -1,0 +1,71 @@
+"""Documents as the API shows them: ISO dates, lists instead of id maps, no internals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.timestamps import local_iso
+
+INTERNAL = ("outbox", "outbox_n", "search", "org_key")
+
+
+def _clean(doc: dict[str, Any]) -> dict[str, Any]:
+    return {("id" if k == "_id" else k): v for k, v in doc.items() if k not in INTERNAL}
+
+
+def edition(doc: dict[str, Any], capacity: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
+    """Times of the edition in its own time zone (``+07:00``), as its participants read them."""
+    zone = doc["timezone"]
+    out = _clean(doc)
+    for key in ("registration_opens_at", "registration_closes_at"):
+        out[key] = local_iso(doc[key], zone)
+    items = sorted((doc.get("programme") or {}).items(), key=lambda kv: (kv[1]["starts_at"], kv[0]))
+    out["programme"] = [{"key": key, **item, "starts_at": local_iso(item["starts_at"], zone),
+                         "ends_at": local_iso(item["ends_at"], zone)} for key, item in items]
+    if capacity is not None:
+        out["places"] = capacity
+    return out
+
+
+def series(doc: dict[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def organisation(doc: dict[str, Any], with_contacts: bool) -> dict[str, Any]:
+    out = _clean(doc)
+    delegates = []
+    for d_id, d in sorted((doc.get("delegates") or {}).items()):
+        shown = {"id": d_id, "name": d["name"], "position": d.get("position"),
+                 "preferred_language": d["preferred_language"],
+                 "interpreter_language": d.get("interpreter_language")}
+        if with_contacts:
+            shown.update(email=d["email"], phone=d["phone"])
+        delegates.append(shown)
+    out["delegates"] = delegates
+    if not with_contacts and doc["kind"] == "household_business":
+        out.pop("tax_code", None)  # a household's tax code is its owner's personal number
+    return out
+
+
+def product(doc: dict[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def checkin(doc: dict[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def participation(doc: dict[str, Any]) -> dict[str, Any]:
+    out = _clean(doc)
+    out["org"] = {k: v for k, v in doc["org"].items() if k != "search"}
+    return out
+
+
+def directory_entry(doc: dict[str, Any]) -> dict[str, Any]:
+    """The public exhibitor directory: organisations and products, never people."""
+    org = doc["org"]
+    return {"participation_id": doc["_id"], "organisation_id": doc["organisation_id"],
+            "name": org["public_name"], "kind": org["kind"], "province": org.get("province"),
+            "province_2025": org.get("province_2025"), "country": org.get("country"),
+            "sectors": org.get("sectors", []), "ocop_max_stars": org.get("ocop_max_stars"),
+            "role": doc["role"]}

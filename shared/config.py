@@ -1,0 +1,67 @@
+"""Settings read from the environment, with defaults that work on a laptop.
+
+Every service and tool reads configuration through :func:`settings` so that the
+same variable means the same thing everywhere (``make up``, the tests, compose
+and Kubernetes).  Nameko's own ``config.yaml`` files substitute the same
+variables with ``${VAR:default}``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+DEV_JWT_SECRET = "ketnoi-dev-secret-not-for-production"
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One place for the environment variables the project understands."""
+
+    amqp_uri: str
+    mongo_uri: str
+    db_prefix: str
+    events_exchange: str
+    public_exchange: str
+    jwt_secret: str
+    dev_mode: bool
+    rpc_timeout: float
+    cors_origins: tuple[str, ...]
+    max_body_bytes: int
+
+    def database_name(self, service: str) -> str:
+        """Each service owns exactly one database, named after it."""
+        return f"{self.db_prefix}_{service}"
+
+
+@cache
+def settings() -> Settings:
+    """Read the environment once per process.
+
+    Outside dev mode a JWT secret must be given: a default secret in
+    production would let anyone mint an organiser token.
+    """
+    dev_mode = _flag("KETNOI_DEV_MODE")
+    secret = os.environ.get("KETNOI_JWT_SECRET", "")
+    if not secret:
+        if not dev_mode:
+            raise RuntimeError("KETNOI_JWT_SECRET is required unless KETNOI_DEV_MODE=1")
+        secret = DEV_JWT_SECRET
+    origins = os.environ.get("KETNOI_CORS_ORIGINS", "http://localhost:3000,http://127.0.0.1:3000")
+    return Settings(
+        amqp_uri=os.environ.get("KETNOI_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
+        mongo_uri=os.environ.get("KETNOI_MONGO_URI", "mongodb://127.0.0.1:27117/"),
+        db_prefix=os.environ.get("KETNOI_DB_PREFIX", "ketnoi"),
+        events_exchange=os.environ.get("KETNOI_EVENTS_EXCHANGE", "ketnoi.events"),
+        public_exchange=os.environ.get("KETNOI_PUBLIC_EXCHANGE", "ketnoi.public"),
+        jwt_secret=secret,
+        dev_mode=dev_mode,
+        rpc_timeout=float(os.environ.get("KETNOI_RPC_TIMEOUT", "5")),
+        cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        max_body_bytes=int(os.environ.get("KETNOI_MAX_BODY_BYTES", str(1024 * 1024))),
+    )

@@ -1,0 +1,190 @@
+"""``@event_handler``: at-least-once delivery made safe to build on.
+
+nameko's own ``event_handler`` acks and forgets a message whose handler
+raised.  This entrypoint instead
+
+1. records every event id it has handled in the service's own ``inbox``
+   collection and acks repeats without running the handler again (a claim is
+   inserted before the handler runs, so two workers given the same event at
+   once run it only once);
+2. on failure, republishes the message to the handler's next retry queue
+   (delays from ``backoff``) and, once those are used up, to its dead-letter
+   queue, each with publisher confirms before the original is acked;
+3. dead-letters at once a message that is not a valid event of the types it
+   subscribed to (retrying a poison message cannot help).
+
+Handlers should still make their own writes conditional: a crash after the
+handler's write but before the inbox records "done" redelivers the event.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+from kombu import Connection
+from nameko.amqp.publish import Publisher
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import Consumer
+from pymongo.errors import DuplicateKeyError
+
+from shared import metrics
+from shared.config import settings
+from shared.events.catalogue import schema_errors
+from shared.events.serialization import CLOUDEVENTS_SERIALIZER
+from shared.events.topology import HandlerQueues, declare_handler, handler_queues
+from shared.store import database
+from shared.timestamps import to_text
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BACKOFF = (1, 10, 60)
+ATTEMPT_HEADER = "x-ketnoi-attempt"
+CLAIM_LEASE = timedelta(minutes=5)
+INBOX = "inbox"
+
+
+INBOX_KEEP = timedelta(days=30)
+
+
+def ensure_inbox_indexes(db) -> None:
+    """Handled-event records expire after 30 days; redeliveries come within minutes."""
+    db[INBOX].create_index("expires_at", expireAfterSeconds=0)
+
+
+class EventHandler(Consumer):
+    """Consume events of ``event_types`` with dedupe, retries and a dead-letter queue."""
+
+    def __init__(self, *event_types: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF, **kwargs: Any) -> None:
+        if not event_types:
+            raise ValueError("an event handler needs at least one event type")
+        self.event_types = tuple(event_types)
+        self.backoff = tuple(backoff)
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def queues_for(self, service: str, handler: str) -> HandlerQueues:
+        return handler_queues(service, handler, self.event_types, self.backoff)
+
+    @property
+    def handler_name(self) -> str:
+        return f"{self.container.service_name}.{self.method_name}"
+
+    def setup(self) -> None:
+        self.queues = self.queues_for(self.container.service_name, self.method_name)
+        self.queue = self.queues.main
+        amqp_uri = settings().amqp_uri
+        with Connection(amqp_uri) as connection:
+            declare_handler(connection, self.queues)
+        self.inbox = database(self.container.service_name)[INBOX]
+        ensure_inbox_indexes(self.inbox.database)
+        self.publisher = Publisher(amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER, delivery_mode=2)
+        super().setup()
+
+    # -- receiving ---------------------------------------------------------
+
+    def handle_message(self, body: Any, message) -> None:
+        event = body if isinstance(body, dict) else {}
+        event_type = event.get("type", "?")
+        problems = self._problems(event)
+        if problems:
+            log.error("dead-lettering unreadable message on %s: %s", self.queue.name, problems)
+            self._forward(message, self.queues.dead.name, {"x-ketnoi-error": "; ".join(problems)[:500]})
+            metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "dead_lettered").inc()
+            return
+        claim = self._claim(event)
+        if claim == "done":
+            metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "duplicate").inc()
+            self.queue_consumer.ack_message(message)
+            return
+        if claim == "busy":
+            # Another worker holds this event right now; look again after the first delay.
+            self._forward(message, self.queues.retries[0].name, {})
+            return
+        context = {"request_id": event.get("correlationid") or event["id"]}
+        try:
+            self.container.spawn_worker(
+                self, (event,), {}, context_data=context,
+                handle_result=partial(self.handle_result, message),
+            )
+        except ContainerBeingKilled:
+            self._release(event)
+            self.queue_consumer.requeue_message(message)
+
+    def _problems(self, event: dict[str, Any]) -> list[str]:
+        if not event.get("id") or event.get("type") not in self.event_types:
+            return [f"not an event this handler subscribed to: type={event.get('type')!r}"]
+        return schema_errors(event["type"], event.get("data"))
+
+    # -- dedupe --------------------------------------------------------------
+
+    def _key(self, event: dict[str, Any]) -> str:
+        return f"{self.method_name}:{event['id']}"
+
+    def _claim(self, event: dict[str, Any]) -> str:
+        """``run`` when this worker may handle the event, else ``done`` or ``busy``."""
+        now = datetime.now(UTC)
+        key = self._key(event)
+        try:
+            self.inbox.insert_one({"_id": key, "state": "processing", "claimed_at": to_text(now),
+                                   "expires_at": now + INBOX_KEEP, "type": event["type"]})
+            return "run"
+        except DuplicateKeyError:
+            pass
+        taken = self.inbox.update_one(
+            {"_id": key, "state": "processing", "claimed_at": {"$lt": to_text(now - CLAIM_LEASE)}},
+            {"$set": {"claimed_at": to_text(now)}},
+        )
+        if taken.modified_count:
+            return "run"  # the previous claimant died mid-way
+        record = self.inbox.find_one({"_id": key}, {"state": 1})
+        return "done" if record and record["state"] == "done" else "busy"
+
+    def _release(self, event: dict[str, Any]) -> None:
+        self.inbox.delete_one({"_id": self._key(event), "state": "processing"})
+
+    # -- results ---------------------------------------------------------------
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        event = worker_ctx.args[0]
+        if exc_info is None:
+            self.inbox.update_one({"_id": self._key(event)}, {"$set": {"state": "done"}})
+            metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "ok").inc()
+            self.queue_consumer.ack_message(message)
+            return result, exc_info
+        self._release(event)
+        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
+        error = f"{exc_info[0].__name__}: {exc_info[1]}"[:500]
+        if attempt < len(self.backoff):
+            log.warning("handler %s failed on %s (attempt %s), retrying in %ss: %s",
+                        self.handler_name, event["id"], attempt + 1, self.backoff[attempt], error)
+            self._forward(message, self.queues.retries[attempt].name,
+                          {ATTEMPT_HEADER: attempt + 1, "x-ketnoi-error": error})
+            metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "retried").inc()
+        else:
+            log.error("handler %s gave up on %s after %s attempts: %s",
+                      self.handler_name, event["id"], attempt + 1, error)
+            self._forward(message, self.queues.dead.name, {ATTEMPT_HEADER: attempt + 1, "x-ketnoi-error": error})
+            metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "dead_lettered").inc()
+        return result, exc_info
+
+    def _forward(self, message, queue_name: str, headers: dict[str, Any]) -> None:
+        """Republish to ``queue_name`` (confirmed), then ack; requeue if that fails."""
+        try:
+            self.publisher.publish(
+                message.payload,
+                exchange="",
+                routing_key=queue_name,
+                headers={**(message.headers or {}), **headers},
+                message_id=message.properties.get("message_id"),
+                correlation_id=message.properties.get("correlation_id"),
+            )
+        except Exception:
+            log.exception("could not forward to %s; requeueing", queue_name)
+            self.queue_consumer.requeue_message(message)
+            return
+        self.queue_consumer.ack_message(message)
+
+
+event_handler = EventHandler.decorator

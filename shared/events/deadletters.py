@@ -1,0 +1,77 @@
+"""Inspect and replay dead-lettered events: ``python -m shared.events.deadletters``.
+
+``list QUEUE`` prints what is parked in ``QUEUE.dead`` with the last error;
+``replay QUEUE`` moves every parked message back to the handler's queue with a
+fresh attempt count, once the cause has been fixed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from kombu import Connection, Queue
+
+from shared.config import settings
+from shared.events.consumer import ATTEMPT_HEADER
+from shared.events.serialization import CLOUDEVENTS_SERIALIZER
+
+
+def _dead(queue: str) -> Queue:
+    """The existing dead-letter queue; never declared here, so a typo creates nothing."""
+    return Queue(f"{queue}.dead", durable=True, no_declare=True)
+
+
+def parked(queue: str) -> list[dict]:
+    """Every message in ``queue.dead`` (left in place)."""
+    found = []
+    with Connection(settings().amqp_uri) as connection:
+        simple = connection.SimpleQueue(_dead(queue), no_ack=False)
+        messages = []
+        try:
+            while True:
+                message = simple.get(block=False)
+                messages.append(message)
+                found.append({"headers": message.headers, "event": message.payload})
+        except simple.Empty:
+            pass
+        for message in messages:
+            message.requeue()
+        simple.close()
+    return found
+
+
+def replay(queue: str) -> int:
+    """Move parked messages back to ``queue``; return how many moved."""
+    moved = 0
+    with Connection(settings().amqp_uri) as connection:
+        simple = connection.SimpleQueue(_dead(queue), no_ack=False)
+        producer = connection.Producer(serializer=CLOUDEVENTS_SERIALIZER)
+        try:
+            while True:
+                message = simple.get(block=False)
+                headers = {k: v for k, v in (message.headers or {}).items() if k != ATTEMPT_HEADER}
+                producer.publish(message.payload, exchange="", routing_key=queue, headers=headers,
+                                 delivery_mode=2, retry=True)
+                message.ack()
+                moved += 1
+        except simple.Empty:
+            pass
+        simple.close()
+    return moved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=["list", "replay"])
+    parser.add_argument("queue", help="handler queue, e.g. ketnoi.notifications.on_participation_approved")
+    args = parser.parse_args()
+    if args.action == "list":
+        for item in parked(args.queue):
+            print(json.dumps(item, ensure_ascii=False, default=str))
+    else:
+        print(f"replayed {replay(args.queue)} message(s)")
+
+
+if __name__ == "__main__":
+    main()

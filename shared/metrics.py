@@ -1,0 +1,89 @@
+"""Prometheus metrics every service exposes the same way, on its own port.
+
+Metric objects live at module level (one registry per process, one process
+per service), labelled with the service name so dashboards can aggregate
+across services.  :class:`ServiceMetrics` starts the HTTP exporter and times
+every entrypoint; business gauges are declared by each service next to the
+code that knows what they mean.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+from nameko.extensions import DependencyProvider
+from prometheus_client import Counter, Gauge, Histogram, start_http_server
+
+from shared.errors import KetnoiError
+
+log = logging.getLogger(__name__)
+
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+
+ENTRYPOINT_CALLS = Counter(
+    "ketnoi_entrypoint_calls_total",
+    "Entrypoint invocations (rpc, http, event, timer) by outcome: ok, rejected (expected error), error (bug).",
+    ["service", "entrypoint", "outcome"],
+)
+ENTRYPOINT_LATENCY = Histogram(
+    "ketnoi_entrypoint_duration_seconds",
+    "Time spent in an entrypoint's worker.",
+    ["service", "entrypoint"],
+    buckets=LATENCY_BUCKETS,
+)
+EVENTS_PUBLISHED = Counter(
+    "ketnoi_events_published_total", "Events published to the broker (confirmed).", ["type"]
+)
+EVENTS_CONSUMED = Counter(
+    "ketnoi_events_consumed_total",
+    "Events handled, by handler and outcome: ok, duplicate, retried, dead_lettered.",
+    ["handler", "type", "outcome"],
+)
+OUTBOX_BACKLOG = Gauge(
+    "ketnoi_outbox_backlog", "Events staged but not yet published, at the last relay pass.", ["collection"]
+)
+OUTBOX_FAILURES = Counter("ketnoi_outbox_relay_failures_total", "Relay passes that failed (broker or store down).")
+
+_exporter_port: int | None = None
+
+
+def start_exporter(port: int) -> None:
+    """Start the ``/metrics`` HTTP endpoint once per process.
+
+    Loopback by default; containers set ``KETNOI_METRICS_ADDR=0.0.0.0`` so
+    Prometheus can scrape them.
+    """
+    global _exporter_port
+    if _exporter_port is None:
+        start_http_server(port, addr=os.environ.get("KETNOI_METRICS_ADDR", "127.0.0.1"))
+        _exporter_port = port
+        log.info("metrics on :%s/metrics", port)
+
+
+class ServiceMetrics(DependencyProvider):
+    """Exports metrics on ``METRICS_PORT`` and times every entrypoint."""
+
+    def setup(self) -> None:
+        self.service = self.container.service_name
+        self._started: dict[int, float] = {}
+        port = int(self.container.config.get("METRICS_PORT", 0))
+        if port:
+            start_exporter(port)
+
+    def worker_setup(self, worker_ctx) -> None:
+        self._started[id(worker_ctx)] = time.perf_counter()
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        started = self._started.pop(id(worker_ctx), None)
+        name = worker_ctx.entrypoint.method_name
+        if exc_info is None:
+            outcome = "ok"
+        elif isinstance(exc_info[1], KetnoiError) and exc_info[1].status < 500:
+            outcome = "rejected"
+        else:
+            outcome = "error"
+        ENTRYPOINT_CALLS.labels(self.service, name, outcome).inc()
+        if started is not None:
+            ENTRYPOINT_LATENCY.labels(self.service, name).observe(time.perf_counter() - started)

@@ -1,0 +1,1 @@
+"""Reference data shared by every service (read-only, packaged with the code)."""

@@ -1,0 +1,98 @@
+"""Marshmallow at the RPC edge, reported as field-level :class:`InvalidInput`.
+
+Every service loads its RPC arguments with its own schemas through
+:func:`load`, so a bad argument from any caller becomes a 422 with one entry
+per field instead of a stack trace.  Custom validators raise :func:`problem`
+so each message carries a stable code the gateway can translate.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+
+from shared.errors import InvalidInput, field_error
+
+# marshmallow's stock messages, by the code clients and translators rely on
+_STOCK_CODES = {
+    "Missing data for required field.": "required",
+    "Unknown field.": "unknown_field",
+    "Field may not be null.": "null",
+    "Not a valid email address.": "invalid_email",
+    "Not a valid URL.": "invalid_url",
+    "Invalid input type.": "invalid_type",
+    "Not a valid string.": "invalid_type",
+    "Not a valid integer.": "invalid_type",
+    "Not a valid boolean.": "invalid_type",
+    "Not a valid list.": "invalid_type",
+    "Not a valid mapping type.": "invalid_type",
+    "Not a valid date.": "invalid_date",
+    "Not a valid datetime.": "invalid_datetime",
+    "Not a valid aware datetime.": "invalid_datetime",
+    "Not a valid number.": "invalid_type",
+    "Invalid value.": "invalid",
+}
+
+
+class Problem(str):
+    """A validation message that remembers its code and parameters."""
+
+    code: str
+    params: dict[str, Any]
+
+    def __new__(cls, code: str, message: str, **params: Any) -> Problem:
+        obj = super().__new__(cls, message)
+        obj.code = code
+        obj.params = params
+        return obj
+
+
+def problem(code: str, message: str, field: str | None = None, **params: Any) -> ValidationError:
+    """A ``ValidationError`` to raise from a validator, carrying ``code``.
+
+    ``field`` attributes a schema-level rule to one field of the schema.
+    """
+    return ValidationError(Problem(code, message, **params), field_name=field or "_schema")
+
+
+def _code_for(message: str) -> str:
+    if isinstance(message, Problem):
+        return message.code
+    if message in _STOCK_CODES:
+        return _STOCK_CODES[message]
+    if message.startswith(("Must be one of", "Must be greater", "Must be less", "Length must",
+                           "Shorter than", "Longer than", "Must be at least", "Must be between")):
+        return "out_of_range"
+    if message.startswith(("String does not match", "Does not match")):
+        return "invalid_format"
+    return "invalid"
+
+
+def flatten(messages: Any, prefix: str = "") -> list[dict[str, Any]]:
+    """marshmallow's nested message dict as a flat list of field errors."""
+    if isinstance(messages, dict):
+        found = []
+        for key, value in messages.items():
+            path = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
+            found.extend(flatten(value, path))
+        return found
+    if isinstance(messages, (list, tuple)):
+        found = []
+        for item in messages:
+            found.extend(flatten(item, prefix) if isinstance(item, (dict, list)) else
+                         [field_error(prefix or "body", _code_for(item), str(item),
+                                      **getattr(item, "params", {}))])
+        return found
+    return [field_error(prefix or "body", _code_for(messages), str(messages), **getattr(messages, "params", {}))]
+
+
+def load(schema: Schema, data: Any, *, partial: bool = False) -> Any:
+    """Deserialise ``data`` or raise :class:`InvalidInput` listing every bad field."""
+    if data is None or (not isinstance(data, dict) and not schema.many):
+        raise InvalidInput("The request body must be a JSON object.", code="body_not_object",
+                           errors=[field_error("body", "invalid_type", "Expected a JSON object.")])
+    try:
+        return schema.load(data, partial=partial)
+    except ValidationError as exc:
+        raise InvalidInput("Some fields are not valid.", errors=flatten(exc.messages)) from None
