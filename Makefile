@@ -7,8 +7,7 @@ PY := $(VENV)/bin/python
 SERVICE_DIRS := $(patsubst %/config.yaml,%,$(wildcard services/*/config.yaml))
 export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVICE_DIRS)))
 export EVENTLET_NO_GREENDNS := yes
-TEST_VHOST := ketnoi-test
-export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/$(TEST_VHOST)
+export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 
 .PHONY: up test install rabbitmq lint bench clean
 
@@ -18,7 +17,6 @@ up: install rabbitmq
 
 ## test: unit, contract, integration and end-to-end tests (starts what it needs)
 test: install rabbitmq
-	scripts/ensure-vhost.sh $(TEST_VHOST)
 	$(PY) -m pytest
 
 install: $(VENV)/.installed $(STORE_VENV)/.installed

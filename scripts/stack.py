@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,9 +19,11 @@ import sys
 import threading
 import time
 import urllib.request
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 METRICS_BASE = 9100
@@ -41,6 +44,23 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.3)
         return sock.connect_ex((host, port)) == 0
+
+
+def private_vhost(base_uri: str) -> tuple[str, str | None]:
+    """A fresh vhost on the local broker (via rabbitmqctl), or the base URI where that is impossible."""
+    if not shutil.which("rabbitmqctl") or urlsplit(base_uri).hostname not in ("127.0.0.1", "localhost"):
+        return base_uri, None
+    vhost = f"ketnoi-test-{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+    user = urlsplit(base_uri).username or "guest"
+    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
+                   capture_output=True)
+    parts = urlsplit(base_uri)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", "", "")), vhost
+
+
+def drop_vhost(vhost: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, capture_output=True)
 
 
 def free_port() -> int:

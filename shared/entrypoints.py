@@ -7,10 +7,19 @@ that ops alert on, while real bugs are still logged with their stack.
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Callable
+from typing import TypeVar
 
 from nameko.rpc import rpc as nameko_rpc
 
 from shared.errors import KetnoiError
 
-rpc = partial(nameko_rpc, expected_exceptions=KetnoiError)
+F = TypeVar("F", bound=Callable)
+
+
+def rpc(fn: F) -> F:
+    """``@rpc``, with every :class:`KetnoiError` declared expected.
+
+    (nameko's bare ``@rpc`` form drops keyword arguments, hence the call form here.)
+    """
+    return nameko_rpc(expected_exceptions=KetnoiError)(fn)

@@ -4,6 +4,7 @@ import hmac
 import json
 
 import pytest
+
 from registration.domain.checkin import (
     InvalidQrToken,
     QrClaims,

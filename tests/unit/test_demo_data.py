@@ -7,10 +7,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+
 from registration.domain.phone import normalise_phone
 from registration.domain.taxcode import parse_tax_code, personal_id_allowed
 from registration.domain.workflow import PARTICIPATION_STATUSES, reason_required
-
 from shared.reference.provinces import check_province
 
 DEMO = Path(__file__).resolve().parents[2] / "demo" / "thanh-hoa-2024.json"

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 from jsonschema import Draft202012Validator
+
 from registration import events
 from registration.domain.workflow import PARTICIPATION_STATUSES
-
 from shared import context
 from shared.events.catalogue import catalogue, catalogue_dir, public_types, schema_errors
 from shared.events.envelope import EventSchemaViolation

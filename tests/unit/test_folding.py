@@ -2,6 +2,7 @@ import re
 import unicodedata
 
 import pytest
+
 from registration.domain.folding import fold, search_pattern
 
 

@@ -1,4 +1,5 @@
 import pytest
+
 from registration.domain.phone import InvalidPhone, normalise_phone
 
 

@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+
 from registration.domain.taxcode import (
     PERSONAL_PROVINCE_CODES,
     InvalidTaxCode,
@@ -9,7 +10,6 @@ from registration.domain.taxcode import (
     parse_tax_code,
     personal_id_allowed,
 )
-
 from shared.reference.provinces import MERGER_DATE, provinces_on
 
 # Public tax codes of well-known companies (from their published registrations).

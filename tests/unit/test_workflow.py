@@ -1,4 +1,5 @@
 import pytest
+
 from registration.domain.workflow import (
     EDITION_STATUSES,
     PARTICIPATION_STATUSES,

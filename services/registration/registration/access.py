@@ -65,4 +65,6 @@ def require_reader_of_edition(principal: Principal | None, edition: dict[str, An
         raise Unauthorized("Sign in to do this.")
     if principal.role == "province" or organises(principal, edition):
         return principal
+    if principal.role == "organiser":
+        raise Forbidden("Only the organisers of this series may do this.", code="not_organiser")
     raise Forbidden("Only organisers and provinces may list registrations.", code="forbidden_role")

@@ -195,4 +195,5 @@ class RegistrationStore:
                                ("role", "role"), ("status", "status"))
         }
         result = list(self.db.participations.aggregate([{"$match": match}, {"$facet": facets}]))
-        return result[0] if result else {name: [] for name in facets}
+        row = result[0] if result else {}
+        return {name: row.get(name, []) for name in facets}  # nx-27017 adds an "_id" to the row

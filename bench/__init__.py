@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its numbers and ratios; run them with ``make bench``."""

@@ -1,0 +1,135 @@
+"""Every bad request gets a 4xx problem document with field details, and changes nothing."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+
+from shared.auth import Principal, mint_token
+from shared.config import DEV_JWT_SECRET
+from tests.support.api import registration
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+def edition_id(new_edition) -> str:
+    return new_edition()["id"]
+
+
+def count(api, organiser, edition_id) -> int:
+    return len(api.request("GET", f"/v1/editions/{edition_id}/participations", organiser).json()["items"])
+
+
+def mutated(path: str, value) -> dict:
+    """A valid registration with one field replaced (``None`` deletes it)."""
+    body = copy.deepcopy(registration("thanh-hoa"))
+    *parents, last = path.split(".")
+    target = body
+    for key in parents:
+        target = target[int(key)] if key.isdigit() else target[key]
+    if value is None:
+        del target[last]
+    else:
+        target[last] = value
+    return body
+
+
+@pytest.mark.parametrize(("path", "value", "field", "code"), [
+    ("role", 42, "role", "invalid_type"),
+    ("role", "spectator", "role", "out_of_range"),
+    ("organisation", None, "organisation", "required"),
+    ("organisation.legal_name", None, "organisation.legal_name", "required"),
+    ("organisation.tax_code", "0101248142", "organisation.tax_code", "tax_code_check_digit"),
+    ("organisation.tax_code", "12345", "organisation.tax_code", "tax_code_format"),
+    ("organisation.delegates.0.phone", "12", "organisation.delegates.0.phone", "invalid_phone"),
+    ("organisation.delegates.0.email", "not-an-email", "organisation.delegates.0.email", "invalid_email"),
+    ("organisation.province", "atlantis", "organisation.province", "unknown_province"),
+    ("organisation.kind", "cartel", "organisation.kind", "out_of_range"),
+    ("products", [{"name": {"vi": "Chè"}, "category": "tea", "ocop": {"stars": 7, "certificate_no": "x",
+                                                                     "year": 2023}}],
+     "products.0.ocop.stars", "out_of_range"),
+    ("wants", {"site_visits": ["moon-trip"]}, "wants.site_visits.0", "unknown_site_visit"),
+    ("surprise", "field", "surprise", "unknown_field"),
+])
+def test_invalid_registration_is_422_with_the_field_and_writes_nothing(api, organiser, edition_id, path, value,
+                                                                       field, code):
+    response = api.request("POST", f"/v1/editions/{edition_id}/registrations", json=mutated(path, value),
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 422, response.text
+    assert response.headers["Content-Type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == 422 and problem["instance"].endswith("/registrations")
+    assert {"field": field, "code": code} in [{"field": e["field"], "code": e["code"]} for e in problem["errors"]]
+    assert "Traceback" not in response.text
+    assert count(api, organiser, edition_id) == 0
+
+
+@pytest.mark.parametrize(("body", "headers", "status", "code"), [
+    (b"{not json", {"Content-Type": "application/json"}, 400, "malformed_json"),
+    (b"[1, 2]", {"Content-Type": "application/json"}, 422, "body_not_object"),
+    (b'"text"', {"Content-Type": "application/json"}, 422, "body_not_object"),
+    (b"role=exhibitor", {"Content-Type": "application/x-www-form-urlencoded"}, 400, "unsupported_media_type"),
+    (b"{" + b" " * (1024 * 1024 + 10) + b"}", {"Content-Type": "application/json"}, 413, "payload_too_large"),
+])
+def test_unreadable_bodies(api, organiser, edition_id, body, headers, status, code):
+    response = api.request("POST", f"/v1/editions/{edition_id}/registrations", data=body, headers=headers)
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    assert response.headers["Content-Type"] == PROBLEM
+    assert count(api, organiser, edition_id) == 0
+
+
+def test_auth_failures(api, organiser, edition_id):
+    path = f"/v1/editions/{edition_id}/participations"
+    expired = mint_token(Principal(role="ops", subject="x"), DEV_JWT_SECRET, ttl=timedelta(seconds=-5))
+    forged = mint_token(Principal(role="ops", subject="x"), "an-attacker-guessing-the-signing-secret")
+    cases = [
+        (None, 401, "unauthorized"),
+        ("garbage", 401, "token_invalid"),
+        (expired, 401, "token_expired"),
+        (forged, 401, "token_invalid"),
+        (api.token("member", organisation="org_x"), 403, "forbidden_role"),
+        (api.token("organiser", series="some-other-series"), 403, "not_organiser"),
+    ]
+    for token, status, code in cases:
+        response = api.request("GET", path, token)
+        assert (response.status_code, response.json()["code"]) == (status, code), token
+    decision = api.request("POST", "/v1/series", api.token("organiser", series="x"),
+                           json={"key": "hijack", "name": {"vi": "X"}})
+    assert decision.status_code == 403
+    assert "hijack" not in {s["id"] for s in api.request("GET", "/v1/series").json()["items"]}
+
+
+def test_unknown_routes_and_methods_are_problems_too(api):
+    missing = api.request("GET", "/v1/nothing-here", headers={"Accept-Language": "en"})
+    assert (missing.status_code, missing.headers["Content-Type"]) == (404, PROBLEM)
+    assert missing.json()["title"] == "Not found"
+    wrong = api.request("DELETE", "/v1/series")
+    assert wrong.status_code == 405 and "GET" in wrong.headers["Allow"]
+    assert api.request("GET", "/v1/editions/ed_nope").json()["code"] == "edition_not_found"
+
+
+def test_vietnamese_by_default_english_on_request(api, edition_id):
+    body = mutated("organisation.tax_code", "0101248142")
+    vi = api.request("POST", f"/v1/editions/{edition_id}/registrations", json=body)
+    en = api.request("POST", f"/v1/editions/{edition_id}/registrations", json=body,
+                     headers={"Accept-Language": "en-GB,en;q=0.9,vi;q=0.5"})
+    assert vi.json()["title"] == "Dữ liệu không hợp lệ" and vi.headers["Content-Language"] == "vi"
+    assert en.json()["title"] == "Some fields are not valid" and en.headers["Content-Language"] == "en"
+    assert vi.json()["errors"][0]["message"] == "Mã số thuế sai chữ số kiểm tra."
+
+
+def test_cors_preflight_and_request_id(api):
+    origin = "http://localhost:3000"
+    preflight = api.request("OPTIONS", "/v1/series", headers={"Origin": origin,
+                                                              "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == origin
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    stranger = api.request("GET", "/v1/series", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+    traced = api.request("GET", "/v1/editions/ed_nope", headers={"X-Request-ID": "trace-123"})
+    assert traced.headers["X-Request-ID"] == "trace-123" and traced.json()["request_id"] == "trace-123"
+    assert len(api.request("GET", "/healthz").headers["X-Request-ID"]) == 32

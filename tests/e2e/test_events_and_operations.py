@@ -1,0 +1,90 @@
+"""What provinces and ops see: public events without personal data, metrics, docs, restarts."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+
+import requests
+
+from shared.events.catalogue import catalogue, schema_errors
+from shared.events.topology import public_types
+from tests.support.api import registration
+from tests.support.events import Tap
+
+
+def test_provinces_receive_public_events_without_personal_data(api, organiser, new_edition, service_env):
+    public = Tap(f"e2e.province.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.#",), public=True)
+    internal = Tap(f"e2e.internal.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.organisation.*.v1",))
+    try:
+        eid = new_edition()["id"]
+        body = registration("thanh-hoa")
+        created = api.request("POST", f"/v1/editions/{eid}/registrations", json=body).json()
+        pid = created["participation"]["id"]
+        api.request("POST", f"/v1/participations/{pid}/decision", organiser, json={"action": "approve"})
+        events = [json.loads(m.body) for m in public.drain(expect=6, timeout=10)]
+        types = {e["type"] for e in events}
+        assert {"vn.ketnoi.registration.participation.submitted.v1",
+                "vn.ketnoi.registration.participation.approved.v1",
+                "vn.ketnoi.registration.organisation.registered.v1"} <= types
+        assert types <= set(public_types())  # nothing internal leaks onto the public exchange
+        delegate = body["organisation"]["delegates"][0]
+        text = json.dumps(events, ensure_ascii=False)
+        for secret in (delegate["email"], delegate["name"], "912345678", body["organisation"]["tax_code"]):
+            assert secret not in text
+        assert all(schema_errors(e["type"], e["data"]) == [] for e in events)
+        approved = next(e for e in events if e["type"].endswith("participation.approved.v1"))
+        assert approved["data"]["participation_id"] == pid and approved["subject"] == f"participations/{pid}"
+
+        contacts = [json.loads(m.body) for m in internal.drain(expect=1, timeout=10)]
+        changed = [e for e in contacts if e["type"].endswith("contacts_changed.v1")
+                   and e["data"]["organisation_id"] == created["organisation_id"]]
+        assert changed and changed[0]["data"]["delegates"][0]["email"] == delegate["email"]
+        assert not catalogue()[changed[0]["type"]].public
+    finally:
+        public.delete()
+        internal.delete()
+
+
+def test_every_service_exposes_prometheus_metrics(stack, api, new_edition):
+    new_edition()
+    env = stack.config.env()
+    metrics = {name: requests.get(f"http://127.0.0.1:{env[f'KETNOI_{name.upper()}_METRICS_PORT']}/metrics",
+                                  timeout=5).text for name in ("gateway", "registration")}
+    assert re.search(r'ketnoi_entrypoint_calls_total\{entrypoint="create_edition",outcome="ok",'
+                     r'service="gateway"\} [1-9]', metrics["gateway"])
+    assert "ketnoi_entrypoint_duration_seconds_bucket" in metrics["registration"]
+    assert re.search(r'ketnoi_events_published_total\{type="vn.ketnoi.registration.edition.created.v1"\} '
+                     r'[1-9]', metrics["registration"])
+    assert "ketnoi_outbox_backlog" in metrics["registration"]
+
+
+def test_openapi_document_and_docs_page(api):
+    spec = api.request("GET", "/v1/openapi.json").json()
+    assert spec["openapi"] == "3.1.0"
+    operation = spec["paths"]["/v1/editions/{edition_id}/registrations"]["post"]
+    schema_ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert schema_ref.endswith("/RegistrationBody")
+    assert "422" in operation["responses"] and "Idempotency-Key" in json.dumps(operation["parameters"])
+    assert "organisation" in spec["components"]["schemas"]["RegistrationBody"]["properties"]
+    docs = api.request("GET", "/docs")
+    assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text
+    assert api.request("GET", "/docs/assets/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_restarted_service_answers_again_and_meanwhile_the_gateway_says_503(stack, api, ops):
+    stack.stop_process("registration")
+    try:
+        down = api.request("GET", "/v1/series")
+        assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+        assert down.json()["code"] == "service_unavailable"
+        ready = api.request("GET", "/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["registration"] is False
+    finally:
+        stack.start_service("registration")
+    deadline = time.monotonic() + 60
+    while not stack.ready() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert api.request("GET", "/v1/series").status_code == 200

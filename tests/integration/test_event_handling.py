@@ -1,0 +1,150 @@
+"""Event consumers on the real RabbitMQ and store: dedupe, retries, dead letters, late start.
+
+A probe service subscribes to a registration event with a handler whose
+effect is deliberately NOT idempotent (it inserts a new document per run),
+so any double processing would show up as a second document.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import eventlet
+import pytest
+from kombu import Connection
+from nameko.testing.services import entrypoint_waiter
+
+from shared.events import deadletters
+from shared.events.consumer import ATTEMPT_HEADER, event_handler
+from shared.events.envelope import make_event
+from shared.events.topology import declare_handler, handlers_of
+from shared.store import Store, database
+from tests.support.events import publish
+
+TYPE = "vn.ketnoi.registration.series.created.v1"
+pytestmark = pytest.mark.usefixtures("service_env")
+
+
+def probe_class(name: str) -> type:
+    class Probe:
+        db = Store(name)
+
+        @event_handler(TYPE, backoff=(1, 1))
+        def on_series(self, event: dict) -> None:
+            series_id = event["data"]["series_id"]
+            self.db.attempts.insert_one({"_id": uuid.uuid4().hex, "event": event["id"], "series": series_id})
+            if series_id.startswith("fail") and not self.db.switches.find_one({"_id": series_id}):
+                raise RuntimeError("provider down")
+            self.db.effects.insert_one({"_id": uuid.uuid4().hex, "event": event["id"], "series": series_id})
+
+    Probe.name = name
+    return Probe
+
+
+@pytest.fixture
+def probe(amqp_uri: str):
+    name = f"probe{uuid.uuid4().hex[:8]}"
+    cls = probe_class(name)
+    yield cls
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        for _, queues in handlers_of(cls):
+            for queue in (queues.main, *queues.retries, queues.dead):
+                queue(channel).delete()
+
+
+def config(amqp_uri: str) -> dict:
+    return {"AMQP_URI": amqp_uri, "ACCEPT": ["json", "cloudevents"], "serializer": "json"}
+
+
+def event(series_id: str) -> dict:
+    return make_event(TYPE, "registration", f"series/{series_id}", {"series_id": series_id, "name": {"vi": "Thử"}})
+
+
+def wait_for(check, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        eventlet.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def test_redelivered_event_changes_nothing_twice(container_factory, amqp_uri, probe):
+    container = container_factory(probe, config(amqp_uri))
+    container.start()
+    db = database(probe.name)
+    ev = event("s-1")
+    with entrypoint_waiter(container, "on_series"):
+        publish(ev)
+    publish(ev)  # delivered again, as after a lost ack or a relay that published twice
+    publish(ev)
+    eventlet.sleep(1.0)
+    assert db.effects.count_documents({"event": ev["id"]}) == 1
+    assert db.attempts.count_documents({"event": ev["id"]}) == 1
+    assert db.inbox.find_one({"_id": f"on_series:{ev['id']}"})["state"] == "done"
+
+
+def test_two_workers_given_the_same_event_at_once_run_it_once(container_factory, amqp_uri, probe):
+    first = container_factory(probe, config(amqp_uri))
+    second = container_factory(probe, config(amqp_uri))
+    first.start()
+    second.start()
+    ev = event("s-2")
+    pool = eventlet.GreenPool()
+    for _ in range(6):
+        pool.spawn(publish, ev)
+    pool.waitall()
+    db = database(probe.name)
+    wait_for(lambda: db.effects.count_documents({"event": ev["id"]}))
+    eventlet.sleep(2.5)  # any copy parked as "busy" comes back after the 1 s retry delay
+    assert db.effects.count_documents({"event": ev["id"]}) == 1
+
+
+def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_factory, amqp_uri, probe):
+    container = container_factory(probe, config(amqp_uri))
+    container.start()
+    db = database(probe.name)
+    ev = event("fail-1")
+    started = time.monotonic()
+    publish(ev)
+    wait_for(lambda: db.attempts.count_documents({"event": ev["id"]}) >= 3, timeout=20)
+    parked = wait_for(lambda: deadletters.parked(f"ketnoi.{probe.name}.on_series"), timeout=10)
+    elapsed = time.monotonic() - started
+    assert db.attempts.count_documents({"event": ev["id"]}) == 3  # first try + two retries
+    assert elapsed >= 2.0  # two backoff delays of 1 s
+    assert db.effects.count_documents({"event": ev["id"]}) == 0
+    assert parked[0]["event"]["id"] == ev["id"]
+    assert parked[0]["headers"][ATTEMPT_HEADER] == 3
+    assert "provider down" in parked[0]["headers"]["x-ketnoi-error"]
+
+    # the cause is fixed; ops replays the dead letters and the effect happens once
+    db.switches.insert_one({"_id": "fail-1"})
+    assert deadletters.replay(f"ketnoi.{probe.name}.on_series") == 1
+    wait_for(lambda: db.effects.count_documents({"event": ev["id"]}) == 1)
+
+
+def test_unreadable_message_goes_straight_to_dead_letters(container_factory, amqp_uri, probe):
+    container = container_factory(probe, config(amqp_uri))
+    container.start()
+    bad = event("s-3")
+    bad["data"] = {"series_id": 42}  # violates the schema
+    publish(bad)
+    parked = wait_for(lambda: deadletters.parked(f"ketnoi.{probe.name}.on_series"))
+    assert parked[0]["event"]["id"] == bad["id"]
+    assert database(probe.name).attempts.count_documents({}) == 0
+
+
+def test_event_published_while_consumer_is_stopped_waits_for_it(container_factory, amqp_uri, probe):
+    with Connection(amqp_uri) as connection:
+        for _, queues in handlers_of(probe):
+            declare_handler(connection, queues)  # what `python -m shared.events.topology` does at deploy time
+    ev = event("s-4")
+    publish(ev)
+    eventlet.sleep(0.5)
+    container = container_factory(probe, config(amqp_uri))
+    container.start()
+    db = database(probe.name)
+    wait_for(lambda: db.effects.count_documents({"event": ev["id"]}) == 1)

@@ -1,0 +1,83 @@
+"""Fixtures for tests that need RabbitMQ, the store, or the whole running system.
+
+- ``amqp_uri``: the broker of ``KETNOI_TEST_AMQP_URI`` (never mocked), in a
+  vhost of this test session's own: nameko's RPC queues have fixed names, so
+  two stacks sharing a vhost (``make up``, a benchmark, another test run)
+  would answer each other's calls.
+- ``mongo_uri``: ``KETNOI_TEST_MONGO_URI`` when set (e.g. a real MongoDB 7),
+  otherwise an nx-27017 started for the session on a free port.
+- ``stack``: every service and the gateway as processes, for end-to-end tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from kombu import Connection
+
+from scripts.stack import Stack, StackConfig, drop_vhost, free_port, private_vhost
+from shared import config, store
+
+DEFAULT_TEST_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@pytest.fixture(scope="session")
+def amqp_uri() -> str:
+    uri, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_TEST_AMQP))
+    try:
+        with Connection(uri, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:
+        pytest.fail(f"RabbitMQ is required at {uri} (run `make test`, which starts it): {exc}")
+    yield uri
+    if vhost:
+        drop_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def mongo_uri(tmp_path_factory) -> str:
+    given = os.environ.get("KETNOI_TEST_MONGO_URI")
+    if given:
+        yield given
+        return
+    data_dir = tmp_path_factory.mktemp("store")
+    stack = Stack(StackConfig(data_dir=data_dir, store_port=free_port(), log_dir=data_dir / "logs"))
+    stack.start_store()
+    yield stack.config.mongo_uri
+    stack.stop()
+
+
+@pytest.fixture(scope="session")
+def service_env(amqp_uri: str, mongo_uri: str) -> dict[str, str]:
+    """Point this process's settings at the test broker and store, with a private database prefix."""
+    values = {
+        "KETNOI_AMQP_URI": amqp_uri,
+        "KETNOI_MONGO_URI": mongo_uri,
+        "KETNOI_DB_PREFIX": f"it{uuid.uuid4().hex[:8]}",
+        "KETNOI_DEV_MODE": "1",
+    }
+    os.environ.update(values)
+    config.settings.cache_clear()
+    store.client_for.cache_clear()
+    return values
+
+
+@pytest.fixture(scope="session")
+def stack(amqp_uri: str, tmp_path_factory) -> Stack:
+    """The whole system as processes, on free ports, with its own store."""
+    data_dir: Path = tmp_path_factory.mktemp("stack")
+    cfg = StackConfig.for_tests(data_dir, amqp_uri)
+    cfg.extra_env["KETNOI_RPC_TIMEOUT"] = "3"
+    running = Stack(cfg)
+    try:
+        running.start(timeout=90)
+    except Exception:
+        running.stop()
+        for log in sorted((data_dir / "logs").glob("*.log")):
+            print(f"----- {log.name}\n{log.read_text(errors='replace')[-4000:]}")
+        raise
+    yield running
+    running.stop()
