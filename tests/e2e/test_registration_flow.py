@@ -173,3 +173,50 @@ def test_contacts_only_for_the_organisation_and_its_organisers(api, organiser, n
     assert api.request("GET", f"/v1/editions/{eid}/participations?province=ha-noi", province).status_code == 403
     assert api.request("POST", f"/v1/participations/{p['id']}/decision", province,
                        json={"action": "approve"}).status_code == 403
+
+
+def test_member_keeps_its_profile_and_applies_again_organiser_decides_in_bulk(api, organiser, new_edition):
+    first = new_edition()["id"]
+    p = register(api, first, registration("thanh-hoa", name="Công ty CP Mía đường Lam Sơn"))
+    org_id = p["organisation_id"]
+    member = api.token("member", organisation=org_id)
+    path = f"/v1/organisations/{org_id}"
+
+    etag = api.request("GET", path, member).headers["ETag"]
+    renamed = api.request("PATCH", path, member, json={"legal_name": {"vi": "Công ty CP Mía đường Lam Sơn Xanh"},
+                                                       "province": "ha-noi"}, headers={"If-Match": etag})
+    assert renamed.status_code == 200 and renamed.json()["province"] == "ha-noi"
+    merged_away = api.request("PATCH", path, member, json={"province": "ha-tay"},
+                              headers={"If-Match": renamed.headers["ETag"]})
+    assert merged_away.status_code == 422  # Hà Tây has not existed since 2008: not in either registry
+    intruder = api.token("member", organisation="org_other")
+    assert api.request("PATCH", path, intruder, json={"website": "https://x.vn"},
+                       headers={"If-Match": renamed.headers["ETag"]}).status_code == 403
+
+    delegate = api.request("POST", f"{path}/delegates", member,
+                           json={"name": "Trần Thị Mai", "email": "Mai.Tran@Example.vn", "phone": "+84 983 111 222",
+                                 "preferred_language": "en"})
+    assert delegate.status_code == 201
+    assert (delegate.json()["email"], delegate.json()["phone"]) == ("mai.tran@example.vn", "+84983111222")
+    product = api.request("POST", f"{path}/products", member,
+                          json={"name": {"vi": "Đường kính trắng"}, "category": "sugar",
+                                "ocop": {"stars": 5, "certificate_no": "TH-5S-01", "year": 2024}})
+    assert product.status_code == 201
+    profile = api.request("GET", path, member).json()
+    assert len(profile["delegates"]) == 2 and profile["products"][-1]["ocop"]["stars"] == 5
+
+    second = new_edition()["id"]
+    applied = api.request("POST", f"/v1/editions/{second}/participations", member,
+                          json={"organisation_id": org_id, "role": "buyer"})
+    assert applied.status_code == 201 and applied.json()["org"]["ocop_max_stars"] == 5
+    others = [register(api, second, registration("nghe-an"))["id"] for _ in range(2)]
+    bulk = api.request("POST", f"/v1/editions/{second}/participations/decisions", organiser,
+                       json={"action": "approve", "participation_ids": [applied.json()["id"], *others, "par_nope"]})
+    assert bulk.status_code == 200
+    assert (bulk.json()["succeeded"], bulk.json()["failed"]) == (3, 1)
+    assert bulk.json()["results"][-1]["code"] == "participation_not_found"
+    withdrawn = api.request("POST", f"/v1/participations/{applied.json()['id']}/decision", member,
+                            json={"action": "cancel"})
+    assert withdrawn.json()["status"] == "cancelled"
+    assert api.request("POST", f"/v1/participations/{others[0]}/decision", member,
+                       json={"action": "cancel"}).status_code == 403

@@ -163,7 +163,9 @@ class OrganisationIn(Schema):
             raise problem("tax_code_personal_not_yet", "Personal numbers serve as tax codes from 2025-07-01.")
 
     @validates_schema
-    def _identity(self, data: dict, **_: object) -> None:
+    def _identity(self, data: dict, partial: bool | tuple = False, **_: object) -> None:
+        if partial:
+            return  # a patch never changes identity (kind, tax code, registration)
         if data.get("kind") == "foreign_buyer":
             if not data.get("foreign"):
                 raise problem("required", "A foreign buyer needs its country and registration number.",
