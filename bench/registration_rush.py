@@ -35,14 +35,12 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from kombu import Connection
 
 from registration.domain.taxcode import check_digit
-from scripts.stack import ROOT, Stack, StackConfig, free_port, port_open
+from scripts.stack import ROOT, Stack, StackConfig, drop_vhost, free_port, port_open, private_vhost
 from shared.reference.provinces import MERGER_DATE, provinces_on
 
-DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/ketnoi-test"
-FALLBACK_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 WARMUP_REQUESTS = 50
 PER_CLIENT_CAP = 10_000
 TIMEOUT = 30.0
@@ -103,18 +101,6 @@ class Forms:
 
 
 # -- the systems under test ----------------------------------------------------------------------
-
-
-def amqp_uri() -> str:
-    """The test vhost exists once ``make test`` ran; otherwise the default vhost will do."""
-    uri = os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_AMQP)
-    try:
-        with Connection(uri, connect_timeout=3) as connection:
-            connection.ensure_connection(max_retries=1)
-        return uri
-    except Exception as exc:  # any failure (auth, missing vhost) means: try the default vhost
-        print(f"note: {uri} not reachable ({exc}); using {FALLBACK_AMQP}", flush=True)
-        return FALLBACK_AMQP
 
 
 class Api:
@@ -317,7 +303,8 @@ def main() -> None:
     args = parser.parse_args()
 
     work_dir = Path(tempfile.mkdtemp(prefix="ketnoi-bench-"))
-    amqp = amqp_uri()
+    # a vhost of its own: nameko's RPC queue names are fixed, so a stack sharing one would answer our calls
+    amqp, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_AMQP))
     stack = Stack(StackConfig.for_tests(work_dir / "stack", amqp))
     echo = Echo(work_dir / "echo", amqp)
     keep = args.keep
@@ -352,6 +339,8 @@ def main() -> None:
     finally:
         echo.stop()
         stack.stop()
+        if vhost:
+            drop_vhost(vhost)
         if keep:
             print(f"data and logs kept in {work_dir}")
         else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -66,45 +67,67 @@ def index_outbox(collection: Collection) -> None:
 class Relay:
     """Publishes staged events of a set of collections and clears them.
 
-    One relay per service process.  Writers call :meth:`wake` after a write so
-    events leave within milliseconds; a sweep every ``interval`` seconds
-    catches what a crashed process left behind.  Two replicas sweeping at the
-    same moment may publish an event twice: consumers deduplicate by id.
+    One relay per service process.  After a successful write the store hands
+    the relay what it staged (:meth:`staged`), which is published within
+    milliseconds without reading it back; a sweep every ``interval`` seconds
+    publishes whatever a crashed process (or a failed publish) left behind.
+    A sweep racing a hand-over, or two replicas sweeping at once, may publish
+    an event twice: consumers deduplicate by id.
     """
 
     def __init__(self, collections: Iterable[Collection], interval: float = 1.0) -> None:
         cfg = settings()
-        self.collections = list(collections)
+        self.collections = {c.name: c for c in collections}
         self.interval = interval
         self.exchange = cfg.events_exchange
         self.publisher = Publisher(
             cfg.amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER,
             delivery_mode=2, mandatory=False,
         )
+        self._handed: list[tuple[str, Any, list[dict[str, Any]]]] = []
         self._wake = eventlet.event.Event()
         self._running = False
 
-    def wake(self) -> None:
+    def staged(self, collection: str, doc_id: Any, events: Iterable[dict[str, Any]]) -> None:
+        """A write that staged ``events`` in ``collection``/``doc_id`` has succeeded."""
+        self._handed.append((collection, doc_id, list(events)))
         if not self._wake.ready():
             self._wake.send(True)
 
-    def publish_pending(self) -> int:
-        """Publish every staged event once; return how many were published."""
+    def publish_handed(self) -> int:
         published = 0
-        for collection in self.collections:
+        while self._handed:
+            collection, doc_id, events = self._handed.pop(0)
+            published += self._deliver(self.collections[collection], doc_id, events)
+        return published
+
+    def sweep(self) -> int:
+        """Publish every staged event in the store; return how many were published."""
+        published = 0
+        for collection in self.collections.values():
             backlog = 0
             for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1}):
-                events = sorted((doc.get(OUTBOX) or {}).values(), key=lambda e: (e["time"], e["id"]))
+                events = list((doc.get(OUTBOX) or {}).values())
                 backlog += len(events)
-                for event in events:
-                    self._publish(event)
-                    collection.update_one(
-                        {"_id": doc["_id"], f"{OUTBOX}.{event['id']}": {"$exists": True}},
-                        {"$unset": {f"{OUTBOX}.{event['id']}": ""}, "$inc": {PENDING: -1}},
-                    )
-                    published += 1
+                published += self._deliver(collection, doc["_id"], events)
             metrics.OUTBOX_BACKLOG.labels(collection.name).set(backlog)
         return published
+
+    def _deliver(self, collection: Collection, doc_id: Any, events: list[dict[str, Any]]) -> int:
+        """Publish in time order, then clear them: all at once when all are still staged."""
+        events = sorted(events, key=lambda e: (e["time"], e["id"]))
+        for event in events:
+            self._publish(event)
+        paths = [f"{OUTBOX}.{event['id']}" for event in events]
+        cleared = collection.update_one(
+            {"_id": doc_id, **{path: {"$exists": True} for path in paths}},
+            {"$unset": dict.fromkeys(paths, ""), "$inc": {PENDING: -len(paths)}},
+        )
+        if not cleared.modified_count and len(paths) > 1:  # a sweep got some of them first
+            for path in paths:
+                collection.update_one({"_id": doc_id, path: {"$exists": True}},
+                                      {"$unset": {path: ""}, "$inc": {PENDING: -1}})
+        return len(events)
 
     def _publish(self, event: dict[str, Any]) -> None:
         self.publisher.publish(
@@ -118,27 +141,33 @@ class Relay:
         metrics.EVENTS_PUBLISHED.labels(event["type"]).inc()
 
     def run(self) -> None:
-        """Loop until :meth:`stop`; broker or store outages are logged and retried."""
+        """Loop until :meth:`stop`; broker or store outages are logged and retried by the sweep."""
         self._running = True
+        next_sweep = 0.0
         while self._running:
-            # A fresh event before publishing: a wake that arrives while we
-            # publish is kept and triggers another pass at once.
+            # A fresh event before publishing: a hand-over that arrives while
+            # we publish is kept and triggers another pass at once.
             self._wake = eventlet.event.Event()
             try:
-                self.publish_pending()
+                self.publish_handed()
+                if time.monotonic() >= next_sweep:
+                    self.sweep()
+                    next_sweep = time.monotonic() + self.interval
             except Exception:
-                log.exception("outbox relay failed; will retry")
+                log.exception("outbox relay failed; the sweep will retry")
                 metrics.OUTBOX_FAILURES.inc()
+                self._handed.clear()  # still staged in the store: the next sweep has them
             with eventlet.Timeout(self.interval, False):
                 self._wake.wait()
 
     def stop(self) -> None:
         self._running = False
-        self.wake()
+        if not self._wake.ready():
+            self._wake.send(True)
 
 
 class OutboxRelay(DependencyProvider):
-    """Runs a :class:`Relay` beside the service and lets workers wake it."""
+    """Runs a :class:`Relay` beside the service; workers hand it what they staged."""
 
     def __init__(self, service: str, collections: Iterable[str], interval: float = 1.0) -> None:
         self.service = service
@@ -163,7 +192,3 @@ class OutboxRelay(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Relay:
         return self.relay
-
-    def worker_teardown(self, worker_ctx) -> None:
-        """Whatever the worker staged leaves now rather than at the next sweep."""
-        self.relay.wake()

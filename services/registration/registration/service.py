@@ -106,7 +106,7 @@ class RegistrationService:
 
     @property
     def store(self) -> RegistrationStore:
-        return RegistrationStore(self.db)
+        return RegistrationStore(self.db, self.relay.staged)
 
     # -- health ---------------------------------------------------------------------
 
@@ -301,9 +301,11 @@ class RegistrationService:
         self.store.update_many("participations", {"organisation_id": org["_id"]},
                                {"$set": {f"org.{k}": v for k, v in snapshot.items()}})
 
-    def _snapshot(self, org: dict[str, Any]) -> dict[str, Any]:
-        stars = [p["ocop"]["stars"] for p in self.store.find(
-            "products", {"organisation_id": org["_id"]}, projection={"ocop": 1}) if p.get("ocop")]
+    def _snapshot(self, org: dict[str, Any], products: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """What lists filter on; ``products`` when the caller has them in hand (saves a query)."""
+        if products is None:
+            products = self.store.find("products", {"organisation_id": org["_id"]}, projection={"ocop": 1})
+        stars = [p["ocop"]["stars"] for p in products if p.get("ocop")]
         province = org.get("province")
         return {"kind": org["kind"], "legal_name": org["legal_name"], "public_name": ev.public_name(org),
                 "province": province, "province_2025": rollup(province) if province else None,
@@ -398,9 +400,8 @@ class RegistrationService:
                               for i, p in enumerate(data["products"])})
         self._check_wants(edition, data["wants"], "wants")
         org, created = self._insert_organisation(self._new_organisation(org_data))
-        if created:
-            self._insert_products(org["_id"], data["products"])
-        participation = self._submit(edition, org, data["role"], data["wants"])
+        products = self._insert_products(org["_id"], data["products"]) if created else None
+        participation = self._submit(edition, org, data["role"], data["wants"], products)
         return {"participation": views.participation(participation), "organisation_id": org["_id"],
                 "organisation_created": created}
 
@@ -416,10 +417,11 @@ class RegistrationService:
         self._check_wants(edition, data["wants"], "wants")
         return views.participation(self._submit(edition, org, data["role"], data["wants"]))
 
-    def _submit(self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict) -> dict[str, Any]:
+    def _submit(self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict,
+                products: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         participation = {
             "_id": new_id("par"), "edition_id": edition["_id"], "organisation_id": org["_id"],
-            "role": role, "wants": wants, "status": "submitted", "org": self._snapshot(org),
+            "role": role, "wants": wants, "status": "submitted", "org": self._snapshot(org, products),
             "submitted_at": now(), "version": 1,
         }
         try:

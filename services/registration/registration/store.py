@@ -8,7 +8,7 @@ both succeed, and nothing is read and then blindly written back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,9 +50,16 @@ class Duplicate(Exception):
         self.existing_id = existing_id
 
 
+Staged = Callable[[str, Any, list[dict[str, Any]]], None]
+
+
 class RegistrationStore:
-    def __init__(self, db: Database) -> None:
+    """``staged(collection, id, events)`` is told of every successful write that staged events
+    (the service's outbox relay, which then publishes them at once)."""
+
+    def __init__(self, db: Database, staged: Staged | None = None) -> None:
         self.db = db
+        self.staged = staged or (lambda *_: None)
 
     # -- series and editions ---------------------------------------------------
 
@@ -62,6 +69,7 @@ class RegistrationStore:
             self.db[collection].insert_one(new_document(document, *events))
         except DuplicateKeyError:
             raise Duplicate(self._holder_of(collection, document)) from None
+        self.staged(collection, document["_id"], events)
         return document
 
     def _holder_of(self, collection: str, document: dict[str, Any]) -> str | None:
@@ -89,12 +97,15 @@ class RegistrationStore:
         if current is None:
             return None
         after = {**current, **changes, "version": current["version"] + 1, "updated_at": now()}
+        events = events_for(after)
         update = stage({"$set": {**changes, "version": after["version"], "updated_at": after["updated_at"]}},
-                       *events_for(after))
+                       *events)
         result = self.db[collection].find_one_and_update(
             {"_id": doc_id, "version": current["version"], **expected}, update,
             projection={"outbox": 0}, return_document=ReturnDocument.AFTER,
         )
+        if result is not None:
+            self.staged(collection, doc_id, events)
         return result
 
     def find(self, collection: str, query: dict[str, Any], sort: list | None = None,
@@ -176,9 +187,10 @@ class RegistrationStore:
         """Insert the first scan; a repeat returns the first record and False."""
         try:
             self.db.checkins.insert_one(new_document(checkin, event))
-            return checkin, True
         except DuplicateKeyError:
             return self.get("checkins", checkin["_id"]), False
+        self.staged("checkins", checkin["_id"], [event])
+        return checkin, True
 
     # -- statistics ------------------------------------------------------------------
 
