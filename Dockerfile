@@ -4,7 +4,7 @@
 # the command, e.g.
 #   nameko run --config services/registration/config.yaml registration.service
 # and the one-shot RabbitMQ topology job with
-#   python -m shared.events.topology gateway.service registration.service
+#   python -m shared.events.topology gateway.service registration.service booths.service
 #
 # No secret is baked in: JWT secret, broker and database credentials arrive as
 # environment variables at run time (compose .env / k8s Secret).
@@ -42,7 +42,7 @@ COPY services/ services/
 # Each service package lives in services/<name>/<name>/; nameko imports
 # "<name>.service", so every services/<name> directory must be on the path.
 # tests/contract/test_deployment.py fails when a service directory is missing here.
-ENV PYTHONPATH=/app:/app/services/gateway:/app/services/registration
+ENV PYTHONPATH=/app:/app/services/gateway:/app/services/registration:/app/services/booths
 
 USER 10001:10001
 

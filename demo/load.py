@@ -8,12 +8,14 @@ every ``make up``.  A second run finds the series and does nothing.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
 import requests
 
 DEMO = Path(__file__).with_name("thanh-hoa-2024.json")
+FLOOR_PLAN = Path(__file__).with_name("thanh-hoa-2024-floor-plan.csv")
 DECISIONS = {"approved": "approve", "rejected": "reject", "waitlisted": "waitlist", "cancelled": "cancel"}
 
 
@@ -25,12 +27,19 @@ class Api:
     def token(self, **claims: Any) -> str:
         return self.call("POST", "/v1/dev/tokens", claims)["token"]
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
+    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
+             wait_for_events: float = 0) -> Any:
+        """``wait_for_events``: retry a 404/409 that only means another service has not caught up yet."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.http.request(method, self.base + path, json=body, headers=headers, timeout=30)
-        if response.status_code >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
-        return response.json()
+        deadline = time.monotonic() + wait_for_events
+        while True:
+            response = self.http.request(method, self.base + path, json=body, headers=headers, timeout=30)
+            if response.status_code in (404, 409) and time.monotonic() < deadline:
+                time.sleep(0.3)
+                continue
+            if response.status_code >= 400:
+                raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+            return response.json()
 
 
 def _at(day: str, hour: str) -> str:
@@ -86,6 +95,7 @@ def load_demo(gateway: str) -> str:
     organiser = api.token(role="organiser", series=series_id)
     edition = api.call("POST", "/v1/editions", edition_body(series_id, data["edition"]), organiser)
     organisations = {o["key"]: o for o in data["organisations"]}
+    exhibitors = []
     for participation in data["participations"]:
         org = organisations[participation["organisation"]]
         result = api.call("POST", f"/v1/editions/{edition['id']}/registrations",
@@ -94,6 +104,35 @@ def load_demo(gateway: str) -> str:
         if action:
             api.call("POST", f"/v1/participations/{result['participation']['id']}/decision",
                      {"action": action, "reason": participation.get("reason")}, organiser)
+        if participation["status"] == "approved" and participation["role"] == "exhibitor":
+            exhibitors.append((result, participation["wants"].get("booth", 1) or 1))
     api.call("POST", f"/v1/editions/{edition['id']}/status", {"status": "open"}, organiser)
+    load_booths(api, edition["id"], data["edition"]["host_province"], organiser, exhibitors)
     return (f"demo: loaded {data['edition']['key']} as edition {edition['id']} "
             f"with {len(data['participations'])} registrations")
+
+
+def load_booths(api: Api, edition_id: str, host: str, organiser: str, exhibitors: list[tuple[dict, int]]) -> None:
+    """Seed 000's 82 booths, 36 for Thanh Hóa and 46 for the other provinces, and every exhibitor's wish.
+
+    The booths service learns the edition and the approvals from events, so
+    each call waits until it has caught up.
+    """
+    base = f"/v1/editions/{edition_id}"
+    api.call("PUT", f"{base}/floor-plan", {"csv": FLOOR_PLAN.read_text(encoding="utf-8")}, organiser,
+             wait_for_events=30)
+    api.call("PUT", f"{base}/booth-rules", {
+        "groups": [{"name": "host", "booths": 36, "provinces": [host]},
+                   {"name": "others", "booths": 46, "provinces": None, "province_cap": 8}],
+        "organisation_max": 3,
+    }, organiser)
+    zones = ["A", "B", "B", "O"]
+    for index, (registration, wanted) in enumerate(exhibitors):
+        member = api.token(role="member", organisation=registration["organisation_id"])
+        preferences = [{"type": "zone", "value": zones[index % len(zones)]}, {"type": "kind", "value": "standard"}]
+        if registration["participation"]["org"].get("ocop_max_stars"):
+            preferences.insert(0, {"type": "kind", "value": "ocop"})
+        api.call("POST", f"{base}/booth-applications",
+                 {"participation_id": registration["participation"]["id"], "booths_wanted": min(wanted, 3),
+                  "preferences": preferences, "needs": ["power"]}, member, wait_for_events=30)
+

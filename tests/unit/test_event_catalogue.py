@@ -1,4 +1,4 @@
-"""The event catalogue (``events/``) against itself, its README and registration's event builders.
+"""The event catalogue (``events/``) against itself, its README and the event builders of its producers.
 
 Calling a builder is itself a schema check: ``make_event`` validates ``data``
 against the catalogue and raises ``EventSchemaViolation`` on any violation.
@@ -16,17 +16,38 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from booths import events as booth_events
+from booths.domain.floorplan import KINDS as BOOTH_KINDS
 from registration import events
 from registration.domain.workflow import PARTICIPATION_STATUSES
 from shared import context
 from shared.events.catalogue import catalogue, catalogue_dir, public_types, schema_errors
 from shared.events.envelope import EventSchemaViolation
+from shared.timestamps import from_text
 
 EVENTS_DIR = catalogue_dir()
 SCHEMAS_DIR = EVENTS_DIR / "schemas"
 BUILDERS = Path(events.__file__)
 PREFIX = "vn.ketnoi.registration."
-INTERNAL = {f"{PREFIX}organisation.contacts_changed.v1", f"{PREFIX}checkin.recorded.v1"}
+BOOTHS_PREFIX = "vn.ketnoi.booths."
+OFFER_STATUSES = ("open", "accepted", "declined", "expired")
+OFFER_KINDS = ("made", "accepted", "declined", "expired")  # offer.<kind>: "open" is announced as "made"
+# producer -> (builders module, type prefix, values of each placeholder in its f-string kinds)
+PRODUCERS = {
+    "registration": (BUILDERS, PREFIX, {"{status}": PARTICIPATION_STATUSES}),
+    "booths": (Path(booth_events.__file__), BOOTHS_PREFIX, {"{kind}": OFFER_KINDS}),
+}
+INTERNAL = {
+    f"{PREFIX}organisation.contacts_changed.v1",
+    f"{PREFIX}checkin.recorded.v1",
+    f"{BOOTHS_PREFIX}override.recorded.v1",
+}
+CODE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
+SUBJECTS = {
+    "registration": r"[a-z]+/[0-9a-z]+",
+    "booths": rf"editions/[0-9a-z_]+/(booths/{CODE}|offers/[0-9a-z_]+|allocations/[0-9a-z_]+)",
+}
+BOOTH_TIMESTAMPS = ("expires_at", "starts_at", "ends_at", "at")
 PERSONAL = ("email", "phone", "delegates", "tax_code", "full_name", "contact")
 
 EDITION_ID = "66b1f0c2a1e4d3b2c1a09f01"
@@ -40,15 +61,21 @@ def load_schema(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def event_types_in_builders() -> set[str]:
-    """Every ``_event("<kind>"`` in registration/events.py, ``{status}`` expanded."""
-    kinds = re.findall(r'(?<![\w.])_event\(f?"([^"]+)"', BUILDERS.read_text(encoding="utf-8"))
-    assert kinds, "no _event(...) calls found"
+def event_types_in_builders(producer: str | None = None) -> set[str]:
+    """Every ``_event("<kind>"`` in each producer's events.py (or one producer's), placeholders expanded."""
     types = set()
-    for kind in kinds:
-        expanded = [kind.replace("{status}", s) for s in PARTICIPATION_STATUSES] if "{" in kind else [kind]
-        assert all("{" not in k for k in expanded), f"unexpanded placeholder in {kind}"
-        types.update(f"{PREFIX}{k}.v1" for k in expanded)
+    for name, (path, prefix, placeholders) in PRODUCERS.items():
+        if producer not in (None, name):
+            continue
+        kinds = re.findall(r'(?<![\w.])_event\(f?"([^"]+)"', path.read_text(encoding="utf-8"))
+        assert kinds, f"no _event(...) calls found in {path}"
+        for kind in kinds:
+            expanded = [kind]
+            for placeholder, values in placeholders.items():
+                if placeholder in kind:
+                    expanded = [k.replace(placeholder, v) for k in expanded for v in values]
+            assert all("{" not in k for k in expanded), f"unexpanded placeholder in {kind}"
+            types.update(f"{prefix}{k}.v1" for k in expanded)
     return types
 
 
@@ -206,6 +233,125 @@ def every_builder_call() -> list[dict[str, Any]]:
     return calls
 
 
+# -- sample documents, shaped as booths stores them -------------------------------------------
+
+RUN_ID = "run_0193a1b2c3d4e5f60718293a"
+OFFER_ID = "off_0193a1b2c3d4e5f60718293b"
+
+
+def booth(code: str = "A-12", kind: str = "standard", **overrides: Any) -> dict[str, Any]:
+    """A booth as stored (the builders read edition_id, code, zone and kind)."""
+    return {
+        "_id": f"{EDITION_ID}:{code}",
+        "edition_id": EDITION_ID,
+        "code": code,
+        "zone": "A",
+        "size": "3x3",
+        "kind": kind,
+        "features": ["power"],
+        "price_vnd": 12_000_000,
+        "holder": None,
+        "offer": None,
+        **overrides,
+    }
+
+
+def holder(org: dict[str, Any], quota_group: str | None = "bac-trung-bo") -> dict[str, Any]:
+    """Who holds a booth (booths.views.holder): the organisation's public name from the approved participation."""
+    return {
+        "participation_id": f"66b1f0c2a1e4d3b2c1a09f4{org['_id'][-1]}",
+        "organisation_id": org["_id"],
+        "name": events.public_name(org),
+        "province": org.get("province"),
+        "quota_group": quota_group,
+    }
+
+
+def allocation_run(**overrides: Any) -> dict[str, Any]:
+    """A stored run (booths.views.run_document); the builder reads only the totals."""
+    return {
+        "_id": RUN_ID,
+        "edition_id": EDITION_ID,
+        "objective": 118.254,
+        "assignments": {holder(enterprise())["participation_id"]: ["A-12", "A-13"]},
+        "groups": {holder(enterprise())["participation_id"]: "bac-trung-bo"},
+        "explanations": {},
+        "moved": [holder(enterprise())["participation_id"]],
+        "allocated": 2,
+        "unallocated": 1,
+        "duration_ms": 41.5,
+        "solver": {},
+        "committed_at": None,
+        **overrides,
+    }
+
+
+def offer(status: str = "open", **overrides: Any) -> dict[str, Any]:
+    return {
+        "_id": OFFER_ID,
+        "edition_id": EDITION_ID,
+        "booth_code": "A-12",
+        "participation_id": holder(household())["participation_id"],
+        "organisation_id": HOUSEHOLD_ID,
+        "status": status,
+        "expires_at": "2025-09-10T01:00:00.000000Z",
+        "created_at": "2025-09-08T01:00:00.000000Z",
+        **overrides,
+    }
+
+
+def audit_entry(action: str, **overrides: Any) -> dict[str, Any]:
+    return {
+        "_id": "aud_0193a1b2c3d4e5f60718293c",
+        "edition_id": EDITION_ID,
+        "booth_code": "A-12",
+        "action": action,
+        "participation_id": holder(enterprise())["participation_id"],
+        "to_booth": "B.07" if action == "move" else None,
+        "reason": "Gian hàng gần lối thoát hiểm, chuyển theo yêu cầu của ban tổ chức.",
+        "by": "usr_organiser_7",
+        "at": "2025-09-12T03:30:00.000000Z",
+        **overrides,
+    }
+
+
+def slot(org: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "_id": f"{EDITION_ID}:LS-1:2025-09-18T02:00:00.000000Z",
+        "edition_id": EDITION_ID,
+        "booth_code": "LS-1",
+        "starts_at": "2025-09-18T02:00:00.000000Z",
+        "ends_at": "2025-09-18T02:30:00.000000Z",
+        "participation_id": holder(org)["participation_id"],
+        "organisation_id": org["_id"],
+        "organisation_name": events.public_name(org),
+    }
+
+
+def every_booths_builder_call() -> list[dict[str, Any]]:
+    holders = [holder(enterprise()), holder(household(), None), holder(foreign_buyer(), "quoc-te")]
+    calls = []
+    for kind in BOOTH_KINDS:
+        calls.append(booth_events.booth_allocated(booth(f"{kind[0].upper()}-1", kind), holders[0], "allocation"))
+    for h in holders:
+        calls += [booth_events.booth_allocated(booth(), h, s) for s in ("allocation", "claim", "offer", "override")]
+        calls += [
+            booth_events.booth_released(booth(holder=h), h, r)
+            for r in ("participation_cancelled", "reallocated", "moved", "override")
+        ]
+    calls += [
+        booth_events.allocation_committed(allocation_run()),
+        booth_events.allocation_committed(allocation_run(objective=0, allocated=0, unallocated=0, moved=[])),
+    ]
+    calls.append(booth_events.offer_changed(offer()))
+    calls += [booth_events.offer_changed(offer(), s) for s in OFFER_STATUSES]
+    calls += [booth_events.offer_changed(offer(s)) for s in OFFER_STATUSES]
+    calls += [booth_events.override_recorded(audit_entry(a)) for a in ("assign", "move", "release")]
+    calls.append(booth_events.override_recorded(audit_entry("release", participation_id=None)))
+    calls += [booth_events.slot_booked(slot(org)) for org in (enterprise(), household(), foreign_buyer())]
+    return calls
+
+
 # -- the catalogue and its schema files --------------------------------------------------
 
 
@@ -256,6 +402,11 @@ def test_every_type_the_builders_emit_is_catalogued():
     emitted = event_types_in_builders()
     assert emitted <= set(catalogue())
     assert set(catalogue()) == emitted, "catalogued types nobody emits"
+    for producer in PRODUCERS:
+        types = event_types_in_builders(producer)
+        assert types, producer
+        assert {catalogue()[t].producer for t in types} == {producer}
+    assert f"{BOOTHS_PREFIX}offer.made.v1" in event_types_in_builders("booths")
 
 
 def test_readme_mentions_every_type():
@@ -269,14 +420,15 @@ def test_readme_mentions_every_type():
 
 def test_every_builder_produces_valid_cloudevents(monkeypatch):
     monkeypatch.setattr(context._local, "request_id", "req-42", raising=False)
-    built = every_builder_call()
+    built = every_builder_call() + every_booths_builder_call()
     assert {e["type"] for e in built} == set(catalogue())
     for event in built:
+        producer = catalogue()[event["type"]].producer
         assert event["specversion"] == "1.0"
-        assert event["source"] == "/ketnoi/registration"
+        assert event["source"] == f"/ketnoi/{producer}"
         assert event["datacontenttype"] == "application/json"
         assert event["correlationid"] == "req-42"
-        assert re.fullmatch(r"[a-z]+/[0-9a-z]+", event["subject"]), event["subject"]
+        assert re.fullmatch(SUBJECTS[producer], event["subject"]), event["subject"]
         assert datetime.fromisoformat(event["time"]).utcoffset() == timedelta(0)
         assert schema_errors(event["type"], event["data"]) == []
         # formats (date, date-time, email) are annotations in the catalogue's validator: check them too
@@ -289,6 +441,7 @@ def test_every_builder_produces_valid_cloudevents(monkeypatch):
 def test_no_correlation_id_outside_a_request(monkeypatch):
     monkeypatch.setattr(context._local, "request_id", None, raising=False)
     assert "correlationid" not in events.edition_created(edition())
+    assert "correlationid" not in booth_events.offer_changed(offer(), "expired")  # the expiry timer
 
 
 def test_household_business_name_is_withheld_from_public_events():
@@ -369,3 +522,127 @@ def test_schemas_reject_what_the_contract_forbids():
         events.participation_changed(participation(enterprise(), "rejected", reason=None))
     with pytest.raises(EventSchemaViolation):
         events.edition_created({**edition(), "capacity": {"speaker": 3}})
+
+
+# -- booths ------------------------------------------------------------------------------------
+
+
+def test_booths_subjects_and_timestamps():
+    for event in every_booths_builder_call():
+        data = event["data"]
+        assert event["subject"].startswith(f"editions/{data['edition_id']}/")
+        if "/booths/" in event["subject"]:
+            assert event["subject"].endswith(f"/booths/{data['booth_code']}")
+        for key in BOOTH_TIMESTAMPS:
+            if key in data:
+                assert from_text(data[key]).utcoffset() == timedelta(0), (event["type"], key)
+    assert booth_events.offer_changed(offer())["subject"] == f"editions/{EDITION_ID}/offers/{OFFER_ID}"
+    assert booth_events.allocation_committed(allocation_run())["subject"] == (
+        f"editions/{EDITION_ID}/allocations/{RUN_ID}"
+    )
+
+
+def test_offer_type_follows_its_status():
+    for status, kind in zip(OFFER_STATUSES, OFFER_KINDS, strict=True):
+        for event in (booth_events.offer_changed(offer(), status), booth_events.offer_changed(offer(status))):
+            assert event["type"] == f"{BOOTHS_PREFIX}offer.{kind}.v1"
+            assert event["data"]["status"] == status
+            assert event["data"]["offer_id"] == OFFER_ID
+    closed = booth_events.offer_changed(offer(), "declined")["data"]
+    assert schema_errors(f"{BOOTHS_PREFIX}offer.made.v1", closed)
+    assert schema_errors(f"{BOOTHS_PREFIX}offer.expired.v1", closed)
+
+
+def test_booth_allocated_details():
+    data = booth_events.booth_allocated(booth("OC-3", "ocop", zone="OCOP"), holder(enterprise()), "claim")["data"]
+    assert data == {
+        "edition_id": EDITION_ID,
+        "booth_code": "OC-3",
+        "zone": "OCOP",
+        "kind": "ocop",
+        "participation_id": holder(enterprise())["participation_id"],
+        "organisation_id": ORG_ID,
+        "organisation_name": {"vi": "Công ty TNHH Cà phê Khe Sanh", "en": "Khe Sanh Coffee Co., Ltd"},
+        "province": "quang-tri",
+        "quota_group": "bac-trung-bo",
+        "source": "claim",
+    }
+    buyer = booth_events.booth_allocated(booth(), holder(foreign_buyer(), None), "override")["data"]
+    assert (buyer["province"], buyer["quota_group"]) == (None, None)
+    run = booth_events.allocation_committed(allocation_run())["data"]
+    assert run == {
+        "edition_id": EDITION_ID,
+        "run_id": RUN_ID,
+        "objective": 118.254,
+        "allocated": 2,
+        "unallocated": 1,
+        "moved": [holder(enterprise())["participation_id"]],
+    }
+
+
+def test_household_business_name_is_withheld_from_booths_events():
+    org = household()
+    public = [booth_events.booth_allocated(booth(), holder(org), s) for s in ("allocation", "claim", "offer")]
+    public.append(booth_events.slot_booked(slot(org)))
+    for event in public:
+        assert event["data"]["organisation_name"] is None
+        assert "Lê Văn C" not in json.dumps(event, ensure_ascii=False)
+
+
+def test_overrides_stay_internal():
+    override = f"{BOOTHS_PREFIX}override.recorded.v1"
+    assert override not in public_types()
+    entry = audit_entry("move")
+    data = booth_events.override_recorded(entry)["data"]
+    assert (data["by"], data["reason"], data["to_booth"]) == (entry["by"], entry["reason"], "B.07")
+    public_booths = [t for t in public_types() if catalogue()[t].producer == "booths"]
+    assert len(public_booths) == 8
+    for event_type in public_booths:
+        assert "by" not in property_names(load_schema(EVENTS_DIR / catalogue()[event_type].schema_file))
+    for event in every_booths_builder_call():
+        if event["type"] != override:
+            text = json.dumps(event, ensure_ascii=False)
+            assert entry["by"] not in text and entry["reason"] not in text, event["type"]
+
+
+def test_booths_schemas_reject_what_the_contract_forbids():
+    allocated = f"{BOOTHS_PREFIX}booth.allocated.v1"
+    good = booth_events.booth_allocated(booth(), holder(enterprise()), "allocation")["data"]
+    assert schema_errors(allocated, good) == []
+    assert schema_errors(allocated, {**good, "booth_code": "A 12"})
+    assert schema_errors(allocated, {**good, "booth_code": "-A12"})
+    assert schema_errors(allocated, {**good, "booth_code": "A" * 33})
+    assert schema_errors(allocated, {**good, "zone": ""})
+    assert schema_errors(allocated, {**good, "kind": "vip"})
+    assert schema_errors(allocated, {**good, "source": "gift"})
+    assert schema_errors(allocated, {**good, "province": "Quảng Trị"})
+    assert schema_errors(allocated, {**good, "organisation_name": {"vi": ""}})
+    assert schema_errors(allocated, {**good, "organisation_name": {"fr": "Café"}})
+    assert schema_errors(allocated, {**good, "by": "usr_organiser_7"})
+    assert schema_errors(allocated, {k: v for k, v in good.items() if k != "quota_group"})
+    released = booth_events.booth_released(booth(), holder(enterprise()), "moved")["data"]
+    assert schema_errors(f"{BOOTHS_PREFIX}booth.released.v1", {**released, "reason": "sold"})
+    committed = f"{BOOTHS_PREFIX}allocation.committed.v1"
+    run = booth_events.allocation_committed(allocation_run())["data"]
+    assert schema_errors(committed, {**run, "allocated": -1})
+    assert schema_errors(committed, {**run, "unallocated": 1.5})
+    assert schema_errors(committed, {**run, "objective": "118"})
+    assert schema_errors(committed, {**run, "moved": "par_1"})
+    made = booth_events.offer_changed(offer())["data"]
+    for stamp in ("2025-09-10T08:00:00.000000+07:00", "2025-09-10T01:00:00Z", "2025-09-10"):
+        assert schema_errors(f"{BOOTHS_PREFIX}offer.made.v1", {**made, "expires_at": stamp}), stamp
+    override = f"{BOOTHS_PREFIX}override.recorded.v1"
+    entry = booth_events.override_recorded(audit_entry("assign"))["data"]
+    assert schema_errors(override, {**entry, "action": "swap"})
+    assert schema_errors(override, {**entry, "reason": ""})
+    assert schema_errors(override, {**entry, "to_booth": "B 07"})
+    with pytest.raises(EventSchemaViolation):
+        booth_events.booth_allocated(booth(kind="vip"), holder(enterprise()), "allocation")
+    with pytest.raises(EventSchemaViolation):
+        booth_events.booth_released(booth(), holder(enterprise()), "sold")
+    with pytest.raises(EventSchemaViolation):
+        booth_events.offer_changed(offer(expires_at="2025-09-10T08:00:00+07:00"))
+    with pytest.raises(EventSchemaViolation):
+        booth_events.offer_changed(offer(), "withdrawn")
+    with pytest.raises(EventSchemaViolation):
+        booth_events.slot_booked({**slot(enterprise()), "starts_at": "2025-09-18 09:00"})

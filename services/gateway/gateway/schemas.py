@@ -187,3 +187,61 @@ class Problem(Schema):
     code = fields.String()
     request_id = fields.String()
     errors = fields.List(fields.Dict())
+
+
+class QuotaGroup(Schema):
+    name = fields.String(required=True, metadata={"example": "host"})
+    booths = fields.Integer(required=True, metadata={"example": 36})
+    provinces = fields.List(fields.String(), allow_none=True,
+                            metadata={"description": "null: every province no other group lists"})
+    province_cap = fields.Integer(allow_none=True)
+    province_caps = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class BoothRulesBody(Schema):
+    groups = fields.List(fields.Nested(QuotaGroup), required=True)
+    organisation_max = fields.Integer(allow_none=True)
+    priorities = fields.Dict(metadata={"description": "base, per_ocop_star, cooperative, returning, earliness"})
+    offer_hours = fields.Integer(metadata={"example": 48})
+    livestream = fields.Dict(metadata={"description": "slot_minutes, per_organisation, opens, closes"})
+
+
+class FloorPlanBody(Schema):
+    csv = fields.String(required=True, metadata={"description": "record,code,name,hall,zone,size,kind,features,"
+                                                                "price_vnd,x,y,w,h (see the booths README)"})
+
+
+class BoothPreference(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(("booth", "zone", "kind")))
+    value = fields.String(required=True)
+
+
+class BoothApplicationBody(Schema):
+    participation_id = fields.String(required=True)
+    booths_wanted = fields.Integer()
+    preferences = fields.List(fields.Nested(BoothPreference))
+    needs = fields.List(fields.String())
+
+
+class AllocationRunBody(Schema):
+    keep_current = fields.Boolean()
+
+
+class ClaimBody(Schema):
+    participation_id = fields.String(required=True)
+
+
+class OverrideBody(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("assign", "move", "release")))
+    participation_id = fields.String(allow_none=True)
+    to_booth = fields.String(allow_none=True)
+    reason = fields.String(required=True)
+
+
+class OfferReplyBody(Schema):
+    accept = fields.Boolean(required=True)
+
+
+class SlotBody(Schema):
+    participation_id = fields.String(required=True)
+    starts_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-16T09:00:00+07:00"})

@@ -1,0 +1,1 @@
+"""Booths: floor plans, provincial quotas, allocation, claims, waitlist offers, overrides, livestream slots."""

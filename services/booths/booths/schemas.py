@@ -1,0 +1,105 @@
+"""Marshmallow schemas at the booths service's RPC edge."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema
+
+from booths.domain.floorplan import FEATURES
+from shared.validation import problem
+
+PREFERENCE_TYPES = ("booth", "zone", "kind")
+OVERRIDES = ("assign", "move", "release")
+
+
+class QuotaGroupIn(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    booths = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    provinces = fields.List(fields.String(), allow_none=True, load_default=None,
+                            metadata={"description": "None: every province no other group lists"})
+    province_cap = fields.Integer(allow_none=True, validate=validate.Range(min=0))
+    province_caps = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0)),
+                                load_default=dict)
+
+
+class Priorities(Schema):
+    base = fields.Float(load_default=1.0, validate=validate.Range(min=0, min_inclusive=False))
+    per_ocop_star = fields.Float(load_default=0.1, validate=validate.Range(min=0))
+    cooperative = fields.Float(load_default=0.2, validate=validate.Range(min=0))
+    returning = fields.Float(load_default=0.2, validate=validate.Range(min=0))
+    earliness = fields.Float(load_default=0.01, validate=validate.Range(min=0))
+
+
+class Livestream(Schema):
+    slot_minutes = fields.Integer(load_default=30, validate=validate.Range(min=10, max=240))
+    per_organisation = fields.Integer(load_default=2, validate=validate.Range(min=1, max=50))
+    opens = fields.String(load_default="08:00", validate=validate.Regexp(r"^\d\d:\d\d$"))
+    closes = fields.String(load_default="20:00", validate=validate.Regexp(r"^\d\d:\d\d$"))
+
+
+class RulesIn(Schema):
+    """An edition's booth rules: quota groups, caps, priorities, offer deadline, livestream slots."""
+
+    groups = fields.List(fields.Nested(QuotaGroupIn), required=True, validate=validate.Length(min=1, max=20))
+    organisation_max = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100))
+    priorities = fields.Nested(Priorities, load_default=lambda: Priorities().load({}))
+    offer_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 14))
+    livestream = fields.Nested(Livestream, load_default=lambda: Livestream().load({}))
+
+    @validates_schema
+    def _groups(self, data: dict, **_: object) -> None:
+        groups = data.get("groups") or []
+        if len({g["name"] for g in groups}) != len(groups):
+            raise problem("duplicate_key", "Quota group names must be unique.", field="groups")
+        if sum(g.get("provinces") is None for g in groups) > 1:
+            raise problem("invalid", "At most one group may take all other provinces.", field="groups")
+        listed = [p for g in groups for p in (g.get("provinces") or [])]
+        if len(set(listed)) != len(listed):
+            raise problem("duplicate_key", "A province may belong to one quota group only.", field="groups")
+
+
+class FloorPlanIn(Schema):
+    csv = fields.String(required=True, validate=validate.Length(min=1, max=2_000_000))
+
+
+class PreferenceIn(Schema):
+    type = fields.String(required=True, validate=validate.OneOf(PREFERENCE_TYPES))
+    value = fields.String(required=True, validate=validate.Length(min=1, max=60))
+
+
+class ApplicationIn(Schema):
+    participation_id = fields.String(required=True)
+    booths_wanted = fields.Integer(load_default=1, validate=validate.Range(min=1, max=20))
+    preferences = fields.List(fields.Nested(PreferenceIn), load_default=list, validate=validate.Length(max=10))
+    needs = fields.List(fields.String(validate=validate.OneOf(sorted(FEATURES))), load_default=list)
+
+
+class ClaimIn(Schema):
+    participation_id = fields.String(required=True)
+
+
+class OverrideIn(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(OVERRIDES))
+    participation_id = fields.String(allow_none=True)
+    to_booth = fields.String(allow_none=True)
+    reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
+
+    @validates_schema
+    def _targets(self, data: dict, **_: object) -> None:
+        if data.get("action") == "assign" and not data.get("participation_id"):
+            raise problem("required", "Say whom the booth is assigned to.", field="participation_id")
+        if data.get("action") == "move" and not data.get("to_booth"):
+            raise problem("required", "Say which booth to move to.", field="to_booth")
+
+
+class OfferReplyIn(Schema):
+    accept = fields.Boolean(required=True)
+
+
+class RunIn(Schema):
+    keep_current = fields.Boolean(load_default=True, metadata={
+        "description": "Move as few already-placed exhibitors as possible"})
+
+
+class SlotIn(Schema):
+    participation_id = fields.String(required=True)
+    starts_at = fields.AwareDateTime(required=True)

@@ -1,0 +1,529 @@
+"""The booths service's nameko entrypoints.
+
+It learns editions and approved exhibitors from registration's events (never
+from registration's database), and announces every booth it gives or takes
+back.  Allocation itself is :func:`booths.domain.allocation.allocate_booths`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from nameko.timer import timer
+
+from booths import events as ev
+from booths import planning, views
+from booths.domain.allocation import allocate_booths
+from booths.domain.claims import suggest_similar
+from booths.domain.floorplan import FloorPlanErrors, floor_plan_csv, parse_floor_plan_csv
+from booths.metrics import CLAIM_CONFLICTS, OFFERS, RUN_OBJECTIVE, RUN_SECONDS, refresh_booth_gauges
+from booths.schemas import ApplicationIn, ClaimIn, FloorPlanIn, OfferReplyIn, OverrideIn, RulesIn, RunIn, SlotIn
+from booths.store import COLLECTIONS, BoothsStore, Taken, booth_id, ensure_indexes
+from shared.auth import Principal
+from shared.context import RequestContext
+from shared.entrypoints import rpc
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, field_error
+from shared.events.consumer import event_handler
+from shared.events.outbox import OutboxRelay
+from shared.ids import new_id
+from shared.metrics import ServiceMetrics
+from shared.store import Store, ping
+from shared.timestamps import now_text, to_text
+from shared.validation import load
+
+log = logging.getLogger(__name__)
+OVERRIDE_LIMIT = 1_000_000
+
+
+def _principal(actor: dict[str, Any] | None) -> Principal | None:
+    return Principal.from_dict(actor)
+
+
+class BoothsService:
+    name = "booths"
+
+    db = Store("booths", ensure_indexes)
+    relay = OutboxRelay("booths", COLLECTIONS)
+    metrics = ServiceMetrics()
+    request_id = RequestContext()
+
+    @property
+    def store(self) -> BoothsStore:
+        return BoothsStore(self.db, self.relay.staged)
+
+    @rpc
+    def ping(self) -> dict[str, bool]:
+        return {"store": ping(self.db)}
+
+    # -- what registration tells us ---------------------------------------------------------
+
+    @event_handler(ev.EDITION_CREATED, ev.EDITION_UPDATED)
+    def on_edition(self, event: dict) -> None:
+        self.store.remember_edition(event["data"])
+
+    @event_handler(ev.PARTICIPATION_APPROVED)
+    def on_approved(self, event: dict) -> None:
+        """Approved exhibitors may apply for booths (other roles need none)."""
+        data = event["data"]
+        if data["role"] != "exhibitor":
+            return
+        plan = self.store.plan(data["edition_id"])
+        if plan is None:
+            raise LookupError(f"edition {data['edition_id']} not known yet")  # retried: its event is on the way
+        returning = self.store.remember_exhibitor(plan["series_id"], data["organisation_id"], data["edition_id"])
+        self.store.upsert_applicant(data, returning)
+
+    @event_handler(ev.PARTICIPATION_CANCELLED)
+    def on_cancelled(self, event: dict) -> None:
+        """A cancelled exhibitor loses its booths; each freed booth is offered to the waitlist."""
+        data = event["data"]
+        applicant = self.store.applicant(data["participation_id"])
+        if applicant is None:
+            return
+        self.store.set_applicant(applicant["_id"], {"status": "cancelled"})
+        for booth in self.store.held_by(applicant["_id"]):
+            self._release(booth, applicant, "participation_cancelled")
+
+    @event_handler(ev.ORGANISATION_UPDATED)
+    def on_organisation_updated(self, event: dict) -> None:
+        data = event["data"]
+        self.store.update_organisation(data["organisation_id"], {"name": data["name"]})
+
+    # -- floor plan and rules ------------------------------------------------------------------
+
+    def _plan(self, edition_id: str) -> dict[str, Any]:
+        plan = self.store.plan(edition_id)
+        if plan is None:
+            raise NotFound("This edition has no booths (or is not known to the booths service yet).",
+                           code="edition_not_found")
+        return plan
+
+    def _organiser(self, actor: dict | None, plan: dict[str, Any]) -> Principal:
+        principal = _principal(actor)
+        if principal is None:
+            raise Unauthorized("Sign in to do this.")
+        if not (principal.role == "ops" or principal.organises(plan["series_id"])):
+            raise Forbidden("Only the organisers of this series may do this.", code="not_organiser")
+        return principal
+
+    def _applicant_for(self, actor: dict | None, participation_id: str, edition_id: str) -> dict[str, Any]:
+        """The caller's own eligible exhibitor registration in this edition."""
+        principal = _principal(actor)
+        if principal is None:
+            raise Unauthorized("Sign in to do this.")
+        applicant = self.store.applicant(participation_id)
+        if applicant is None or applicant["edition_id"] != edition_id:
+            raise NotFound("No approved exhibitor registration with this id in this edition.",
+                           code="participation_not_found")
+        if not (principal.role == "ops" or principal.is_member_of(applicant["organisation_id"])):
+            raise Forbidden("You may act only for your own organisation.", code="not_your_organisation")
+        if applicant["status"] != "eligible":
+            raise Conflict("This registration was cancelled.", code="not_approved")
+        return applicant
+
+    @rpc
+    def import_floor_plan(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        plan = self._plan(edition_id)
+        self._organiser(actor, plan)
+        text = load(FloorPlanIn(), payload)["csv"]
+        try:
+            parsed = parse_floor_plan_csv(text)
+        except FloorPlanErrors as exc:
+            raise InvalidInput("The floor plan has errors.", code="floor_plan_invalid", errors=[
+                field_error(f"csv.line{e.line}.{e.field}", e.code, e.message, line=e.line)
+                for e in exc.errors]) from None
+        if self.store.held_count(edition_id):
+            raise Conflict("Booths are already allocated; release them before replacing the plan.",
+                           code="plan_in_use")
+        count = self.store.replace_floor_plan(edition_id, [planning.booth_document(b) for b in parsed.booths])
+        self.db.plans.update_one({"_id": edition_id}, {"$set": planning.layout_documents(parsed)})
+        return {"edition_id": edition_id, "booths": count, "zones": len(parsed.zones), "halls": len(parsed.halls)}
+
+    @rpc
+    def floor_plan(self, edition_id: str) -> dict:
+        """Public: booths with occupancy and exhibitor names, never people."""
+        plan = self._plan(edition_id)
+        return views.floor_plan(plan, self.store.booths(edition_id))
+
+    @rpc
+    def floor_plan_csv(self, edition_id: str) -> str:
+        plan = self._plan(edition_id)
+        return floor_plan_csv(planning.floor_plan(plan, self.store.booths(edition_id)))
+
+    @rpc
+    def set_rules(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        plan = self._plan(edition_id)
+        self._organiser(actor, plan)
+        rules = load(RulesIn(), payload)
+        planning.quota_rules(rules)  # the domain's own checks, before anything is stored
+        self.store.set_quotas(edition_id, rules)
+        return {"edition_id": edition_id, "rules": rules}
+
+    # -- applications and allocation -----------------------------------------------------------
+
+    @rpc
+    def apply(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        data = load(ApplicationIn(), payload)
+        applicant = self._applicant_for(actor, data["participation_id"], edition_id)
+        booths = {b["code"]: b for b in self.store.booths(edition_id)}
+        zones = {b["zone"] for b in booths.values()}
+        kinds = {b["kind"] for b in booths.values()}
+        unknown = [field_error(f"preferences.{i}.value", "unknown", f"No {p['type']} {p['value']} on this plan.")
+                   for i, p in enumerate(data["preferences"])
+                   if p["value"] not in {"booth": booths, "zone": zones, "kind": kinds}[p["type"]]]
+        if unknown:
+            raise InvalidInput("Some preferences name nothing on the floor plan.", errors=unknown)
+        wish = {**{k: data[k] for k in ("booths_wanted", "preferences", "needs")},
+                "submitted_at": (applicant.get("application") or {}).get("submitted_at") or now_text()}
+        self.store.set_applicant(applicant["_id"], {"application": wish})
+        return views.applicant({**applicant, "application": wish})
+
+    def _allocate(self, edition_id: str, keep_current: bool) -> tuple[dict[str, Any], Any]:
+        plan = self._plan(edition_id)
+        if not plan.get("quotas"):
+            raise Conflict("Set the edition's booth rules first.", code="rules_missing")
+        booths = self.store.booths(edition_id)
+        if not booths:
+            raise Conflict("Import the floor plan first.", code="plan_missing")
+        applicants = self.store.applicants(edition_id)
+        applications = [a for a in map(planning.application, applicants) if a is not None]
+        current = {}
+        if keep_current:
+            for booth in booths:
+                if booth.get("holder"):
+                    current.setdefault(booth["holder"]["participation_id"], []).append(booth["code"])
+        result = allocate_booths(planning.floor_plan(plan, booths), planning.quota_rules(plan["quotas"]),
+                                 applications, planning.priority_weights(plan["quotas"]), current or None)
+        RUN_SECONDS.labels(edition_id).observe(result.duration_ms / 1000)
+        RUN_OBJECTIVE.labels(edition_id).set(result.objective)
+        return plan, result
+
+    @rpc
+    def run_allocation(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        """A dry run: the result with every applicant's explanation, stored but not applied."""
+        plan = self._plan(edition_id)
+        self._organiser(actor, plan)
+        options = load(RunIn(), payload)
+        plan, result = self._allocate(edition_id, options["keep_current"])
+        provinces = {a["_id"]: a.get("province") for a in self.store.applicants(edition_id)}
+        run = views.run_document(new_id("run"), edition_id, result, planning.quota_rules(plan["quotas"]),
+                                 provinces)
+        self.store.save_run(run)
+        return views.run(run)
+
+    @rpc
+    def commit_allocation(self, actor: dict | None, edition_id: str, run_id: str) -> dict:
+        """Apply a dry run: free what moves, give what is new, announce each change."""
+        plan = self._plan(edition_id)
+        self._organiser(actor, plan)
+        run = self.store.run(run_id)
+        if run is None or run["edition_id"] != edition_id:
+            raise NotFound("No such allocation run.", code="run_not_found")
+        if run.get("committed_at"):
+            raise Conflict("This run was committed already.", code="run_committed")
+        wanted = {code: pid for pid, codes in run["assignments"].items() for code in codes}
+        applicants = {a["_id"]: a for a in self.store.applicants(edition_id)}
+        for booth in self.store.booths(edition_id):
+            holder = booth.get("holder")
+            if holder and wanted.get(booth["code"]) != holder["participation_id"]:
+                self.store.release(edition_id, booth["code"], holder["participation_id"],
+                                   lambda b, h=holder: ev.booth_released(b, h, "reallocated"))
+        conflicts = []
+        for code, pid in sorted(wanted.items()):
+            booth = self.store.booth(edition_id, code)
+            if booth.get("holder") and booth["holder"]["participation_id"] == pid:
+                continue
+            holder = views.holder(applicants[pid], run["groups"].get(pid))
+            try:
+                self.store.assign(edition_id, code, holder, "allocation",
+                                  lambda b, h=holder: ev.booth_allocated(b, h, "allocation"))
+            except Taken:
+                conflicts.append(code)  # claimed or offered since the dry run
+        self._recount_held(edition_id)
+        self.store.mark_committed(run, ev.allocation_committed(run))
+        self.db.plans.update_one({"_id": edition_id}, {"$set": {"committed_run": run_id}})
+        return {**views.run(run), "committed": True, "conflicts": conflicts}
+
+    def _recount_held(self, edition_id: str) -> None:
+        """What each applicant and quota group holds, from the booths themselves (claims read it)."""
+        plan = self._plan(edition_id)
+        per_applicant: dict[str, int] = {}
+        per_group: dict[str, int] = {}
+        for booth in self.store.booths(edition_id):
+            holder = booth.get("holder")
+            if holder:
+                per_applicant[holder["participation_id"]] = per_applicant.get(holder["participation_id"], 0) + 1
+                if holder.get("quota_group"):
+                    per_group[holder["quota_group"]] = per_group.get(holder["quota_group"], 0) + 1
+        self.store.set_held_counts(edition_id, per_applicant, per_group,
+                                   [g["name"] for g in plan["quotas"]["groups"]])
+
+    # -- self-service claims -----------------------------------------------------------------------
+
+    @rpc
+    def claim(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
+        """First come, first served after the allocation run; exactly one claimant wins a booth."""
+        plan = self._plan(edition_id)
+        data = load(ClaimIn(), payload)
+        applicant = self._applicant_for(actor, data["participation_id"], edition_id)
+        if not plan.get("committed_run"):
+            raise Conflict("Booths can be claimed once the organisers have run the allocation.",
+                           code="claims_closed")
+        booth = self.store.booth(edition_id, booth_code)
+        if booth is None:
+            raise NotFound("No such booth.", code="booth_not_found")
+        self._check_eligible(plan, applicant, booth)
+        limit = self._booth_limit(plan, applicant)
+        if not self.store.take_quota(applicant["_id"], "held", limit):
+            raise Conflict(f"You hold {limit} booth(s), the most allowed.", code="booth_limit")
+        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
+        if not self.store.take_group_place(edition_id, group.name, group.booths):
+            self.store.give_back_quota(applicant["_id"], "held")
+            raise Conflict(f"The quota of {group.name} is full.", code="quota_full",
+                           extra={"group": group.name, "booths": group.booths})
+        holder = views.holder(applicant, group.name)
+        try:
+            after = self.store.assign(edition_id, booth_code, holder, "claim",
+                                      lambda b: ev.booth_allocated(b, holder, "claim"))
+        except Taken:
+            self.store.give_back_quota(applicant["_id"], "held")
+            self.store.give_back_group_place(edition_id, group.name)
+            CLAIM_CONFLICTS.labels(edition_id).inc()
+            raise Conflict("Someone else has just taken this booth.", code="booth_taken",
+                           extra={"suggestions": self._suggestions(plan, edition_id, booth_code)}) from None
+        return views.booth(after)
+
+    def _check_eligible(self, plan: dict[str, Any], applicant: dict[str, Any], booth: dict[str, Any]) -> None:
+        rules = planning.quota_rules(plan["quotas"])
+        allowed = rules.reserved_kinds.get(booth["kind"])
+        if allowed is not None and applicant["organisation_kind"] not in allowed:
+            raise Forbidden(f"{booth['kind']} booths are reserved.", code="booth_reserved")
+        if booth["kind"] in rules.ocop_kinds and not applicant.get("ocop_stars"):
+            raise Forbidden("OCOP booths are for OCOP-rated products.", code="booth_reserved")
+        if rules.group_for(applicant.get("province") or "foreign") is None:
+            raise Forbidden("No quota group takes your province.", code="quota_full")
+
+    def _booth_limit(self, plan: dict[str, Any], applicant: dict[str, Any]) -> int:
+        wanted = (applicant.get("application") or {}).get("booths_wanted", 1)
+        cap = plan["quotas"].get("organisation_max")
+        return min(wanted, cap) if cap else wanted
+
+    def _group_name(self, plan: dict[str, Any], applicant: dict[str, Any]) -> str | None:
+        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
+        return group.name if group else None
+
+    def _suggestions(self, plan: dict[str, Any], edition_id: str, booth_code: str) -> list[str]:
+        booths = self.store.booths(edition_id)
+        taken = {b["code"] for b in booths if b.get("holder") or b.get("offer")}
+        return suggest_similar(planning.floor_plan(plan, booths), taken, booth_code)
+
+    # -- releases, offers, overrides ----------------------------------------------------------------
+
+    def _release(self, booth: dict[str, Any], applicant: dict[str, Any], reason: str) -> None:
+        holder = booth["holder"]
+        if self.store.release(booth["edition_id"], booth["code"], holder["participation_id"],
+                              lambda b: ev.booth_released(b, holder, reason)):
+            self.store.give_back_quota(holder["participation_id"], "held")
+            self.store.give_back_group_place(booth["edition_id"], holder.get("quota_group"))
+            self._offer_next(booth["edition_id"], booth["code"])
+
+    def _offer_next(self, edition_id: str, booth_code: str) -> dict[str, Any] | None:
+        """Offer a freed booth to the best-ranked applicant still short of booths, for a limited time."""
+        plan = self._plan(edition_id)
+        if not plan.get("quotas"):
+            return None
+        booth = self.store.booth(edition_id, booth_code)
+        refused = {o["participation_id"] for o in self.store.offers(
+            {"edition_id": edition_id, "booth_code": booth_code})}
+        rules = planning.quota_rules(plan["quotas"])
+        weights = planning.priority_weights(plan["quotas"])
+        candidates = []
+        for applicant in self.store.applicants(edition_id):
+            wish = applicant.get("application")
+            if (applicant["status"] != "eligible" or not wish or applicant["_id"] in refused
+                    or applicant["held"] >= self._booth_limit(plan, applicant)):
+                continue
+            allowed = rules.reserved_kinds.get(booth["kind"])
+            if allowed is not None and applicant["organisation_kind"] not in allowed:
+                continue
+            if not set(wish["needs"]) <= set(booth["features"]):
+                continue
+            candidates.append(applicant)
+        if not candidates:
+            return None
+        best = min(candidates, key=lambda a: (-views.priority(a, weights), a["application"]["submitted_at"], a["_id"]))
+        expires = to_text(datetime.now(UTC) + timedelta(hours=plan["quotas"]["offer_hours"]))
+        offer = {"_id": new_id("off"), "edition_id": edition_id, "booth_code": booth_code,
+                 "participation_id": best["_id"], "organisation_id": best["organisation_id"],
+                 "status": "open", "expires_at": expires, "created_at": now_text()}
+        if not self.store.put_on_offer(booth, offer, ev.offer_changed(offer)):
+            return None
+        OFFERS.labels(edition_id, "made").inc()
+        return offer
+
+    @rpc
+    def offers(self, actor: dict | None, edition_id: str, participation_id: str | None = None) -> list[dict]:
+        plan = self._plan(edition_id)
+        if participation_id:
+            self._applicant_for(actor, participation_id, edition_id)
+            return [views.offer(o) for o in self.store.offers({"edition_id": edition_id,
+                                                                "participation_id": participation_id})]
+        self._organiser(actor, plan)
+        return [views.offer(o) for o in self.store.offers({"edition_id": edition_id})]
+
+    @rpc
+    def reply_to_offer(self, actor: dict | None, offer_id: str, payload: dict) -> dict:
+        accept = load(OfferReplyIn(), payload)["accept"]
+        offer = self.store.offer(offer_id)
+        if offer is None:
+            raise NotFound("No such offer.", code="offer_not_found")
+        applicant = self._applicant_for(actor, offer["participation_id"], offer["edition_id"])
+        if offer["status"] != "open" or offer["expires_at"] < now_text():
+            raise Conflict(f"This offer is {offer['status'] if offer['status'] != 'open' else 'expired'}.",
+                           code="offer_closed")
+        if not accept:
+            self._close_offer(offer, "declined")
+            return views.offer({**offer, "status": "declined"})
+        plan = self._plan(offer["edition_id"])
+        if not self.store.take_quota(applicant["_id"], "held", self._booth_limit(plan, applicant)):
+            raise Conflict("You hold the most booths allowed.", code="booth_limit")
+        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
+        if not self.store.take_group_place(offer["edition_id"], group.name, group.booths):
+            self.store.give_back_quota(applicant["_id"], "held")
+            raise Conflict(f"The quota of {group.name} is full.", code="quota_full")
+        holder = views.holder(applicant, group.name)
+        try:
+            self.store.assign(offer["edition_id"], offer["booth_code"], holder, "offer",
+                              lambda b: ev.booth_allocated(b, holder, "offer"), offer_id=offer_id)
+        except Taken:
+            self.store.give_back_quota(applicant["_id"], "held")
+            self.store.give_back_group_place(offer["edition_id"], group.name)
+            raise Conflict("The offer is no longer open.", code="offer_closed") from None
+        self.store.close_offer(offer, "accepted", ev.offer_changed(offer, "accepted"))
+        OFFERS.labels(offer["edition_id"], "accepted").inc()
+        return views.offer({**offer, "status": "accepted"})
+
+    def _close_offer(self, offer: dict[str, Any], status: str) -> None:
+        if self.store.close_offer(offer, status, ev.offer_changed(offer, status)):
+            OFFERS.labels(offer["edition_id"], status).inc()
+            self._offer_next(offer["edition_id"], offer["booth_code"])
+
+    @timer(interval=5)
+    def expire_offers(self) -> None:
+        """Offers past their deadline expire and pass to the next applicant, also after downtime."""
+        for offer in self.store.due_offers(now_text()):
+            self._close_offer(offer, "expired")
+
+    @rpc
+    def override(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
+        """Organiser assigns, moves or releases a booth, with a reason kept in the audit trail."""
+        plan = self._plan(edition_id)
+        principal = self._organiser(actor, plan)
+        data = load(OverrideIn(), payload)
+        booth = self.store.booth(edition_id, booth_code)
+        if booth is None:
+            raise NotFound("No such booth.", code="booth_not_found")
+        action = data["action"]
+        if action in ("release", "move"):
+            if not booth.get("holder"):
+                raise Conflict("Nobody holds this booth.", code="booth_free")
+            holder = booth["holder"]
+            applicant = self.store.applicant(holder["participation_id"])
+            if action == "move":
+                target = self.store.booth(edition_id, data["to_booth"])
+                if target is None:
+                    raise NotFound("No such target booth.", code="booth_not_found")
+                self.store.release(edition_id, booth_code, holder["participation_id"],
+                                   lambda b: ev.booth_released(b, holder, "moved"))
+                try:
+                    self.store.assign(edition_id, data["to_booth"], holder, "override",
+                                      lambda b: ev.booth_allocated(b, holder, "override"))
+                except Taken:
+                    self.store.assign(edition_id, booth_code, holder, "override",
+                                      lambda b: ev.booth_allocated(b, holder, "override"))
+                    raise Conflict("The target booth is taken.", code="booth_taken") from None
+                self._offer_next(edition_id, booth_code)
+            else:
+                self._release(booth, applicant, "override")
+        else:
+            applicant = self.store.applicant(data["participation_id"])
+            if applicant is None or applicant["edition_id"] != edition_id or applicant["status"] != "eligible":
+                raise NotFound("No approved exhibitor with this id.", code="participation_not_found")
+            holder = views.holder(applicant, self._group_name(plan, applicant))
+            try:
+                self.store.assign(edition_id, booth_code, holder, "override",
+                                  lambda b: ev.booth_allocated(b, holder, "override"))
+            except Taken:
+                raise Conflict("The booth is taken or on offer; release it first.", code="booth_taken") from None
+            # an organiser may go beyond the limits; the counters still count it
+            self.store.take_quota(applicant["_id"], "held", OVERRIDE_LIMIT)
+            if holder["quota_group"]:
+                self.store.take_group_place(edition_id, holder["quota_group"], OVERRIDE_LIMIT)
+        entry = {"_id": new_id("aud"), "edition_id": edition_id, "booth_code": booth_code, "action": action,
+                 "participation_id": data.get("participation_id") or (booth.get("holder") or {}).get(
+                     "participation_id"), "to_booth": data.get("to_booth"), "reason": data["reason"],
+                 "by": principal.subject, "at": now_text()}
+        self.store.audit(entry, ev.override_recorded(entry))
+        return views.audit(entry)
+
+    @rpc
+    def audit_trail(self, actor: dict | None, edition_id: str) -> list[dict]:
+        self._organiser(actor, self._plan(edition_id))
+        return [views.audit(e) for e in self.store.audit_trail(edition_id)]
+
+    @rpc
+    def assignments_csv(self, actor: dict | None, edition_id: str) -> str:
+        """Booth, organisation, province, quota group: the sheet organisers print (UTF-8 with BOM)."""
+        self._organiser(actor, self._plan(edition_id))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["booth", "zone", "kind", "organisation", "organisation_id", "province", "quota_group",
+                         "source"])
+        for booth in self.store.booths(edition_id):
+            holder = booth.get("holder") or {}
+            writer.writerow([booth["code"], booth["zone"], booth["kind"], (holder.get("name") or {}).get("vi", ""),
+                             holder.get("organisation_id", ""), holder.get("province") or "",
+                             holder.get("quota_group") or "", booth.get("source") or ""])
+        return "\ufeff" + buffer.getvalue()
+
+    # -- livestream studios ---------------------------------------------------------------------------
+
+    @rpc
+    def book_slot(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
+        """A time slot on a livestream studio: never double-booked, a few per organisation."""
+        plan = self._plan(edition_id)
+        data = load(SlotIn(), payload)
+        applicant = self._applicant_for(actor, data["participation_id"], edition_id)
+        booth = self.store.booth(edition_id, booth_code)
+        if booth is None or booth["kind"] != "livestream":
+            raise NotFound("No livestream studio with this code.", code="booth_not_found")
+        settings = (plan.get("quotas") or {}).get("livestream") or RulesIn().load(
+            {"groups": [{"name": "all", "booths": 0}]})["livestream"]
+        problem = views.slot_problem(plan, settings, data["starts_at"])
+        if problem:
+            raise InvalidInput("This is not a bookable slot.", errors=[field_error("starts_at", *problem)])
+        if not self.store.take_quota(applicant["_id"], "slots_held", settings["per_organisation"]):
+            raise Conflict(f"At most {settings['per_organisation']} slots per exhibitor.", code="slot_limit")
+        start = to_text(data["starts_at"])
+        slot = {"_id": f"{booth_id(edition_id, booth_code)}:{start}", "edition_id": edition_id,
+                "booth_code": booth_code, "starts_at": start,
+                "ends_at": to_text(data["starts_at"] + timedelta(minutes=settings["slot_minutes"])),
+                "participation_id": applicant["_id"], "organisation_id": applicant["organisation_id"],
+                "organisation_name": applicant.get("name")}
+        if not self.store.book_slot(slot, ev.slot_booked(slot)):
+            self.store.give_back_quota(applicant["_id"], "slots_held")
+            raise Conflict("This slot is booked.", code="slot_taken")
+        return views.slot(slot)
+
+    @rpc
+    def slots(self, edition_id: str) -> list[dict]:
+        self._plan(edition_id)
+        return [views.slot(s) for s in self.store.slots(edition_id)]
+
+    @timer(interval=15)
+    def refresh_gauges(self) -> None:
+        refresh_booth_gauges(self.db)

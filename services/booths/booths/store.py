@@ -1,0 +1,254 @@
+"""The only module that talks to the booths database (``ketnoi_booths``).
+
+One document per booth is the unit of truth: a booth is taken by setting its
+``holder`` with a conditional update on ``holder: None`` (and no open
+offer), so whatever the interleaving, one booth never has two holders.  Each
+such write stages its event in the booth document (the outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.events.outbox import index_outbox, new_document, stage
+from shared.timestamps import now_text
+
+COLLECTIONS = ("booths", "runs", "offers", "audit", "slots")
+Staged = Callable[[str, Any, list[dict[str, Any]]], None]
+
+
+def booth_id(edition_id: str, code: str) -> str:
+    return f"{edition_id}:{code}"
+
+
+def ensure_indexes(db: Database) -> None:
+    for name in COLLECTIONS:
+        index_outbox(db[name])
+    db.booths.create_index([("edition_id", ASCENDING), ("code", ASCENDING)])
+    db.applicants.create_index("edition_id")
+    db.applicants.create_index("organisation_id")
+    db.offers.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+    db.audit.create_index([("edition_id", ASCENDING), ("at", ASCENDING)])
+
+
+class Taken(Exception):
+    """The booth has a holder or an open offer already."""
+
+
+class BoothsStore:
+    def __init__(self, db: Database, staged: Staged | None = None) -> None:
+        self.db = db
+        self.staged = staged or (lambda *_: None)
+
+    # -- editions and applicants, learned from registration's events ---------------------
+
+    def remember_edition(self, data: dict[str, Any]) -> None:
+        """Idempotent and order-proof: only a newer edition version changes what we keep."""
+        fields = {"series_id": data["series_id"], "host_province": data["host_province"],
+                  "starts_on": data["starts_on"], "ends_on": data["ends_on"], "timezone": data["timezone"],
+                  "edition_version": data["version"]}
+        try:
+            self.db.plans.insert_one({"_id": data["edition_id"], **fields, "quotas": None})
+        except DuplicateKeyError:
+            self.db.plans.update_one({"_id": data["edition_id"], "edition_version": {"$lt": data["version"]}},
+                                     {"$set": fields})
+
+    def plan(self, edition_id: str) -> dict[str, Any] | None:
+        return self.db.plans.find_one({"_id": edition_id})
+
+    def set_quotas(self, edition_id: str, quotas: dict[str, Any]) -> None:
+        self.db.plans.update_one({"_id": edition_id}, {"$set": {"quotas": quotas}})
+
+    def upsert_applicant(self, data: dict[str, Any], returning: bool) -> None:
+        self.db.applicants.update_one(
+            {"_id": data["participation_id"]},
+            {"$set": {"edition_id": data["edition_id"], "organisation_id": data["organisation_id"],
+                      "organisation_kind": data["organisation_kind"], "name": data["organisation_name"],
+                      "province": data["province"], "province_2025": data["province_2025"],
+                      "ocop_stars": data["ocop_max_stars"], "returning": "yes" if returning else "no",
+                      "status": "eligible"},
+             "$setOnInsert": {"held": 0, "application": None, "slots_held": 0}},
+            upsert=True,
+        )
+
+    def applicant(self, participation_id: str) -> dict[str, Any] | None:
+        return self.db.applicants.find_one({"_id": participation_id})
+
+    def applicants(self, edition_id: str) -> list[dict[str, Any]]:
+        return list(self.db.applicants.find({"edition_id": edition_id}).sort("_id", ASCENDING))
+
+    def set_applicant(self, participation_id: str, fields: dict[str, Any]) -> None:
+        self.db.applicants.update_one({"_id": participation_id}, {"$set": fields})
+
+    def update_organisation(self, organisation_id: str, fields: dict[str, Any]) -> int:
+        return self.db.applicants.update_many({"organisation_id": organisation_id}, {"$set": fields}).modified_count
+
+    def remember_exhibitor(self, series_id: str, organisation_id: str, edition_id: str) -> bool:
+        """Record an approval; True when the organisation exhibited in another edition of the series."""
+        key = f"{series_id}:{organisation_id}"
+        self.db.history.update_one({"_id": key}, {"$set": {f"editions.{edition_id}": "approved"}}, upsert=True)
+        return len(self.db.history.find_one({"_id": key})["editions"]) > 1
+
+    def take_quota(self, participation_id: str, field: str, limit: int) -> bool:
+        """One more booth (or slot) for an applicant, unless it reached ``limit``."""
+        result = self.db.applicants.update_one({"_id": participation_id, field: {"$lt": limit}},
+                                               {"$inc": {field: 1}})
+        return bool(result.modified_count)
+
+    def give_back_quota(self, participation_id: str, field: str) -> None:
+        self.db.applicants.update_one({"_id": participation_id, field: {"$gt": 0}}, {"$inc": {field: -1}})
+
+    def take_group_place(self, edition_id: str, group: str, limit: int) -> bool:
+        """One more booth for a quota group, unless it is full (one conditional update)."""
+        result = self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$lt": limit}},
+                                          {"$inc": {f"group_held.{group}": 1}})
+        return bool(result.modified_count)
+
+    def give_back_group_place(self, edition_id: str, group: str | None) -> None:
+        if group:
+            self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$gt": 0}},
+                                     {"$inc": {f"group_held.{group}": -1}})
+
+    def set_held_counts(self, edition_id: str, per_applicant: dict[str, int], per_group: dict[str, int],
+                        groups: Iterable[str]) -> None:
+        """After an allocation is applied: what each applicant and each quota group holds."""
+        for applicant in self.db.applicants.find({"edition_id": edition_id}, {"_id": 1}):
+            self.set_applicant(applicant["_id"], {"held": per_applicant.get(applicant["_id"], 0)})
+        self.db.plans.update_one({"_id": edition_id},
+                                 {"$set": {"group_held": {g: per_group.get(g, 0) for g in groups}}})
+
+    # -- booths ---------------------------------------------------------------------------
+
+    def booths(self, edition_id: str) -> list[dict[str, Any]]:
+        return list(self.db.booths.find({"edition_id": edition_id}, {"outbox": 0}).sort("code", ASCENDING))
+
+    def booth(self, edition_id: str, code: str) -> dict[str, Any] | None:
+        return self.db.booths.find_one({"_id": booth_id(edition_id, code)}, {"outbox": 0})
+
+    def held_count(self, edition_id: str) -> int:
+        return self.db.booths.count_documents({"edition_id": edition_id, "holder": {"$ne": None}})
+
+    def replace_floor_plan(self, edition_id: str, booths: Iterable[dict[str, Any]]) -> int:
+        docs = [{**b, "_id": booth_id(edition_id, b["code"]), "edition_id": edition_id, "holder": None,
+                 "offer": None, "outbox": {}, "outbox_n": 0} for b in booths]
+        self.db.booths.delete_many({"edition_id": edition_id})
+        if docs:
+            self.db.booths.insert_many(docs)
+        return len(docs)
+
+    def assign(self, edition_id: str, code: str, holder: dict[str, Any], source: str,
+               event_for: Callable[[dict[str, Any]], dict[str, Any]], offer_id: str | None = None) -> dict:
+        """Give a free booth to ``holder``; :class:`Taken` if someone has it or it is on offer to another.
+
+        ``offer_id``: the booth is on offer to this holder, who accepts it.
+        """
+        booth = self.booth(edition_id, code)
+        if booth is None:
+            raise KeyError(code)
+        event = event_for(booth)
+        query = {"_id": booth["_id"], "holder": None, "offer": None}
+        if offer_id:
+            query["offer.offer_id"] = offer_id
+            del query["offer"]
+        after = self.db.booths.find_one_and_update(
+            query, stage({"$set": {"holder": holder, "source": source, "offer": None, "since": now_text()}},
+                         event),
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER,
+        )
+        if after is None:
+            raise Taken(code)
+        self.staged("booths", booth["_id"], [event])
+        return after
+
+    def release(self, edition_id: str, code: str, participation_id: str,
+                event_for: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
+        """Free a booth if ``participation_id`` still holds it (a repeat changes nothing)."""
+        booth = self.booth(edition_id, code)
+        if booth is None or not booth.get("holder") or booth["holder"]["participation_id"] != participation_id:
+            return None
+        event = event_for(booth)
+        after = self.db.booths.find_one_and_update(
+            {"_id": booth["_id"], "holder.participation_id": participation_id},
+            stage({"$set": {"holder": None, "source": None, "since": now_text()}}, event),
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER,
+        )
+        if after is not None:
+            self.staged("booths", booth["_id"], [event])
+        return after
+
+    def held_by(self, participation_id: str) -> list[dict[str, Any]]:
+        return list(self.db.booths.find({"holder.participation_id": participation_id}, {"outbox": 0}))
+
+    # -- offers -----------------------------------------------------------------------------
+
+    def put_on_offer(self, booth: dict[str, Any], offer: dict[str, Any], event: dict[str, Any]) -> bool:
+        """Reserve a free booth for one waitlisted applicant until the offer ends."""
+        reserved = self.db.booths.update_one(
+            {"_id": booth["_id"], "holder": None, "offer": None},
+            {"$set": {"offer": {"offer_id": offer["_id"], "participation_id": offer["participation_id"],
+                                "expires_at": offer["expires_at"]}}},
+        )
+        if not reserved.modified_count:
+            return False
+        self.db.offers.insert_one(new_document(offer, event))
+        self.staged("offers", offer["_id"], [event])
+        return True
+
+    def close_offer(self, offer: dict[str, Any], status: str, event: dict[str, Any]) -> bool:
+        """open → accepted | declined | expired, once."""
+        result = self.db.offers.update_one({"_id": offer["_id"], "status": "open"},
+                                           stage({"$set": {"status": status, "closed_at": now_text()}}, event))
+        if not result.modified_count:
+            return False
+        self.staged("offers", offer["_id"], [event])
+        if status != "accepted":
+            self.db.booths.update_one({"_id": booth_id(offer["edition_id"], offer["booth_code"]),
+                                       "offer.offer_id": offer["_id"]}, {"$set": {"offer": None}})
+        return True
+
+    def offer(self, offer_id: str) -> dict[str, Any] | None:
+        return self.db.offers.find_one({"_id": offer_id}, {"outbox": 0})
+
+    def offers(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self.db.offers.find(query, {"outbox": 0}).sort("_id", ASCENDING))
+
+    def due_offers(self, now: str) -> list[dict[str, Any]]:
+        return list(self.db.offers.find({"status": "open", "expires_at": {"$lt": now}}, {"outbox": 0}))
+
+    # -- runs, audit, slots ---------------------------------------------------------------------
+
+    def save_run(self, run: dict[str, Any]) -> None:
+        self.db.runs.insert_one(run)
+
+    def run(self, run_id: str) -> dict[str, Any] | None:
+        return self.db.runs.find_one({"_id": run_id}, {"outbox": 0})
+
+    def mark_committed(self, run: dict[str, Any], event: dict[str, Any]) -> bool:
+        result = self.db.runs.update_one({"_id": run["_id"], "committed_at": None},
+                                         stage({"$set": {"committed_at": now_text()}}, event))
+        if result.modified_count:
+            self.staged("runs", run["_id"], [event])
+        return bool(result.modified_count)
+
+    def audit(self, entry: dict[str, Any], event: dict[str, Any]) -> None:
+        self.db.audit.insert_one(new_document(entry, event))
+        self.staged("audit", entry["_id"], [event])
+
+    def audit_trail(self, edition_id: str) -> list[dict[str, Any]]:
+        return list(self.db.audit.find({"edition_id": edition_id}, {"outbox": 0, "outbox_n": 0}).sort("at", 1))
+
+    def book_slot(self, slot: dict[str, Any], event: dict[str, Any]) -> bool:
+        try:
+            self.db.slots.insert_one(new_document(slot, event))
+        except DuplicateKeyError:
+            return False
+        self.staged("slots", slot["_id"], [event])
+        return True
+
+    def slots(self, edition_id: str) -> list[dict[str, Any]]:
+        return list(self.db.slots.find({"edition_id": edition_id}, {"outbox": 0, "outbox_n": 0}).sort("_id", 1))

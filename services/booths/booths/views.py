@@ -1,0 +1,106 @@
+"""Documents as the API shows them, and the small derivations the service needs."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from booths.domain.allocation import Allocation
+from booths.domain.model import PriorityWeights, QuotaRules
+
+INTERNAL = ("outbox", "outbox_n")
+
+
+def _clean(doc: dict[str, Any]) -> dict[str, Any]:
+    return {("id" if k == "_id" else k): v for k, v in doc.items() if k not in INTERNAL}
+
+
+def holder(applicant: dict[str, Any], quota_group: str | None) -> dict[str, Any]:
+    """Who holds a booth, as stored on the booth and shown on the public plan: an organisation."""
+    return {"participation_id": applicant["_id"], "organisation_id": applicant["organisation_id"],
+            "name": applicant.get("name"), "province": applicant.get("province"), "quota_group": quota_group}
+
+
+def booth(doc: dict[str, Any]) -> dict[str, Any]:
+    out = _clean(doc)
+    out.pop("edition_id", None)
+    offer = out.pop("offer", None)
+    out["status"] = "taken" if doc.get("holder") else ("on_offer" if offer else "free")
+    return out
+
+
+def floor_plan(plan: dict[str, Any], booths: list[dict[str, Any]]) -> dict[str, Any]:
+    shown = [booth(b) for b in booths]
+    by_status: dict[str, int] = {}
+    for b in shown:
+        by_status[b["status"]] = by_status.get(b["status"], 0) + 1
+    return {"edition_id": plan["_id"], "halls": plan.get("halls", []), "zones": plan.get("zones", []),
+            "booths": shown, "totals": {"booths": len(shown), **by_status},
+            "quota_groups": [{"name": g["name"], "booths": g["booths"],
+                              "held": (plan.get("group_held") or {}).get(g["name"], 0)}
+                             for g in (plan.get("quotas") or {}).get("groups", [])]}
+
+
+def applicant(doc: dict[str, Any]) -> dict[str, Any]:
+    out = _clean(doc)
+    out["returning"] = doc.get("returning") == "yes"
+    return out
+
+
+def priority(doc: dict[str, Any], weights: PriorityWeights) -> float:
+    """The same priority terms the allocation uses, for ordering the waitlist of one booth."""
+    return (weights.base + weights.per_ocop_star * (doc.get("ocop_stars") or 0)
+            + weights.cooperative * (doc["organisation_kind"] == "cooperative")
+            + weights.returning * (doc.get("returning") == "yes"))
+
+
+def run_document(run_id: str, edition_id: str, result: Allocation, rules: QuotaRules,
+                 provinces: dict[str, str | None]) -> dict[str, Any]:
+    """A dry run as stored: the result, each applicant's quota group and explanation."""
+    groups = {}
+    for aid in result.assignments:
+        group = rules.group_for(provinces.get(aid) or "foreign")
+        groups[aid] = group.name if group else None
+    explanations = {aid: {"status": e.status, "booths": list(e.booths), "booths_wanted": e.booths_wanted,
+                          "priority": e.priority, "reasons": [asdict(r) for r in e.reasons]}
+                    for aid, e in result.explanations.items()}
+    return {"_id": run_id, "edition_id": edition_id, "objective": round(result.objective, 6),
+            "assignments": {aid: list(codes) for aid, codes in result.assignments.items() if codes},
+            "groups": groups, "explanations": explanations, "moved": list(result.moved),
+            "allocated": sum(len(c) for c in result.assignments.values()),
+            "unallocated": sum(1 for e in result.explanations.values() if e.status == "unallocated"),
+            "duration_ms": round(result.duration_ms, 3), "solver": asdict(result.solver), "committed_at": None}
+
+
+def run(doc: dict[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def offer(doc: dict[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def audit(doc: dict[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def slot(doc: dict[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def slot_problem(plan: dict[str, Any], settings: dict[str, Any], starts_at: datetime) -> tuple[str, str] | None:
+    """Why ``starts_at`` is not a slot of this edition's livestream grid, or None."""
+    local = starts_at.astimezone(ZoneInfo(plan["timezone"]))
+    if not plan["starts_on"] <= local.date().isoformat() <= plan["ends_on"]:
+        return "outside_edition", "The slot must be on a day of the edition."
+    opens, closes = (time.fromisoformat(settings[k]) for k in ("opens", "closes"))
+    minutes = local.hour * 60 + local.minute
+    start = opens.hour * 60 + opens.minute
+    if local.second or local.microsecond or (minutes - start) % settings["slot_minutes"]:
+        return "not_on_grid", f"Slots start every {settings['slot_minutes']} minutes from {settings['opens']}."
+    end = closes.hour * 60 + closes.minute
+    if minutes < start or minutes + settings["slot_minutes"] > end:
+        return "outside_hours", f"Studios are open {settings['opens']}–{settings['closes']}."
+    return None

@@ -1,0 +1,70 @@
+"""Reading HTTP requests at the edge: body shape, query strings, ETags, the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kombu import Connection
+from marshmallow import Schema
+from werkzeug.wrappers import Request
+
+from shared.config import settings
+from shared.errors import InvalidInput, PreconditionRequired
+from shared.validation import flatten
+
+
+def broker_reachable() -> bool:
+    try:
+        with Connection(settings().amqp_uri, connect_timeout=2) as connection:
+            connection.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False
+
+
+def checked(schema: Schema, body: Any) -> Any:
+    """Reject a body of the wrong shape here, before it costs an RPC; pass it on unchanged."""
+    if not isinstance(body, dict):
+        raise InvalidInput("The request body must be a JSON object.", code="body_not_object",
+                           errors=[{"field": "body", "code": "invalid_type", "message": "Expected a JSON object.",
+                                    "params": {}}])
+    errors = schema.validate(body)
+    if errors:
+        raise InvalidInput("Some fields are not valid.", errors=flatten(errors))
+    return body
+
+
+def query_of(request: Request, schema: Schema) -> dict[str, Any]:
+    raw = {k: v for k, v in request.args.items()}
+    errors = schema.validate(raw)
+    if errors:
+        raise InvalidInput("Some query parameters are not valid.", errors=flatten(errors))
+    return raw
+
+
+def actor(request: Request) -> dict[str, Any] | None:
+    return request.principal.as_dict() if request.principal else None
+
+
+def etag(doc: dict[str, Any]) -> str:
+    return f'"v{doc["version"]}"'
+
+
+def expected_version(request: Request) -> int:
+    """The version named by ``If-Match``; updates without it could silently undo someone's edit."""
+    header = (request.headers.get("If-Match") or "").strip()
+    if not header:
+        raise PreconditionRequired("Send If-Match with the ETag you last read.")
+    tag = header.removeprefix("W/").strip('"')
+    if not tag.startswith("v") or not tag[1:].isdigit():
+        raise InvalidInput("If-Match must be an ETag this API gave you.", code="validation_failed",
+                           errors=[{"field": "If-Match", "code": "invalid_format", "message": "Not an ETag.",
+                                    "params": {}}])
+    return int(tag[1:])
+
+
+def with_etag(status: int, doc: dict[str, Any], location: str | None = None) -> tuple:
+    headers = {"ETag": etag(doc)}
+    if location:
+        headers["Location"] = location
+    return status, headers, doc

@@ -1,0 +1,166 @@
+"""The registration part of the public API (mixed into the gateway service)."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Request, Response
+
+from gateway import schemas as s
+from gateway.edge import actor, checked, expected_version, query_of, with_etag
+from gateway.http import api
+from gateway.rpc import ServiceRpc
+from shared.auth import require
+
+
+class RegistrationRoutes:
+    registration = ServiceRpc("registration")
+
+    # -- series and editions --------------------------------------------------------
+
+    @api("GET", "/v1/series", summary="Conference series", auth="none", tags=("editions",))
+    def list_series(self, request: Request):
+        return {"items": self.registration.list_series()}
+
+    @api("POST", "/v1/series", summary="Create a series (ops)", body=s.SeriesBody, auth="required",
+         tags=("editions",), status=201)
+    def create_series(self, request: Request):
+        require(request.principal, "ops")
+        series = self.registration.create_series(actor(request), checked(s.SeriesBody(), request.json_body))
+        return 201, {"Location": f"/v1/series/{series['id']}"}, series
+
+    @api("GET", "/v1/editions", summary="Editions (drafts only for their organisers)", auth="optional",
+         tags=("editions",))
+    def list_editions(self, request: Request):
+        return {"items": self.registration.list_editions(actor(request), request.args.get("series_id"))}
+
+    @api("POST", "/v1/editions", summary="Create an edition (organiser of the series)", body=s.EditionBody,
+         auth="required", tags=("editions",), status=201)
+    def create_edition(self, request: Request):
+        edition = self.registration.create_edition(actor(request), checked(s.EditionBody(), request.json_body))
+        return with_etag(201, edition, f"/v1/editions/{edition['id']}")
+
+    @api("GET", "/v1/editions/<edition_id>", summary="An edition with its programme and places",
+         auth="optional", tags=("editions",))
+    def get_edition(self, request: Request, edition_id: str):
+        return with_etag(200, self.registration.get_edition(actor(request), edition_id))
+
+    @api("PATCH", "/v1/editions/<edition_id>", summary="Change an edition (If-Match required)",
+         body=s.EditionPatch, auth="required", tags=("editions",))
+    def update_edition(self, request: Request, edition_id: str):
+        version = expected_version(request)
+        body = checked(s.EditionPatch(), request.json_body)
+        return with_etag(200, self.registration.update_edition(actor(request), edition_id, version, body))
+
+    @api("POST", "/v1/editions/<edition_id>/status", summary="Open, close or finish an edition",
+         body=s.StatusBody, auth="required", tags=("editions",))
+    def set_edition_status(self, request: Request, edition_id: str):
+        version = expected_version(request) if request.headers.get("If-Match") else None
+        body = checked(s.StatusBody(), request.json_body)
+        return with_etag(200, self.registration.set_edition_status(actor(request), edition_id, version, body))
+
+    # -- registration -------------------------------------------------------------------
+
+    @api("POST", "/v1/editions/<edition_id>/registrations",
+         summary="Register an organisation (with delegates and products) for an edition", auth="optional",
+         body=s.RegistrationBody, tags=("registration",), status=201)
+    def register(self, request: Request, edition_id: str):
+        result = self.registration.register(actor(request), edition_id,
+                                            checked(s.RegistrationBody(), request.json_body))
+        location = f"/v1/participations/{result['participation']['id']}"
+        return 201, {"Location": location}, result
+
+    @api("POST", "/v1/editions/<edition_id>/participations",
+         summary="An organisation on file applies for an edition", body=s.ApplicationBody, auth="required",
+         tags=("registration",), status=201)
+    def apply(self, request: Request, edition_id: str):
+        participation = self.registration.apply(actor(request), edition_id,
+                                                checked(s.ApplicationBody(), request.json_body))
+        return 201, {"Location": f"/v1/participations/{participation['id']}"}, participation
+
+    @api("GET", "/v1/editions/<edition_id>/participations",
+         summary="Registrations of an edition (organisers; provinces see their own)", auth="required",
+         query=s.ParticipationQuery, tags=("registration",))
+    def list_participations(self, request: Request, edition_id: str):
+        return self.registration.list_participations(actor(request), edition_id,
+                                                     query_of(request, s.ParticipationQuery()))
+
+    @api("POST", "/v1/editions/<edition_id>/participations/decisions", summary="Decide many at once",
+         body=s.BulkDecisionBody, auth="required", tags=("registration",))
+    def decide_many(self, request: Request, edition_id: str):
+        return self.registration.decide_many(actor(request), edition_id,
+                                             checked(s.BulkDecisionBody(), request.json_body))
+
+    @api("GET", "/v1/editions/<edition_id>/participations.csv", summary="Spreadsheet export (UTF-8 with BOM)",
+         auth="required", tags=("registration",), produces="text/csv")
+    def export_csv(self, request: Request, edition_id: str):
+        body = self.registration.export_csv(actor(request), edition_id)
+        return Response(body.encode("utf-8"), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{edition_id}-registrations.csv"'})
+
+    @api("GET", "/v1/editions/<edition_id>/stats", summary="Counts by province, role and status",
+         auth="required", tags=("registration",))
+    def stats(self, request: Request, edition_id: str):
+        return self.registration.stats(actor(request), edition_id)
+
+    @api("GET", "/v1/editions/<edition_id>/directory",
+         summary="Public directory of approved participants (no personal data)", auth="none",
+         query=s.ParticipationQuery, tags=("registration",))
+    def directory(self, request: Request, edition_id: str):
+        return self.registration.directory(edition_id, query_of(request, s.ParticipationQuery()))
+
+    @api("GET", "/v1/participations/<participation_id>", summary="One registration", auth="required",
+         tags=("registration",))
+    def get_participation(self, request: Request, participation_id: str):
+        return with_etag(200, self.registration.get_participation(actor(request), participation_id))
+
+    @api("POST", "/v1/participations/<participation_id>/decision",
+         summary="Approve, reject (with reason), waitlist or cancel", body=s.DecisionBody, auth="required",
+         tags=("registration",))
+    def decide(self, request: Request, participation_id: str):
+        body = checked(s.DecisionBody(), request.json_body)
+        return with_etag(200, self.registration.decide(actor(request), participation_id, body))
+
+    @api("GET", "/v1/participations/<participation_id>/badges/<delegate_id>",
+         summary="A delegate's badge QR payload (ids and signature only)", auth="required", tags=("check-in",))
+    def badge(self, request: Request, participation_id: str, delegate_id: str):
+        return self.registration.badge(actor(request), participation_id, delegate_id)
+
+    @api("POST", "/v1/checkins", summary="Scan a badge at a gate (idempotent)", body=s.CheckInBody,
+         auth="required", tags=("check-in",))
+    def check_in(self, request: Request):
+        result = self.registration.check_in(actor(request), checked(s.CheckInBody(), request.json_body))
+        return (201 if result["first_scan"] else 200), result
+
+    # -- organisations -----------------------------------------------------------------------
+
+    @api("POST", "/v1/organisations", summary="Put an organisation on file", body=s.OrganisationBody,
+         auth="optional", tags=("organisations",), status=201)
+    def create_organisation(self, request: Request):
+        org = self.registration.create_organisation(actor(request),
+                                                    checked(s.OrganisationBody(), request.json_body))
+        return with_etag(201, org, f"/v1/organisations/{org['id']}")
+
+    @api("GET", "/v1/organisations/<organisation_id>",
+         summary="An organisation (contacts only for itself and its organisers)", auth="optional",
+         tags=("organisations",))
+    def get_organisation(self, request: Request, organisation_id: str):
+        return with_etag(200, self.registration.get_organisation(actor(request), organisation_id))
+
+    @api("PATCH", "/v1/organisations/<organisation_id>", summary="Change name, province, sectors, website",
+         body=s.OrganisationPatch, auth="required", tags=("organisations",))
+    def update_organisation(self, request: Request, organisation_id: str):
+        version = expected_version(request)
+        body = checked(s.OrganisationPatch(), request.json_body)
+        return with_etag(200, self.registration.update_organisation(actor(request), organisation_id, version, body))
+
+    @api("POST", "/v1/organisations/<organisation_id>/delegates", summary="Add a delegate", body=s.Delegate,
+         auth="required", tags=("organisations",), status=201)
+    def add_delegate(self, request: Request, organisation_id: str):
+        return 201, self.registration.add_delegate(actor(request), organisation_id,
+                                                   checked(s.Delegate(), request.json_body))
+
+    @api("POST", "/v1/organisations/<organisation_id>/products", summary="Add a product (OCOP stars optional)",
+         body=s.Product, auth="required", tags=("organisations",), status=201)
+    def add_product(self, request: Request, organisation_id: str):
+        return 201, self.registration.add_product(actor(request), organisation_id,
+                                                  checked(s.Product(), request.json_body))
+
