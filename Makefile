@@ -46,6 +46,8 @@ lint: install
 ## bench: benchmarks print numbers and ratios (see README)
 bench: install rabbitmq
 	$(PY) -m bench.registration_rush
+	$(PY) -m bench.booth_allocation
+	$(PY) -m bench.booth_claims
 
 clean:
 	rm -rf $(VENV) $(STORE_VENV) var
