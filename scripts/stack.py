@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,7 +27,6 @@ from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[1]
-METRICS_BASE = 9100
 GATEWAY = "gateway"
 
 
@@ -38,6 +38,12 @@ def service_names() -> list[str]:
 
 def metrics_port_var(name: str) -> str:
     return f"KETNOI_{name.upper()}_METRICS_PORT"
+
+
+def default_metrics_port(name: str) -> int:
+    """The default in the service's own config.yaml (``${KETNOI_X_METRICS_PORT:9101}``): one source of truth."""
+    text = (ROOT / "services" / name / "config.yaml").read_text(encoding="utf-8")
+    return int(re.search(r"\$\{" + metrics_port_var(name) + r":(\d+)\}", text).group(1))
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -108,9 +114,9 @@ class StackConfig:
             "KETNOI_GATEWAY_PORT": str(self.gateway_port),
             **self.extra_env,
         }
-        for index, name in enumerate(service_names()):
-            default = METRICS_BASE if name == GATEWAY else METRICS_BASE + 1 + index
-            env[metrics_port_var(name)] = str(self.metrics_ports.get(name, env.get(metrics_port_var(name), default)))
+        for name in service_names():
+            default = env.get(metrics_port_var(name), default_metrics_port(name))
+            env[metrics_port_var(name)] = str(self.metrics_ports.get(name, default))
         return env
 
 
