@@ -20,8 +20,19 @@ from booths import planning, views
 from booths.domain.allocation import allocate_booths
 from booths.domain.claims import suggest_similar
 from booths.domain.floorplan import FloorPlanErrors, floor_plan_csv, parse_floor_plan_csv
+from booths.domain.scoring import Scoring
 from booths.metrics import CLAIM_CONFLICTS, OFFERS, RUN_OBJECTIVE, RUN_SECONDS, refresh_booth_gauges
-from booths.schemas import ApplicationIn, ClaimIn, FloorPlanIn, OfferReplyIn, OverrideIn, RulesIn, RunIn, SlotIn
+from booths.schemas import (
+    ApplicationIn,
+    ClaimIn,
+    FloorPlanIn,
+    Livestream,
+    OfferReplyIn,
+    OverrideIn,
+    RulesIn,
+    RunIn,
+    SlotIn,
+)
 from booths.store import COLLECTIONS, BoothsStore, Taken, booth_id, ensure_indexes
 from shared.auth import Principal
 from shared.context import RequestContext
@@ -332,33 +343,36 @@ class BoothsService:
             self._offer_next(booth["edition_id"], booth["code"])
 
     def _offer_next(self, edition_id: str, booth_code: str) -> dict[str, Any] | None:
-        """Offer a freed booth to the best-ranked applicant still short of booths, for a limited time."""
+        """Offer a freed booth for a limited time to the applicant the allocation would value most there.
+
+        Candidates are eligible exhibitors still short of booths who have not
+        had this booth offered before; eligibility and worth (priority ×
+        preference score) are the allocation's own rules.
+        """
         plan = self._plan(edition_id)
         if not plan.get("quotas"):
             return None
-        booth = self.store.booth(edition_id, booth_code)
-        refused = {o["participation_id"] for o in self.store.offers(
-            {"edition_id": edition_id, "booth_code": booth_code})}
-        rules = planning.quota_rules(plan["quotas"])
-        weights = planning.priority_weights(plan["quotas"])
-        candidates = []
-        for applicant in self.store.applicants(edition_id):
-            wish = applicant.get("application")
-            if (applicant["status"] != "eligible" or not wish or applicant["_id"] in refused
-                    or applicant["held"] >= self._booth_limit(plan, applicant)):
-                continue
-            allowed = rules.reserved_kinds.get(booth["kind"])
-            if allowed is not None and applicant["organisation_kind"] not in allowed:
-                continue
-            if not set(wish["needs"]) <= set(booth["features"]):
-                continue
-            candidates.append(applicant)
+        booths = self.store.booths(edition_id)
+        booth = next(b for b in booths if b["code"] == booth_code)
+        offered = {o["participation_id"] for o in self.store.offers({"edition_id": edition_id,
+                                                                     "booth_code": booth_code})}
+        short = {a["_id"]: a for a in self.store.applicants(edition_id)
+                 if a["_id"] not in offered and a["held"] < self._booth_limit(plan, a)}
+        applications = [app for app in map(planning.application, short.values()) if app is not None]
+        if not applications:
+            return None
+        floor = planning.floor_plan(plan, booths)
+        scoring = Scoring(floor, planning.quota_rules(plan["quotas"]), applications,
+                          planning.priority_weights(plan["quotas"]))
+        target = floor.booth_by_code[booth_code]
+        candidates = [app for app in applications if scoring.eligible(app, target)]
         if not candidates:
             return None
-        best = min(candidates, key=lambda a: (-views.priority(a, weights), a["application"]["submitted_at"], a["_id"]))
+        best = min(candidates, key=lambda app: (-scoring.base_weight(app, target), app.submitted_at,
+                                                app.applicant_id))
         expires = to_text(datetime.now(UTC) + timedelta(hours=plan["quotas"]["offer_hours"]))
         offer = {"_id": new_id("off"), "edition_id": edition_id, "booth_code": booth_code,
-                 "participation_id": best["_id"], "organisation_id": best["organisation_id"],
+                 "participation_id": best.applicant_id, "organisation_id": best.organisation_id,
                  "status": "open", "expires_at": expires, "created_at": now_text()}
         if not self.store.put_on_offer(booth, offer, ev.offer_changed(offer)):
             return None
@@ -501,8 +515,7 @@ class BoothsService:
         booth = self.store.booth(edition_id, booth_code)
         if booth is None or booth["kind"] != "livestream":
             raise NotFound("No livestream studio with this code.", code="booth_not_found")
-        settings = (plan.get("quotas") or {}).get("livestream") or RulesIn().load(
-            {"groups": [{"name": "all", "booths": 0}]})["livestream"]
+        settings = (plan.get("quotas") or {}).get("livestream") or Livestream().load({})
         problem = views.slot_problem(plan, settings, data["starts_at"])
         if problem:
             raise InvalidInput("This is not a bookable slot.", errors=[field_error("starts_at", *problem)])

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from booths.domain.allocation import Allocation
-from booths.domain.model import PriorityWeights, QuotaRules
+from booths.domain.model import QuotaRules
 
 INTERNAL = ("outbox", "outbox_n")
 
@@ -47,13 +47,6 @@ def applicant(doc: dict[str, Any]) -> dict[str, Any]:
     out = _clean(doc)
     out["returning"] = doc.get("returning") == "yes"
     return out
-
-
-def priority(doc: dict[str, Any], weights: PriorityWeights) -> float:
-    """The same priority terms the allocation uses, for ordering the waitlist of one booth."""
-    return (weights.base + weights.per_ocop_star * (doc.get("ocop_stars") or 0)
-            + weights.cooperative * (doc["organisation_kind"] == "cooperative")
-            + weights.returning * (doc.get("returning") == "yes"))
 
 
 def run_document(run_id: str, edition_id: str, result: Allocation, rules: QuotaRules,

@@ -558,11 +558,7 @@ class RegistrationService:
         page = self.store.find("participations", mongo, sort=[("_id", 1)], limit=params["limit"] + 1)
         more = len(page) > params["limit"]
         page = page[: params["limit"]]
-        items = [views.participation(p) for p in page]
-        if principal.role == "province":
-            items = [{**item, "org": {k: v for k, v in item["org"].items() if k != "legal_name"} | {
-                "legal_name": None if item["org"]["kind"] == "household_business" else item["org"]["legal_name"]}}
-                for item in items]
+        items = [views.participation(p, for_province=principal.role == "province") for p in page]
         return {"items": items, "next_cursor": page[-1]["_id"] if more else None}
 
     @staticmethod

@@ -55,9 +55,12 @@ def checkin(doc: dict[str, Any]) -> dict[str, Any]:
     return _clean(doc)
 
 
-def participation(doc: dict[str, Any]) -> dict[str, Any]:
+def participation(doc: dict[str, Any], for_province: bool = False) -> dict[str, Any]:
+    """A province sees organisations as the public events show them: no household's name."""
     out = _clean(doc)
     out["org"] = {k: v for k, v in doc["org"].items() if k != "search"}
+    if for_province and doc["org"]["kind"] == "household_business":
+        out["org"]["legal_name"] = None
     return out
 
 
