@@ -67,7 +67,7 @@ def apply(api, eid: str, pid: str, member: str, **wish) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organiser, booth_edition, service_env):
+def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organiser, booth_edition, stack):
     eid = booth_edition(
         floor_plan(booth("A01", x=0), booth("A02", x=3), booth("A03", x=6), booth("A04", x=9),
                    booth("G01", kind="agency", x=12)),
@@ -90,7 +90,8 @@ def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organis
     assert "G01" not in {c for codes in run["assignments"].values() for c in codes}  # agency booth stays free
     assert api.request("GET", f"/v1/editions/{eid}/floor-plan").json()["totals"].get("taken", 0) == 0
 
-    tap = Tap(f"e2e.booths.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.booths.#",), public=True)
+    tap = Tap(f"e2e.booths.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.booths.#",), public=True,
+              amqp_uri=stack.config.amqp_uri)
     try:
         committed = api.request("POST", f"/v1/editions/{eid}/allocations/{run['id']}/commit", organiser)
         assert committed.status_code == 200 and committed.json()["conflicts"] == []

@@ -15,9 +15,11 @@ from tests.support.api import registration
 from tests.support.events import Tap
 
 
-def test_provinces_receive_public_events_without_personal_data(api, organiser, new_edition, service_env):
-    public = Tap(f"e2e.province.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.#",), public=True)
-    internal = Tap(f"e2e.internal.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.organisation.*.v1",))
+def test_provinces_receive_public_events_without_personal_data(api, organiser, new_edition, stack):
+    broker = stack.config.amqp_uri  # the system's own vhost
+    public = Tap(f"e2e.province.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.#",), public=True, amqp_uri=broker)
+    internal = Tap(f"e2e.internal.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.organisation.*.v1",),
+                   amqp_uri=broker)
     try:
         eid = new_edition()["id"]
         body = registration("thanh-hoa")

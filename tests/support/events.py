@@ -22,10 +22,12 @@ def publish(event: dict[str, Any]) -> None:
 class Tap:
     """A durable-for-the-test queue bound like a province's integration would bind it."""
 
-    def __init__(self, name: str, patterns: tuple[str, ...], public: bool = False) -> None:
+    def __init__(self, name: str, patterns: tuple[str, ...], public: bool = False,
+                 amqp_uri: str | None = None) -> None:
         exchange = public_exchange() if public else events_exchange()
+        self.amqp_uri = amqp_uri or settings().amqp_uri
         self.queue = Queue(name, bindings=[binding(exchange, routing_key=p) for p in patterns], auto_delete=False)
-        with Connection(settings().amqp_uri) as connection:
+        with Connection(self.amqp_uri) as connection:
             declare_exchanges(connection)
             self.queue(connection.default_channel).declare()
 
@@ -33,7 +35,7 @@ class Tap:
         """Messages received until ``expect`` arrived (or ``timeout``), then ``settle`` s more for extras."""
         received: list[Any] = []
         deadline = time.monotonic() + timeout
-        with Connection(settings().amqp_uri) as connection:
+        with Connection(self.amqp_uri) as connection:
             simple = connection.SimpleQueue(self.queue, no_ack=True)
             try:
                 quiet_until = None
@@ -50,5 +52,5 @@ class Tap:
         return received
 
     def delete(self) -> None:
-        with Connection(settings().amqp_uri) as connection:
+        with Connection(self.amqp_uri) as connection:
             self.queue(connection.default_channel).delete()

@@ -67,9 +67,14 @@ def service_env(amqp_uri: str, mongo_uri: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def stack(amqp_uri: str, tmp_path_factory) -> Stack:
-    """The whole system as processes, on free ports, with its own store."""
+    """The whole system as processes, on free ports, with its own store and its own vhost.
+
+    Its own vhost, because its services consume from the same queue names as
+    the integration tests' containers and would take their messages.
+    """
     data_dir: Path = tmp_path_factory.mktemp("stack")
-    cfg = StackConfig.for_tests(data_dir, amqp_uri)
+    stack_amqp, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_TEST_AMQP))
+    cfg = StackConfig.for_tests(data_dir, stack_amqp)
     cfg.extra_env["KETNOI_RPC_TIMEOUT"] = "3"
     running = Stack(cfg)
     try:
@@ -81,3 +86,5 @@ def stack(amqp_uri: str, tmp_path_factory) -> Stack:
         raise
     yield running
     running.stop()
+    if vhost:
+        drop_vhost(vhost)
