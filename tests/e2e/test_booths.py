@@ -67,7 +67,8 @@ def apply(api, eid: str, pid: str, member: str, **wish) -> None:
     assert response.status_code == 200, response.text
 
 
-def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organiser, booth_edition, stack):
+def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organiser, booth_edition, stack,
+                                                                   service_env):
     eid = booth_edition(
         floor_plan(booth("A01", x=0), booth("A02", x=3), booth("A03", x=6), booth("A04", x=9),
                    booth("G01", kind="agency", x=12)),
@@ -115,6 +116,11 @@ def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organis
         assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
         taken = {b["code"]: b for b in api.request("GET", f"/v1/editions/{eid}/floor-plan").json()["booths"]}
         assert taken[freed]["holder"]["participation_id"] == loser
+        mine = api.request("GET", f"/v1/editions/{eid}/booth-applications/{loser}", loser_member).json()
+        assert [b["code"] for b in mine["booths"]] == [freed] and mine["offers"] == []
+        assert mine["application"]["preferences"] == [{"type": "booth", "value": "A01"}]
+        assert api.request("GET", f"/v1/editions/{eid}/booth-applications/{loser}", dict(others)[others[0][0]]
+                           ).status_code == 403
 
         # organiser overrides, with reasons in the audit trail
         moved = api.request("POST", f"/v1/editions/{eid}/booths/{freed}/override", organiser,

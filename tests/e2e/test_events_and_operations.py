@@ -15,7 +15,7 @@ from tests.support.api import registration
 from tests.support.events import Tap
 
 
-def test_provinces_receive_public_events_without_personal_data(api, organiser, new_edition, stack):
+def test_provinces_receive_public_events_without_personal_data(api, organiser, new_edition, stack, service_env):
     broker = stack.config.amqp_uri  # the system's own vhost
     public = Tap(f"e2e.province.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.#",), public=True, amqp_uri=broker)
     internal = Tap(f"e2e.internal.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.registration.organisation.*.v1",),

@@ -193,6 +193,15 @@ class BoothsService:
         self.store.set_applicant(applicant["_id"], {"application": wish})
         return views.applicant({**applicant, "application": wish})
 
+    @rpc
+    def application(self, actor: dict | None, edition_id: str, participation_id: str) -> dict:
+        """An exhibitor's own view: its booth application, the booths it holds, its open offers."""
+        applicant = self._applicant_for(actor, participation_id, edition_id)
+        return {**views.applicant(applicant),
+                "booths": [views.booth(b) for b in self.store.held_by(participation_id)],
+                "offers": [views.offer(o) for o in self.store.offers({"participation_id": participation_id,
+                                                                      "status": "open"})]}
+
     def _allocate(self, edition_id: str, keep_current: bool) -> tuple[dict[str, Any], Any]:
         plan = self._plan(edition_id)
         if not plan.get("quotas"):

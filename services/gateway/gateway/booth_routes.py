@@ -39,6 +39,12 @@ class BoothRoutes:
     def apply_for_booths(self, request: Request, edition_id: str):
         return self.booths.apply(actor(request), edition_id, checked(s.BoothApplicationBody(), request.json_body))
 
+    @api("GET", "/v1/editions/<edition_id>/booth-applications/<participation_id>",
+         summary="An exhibitor's booth application, booths held and open offers", auth="required",
+         tags=("booths",))
+    def booth_application(self, request: Request, edition_id: str, participation_id: str):
+        return self.booths.application(actor(request), edition_id, participation_id)
+
     @api("POST", "/v1/editions/<edition_id>/allocations",
          summary="Dry run of the booth allocation: who gets what and why", body=s.AllocationRunBody,
          auth="required", tags=("booths",), status=201)
