@@ -13,6 +13,7 @@ from booths.store import BoothsStore
 from shared.events.envelope import make_event
 from shared.store import database
 from tests.support.events import Tap, publish
+from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("service_env")
 
@@ -30,16 +31,6 @@ def approved(edition_id: str, pid: str, status: str = "approved") -> dict:
     if status == "approved":
         data["promoted_from_waitlist"] = False
     return registration_event(f"participation.{status}", data)
-
-
-def wait_for(check, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_approval_and_cancellation_redelivered_change_nothing_twice(container_factory, amqp_uri):

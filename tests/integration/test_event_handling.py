@@ -21,6 +21,7 @@ from shared.events.envelope import make_event
 from shared.events.topology import declare_handler, handlers_of
 from shared.store import Store, database
 from tests.support.events import publish
+from tests.support.waiting import wait_for
 
 TYPE = "vn.ketnoi.registration.series.created.v1"
 pytestmark = pytest.mark.usefixtures("service_env")
@@ -60,16 +61,6 @@ def config(amqp_uri: str) -> dict:
 
 def event(series_id: str) -> dict:
     return make_event(TYPE, "registration", f"series/{series_id}", {"series_id": series_id, "name": {"vi": "Thử"}})
-
-
-def wait_for(check, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        eventlet.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def test_redelivered_event_changes_nothing_twice(container_factory, amqp_uri, probe):
