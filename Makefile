@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STORE_VENV := .venv-store
 PY := $(VENV)/bin/python
-SERVICE_DIRS := $(patsubst %/config.yaml,%,$(wildcard services/*/config.yaml))
+SERVICE_DIRS := $(patsubst %/,%,$(wildcard services/*/))
 export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVICE_DIRS)))
 export EVENTLET_NO_GREENDNS := yes
 export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
@@ -48,6 +48,7 @@ bench: install rabbitmq
 	$(PY) -m bench.registration_rush
 	$(PY) -m bench.booth_allocation
 	$(PY) -m bench.booth_claims
+	$(PY) -m bench.meeting_scheduling
 
 clean:
 	rm -rf $(VENV) $(STORE_VENV) var

@@ -37,8 +37,7 @@ def component(grid: Grid, start: str, a: int, b: int) -> list[str]:
 
 def shift_one(grid: Grid, a: int, palette: list[int]) -> bool:
     """Move one meeting's worth of load out of slot ``a`` into a less-filled slot, if some exchange allows it."""
-    members = sorted(mid for (_, s), mid in grid.busy.items() if s == a)
-    members = sorted(set(members))
+    members = sorted({mid for (_, s), mid in grid.busy.items() if s == a})
     for b in sorted((s for s in palette if s != a and grid.count[s] < grid.tables), key=lambda s: (grid.count[s], s)):
         seen: set[str] = set()
         for mid in members:

@@ -122,9 +122,7 @@ class Grid:
                 langs[extra.language, a] += 1
         if self.enforce_tables and any(self.count[s] + g > self.tables for s, g in gain.items() if g > 0):
             return False
-        return all(
-            self.lang[key] + g <= self.interpreter_cap(key[0], key[1]) for key, g in langs.items() if g > 0
-        )
+        return all(self.lang[key] + g <= self.interpreter_cap(key[0], key[1]) for key, g in langs.items() if g > 0)
 
     def swap(self, path: list[str], a: int, b: int) -> None:
         moved = [(mid, self.remove(mid)) for mid in path]

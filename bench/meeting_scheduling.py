@@ -1,0 +1,172 @@
+"""Meeting scheduling: slots used, share placed and time of ``schedule_meetings``, against a greedy baseline.
+
+Instances (fixed seeds, so every run measures the same problems):
+
+- Quảng Trị 2025: 60 suppliers × 15 foreign buyers, 300 accepted requests,
+  27 twenty-minute slots, enough tables.  Targets: every meeting in exactly Δ
+  slots (the busiest participant's meeting count, König's bound), < 0.2 s.
+- The same requests with no slack at all: Δ slots and ⌈300 / Δ⌉ tables,
+  which still hold every meeting (equitable edge colouring) but defeat
+  first-fit.
+- A large one: 1,000 participants (800 suppliers, 200 buyers), 5,000
+  requests, 40 tables over 150 slots (a multi-day fair), interpreters for
+  Japanese, Korean and Chinese, some suppliers away on booth duty.  The fewest
+  slots any schedule can use is max(Δ, ⌈meetings / tables⌉).  Target: < 2 s,
+  everything placed within that bound.
+
+The greedy baseline takes meetings by buyer priority and puts each in the
+first slot where everyone and everything is free: what one would write by
+hand.  It can need more slots than Δ and leave meetings out that fit.
+
+Missed targets are printed as MISSED; the exit code stays 0 because this is a
+measurement, not a test.  Run: ``PYTHONPATH=.:services/meetings python -m bench.meeting_scheduling``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import random
+import statistics
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+
+from meetings.domain.model import Meeting, Session, Timetable, max_degree
+from meetings.domain.timetable import schedule_meetings
+
+
+@dataclass(frozen=True)
+class Instance:
+    name: str
+    session: Session
+    meetings: list[Meeting]
+    away: dict[str, list[str]] = field(default_factory=dict)
+    interpreters: dict[str, int] = field(default_factory=dict)
+    target_s: float = 2.0
+
+
+def session(slots: int, tables: int) -> Session:
+    return Session(tuple(f"t{i:03d}" for i in range(slots)), tuple(f"T{i:02d}" for i in range(tables)))
+
+
+def requests(rng: random.Random, suppliers: int, buyers: int, count: int, languages: dict[str, float]) -> list[Meeting]:
+    """``count`` distinct supplier-buyer requests, spread evenly over buyers; a buyer needs one language or none."""
+    buyer_language = {}
+    for b in range(buyers):
+        roll, language = rng.random(), None
+        for lang, share in languages.items():
+            if roll < share:
+                language = lang
+                break
+            roll -= share
+        buyer_language[b] = language
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < count:
+        pairs.add((rng.randrange(suppliers), len(pairs) % buyers))
+    priority = {b: rng.choice((0, 0, 1, 2)) for b in range(buyers)}
+    return [
+        Meeting(f"r{i:05d}", f"s{s:04d}", f"b{b:03d}", buyer_language[b], priority[b])
+        for i, (s, b) in enumerate(sorted(pairs))
+    ]
+
+
+def quang_tri(seed: int) -> Instance:
+    rng = random.Random(seed)
+    meetings = requests(rng, 60, 15, 300, {})
+    name = "Quảng Trị 2025: 60 suppliers × 15 buyers, 300 requests, 27 slots, 30 tables"
+    return Instance(name, session(27, 30), meetings, target_s=0.2)
+
+
+def quang_tri_tight(seed: int) -> Instance:
+    """The same requests with no slack: exactly Δ = 20 slots and ⌈300 / 20⌉ = 15 tables."""
+    rng = random.Random(seed)
+    meetings = requests(rng, 60, 15, 300, {})
+    name = "Quảng Trị 2025, tight: same 300 requests, 20 slots (= Δ), 15 tables (= 300 / 20)"
+    return Instance(name, session(20, 15), meetings, target_s=0.2)
+
+
+def large(seed: int) -> Instance:
+    rng = random.Random(seed)
+    meetings = requests(rng, 800, 200, 5000, {"ja": 0.1, "ko": 0.08, "zh": 0.06})
+    slots = session(150, 40)
+    away = {f"s{s:04d}": rng.sample(slots.slots, 10) for s in rng.sample(range(800), 80)}
+    return Instance(
+        "Large: 1,000 participants, 5,000 requests, 150 slots, 40 tables, interpreters ja/ko/zh",
+        slots,
+        meetings,
+        away,
+        {"ja": 5, "ko": 4, "zh": 3},
+    )
+
+
+def greedy(instance: Instance) -> tuple[int, int]:
+    """(placed, slots used) of first-fit by priority."""
+    n = len(instance.session.slots)
+    away = {p: {instance.session.slots.index(s) for s in slots} for p, slots in instance.away.items()}
+    busy: set[tuple[str, int]] = set()
+    count, langs, used, placed = [0] * n, Counter(), set(), 0
+    tables = len(instance.session.tables)
+    for m in sorted(instance.meetings, key=lambda m: (-m.priority, m.id)):
+        for s in range(n):
+            if (
+                (m.supplier, s) in busy
+                or (m.buyer, s) in busy
+                or count[s] >= tables
+                or s in away.get(m.supplier, ())
+                or s in away.get(m.buyer, ())
+                or (m.language and langs[m.language, s] >= instance.interpreters.get(m.language, 0))
+            ):
+                continue
+            busy |= {(m.supplier, s), (m.buyer, s)}
+            count[s] += 1
+            if m.language:
+                langs[m.language, s] += 1
+            used.add(s)
+            placed += 1
+            break
+    return placed, len(used)
+
+
+def measure(instance: Instance, repeats: int) -> None:
+    print(f"\n== {instance.name}")
+    durations, tt = [], None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        tt = schedule_meetings(instance.session, instance.meetings, instance.away, instance.interpreters)
+        durations.append(time.perf_counter() - started)
+    assert isinstance(tt, Timetable)
+    seconds = statistics.median(durations)
+    m = len(instance.meetings)
+    delta = max_degree(instance.meetings)
+    bound = max(delta, math.ceil(m / len(instance.session.tables)))
+    reasons = Counter(u.reason for u in tt.unplaced)
+    print(
+        f"schedule_meetings: median {seconds * 1000:.1f} ms of {repeats} (min {min(durations) * 1000:.1f}, "
+        f"max {max(durations) * 1000:.1f}); slots used {tt.slots_used} (Δ {delta}, lower bound {bound}); "
+        f"placed {len(tt.bookings)}/{m} ({len(tt.bookings) / m:.1%}); unplaced {dict(sorted(reasons.items()))}"
+    )
+    started = time.perf_counter()
+    g_placed, g_slots = greedy(instance)
+    g_seconds = time.perf_counter() - started
+    print(
+        f"greedy baseline: {g_seconds * 1000:.1f} ms; slots used {g_slots}; placed {g_placed}/{m} ({g_placed / m:.1%})"
+    )
+    fits = not tt.unplaced and tt.slots_used <= bound
+    print(f"target all placed in {bound} slots: {'MET' if fits else 'MISSED'} ({tt.slots_used} slots)")
+    verdict = "MET" if seconds < instance.target_s else "MISSED"
+    print(f"target < {instance.target_s:g} s: {verdict} ({seconds:.3f} s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    measure(quang_tri(args.seed), args.repeats * 4)
+    measure(quang_tri_tight(args.seed), args.repeats * 4)
+    measure(large(args.seed), args.repeats)
+
+
+if __name__ == "__main__":
+    main()

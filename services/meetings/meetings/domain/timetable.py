@@ -1,0 +1,260 @@
+"""Scheduling B2B meetings into slots and tables, and rescheduling them as the day goes on.
+
+``schedule_meetings`` treats meetings as edges of a bipartite multigraph
+(suppliers × buyers) and slots as colours:
+
+1. Locked meetings go where they were locked.
+2. The rest, by buyer priority then id, are coloured into the first
+   ``max(Δ, ⌈meetings / tables⌉)`` slots (no schedule can use fewer), each one
+   straight into a free slot or by one Kempe-chain swap (``grid``).  Without
+   tables, interpreters or availability in the way this always succeeds, so
+   the session takes exactly Δ slots (König).
+3. Over-full slots are evened out to the table count (``balance``).
+4. Whatever did not fit is tried in every slot of the session.
+5. If meetings are still left out and the session is small, an integer
+   program (``exact``) checks whether more can be placed.
+6. Tables: each supplier keeps one table across the day where it can.
+
+Everything is sorted before use, so the same input in any order gives the
+same timetable.  ``reschedule`` keeps every existing booking where it is and
+places what is new with the fewest moves (shortest Kempe chain).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from meetings.domain import exact
+from meetings.domain.balance import balance
+from meetings.domain.grid import Grid
+from meetings.domain.model import Booking, Changes, Meeting, Move, Session, Timetable, Unplaced, max_degree
+
+Interpreters = Mapping[str, int | Mapping[str, int]]
+
+
+@dataclass(frozen=True)
+class TablesNeeded:
+    """Planning aid: tables to rent and the fewest slots any schedule needs (Δ)."""
+
+    tables: int
+    min_slots: int
+    fits: bool  # Δ <= slots: the session is long enough for the busiest participant
+
+
+def tables_needed(accepted_meetings: Sequence[Meeting], slots: int | Sequence[str], spare: float = 0.1) -> TablesNeeded:
+    """Tables = ⌈meetings / slots⌉ plus ``spare`` (rounded up); slot lower bound = Δ.
+
+    With that many tables and at least Δ slots every meeting fits (equitable
+    edge colouring), so the spare is for late requests and no-shows.
+    """
+    n_slots = slots if isinstance(slots, int) else len(slots)
+    if n_slots <= 0:
+        raise ValueError("a session needs at least one slot")
+    base = math.ceil(len(accepted_meetings) / n_slots)
+    delta = max_degree(list(accepted_meetings))
+    return TablesNeeded(math.ceil(base * (1 + spare)), delta, delta <= n_slots)
+
+
+def priority_key(meetings: Mapping[str, Meeting]) -> Callable[[str], tuple[int, str]]:
+    """Buyer priority first (higher first), then meeting id: the deterministic order of placement."""
+    return lambda mid: (-meetings[mid].priority, mid)
+
+
+def _index_meetings(meetings: Iterable[Meeting]) -> dict[str, Meeting]:
+    by_id: dict[str, Meeting] = {}
+    for m in sorted(meetings, key=lambda m: m.id):
+        if m.id in by_id:
+            raise ValueError(f"meeting {m.id} appears twice")
+        by_id[m.id] = m
+    suppliers = {m.supplier for m in by_id.values()}
+    both = suppliers & {m.buyer for m in by_id.values()}
+    if both:
+        raise ValueError(f"participants on both sides (must be supplier or buyer): {sorted(both)}")
+    return by_id
+
+
+def _normalise_interpreters(session: Session, interpreters: Interpreters | None) -> dict[str, tuple[int, ...]]:
+    out = {}
+    for language, caps in sorted((interpreters or {}).items()):
+        if isinstance(caps, int):
+            out[language] = (caps,) * len(session.slots)
+        else:
+            unknown = set(caps) - set(session.slots)
+            if unknown:
+                raise ValueError(f"interpreters for {language}: unknown slots {sorted(unknown)}")
+            out[language] = tuple(caps.get(s, 0) for s in session.slots)
+    return out
+
+
+def _grid(timetable: Timetable, meetings: dict[str, Meeting]) -> Grid:
+    index = {s: i for i, s in enumerate(timetable.session.slots)}
+    away = {p: frozenset(index[s] for s in slots) for p, slots in timetable.away.items()}
+    return Grid(meetings, len(index), len(timetable.session.tables), away, dict(timetable.interpreters))
+
+
+def _assign_tables(session: Session, grid: Grid, wanted: Mapping[str, Booking]) -> tuple[Booking, ...]:
+    """Tables slot by slot: a meeting keeps the table it had (or was locked to) when that slot is
+    unchanged, else takes its old table, else its supplier's table, else the first free one."""
+    by_slot: dict[int, list[str]] = {}
+    for mid, s in grid.slot.items():
+        by_slot.setdefault(s, []).append(mid)
+    order = {t: i for i, t in enumerate(session.tables)}
+    home: dict[str, str] = {}
+    bookings = []
+    for s in sorted(by_slot):
+        slot = session.slots[s]
+        taken: dict[str, str] = {}
+        mids = sorted(by_slot[s])
+        for mid in mids:
+            w = wanted.get(mid)
+            if w is not None and w.slot == slot and w.table in order and w.table not in taken:
+                taken[w.table] = mid
+        kept = set(taken.values())
+        rest = [mid for mid in mids if mid not in kept]
+        free = [t for t in session.tables if t not in taken]
+        for mid in rest:
+            supplier = grid.meetings[mid].supplier
+            old = wanted[mid].table if mid in wanted else None
+            table = next((t for t in (old, home.get(supplier)) if t is not None and t in free), free[0])
+            free.remove(table)
+            taken[table] = mid
+        for table, mid in taken.items():
+            home[grid.meetings[mid].supplier] = table
+            bookings.append(Booking(mid, slot, table))
+    return tuple(sorted(bookings, key=lambda b: (grid.slot[b.meeting_id], order[b.table])))
+
+
+def schedule_meetings(
+    session: Session,
+    meetings: Iterable[Meeting],
+    availability: Mapping[str, Iterable[str]] | None = None,
+    interpreters: Interpreters | None = None,
+    locked: Iterable[Booking] = (),
+) -> Timetable:
+    """Place every meeting that can be placed; list the rest with the reason.
+
+    ``availability``: participant -> slots they are away (site visit, booth
+    duty); anyone not listed is available all session.  ``interpreters``:
+    language -> interpreters per slot (one number for all slots, or per slot
+    id).  ``locked``: bookings picked by participants or fixed by organisers;
+    they never move and must be consistent with each other.
+    """
+    by_id = _index_meetings(meetings)
+    index = {s: i for i, s in enumerate(session.slots)}
+    away = {}
+    for participant, slots in sorted((availability or {}).items()):
+        unknown = set(slots) - set(index)
+        if unknown:
+            raise ValueError(f"{participant} away in unknown slots {sorted(unknown)}")
+        away[participant] = frozenset(slots)
+    locks = {b.meeting_id: b for b in sorted(locked, key=lambda b: b.meeting_id)}
+    timetable = Timetable(
+        session,
+        tuple(by_id.values()),
+        (),
+        (),
+        away,
+        _normalise_interpreters(session, interpreters),
+        frozenset(locks),
+    )
+    grid = _grid(timetable, by_id)
+    lock_tables: set[tuple[str, str | None]] = set()
+    for mid, lock in locks.items():
+        if mid not in by_id or lock.slot not in index:
+            raise ValueError(f"lock {lock}: unknown meeting or slot")
+        if lock.table is not None and (lock.table not in session.tables or (lock.slot, lock.table) in lock_tables):
+            raise ValueError(f"lock {lock}: unknown or doubly locked table")
+        lock_tables.add((lock.slot, lock.table))
+        if (why := grid.blocker(by_id[mid], index[lock.slot])) is not None:
+            raise ValueError(f"lock {lock} cannot be honoured: {why}")
+        grid.place(mid, index[lock.slot])
+        grid.pinned.add(mid)
+
+    key = priority_key(by_id)
+    order = sorted((mid for mid in by_id if mid not in locks), key=key)
+    tables = len(session.tables)
+    lower = min(len(index), max(max_degree(list(by_id.values())), math.ceil(len(by_id) / tables), 1))
+    first = list(range(lower))
+    grid.enforce_tables = False
+    failed = [mid for mid in order if grid.insert(mid, first) is None]
+    grid.enforce_tables = True
+    failed += balance(grid, first, key)
+    everywhere = list(range(len(index)))
+    unplaced = [mid for mid in sorted(failed, key=key) if grid.insert(mid, everywhere) is None]
+
+    if unplaced:
+        better = exact.best_placement(grid, order)
+        if (
+            better is not None
+            and exact.worth_of(list(better), order)
+            > exact.worth_of([mid for mid in order if mid in grid.slot], order) + 1e-9
+        ):
+            for mid in order:
+                if mid in grid.slot:
+                    grid.remove(mid)
+            for mid, s in sorted(better.items()):
+                grid.place(mid, s)
+            unplaced = [mid for mid in order if mid not in grid.slot]
+
+    return Timetable(
+        session,
+        timetable.meetings,
+        _assign_tables(session, grid, locks),
+        tuple(Unplaced(mid, grid.reason(by_id[mid], everywhere)) for mid in unplaced),
+        timetable.away,
+        timetable.interpreters,
+        timetable.locked,
+    )
+
+
+def reschedule(previous: Timetable, changes: Changes) -> Timetable:
+    """Apply cancellations, no-shows and late requests, moving as few existing meetings as possible.
+
+    Every existing booking stays in its slot (and at its table) unless a new
+    or rebooked meeting can only get in by a Kempe swap, and then the shortest
+    swap is taken.  Locked meetings and bookings up to ``changes.now`` never
+    move; no-shows and new meetings go after ``now``.  ``moved`` lists the
+    existing meetings whose slot or table changed (including rebooked no-shows).
+    """
+    known = {m.id for m in previous.meetings}
+    for mid in (*changes.cancel, *changes.no_show):
+        if mid not in known:
+            raise ValueError(f"unknown meeting {mid}")
+    cancelled = set(changes.cancel)
+    by_id = _index_meetings([*(m for m in previous.meetings if m.id not in cancelled), *changes.add])
+    slots = previous.session.slots
+    index = {s: i for i, s in enumerate(slots)}
+    if changes.now is not None and changes.now not in index:
+        raise ValueError(f"unknown slot {changes.now}")
+    now = index[changes.now] if changes.now is not None else -1
+    no_show = set(changes.no_show) - cancelled
+    locked = frozenset(previous.locked - cancelled - no_show)
+    grid = _grid(previous, by_id)
+    before = {b.meeting_id: b for b in previous.bookings if b.meeting_id in by_id}
+    for mid, b in before.items():
+        if mid in no_show:
+            continue
+        grid.place(mid, index[b.slot])
+        if mid in locked or index[b.slot] <= now:
+            grid.pinned.add(mid)
+    key = priority_key(by_id)
+    later = list(range(now + 1, len(slots)))
+    pending = sorted((mid for mid in by_id if mid not in grid.slot), key=key)
+    unplaced = [mid for mid in pending if grid.insert(mid, later, minimal=True) is None]
+    wanted = {mid: b for mid, b in before.items() if mid not in no_show}
+    wanted.update({mid: Booking(mid, "", b.table) for mid, b in before.items() if mid in no_show})
+    bookings = _assign_tables(previous.session, grid, wanted)
+    after = {b.meeting_id: b for b in bookings}
+    moved = tuple(Move(mid, b, after[mid]) for mid, b in sorted(before.items()) if mid in after and after[mid] != b)
+    return Timetable(
+        previous.session,
+        tuple(by_id.values()),
+        bookings,
+        tuple(Unplaced(mid, grid.reason(by_id[mid], later)) for mid in unplaced),
+        previous.away,
+        previous.interpreters,
+        locked,
+        moved,
+    )
