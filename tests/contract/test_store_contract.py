@@ -140,3 +140,12 @@ def test_portable_refuses_values_the_embedded_store_would_change():
     with pytest.raises(TypeError):
         portable({"$set": {"flags.vip": True}})
     assert portable({"$set": {"wants": {"b2b": True}, "at": now_text()}})
+
+
+def test_upsert_whose_filter_excludes_the_existing_document_fails_instead_of_duplicating(db):
+    """The booths service's tombstone: a cancellation seen first must survive a late approval."""
+    db.a.insert_one({"_id": "p1", "status": "cancelled"})
+    with pytest.raises(DuplicateKeyError):
+        db.a.update_one({"_id": "p1", "status": {"$ne": "cancelled"}}, {"$set": {"status": "eligible"}},
+                        upsert=True)
+    assert list(db.a.find({"_id": "p1"})) == [{"_id": "p1", "status": "cancelled"}]

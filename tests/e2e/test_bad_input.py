@@ -102,6 +102,14 @@ def test_auth_failures(api, organiser, edition_id):
     assert "hijack" not in {s["id"] for s in api.request("GET", "/v1/series").json()["items"]}
 
 
+def test_unknown_province_filter_is_a_field_error(api, organiser, edition_id):
+    for path, token in ((f"/v1/editions/{edition_id}/directory", None),
+                        (f"/v1/editions/{edition_id}/participations", organiser)):
+        response = api.request("GET", path, token, params={"province": "atlantis"})
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["code"] == "unknown_province"
+
+
 def test_unknown_routes_and_methods_are_problems_too(api):
     missing = api.request("GET", "/v1/nothing-here", headers={"Accept-Language": "en"})
     assert (missing.status_code, missing.headers["Content-Type"]) == (404, PROBLEM)

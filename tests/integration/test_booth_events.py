@@ -85,3 +85,22 @@ def test_approval_and_cancellation_redelivered_change_nothing_twice(container_fa
         assert handled >= 1
     finally:
         tap.delete()
+
+
+def test_cancellation_seen_before_its_approval_keeps_the_exhibitor_out(container_factory, amqp_uri):
+    """Each handler has its own queue, so events can arrive in either order."""
+    edition_id = f"ed_{uuid.uuid4().hex[:8]}"
+    container = container_factory(BoothsService, {"AMQP_URI": amqp_uri, "ACCEPT": ["json", "cloudevents"]})
+    container.start()
+    store = BoothsStore(database("booths"))
+    store.remember_edition({"edition_id": edition_id, "series_id": "s1", "host_province": "thanh-hoa",
+                            "starts_on": "2024-08-16", "ends_on": "2024-08-18", "timezone": "Asia/Ho_Chi_Minh",
+                            "version": 1})
+    publish(approved(edition_id, "p_late", status="cancelled"))
+    wait_for(lambda: store.applicant("p_late"))
+    late_approval = approved(edition_id, "p_late")
+    publish(late_approval)
+    wait_for(lambda: database("booths").inbox.find_one({"_id": f"on_approved:{late_approval['id']}",
+                                                        "state": "done"}))
+    assert store.applicant("p_late")["status"] == "cancelled"
+

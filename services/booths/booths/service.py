@@ -92,12 +92,12 @@ class BoothsService:
     def on_cancelled(self, event: dict) -> None:
         """A cancelled exhibitor loses its booths; each freed booth is offered to the waitlist."""
         data = event["data"]
+        self.store.cancel_applicant(data["participation_id"], data["edition_id"])
         applicant = self.store.applicant(data["participation_id"])
-        if applicant is None:
-            return
-        self.store.set_applicant(applicant["_id"], {"status": "cancelled"})
         for booth in self.store.held_by(applicant["_id"]):
             self._release(booth, applicant, "participation_cancelled")
+        for offer in self.store.offers({"participation_id": applicant["_id"], "status": "open"}):
+            self._close_offer(offer, "declined")
 
     @event_handler(ev.ORGANISATION_UPDATED)
     def on_organisation_updated(self, event: dict) -> None:
@@ -255,6 +255,9 @@ class BoothsService:
         conflicts = []
         for code, pid in sorted(wanted.items()):
             booth = self.store.booth(edition_id, code)
+            if booth is None or applicants.get(pid, {}).get("status") != "eligible":
+                conflicts.append(code)  # plan re-imported or registration cancelled since the dry run
+                continue
             if booth.get("holder") and booth["holder"]["participation_id"] == pid:
                 continue
             holder = views.holder(applicants[pid], run["groups"].get(pid))
@@ -412,21 +415,22 @@ class BoothsService:
             self._close_offer(offer, "declined")
             return views.offer({**offer, "status": "declined"})
         plan = self._plan(offer["edition_id"])
+        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
+        if group is None:
+            raise Conflict("No quota group takes your province any more.", code="quota_full")
         if not self.store.take_quota(applicant["_id"], "held", self._booth_limit(plan, applicant)):
             raise Conflict("You hold the most booths allowed.", code="booth_limit")
-        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
         if not self.store.take_group_place(offer["edition_id"], group.name, group.booths):
             self.store.give_back_quota(applicant["_id"], "held")
             raise Conflict(f"The quota of {group.name} is full.", code="quota_full")
-        holder = views.holder(applicant, group.name)
-        try:
-            self.store.assign(offer["edition_id"], offer["booth_code"], holder, "offer",
-                              lambda b: ev.booth_allocated(b, holder, "offer"), offer_id=offer_id)
-        except Taken:
+        # the offer closes first, so the expiry timer cannot expire an offer whose booth was given
+        if not self.store.close_offer(offer, "accepted", ev.offer_changed(offer, "accepted")):
             self.store.give_back_quota(applicant["_id"], "held")
             self.store.give_back_group_place(offer["edition_id"], group.name)
-            raise Conflict("The offer is no longer open.", code="offer_closed") from None
-        self.store.close_offer(offer, "accepted", ev.offer_changed(offer, "accepted"))
+            raise Conflict("The offer is no longer open.", code="offer_closed")
+        holder = views.holder(applicant, group.name)
+        self.store.assign(offer["edition_id"], offer["booth_code"], holder, "offer",
+                          lambda b: ev.booth_allocated(b, holder, "offer"), offer_id=offer_id)
         OFFERS.labels(offer["edition_id"], "accepted").inc()
         return views.offer({**offer, "status": "accepted"})
 
@@ -440,6 +444,8 @@ class BoothsService:
         """Offers past their deadline expire and pass to the next applicant, also after downtime."""
         for offer in self.store.due_offers(now_text()):
             self._close_offer(offer, "expired")
+        if self.store.clear_stale_reservations(now_text()):
+            log.warning("cleared booth reservations whose offers had ended without clearing them")
 
     @rpc
     def override(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
@@ -460,15 +466,13 @@ class BoothsService:
                 target = self.store.booth(edition_id, data["to_booth"])
                 if target is None:
                     raise NotFound("No such target booth.", code="booth_not_found")
-                self.store.release(edition_id, booth_code, holder["participation_id"],
-                                   lambda b: ev.booth_released(b, holder, "moved"))
-                try:
+                try:  # the target first: the exhibitor is never left without a booth
                     self.store.assign(edition_id, data["to_booth"], holder, "override",
                                       lambda b: ev.booth_allocated(b, holder, "override"))
                 except Taken:
-                    self.store.assign(edition_id, booth_code, holder, "override",
-                                      lambda b: ev.booth_allocated(b, holder, "override"))
                     raise Conflict("The target booth is taken.", code="booth_taken") from None
+                self.store.release(edition_id, booth_code, holder["participation_id"],
+                                   lambda b: ev.booth_released(b, holder, "moved"))
                 self._offer_next(edition_id, booth_code)
             else:
                 self._release(booth, applicant, "override")

@@ -9,6 +9,7 @@ such write stages its event in the booth document (the outbox).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import suppress
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
@@ -65,13 +66,28 @@ class BoothsStore:
         self.db.plans.update_one({"_id": edition_id}, {"$set": {"quotas": quotas}})
 
     def upsert_applicant(self, data: dict[str, Any], returning: bool) -> None:
+        """Record an approved exhibitor, unless its cancellation arrived first (a tombstone).
+
+        The filter excludes a cancelled document, so the upsert then tries to
+        insert its ``_id`` again and fails: the tombstone stays.
+        """
+        with suppress(DuplicateKeyError):
+            self.db.applicants.update_one(
+                {"_id": data["participation_id"], "status": {"$ne": "cancelled"}},
+                {"$set": {"edition_id": data["edition_id"], "organisation_id": data["organisation_id"],
+                          "organisation_kind": data["organisation_kind"], "name": data["organisation_name"],
+                          "province": data["province"], "province_2025": data["province_2025"],
+                          "ocop_stars": data["ocop_max_stars"], "returning": "yes" if returning else "no",
+                          "status": "eligible"},
+                 "$setOnInsert": {"held": 0, "application": None, "slots_held": 0}},
+                upsert=True,
+            )
+
+    def cancel_applicant(self, participation_id: str, edition_id: str) -> None:
+        """Cancelled, whether or not its approval has been seen yet (events may arrive in any order)."""
         self.db.applicants.update_one(
-            {"_id": data["participation_id"]},
-            {"$set": {"edition_id": data["edition_id"], "organisation_id": data["organisation_id"],
-                      "organisation_kind": data["organisation_kind"], "name": data["organisation_name"],
-                      "province": data["province"], "province_2025": data["province_2025"],
-                      "ocop_stars": data["ocop_max_stars"], "returning": "yes" if returning else "no",
-                      "status": "eligible"},
+            {"_id": participation_id},
+            {"$set": {"status": "cancelled", "edition_id": edition_id},
              "$setOnInsert": {"held": 0, "application": None, "slots_held": 0}},
             upsert=True,
         )
@@ -188,16 +204,22 @@ class BoothsStore:
 
     def put_on_offer(self, booth: dict[str, Any], offer: dict[str, Any], event: dict[str, Any]) -> bool:
         """Reserve a free booth for one waitlisted applicant until the offer ends."""
+        self.db.offers.insert_one(new_document({**offer, "status": "pending"}))
         reserved = self.db.booths.update_one(
             {"_id": booth["_id"], "holder": None, "offer": None},
             {"$set": {"offer": {"offer_id": offer["_id"], "participation_id": offer["participation_id"],
                                 "expires_at": offer["expires_at"]}}},
         )
         if not reserved.modified_count:
+            self.db.offers.delete_one({"_id": offer["_id"], "status": "pending"})
             return False
-        self.db.offers.insert_one(new_document(offer, event))
+        self.db.offers.update_one({"_id": offer["_id"]}, stage({"$set": {"status": "open"}}, event))
         self.staged("offers", offer["_id"], [event])
         return True
+
+    def clear_stale_reservations(self, now: str) -> int:
+        """Booths still reserved by an offer past its deadline (a crash between an offer's two writes)."""
+        return self.db.booths.update_many({"offer.expires_at": {"$lt": now}}, {"$set": {"offer": None}}).modified_count
 
     def close_offer(self, offer: dict[str, Any], status: str, event: dict[str, Any]) -> bool:
         """open → accepted | declined | expired, once."""

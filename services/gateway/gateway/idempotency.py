@@ -18,7 +18,7 @@ from functools import cache
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Request, Response
 
-from shared.errors import BadRequest, Conflict, InvalidInput
+from shared.errors import BadRequest, Conflict, InvalidInput, ServiceUnavailable
 from shared.store import database
 from shared.timestamps import to_text
 
@@ -55,6 +55,9 @@ class IdempotencyStore:
                 return replay
         try:
             response = call()
+        except ServiceUnavailable:
+            # the service may still finish the work: a retry within the lease gets 409, not a second run
+            raise
         except Exception:
             self.records.delete_one({"_id": record_id, "state": "pending"})
             raise

@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, post_load, validate, validates, validate
 from registration.domain.phone import InvalidPhone, normalise_phone
 from registration.domain.taxcode import InvalidTaxCode, parse_tax_code, personal_id_allowed
 from registration.domain.workflow import EDITION_STATUSES, PARTICIPATION_STATUSES
+from shared.reference.provinces import UnknownProvince, rollup
 from shared.validation import problem
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
@@ -256,7 +257,15 @@ class CheckInIn(Schema):
 
 
 class ParticipationQuery(Schema):
-    province = fields.String()
+    province = fields.String(metadata={"description": "a province of either registry; old ones roll up"})
+
+    @validates("province")
+    def _province(self, value: str, **_: object) -> None:
+        try:
+            rollup(value)
+        except UnknownProvince:
+            raise problem("unknown_province", f"{value} is not a Vietnamese province.", province=value) from None
+
     role = fields.String(validate=validate.OneOf(ROLES))
     status = fields.String(validate=validate.OneOf(PARTICIPATION_STATUSES))
     ocop_stars = fields.Integer(validate=validate.Range(min=3, max=5))

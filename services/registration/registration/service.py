@@ -194,10 +194,10 @@ class RegistrationService:
         if updated is None:
             raise PreconditionFailed("The edition was changed by someone else; reload it.",
                                      extra={"current_version": self._current_version("editions", edition_id)})
-        if "capacity" in changed:
-            self.store.set_capacity(edition_id, updated["capacity"])
-            for role in updated["capacity"]:
-                self._promote_waitlisted(edition_id, role)
+        # mirrored on every update, so a retried PATCH also repairs a crash between the two writes
+        self.store.set_capacity(edition_id, updated["capacity"])
+        for role in updated["capacity"]:
+            self._promote_waitlisted(edition_id, role)
         return views.edition(updated, self.store.capacity_of(edition_id))
 
     def _current_version(self, collection: str, doc_id: str) -> int | None:
