@@ -129,6 +129,13 @@ def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organis
         no_reason = api.request("POST", f"/v1/editions/{eid}/booths/G01/override", organiser,
                                 json={"action": "release"})
         assert no_reason.status_code == 422
+        final = api.request("GET", f"/v1/editions/{eid}/floor-plan").json()
+        holders_by_group = {}
+        for b in final["booths"]:
+            if b.get("holder"):
+                group = b["holder"]["quota_group"]
+                holders_by_group[group] = holders_by_group.get(group, 0) + 1
+        assert {g["name"]: g["held"] for g in final["quota_groups"]} == holders_by_group  # counters never drift
         trail = api.request("GET", f"/v1/editions/{eid}/booth-audit", organiser).json()["items"]
         assert [(e["action"], e["booth_code"], e["reason"]) for e in trail] == [
             ("move", freed, "Gần cửa cho xe lăn")]

@@ -172,6 +172,7 @@ class BoothsService:
         rules = load(RulesIn(), payload)
         planning.quota_rules(rules)  # the domain's own checks, before anything is stored
         self.store.set_quotas(edition_id, rules)
+        self.store.start_group_counters(edition_id, [g["name"] for g in rules["groups"]])
         return {"edition_id": edition_id, "rules": rules}
 
     # -- applications and allocation -----------------------------------------------------------
@@ -249,9 +250,10 @@ class BoothsService:
         applicants = {a["_id"]: a for a in self.store.applicants(edition_id)}
         for booth in self.store.booths(edition_id):
             holder = booth.get("holder")
-            if holder and wanted.get(booth["code"]) != holder["participation_id"]:
-                self.store.release(edition_id, booth["code"], holder["participation_id"],
-                                   lambda b, h=holder: ev.booth_released(b, h, "reallocated"))
+            if holder and wanted.get(booth["code"]) != holder["participation_id"] and self.store.release(
+                    edition_id, booth["code"], holder["participation_id"],
+                    lambda b, h=holder: ev.booth_released(b, h, "reallocated")):
+                self._count(edition_id, holder, -1)
         conflicts = []
         for code, pid in sorted(wanted.items()):
             booth = self.store.booth(edition_id, code)
@@ -266,24 +268,25 @@ class BoothsService:
                                   lambda b, h=holder: ev.booth_allocated(b, h, "allocation"))
             except Taken:
                 conflicts.append(code)  # claimed or offered since the dry run
-        self._recount_held(edition_id)
+                continue
+            self._count(edition_id, holder, +1)
         self.store.mark_committed(run, ev.allocation_committed(run))
         self.db.plans.update_one({"_id": edition_id}, {"$set": {"committed_run": run_id}})
         return {**views.run(run), "committed": True, "conflicts": conflicts}
 
-    def _recount_held(self, edition_id: str) -> None:
-        """What each applicant and quota group holds, from the booths themselves (claims read it)."""
-        plan = self._plan(edition_id)
-        per_applicant: dict[str, int] = {}
-        per_group: dict[str, int] = {}
-        for booth in self.store.booths(edition_id):
-            holder = booth.get("holder")
-            if holder:
-                per_applicant[holder["participation_id"]] = per_applicant.get(holder["participation_id"], 0) + 1
-                if holder.get("quota_group"):
-                    per_group[holder["quota_group"]] = per_group.get(holder["quota_group"], 0) + 1
-        self.store.set_held_counts(edition_id, per_applicant, per_group,
-                                   [g["name"] for g in plan["quotas"]["groups"]])
+    def _count(self, edition_id: str, holder: dict[str, Any], step: int) -> None:
+        """Move the exhibitor's and its quota group's booth counters by one, as the booth itself moved.
+
+        Increments, not recounts: claims and offers change the same counters
+        concurrently, and a recount written back would undo theirs.
+        """
+        if step > 0:
+            self.store.take_quota(holder["participation_id"], "held", OVERRIDE_LIMIT)
+            if holder.get("quota_group"):
+                self.store.take_group_place(edition_id, holder["quota_group"], OVERRIDE_LIMIT)
+        else:
+            self.store.give_back_quota(holder["participation_id"], "held")
+            self.store.give_back_group_place(edition_id, holder.get("quota_group"))
 
     # -- self-service claims -----------------------------------------------------------------------
 
@@ -350,8 +353,7 @@ class BoothsService:
         holder = booth["holder"]
         if self.store.release(booth["edition_id"], booth["code"], holder["participation_id"],
                               lambda b: ev.booth_released(b, holder, reason)):
-            self.store.give_back_quota(holder["participation_id"], "held")
-            self.store.give_back_group_place(booth["edition_id"], holder.get("quota_group"))
+            self._count(booth["edition_id"], holder, -1)
             self._offer_next(booth["edition_id"], booth["code"])
 
     def _offer_next(self, edition_id: str, booth_code: str) -> dict[str, Any] | None:
@@ -486,10 +488,7 @@ class BoothsService:
                                   lambda b: ev.booth_allocated(b, holder, "override"))
             except Taken:
                 raise Conflict("The booth is taken or on offer; release it first.", code="booth_taken") from None
-            # an organiser may go beyond the limits; the counters still count it
-            self.store.take_quota(applicant["_id"], "held", OVERRIDE_LIMIT)
-            if holder["quota_group"]:
-                self.store.take_group_place(edition_id, holder["quota_group"], OVERRIDE_LIMIT)
+            self._count(edition_id, holder, +1)  # an organiser may go beyond the limits; still counted
         entry = {"_id": new_id("aud"), "edition_id": edition_id, "booth_code": booth_code, "action": action,
                  "participation_id": data.get("participation_id") or (booth.get("holder") or {}).get(
                      "participation_id"), "to_booth": data.get("to_booth"), "reason": data["reason"],

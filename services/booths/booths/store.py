@@ -130,13 +130,11 @@ class BoothsStore:
             self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$gt": 0}},
                                      {"$inc": {f"group_held.{group}": -1}})
 
-    def set_held_counts(self, edition_id: str, per_applicant: dict[str, int], per_group: dict[str, int],
-                        groups: Iterable[str]) -> None:
-        """After an allocation is applied: what each applicant and each quota group holds."""
-        for applicant in self.db.applicants.find({"edition_id": edition_id}, {"_id": 1}):
-            self.set_applicant(applicant["_id"], {"held": per_applicant.get(applicant["_id"], 0)})
-        self.db.plans.update_one({"_id": edition_id},
-                                 {"$set": {"group_held": {g: per_group.get(g, 0) for g in groups}}})
+    def start_group_counters(self, edition_id: str, groups: Iterable[str]) -> None:
+        """A counter at 0 for each new quota group (``$lt`` never matches a missing field)."""
+        for group in groups:
+            self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$exists": False}},
+                                     {"$set": {f"group_held.{group}": 0}})
 
     # -- booths ---------------------------------------------------------------------------
 
