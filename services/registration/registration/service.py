@@ -678,6 +678,6 @@ class RegistrationService:
                 log.warning("released a stale place of %s in %s/%s", pid, edition_id, role)
                 self._promote_waitlisted(edition_id, role)
 
-    @timer(interval=15)
+    @timer(interval=30)
     def refresh_gauges(self) -> None:
         refresh_participation_gauges(self.store)

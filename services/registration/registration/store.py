@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import eventlet
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -117,10 +118,17 @@ class RegistrationStore:
             cursor = cursor.limit(limit)
         return list(cursor)
 
-    def iterate(self, collection: str, query: dict[str, Any], projection: dict | None = None) -> Iterator[dict]:
-        """Stream in ``_id`` order, in pages, so an export never holds a cursor open for long."""
+    def iterate(self, collection: str, query: dict[str, Any], projection: dict | None = None,
+                pause: float = 0.0) -> Iterator[dict]:
+        """Stream in ``_id`` order, in pages, so an export never holds a cursor open for long.
+
+        ``pause`` seconds between pages let background scans (metrics) leave the
+        store to requests: the embedded store answers one query at a time.
+        """
         last = None
         while True:
+            if last is not None and pause:
+                eventlet.sleep(pause)
             page_query = {**query, "_id": {"$gt": last}} if last else query
             page = list(self.db[collection].find(page_query, projection or {"outbox": 0})
                         .sort("_id", ASCENDING).limit(500))
