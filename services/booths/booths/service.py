@@ -48,10 +48,17 @@ from shared.validation import load
 
 log = logging.getLogger(__name__)
 OVERRIDE_LIMIT = 1_000_000
+# per process (workers are instances of one class): what the last reconcile pass saw, by edition
+_LAST_DRIFT: dict[str, dict[str, tuple[int, int]]] = {}
 
 
 def _principal(actor: dict[str, Any] | None) -> Principal | None:
     return Principal.from_dict(actor)
+
+
+def persistent_drift(before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
+    """Counter differences (stored, actual) seen identically on two consecutive passes."""
+    return {key: pair for key, pair in now.items() if before.get(key) == pair}
 
 
 class BoothsService:
@@ -448,6 +455,24 @@ class BoothsService:
             self._close_offer(offer, "expired")
         if self.store.clear_stale_reservations(now_text()):
             log.warning("cleared booth reservations whose offers had ended without clearing them")
+
+    @timer(interval=60)
+    def reconcile_counters(self) -> None:
+        """Repair booth counters left one off by a crash between a booth's write and its counter's.
+
+        A claim moves its counters a moment before its booth, so a difference
+        seen once may be in flight; only one seen identically on two passes a
+        minute apart is corrected, by compare-and-set (replicas cannot correct twice).
+        """
+        for plan in self.db.plans.find({"committed_run": {"$exists": True}}, {"_id": 1}):
+            edition_id = plan["_id"]
+            stored = self.store.counters(edition_id)
+            actual = self.store.counts_from_booths(edition_id, stored)
+            drift = {key: (stored[key], actual[key]) for key in stored if stored[key] != actual[key]}
+            for key, (seen, right) in persistent_drift(_LAST_DRIFT.get(edition_id, {}), drift).items():
+                if self.store.correct_counter(edition_id, key, seen, right):
+                    log.warning("booth counter %s of %s corrected from %s to %s", key, edition_id, seen, right)
+            _LAST_DRIFT[edition_id] = drift
 
     @rpc
     def override(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:

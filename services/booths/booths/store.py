@@ -136,6 +136,34 @@ class BoothsStore:
             self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$exists": False}},
                                      {"$set": {f"group_held.{group}": 0}})
 
+    def counters(self, edition_id: str) -> dict[str, int]:
+        """The stored booth counters: ``applicant:<pid>`` and ``group:<name>``."""
+        found = {f"applicant:{a['_id']}": a["held"]
+                 for a in self.db.applicants.find({"edition_id": edition_id}, {"held": 1})}
+        plan = self.plan(edition_id) or {}
+        found.update({f"group:{g}": n for g, n in (plan.get("group_held") or {}).items()})
+        return found
+
+    def counts_from_booths(self, edition_id: str, known: dict[str, int]) -> dict[str, int]:
+        """What the counters should say, from the booths actually held (for the counters in ``known``)."""
+        actual = dict.fromkeys(known, 0)
+        for booth in self.db.booths.find({"edition_id": edition_id, "holder": {"$ne": None}}, {"holder": 1}):
+            holder = booth["holder"]
+            for key in (f"applicant:{holder['participation_id']}", f"group:{holder.get('quota_group')}"):
+                if key in actual:
+                    actual[key] += 1
+        return actual
+
+    def correct_counter(self, edition_id: str, key: str, seen: int, right: int) -> bool:
+        """Compare-and-set: only if the counter still holds the wrong value we saw."""
+        kind, _, name = key.partition(":")
+        if kind == "applicant":
+            result = self.db.applicants.update_one({"_id": name, "held": seen}, {"$set": {"held": right}})
+        else:
+            result = self.db.plans.update_one({"_id": edition_id, f"group_held.{name}": seen},
+                                              {"$set": {f"group_held.{name}": right}})
+        return bool(result.modified_count)
+
     # -- booths ---------------------------------------------------------------------------
 
     def booths(self, edition_id: str) -> list[dict[str, Any]]:
