@@ -25,7 +25,8 @@ from typing import Any
 
 import requests
 
-from bench.registration_rush import DEFAULT_AMQP, Api, Forms, open_edition
+from bench.registration_rush import DEFAULT_AMQP, Forms, open_edition
+from demo.load import Api
 from scripts.stack import Stack, StackConfig, drop_vhost, private_vhost
 
 HEADER = "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h"
@@ -78,18 +79,13 @@ def main() -> None:
         api = Api(stack.config.gateway_url)
         edition_id, organiser = open_edition(api)
         base = f"/v1/editions/{edition_id}"
-        for _ in range(100):  # the booths service learns the edition from an event
-            if requests.put(f"{api.base}{base}/floor-plan", json={"csv": floor_plan(args.booths)},
-                            headers={"Authorization": f"Bearer {organiser}"}, timeout=30).ok:
-                break
-            time.sleep(0.2)
+        # the booths service learns the edition and the approvals from events
+        api.call("PUT", f"{base}/floor-plan", {"csv": floor_plan(args.booths)}, organiser, wait_for_events=20)
         api.call("PUT", f"{base}/booth-rules", {"groups": [{"name": "all", "booths": 100_000, "provinces": None}],
                                                 "organisation_max": 1}, organiser)
         people = exhibitors(api, edition_id, organiser, args.exhibitors)
-        for pid, token in people:  # wait until booths has every approval
-            while not requests.get(f"{api.base}{base}/booth-offers", params={"participation_id": pid},
-                                   headers={"Authorization": f"Bearer {token}"}, timeout=30).ok:
-                time.sleep(0.2)
+        for pid, token in people:
+            api.call("GET", f"{base}/booth-offers?participation_id={pid}", token=token, wait_for_events=20)
         run = api.call("POST", f"{base}/allocations", {}, organiser)  # nobody applied: every booth stays free
         api.call("POST", f"{base}/allocations/{run['id']}/commit", None, organiser)
         print(f"booth claims  {time.strftime('%Y-%m-%dT%H:%M:%S%z')}  nproc={os.cpu_count()}  "

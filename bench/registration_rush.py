@@ -36,6 +36,7 @@ from typing import Any
 
 import requests
 
+from demo.load import Api
 from registration.domain.taxcode import check_digit
 from scripts.stack import ROOT, Stack, StackConfig, drop_vhost, free_port, port_open, private_vhost
 from shared.reference.provinces import MERGER_DATE, provinces_on
@@ -101,24 +102,6 @@ class Forms:
 
 
 # -- the systems under test ----------------------------------------------------------------------
-
-
-class Api:
-    """Just enough of the public API to set up an open edition and read its stats."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.http = requests.Session()
-
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = self.http.request(method, self.base + path, json=body, headers=headers, timeout=TIMEOUT)
-        if response.status_code >= 400:
-            raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
-        return response.json()
-
-    def token(self, **claims: Any) -> str:
-        return self.call("POST", "/v1/dev/tokens", claims)["token"]
 
 
 def open_edition(api: Api) -> tuple[str, str]:
