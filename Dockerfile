@@ -4,9 +4,10 @@
 # the command, e.g.
 #   nameko run --config services/registration/config.yaml registration.service
 # and the one-shot RabbitMQ topology job with
-#   python -m shared.events.topology gateway.service registration.service booths.service
+#   python -m shared.events.topology gateway.service registration.service booths.service \
+#       meetings.service notifications.service
 #
-# No secret is baked in: JWT secret, broker and database credentials arrive as
+# No secret is baked in: JWT secret, broker, database and SMTP credentials arrive as
 # environment variables at run time (compose .env / k8s Secret).
 # Production builds should pin the base image by digest (python:3.11-slim@sha256:…).
 FROM python:3.11-slim
@@ -42,7 +43,7 @@ COPY services/ services/
 # Each service package lives in services/<name>/<name>/; nameko imports
 # "<name>.service", so every services/<name> directory must be on the path.
 # tests/contract/test_deployment.py fails when a service directory is missing here.
-ENV PYTHONPATH=/app:/app/services/gateway:/app/services/registration:/app/services/booths
+ENV PYTHONPATH=/app:/app/services/gateway:/app/services/registration:/app/services/booths:/app/services/meetings:/app/services/notifications
 
 USER 10001:10001
 

@@ -49,6 +49,7 @@ bench: install rabbitmq
 	$(PY) -m bench.booth_allocation
 	$(PY) -m bench.booth_claims
 	$(PY) -m bench.meeting_scheduling
+	$(PY) -m bench.notifications
 
 clean:
 	rm -rf $(VENV) $(STORE_VENV) var

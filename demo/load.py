@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 DEMO = Path(__file__).with_name("thanh-hoa-2024.json")
+QUANG_TRI = Path(__file__).with_name("quang-tri-2025.json")
 FLOOR_PLAN = Path(__file__).with_name("thanh-hoa-2024-floor-plan.csv")
 DECISIONS = {"approved": "approve", "rejected": "reject", "waitlisted": "waitlist", "cancelled": "cancel"}
 
@@ -84,18 +85,21 @@ def registration_body(org: dict[str, Any], participation: dict[str, Any]) -> dic
                       "site_visits": wants["site_visits"], "livestream": wants["livestream"]}}
 
 
-def load_demo(gateway: str) -> str:
-    data = json.loads(DEMO.read_text(encoding="utf-8"))
-    api = Api(gateway)
+def load_edition(api: Api, data: dict[str, Any]) -> tuple[str, str, dict[str, dict[str, Any]]] | None:
+    """Series, edition, registrations and decisions; None if the series is there already.
+
+    Returns the edition id, an organiser token and, by organisation key, each
+    registration as the API returned it.
+    """
     ops = api.token(role="ops")
     series_id = data["series"]["key"]
     if any(s["id"] == series_id for s in api.call("GET", "/v1/series")["items"]):
-        return f"demo: series {series_id} already loaded"
+        return None
     api.call("POST", "/v1/series", {"key": series_id, "name": data["series"]["name"]}, ops)
     organiser = api.token(role="organiser", series=series_id)
     edition = api.call("POST", "/v1/editions", edition_body(series_id, data["edition"]), organiser)
     organisations = {o["key"]: o for o in data["organisations"]}
-    exhibitors = []
+    registered = {}
     for participation in data["participations"]:
         org = organisations[participation["organisation"]]
         result = api.call("POST", f"/v1/editions/{edition['id']}/registrations",
@@ -104,12 +108,70 @@ def load_demo(gateway: str) -> str:
         if action:
             api.call("POST", f"/v1/participations/{result['participation']['id']}/decision",
                      {"action": action, "reason": participation.get("reason")}, organiser)
-        if participation["status"] == "approved" and participation["role"] == "exhibitor":
-            exhibitors.append((result, participation["wants"].get("booth", 1) or 1))
+        registered[participation["organisation"]] = result
     api.call("POST", f"/v1/editions/{edition['id']}/status", {"status": "open"}, organiser)
-    load_booths(api, edition["id"], data["edition"]["host_province"], organiser, exhibitors)
-    return (f"demo: loaded {data['edition']['key']} as edition {edition['id']} "
-            f"with {len(data['participations'])} registrations")
+    return edition["id"], organiser, registered
+
+
+def load_demo(gateway: str) -> str:
+    """Thanh Hóa 2024 (booths) and Quảng Trị 2025 (B2B meetings and MOUs), each once."""
+    api = Api(gateway)
+    lines = []
+    for path, extra in ((DEMO, load_thanh_hoa_booths), (QUANG_TRI, load_b2b)):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        loaded = load_edition(api, data)
+        if loaded is None:
+            lines.append(f"demo: series {data['series']['key']} already loaded")
+            continue
+        edition_id, organiser, registered = loaded
+        extra(api, data, edition_id, organiser, registered)
+        lines.append(f"demo: loaded {data['edition']['key']} as edition {edition_id} "
+                     f"with {len(data['participations'])} registrations")
+    return "\n".join(lines)
+
+
+def load_thanh_hoa_booths(api: Api, data: dict[str, Any], edition_id: str, organiser: str,
+                          registered: dict[str, dict[str, Any]]) -> None:
+    exhibitors = [(registered[p["organisation"]], p["wants"].get("booth", 1) or 1) for p in data["participations"]
+                  if p["status"] == "approved" and p["role"] == "exhibitor"]
+    load_booths(api, edition_id, data["edition"]["host_province"], organiser, exhibitors)
+
+
+def load_b2b(api: Api, data: dict[str, Any], edition_id: str, organiser: str,
+             registered: dict[str, dict[str, Any]]) -> None:
+    """Seed 003's afternoon: profiles, the B2B session, late buyers, requests and answers, MOUs.
+
+    The timetable itself is left for the organiser to compute from the docs
+    page (``POST /v1/b2b-sessions/{id}/schedule``).
+    """
+    b2b = data["b2b"]
+    pid = {key: r["participation"]["id"] for key, r in registered.items()}
+    members = {key: api.token(role="member", organisation=r["organisation_id"]) for key, r in registered.items()}
+    base = f"/v1/editions/{edition_id}"
+    for key, profile in sorted(b2b["profiles"].items()):
+        api.call("PUT", f"{base}/b2b-profiles/{pid[key]}", profile, organiser, wait_for_events=30)
+    session = api.call("POST", f"{base}/b2b-sessions", b2b["session"], organiser)
+    late = [s["id"] for s in session["slots"][:2]]
+    for key in b2b["late_from_site_visit"]:
+        api.call("PUT", f"/v1/b2b-sessions/{session['id']}/availability/{pid[key]}",
+                 {"away": late, "reason": "site visit"}, members[key])
+    meetings = {}
+    for request in b2b["requests"]:
+        made = api.call("POST", f"/v1/b2b-sessions/{session['id']}/requests",
+                        {"from": pid[request["from"]], "to": pid[request["to"]]}, members[request["from"]])
+        meetings[frozenset((request["from"], request["to"]))] = made["id"]
+        answer = {"accepted": "accept", "declined": "decline"}.get(request["status"])
+        if answer:
+            api.call("POST", f"/v1/meetings/{made['id']}/{answer}", {}, members[request["to"]])
+    for mou in b2b["mous"]:
+        parties = [{"organisation_id": registered[p]["organisation_id"]} if isinstance(p, str) else
+                   {"name": p["alliance"], "kind": "alliance", "province": p["province"]} for p in mou["parties"]]
+        keys = [p for p in mou["parties"] if isinstance(p, str)]
+        linked = [meetings[frozenset(keys)]] if frozenset(keys) in meetings else []
+        api.call("POST", f"{base}/mous", {**{k: mou[k] for k in ("title", "kind", "sector", "products", "value",
+                                                               "document_ref", "signed_on")},
+                                          "parties": parties, "meeting_ids": linked,
+                                          "signed_at_event": data["edition"]["name"]["vi"]}, organiser)
 
 
 def load_booths(api: Api, edition_id: str, host: str, organiser: str, exhibitors: list[tuple[dict, int]]) -> None:

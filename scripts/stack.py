@@ -81,6 +81,7 @@ class StackConfig:
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     store_port: int = 27117
     gateway_port: int = 8000
+    smtp_port: int = 8025  # the local SMTP sink notifications sends to (make up, tests)
     metrics_ports: dict[str, int] = field(default_factory=dict)
     db_prefix: str = "ketnoi"
     dev_mode: bool = True
@@ -91,6 +92,7 @@ class StackConfig:
     def for_tests(cls, data_dir: Path, amqp_uri: str) -> StackConfig:
         """Free ports and a private database prefix, so tests never meet ``make up``."""
         return cls(data_dir=data_dir, amqp_uri=amqp_uri, store_port=free_port(), gateway_port=free_port(),
+                   smtp_port=free_port(),
                    metrics_ports={n: free_port() for n in service_names()},
                    db_prefix=f"t{os.getpid()}", log_dir=data_dir / "logs")
 
@@ -102,6 +104,16 @@ class StackConfig:
     def mongo_uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.store_port}/"
 
+    @property
+    def mail_dir(self) -> Path:
+        """Where the SMTP sink keeps what was sent (a maildir: one file per message under ``new/``)."""
+        return self.data_dir / "mail"
+
+    @property
+    def outbox_dir(self) -> Path:
+        """Where SMS and Zalo messages are written when no provider is configured."""
+        return self.data_dir / "outbox"
+
     def env(self) -> dict[str, str]:
         env = {
             **os.environ,
@@ -112,6 +124,11 @@ class StackConfig:
             "KETNOI_DB_PREFIX": self.db_prefix,
             "KETNOI_DEV_MODE": "1" if self.dev_mode else "0",
             "KETNOI_GATEWAY_PORT": str(self.gateway_port),
+            "KETNOI_PUBLIC_URL": self.gateway_url,
+            "KETNOI_SMTP_HOST": "127.0.0.1",
+            "KETNOI_SMTP_PORT": str(self.smtp_port),
+            "KETNOI_SMS_OUTBOX": str(self.outbox_dir / "sms.jsonl"),
+            "KETNOI_ZALO_OUTBOX": str(self.outbox_dir / "zalo.jsonl"),
             **self.extra_env,
         }
         for name in service_names():
@@ -156,6 +173,13 @@ class Stack:
                               "--pid-file", str(data / "nx.pid"), "--log-file", str(data / "nx.log")])
         self._wait(lambda: port_open(self.config.store_port), 30, "the store")
 
+    def start_smtp_sink(self) -> None:
+        """aiosmtpd's Mailbox handler: every message notifications sends lands in a local maildir."""
+        self.config.mail_dir.parent.mkdir(parents=True, exist_ok=True)
+        self._spawn("smtp", [self.python, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.config.smtp_port}",
+                             "-c", "aiosmtpd.handlers.Mailbox", str(self.config.mail_dir)])
+        self._wait(lambda: port_open(self.config.smtp_port), 30, "the SMTP sink")
+
     def declare_topology(self) -> None:
         modules = [f"{n}.service" for n in service_names()]
         subprocess.run([self.python, "-m", "shared.events.topology", *modules], cwd=ROOT, env=self.config.env(),
@@ -180,6 +204,8 @@ class Stack:
     def start(self, timeout: float = 60) -> None:
         if not port_open(self.config.store_port):
             self.start_store()
+        if not port_open(self.config.smtp_port):
+            self.start_smtp_sink()
         self.declare_topology()
         for name in service_names():
             self.start_service(name)
@@ -208,8 +234,9 @@ class Stack:
 
     def stop(self) -> None:
         """Services first (they drain their workers), the store last."""
-        for name in [n for n in reversed(list(self.processes)) if n != "store"]:
+        for name in [n for n in reversed(list(self.processes)) if n not in ("store", "smtp")]:
             self.stop_process(name)
+        self.stop_process("smtp")
         self.stop_process("store")
 
 
@@ -226,6 +253,9 @@ dev tokens (dev mode only):
   curl -s -XPOST {config.gateway_url}/v1/dev/tokens -H 'content-type: application/json' \\
        -d '{{"role":"organiser","series":"thanh-hoa-ket-noi"}}'
   roles: organiser (series), member (organisation), province (province), ops
+messages sent (local sinks, nothing leaves this machine):
+  e-mail         {config.mail_dir}/new/   (one file per message; SMTP sink on 127.0.0.1:{config.smtp_port})
+  SMS, Zalo      {config.outbox_dir}/sms.jsonl, zalo.jsonl   (written, not sent: no provider configured)
 data: {config.data_dir} (kept across restarts; delete it to start afresh). Ctrl-C stops everything.
 """
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 import uuid
 
 import eventlet
@@ -13,6 +12,7 @@ import pytest
 
 from tests.support.api import registration
 from tests.support.events import Tap
+from tests.support.waiting import eventually
 
 HEADER = "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h"
 
@@ -25,15 +25,6 @@ def floor_plan(*booths: str) -> str:
 def booth(code: str, kind: str = "standard", zone: str = "A", x: int = 0, features: str = "power") -> str:
     return f"booth,{code},,,{zone},standard,{kind},{features},10000000,{x},0,3,3"
 
-
-def eventually(call, ok=lambda r: r.status_code < 400, timeout: float = 20.0):
-    """The booths service learns editions and approvals from events: wait until it has caught up."""
-    deadline = time.monotonic() + timeout
-    while True:
-        response = call()
-        if ok(response) or time.monotonic() > deadline:
-            return response
-        time.sleep(0.2)
 
 
 @pytest.fixture

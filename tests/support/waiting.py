@@ -18,3 +18,14 @@ def wait_for(check: Callable[[], T], timeout: float = 15.0) -> T:
             return value
         time.sleep(0.1)
     raise AssertionError(f"condition not met in {timeout:g} s")
+
+
+def eventually(call: Callable[[], T], ok: Callable[[T], bool] = lambda r: r.status_code < 400,
+               timeout: float = 20.0) -> T:
+    """Repeat an HTTP call until ``ok`` (a service that learns from events has caught up); the last response."""
+    deadline = time.monotonic() + timeout
+    while True:
+        response = call()
+        if ok(response) or time.monotonic() > deadline:
+            return response
+        time.sleep(0.2)

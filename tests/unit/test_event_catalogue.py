@@ -18,6 +18,8 @@ from jsonschema import Draft202012Validator
 
 from booths import events as booth_events
 from booths.domain.floorplan import KINDS as BOOTH_KINDS
+from meetings import events as meeting_events
+from notifications import events as notification_events
 from registration import events
 from registration.domain.workflow import PARTICIPATION_STATUSES
 from shared import context
@@ -30,22 +32,33 @@ SCHEMAS_DIR = EVENTS_DIR / "schemas"
 BUILDERS = Path(events.__file__)
 PREFIX = "vn.ketnoi.registration."
 BOOTHS_PREFIX = "vn.ketnoi.booths."
+MEETINGS_PREFIX = "vn.ketnoi.meetings."
+MEETING_KINDS = ("requested", "accepted", "declined", "expired", "cancelled", "scheduled", "rescheduled",
+                 "status_changed")
 OFFER_STATUSES = ("open", "accepted", "declined", "expired")
 OFFER_KINDS = ("made", "accepted", "declined", "expired")  # offer.<kind>: "open" is announced as "made"
 # producer -> (builders module, type prefix, values of each placeholder in its f-string kinds)
 PRODUCERS = {
     "registration": (BUILDERS, PREFIX, {"{status}": PARTICIPATION_STATUSES}),
     "booths": (Path(booth_events.__file__), BOOTHS_PREFIX, {"{kind}": OFFER_KINDS}),
+    "meetings": (Path(meeting_events.__file__), MEETINGS_PREFIX, {"{kind}": MEETING_KINDS}),
+    "notifications": (Path(notification_events.__file__), "vn.ketnoi.notifications.",
+                      {"{kind}": ("sent", "failed", "dead_lettered")}),
 }
 INTERNAL = {
     f"{PREFIX}organisation.contacts_changed.v1",
     f"{PREFIX}checkin.recorded.v1",
     f"{BOOTHS_PREFIX}override.recorded.v1",
+    *(f"{MEETINGS_PREFIX}meeting.{kind}.v1" for kind in MEETING_KINDS),
+    f"{MEETINGS_PREFIX}agenda.published.v1",
+    *(f"vn.ketnoi.notifications.notification.{kind}.v1" for kind in ("sent", "failed", "dead_lettered")),
 }
 CODE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
 SUBJECTS = {
     "registration": r"[a-z]+/[0-9a-z]+",
     "booths": rf"editions/[0-9a-z_]+/(booths/{CODE}|offers/[0-9a-z_]+|allocations/[0-9a-z_]+)",
+    "meetings": r"(sessions/[0-9a-z_]+(/meetings/[0-9a-z_]+)?|editions/[0-9a-z_]+/mous/[0-9a-z_]+)",
+    "notifications": r"notifications/[^/]+",
 }
 BOOTH_TIMESTAMPS = ("expires_at", "starts_at", "ends_at", "at")
 PERSONAL = ("email", "phone", "delegates", "tax_code", "full_name", "contact")
@@ -352,6 +365,68 @@ def every_booths_builder_call() -> list[dict[str, Any]]:
     return calls
 
 
+
+def b2b_session() -> dict[str, Any]:
+    return {"_id": "ses_1", "edition_id": EDITION_ID, "name": {"vi": "Kết nối B2B", "en": "B2B"},
+            "timezone": "Asia/Ho_Chi_Minh",
+            "slots": [{"id": "S01", "starts_at": "2025-07-10T13:30:00+07:00", "ends_at": "2025-07-10T13:50:00+07:00"},
+                      {"id": "S02", "starts_at": "2025-07-10T13:50:00+07:00", "ends_at": "2025-07-10T14:10:00+07:00"}],
+            "agenda": {"stage": "final", "version": 2, "published_at": "2025-07-09T01:00:00.000000Z"}}
+
+
+def b2b_meeting(status: str = "accepted", slot: str | None = "S01", household_supplier: bool = False) -> dict:
+    supplier = {"participation_id": "par_s", "organisation_id": HOUSEHOLD_ID if household_supplier else ORG_ID,
+                "name": None if household_supplier else {"vi": "HTX Nấm Tân Hợp"}, "country": "VN",
+                "province": "quang-tri"}
+    buyer = {"participation_id": "par_b", "organisation_id": BUYER_ID, "name": {"vi": "Kansai Food", "en": "Kansai"},
+             "country": "JP", "province": None}
+    return {"_id": "mtg_1", "session_id": "ses_1", "edition_id": EDITION_ID, "supplier": supplier, "buyer": buyer,
+            "requested_by": "buyer", "brokered": "no", "status": status, "language": "ja", "sequence": 1,
+            "expires_at": "2025-07-08T00:00:00.000000Z" if status == "requested" else None, "slot": slot,
+            "table": "T01" if slot else None}
+
+
+def every_meetings_builder_call() -> list[dict[str, Any]]:
+    session = b2b_session()
+    calls = [meeting_events.meeting_event("requested", b2b_meeting("requested", None), session),
+             meeting_events.meeting_event("accepted", b2b_meeting(slot=None), session),
+             meeting_events.meeting_event("accepted", b2b_meeting(household_supplier=True), session),
+             meeting_events.meeting_event("declined", b2b_meeting("declined", None), session, reason="declined"),
+             meeting_events.meeting_event("expired", b2b_meeting("expired", None), session, reason="no_answer"),
+             meeting_events.meeting_event("cancelled", b2b_meeting("cancelled"), session,
+                                          reason="participation_cancelled"),
+             meeting_events.meeting_event("scheduled", b2b_meeting(), session),
+             meeting_events.meeting_rescheduled(b2b_meeting(slot="S02"), session, "S01", "T03"),
+             meeting_events.meeting_rescheduled(b2b_meeting(slot=None), session, "S01", "T03"),
+             meeting_events.status_changed(b2b_meeting(), session, "done", "checked_in"),
+             meeting_events.status_changed(b2b_meeting(), session, "no_show", None),
+             meeting_events.agenda_published(session, ["par_b", "par_s"]),
+             meeting_events.session_scheduled({"_id": "run_1", "session_id": "ses_1", "edition_id": EDITION_ID,
+                                               "mode": "full", "meetings": 5, "scheduled": 4,
+                                               "unplaced": [{"meeting_id": "m", "reason": "no_table"}],
+                                               "moved": [], "slots_used": 3, "delta": 3, "slots_available": 11,
+                                               "solver_ms": 2.5})]
+    parties = [{"organisation_id": ORG_ID, "kind": "cooperative", "name": {"vi": "HTX"}, "province": "quang-tri",
+                "province_2025": "quang-tri", "country": "VN"},
+               {"organisation_id": None, "kind": "alliance", "name": {"vi": "Liên minh HTX"}, "province": "ha-tinh",
+                "province_2025": "ha-tinh", "country": "VN"}]
+    for value in ({"amount": 2_500_000_000, "currency": "VND"}, None):
+        calls.append(meeting_events.mou_signed({
+            "_id": "mou_1", "edition_id": EDITION_ID, "kind": "mou", "title": {"vi": "Biên bản ghi nhớ"},
+            "sector": "wood", "products": ["bàn ghế"], "value": value, "signed_on": "2025-07-10", "parties": parties,
+            "meeting_ids": ["mtg_1"], "document_ref": None}))
+    return calls
+
+
+def every_notifications_builder_call() -> list[dict[str, Any]]:
+    message = {"_id": "evt1.dlg2.email", "event_id": "evt1", "event_type": f"{PREFIX}participation.approved.v1",
+               "template": "participation.approved", "channel": "email", "language": "vi", "recipient_id": "dlg2",
+               "organisation_id": ORG_ID, "edition_id": EDITION_ID, "attempts": 1, "status": "sent"}
+    return [notification_events.message_event("sent", message),
+            notification_events.message_event("failed", {**message, "status": "pending"}, "451 try later"),
+            notification_events.message_event("dead_lettered", {**message, "status": "dead", "edition_id": None},
+                                              "550 no such user")]
+
 # -- the catalogue and its schema files --------------------------------------------------
 
 
@@ -420,7 +495,8 @@ def test_readme_mentions_every_type():
 
 def test_every_builder_produces_valid_cloudevents(monkeypatch):
     monkeypatch.setattr(context._local, "request_id", "req-42", raising=False)
-    built = every_builder_call() + every_booths_builder_call()
+    built = (every_builder_call() + every_booths_builder_call() + every_meetings_builder_call()
+             + every_notifications_builder_call())
     assert {e["type"] for e in built} == set(catalogue())
     for event in built:
         producer = catalogue()[event["type"]].producer

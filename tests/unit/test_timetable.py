@@ -86,6 +86,15 @@ def test_just_enough_tables_and_delta_slots_fit_everything(seed):
     assert not tt.unplaced
 
 
+def test_a_late_arrival_does_not_cost_a_slot():
+    """A buyer away in the first slot: the palette is the slots everyone can make, still Δ of them."""
+    meetings = [Meeting(f"m{i}", f"s{i}", "b1") for i in range(3)] + [Meeting("m9", "s0", "b2")]
+    tt = schedule_meetings(session(5, 3), meetings, availability={"b1": ["t00"]})
+    assert_valid(tt)
+    assert (tt.slots_used, tt.delta, tt.unplaced) == (3, 3, ())
+    assert all(b.slot != "t00" for b in tt.bookings if b.meeting_id in {"m0", "m1", "m2"})
+
+
 def test_a_dense_regular_case_needs_exactly_delta():
     meetings = [Meeting(f"m{s}{b}{k}", f"s{s}", f"b{b}") for s in range(5) for b in range(5) for k in range(2)]
     tt = schedule_meetings(session(12, 25), meetings)

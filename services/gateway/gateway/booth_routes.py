@@ -7,7 +7,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import schemas as s
 from gateway.edge import actor, checked
 from gateway.http import api
-from gateway.rpc import ServiceRpc
+from shared.rpc import ServiceRpc
 
 
 class BoothRoutes:

@@ -7,8 +7,8 @@ from werkzeug.wrappers import Request, Response
 from gateway import schemas as s
 from gateway.edge import actor, checked, expected_version, query_of, with_etag
 from gateway.http import api
-from gateway.rpc import ServiceRpc
 from shared.auth import require
+from shared.rpc import ServiceRpc
 
 
 class RegistrationRoutes:

@@ -245,3 +245,130 @@ class OfferReplyBody(Schema):
 class SlotBody(Schema):
     participation_id = fields.String(required=True)
     starts_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-16T09:00:00+07:00"})
+
+
+# -- meetings ----------------------------------------------------------------------------------------
+
+SLOT_ID = validate.Regexp(r"^S\d{2}$")
+
+
+class Names(Schema):
+    vi = fields.String(required=True)
+    en = fields.String()
+
+
+class B2bProfileBody(Schema):
+    offers = fields.List(fields.String(), metadata={"example": ["processed_food"]})
+    seeks = fields.List(fields.String())
+    volumes = fields.String(allow_none=True, metadata={"example": "2 containers / month"})
+    markets = fields.List(fields.String(), metadata={"example": ["JP", "TH"]})
+    certifications_held = fields.List(fields.String())
+    certifications_required = fields.List(fields.String())
+    languages = fields.List(fields.String(), metadata={"example": ["vi", "en"]})
+    priority = fields.Integer(metadata={"description": "Buyer priority 0–10 (organisers only)"})
+
+
+class B2bSessionBody(Schema):
+    name = fields.Nested(Names, required=True)
+    date = fields.Date(required=True, metadata={"example": "2025-07-10"})
+    starts_at = fields.String(required=True, metadata={"example": "13:30"})
+    slot_minutes = fields.Integer(metadata={"example": 20})
+    slots = fields.Integer(required=True, metadata={"example": 12})
+    tables = fields.Integer(required=True, metadata={"example": 16})
+    breaks = fields.List(fields.String(), metadata={"example": ["15:10"]})
+    mode = fields.String(validate=validate.OneOf(("pick", "optimise")),
+                         metadata={"description": "pick: participants pick slots when they accept; optimise: the "
+                                                  "organisers schedule all accepted meetings at once"})
+    auto_accept = fields.Boolean()
+    request_ttl_hours = fields.Integer(metadata={"example": 48})
+    max_meetings = fields.Integer(metadata={"example": 10})
+    interpreters = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"example": {"ja": 2}})
+
+
+class AvailabilityBody(Schema):
+    away = fields.List(fields.String(validate=SLOT_ID), required=True, metadata={"example": ["S01", "S02"]})
+    reason = fields.String(allow_none=True, metadata={"example": "site visit"})
+
+
+class MeetingRequestBody(Schema):
+    from_ = fields.String(required=True, data_key="from", metadata={"description": "Your participation id"})
+    to = fields.String(required=True, metadata={"description": "The participation you want to meet"})
+    note = fields.String(allow_none=True)
+    slot = fields.String(allow_none=True, validate=SLOT_ID, metadata={"description": "pick sessions: slot to hold"})
+
+
+class BrokerBody(Schema):
+    supplier = fields.String(required=True)
+    buyer = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    slot = fields.String(allow_none=True, validate=SLOT_ID)
+    table = fields.String(allow_none=True)
+
+
+class AcceptBody(Schema):
+    slot = fields.String(allow_none=True, validate=SLOT_ID)
+    table = fields.String(allow_none=True)
+
+
+class ReasonBody(Schema):
+    reason = fields.String(allow_none=True)
+
+
+class LockBody(Schema):
+    slot = fields.String(required=True, validate=SLOT_ID)
+    table = fields.String(allow_none=True)
+
+
+class ScheduleBody(Schema):
+    full = fields.Boolean()
+    rebook_no_shows = fields.Boolean()
+    now = fields.String(allow_none=True, validate=SLOT_ID)
+
+
+class AgendaBody(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(("preliminary", "final")))
+
+
+class LiveBody(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("checked_in", "in_progress", "done", "no_show")))
+    outcome = fields.Dict(allow_none=True, metadata={"description": "result (none, follow_up, quotation, "
+                                                                    "sample_order, contract, mou) and notes"})
+
+
+class MouParty(Schema):
+    organisation_id = fields.String(allow_none=True)
+    name = fields.Nested(Names, allow_none=True)
+    kind = fields.String(validate=validate.OneOf(("alliance", "agency", "organisation")))
+    province = fields.String(allow_none=True)
+    country = fields.String()
+
+
+class MouBody(Schema):
+    title = fields.Nested(Names, required=True)
+    kind = fields.String(validate=validate.OneOf(("mou", "agreement")))
+    parties = fields.List(fields.Nested(MouParty), required=True)
+    sector = fields.String(required=True, metadata={"example": "processed_food"})
+    products = fields.List(fields.String())
+    value = fields.Dict(allow_none=True, metadata={"example": {"amount": 2500000000, "currency": "VND"}})
+    signed_on = fields.Date(required=True)
+    signed_at_event = fields.String(allow_none=True)
+    meeting_ids = fields.List(fields.String())
+    document_ref = fields.String(allow_none=True)
+
+
+# -- notifications ------------------------------------------------------------------------------------
+
+
+class NotificationLogQuery(Schema):
+    organisation_id = fields.String()
+    status = fields.String(validate=validate.OneOf(("pending", "sending", "sent", "written", "dead")))
+    channel = fields.String(validate=validate.OneOf(("email", "sms", "zalo")))
+    template = fields.String()
+    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
+
+
+class NotificationPreferencesBody(Schema):
+    email = fields.Boolean()
+    sms = fields.Boolean()
+    zalo = fields.Boolean()
+    unsubscribed_non_essential = fields.Boolean()

@@ -3,7 +3,8 @@
 Every route is one ``@api`` entrypoint whose declaration is also its OpenAPI
 entry.  Business rules live in the services; the route modules only
 translate HTTP (paths, query strings, ETags, status codes) to RPC and back,
-one module per service called (``registration_routes``, ``booth_routes``).
+one module per service called (``registration_routes``, ``booth_routes``,
+``meeting_routes``, ``notification_routes``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import swagger_ui_bundle
 from werkzeug.wrappers import Request, Response
 
 # route mixins imported as modules: `nameko run gateway.service` runs every service class it sees
-from gateway import booth_routes, registration_routes
+from gateway import booth_routes, meeting_routes, notification_routes, registration_routes
 from gateway import schemas as s
 from gateway.edge import broker_reachable, checked
 from gateway.http import api
@@ -32,7 +33,8 @@ SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
 ASSET_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "image/png"}
 
 
-class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes):
+class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
+                     meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes):
     name = "gateway"
 
     metrics = ServiceMetrics()
@@ -48,7 +50,8 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
          tags=("ops",))
     def readyz(self, request: Request):
         checks = {"broker": broker_reachable(), "store": ping(database("gateway"))}
-        for service, proxy in (("registration", self.registration), ("booths", self.booths)):
+        for service, proxy in (("registration", self.registration), ("booths", self.booths),
+                               ("meetings", self.meetings), ("notifications", self.notifications)):
             try:
                 checks[service] = bool(proxy.ping()["store"])
             except Exception:

@@ -100,6 +100,14 @@ def contacts_changed(org: dict[str, Any]) -> dict[str, Any]:
                   {"organisation_id": org["_id"], "delegates": delegates, "version": org["version"]})
 
 
+def delegate_languages(org: dict[str, Any]) -> dict[str, list[str]]:
+    """What meetings need to seat an interpreter: languages, never who speaks them."""
+    delegates = (org.get("delegates") or {}).values()
+    return {"languages": sorted({d["preferred_language"] for d in delegates}),
+            "interpreter_languages": sorted({d["interpreter_language"] for d in delegates
+                                             if d.get("interpreter_language")})}
+
+
 def product_registered(product: dict[str, Any]) -> dict[str, Any]:
     return _event("product.registered", f"products/{product['_id']}", {
         "product_id": product["_id"],
@@ -128,6 +136,8 @@ def participation_changed(participation: dict[str, Any], status: str | None = No
         "country": org.get("country", "VN"),
         "sectors": org.get("sectors", []),
         "ocop_max_stars": org.get("ocop_max_stars"),
+        "languages": org.get("languages", []),
+        "interpreter_languages": org.get("interpreter_languages", []),
         "role": participation["role"],
         "status": status,
         "wants": participation["wants"],

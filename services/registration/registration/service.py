@@ -310,7 +310,8 @@ class RegistrationService:
         return {"kind": org["kind"], "legal_name": org["legal_name"], "public_name": ev.public_name(org),
                 "province": province, "province_2025": rollup(province) if province else None,
                 "country": (org.get("foreign") or {}).get("country", "VN"), "sectors": org.get("sectors", []),
-                "ocop_max_stars": max(stars) if stars else None, "search": org["search"]}
+                "ocop_max_stars": max(stars) if stars else None, "search": org["search"],
+                **ev.delegate_languages(org)}
 
     @rpc
     def add_delegate(self, actor: dict | None, organisation_id: str, payload: dict) -> dict:
@@ -325,6 +326,7 @@ class RegistrationService:
         )
         if updated is None:
             raise PreconditionFailed("The organisation was changed at the same time; try again.")
+        self._refresh_snapshots(updated)  # the languages its participations announce
         return {"id": delegate_id, **delegate}
 
     @staticmethod

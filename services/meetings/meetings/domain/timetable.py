@@ -4,8 +4,9 @@
 (suppliers × buyers) and slots as colours:
 
 1. Locked meetings go where they were locked.
-2. The rest, by buyer priority then id, are coloured into the first
-   ``max(Δ, ⌈meetings / tables⌉)`` slots (no schedule can use fewer), each one
+2. The rest, by buyer priority then id, are coloured into
+   ``max(Δ, ⌈meetings / tables⌉)`` slots (no schedule can use fewer), those
+   the fewest participants are away from, each one
    straight into a free slot or by one Kempe-chain swap (``grid``).  Without
    tables, interpreters or availability in the way this always succeeds, so
    the session takes exactly Δ slots (König).
@@ -176,7 +177,10 @@ def schedule_meetings(
     order = sorted((mid for mid in by_id if mid not in locks), key=key)
     tables = len(session.tables)
     lower = min(len(index), max(max_degree(list(by_id.values())), math.ceil(len(by_id) / tables), 1))
-    first = list(range(lower))
+    # the palette: the slots fewest participants are away from (the earliest first among equals), so
+    # that a site visit in the first slot does not cost the session an extra slot
+    away_count = {i: sum(slot in slots for slots in away.values()) for slot, i in index.items()}
+    first = sorted(sorted(range(len(index)), key=lambda i: (away_count[i], i))[:lower])
     grid.enforce_tables = False
     failed = [mid for mid in order if grid.insert(mid, first) is None]
     grid.enforce_tables = True

@@ -1,6 +1,7 @@
 """RPC to the owning services with a deadline.
 
-nameko's ``RpcProxy`` waits for a reply forever.  A gateway must answer, so
+nameko's ``RpcProxy`` waits for a reply forever.  A gateway must answer (and a
+consumer must not hang on a peer that is down), so
 :class:`ServiceRpc` waits at most ``KETNOI_RPC_TIMEOUT`` seconds and turns a
 missing service, a broker outage or a late reply into ``ServiceUnavailable``
 (503 with ``Retry-After``).  A late reply is discarded by nameko's reply
@@ -43,7 +44,12 @@ class _DeadlineProxy:
 
 
 class ServiceRpc(RpcProxy):
-    """``RpcProxy`` whose calls give up after the configured deadline."""
+    """``RpcProxy`` whose calls give up after the configured deadline (or ``timeout``, for known long calls)."""
+
+    def __init__(self, target_service: str, timeout: float | None = None, **options: Any) -> None:
+        super().__init__(target_service, **options)
+        self.timeout = timeout
 
     def get_dependency(self, worker_ctx) -> _DeadlineProxy:
-        return _DeadlineProxy(super().get_dependency(worker_ctx), self.target_service, settings().rpc_timeout)
+        return _DeadlineProxy(super().get_dependency(worker_ctx), self.target_service,
+                              self.timeout or settings().rpc_timeout)

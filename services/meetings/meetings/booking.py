@@ -1,0 +1,200 @@
+"""Putting meetings into slots and tables through holds, one at a time or a whole timetable at once.
+
+A pick (a participant accepting into a slot, an organiser locking a meeting)
+and an optimiser run go through the same holds, so neither can double-book
+what the other just took.  Plain Python over :class:`MeetingsStore`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from meetings import events as ev
+from meetings import planning
+from meetings.domain.model import Changes, Timetable
+from meetings.domain.timetable import reschedule, schedule_meetings
+from meetings.store import MeetingsStore, interpreter_hold, participant_hold, table_hold
+from shared.ids import new_id
+from shared.timestamps import now_text
+
+
+class PlaceRefused(Exception):
+    """The slot cannot take this meeting; ``reason`` is one of the scheduler's reasons or ``table_taken``."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+@dataclass
+class RunResult:
+    run: dict[str, Any]
+    conflicts: list[str] = field(default_factory=list)
+
+
+class Booker:
+    def __init__(self, store: MeetingsStore, session: dict[str, Any]) -> None:
+        self.store = store
+        self.session = session
+        self.usable = set(planning.domain_session(session).slots)
+        self._away_slots: dict[str, set[str]] | None = None
+
+    # -- one meeting ---------------------------------------------------------------------------------
+
+    def _away(self, participation_id: str, slot: str) -> bool:
+        if self._away_slots is None:  # read once per booker: a run places every meeting of the session
+            self._away_slots = {doc["participation_id"]: set(doc.get("slots", []))
+                                for doc in self.store.away(self.session["_id"])}
+        return slot in self._away_slots.get(participation_id, set())
+
+    def _tables_in_order(self, meeting: dict[str, Any]) -> list[str]:
+        """The supplier's usual table first: suppliers stay put while buyers move round."""
+        usual = [m.get("table") for m in self.store.meetings({
+            "session_id": self.session["_id"], "status": "accepted",
+            "supplier.participation_id": meeting["supplier"]["participation_id"]}) if m.get("table")]
+        tables = list(self.session["tables"])
+        return sorted(tables, key=lambda t: (-usual.count(t), tables.index(t)))
+
+    def hold_people(self, meeting: dict[str, Any], slot: str) -> list[str]:
+        """Both participants' holds on ``slot`` (for a request naming a slot, or a placement)."""
+        if slot not in self.usable:
+            raise PlaceRefused("unavailable", f"{slot} is not a meeting slot of this session (or a break).")
+        sid = self.session["_id"]
+        taken: list[str] = []
+        for side in ("supplier", "buyer"):
+            pid = meeting[side]["participation_id"]
+            if self._away(pid, slot):
+                self._undo(taken, meeting["_id"])
+                raise PlaceRefused("unavailable", f"The {side} is not available at {slot}.")
+            key = participant_hold(sid, pid, slot)
+            if not self.store.take_hold(key, sid, meeting["_id"]):
+                self._undo(taken, meeting["_id"])
+                raise PlaceRefused("participant_busy", f"The {side} has another meeting at {slot}.")
+            taken.append(key)
+        return taken
+
+    def place(self, meeting: dict[str, Any], slot: str, table: str | None = None) -> tuple[str, list[str]]:
+        """Take people, a table (the given one, else the first free) and an interpreter seat at ``slot``.
+
+        Returns the table and every hold key the placement owns; on refusal,
+        whatever this call took is given back.
+        """
+        sid, mid = self.session["_id"], meeting["_id"]
+        if table is not None and table not in self.session["tables"]:
+            raise PlaceRefused("no_table", f"No table {table} in this session.")
+        taken = self.hold_people(meeting, slot)
+        chosen = None
+        for candidate in [table] if table else self._tables_in_order(meeting):
+            key = table_hold(sid, candidate, slot)
+            if self.store.take_hold(key, sid, mid):
+                taken.append(key)
+                chosen = candidate
+                break
+        if chosen is None:
+            self._undo(taken, mid)
+            raise PlaceRefused("table_taken" if table else "no_table",
+                               f"Table {table} is taken at {slot}." if table else f"No table is free at {slot}.")
+        language = meeting.get("language")
+        if language:
+            seats = int((self.session.get("interpreters") or {}).get(language, 0))
+            seat = next((k for k in range(seats)
+                         if self.store.take_hold(interpreter_hold(sid, language, slot, k), sid, mid)), None)
+            if seat is None:
+                self._undo(taken, mid)
+                raise PlaceRefused("no_interpreter", f"No {language} interpreter is free at {slot}.")
+            taken.append(interpreter_hold(sid, language, slot, seat))
+        return chosen, taken
+
+    def _undo(self, keys: list[str], meeting_id: str) -> None:
+        for key in keys:
+            self.store.drop_hold(key, meeting_id)
+
+    # -- a whole timetable ----------------------------------------------------------------------------
+
+    def _timetable(self, accepted: list[dict[str, Any]], full: bool, rebook: set[str],
+                   now: str | None) -> tuple[Timetable, str]:
+        session = planning.domain_session(self.session)
+        away = planning.availability(self.session, self.store.away(self.session["_id"]))
+        interpreters = {k: int(v) for k, v in (self.session.get("interpreters") or {}).items()}
+        meetings = {m["_id"]: planning.domain_meeting(m) for m in accepted}
+        locks = [b for m in accepted if m.get("locked") and m["_id"] not in rebook
+                 and (b := planning.booking_of(m)) is not None]
+        placed = [m for m in accepted if m.get("slot")]
+        if full or not placed:
+            return schedule_meetings(session, meetings.values(), away, interpreters, locks), "full"
+        try:
+            current = schedule_meetings(session, [meetings[m["_id"]] for m in placed], away, interpreters,
+                                        [planning.booking_of(m) for m in placed])
+        except ValueError:  # availability changed under a booking: start again from the locks
+            return schedule_meetings(session, meetings.values(), away, interpreters, locks), "full"
+        current = replace(current, locked=frozenset(b.meeting_id for b in locks))
+        changes = Changes(add=tuple(meetings[m["_id"]] for m in accepted if not m.get("slot")),
+                          no_show=tuple(sorted(rebook & {m["_id"] for m in placed})), now=now)
+        return reschedule(current, changes), "incremental"
+
+    def run(self, full: bool = False, rebook_no_shows: bool = False, now: str | None = None,
+            announce: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> RunResult:
+        """Schedule every accepted meeting; move as few as possible; announce what changed."""
+        accepted = self.store.meetings({"session_id": self.session["_id"], "status": "accepted"})
+        by_id = {m["_id"]: m for m in accepted}
+        rebook = {m["_id"] for m in accepted if m.get("live") == "no_show"} if rebook_no_shows else set()
+        started = time.perf_counter()
+        timetable, mode = self._timetable(accepted, full, rebook, now)
+        solver_ms = round((time.perf_counter() - started) * 1000, 2)
+        after = {b.meeting_id: b for b in timetable.bookings}
+        changing = [mid for mid, m in by_id.items()
+                    if (m.get("slot"), m.get("table")) != ((after[mid].slot, after[mid].table) if mid in after
+                                                           else (None, None))]
+        self.store.drop_holds_of(changing)  # free the old places first, so swaps between meetings go through
+        conflicts, moved = [], []
+        for mid in sorted(changing):
+            doc = by_id[mid]
+            booking = after.get(mid)
+            if booking is None:
+                self._set_place(doc, None, None, rebook)
+                continue
+            try:
+                table, _ = self.place(doc, booking.slot, booking.table)
+            except PlaceRefused:
+                conflicts.append(mid)  # someone picked this place while the optimiser ran
+                self._set_place(doc, None, None, rebook, reason="conflict")
+                continue
+            if self._set_place(doc, booking.slot, table, rebook) and doc.get("slot"):
+                moved.append(mid)
+        reasons = {u.meeting_id: u.reason for u in timetable.unplaced}
+        for mid, reason in reasons.items():
+            self.store.db.meetings.update_one({"_id": mid}, {"$set": {"unplaced_reason": reason}})
+        for mid in after:
+            if by_id[mid].get("unplaced_reason"):
+                self.store.db.meetings.update_one({"_id": mid}, {"$set": {"unplaced_reason": None}})
+        run = {"_id": new_id("run"), "session_id": self.session["_id"], "edition_id": self.session["edition_id"],
+               "mode": mode, "at": now_text(), "meetings": len(accepted),
+               "scheduled": len(after) - len(conflicts), "delta": timetable.delta,
+               "slots_used": timetable.slots_used, "slots_available": len(self.usable),
+               "unplaced": [{"meeting_id": mid, "reason": r} for mid, r in sorted(reasons.items())]
+               + [{"meeting_id": mid, "reason": "conflict"} for mid in conflicts],
+               "moved": sorted(moved), "solver_ms": solver_ms}
+        self.store.save_run(run, ev.session_scheduled(run))
+        return RunResult(run, conflicts)
+
+    def _set_place(self, doc: dict[str, Any], slot: str | None, table: str | None, rebook: set[str],
+                   reason: str | None = None) -> bool:
+        """Write a meeting's new place with its event: scheduled the first time, rescheduled after."""
+        before_slot, before_table = doc.get("slot"), doc.get("table")
+        changes: dict[str, Any] = {"slot": slot, "table": table, "unplaced_reason": reason}
+        if doc["_id"] in rebook:
+            changes["live"] = None
+        session = self.session
+
+        def events(after: dict[str, Any]) -> list[dict[str, Any]]:
+            if before_slot is None:
+                return [ev.meeting_event("scheduled", after, session)] if slot else []
+            return [ev.meeting_rescheduled(after, session, before_slot, before_table)]
+
+        result = self.store.change_meeting(doc, {"status": "accepted", "slot": before_slot}, changes, events,
+                                           bump_sequence=before_slot is not None)
+        return result is not None

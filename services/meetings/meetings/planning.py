@@ -1,0 +1,137 @@
+"""From stored documents to the scheduling domain and back: slot times, profiles, languages.
+
+Plain Python (no nameko, no pymongo), so the rules that decide who meets whom
+in which language are tested without a broker or a store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from meetings.domain.matching import Profile
+from meetings.domain.model import Booking, Meeting, Session
+
+SIDES = {"exhibitor": "supplier", "buyer": "buyer"}
+HOME_LANGUAGE = "vi"
+
+
+def slot_times(day: date, starts_at: str, minutes: int, count: int, zone: str) -> list[dict[str, str]]:
+    """``count`` back-to-back slots from ``starts_at`` local time, ids ``S01``…, times with their offset."""
+    tz = ZoneInfo(zone)
+    hour, minute = map(int, starts_at.split(":"))
+    first = datetime.combine(day, time(hour, minute), tzinfo=tz)
+    slots = []
+    for i in range(count):
+        start = first + timedelta(minutes=minutes * i)
+        slots.append({"id": f"S{i + 1:02d}", "starts_at": start.isoformat(),
+                      "ends_at": (start + timedelta(minutes=minutes)).isoformat()})
+    return slots
+
+
+def table_ids(count: int) -> list[str]:
+    return [f"T{i + 1:02d}" for i in range(count)]
+
+
+def break_slots(slots: list[dict[str, str]], breaks: Iterable[str]) -> list[str]:
+    """Slot ids whose local start time (``HH:MM``) is a break; unknown times are an error."""
+    by_time = {s["starts_at"][11:16]: s["id"] for s in slots}
+    missing = sorted(set(breaks) - set(by_time))
+    if missing:
+        raise ValueError(f"no slot starts at {', '.join(missing)}")
+    return sorted(by_time[b] for b in breaks)
+
+
+def side_of(role: str) -> str | None:
+    """Exhibitors supply, buyers buy; visitors and agencies do not take B2B meetings."""
+    return SIDES.get(role)
+
+
+def profile(participant: Mapping[str, Any], organisation: Mapping[str, Any] | None,
+            products: Iterable[Mapping[str, Any]]) -> Profile:
+    """A participant's matchmaking profile: what it stated, else what registration told us.
+
+    Suppliers offer their products' categories and sectors; buyers seek their
+    sectors; certifications held are those of their products; languages are
+    their delegates' (Vietnamese for a Vietnamese organisation that says none).
+    """
+    stated = participant.get("profile") or {}
+    org = organisation or {}
+    products = list(products)
+    sectors = set(org.get("sectors") or participant.get("sectors") or [])
+    categories = {p["category"] for p in products} | sectors
+    country = org.get("country") or participant.get("country") or "VN"
+    languages = stated.get("languages") or participant.get("languages") or (
+        [HOME_LANGUAGE] if country == "VN" else ["en"])
+    side = participant["side"]
+    return Profile(
+        id=participant["_id"],
+        side=side,
+        organisation_kind=org.get("kind") or participant.get("organisation_kind", "enterprise"),
+        province=org.get("province") or participant.get("province") or "",
+        country=country,
+        categories_offered=frozenset(stated.get("offers") or (categories if side == "supplier" else ())),
+        categories_sought=frozenset(stated.get("seeks") or (sectors if side == "buyer" else ())),
+        markets=frozenset(stated.get("markets") or ()),
+        certifications_held=frozenset(stated.get("certifications_held")
+                                      or {c for p in products for c in p.get("certifications") or []}),
+        certifications_required=frozenset(stated.get("certifications_required") or ()),
+        languages=frozenset(languages),
+    )
+
+
+def meeting_language(supplier: Profile, buyer: Profile, interpreter_needs: Iterable[str],
+                     interpreters: Mapping[str, int]) -> str | None:
+    """The interpreter language a meeting needs, or None when the two sides share a language.
+
+    A language a delegate asked an interpreter for comes first, then one the
+    session has interpreters for, then the buyer's first language (which will
+    show as ``no_interpreter`` if nobody speaks it).
+    """
+    if supplier.languages & buyer.languages:
+        return None
+    for language in sorted(interpreter_needs):
+        if language != HOME_LANGUAGE:
+            return language
+    foreign = sorted(buyer.languages - {HOME_LANGUAGE})
+    for language in foreign:
+        if interpreters.get(language):
+            return language
+    return foreign[0] if foreign else None
+
+
+def domain_session(session: Mapping[str, Any]) -> Session:
+    """The slots meetings may use (breaks left out) and the tables."""
+    free = [s["id"] for s in session["slots"] if s["id"] not in set(session.get("breaks") or [])]
+    return Session(tuple(free), tuple(session["tables"]))
+
+
+def domain_meeting(doc: Mapping[str, Any]) -> Meeting:
+    return Meeting(doc["_id"], doc["supplier"]["participation_id"], doc["buyer"]["participation_id"],
+                   doc.get("language"), int(doc.get("priority") or 0))
+
+
+def booking_of(doc: Mapping[str, Any]) -> Booking | None:
+    return Booking(doc["_id"], doc["slot"], doc.get("table")) if doc.get("slot") else None
+
+
+def availability(session: Mapping[str, Any], away: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """participant -> slots they are away, limited to the slots meetings may use."""
+    usable = set(domain_session(session).slots)
+    return {doc["participation_id"]: sorted(set(doc["slots"]) & usable) for doc in away if doc.get("slots")}
+
+
+def met_pairs(meetings: Iterable[Mapping[str, Any]], participant_of: Mapping[str, str]) -> set[frozenset[str]]:
+    """Participation pairs that met or have a meeting under way, including organisations met in other editions.
+
+    ``participant_of``: organisation id -> participation id in this edition.
+    """
+    pairs = set()
+    for m in meetings:
+        a = participant_of.get(m["supplier"]["organisation_id"])
+        b = participant_of.get(m["buyer"]["organisation_id"])
+        if a and b:
+            pairs.add(frozenset((a, b)))
+    return pairs

@@ -1,0 +1,155 @@
+"""Marshmallow schemas at the meetings service's RPC edge."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate, validates_schema
+
+from shared.validation import problem
+
+LANGUAGE = validate.Regexp(r"^[a-z]{2}$")
+COUNTRY = validate.Regexp(r"^[A-Z]{2}$")
+CLOCK = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
+MODES = ("pick", "optimise")
+STAGES = ("preliminary", "final")
+LIVE = ("checked_in", "in_progress", "done", "no_show")
+RESULTS = ("none", "follow_up", "quotation", "sample_order", "contract", "mou")
+MOU_KINDS = ("mou", "agreement")
+PARTY_KINDS = ("alliance", "agency", "organisation")
+
+
+def _words(max_items: int = 30) -> fields.List:
+    return fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
+                       validate=validate.Length(max=max_items))
+
+
+class Bilingual(Schema):
+    vi = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    en = fields.String(validate=validate.Length(min=1, max=300))
+
+
+class ProfileIn(Schema):
+    """What a participant offers and seeks; anything left out falls back to its registration."""
+
+    offers = _words()
+    seeks = _words()
+    volumes = fields.String(allow_none=True, validate=validate.Length(max=300))
+    markets = fields.List(fields.String(validate=COUNTRY), load_default=list, validate=validate.Length(max=50))
+    certifications_held = _words()
+    certifications_required = _words()
+    languages = fields.List(fields.String(validate=LANGUAGE), load_default=list, validate=validate.Length(max=10))
+    priority = fields.Integer(validate=validate.Range(min=0, max=10),
+                              metadata={"description": "Buyer priority; organisers only"})
+
+
+class SessionIn(Schema):
+    name = fields.Nested(Bilingual, required=True)
+    date = fields.Date(required=True)
+    starts_at = fields.String(required=True, validate=CLOCK)
+    slot_minutes = fields.Integer(load_default=20, validate=validate.Range(min=5, max=120))
+    slots = fields.Integer(required=True, validate=validate.Range(min=1, max=96))
+    tables = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
+    breaks = fields.List(fields.String(validate=CLOCK), load_default=list)
+    mode = fields.String(load_default="optimise", validate=validate.OneOf(MODES))
+    auto_accept = fields.Boolean(load_default=False)
+    request_ttl_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 30))
+    max_meetings = fields.Integer(load_default=12, validate=validate.Range(min=1, max=96))
+    interpreters = fields.Dict(keys=fields.String(validate=LANGUAGE),
+                               values=fields.Integer(validate=validate.Range(min=0, max=100)), load_default=dict)
+
+    @validates_schema
+    def _breaks_leave_room(self, data: dict, **_: object) -> None:
+        if len(set(data.get("breaks") or [])) >= data.get("slots", 0) > 0:
+            raise problem("out_of_range", "Breaks may not take every slot.", field="breaks")
+
+
+class AvailabilityIn(Schema):
+    away = fields.List(fields.String(validate=validate.Regexp(r"^S\d{2}$")), required=True)
+    reason = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class RequestIn(Schema):
+    from_participation = fields.String(required=True, data_key="from")
+    to_participation = fields.String(required=True, data_key="to")
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    slot = fields.String(allow_none=True, validate=validate.Regexp(r"^S\d{2}$"))
+
+
+class BrokerIn(Schema):
+    supplier = fields.String(required=True)
+    buyer = fields.String(required=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    slot = fields.String(allow_none=True, validate=validate.Regexp(r"^S\d{2}$"))
+    table = fields.String(allow_none=True)
+
+
+class AcceptIn(Schema):
+    slot = fields.String(allow_none=True, validate=validate.Regexp(r"^S\d{2}$"))
+    table = fields.String(allow_none=True)
+
+
+class ReasonIn(Schema):
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class LockIn(Schema):
+    slot = fields.String(required=True, validate=validate.Regexp(r"^S\d{2}$"))
+    table = fields.String(allow_none=True)
+
+
+class ScheduleIn(Schema):
+    full = fields.Boolean(load_default=False, metadata={"description": "Recompute from scratch (locks kept)"})
+    rebook_no_shows = fields.Boolean(load_default=False)
+    now = fields.String(allow_none=True, validate=validate.Regexp(r"^S\d{2}$"),
+                        metadata={"description": "Last slot that has started: nothing moves into or before it"})
+
+
+class AgendaIn(Schema):
+    stage = fields.String(required=True, validate=validate.OneOf(STAGES))
+
+
+class Outcome(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(RESULTS))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class LiveIn(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(LIVE))
+    outcome = fields.Nested(Outcome, allow_none=True)
+
+    @validates_schema
+    def _outcome_when_done(self, data: dict, **_: object) -> None:
+        if data.get("outcome") and data.get("status") != "done":
+            raise problem("invalid", "An outcome is recorded when the meeting is done.", field="outcome")
+
+
+class Money(Schema):
+    amount = fields.Integer(required=True, validate=validate.Range(min=0, max=10**16))
+    currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
+
+
+class PartyIn(Schema):
+    """An organisation on file, or an alliance or agency named here (e.g. a provincial cooperative alliance)."""
+
+    organisation_id = fields.String(allow_none=True)
+    name = fields.Nested(Bilingual, allow_none=True)
+    kind = fields.String(load_default="organisation", validate=validate.OneOf(PARTY_KINDS))
+    province = fields.String(allow_none=True, validate=validate.Regexp(r"^[a-z0-9-]+$"))
+    country = fields.String(load_default="VN", validate=COUNTRY)
+
+    @validates_schema
+    def _one_identity(self, data: dict, **_: object) -> None:
+        if bool(data.get("organisation_id")) == bool(data.get("name")):
+            raise problem("invalid", "Give either organisation_id or a name.", field="organisation_id")
+
+
+class MouIn(Schema):
+    title = fields.Nested(Bilingual, required=True)
+    kind = fields.String(load_default="mou", validate=validate.OneOf(MOU_KINDS))
+    parties = fields.List(fields.Nested(PartyIn), required=True, validate=validate.Length(min=2, max=20))
+    sector = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    products = _words(50)
+    value = fields.Nested(Money, allow_none=True)
+    signed_on = fields.Date(required=True)
+    signed_at_event = fields.String(allow_none=True, validate=validate.Length(max=200))
+    meeting_ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=50))
+    document_ref = fields.String(allow_none=True, validate=validate.Length(max=100))

@@ -1,0 +1,302 @@
+"""The only module that talks to the meetings database (``ketnoi_meetings``).
+
+Who is busy when is decided by *holds*: one document per (participant, slot),
+(table, slot) and (interpreter seat, slot), whose ``_id`` is that key.  A
+meeting takes its holds by inserting them, so two acceptances, a pick and an
+optimiser run, or two replicas can never put one person, table or
+interpreter in two places: the second insert fails on the unique ``_id``.
+Meeting changes are conditional updates on the meeting's status and stage
+their event in the meeting document (the outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.events.outbox import index_outbox, new_document, stage
+from shared.timestamps import now_text
+
+COLLECTIONS = ("meetings", "sessions", "runs", "mous")
+OPEN = ("requested", "accepted")
+CLOSED = ("declined", "expired", "cancelled")
+Staged = Callable[[str, Any, list[dict[str, Any]]], None]
+
+
+def ensure_indexes(db: Database) -> None:
+    for name in COLLECTIONS:
+        index_outbox(db[name])
+    db.participants.create_index("edition_id")
+    db.participants.create_index("organisation_id")
+    db.products.create_index("organisation_id")
+    db.sessions.create_index("edition_id")
+    db.meetings.create_index([("session_id", ASCENDING), ("status", ASCENDING)])
+    db.meetings.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+    db.meetings.create_index("supplier.participation_id")
+    db.meetings.create_index("buyer.participation_id")
+    db.holds.create_index("meeting_id")
+    db.holds.create_index("session_id")
+    db.mous.create_index("edition_id")
+
+
+def participant_hold(session_id: str, participation_id: str, slot: str) -> str:
+    return f"{session_id}|p|{participation_id}|{slot}"
+
+
+def table_hold(session_id: str, table: str, slot: str) -> str:
+    return f"{session_id}|t|{table}|{slot}"
+
+
+def interpreter_hold(session_id: str, language: str, slot: str, seat: int) -> str:
+    return f"{session_id}|i|{language}|{slot}|{seat}"
+
+
+class MeetingsStore:
+    def __init__(self, db: Database, staged: Staged | None = None) -> None:
+        self.db = db
+        self.staged = staged or (lambda *_: None)
+
+    # -- what registration tells us (idempotent, order-proof) ---------------------------------------
+
+    def remember_edition(self, data: dict[str, Any]) -> None:
+        fields = {"series_id": data["series_id"], "title": data.get("title"), "venue": data.get("venue"),
+                  "host_province": data["host_province"], "starts_on": data["starts_on"],
+                  "ends_on": data["ends_on"], "timezone": data["timezone"], "version": data["version"]}
+        try:
+            self.db.editions.insert_one({"_id": data["edition_id"], **fields})
+        except DuplicateKeyError:
+            self.db.editions.update_one({"_id": data["edition_id"], "version": {"$lt": data["version"]}},
+                                        {"$set": fields})
+
+    def edition(self, edition_id: str) -> dict[str, Any] | None:
+        return self.db.editions.find_one({"_id": edition_id})
+
+    def remember_organisation(self, data: dict[str, Any]) -> bool:
+        """Keep the newest version; True when this one was newer (participants' copies then follow)."""
+        fields = {"kind": data["kind"], "name": data.get("name"), "province": data.get("province"),
+                  "country": data.get("country", "VN"), "sectors": data.get("sectors", []),
+                  "version": data["version"]}
+        try:
+            self.db.organisations.insert_one({"_id": data["organisation_id"], **fields})
+            return True
+        except DuplicateKeyError:
+            return bool(self.db.organisations.update_one(
+                {"_id": data["organisation_id"], "version": {"$lt": data["version"]}},
+                {"$set": fields}).modified_count)
+
+    def organisation(self, organisation_id: str) -> dict[str, Any] | None:
+        return self.db.organisations.find_one({"_id": organisation_id})
+
+    def organisations(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {o["_id"]: o for o in self.db.organisations.find({"_id": {"$in": sorted(set(ids))}})}
+
+    def remember_product(self, data: dict[str, Any]) -> None:
+        self.db.products.replace_one({"_id": data["product_id"]}, {
+            "_id": data["product_id"], "organisation_id": data["organisation_id"], "category": data["category"],
+            "ocop_stars": data.get("ocop_stars"), "certifications": data.get("certifications", [])}, upsert=True)
+
+    def products(self, organisation_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for p in self.db.products.find({"organisation_id": {"$in": sorted(set(organisation_ids))}}):
+            found.setdefault(p["organisation_id"], []).append(p)
+        return found
+
+    def upsert_participant(self, data: dict[str, Any], side: str) -> None:
+        """An approved supplier or buyer, unless its cancellation arrived first (the tombstone stays)."""
+        with suppress(DuplicateKeyError):
+            self.db.participants.update_one(
+                {"_id": data["participation_id"], "status": {"$ne": "cancelled"}},
+                {"$set": {"edition_id": data["edition_id"], "organisation_id": data["organisation_id"],
+                          "organisation_kind": data["organisation_kind"], "name": data["organisation_name"],
+                          "province": data["province"], "country": data.get("country", "VN"),
+                          "sectors": data.get("sectors", []), "side": side,
+                          "b2b": "yes" if (data.get("wants") or {}).get("b2b") else "no",
+                          "languages": data.get("languages", []),
+                          "interpreter_languages": data.get("interpreter_languages", []), "status": "eligible"},
+                 "$setOnInsert": {"profile": {}}},
+                upsert=True,
+            )
+
+    def cancel_participant(self, participation_id: str, edition_id: str) -> None:
+        self.db.participants.update_one(
+            {"_id": participation_id},
+            {"$set": {"status": "cancelled", "edition_id": edition_id}, "$setOnInsert": {"profile": {}}},
+            upsert=True,
+        )
+
+    def follow_organisation(self, organisation: dict[str, Any]) -> None:
+        self.db.participants.update_many({"organisation_id": organisation["_id"]}, {"$set": {
+            "name": organisation.get("name"), "province": organisation.get("province"),
+            "sectors": organisation.get("sectors", [])}})
+
+    def participant(self, participation_id: str) -> dict[str, Any] | None:
+        return self.db.participants.find_one({"_id": participation_id})
+
+    def participants(self, edition_id: str) -> list[dict[str, Any]]:
+        return list(self.db.participants.find({"edition_id": edition_id, "status": "eligible"}).sort("_id", 1))
+
+    def set_profile(self, participation_id: str, profile: dict[str, Any]) -> None:
+        """The stated profile; a buyer's priority also goes to its meetings, which the scheduler orders by."""
+        self.db.participants.update_one({"_id": participation_id}, {"$set": {"profile": profile}})
+        self.db.meetings.update_many({"buyer.participation_id": participation_id},
+                                     {"$set": {"priority": int(profile.get("priority") or 0)}})
+
+    # -- sessions ---------------------------------------------------------------------------------------
+
+    def insert_session(self, session: dict[str, Any]) -> None:
+        self.db.sessions.insert_one(new_document(session))
+
+    def session(self, session_id: str) -> dict[str, Any] | None:
+        return self.db.sessions.find_one({"_id": session_id}, {"outbox": 0})
+
+    def sessions(self, edition_id: str) -> list[dict[str, Any]]:
+        return list(self.db.sessions.find({"edition_id": edition_id}, {"outbox": 0}).sort("_id", ASCENDING))
+
+    def claim_scheduler(self, session_id: str, run_id: str, stale_before: str) -> bool:
+        """One optimiser run per session at a time (a crashed run's claim goes stale)."""
+        result = self.db.sessions.update_one(
+            {"_id": session_id, "$or": [{"scheduler": None}, {"scheduler.at": {"$lt": stale_before}}]},
+            {"$set": {"scheduler": {"run_id": run_id, "at": now_text()}}})
+        return bool(result.modified_count)
+
+    def release_scheduler(self, session_id: str, run_id: str) -> None:
+        self.db.sessions.update_one({"_id": session_id, "scheduler.run_id": run_id}, {"$set": {"scheduler": None}})
+
+    def publish_agenda(self, session: dict[str, Any], agenda: dict[str, Any],
+                       event_for: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
+        """Next agenda version, if nobody published in between (compare on the version we read)."""
+        version = (session.get("agenda") or {}).get("version", 0)
+        event = event_for({**session, "agenda": agenda})
+        after = self.db.sessions.find_one_and_update(
+            {"_id": session["_id"], "agenda.version": version} if version else
+            {"_id": session["_id"], "agenda": None},
+            stage({"$set": {"agenda": agenda}}, event), projection={"outbox": 0},
+            return_document=ReturnDocument.AFTER)
+        if after is not None:
+            self.staged("sessions", session["_id"], [event])
+        return after
+
+    def set_away(self, session_id: str, participation_id: str, slots: list[str], reason: str | None) -> None:
+        self.db.away.replace_one({"_id": f"{session_id}|{participation_id}"},
+                                 {"_id": f"{session_id}|{participation_id}", "session_id": session_id,
+                                  "participation_id": participation_id, "slots": slots, "reason": reason},
+                                 upsert=True)
+
+    def away(self, session_id: str) -> list[dict[str, Any]]:
+        return list(self.db.away.find({"session_id": session_id}))
+
+    # -- per-participant limits --------------------------------------------------------------------------
+
+    def take_load(self, session_id: str, participation_id: str, limit: int) -> bool:
+        """One more open meeting for a participant in a session, unless it has ``limit``."""
+        key = f"{session_id}|{participation_id}"
+        if self.db.loads.update_one({"_id": key, "n": {"$lt": limit}}, {"$inc": {"n": 1}}).modified_count:
+            return True
+        try:
+            self.db.loads.insert_one({"_id": key, "session_id": session_id, "n": 1})
+        except DuplicateKeyError:
+            return False  # the counter exists and is at the limit
+        return True
+
+    def give_back_load(self, session_id: str, participation_id: str) -> None:
+        self.db.loads.update_one({"_id": f"{session_id}|{participation_id}", "n": {"$gt": 0}}, {"$inc": {"n": -1}})
+
+    # -- holds ---------------------------------------------------------------------------------------------
+
+    def take_hold(self, key: str, session_id: str, meeting_id: str) -> bool:
+        try:
+            self.db.holds.insert_one({"_id": key, "session_id": session_id, "meeting_id": meeting_id,
+                                      "at": now_text()})
+        except DuplicateKeyError:
+            return bool(self.db.holds.count_documents({"_id": key, "meeting_id": meeting_id}))
+        return True
+
+    def drop_holds(self, meeting_id: str, keep: Iterable[str] = ()) -> None:
+        keep = list(keep)
+        query: dict[str, Any] = {"meeting_id": meeting_id}
+        if keep:
+            query["_id"] = {"$nin": keep}
+        self.db.holds.delete_many(query)
+
+    def drop_holds_of(self, meeting_ids: list[str]) -> None:
+        if meeting_ids:
+            self.db.holds.delete_many({"meeting_id": {"$in": meeting_ids}})
+
+    def holds_of(self, meeting_id: str) -> list[str]:
+        return [h["_id"] for h in self.db.holds.find({"meeting_id": meeting_id}, {"_id": 1})]
+
+    def session_holds(self, session_id: str) -> list[dict[str, Any]]:
+        return list(self.db.holds.find({"session_id": session_id}))
+
+    def drop_hold(self, key: str, meeting_id: str) -> None:
+        self.db.holds.delete_one({"_id": key, "meeting_id": meeting_id})
+
+    # -- meetings ------------------------------------------------------------------------------------------
+
+    def meeting(self, meeting_id: str) -> dict[str, Any] | None:
+        return self.db.meetings.find_one({"_id": meeting_id}, {"outbox": 0})
+
+    def meetings(self, query: dict[str, Any]) -> list[dict[str, Any]]:
+        return list(self.db.meetings.find(query, {"outbox": 0}).sort("_id", ASCENDING))
+
+    def open_meeting(self, meeting: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """Insert a new meeting, or reopen a closed one between the same two; None if one is open.
+
+        A reopened meeting keeps its id (its calendar UID) with a higher sequence.
+        """
+        try:
+            self.db.meetings.insert_one(new_document(meeting, *events))
+        except DuplicateKeyError:
+            fields = {k: v for k, v in meeting.items() if k not in ("_id", "sequence", "version", "created_at")}
+            after = self.db.meetings.find_one_and_update(
+                {"_id": meeting["_id"], "status": {"$in": list(CLOSED)}},
+                stage({"$set": fields, "$inc": {"sequence": 1, "version": 1}}, *events),
+                projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+            if after is None:
+                return None
+            self.staged("meetings", meeting["_id"], events)
+            return after
+        self.staged("meetings", meeting["_id"], events)
+        return meeting
+
+    def change_meeting(self, meeting: dict[str, Any], expect: dict[str, Any], changes: dict[str, Any],
+                       events_for: Callable[[dict[str, Any]], list[dict[str, Any]]],
+                       bump_sequence: bool = False) -> dict[str, Any] | None:
+        """Apply ``changes`` if the meeting still matches ``expect``; stage the events of the result."""
+        after_guess = {**meeting, **changes,
+                       "sequence": int(meeting.get("sequence") or 0) + (1 if bump_sequence else 0),
+                       "version": int(meeting.get("version") or 0) + 1}
+        events = events_for(after_guess)
+        update: dict[str, Any] = {"$set": {**changes, "updated_at": now_text()}, "$inc": {"version": 1}}
+        if bump_sequence:
+            update["$inc"]["sequence"] = 1
+        after = self.db.meetings.find_one_and_update(
+            {"_id": meeting["_id"], **expect}, stage(update, *events), projection={"outbox": 0},
+            return_document=ReturnDocument.AFTER)
+        if after is not None and events:
+            self.staged("meetings", meeting["_id"], events)
+        return after
+
+    def due_requests(self, now: str) -> list[dict[str, Any]]:
+        return list(self.db.meetings.find({"status": "requested", "expires_at": {"$lt": now}}, {"outbox": 0}))
+
+    # -- runs and MOUs ----------------------------------------------------------------------------------------
+
+    def save_run(self, run: dict[str, Any], event: dict[str, Any]) -> None:
+        self.db.runs.insert_one(new_document(run, event))
+        self.staged("runs", run["_id"], [event])
+
+    def last_run(self, session_id: str) -> dict[str, Any] | None:
+        return self.db.runs.find_one({"session_id": session_id}, {"outbox": 0}, sort=[("_id", -1)])
+
+    def insert_mou(self, mou: dict[str, Any], event: dict[str, Any]) -> None:
+        self.db.mous.insert_one(new_document(mou, event))
+        self.staged("mous", mou["_id"], [event])
+
+    def mous(self, edition_id: str) -> list[dict[str, Any]]:
+        return list(self.db.mous.find({"edition_id": edition_id}, {"outbox": 0, "outbox_n": 0}).sort("_id", 1))

@@ -1,0 +1,161 @@
+"""Documents as the API shows them: sessions, meetings, agendas, table sheets, MOU stats."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from meetings.calendar import Entry
+
+INTERNAL = ("outbox", "outbox_n", "scheduler")
+
+
+def _clean(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return {("id" if k == "_id" else k): v for k, v in doc.items() if k not in INTERNAL}
+
+
+def session(doc: Mapping[str, Any], last_run: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    out = _clean(doc)
+    breaks = set(doc.get("breaks") or [])
+    out["slots"] = [{**s, "break": s["id"] in breaks} for s in doc["slots"]]
+    out["last_run"] = run(last_run) if last_run else None
+    return out
+
+
+def run(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out = _clean(doc)
+    out.pop("edition_id", None)
+    return out
+
+
+def slot_times(session_doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+    return {s["id"]: s for s in session_doc["slots"]}
+
+
+def meeting(doc: Mapping[str, Any], session_doc: Mapping[str, Any], private: bool = True) -> dict[str, Any]:
+    """A meeting; ``private`` (its parties and organisers) adds the note and the outcome."""
+    times = slot_times(session_doc).get(doc.get("slot") or "", {})
+    out = {
+        "id": doc["_id"], "session_id": doc["session_id"], "edition_id": doc["edition_id"],
+        "status": doc["status"], "live": doc.get("live"), "supplier": doc["supplier"], "buyer": doc["buyer"],
+        "requested_by": doc["requested_by"], "brokered": doc.get("brokered") == "yes",
+        "slot": doc.get("slot"), "table": doc.get("table"), "starts_at": times.get("starts_at"),
+        "ends_at": times.get("ends_at"), "timezone": session_doc["timezone"], "locked": doc.get("locked"),
+        "language": doc.get("language"), "sequence": int(doc.get("sequence") or 0),
+        "expires_at": doc.get("expires_at") if doc["status"] == "requested" else None,
+        "unplaced_reason": doc.get("unplaced_reason"), "version": int(doc.get("version") or 0),
+    }
+    if private:
+        out["note"] = doc.get("note")
+        out["outcome"] = doc.get("outcome")
+    return out
+
+
+def counterpart(doc: Mapping[str, Any], participation_id: str) -> dict[str, Any]:
+    return doc["buyer"] if doc["supplier"]["participation_id"] == participation_id else doc["supplier"]
+
+
+def _name(party: Mapping[str, Any], language: str = "vi") -> str:
+    name = party.get("name") or {}
+    return name.get(language) or name.get("vi") or name.get("en") or "(hộ kinh doanh)"
+
+
+def agenda(session_doc: Mapping[str, Any], participant: Mapping[str, Any],
+           meetings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """A participant's day: scheduled meetings in time order, and those dropped since they were placed."""
+    times = slot_times(session_doc)
+    order = {s["id"]: i for i, s in enumerate(session_doc["slots"])}
+    items, dropped, waiting = [], [], []
+    for m in sorted(meetings, key=lambda m: (order.get(m.get("slot") or "", 999), m["_id"])):
+        other = counterpart(m, participant["_id"])
+        item = {"meeting_id": m["_id"], "slot": m.get("slot"), "table": m.get("table"),
+                "starts_at": times.get(m.get("slot") or "", {}).get("starts_at"),
+                "ends_at": times.get(m.get("slot") or "", {}).get("ends_at"), "counterpart": other,
+                "language": m.get("language"), "status": m["status"], "live": m.get("live"),
+                "sequence": int(m.get("sequence") or 0)}
+        if m["status"] == "accepted" and m.get("slot"):
+            items.append(item)
+        elif m["status"] == "accepted":
+            waiting.append(item)
+        elif m["status"] == "cancelled" and m.get("last_slot"):
+            dropped.append({**item, "slot": m["last_slot"], "table": m.get("last_table"),
+                            "starts_at": times.get(m["last_slot"], {}).get("starts_at"),
+                            "ends_at": times.get(m["last_slot"], {}).get("ends_at")})
+    return {"session_id": session_doc["_id"], "session_name": session_doc["name"], "date": session_doc["date"],
+            "timezone": session_doc["timezone"], "venue": session_doc.get("venue"),
+            "agenda": session_doc.get("agenda"),
+            "participant": {"participation_id": participant["_id"], "organisation_id": participant["organisation_id"],
+                            "name": participant.get("name")},
+            "meetings": items, "not_yet_scheduled": waiting, "cancelled": dropped}
+
+
+def calendar_entries(view: Mapping[str, Any], language: str = "vi") -> list[Entry]:
+    """The agenda's meetings (and cancelled ones) as calendar entries, in the participant's language."""
+    label = {"vi": ("Gặp gỡ B2B", "Bàn"), "en": ("B2B meeting", "Table")}.get(language, ("B2B meeting", "Table"))
+    zone = ZoneInfo(view["timezone"])  # a named zone, so calendars get its TZID and VTIMEZONE
+    entries = []
+    for item, cancelled in [*((i, False) for i in view["meetings"]), *((i, True) for i in view["cancelled"])]:
+        entries.append(Entry(
+            meeting_id=item["meeting_id"], sequence=item["sequence"],
+            starts_at=datetime.fromisoformat(item["starts_at"]).astimezone(zone),
+            ends_at=datetime.fromisoformat(item["ends_at"]).astimezone(zone),
+            summary=f"{label[0]}: {_name(item['counterpart'], language)}",
+            location=f"{label[1]} {item['table']}, {view.get('venue') or ''}".rstrip(", "),
+            description=f"{view['session_name'].get(language) or view['session_name']['vi']}"
+                        + (f" · interpreter: {item['language']}" if item.get("language") else ""),
+            cancelled=cancelled))
+    return entries
+
+
+def table_sheets(session_doc: Mapping[str, Any], meetings: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One sheet per table: who sits there in each slot (organisers print these for the hall)."""
+    by_table: dict[str, dict[str, Mapping[str, Any]]] = defaultdict(dict)
+    for m in meetings:
+        if m["status"] == "accepted" and m.get("slot") and m.get("table"):
+            by_table[m["table"]][m["slot"]] = m
+    breaks = set(session_doc.get("breaks") or [])
+    sheets = []
+    for table in session_doc["tables"]:
+        rows = []
+        for s in session_doc["slots"]:
+            m = by_table[table].get(s["id"])
+            rows.append({"slot": s["id"], "starts_at": s["starts_at"], "ends_at": s["ends_at"],
+                         "break": s["id"] in breaks, "meeting_id": m["_id"] if m else None,
+                         "supplier": m["supplier"] if m else None, "buyer": m["buyer"] if m else None,
+                         "language": m.get("language") if m else None, "live": m.get("live") if m else None})
+        sheets.append({"table": table, "rows": rows, "meetings": len(by_table[table])})
+    return sheets
+
+
+def mou(doc: Mapping[str, Any]) -> dict[str, Any]:
+    return _clean(doc)
+
+
+def mou_stats(mous: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """MOUs by country, province and sector: how many, and their value per currency (never converted)."""
+    buckets: dict[str, dict[str, dict[str, Any]]] = {"by_country": {}, "by_province": {}, "by_sector": {}}
+    total = {"count": 0, "value": defaultdict(int)}
+
+    def add(group: str, key: str, value: Mapping[str, Any] | None) -> None:
+        entry = buckets[group].setdefault(key, {"count": 0, "value": defaultdict(int)})
+        entry["count"] += 1
+        if value:
+            entry["value"][value["currency"]] += value["amount"]
+
+    for m in mous:
+        value = m.get("value")
+        total["count"] += 1
+        if value:
+            total["value"][value["currency"]] += value["amount"]
+        add("by_sector", m["sector"], value)
+        for country in sorted({p.get("country") or "VN" for p in m["parties"]}):
+            add("by_country", country, value)
+        for province in sorted({p["province"] for p in m["parties"] if p.get("province")}):
+            add("by_province", province, value)
+    out: dict[str, Any] = {"total": {"count": total["count"], "value": dict(total["value"])}}
+    for group, entries in buckets.items():
+        out[group] = {k: {"count": v["count"], "value": dict(v["value"])} for k, v in sorted(entries.items())}
+    return out

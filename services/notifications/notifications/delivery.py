@@ -1,0 +1,96 @@
+"""Sending one message once: lease it, wait for the channel's rate, send, record the outcome with its event.
+
+A transient failure (a 4xx from the relay, a dropped connection) is retried
+with backoff; after the last attempt, or at once for a permanent failure
+(a 5xx refusing the recipient), the message is dead-lettered, visible to
+organisers, who can resend it.  Plain Python over the store and channels.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from notifications import events as ev
+from notifications.domain.channels import (
+    Attachment,
+    Channel,
+    OutgoingMessage,
+    PermanentFailure,
+    TransientFailure,
+)
+from notifications.domain.policy import TokenBucket, retry_delays
+from notifications.store import NotificationsStore
+from shared.timestamps import now_text, to_text
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(seconds=60)
+Outcome = Callable[[dict[str, Any], str], None]
+
+
+def outgoing(message: Mapping[str, Any]) -> OutgoingMessage:
+    attachment = message.get("attachment")
+    attachments = (Attachment(attachment["filename"], attachment["mime"], attachment["content"].encode("utf-8")),
+                   ) if attachment else ()
+    return OutgoingMessage(message_id=message["_id"], to_address=message["address"], subject=message["subject"],
+                           text=message["text"], html=message["html"], short=message["short"],
+                           attachments=attachments, unsubscribe_url=message.get("unsubscribe_url"))
+
+
+class Dispatcher:
+    def __init__(self, store: NotificationsStore, channels: Mapping[str, Channel],
+                 buckets: Mapping[str, TokenBucket], max_attempts: int, sleep: Callable[[float], None],
+                 on_outcome: Outcome | None = None) -> None:
+        self.store = store
+        self.channels = channels
+        self.buckets = buckets
+        self.delays = retry_delays(max(1, max_attempts - 1))
+        self.max_attempts = max_attempts
+        self.sleep = sleep
+        self.on_outcome = on_outcome or (lambda *_: None)
+
+    def deliver(self, message_id: str) -> str | None:
+        """Send a due message if nobody else is; the outcome (sent, written, retry, dead) or None."""
+        now = datetime.now(UTC)
+        message = self.store.lease(message_id, to_text(now), to_text(now + LEASE))
+        if message is None:
+            return None
+        channel = self.channels.get(message["channel"])
+        attempts = int(message.get("attempts") or 0) + 1
+        if channel is None:
+            return self._dead(message, attempts, f"channel {message['channel']} is not configured")
+        wait = self.buckets[message["channel"]].take()
+        if wait > 0:
+            self.sleep(wait)
+        try:
+            receipt = channel.send(outgoing(message))
+        except PermanentFailure as exc:
+            return self._dead(message, attempts, str(exc))
+        except TransientFailure as exc:
+            if attempts >= self.max_attempts:
+                return self._dead(message, attempts, str(exc))
+            after = {**message, "attempts": attempts}
+            next_at = to_text(datetime.now(UTC) + timedelta(seconds=self.delays[attempts - 1]))
+            self.store.finish(message, {"status": "pending", "attempts": attempts, "next_at": next_at,
+                                        "last_error": str(exc)}, ev.message_event("failed", after, str(exc)))
+            self.on_outcome(message, "retry")
+            return "retry"
+        status = "sent" if receipt.delivered else "written"
+        after = {**message, "attempts": attempts, "status": status}
+        self.store.finish(message, {"status": status, "attempts": attempts, "sent_at": now_text(),
+                                    "last_error": None, "receipt": {"delivered": "yes" if receipt.delivered else "no",
+                                                                    "written_to": receipt.written_to,
+                                                                    "provider_id": receipt.provider_id}},
+                          ev.message_event("sent", after))
+        self.on_outcome(message, status)
+        return status
+
+    def _dead(self, message: dict[str, Any], attempts: int, error: str) -> str:
+        after = {**message, "attempts": attempts, "status": "dead"}
+        self.store.finish(message, {"status": "dead", "attempts": attempts, "last_error": error,
+                                    "dead_at": now_text()}, ev.message_event("dead_lettered", after, error))
+        log.warning("message %s dead-lettered after %s attempt(s): %s", message["_id"], attempts, error)
+        self.on_outcome(message, "dead")
+        return "dead"

@@ -1,0 +1,52 @@
+"""The events notifications consumes (who to tell about what) and emits (what became of each message).
+
+Its own events are internal: they name the delegate a message went to (by
+id, never by address) so organisers' tools can follow deliveries.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.context import current_request_id
+from shared.events.envelope import make_event
+
+SOURCE = "notifications"
+PREFIX = "vn.ketnoi.notifications"
+REGISTRATION = "vn.ketnoi.registration"
+BOOTHS = "vn.ketnoi.booths"
+MEETINGS = "vn.ketnoi.meetings"
+
+EDITION_CREATED = f"{REGISTRATION}.edition.created.v1"
+EDITION_UPDATED = f"{REGISTRATION}.edition.updated.v1"
+CONTACTS_CHANGED = f"{REGISTRATION}.organisation.contacts_changed.v1"
+PARTICIPATION = tuple(f"{REGISTRATION}.participation.{s}.v1"
+                      for s in ("submitted", "approved", "rejected", "waitlisted", "cancelled"))
+CHECKIN_RECORDED = f"{REGISTRATION}.checkin.recorded.v1"
+BOOTH_ALLOCATED = f"{BOOTHS}.booth.allocated.v1"
+OFFER_MADE = f"{BOOTHS}.offer.made.v1"
+MEETING = tuple(f"{MEETINGS}.meeting.{k}.v1"
+                for k in ("requested", "accepted", "declined", "scheduled", "rescheduled", "cancelled"))
+AGENDA_PUBLISHED = f"{MEETINGS}.agenda.published.v1"
+NOTIFYING = (*PARTICIPATION, CHECKIN_RECORDED, BOOTH_ALLOCATED, OFFER_MADE, *MEETING, AGENDA_PUBLISHED)
+
+
+def kind_of(event_type: str) -> str:
+    """``vn.ketnoi.meetings.meeting.scheduled.v1`` → ``meeting.scheduled``."""
+    return ".".join(event_type.split(".")[3:-1])
+
+
+def _event(kind: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:
+    return make_event(f"{PREFIX}.{kind}.v1", SOURCE, subject, data, current_request_id())
+
+
+def message_event(kind: str, message: dict[str, Any], error: str | None = None) -> dict[str, Any]:
+    """``notification.<kind>``: sent (or written to a local outbox), failed (will retry), dead_lettered."""
+    return _event(f"notification.{kind}", f"notifications/{message['_id']}", {
+        "message_id": message["_id"], "source_event_id": message["event_id"],
+        "source_event_type": message["event_type"], "template": message["template"],
+        "channel": message["channel"], "language": message["language"],
+        "delegate_id": message["recipient_id"], "organisation_id": message["organisation_id"],
+        "edition_id": message.get("edition_id"), "attempts": int(message.get("attempts") or 0),
+        "delivered": message.get("status") == "sent", "error": error,
+    })

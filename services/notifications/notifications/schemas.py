@@ -1,0 +1,23 @@
+"""Marshmallow schemas at the notifications service's RPC edge."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+STATUSES = ("pending", "sending", "sent", "written", "dead")
+CHANNELS = ("email", "sms", "zalo")
+
+
+class PreferencesIn(Schema):
+    email = fields.Boolean()
+    sms = fields.Boolean()
+    zalo = fields.Boolean()
+    unsubscribed_non_essential = fields.Boolean()
+
+
+class LogQuery(Schema):
+    organisation_id = fields.String()
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    channel = fields.String(validate=validate.OneOf(CHANNELS))
+    template = fields.String(validate=validate.Length(max=60))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

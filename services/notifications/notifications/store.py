@@ -1,0 +1,160 @@
+"""The only module that talks to the notifications database (``ketnoi_notifications``).
+
+A message's ``_id`` is its exactly-once key (event, recipient, channel), so a
+redelivered or replayed event inserts nothing new.  Sending takes a lease
+(a conditional update), so two workers never send one message; the outcome
+and its event are one write (the outbox in the message document).
+Reminders fire by a conditional update from ``scheduled`` to ``fired``, once,
+whichever replica or restart gets there first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from shared.events.outbox import index_outbox, stage
+from shared.timestamps import now_text
+
+COLLECTIONS = ("messages",)
+Staged = Callable[[str, Any, list[dict[str, Any]]], None]
+
+
+def ensure_indexes(db: Database) -> None:
+    index_outbox(db.messages)
+    db.messages.create_index([("status", ASCENDING), ("next_at", ASCENDING)])
+    db.messages.create_index([("edition_id", ASCENDING), ("created_at", ASCENDING)])
+    db.messages.create_index("organisation_id")
+    db.reminders.create_index([("status", ASCENDING), ("due_at", ASCENDING)])
+
+
+class NotificationsStore:
+    def __init__(self, db: Database, staged: Staged | None = None) -> None:
+        self.db = db
+        self.staged = staged or (lambda *_: None)
+
+    # -- facts from other services' events --------------------------------------------------------
+
+    def remember_edition(self, data: dict[str, Any]) -> None:
+        fields = {"series_id": data["series_id"], "title": data.get("title"), "venue": data.get("venue"),
+                  "starts_on": data["starts_on"], "timezone": data["timezone"], "version": data["version"]}
+        try:
+            self.db.editions.insert_one({"_id": data["edition_id"], **fields})
+        except DuplicateKeyError:
+            self.db.editions.update_one({"_id": data["edition_id"], "version": {"$lt": data["version"]}},
+                                        {"$set": fields})
+
+    def edition(self, edition_id: str) -> dict[str, Any] | None:
+        return self.db.editions.find_one({"_id": edition_id})
+
+    def remember_contacts(self, data: dict[str, Any]) -> None:
+        """The newest list of an organisation's delegates (internal event; personal data stays here)."""
+        delegates = {d["delegate_id"]: {k: d.get(k) for k in ("name", "email", "phone", "preferred_language")}
+                     for d in data["delegates"]}
+        doc = {"delegates": delegates, "version": data["version"]}
+        try:
+            self.db.contacts.insert_one({"_id": data["organisation_id"], **doc})
+        except DuplicateKeyError:
+            self.db.contacts.update_one({"_id": data["organisation_id"], "version": {"$lt": data["version"]}},
+                                        {"$set": doc})
+
+    def contacts(self, organisation_id: str) -> dict[str, Any] | None:
+        return self.db.contacts.find_one({"_id": organisation_id})
+
+    def remember_participation(self, data: dict[str, Any]) -> None:
+        self.db.participations.update_one({"_id": data["participation_id"]}, {"$set": {
+            "organisation_id": data["organisation_id"], "edition_id": data["edition_id"], "role": data["role"]}},
+            upsert=True)
+
+    def participation(self, participation_id: str) -> dict[str, Any] | None:
+        return self.db.participations.find_one({"_id": participation_id})
+
+    # -- preferences ------------------------------------------------------------------------------
+
+    def preferences(self, delegate_id: str) -> dict[str, Any] | None:
+        return self.db.preferences.find_one({"_id": delegate_id})
+
+    def set_preferences(self, delegate_id: str, organisation_id: str, channels: dict[str, str]) -> None:
+        """Channels as "yes"/"no" text (the embedded store turns a ``$set`` bool into an integer)."""
+        self.db.preferences.update_one({"_id": delegate_id}, {"$set": {"organisation_id": organisation_id,
+                                                                        **channels}}, upsert=True)
+
+    # -- messages ---------------------------------------------------------------------------------
+
+    def add_message(self, message: dict[str, Any]) -> bool:
+        """False when this (event, recipient, channel) has a message already: nothing is sent twice."""
+        try:
+            self.db.messages.insert_one({**message, "outbox": {}, "outbox_n": 0})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def message(self, message_id: str) -> dict[str, Any] | None:
+        return self.db.messages.find_one({"_id": message_id}, {"outbox": 0})
+
+    def lease(self, message_id: str, now: str, until: str) -> dict[str, Any] | None:
+        """Take a due message for sending: pending and due, or sending with an expired lease (a crashed sender)."""
+        return self.db.messages.find_one_and_update(
+            {"_id": message_id, "$or": [{"status": "pending", "next_at": {"$lte": now}},
+                                        {"status": "sending", "lease_until": {"$lt": now}}]},
+            {"$set": {"status": "sending", "lease_until": until}}, projection={"outbox": 0},
+            return_document=ReturnDocument.AFTER)
+
+    def finish(self, message: dict[str, Any], changes: dict[str, Any], event: dict[str, Any] | None) -> bool:
+        """Record an attempt's outcome (and its event) if we still hold the lease."""
+        update = {"$set": {**changes, "lease_until": None}}
+        update = stage(update, event) if event else update
+        result = self.db.messages.update_one(
+            {"_id": message["_id"], "status": "sending", "lease_until": message["lease_until"]}, update)
+        if result.modified_count and event:
+            self.staged("messages", message["_id"], [event])
+        return bool(result.modified_count)
+
+    def due(self, now: str, limit: int = 200) -> list[str]:
+        found = self.db.messages.find({"$or": [{"status": "pending", "next_at": {"$lte": now}},
+                                               {"status": "sending", "lease_until": {"$lt": now}}]},
+                                      {"_id": 1}).sort("next_at", ASCENDING).limit(limit)
+        return [m["_id"] for m in found]
+
+    def requeue(self, message_id: str) -> dict[str, Any] | None:
+        """An organiser's resend of a dead-lettered message: due now, attempts from zero."""
+        return self.db.messages.find_one_and_update(
+            {"_id": message_id, "status": "dead"},
+            {"$set": {"status": "pending", "next_at": now_text(), "attempts": 0, "resent_at": now_text()}},
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+
+    def messages(self, query: dict[str, Any], limit: int = 200) -> list[dict[str, Any]]:
+        return list(self.db.messages.find(query, {"outbox": 0, "html": 0, "text": 0, "attachment": 0})
+                    .sort("created_at", -1).limit(limit))
+
+    # -- reminders --------------------------------------------------------------------------------
+
+    def arm_reminder(self, reminder: dict[str, Any]) -> None:
+        """Schedule a reminder, or move it when what it reminds of moved (a new arm: a new message key)."""
+        try:
+            self.db.reminders.insert_one({**reminder, "status": "scheduled", "arm": 1})
+        except DuplicateKeyError:
+            self.db.reminders.update_one(
+                {"_id": reminder["_id"], "until": {"$ne": reminder["until"]}},
+                {"$set": {**{k: v for k, v in reminder.items() if k != "_id"}, "status": "scheduled"},
+                 "$inc": {"arm": 1}})
+
+    def cancel_reminder(self, reminder_id: str) -> None:
+        self.db.reminders.update_one({"_id": reminder_id, "status": "scheduled"}, {"$set": {"status": "cancelled"}})
+
+    def due_reminders(self, now: str) -> list[dict[str, Any]]:
+        return list(self.db.reminders.find({"status": "scheduled", "due_at": {"$lte": now}}))
+
+    def settle_reminder(self, reminder: dict[str, Any], status: str) -> bool:
+        """scheduled → fired | missed, once (the arm we read must still be the current one)."""
+        result = self.db.reminders.update_one(
+            {"_id": reminder["_id"], "status": "scheduled", "arm": reminder["arm"]},
+            {"$set": {"status": status, "settled_at": now_text()}})
+        return bool(result.modified_count)
+
+    def pending_reminders(self) -> int:
+        return self.db.reminders.count_documents({"status": "scheduled"})

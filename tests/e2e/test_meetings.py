@@ -1,0 +1,260 @@
+"""B2B meetings end to end through the gateway: requests, timetable, agendas as .ics, the day, MOUs."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from collections import Counter
+from datetime import date
+
+import eventlet
+import pytest
+from icalendar import Calendar
+
+from tests.support.api import registration
+from tests.support.events import Tap
+from tests.support.waiting import eventually
+
+_registration_no = itertools.count(1)
+
+
+
+def approved(api, organiser, eid: str, body: dict) -> tuple[str, str, str]:
+    """Register and approve; returns (participation id, organisation id, member token)."""
+    created = api.request("POST", f"/v1/editions/{eid}/registrations", json=body)
+    assert created.status_code == 201, created.text
+    pid = created.json()["participation"]["id"]
+    decided = api.request("POST", f"/v1/participations/{pid}/decision", organiser, json={"action": "approve"})
+    assert decided.json()["status"] == "approved", decided.text
+    org = created.json()["organisation_id"]
+    member = api.token("member", organisation=org)
+    seen = eventually(lambda: api.request("GET", f"/v1/editions/{eid}/b2b-profiles/{pid}", member))
+    assert seen.status_code == 200, seen.text
+    return pid, org, member
+
+
+def supplier(api, organiser, eid: str, province: str = "nghe-an", name: str | None = None):
+    name = name or f"Công ty Cung ứng {uuid.uuid4().hex[:5]}"
+    return approved(api, organiser, eid, registration(province, name=name))
+
+
+def buyer(api, organiser, eid: str, country: str = "JP", name: str = "Kansai Food Import K.K.",
+          interpreter: str | None = "ja"):
+    delegate = {"name": "Tanaka Hiroshi", "email": f"buyer{uuid.uuid4().hex[:6]}@example.jp",
+                "phone": "+81 90 1234 5678", "preferred_language": "en", "interpreter_language": interpreter}
+    body = {"organisation": {"kind": "foreign_buyer", "legal_name": {"vi": name, "en": name},
+                             "foreign": {"country": country, "registration_no": f"REG-{next(_registration_no)}"},
+                             "sectors": ["processed_food"], "delegates": [delegate]},
+            "role": "buyer", "products": [], "wants": {"booths": 0, "b2b": True, "site_visits": [],
+                                                         "livestream": False}}
+    return approved(api, organiser, eid, body)
+
+
+def session_body(**extra) -> dict:
+    return {"name": {"vi": "Kết nối B2B", "en": "B2B matchmaking"}, "date": "2024-08-16", "starts_at": "13:30",
+            "slot_minutes": 20, "slots": 6, "tables": 3, "breaks": ["14:50"], "interpreters": {"ja": 2, "en": 1},
+            **extra}
+
+
+def calendar_of(api, token: str, sid: str, pid: str) -> dict[str, dict]:
+    response = api.request("GET", f"/v1/b2b-sessions/{sid}/agendas/{pid}/calendar.ics", token)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/calendar")
+    cal = Calendar.from_ical(response.content)
+    assert cal.get("method") == "PUBLISH"
+    assert [tz.get("tzid") for tz in cal.walk("VTIMEZONE")] == ["Asia/Ho_Chi_Minh"]
+    return {str(e.get("uid")): {"sequence": int(e.get("sequence")), "status": str(e.get("status")),
+                                "start": e.decoded("dtstart"), "location": str(e.get("location"))}
+            for e in cal.walk("VEVENT")}
+
+
+def test_request_accept_schedule_agenda_calendar_move_cancel_day_and_mous(api, organiser, new_edition, stack,
+                                                                           service_env):
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    suppliers = [supplier(api, organiser, eid, province) for province in ("nghe-an", "ha-tinh", "nghe-an")]
+    b1 = buyer(api, organiser, eid)
+    b2 = buyer(api, organiser, eid, "TH", "Siam Fresh Trading", interpreter=None)
+    tap = Tap(f"e2e.meetings.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.meetings.#",), amqp_uri=stack.config.amqp_uri)
+    try:
+        created = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body())
+        assert created.status_code == 201, created.text
+        session = created.json()
+        sid = session["id"]
+        assert [s["starts_at"] for s in session["slots"]][:2] == ["2024-08-16T13:30:00+07:00",
+                                                                   "2024-08-16T13:50:00+07:00"]
+        assert [s["id"] for s in session["slots"] if s["break"]] == ["S05"]
+
+        # the buyer asks three suppliers; one supplier asks the second buyer
+        ids = []
+        for pid, _, _ in suppliers:
+            asked = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", b1[2],
+                                json={"from": b1[0], "to": pid, "note": "Chúng tôi cần 2 container/tháng"})
+            assert asked.status_code == 201, asked.text
+            assert asked.json()["status"] == "requested" and asked.json()["language"] == "ja"
+            ids.append(asked.json()["id"])
+        again = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", b1[2], json={"from": b1[0],
+                                                                                    "to": suppliers[0][0]})
+        assert again.status_code == 409 and again.json()["code"] == "duplicate_meeting"
+        assert api.request("POST", f"/v1/b2b-sessions/{sid}/requests", b1[2],
+                           json={"from": b1[0], "to": b2[0]}).status_code == 422  # two buyers
+        assert api.request("POST", f"/v1/b2b-sessions/{sid}/requests", b1[2],
+                           json={"from": suppliers[0][0], "to": b1[0]}).status_code == 403  # not theirs
+        from_supplier = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", suppliers[0][2],
+                                    json={"from": suppliers[0][0], "to": b2[0]})
+        assert from_supplier.status_code == 201 and from_supplier.json()["language"] == "en"  # vi ↔ en
+        ids.append(from_supplier.json()["id"])
+
+        # only the invitee answers; in an optimised session nobody picks a slot
+        assert api.request("POST", f"/v1/meetings/{ids[0]}/accept", b1[2], json={}).status_code == 403
+        assert api.request("POST", f"/v1/meetings/{ids[0]}/accept", suppliers[0][2],
+                           json={"slot": "S01"}).status_code == 422
+        for mid, token in zip(ids[:3], [s[2] for s in suppliers], strict=True):
+            accepted = api.request("POST", f"/v1/meetings/{mid}/accept", token, json={})
+            assert accepted.status_code == 200 and accepted.json()["status"] == "accepted", accepted.text
+        assert api.request("POST", f"/v1/meetings/{ids[3]}/accept", b2[2], json={}).json()["status"] == "accepted"
+
+        # the first buyer comes back late from the site visit
+        away = api.request("PUT", f"/v1/b2b-sessions/{sid}/availability/{b1[0]}", b1[2],
+                           json={"away": ["S01"], "reason": "site visit"})
+        assert away.status_code == 200, away.text
+        plan = api.request("GET", f"/v1/b2b-sessions/{sid}/plan", organiser).json()
+        assert plan["accepted"] == {"meetings": 4, "tables_needed": 2, "min_slots": 3, "fits": True}  # 1 + spare
+
+        run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={})
+        assert run.status_code == 200, run.text
+        run = run.json()
+        assert (run["scheduled"], run["unplaced"], run["delta"], run["slots_used"]) == (4, [], 3, 3)
+        meetings = api.request("GET", f"/v1/b2b-sessions/{sid}/meetings", organiser).json()["items"]
+        busy = Counter((m["slot"], side) for m in meetings for side in (m["supplier"]["participation_id"],
+                                                                         m["buyer"]["participation_id"]))
+        assert max(busy.values()) == 1  # nobody in two places
+        assert len({(m["slot"], m["table"]) for m in meetings}) == 4  # no table twice
+        assert all(m["slot"] not in ("S01", "S05") for m in meetings if m["buyer"]["participation_id"] == b1[0])
+
+        agenda = api.request("GET", f"/v1/b2b-sessions/{sid}/agendas/{b1[0]}", b1[2]).json()
+        assert len(agenda["meetings"]) == 3 and all(m["starts_at"].endswith("+07:00") for m in agenda["meetings"])
+        assert api.request("GET", f"/v1/b2b-sessions/{sid}/agendas/{b1[0]}", suppliers[0][2]).status_code == 403
+        entries = calendar_of(api, b1[2], sid, b1[0])
+        assert set(entries) == {f"{mid}@ketnoi.vn" for mid in ids[:3]}
+        assert {e["sequence"] for e in entries.values()} == {0}
+
+        # an organiser moves one meeting: same UID, higher SEQUENCE, new time; then it is cancelled
+        moved_id = ids[0]
+        before = next(m for m in meetings if m["id"] == moved_id)
+        target = next(s for s in ("S06", "S04", "S03", "S02") if s != before["slot"] and s not in
+                      {m["slot"] for m in meetings if b1[0] == m["buyer"]["participation_id"]})
+        locked = api.request("PUT", f"/v1/meetings/{moved_id}/lock", organiser, json={"slot": target})
+        assert locked.status_code == 200, locked.text
+        assert (locked.json()["slot"], locked.json()["locked"], locked.json()["sequence"]) == (target, "organiser", 1)
+        moved = calendar_of(api, b1[2], sid, b1[0])[f"{moved_id}@ketnoi.vn"]
+        assert moved["sequence"] == 1 and moved["start"].isoformat().startswith(
+            next(s["starts_at"] for s in session["slots"] if s["id"] == target)[:19])
+        cancelled = api.request("POST", f"/v1/meetings/{moved_id}/cancel", suppliers[0][2],
+                                json={"reason": "Đổi kế hoạch"})
+        assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
+        dropped = calendar_of(api, b1[2], sid, b1[0])[f"{moved_id}@ketnoi.vn"]
+        assert (dropped["status"], dropped["sequence"]) == ("CANCELLED", 2)
+
+        # a late request: the optimiser places it without moving anything already placed
+        late = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", suppliers[1][2],
+                           json={"from": suppliers[1][0], "to": b2[0]})
+        assert api.request("POST", f"/v1/meetings/{late.json()['id']}/accept", b2[2], json={}).status_code == 200
+        rerun = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={}).json()
+        assert (rerun["mode"], rerun["scheduled"], rerun["moved"], rerun["unplaced"]) == ("incremental", 4, [], [])
+
+        published = api.request("POST", f"/v1/b2b-sessions/{sid}/agenda", organiser, json={"stage": "final"})
+        assert published.status_code == 200 and published.json()["version"] == 1, published.text
+        page = api.request("GET", f"/v1/b2b-sessions/{sid}/agendas/{b1[0]}/print?lang=vi", b1[2])
+        assert page.status_code == 200 and "Giờ Việt Nam" in page.text and "Chính thức" in page.text
+        sheets = api.request("GET", f"/v1/b2b-sessions/{sid}/table-sheets", organiser).json()["tables"]
+        assert sum(sheet["meetings"] for sheet in sheets) == 4
+        assert api.request("GET", f"/v1/b2b-sessions/{sid}/table-sheets?format=html", organiser).text.count(
+            "<section>") == 3
+        assert api.request("GET", f"/v1/b2b-sessions/{sid}/table-sheets", b1[2]).status_code == 403
+
+        # the day: check in, done with an outcome; a done meeting cannot become a no-show
+        day_id = ids[1]
+        assert api.request("POST", f"/v1/meetings/{day_id}/status", b1[2],
+                           json={"status": "checked_in"}).json()["live"] == "checked_in"
+        done = api.request("POST", f"/v1/meetings/{day_id}/status", suppliers[1][2],
+                           json={"status": "done", "outcome": {"result": "sample_order", "notes": "Gửi mẫu"}})
+        assert done.status_code == 200 and done.json()["outcome"]["result"] == "sample_order", done.text
+        refused = api.request("POST", f"/v1/meetings/{day_id}/status", b1[2], json={"status": "no_show"})
+        assert refused.status_code == 409 and refused.json()["code"] == "invalid_transition"
+
+        # MOUs: registered by the organisers, seen by the provinces of their parties, counted by country
+        mou = api.request("POST", f"/v1/editions/{eid}/mous", organiser, json={
+            "title": {"vi": "Biên bản ghi nhớ cung ứng nem chua"}, "parties": [
+                {"organisation_id": suppliers[1][1]}, {"organisation_id": b1[1]},
+                {"name": {"vi": "Liên minh HTX tỉnh Hà Tĩnh"}, "kind": "alliance", "province": "ha-tinh"}],
+            "sector": "processed_food", "products": ["nem chua"], "value": {"amount": 2_500_000_000,
+                                                                            "currency": "VND"},
+            "signed_on": "2024-08-16", "meeting_ids": [day_id], "document_ref": "01/2024/MOU"})
+        assert mou.status_code == 201, mou.text
+        bad = api.request("POST", f"/v1/editions/{eid}/mous", organiser, json={
+            "title": {"vi": "x"}, "parties": [{"organisation_id": "org_nope"}, {"organisation_id": b1[1]}],
+            "sector": "wood", "signed_on": "2024-08-16"})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "parties.0.organisation_id"
+        stats = api.request("GET", f"/v1/editions/{eid}/mous/stats", api.token("province", province="ha-tinh"))
+        assert stats.json()["by_country"]["JP"] == {"count": 1, "value": {"VND": 2_500_000_000}}
+        assert len(api.request("GET", f"/v1/editions/{eid}/mous", api.token("province", province="ha-tinh"))
+                   .json()["items"]) == 1
+        assert api.request("GET", f"/v1/editions/{eid}/mous", api.token("province", province="son-la")
+                           ).json()["items"] == []
+
+        events = [json.loads(m.body) for m in tap.drain(expect=16, timeout=20)]
+        by_meeting = {}
+        for e in events:
+            by_meeting.setdefault(e["data"].get("meeting_id"), []).append(e["type"].split(".")[-2])
+        assert by_meeting[moved_id] == ["requested", "accepted", "scheduled", "rescheduled", "cancelled"]
+        assert "note" not in str([e["data"] for e in events])  # what people wrote stays in the service
+        published_event = next(e for e in events if e["type"].endswith("agenda.published.v1"))
+        assert b1[0] in published_event["data"]["participants"]
+    finally:
+        tap.delete()
+
+
+def test_pick_mode_one_slot_one_acceptance(api, organiser, new_edition):
+    """Two acceptances for the same person and slot at once: exactly one wins; a held slot blocks others."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    s1, s2 = supplier(api, organiser, eid), supplier(api, organiser, eid)
+    b1 = buyer(api, organiser, eid, interpreter=None)
+    sid = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser,
+                      json=session_body(mode="pick", interpreters={"en": 2})).json()["id"]
+    first = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", s1[2], json={"from": s1[0], "to": b1[0],
+                                                                                 "slot": "S01"})
+    assert first.status_code == 201, first.text
+    held = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", s2[2], json={"from": s2[0], "to": b1[0],
+                                                                                "slot": "S01"})
+    assert held.status_code == 409 and held.json()["code"] == "participant_busy"
+    second = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", s2[2], json={"from": s2[0], "to": b1[0]})
+    assert second.status_code == 201
+
+    ids = [first.json()["id"], second.json()["id"]]
+    pool = eventlet.GreenPool()
+    answers = list(pool.imap(lambda mid: api.request("POST", f"/v1/meetings/{mid}/accept", b1[2],
+                                                     json={"slot": "S02"}), ids))
+    assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
+    loser = ids[[r.status_code for r in answers].index(409)]
+    retry = api.request("POST", f"/v1/meetings/{loser}/accept", b1[2], json={"slot": "S03", "table": "T01"})
+    assert retry.status_code == 200 and (retry.json()["slot"], retry.json()["table"]) == ("S03", "T01")
+    assert retry.json()["locked"] == "participant"
+    run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={"full": True}).json()
+    assert run["moved"] == []  # picked meetings stay where their participants put them
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "25:00", "slots": 4, "tables": 2}, "starts_at"),
+    ({"name": {"vi": "x"}, "date": "2024-09-30", "starts_at": "13:30", "slots": 4, "tables": 2}, "date"),
+    ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "13:30", "slots": 4, "tables": 2,
+      "breaks": ["13:35"]}, "breaks"),
+    ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "13:30", "slots": 4, "tables": 0}, "tables"),
+])
+def test_bad_sessions_are_refused_field_by_field(api, organiser, new_edition, body, field):
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    response = eventually(lambda: api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=body),
+                          ok=lambda r: r.status_code != 404)
+    assert response.status_code == 422, response.text
+    assert [e["field"] for e in response.json()["errors"]] == [field]
+    assert api.request("GET", f"/v1/editions/{eid}/b2b-sessions").json()["items"] == []

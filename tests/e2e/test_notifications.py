@@ -1,0 +1,92 @@
+"""Notifications end to end: a registration approved through the gateway reaches each delegate's mailbox
+(the stack's real SMTP sink) once, in the delegate's language; SMS goes to the local outbox once opted in;
+organisers see the delivery log, members their own messages; the unsubscribe link works."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import time
+from email.header import decode_header, make_header
+from email.message import Message
+
+from notifications.domain.policy import unsubscribe_token
+from notifications.settings import DEV_UNSUBSCRIBE_SECRET
+from tests.support.api import registration
+
+
+def subject(message: Message) -> str:
+    return str(make_header(decode_header(message["Subject"])))
+
+
+def mails_to(stack, address: str, expect: int, timeout: float = 20.0) -> list[Message]:
+    """Messages the SMTP sink received for ``address``, once ``expect`` of them arrived (or the time is up)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in mailbox.Maildir(stack.config.mail_dir, create=False) if address in (m["To"] or "")]
+        if len(found) >= expect or time.monotonic() > deadline:
+            return found
+        time.sleep(0.3)
+
+
+def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, new_edition, stack, service_env):
+    eid = new_edition()["id"]
+    tag = str(time.monotonic_ns())
+    vi_email, en_email = f"thu.{tag}@example.vn", f"export.{tag}@example.vn"
+    body = registration("thanh-hoa", name=f"Hợp tác xã Cói {tag}")
+    body["organisation"]["delegates"] = [
+        {"name": "Mai Thị Thu", "email": vi_email, "phone": "0912 345 678", "preferred_language": "vi"},
+        {"name": "Mai Văn Tấn", "email": en_email, "phone": "0988 123 456", "preferred_language": "en"}]
+    created = api.request("POST", f"/v1/editions/{eid}/registrations", json=body)
+    assert created.status_code == 201, created.text
+    pid, org = created.json()["participation"]["id"], created.json()["organisation_id"]
+    decided = api.request("POST", f"/v1/participations/{pid}/decision", organiser, json={"action": "approve"})
+    assert decided.status_code == 200, decided.text
+
+    vi_mail = mails_to(stack, vi_email, expect=2)
+    en_mail = mails_to(stack, en_email, expect=2)
+    assert sorted(subject(m) for m in vi_mail) == [
+        "Đã nhận đăng ký tham gia Hội nghị kết nối cung cầu",
+        "Đăng ký tham gia Hội nghị kết nối cung cầu đã được duyệt"]
+    assert sorted(subject(m) for m in en_mail) == [
+        "Registration received: Supply–demand connection conference",
+        "Your registration for Supply–demand connection conference is approved"]
+    approved = next(m for m in en_mail if "approved" in subject(m))
+    assert approved.is_multipart() and {p.get_content_type() for p in approved.walk()} >= {"text/plain",
+                                                                                         "text/html"}
+    assert f"Hợp tác xã Cói {tag}" in approved.get_payload()[0].get_payload(decode=True).decode("utf-8")
+
+    member = api.token("member", organisation=org)
+    mine = api.request("GET", f"/v1/organisations/{org}/notifications", member).json()["items"]
+    assert {(m["template"], m["language"], m["status"]) for m in mine} == {
+        ("participation.submitted", "vi", "sent"), ("participation.submitted", "en", "sent"),
+        ("participation.approved", "vi", "sent"), ("participation.approved", "en", "sent")}
+    assert all("…" in m["to"] for m in mine)  # masked outside the organisers' log
+    log = api.request("GET", f"/v1/editions/{eid}/notifications", organiser,
+                      params={"organisation_id": org, "status": "sent"}).json()["items"]
+    assert {m["to"] for m in log} == {vi_email, en_email}
+    assert api.request("GET", f"/v1/editions/{eid}/notifications", member).status_code == 403
+    assert api.request("GET", f"/v1/editions/{eid}/notifications", organiser,
+                       params={"status": "lost"}).status_code == 422
+
+    # the Vietnamese delegate opts into SMS; the cancellation then goes by e-mail and SMS (to the local outbox)
+    delegate = next(m["delegate_id"] for m in mine if m["language"] == "vi")
+    prefs = api.request("PUT", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member,
+                        json={"sms": True})
+    assert prefs.status_code == 200 and prefs.json()["sms"] is True, prefs.text
+    cancelled = api.request("POST", f"/v1/participations/{pid}/decision", organiser,
+                            json={"action": "cancel", "reason": "Đơn vị rút lui"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert len(mails_to(stack, vi_email, expect=3)) == 3
+    outbox = stack.config.outbox_dir / "sms.jsonl"
+    deadline = time.monotonic() + 20
+    while not (outbox.exists() and "+84912345678" in outbox.read_text("utf-8")) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    sms = [json.loads(line) for line in outbox.read_text("utf-8").splitlines() if "+84912345678" in line]
+    assert len(sms) == 1 and "đã được hủy" in sms[0]["text"]
+
+    token = unsubscribe_token(DEV_UNSUBSCRIBE_SECRET.encode(), delegate)
+    assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token}).status_code == 200
+    assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token + "x"}).status_code == 422
+    after = api.request("GET", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member)
+    assert after.json()["unsubscribed_non_essential"] is True
