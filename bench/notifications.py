@@ -90,6 +90,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--organisations", type=int, default=200)
     parser.add_argument("--timeout", type=float, default=300.0, help="give up waiting after this many seconds")
+    parser.add_argument("--replicas", type=int, default=2, help="notifications processes (production runs 2+)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
@@ -111,7 +112,8 @@ def main() -> None:
 
         stack.start_store()
         stack.declare_topology()
-        stack.start_service("notifications")
+        for replica in range(args.replicas):
+            stack.start_service("notifications", replica)
         time.sleep(4)  # consumers up
         run = uuid.uuid4().hex[:6]
         orgs = [f"org_{run}_{i}" for i in range(args.organisations)]

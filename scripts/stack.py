@@ -152,15 +152,16 @@ class Stack:
 
     # -- processes ------------------------------------------------------------------
 
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         cfg = self.config
+        env = {**cfg.env(), **(env or {})}
         if cfg.log_dir is not None:
             cfg.log_dir.mkdir(parents=True, exist_ok=True)
             with open(cfg.log_dir / f"{name}.log", "ab") as out:
-                process = subprocess.Popen(argv, cwd=ROOT, env=cfg.env(), stdout=out, stderr=subprocess.STDOUT,
+                process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                            start_new_session=True)
         else:
-            process = subprocess.Popen(argv, cwd=ROOT, env=cfg.env(), stdout=subprocess.PIPE,
+            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, start_new_session=True)
             threading.Thread(target=_pump, args=(process.stdout, f"{name:>12}"), daemon=True).start()
         self.processes[name] = process
@@ -185,10 +186,13 @@ class Stack:
         subprocess.run([self.python, "-m", "shared.events.topology", *modules], cwd=ROOT, env=self.config.env(),
                        check=True, stdout=subprocess.DEVNULL)
 
-    def start_service(self, name: str) -> subprocess.Popen:
+    def start_service(self, name: str, replica: int = 0) -> subprocess.Popen:
+        """``nameko run`` of one service; ``replica`` > 0 starts another process of it (as production scales)."""
         config = ROOT / "services" / name / "config.yaml"
         nameko = str(Path(self.python).with_name("nameko"))
-        return self._spawn(name, [nameko, "run", "--config", str(config), f"{name}.service"])
+        return self._spawn(f"{name}-{replica}" if replica else name,
+                           [nameko, "run", "--config", str(config), f"{name}.service"],
+                           {metrics_port_var(name): str(free_port())} if replica else None)
 
     def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         process = self.processes.pop(name, None)

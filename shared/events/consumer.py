@@ -57,11 +57,15 @@ def ensure_inbox_indexes(db) -> None:
 class EventHandler(Consumer):
     """Consume events of ``event_types`` with dedupe, retries and a dead-letter queue."""
 
-    def __init__(self, *event_types: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF, **kwargs: Any) -> None:
+    def __init__(self, *event_types: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF, dedupe: bool = True,
+                 **kwargs: Any) -> None:
+        """``dedupe=False`` skips the inbox (two store writes per event) for a handler that is idempotent
+        by its own keys, e.g. one that writes a document whose ``_id`` derives from the event id."""
         if not event_types:
             raise ValueError("an event handler needs at least one event type")
         self.event_types = tuple(event_types)
         self.backoff = tuple(backoff)
+        self.dedupe = dedupe
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     def queues_for(self, service: str, handler: str) -> HandlerQueues:
@@ -93,7 +97,7 @@ class EventHandler(Consumer):
             self._forward(message, self.queues.dead.name, {"x-ketnoi-error": "; ".join(problems)[:500]})
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "dead_lettered").inc()
             return
-        claim = self._claim(event)
+        claim = self._claim(event) if self.dedupe else "run"
         if claim == "done":
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "duplicate").inc()
             self.queue_consumer.ack_message(message)
@@ -109,7 +113,8 @@ class EventHandler(Consumer):
                 handle_result=partial(self.handle_result, message),
             )
         except ContainerBeingKilled:
-            self._release(event)
+            if self.dedupe:
+                self._release(event)
             self.queue_consumer.requeue_message(message)
 
     def _problems(self, event: dict[str, Any]) -> list[str]:
@@ -149,11 +154,13 @@ class EventHandler(Consumer):
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
         event = worker_ctx.args[0]
         if exc_info is None:
-            self.inbox.update_one({"_id": self._key(event)}, {"$set": {"state": "done"}})
+            if self.dedupe:
+                self.inbox.update_one({"_id": self._key(event)}, {"$set": {"state": "done"}})
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "ok").inc()
             self.queue_consumer.ack_message(message)
             return result, exc_info
-        self._release(event)
+        if self.dedupe:
+            self._release(event)
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
         error = f"{exc_info[0].__name__}: {exc_info[1]}"[:500]
         if attempt < len(self.backoff):

@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from tests.support.api import registration
 from tests.support.events import Tap
+from tests.support.mail import calendars, mails_to
 from tests.support.waiting import eventually
 
 _registration_no = itertools.count(1)
@@ -40,8 +41,8 @@ def supplier(api, organiser, eid: str, province: str = "nghe-an", name: str | No
 
 
 def buyer(api, organiser, eid: str, country: str = "JP", name: str = "Kansai Food Import K.K.",
-          interpreter: str | None = "ja"):
-    delegate = {"name": "Tanaka Hiroshi", "email": f"buyer{uuid.uuid4().hex[:6]}@example.jp",
+          interpreter: str | None = "ja", email: str | None = None):
+    delegate = {"name": "Tanaka Hiroshi", "email": email or f"buyer{uuid.uuid4().hex[:6]}@example.jp",
                 "phone": "+81 90 1234 5678", "preferred_language": "en", "interpreter_language": interpreter}
     body = {"organisation": {"kind": "foreign_buyer", "legal_name": {"vi": name, "en": name},
                              "foreign": {"country": country, "registration_no": f"REG-{next(_registration_no)}"},
@@ -73,7 +74,8 @@ def test_request_accept_schedule_agenda_calendar_move_cancel_day_and_mous(api, o
                                                                            service_env):
     eid = new_edition(starts_on=date(2024, 8, 16))["id"]
     suppliers = [supplier(api, organiser, eid, province) for province in ("nghe-an", "ha-tinh", "nghe-an")]
-    b1 = buyer(api, organiser, eid)
+    b1_email = f"tanaka.{uuid.uuid4().hex[:6]}@example.jp"
+    b1 = buyer(api, organiser, eid, email=b1_email)
     b2 = buyer(api, organiser, eid, "TH", "Siam Fresh Trading", interpreter=None)
     tap = Tap(f"e2e.meetings.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.meetings.#",), amqp_uri=stack.config.amqp_uri)
     try:
@@ -155,6 +157,16 @@ def test_request_accept_schedule_agenda_calendar_move_cancel_day_and_mous(api, o
         assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled", cancelled.text
         dropped = calendar_of(api, b1[2], sid, b1[0])[f"{moved_id}@ketnoi.vn"]
         assert (dropped["status"], dropped["sequence"]) == ("CANCELLED", 2)
+        # the buyer's mailbox: the invitation, the move and the cancellation update one calendar entry
+        invitations = {}
+        for mail in mails_to(stack.config.mail_dir, b1_email, expect=3, where=lambda m: moved_id in str(
+                b"".join(calendars(m)))):
+            for raw in calendars(mail):
+                cal = Calendar.from_ical(raw)
+                [entry] = cal.walk("VEVENT")
+                invitations[int(entry.get("sequence"))] = (str(cal.get("method")), str(entry.get("uid")))
+        assert invitations == {0: ("REQUEST", f"{moved_id}@ketnoi.vn"), 1: ("REQUEST", f"{moved_id}@ketnoi.vn"),
+                               2: ("CANCEL", f"{moved_id}@ketnoi.vn")}
 
         # a late request: the optimiser places it without moving anything already placed
         late = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", suppliers[1][2],

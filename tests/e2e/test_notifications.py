@@ -5,28 +5,12 @@ organisers see the delivery log, members their own messages; the unsubscribe lin
 from __future__ import annotations
 
 import json
-import mailbox
 import time
-from email.header import decode_header, make_header
-from email.message import Message
 
 from notifications.domain.policy import unsubscribe_token
 from notifications.settings import DEV_UNSUBSCRIBE_SECRET
 from tests.support.api import registration
-
-
-def subject(message: Message) -> str:
-    return str(make_header(decode_header(message["Subject"])))
-
-
-def mails_to(stack, address: str, expect: int, timeout: float = 20.0) -> list[Message]:
-    """Messages the SMTP sink received for ``address``, once ``expect`` of them arrived (or the time is up)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = [m for m in mailbox.Maildir(stack.config.mail_dir, create=False) if address in (m["To"] or "")]
-        if len(found) >= expect or time.monotonic() > deadline:
-            return found
-        time.sleep(0.3)
+from tests.support.mail import mails_to, subject
 
 
 def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, new_edition, stack, service_env):
@@ -43,8 +27,8 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
     decided = api.request("POST", f"/v1/participations/{pid}/decision", organiser, json={"action": "approve"})
     assert decided.status_code == 200, decided.text
 
-    vi_mail = mails_to(stack, vi_email, expect=2)
-    en_mail = mails_to(stack, en_email, expect=2)
+    vi_mail = mails_to(stack.config.mail_dir, vi_email, expect=2)
+    en_mail = mails_to(stack.config.mail_dir, en_email, expect=2)
     assert sorted(subject(m) for m in vi_mail) == [
         "Đã nhận đăng ký tham gia Hội nghị kết nối cung cầu",
         "Đăng ký tham gia Hội nghị kết nối cung cầu đã được duyệt"]
@@ -77,7 +61,7 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
     cancelled = api.request("POST", f"/v1/participations/{pid}/decision", organiser,
                             json={"action": "cancel", "reason": "Đơn vị rút lui"})
     assert cancelled.status_code == 200, cancelled.text
-    assert len(mails_to(stack, vi_email, expect=3)) == 3
+    assert len(mails_to(stack.config.mail_dir, vi_email, expect=3)) == 3
     outbox = stack.config.outbox_dir / "sms.jsonl"
     deadline = time.monotonic() + 20
     while not (outbox.exists() and "+84912345678" in outbox.read_text("utf-8")) and time.monotonic() < deadline:

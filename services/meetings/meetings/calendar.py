@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
+from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vCalAddress
+from icalendar import Calendar, Event, Timezone, vCalAddress
 
 PRODID = "-//ketnoi//B2B agenda//VI"
 ORGANISER = "mailto:b2b@ketnoi.vn"
@@ -66,7 +68,20 @@ def calendar(entries: Iterable[Entry], method: str = "PUBLISH", name: str | None
     if name:
         cal.add("x-wr-calname", name)
     stamp = stamp or datetime.now(UTC)
+    entries = list(entries)
+    for zone in sorted({key for e in entries if (key := getattr(e.starts_at.tzinfo, "key", None))}):
+        cal.add_component(_timezone(zone))  # before the events that refer to it, as clients expect
     for entry in entries:
         cal.add_component(_event(entry, stamp))
-    cal.add_missing_timezones()
     return cal.to_ical()
+
+
+@cache
+def _timezone(zone: str) -> Timezone:
+    """The VTIMEZONE of a zone, computed once per process (about 15 ms each time otherwise)."""
+    cal = Calendar()
+    probe = Event()
+    probe.add("dtstart", datetime(2000, 1, 1, tzinfo=ZoneInfo(zone)))
+    cal.add_component(probe)
+    cal.add_missing_timezones()
+    return cal.walk("VTIMEZONE")[0]

@@ -679,19 +679,6 @@ class MeetingsService:
         return views.agenda(session, participant, mine)
 
     @rpc
-    def meeting_invitation(self, meeting_id: str, participation_id: str, language: str = "vi") -> str | None:
-        """Internal (notifications): one meeting as REQUEST, or CANCEL once dropped; None if never placed."""
-        meeting, session = self._meeting(meeting_id)
-        participant = self.store.participant(participation_id)
-        if participant is None:
-            return None
-        view = views.agenda(session, participant, [meeting])
-        entries = views.calendar_entries(view, language)
-        if not entries:
-            return None
-        return calendar(entries, "CANCEL" if view["cancelled"] else "REQUEST").decode("utf-8")
-
-    @rpc
     def table_sheets(self, actor: dict | None, session_id: str, html: bool = False, language: str = "vi"):
         session = self._session(session_id)
         self._organiser(actor, session["series_id"])

@@ -9,7 +9,7 @@ the reader's language by :func:`localise`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from notifications.events import kind_of
@@ -27,9 +27,8 @@ class Notice:
     edition_id: str | None
     context: dict[str, Any]
     delegate_id: str | None = None
-    invitation: tuple[str, str] | None = None  # (meeting id, participation id): attach the .ics
+    invitation: dict[str, Any] | None = None  # the meeting's place and calendar identity: attach the .ics
     agenda: tuple[str, str] | None = None  # (session id, participation id): list the agenda's meetings
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 class NotYetKnown(LookupError):
@@ -96,14 +95,12 @@ def _meeting_notices(kind: str, data: Mapping[str, Any], edition: Lookup) -> lis
             facts.update(previous_starts_at=data["previous"]["starts_at"], previous_table=data["previous"]["table"])
         if kind == "meeting.cancelled":
             facts["starts_at"] = data.get("starts_at")
-        placed = kind in ("meeting.scheduled", "meeting.cancelled") or (
-            kind == "meeting.rescheduled" and data.get("slot"))
         if kind == "meeting.rescheduled" and not data.get("slot"):
             continue  # lost its place: the organisers place it again, and that is announced then
-        notices.append(Notice(kind, me["organisation_id"], data["edition_id"], facts,
-                              invitation=(data["meeting_id"], me["participation_id"]) if placed and (
-                                  kind != "meeting.cancelled" or data.get("slot")) else None,
-                              meta={"participation_id": me["participation_id"]}))
+        placed = kind in ("meeting.scheduled", "meeting.rescheduled", "meeting.cancelled") and data.get("slot")
+        invitation = {k: data[k] for k in ("meeting_id", "sequence", "status", "starts_at", "ends_at", "table",
+                                           "timezone")} if placed else None
+        notices.append(Notice(kind, me["organisation_id"], data["edition_id"], facts, invitation=invitation))
     return notices
 
 

@@ -26,7 +26,7 @@ from notifications.store import NotificationsStore
 from shared.timestamps import now_text, to_text
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=60)
+LEASE = timedelta(seconds=60)  # a sender that crashed mid-way gives its messages back after this
 Outcome = Callable[[dict[str, Any], str], None]
 
 
@@ -55,8 +55,10 @@ class Dispatcher:
         """Send a due message if nobody else is; the outcome (sent, written, retry, dead) or None."""
         now = datetime.now(UTC)
         message = self.store.lease(message_id, to_text(now), to_text(now + LEASE))
-        if message is None:
-            return None
+        return None if message is None else self.send(message)
+
+    def send(self, message: dict[str, Any]) -> str:
+        """Send a message this worker holds the lease of (leased by :meth:`deliver`, or stored leased)."""
         channel = self.channels.get(message["channel"])
         attempts = int(message.get("attempts") or 0) + 1
         if channel is None:

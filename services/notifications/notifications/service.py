@@ -10,6 +10,8 @@ Reminders live in its own database and fire once, also after downtime.
 from __future__ import annotations
 
 import logging
+import time as _time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -22,7 +24,7 @@ from nameko.timer import timer
 from notifications import events as ev
 from notifications import views
 from notifications.audience import Notice, NotYetKnown, localise, notices_for
-from notifications.delivery import Dispatcher
+from notifications.delivery import LEASE, Dispatcher
 from notifications.domain.channels import Channel, FileOutboxChannel, SmtpChannel
 from notifications.domain.policy import (
     TokenBucket,
@@ -33,6 +35,7 @@ from notifications.domain.policy import (
     unsubscribe_token,
 )
 from notifications.domain.rendering import TEMPLATES, render
+from notifications.invitations import invitation
 from notifications.metrics import MESSAGES, refresh_gauges
 from notifications.schemas import LogQuery, PreferencesIn
 from notifications.settings import notify_settings
@@ -52,6 +55,21 @@ from shared.validation import load
 log = logging.getLogger(__name__)
 REMINDER_LEAD = timedelta(minutes=30)
 EDITION_REMINDER_AT = time(8, 0)  # local time, the day before the edition opens
+CACHE_SECONDS = 5.0
+# per process: id -> (valid until, document); found documents only, so a late arrival is never cached away
+_EDITIONS: dict[str, tuple[float, dict[str, Any]]] = {}
+_CONTACTS: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+def _cached(cache: dict[str, tuple[float, dict[str, Any]]], key: str,
+            read: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
+    hit = cache.get(key)
+    if hit and hit[0] > _time.monotonic():
+        return hit[1]
+    found = read(key)
+    if found is not None:
+        cache[key] = (_time.monotonic() + CACHE_SECONDS, found)
+    return found
 
 
 @cache
@@ -105,22 +123,25 @@ class NotificationsService:
 
     # -- facts ---------------------------------------------------------------------------------------
 
-    @event_handler(ev.EDITION_CREATED, ev.EDITION_UPDATED)
+    @event_handler(ev.EDITION_CREATED, ev.EDITION_UPDATED, dedupe=False)  # version-guarded
     def on_edition(self, event: dict) -> None:
         self.store.remember_edition(event["data"])
 
-    @event_handler(ev.CONTACTS_CHANGED)
+    @event_handler(ev.CONTACTS_CHANGED, dedupe=False)  # version-guarded
     def on_contacts(self, event: dict) -> None:
         self.store.remember_contacts(event["data"])
+        _CONTACTS.pop(event["data"]["organisation_id"], None)
 
-    @event_handler(*ev.PARTICIPATION)
+    @event_handler(*ev.PARTICIPATION, dedupe=False)  # upserts and reminder arming repeat harmlessly
     def on_participation(self, event: dict) -> None:
         """Who holds a participation (for agendas and check-ins), and the day-before reminder."""
         data = event["data"]
-        self.store.remember_participation(data)
+        if data["status"] == "approved":  # only approved participants get agendas and badges
+            self.store.remember_participation(data)
         reminder_id = f"edition_tomorrow:{data['participation_id']}"
-        if data["status"] != "approved":
+        if data["status"] in ("rejected", "cancelled"):
             self.store.cancel_reminder(reminder_id)
+        if data["status"] != "approved":
             return
         edition = self.store.edition(data["edition_id"])
         if edition is None:
@@ -151,42 +172,48 @@ class NotificationsService:
 
     # -- telling people ------------------------------------------------------------------------------
 
-    @event_handler(*ev.NOTIFYING)
+    @event_handler(*ev.NOTIFYING, dedupe=False)  # each message's _id is its exactly-once key
     def notify(self, event: dict) -> None:
         store = self.store
-        notices = notices_for(event, store.edition, store.participation)
+        notices = notices_for(event, self._edition, store.participation)
         self._send(notices, event["id"], event["type"])
+
+    def _edition(self, edition_id: str) -> dict[str, Any] | None:
+        """Every message needs its edition's title, which rarely changes: read through a short cache."""
+        return _cached(_EDITIONS, edition_id, self.store.edition)
+
+    def _contacts(self, organisation_id: str) -> dict[str, Any] | None:
+        """An organisation gets messages in bursts (a decision, a request, its answer): read through a short
+        cache; this process forgets an entry when it stores new contacts, other replicas within seconds."""
+        return _cached(_CONTACTS, organisation_id, self.store.contacts)
 
     def _send(self, notices: list[Notice], event_id: str, event_type: str) -> None:
         """Store one message per delegate and channel (once), then send what is due now."""
         created = []
         for notice in notices:
-            contacts = self.store.contacts(notice.organisation_id)
+            contacts = self._contacts(notice.organisation_id)
             if contacts is None:
                 raise NotYetKnown(f"contacts of {notice.organisation_id}")  # their event is on the way
             for delegate_id, delegate in sorted(contacts["delegates"].items()):
                 if notice.delegate_id and delegate_id != notice.delegate_id:
                     continue
-                created += self._messages_for(notice, event_id, event_type, delegate_id, delegate)
+                created += self._messages_for(notice, event_id, event_type, delegate_id, delegate,
+                                              contacts.get("preferences") or {})
         dispatcher = self.dispatcher
-        now = now_text()
         for message in created:
-            if message["next_at"] <= now:
-                dispatcher.deliver(message["_id"])
+            if message["status"] == "sending":  # stored leased to this worker: due now
+                dispatcher.send(message)
 
     def _messages_for(self, notice: Notice, event_id: str, event_type: str, delegate_id: str,
-                      delegate: dict[str, Any]) -> list[dict[str, Any]]:
+                      delegate: dict[str, Any], preferences: dict[str, Any]) -> list[dict[str, Any]]:
         channels, _ = channel_set()
         available = {c for c, address in (("email", delegate.get("email")), ("sms", delegate.get("phone")),
                                           ("zalo", delegate.get("phone"))) if address and c in channels}
-        prefs = views.preferences_of(self.store.preferences(delegate_id))
+        prefs = views.preferences_of(preferences.get(delegate_id))
         language = delegate.get("preferred_language") or "vi"
         created = []
         for channel in channels_for(prefs, notice.template, available):
             key = message_key(event_id, delegate_id, channel)
-            if self.store.message(key) is not None:
-                _record({"channel": channel, "template": notice.template, "language": language}, "duplicate")
-                continue
             context = {**localise(notice.context, language), "recipient_name": delegate.get("name")}
             if notice.agenda:
                 context["meetings"] = self._agenda(notice.agenda, language)
@@ -196,18 +223,24 @@ class NotificationsService:
                 context["unsubscribe_url"] = f"{cfg.public_url}/v1/notifications/unsubscribe?token={token}"
             rendered = render(notice.template, language, context)
             now = datetime.now(UTC)
+            due = quiet_hours_release(now, channel)
             message = {
                 "_id": key, "event_id": event_id, "event_type": event_type, "template": notice.template,
                 "language": rendered.language, "channel": channel, "recipient_id": delegate_id,
                 "organisation_id": notice.organisation_id, "edition_id": notice.edition_id,
                 "address": delegate["email"] if channel == "email" else delegate["phone"],
                 "subject": rendered.subject, "text": rendered.text, "html": rendered.html, "short": rendered.short,
-                "attachment": self._invitation(notice, language) if channel == "email" else None,
-                "unsubscribe_url": context.get("unsubscribe_url"), "status": "pending", "attempts": 0,
-                "next_at": to_text(quiet_hours_release(now, channel)), "lease_until": None,
-                "created_at": to_text(now)}
+                "attachment": invitation(notice.invitation, context["counterpart_name"], context["session_name"],
+                                         rendered.language) if channel == "email" and notice.invitation else None,
+                "unsubscribe_url": context.get("unsubscribe_url"), "attempts": 0, "next_at": to_text(due),
+                "created_at": to_text(now),
+                # due now: stored already leased to this worker, which sends it next (one write fewer)
+                **({"status": "sending", "lease_until": to_text(now + LEASE)} if due <= now else
+                   {"status": "pending", "lease_until": None})}
             if self.store.add_message(message):
                 created.append(message)
+            else:  # this event was handled before (redelivered or replayed): nothing is sent twice
+                _record({"channel": channel, "template": notice.template, "language": language}, "duplicate")
         return created
 
     def _agenda(self, agenda: tuple[str, str], language: str) -> list[dict[str, Any]]:
@@ -216,17 +249,6 @@ class NotificationsService:
                  "counterpart_name": localise(m["counterpart"].get("name") or {"vi": "(hộ kinh doanh)",
                                                                               "en": "(household business)"},
                                               language)} for m in view["meetings"]]
-
-    def _invitation(self, notice: Notice, language: str) -> dict[str, str] | None:
-        """The meeting as an iCalendar invitation (REQUEST, or CANCEL once dropped), from its owner."""
-        if not notice.invitation:
-            return None
-        ics = self.meetings.meeting_invitation(*notice.invitation, language)
-        if not ics:
-            return None
-        method = "CANCEL" if "METHOD:CANCEL" in ics else "REQUEST"
-        return {"filename": "meeting.ics", "mime": f"text/calendar; method={method}; charset=utf-8",
-                "content": ics}
 
     # -- timers --------------------------------------------------------------------------------------
 
@@ -311,31 +333,33 @@ class NotificationsService:
         items = self.store.messages({"organisation_id": organisation_id}, max(1, min(int(limit), 500)))
         return {"items": [views.message(m) for m in items]}
 
-    def _delegate(self, organisation_id: str, delegate_id: str) -> None:
+    def _delegate_preferences(self, organisation_id: str, delegate_id: str) -> dict[str, Any] | None:
         contacts = self.store.contacts(organisation_id) or {"delegates": {}}
         if delegate_id not in contacts["delegates"]:
             raise NotFound("No such delegate in this organisation.", code="delegate_not_found")
+        return (contacts.get("preferences") or {}).get(delegate_id)
 
     @rpc
     def preferences(self, actor: dict | None, organisation_id: str, delegate_id: str) -> dict:
         self._member_of(actor, organisation_id)
-        self._delegate(organisation_id, delegate_id)
-        return views.preferences(delegate_id, views.preferences_of(self.store.preferences(delegate_id)))
+        stored = self._delegate_preferences(organisation_id, delegate_id)
+        return views.preferences(delegate_id, views.preferences_of(stored))
 
     @rpc
     def set_preferences(self, actor: dict | None, organisation_id: str, delegate_id: str, payload: dict) -> dict:
         self._member_of(actor, organisation_id)
-        self._delegate(organisation_id, delegate_id)
+        stored = self._delegate_preferences(organisation_id, delegate_id)
         chosen = load(PreferencesIn(), payload)
         if chosen.get("email") is False and chosen.get("sms") is not True and chosen.get("zalo") is not True:
-            current = views.preferences_of(self.store.preferences(delegate_id))
+            current = views.preferences_of(stored)
             if not (current.sms or current.zalo):
                 raise InvalidInput("Keep at least one channel: essential messages (approvals, meeting times) "
                                    "must reach you.", code="no_channel_left",
                                    errors=[{"field": "email", "code": "no_channel_left",
                                             "message": "Turn on SMS or Zalo first.", "params": {}}])
-        self.store.set_preferences(delegate_id, organisation_id,
+        self.store.set_preferences(organisation_id, delegate_id,
                                    {k: "yes" if v else "no" for k, v in chosen.items()})
+        _CONTACTS.pop(organisation_id, None)  # other replicas follow within CACHE_SECONDS
         return self.preferences(actor, organisation_id, delegate_id)
 
     @rpc
@@ -346,7 +370,9 @@ class NotificationsService:
             raise InvalidInput("This unsubscribe link is not valid.", code="invalid_token",
                                errors=[{"field": "token", "code": "invalid", "message": "Not a valid link.",
                                         "params": {}}])
-        current = self.store.preferences(delegate_id) or {}
-        self.store.set_preferences(delegate_id, current.get("organisation_id", ""),
-                                   {"unsubscribed_non_essential": "yes"})
+        organisation_id = self.store.organisation_of_delegate(delegate_id)
+        if organisation_id is None:
+            raise NotFound("This delegate is no longer on file.", code="delegate_not_found")
+        self.store.set_preferences(organisation_id, delegate_id, {"unsubscribed_non_essential": "yes"})
+        _CONTACTS.pop(organisation_id, None)
         return {"delegate_id": delegate_id, "unsubscribed_non_essential": True}

@@ -57,10 +57,10 @@ class NotificationsStore:
                      for d in data["delegates"]}
         doc = {"delegates": delegates, "version": data["version"]}
         try:
-            self.db.contacts.insert_one({"_id": data["organisation_id"], **doc})
-        except DuplicateKeyError:
-            self.db.contacts.update_one({"_id": data["organisation_id"], "version": {"$lt": data["version"]}},
-                                        {"$set": doc})
+            self.db.contacts.insert_one({"_id": data["organisation_id"], **doc, "preferences": {}})
+        except DuplicateKeyError:  # newer only; a document preferences created first has no version yet
+            self.db.contacts.update_one({"_id": data["organisation_id"], "$or": [
+                {"version": {"$lt": data["version"]}}, {"version": {"$exists": False}}]}, {"$set": doc})
 
     def contacts(self, organisation_id: str) -> dict[str, Any] | None:
         return self.db.contacts.find_one({"_id": organisation_id})
@@ -73,15 +73,16 @@ class NotificationsStore:
     def participation(self, participation_id: str) -> dict[str, Any] | None:
         return self.db.participations.find_one({"_id": participation_id})
 
-    # -- preferences ------------------------------------------------------------------------------
+    # -- preferences (kept with the contacts: one read finds whom to tell and how) -------------------
 
-    def preferences(self, delegate_id: str) -> dict[str, Any] | None:
-        return self.db.preferences.find_one({"_id": delegate_id})
-
-    def set_preferences(self, delegate_id: str, organisation_id: str, channels: dict[str, str]) -> None:
+    def set_preferences(self, organisation_id: str, delegate_id: str, channels: dict[str, str]) -> None:
         """Channels as "yes"/"no" text (the embedded store turns a ``$set`` bool into an integer)."""
-        self.db.preferences.update_one({"_id": delegate_id}, {"$set": {"organisation_id": organisation_id,
-                                                                        **channels}}, upsert=True)
+        self.db.contacts.update_one({"_id": organisation_id}, {"$set": {
+            f"preferences.{delegate_id}.{k}": v for k, v in channels.items()}}, upsert=True)
+
+    def organisation_of_delegate(self, delegate_id: str) -> str | None:
+        found = self.db.contacts.find_one({f"delegates.{delegate_id}": {"$exists": True}}, {"_id": 1})
+        return found["_id"] if found else None
 
     # -- messages ---------------------------------------------------------------------------------
 
