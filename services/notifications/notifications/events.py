@@ -22,6 +22,7 @@ EDITION_UPDATED = f"{REGISTRATION}.edition.updated.v1"
 CONTACTS_CHANGED = f"{REGISTRATION}.organisation.contacts_changed.v1"
 PARTICIPATION = tuple(f"{REGISTRATION}.participation.{s}.v1"
                       for s in ("submitted", "approved", "rejected", "waitlisted", "cancelled"))
+DECIDED = tuple(t for t in PARTICIPATION if t.split(".")[-2] in ("approved", "rejected", "cancelled"))
 CHECKIN_RECORDED = f"{REGISTRATION}.checkin.recorded.v1"
 BOOTH_ALLOCATED = f"{BOOTHS}.booth.allocated.v1"
 OFFER_MADE = f"{BOOTHS}.offer.made.v1"

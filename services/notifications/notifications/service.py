@@ -132,9 +132,10 @@ class NotificationsService:
         self.store.remember_contacts(event["data"])
         _CONTACTS.pop(event["data"]["organisation_id"], None)
 
-    @event_handler(*ev.PARTICIPATION, dedupe=False)  # upserts and reminder arming repeat harmlessly
+    # NotYetKnown: a fact from another event has not arrived yet; retried, logged without a traceback
+    @event_handler(*ev.DECIDED, dedupe=False, expected_exceptions=(NotYetKnown,))  # upserts repeat harmlessly
     def on_participation(self, event: dict) -> None:
-        """Who holds a participation (for agendas and check-ins), and the day-before reminder."""
+        """Who holds an approved participation (for agendas and check-ins), and the day-before reminder."""
         data = event["data"]
         if data["status"] == "approved":  # only approved participants get agendas and badges
             self.store.remember_participation(data)
@@ -172,7 +173,7 @@ class NotificationsService:
 
     # -- telling people ------------------------------------------------------------------------------
 
-    @event_handler(*ev.NOTIFYING, dedupe=False)  # each message's _id is its exactly-once key
+    @event_handler(*ev.NOTIFYING, dedupe=False, expected_exceptions=(NotYetKnown,))  # _id: exactly-once key
     def notify(self, event: dict) -> None:
         store = self.store
         notices = notices_for(event, self._edition, store.participation)
