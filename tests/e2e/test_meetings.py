@@ -270,3 +270,35 @@ def test_bad_sessions_are_refused_field_by_field(api, organiser, new_edition, bo
     assert response.status_code == 422, response.text
     assert [e["field"] for e in response.json()["errors"]] == [field]
     assert api.request("GET", f"/v1/editions/{eid}/b2b-sessions").json()["items"] == []
+
+
+def test_a_no_show_is_rebooked_after_now_and_nothing_else_moves(api, organiser, new_edition):
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    s1, s2 = supplier(api, organiser, eid), supplier(api, organiser, eid)
+    b1 = buyer(api, organiser, eid, interpreter=None)
+    sid = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser,
+                      json=session_body(interpreters={"en": 2})).json()["id"]
+    ids = [api.request("POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser,
+                       json={"supplier": s[0], "buyer": b1[0]}).json()["id"] for s in (s1, s2)]
+    first = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={}).json()
+    assert (first["scheduled"], first["slots_used"]) == (2, 2)
+    placed = {m["id"]: m for m in api.request("GET", f"/v1/b2b-sessions/{sid}/meetings", organiser).json()["items"]}
+    missed, kept = sorted(ids, key=lambda mid: placed[mid]["slot"])
+    now = placed[missed]["slot"]
+    assert api.request("POST", f"/v1/meetings/{missed}/status", s1[2] if placed[missed]["supplier"][
+        "participation_id"] == s1[0] else s2[2], json={"status": "no_show"}).status_code == 200
+
+    rerun = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser,
+                        json={"rebook_no_shows": True, "now": now}).json()
+    assert rerun["moved"] == [missed] and rerun["unplaced"] == []
+    after = api.request("GET", f"/v1/meetings/{missed}", organiser).json()
+    assert after["slot"] > now and after["slot"] != placed[kept]["slot"]  # later, and not onto the other meeting
+    assert (after["live"], after["sequence"]) == (None, 1)
+    assert api.request("GET", f"/v1/meetings/{kept}", organiser).json()["slot"] == placed[kept]["slot"]
+
+    # suggestions: a new supplier of what the buyer seeks, with the reasons; never one already met
+    s3 = supplier(api, organiser, eid, "ha-tinh")
+    found = api.request("GET", f"/v1/b2b-sessions/{sid}/suggestions/{b1[0]}", b1[2])
+    assert found.status_code == 200, found.text
+    assert [(i["participation_id"], i["reasons"][0]) for i in found.json()["items"]] == [
+        (s3[0], "categories: processed_food")]
