@@ -215,7 +215,8 @@ def test_request_accept_schedule_agenda_calendar_move_cancel_day_and_mous(api, o
         assert api.request("GET", f"/v1/editions/{eid}/mous", api.token("province", province="son-la")
                            ).json()["items"] == []
 
-        events = [json.loads(m.body) for m in tap.drain(expect=16, timeout=20)]
+        drained = (json.loads(m.body) for m in tap.drain(expect=16, timeout=20))
+        events = list({e["id"]: e for e in drained}.values())  # published at least once: dedupe by id
         by_meeting = {}
         for e in events:
             by_meeting.setdefault(e["data"].get("meeting_id"), []).append(e["type"].split(".")[-2])
@@ -249,6 +250,14 @@ def test_pick_mode_one_slot_one_acceptance(api, organiser, new_edition):
                                                      json={"slot": "S02"}), ids))
     assert sorted(r.status_code for r in answers) == [200, 409], [r.text for r in answers]
     loser = ids[[r.status_code for r in answers].index(409)]
+    winner = ids[[r.status_code for r in answers].index(200)]
+    # the winner accepted twice (a double click): the second fails and leaves the first's places alone
+    again = api.request("POST", f"/v1/meetings/{winner}/accept", b1[2], json={"slot": "S02"})
+    assert again.status_code == 409 and again.json()["code"] == "not_pending"
+    s3 = supplier(api, organiser, eid)
+    blocked = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", s3[2], json={"from": s3[0], "to": b1[0],
+                                                                                  "slot": "S02"})
+    assert blocked.status_code == 409 and blocked.json()["code"] == "participant_busy"
     retry = api.request("POST", f"/v1/meetings/{loser}/accept", b1[2], json={"slot": "S03", "table": "T01"})
     assert retry.status_code == 200 and (retry.json()["slot"], retry.json()["table"]) == ("S03", "T01")
     assert retry.json()["locked"] == "participant"

@@ -93,7 +93,8 @@ def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meet
         publish(cancelled)
         publish(cancelled)  # redelivered
         wait_for(lambda: store.meeting(mid)["status"] == "cancelled")
-        events = [json.loads(m.body) for m in tap.drain(expect=1, timeout=10, settle=1.5)]
+        drained = (json.loads(m.body) for m in tap.drain(expect=1, timeout=10, settle=1.5))
+        events = list({e["id"]: e for e in drained}.values())  # published at least once: dedupe by id
         assert [e["type"] for e in events] == ["vn.ketnoi.meetings.meeting.cancelled.v1"]
         data = events[0]["data"]
         assert (data["reason"], data["slot"], data["sequence"]) == ("participation_cancelled", "S01", 1)

@@ -31,6 +31,15 @@ class PlaceRefused(Exception):
 
 
 @dataclass
+class Taken:
+    """The holds of one placement: every one it owns, and those this call inserted (the only ones to undo)."""
+
+    keys: list[str] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    table: str | None = None
+
+
+@dataclass
 class RunResult:
     run: dict[str, Any]
     conflicts: list[str] = field(default_factory=list)
@@ -59,59 +68,59 @@ class Booker:
         tables = list(self.session["tables"])
         return sorted(tables, key=lambda t: (-usual.count(t), tables.index(t)))
 
-    def hold_people(self, meeting: dict[str, Any], slot: str) -> list[str]:
+    def _take(self, key: str, meeting_id: str, taken: Taken) -> bool:
+        got = self.store.take_hold(key, self.session["_id"], meeting_id)
+        if got is None:
+            return False
+        taken.keys.append(key)
+        if got == "new":
+            taken.new.append(key)
+        return True
+
+    def undo(self, taken: Taken, meeting_id: str) -> None:
+        """Give back what a failed placement inserted, never a hold the meeting already had."""
+        for key in taken.new:
+            self.store.drop_hold(key, meeting_id)
+
+    def hold_people(self, meeting: dict[str, Any], slot: str, taken: Taken | None = None) -> Taken:
         """Both participants' holds on ``slot`` (for a request naming a slot, or a placement)."""
+        taken = taken or Taken()
         if slot not in self.usable:
             raise PlaceRefused("unavailable", f"{slot} is not a meeting slot of this session (or a break).")
-        sid = self.session["_id"]
-        taken: list[str] = []
         for side in ("supplier", "buyer"):
             pid = meeting[side]["participation_id"]
             if self._away(pid, slot):
-                self._undo(taken, meeting["_id"])
+                self.undo(taken, meeting["_id"])
                 raise PlaceRefused("unavailable", f"The {side} is not available at {slot}.")
-            key = participant_hold(sid, pid, slot)
-            if not self.store.take_hold(key, sid, meeting["_id"]):
-                self._undo(taken, meeting["_id"])
+            if not self._take(participant_hold(self.session["_id"], pid, slot), meeting["_id"], taken):
+                self.undo(taken, meeting["_id"])
                 raise PlaceRefused("participant_busy", f"The {side} has another meeting at {slot}.")
-            taken.append(key)
         return taken
 
-    def place(self, meeting: dict[str, Any], slot: str, table: str | None = None) -> tuple[str, list[str]]:
+    def place(self, meeting: dict[str, Any], slot: str, table: str | None = None) -> Taken:
         """Take people, a table (the given one, else the first free) and an interpreter seat at ``slot``.
 
-        Returns the table and every hold key the placement owns; on refusal,
-        whatever this call took is given back.
+        On refusal, whatever this call inserted is given back.
         """
         sid, mid = self.session["_id"], meeting["_id"]
         if table is not None and table not in self.session["tables"]:
             raise PlaceRefused("no_table", f"No table {table} in this session.")
         taken = self.hold_people(meeting, slot)
-        chosen = None
         for candidate in [table] if table else self._tables_in_order(meeting):
-            key = table_hold(sid, candidate, slot)
-            if self.store.take_hold(key, sid, mid):
-                taken.append(key)
-                chosen = candidate
+            if self._take(table_hold(sid, candidate, slot), mid, taken):
+                taken.table = candidate
                 break
-        if chosen is None:
-            self._undo(taken, mid)
+        if taken.table is None:
+            self.undo(taken, mid)
             raise PlaceRefused("table_taken" if table else "no_table",
                                f"Table {table} is taken at {slot}." if table else f"No table is free at {slot}.")
         language = meeting.get("language")
         if language:
             seats = int((self.session.get("interpreters") or {}).get(language, 0))
-            seat = next((k for k in range(seats)
-                         if self.store.take_hold(interpreter_hold(sid, language, slot, k), sid, mid)), None)
-            if seat is None:
-                self._undo(taken, mid)
+            if not any(self._take(interpreter_hold(sid, language, slot, k), mid, taken) for k in range(seats)):
+                self.undo(taken, mid)
                 raise PlaceRefused("no_interpreter", f"No {language} interpreter is free at {slot}.")
-            taken.append(interpreter_hold(sid, language, slot, seat))
-        return chosen, taken
-
-    def _undo(self, keys: list[str], meeting_id: str) -> None:
-        for key in keys:
-            self.store.drop_hold(key, meeting_id)
+        return taken
 
     # -- a whole timetable ----------------------------------------------------------------------------
 
@@ -158,18 +167,20 @@ class Booker:
                 self._set_place(doc, None, None, rebook)
                 continue
             try:
-                table, _ = self.place(doc, booking.slot, booking.table)
+                taken = self.place(doc, booking.slot, booking.table)
             except PlaceRefused:
                 conflicts.append(mid)  # someone picked this place while the optimiser ran
                 self._set_place(doc, None, None, rebook, reason="conflict")
                 continue
-            if self._set_place(doc, booking.slot, table, rebook) and doc.get("slot"):
+            if not self._set_place(doc, booking.slot, taken.table, rebook):
+                self.undo(taken, mid)  # cancelled or moved meanwhile: its new place goes back
+            elif doc.get("slot"):
                 moved.append(mid)
         reasons = {u.meeting_id: u.reason for u in timetable.unplaced}
         for mid, reason in reasons.items():
             self.store.db.meetings.update_one({"_id": mid}, {"$set": {"unplaced_reason": reason}})
         for mid in after:
-            if by_id[mid].get("unplaced_reason"):
+            if by_id[mid].get("unplaced_reason") and mid not in conflicts:
                 self.store.db.meetings.update_one({"_id": mid}, {"$set": {"unplaced_reason": None}})
         run = {"_id": new_id("run"), "session_id": self.session["_id"], "edition_id": self.session["edition_id"],
                "mode": mode, "at": now_text(), "meetings": len(accepted),

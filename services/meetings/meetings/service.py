@@ -47,7 +47,7 @@ from shared.events.consumer import event_handler
 from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
 from shared.metrics import ServiceMetrics
-from shared.reference.provinces import rollup
+from shared.reference.provinces import UnknownProvince, rollup
 from shared.store import Store, ping
 from shared.timestamps import now_text, to_text
 from shared.validation import load
@@ -117,7 +117,13 @@ class MeetingsService:
         for side in ("supplier", "buyer"):
             for meeting in self.store.meetings({f"{side}.participation_id": data["participation_id"],
                                                 "status": {"$in": list(OPEN)}}):
-                self._close(meeting, "cancelled", "participation_cancelled")
+                for _ in range(3):  # it may change under us (an answer, a live status): read it again
+                    if meeting is None or meeting["status"] not in OPEN or self._close(
+                            meeting, "cancelled", "participation_cancelled"):
+                        break
+                    meeting = self.store.meeting(meeting["_id"])
+                else:
+                    raise RuntimeError(f"meeting {meeting['_id']} kept changing; the event is retried")
 
     # -- who is asking ----------------------------------------------------------------------------------
 
@@ -329,6 +335,9 @@ class MeetingsService:
         if existing is not None and existing["status"] in OPEN:
             raise Conflict("These two already have a meeting or a request in this session.",
                            code="duplicate_meeting", extra={"existing_id": meeting["_id"]})
+        if existing is not None:  # reopened: the same calendar identity, the next sequence
+            meeting = {**meeting, "sequence": int(existing.get("sequence") or 0) + 1,
+                       "version": int(existing.get("version") or 0) + 1}
         pids = [meeting["supplier"]["participation_id"], meeting["buyer"]["participation_id"]]
         taken = []
         for pid in pids:
@@ -339,16 +348,24 @@ class MeetingsService:
                 raise Conflict(f"The {side} already has {limit} meetings or requests in this session.",
                                code="meeting_limit", extra={"limit": limit})
             taken.append(pid)
+        try:
+            return self._write_open(session, meeting, slot, table, accept, locked)
+        except BaseException:  # refused, lost a race, or failed: the limits are given back
+            for pid in pids:
+                self.store.give_back_load(sid, pid)
+            raise
+
+    def _write_open(self, session: dict[str, Any], meeting: dict[str, Any], slot: str | None, table: str | None,
+                    accept: bool, locked: str | None) -> dict[str, Any]:
         booker = Booker(self.store, session)
         try:
             if slot and accept:
-                table, _ = booker.place(meeting, slot, table)
+                held = booker.place(meeting, slot, table)
+                table = held.table
             elif slot:
-                booker.hold_people(meeting, slot)
+                held = booker.hold_people(meeting, slot)
         except PlaceRefused as exc:
-            for pid in pids:
-                self.store.give_back_load(sid, pid)
-            PICK_CONFLICTS.labels(sid).inc()
+            PICK_CONFLICTS.labels(session["_id"]).inc()
             raise _refused(exc) from None
         meeting = {**meeting, "held_slot": None if accept else slot, "slot": slot if accept else None,
                    "table": table if accept and slot else None, "locked": locked if accept and slot else None,
@@ -359,9 +376,9 @@ class MeetingsService:
         if accept and slot:
             events.append(ev.meeting_event("scheduled", meeting, session))
         after = self.store.open_meeting(meeting, events)
-        if after is None:  # lost a race with the same request; the holds (same meeting id) are the winner's
-            for pid in pids:
-                self.store.give_back_load(sid, pid)
+        if after is None:  # lost a race with the same request: give back only what this call inserted
+            if slot:
+                booker.undo(held, meeting["_id"])
             raise Conflict("These two already have a meeting or a request in this session.",
                            code="duplicate_meeting", extra={"existing_id": meeting["_id"]})
         return after
@@ -424,17 +441,20 @@ class MeetingsService:
             raise Conflict(f"This request is {meeting['status']}.", code="not_pending")
         if meeting["expires_at"] and meeting["expires_at"] < now_text():
             raise Conflict("This request has expired.", code="request_expired")
-        slot, table, keys = None, None, []
+        slot, table, held = None, None, None
         if session["mode"] == "pick":
+            if session.get("scheduler"):
+                raise Conflict("The timetable is being computed; try again in a moment.", code="scheduling")
             slot = data.get("slot") or meeting.get("held_slot")
             if not slot:
                 raise InvalidInput("Pick a free slot to accept.", errors=[field_error("slot", "required",
                                                                                       "Required in this session.")])
             try:
-                table, keys = Booker(self.store, session).place(meeting, slot, data.get("table"))
+                held = Booker(self.store, session).place(meeting, slot, data.get("table"))
             except PlaceRefused as exc:
                 PICK_CONFLICTS.labels(session["_id"]).inc()
                 raise _refused(exc) from None
+            table = held.table
         elif data.get("slot"):
             raise InvalidInput("In this session the organisers' timetable gives the slots.",
                                errors=[field_error("slot", "not_pickable", "Leave the slot out.")])
@@ -447,11 +467,11 @@ class MeetingsService:
             meeting, {"status": "requested"},
             {"status": "accepted", "slot": slot, "table": table, "held_slot": None,
              "locked": "participant" if slot else None, "accepted_at": now_text(), "expires_at": None}, events)
-        if after is None:
-            for key in keys:
-                self.store.drop_hold(key, meeting_id)
+        if after is None:  # a concurrent answer won: its holds may be the very ones we found as ours
+            if held:
+                Booker(self.store, session).undo(held, meeting_id)
             raise Conflict("This request was answered, withdrawn or expired meanwhile.", code="not_pending")
-        self.store.drop_holds(meeting_id, keep=keys)
+        self.store.drop_holds(meeting_id, keep=held.keys if held else ())
         return views.meeting(after, session)
 
     @rpc
@@ -567,12 +587,12 @@ class MeetingsService:
         if (before_slot, before_table) == (data["slot"], data.get("table") or before_table):
             after = self.store.change_meeting(meeting, {"status": "accepted"}, {"locked": "organiser"}, lambda m: [])
             return views.meeting(after or meeting, session)
-        self.store.drop_holds(meeting_id)  # its own old place must not block the new one
-        try:
-            table, _ = Booker(self.store, session).place(meeting, data["slot"], data.get("table"))
+        if session.get("scheduler"):
+            raise Conflict("The timetable is being computed; lock the meeting when it is done.", code="scheduling")
+        booker = Booker(self.store, session)
+        try:  # the old place stays held until the new one is written: never without a place
+            held = booker.place(meeting, data["slot"], data.get("table"))
         except PlaceRefused as exc:
-            if before_slot:
-                Booker(self.store, session).place(meeting, before_slot, before_table)
             raise _refused(exc) from None
 
         def events(after: dict[str, Any]) -> list[dict[str, Any]]:
@@ -580,12 +600,14 @@ class MeetingsService:
                 return [ev.meeting_event("scheduled", after, session)]
             return [ev.meeting_rescheduled(after, session, before_slot, before_table)]
 
-        after = self.store.change_meeting(meeting, {"status": "accepted", "slot": before_slot},
-                                          {"slot": data["slot"], "table": table, "locked": "organiser",
+        after = self.store.change_meeting(meeting, {"status": "accepted", "slot": before_slot,
+                                                    "version": meeting.get("version", 1)},
+                                          {"slot": data["slot"], "table": held.table, "locked": "organiser",
                                            "unplaced_reason": None}, events, bump_sequence=before_slot is not None)
         if after is None:
-            self.store.drop_holds(meeting_id)
+            booker.undo(held, meeting_id)
             raise Conflict("This meeting changed meanwhile; reload it.", code="not_accepted")
+        self.store.drop_holds(meeting_id, keep=held.keys)
         return views.meeting(after, session)
 
     @rpc
@@ -720,6 +742,9 @@ class MeetingsService:
         edition = self._edition(edition_id)
         principal = self._signed_in(actor)
         data = load(MouIn(), payload)
+        if not (self._organises(principal, edition["series_id"]) or any(
+                p.get("organisation_id") and principal.is_member_of(p["organisation_id"]) for p in data["parties"])):
+            raise Forbidden("Organisers or the parties register an MOU.", code="not_a_party")
         parties, problems = [], []
         for i, party in enumerate(data["parties"]):
             if party.get("organisation_id"):
@@ -736,13 +761,13 @@ class MeetingsService:
                                                         "edition_id": edition_id})}
         problems += [field_error(f"meeting_ids.{i}", "not_found", "No such meeting in this edition.")
                      for i, mid in enumerate(data["meeting_ids"]) if mid not in known]
+        for i, party in enumerate(parties):
+            try:
+                party["province_2025"] = rollup(party["province"]) if party.get("province") else None
+            except UnknownProvince:
+                problems.append(field_error(f"parties.{i}.province", "unknown_province", "No such province."))
         if problems:
-            raise InvalidInput("Some parties or meetings are unknown.", errors=problems)
-        if not (self._organises(principal, edition["series_id"]) or any(
-                p["organisation_id"] and principal.is_member_of(p["organisation_id"]) for p in parties)):
-            raise Forbidden("Organisers or the parties register an MOU.", code="not_a_party")
-        for party in parties:
-            party["province_2025"] = rollup(party["province"]) if party.get("province") else None
+            raise InvalidInput("Some parties, provinces or meetings are unknown.", errors=problems)
         mou = {"_id": new_id("mou"), "edition_id": edition_id, "kind": data["kind"], "title": data["title"],
                "parties": parties, "sector": data["sector"], "products": data["products"], "value": data.get("value"),
                "signed_on": data["signed_on"].isoformat(), "signed_at_event": data.get("signed_at_event"),

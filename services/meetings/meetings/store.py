@@ -199,8 +199,9 @@ class MeetingsStore:
             return True
         try:
             self.db.loads.insert_one({"_id": key, "session_id": session_id, "n": 1})
-        except DuplicateKeyError:
-            return False  # the counter exists and is at the limit
+        except DuplicateKeyError:  # created meanwhile by a concurrent first request: one more conditional try
+            return bool(self.db.loads.update_one({"_id": key, "n": {"$lt": limit}},
+                                                 {"$inc": {"n": 1}}).modified_count)
         return True
 
     def give_back_load(self, session_id: str, participation_id: str) -> None:
@@ -208,13 +209,19 @@ class MeetingsStore:
 
     # -- holds ---------------------------------------------------------------------------------------------
 
-    def take_hold(self, key: str, session_id: str, meeting_id: str) -> bool:
+    def take_hold(self, key: str, session_id: str, meeting_id: str) -> str | None:
+        """``new`` when this call took the place, ``mine`` when the meeting held it already, None when taken.
+
+        Only ``new`` holds may be given back by a caller that fails later: a
+        ``mine`` hold may be what a concurrent, successful call of the same
+        meeting relies on.
+        """
         try:
             self.db.holds.insert_one({"_id": key, "session_id": session_id, "meeting_id": meeting_id,
                                       "at": now_text()})
         except DuplicateKeyError:
-            return bool(self.db.holds.count_documents({"_id": key, "meeting_id": meeting_id}))
-        return True
+            return "mine" if self.db.holds.count_documents({"_id": key, "meeting_id": meeting_id}) else None
+        return "new"
 
     def drop_holds(self, meeting_id: str, keep: Iterable[str] = ()) -> None:
         keep = list(keep)
@@ -247,15 +254,17 @@ class MeetingsStore:
     def open_meeting(self, meeting: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, Any] | None:
         """Insert a new meeting, or reopen a closed one between the same two; None if one is open.
 
-        A reopened meeting keeps its id (its calendar UID) with a higher sequence.
+        A reopened meeting keeps its id (its calendar UID); the caller gives it
+        the next sequence and the version after the closed one it read.
         """
         try:
             self.db.meetings.insert_one(new_document(meeting, *events))
         except DuplicateKeyError:
-            fields = {k: v for k, v in meeting.items() if k not in ("_id", "sequence", "version", "created_at")}
+            fields = {k: v for k, v in meeting.items() if k not in ("_id", "version", "created_at")}
+            fields.update(last_slot=None, last_table=None, reason=None, reason_text=None, closed_at=None)
             after = self.db.meetings.find_one_and_update(
-                {"_id": meeting["_id"], "status": {"$in": list(CLOSED)}},
-                stage({"$set": fields, "$inc": {"sequence": 1, "version": 1}}, *events),
+                {"_id": meeting["_id"], "status": {"$in": list(CLOSED)}, "version": meeting["version"] - 1},
+                stage({"$set": fields, "$inc": {"version": 1}}, *events),
                 projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
             if after is None:
                 return None

@@ -27,6 +27,7 @@ from shared.timestamps import now_text, to_text
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)  # a sender that crashed mid-way gives its messages back after this
+LEASE_MARGIN = timedelta(seconds=20)  # longer than one attempt can take (the SMTP timeout is 10 s)
 Outcome = Callable[[dict[str, Any], str], None]
 
 
@@ -66,6 +67,13 @@ class Dispatcher:
         wait = self.buckets[message["channel"]].take()
         if wait > 0:
             self.sleep(wait)
+        if message["lease_until"] < to_text(datetime.now(UTC) + LEASE_MARGIN):
+            # the lease is about to run out (a long burst, a slow relay): renew it, or another sender has it
+            now = datetime.now(UTC)
+            renewed = self.store.renew(message, to_text(now + LEASE))
+            if renewed is None:
+                return "skipped"
+            message = renewed
         try:
             receipt = channel.send(outgoing(message))
         except PermanentFailure as exc:

@@ -141,7 +141,7 @@ class NotificationsService:
             self.store.remember_participation(data)
         reminder_id = f"edition_tomorrow:{data['participation_id']}"
         if data["status"] in ("rejected", "cancelled"):
-            self.store.cancel_reminder(reminder_id)
+            self.store.cancel_reminder(reminder_id, data["version"])
         if data["status"] != "approved":
             return
         edition = self.store.edition(data["edition_id"])
@@ -152,7 +152,7 @@ class NotificationsService:
             "_id": reminder_id, "template": "reminder.edition_tomorrow", "organisation_id": data["organisation_id"],
             "edition_id": data["edition_id"], "due_at": due, "until": until,
             "context": {"edition_title": edition["title"], "starts_on": edition["starts_on"],
-                        "venue": edition.get("venue") or ""}})
+                        "venue": edition.get("venue") or ""}}, data["version"])
 
     @event_handler(*(t for t in ev.MEETING if t.split(".")[-2] in ("scheduled", "rescheduled", "cancelled")))
     def on_meeting_placed(self, event: dict) -> None:
@@ -161,7 +161,7 @@ class NotificationsService:
         for side, other in (("supplier", "buyer"), ("buyer", "supplier")):
             reminder_id = f"meeting_soon:{data['meeting_id']}:{data[side]['participation_id']}"
             if data["status"] != "accepted" or not data.get("starts_at"):
-                self.store.cancel_reminder(reminder_id)
+                self.store.cancel_reminder(reminder_id, data["sequence"])
                 continue
             starts = datetime.fromisoformat(data["starts_at"])
             self.store.arm_reminder({
@@ -169,7 +169,7 @@ class NotificationsService:
                 "organisation_id": data[side]["organisation_id"], "edition_id": data["edition_id"],
                 "due_at": to_text(starts - REMINDER_LEAD), "until": to_text(starts),
                 "context": {"counterpart_name": data[other].get("name") or {"vi": "đối tác", "en": "your partner"},
-                            "starts_at": data["starts_at"], "table": data["table"]}})
+                            "starts_at": data["starts_at"], "table": data["table"]}}, data["sequence"])
 
     # -- telling people ------------------------------------------------------------------------------
 
@@ -268,14 +268,14 @@ class NotificationsService:
             if reminder["until"] <= now:
                 self.store.settle_reminder(reminder, "missed")
                 continue
-            if not self.store.settle_reminder(reminder, "fired"):
-                continue  # another replica fired it, or it moved meanwhile
             notice = Notice(reminder["template"], reminder["organisation_id"], reminder["edition_id"],
                             reminder["context"])
-            try:
+            try:  # messages first (their keys are per arm: two replicas firing at once send once), then settle
                 self._send([notice], f"{reminder['_id']}#{reminder['arm']}", "reminder")
             except NotYetKnown:
-                log.warning("reminder %s fired for an organisation without contacts", reminder["_id"])
+                log.warning("reminder %s: no contacts for its organisation yet; tried again", reminder["_id"])
+                continue
+            self.store.settle_reminder(reminder, "fired")
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:

@@ -105,6 +105,12 @@ class NotificationsStore:
             {"$set": {"status": "sending", "lease_until": until}}, projection={"outbox": 0},
             return_document=ReturnDocument.AFTER)
 
+    def renew(self, message: dict[str, Any], until: str) -> dict[str, Any] | None:
+        """Extend a lease we still hold (None: it ran out and another sender took the message)."""
+        return self.db.messages.find_one_and_update(
+            {"_id": message["_id"], "status": "sending", "lease_until": message["lease_until"]},
+            {"$set": {"lease_until": until}}, projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+
     def finish(self, message: dict[str, Any], changes: dict[str, Any], event: dict[str, Any] | None) -> bool:
         """Record an attempt's outcome (and its event) if we still hold the lease."""
         update = {"$set": {**changes, "lease_until": None}}
@@ -134,18 +140,28 @@ class NotificationsStore:
 
     # -- reminders --------------------------------------------------------------------------------
 
-    def arm_reminder(self, reminder: dict[str, Any]) -> None:
-        """Schedule a reminder, or move it when what it reminds of moved (a new arm: a new message key)."""
+    def arm_reminder(self, reminder: dict[str, Any], version: int) -> None:
+        """Schedule a reminder, or re-arm it for a newer state of what it reminds of (a new arm: a new message).
+
+        ``version`` orders the states (a meeting's sequence, a participation's
+        version): a redelivered or late event of an older state changes nothing.
+        """
         try:
-            self.db.reminders.insert_one({**reminder, "status": "scheduled", "arm": 1})
+            self.db.reminders.insert_one({**reminder, "status": "scheduled", "arm": 1, "version": version})
         except DuplicateKeyError:
             self.db.reminders.update_one(
-                {"_id": reminder["_id"], "until": {"$ne": reminder["until"]}},
-                {"$set": {**{k: v for k, v in reminder.items() if k != "_id"}, "status": "scheduled"},
-                 "$inc": {"arm": 1}})
+                {"_id": reminder["_id"], "version": {"$lt": version}},
+                {"$set": {**{k: v for k, v in reminder.items() if k != "_id"}, "status": "scheduled",
+                          "version": version}, "$inc": {"arm": 1}})
 
-    def cancel_reminder(self, reminder_id: str) -> None:
-        self.db.reminders.update_one({"_id": reminder_id, "status": "scheduled"}, {"$set": {"status": "cancelled"}})
+    def cancel_reminder(self, reminder_id: str, version: int) -> None:
+        """Cancelled as of ``version``, also before it was armed (a tombstone an older arm cannot undo)."""
+        try:
+            self.db.reminders.insert_one({"_id": reminder_id, "status": "cancelled", "arm": 0, "version": version,
+                                          "due_at": None})
+        except DuplicateKeyError:
+            self.db.reminders.update_one({"_id": reminder_id, "version": {"$lt": version}},
+                                         {"$set": {"status": "cancelled", "version": version}})
 
     def due_reminders(self, now: str) -> list[dict[str, Any]]:
         return list(self.db.reminders.find({"status": "scheduled", "due_at": {"$lte": now}}))
