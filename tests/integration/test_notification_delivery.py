@@ -196,3 +196,33 @@ def test_reminders_follow_the_newest_state_of_what_they_remind_of(service_env):
     store.cancel_reminder(tombstone, 3)  # the cancellation arrives before the approval
     store.arm_reminder({**base, "_id": tombstone}, 2)
     assert store.db.reminders.find_one({"_id": tombstone})["status"] == "cancelled"
+
+
+def test_day_before_reminders_follow_the_editions_dates(container, relay):
+    """The edition moves a week later: the reminders not yet fired move with it; a late old version does not."""
+    tag = uuid.uuid4().hex[:6]
+    edition_id, org = f"ed_move_{tag}", f"org_{tag}"
+
+    def edition(version: int, starts_on: str) -> dict:
+        return registration_event("edition.updated", {
+            "edition_id": edition_id, "series_id": "s-notify", "title": {"vi": "Hội nghị dời ngày"}, "status": "open",
+            "host_province": "thanh-hoa", "partner_provinces": [], "starts_on": starts_on, "ends_on": starts_on,
+            "timezone": "Asia/Ho_Chi_Minh", "venue": "Nhà thi đấu", "capacity": {}, "version": version,
+            "changed": ["starts_on"]})
+
+    publish(edition(1, "2031-08-16"))
+    store = NotificationsStore(database("notifications"))
+    wait_for(lambda: store.edition(edition_id))
+    participation = approved(org, f"par_{tag}")
+    participation["data"]["edition_id"] = edition_id
+    publish(participation)
+    reminder_id = f"edition_tomorrow:par_{tag}"
+    wait_for(lambda: store.db.reminders.find_one({"_id": reminder_id}))
+    assert store.db.reminders.find_one({"_id": reminder_id})["due_at"] == "2031-08-15T01:00:00.000000Z"  # 08:00
+    publish(edition(2, "2031-08-23"))
+    wait_for(lambda: store.db.reminders.find_one({"_id": reminder_id})["due_at"] == "2031-08-22T01:00:00.000000Z")
+    publish(edition(1, "2031-08-16"))  # the old version, redelivered late
+    time.sleep(1.5)
+    moved = store.db.reminders.find_one({"_id": reminder_id})
+    assert (moved["due_at"], moved["context"]["starts_on"], moved["arm"]) == ("2031-08-22T01:00:00.000000Z",
+                                                                              "2031-08-23", 2)

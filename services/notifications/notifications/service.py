@@ -125,7 +125,13 @@ class NotificationsService:
 
     @event_handler(ev.EDITION_CREATED, ev.EDITION_UPDATED, dedupe=False)  # version-guarded
     def on_edition(self, event: dict) -> None:
+        """Remember the edition; day-before reminders not yet fired follow its (newest) dates."""
         self.store.remember_edition(event["data"])
+        edition = self.store.edition(event["data"]["edition_id"])  # the newest version, whatever arrived last
+        due, until = edition_reminder_due(edition["starts_on"], edition["timezone"])
+        self.store.move_edition_reminders(edition["_id"], due, until,
+                                          {"edition_title": edition["title"], "starts_on": edition["starts_on"],
+                                           "venue": edition.get("venue") or ""})
 
     @event_handler(ev.CONTACTS_CHANGED, dedupe=False)  # version-guarded
     def on_contacts(self, event: dict) -> None:

@@ -163,6 +163,13 @@ class NotificationsStore:
             self.db.reminders.update_one({"_id": reminder_id, "version": {"$lt": version}},
                                          {"$set": {"status": "cancelled", "version": version}})
 
+    def move_edition_reminders(self, edition_id: str, due: str, until: str, context: dict[str, Any]) -> int:
+        """Day-before reminders still to fire follow the edition's dates (a new arm where they changed)."""
+        return self.db.reminders.update_many(
+            {"edition_id": edition_id, "template": "reminder.edition_tomorrow", "status": "scheduled",
+             "until": {"$ne": until}},
+            {"$set": {"due_at": due, "until": until, "context": context}, "$inc": {"arm": 1}}).modified_count
+
     def due_reminders(self, now: str) -> list[dict[str, Any]]:
         return list(self.db.reminders.find({"status": "scheduled", "due_at": {"$lte": now}}))
 
