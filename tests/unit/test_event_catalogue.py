@@ -391,6 +391,7 @@ def every_meetings_builder_call() -> list[dict[str, Any]]:
     calls = [meeting_events.meeting_event("requested", b2b_meeting("requested", None), session),
              meeting_events.meeting_event("accepted", b2b_meeting(slot=None), session),
              meeting_events.meeting_event("accepted", b2b_meeting(household_supplier=True), session),
+             meeting_events.meeting_event("accepted", b2b_meeting(), session, auto_accepted=True),
              meeting_events.meeting_event("declined", b2b_meeting("declined", None), session, reason="declined"),
              meeting_events.meeting_event("expired", b2b_meeting("expired", None), session, reason="no_answer"),
              meeting_events.meeting_event("cancelled", b2b_meeting("cancelled"), session,

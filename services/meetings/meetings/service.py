@@ -372,7 +372,8 @@ class MeetingsService:
                    "status": "accepted" if accept else "requested"}
         if accept:
             meeting["expires_at"] = None
-        events = [ev.meeting_event("accepted" if accept else "requested", meeting, session)]
+        auto = {"auto_accepted": True} if accept and meeting["requested_by"] != "organiser" else {}
+        events = [ev.meeting_event("accepted" if accept else "requested", meeting, session, **auto)]
         if accept and slot:
             events.append(ev.meeting_event("scheduled", meeting, session))
         after = self.store.open_meeting(meeting, events)

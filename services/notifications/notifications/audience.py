@@ -81,6 +81,8 @@ def _meeting_notices(kind: str, data: Mapping[str, Any], edition: Lookup) -> lis
     sides = {"meeting.requested": [invitee],
              "meeting.accepted": [requester] if requester != "organiser" else ["supplier", "buyer"],
              "meeting.declined": [requester]}.get(kind, ["supplier", "buyer"])
+    if kind == "meeting.accepted" and data.get("auto_accepted"):
+        sides = [requester, invitee]  # nobody answered: the invited side hears of it here
     notices = []
     for side in sides:
         me, other = data[side], data["buyer" if side == "supplier" else "supplier"]
@@ -100,7 +102,9 @@ def _meeting_notices(kind: str, data: Mapping[str, Any], edition: Lookup) -> lis
         placed = kind in ("meeting.scheduled", "meeting.rescheduled", "meeting.cancelled") and data.get("slot")
         invitation = {k: data[k] for k in ("meeting_id", "sequence", "status", "starts_at", "ends_at", "table",
                                            "timezone")} if placed else None
-        notices.append(Notice(kind, me["organisation_id"], data["edition_id"], facts, invitation=invitation))
+        template = "meeting.auto_accepted" if kind == "meeting.accepted" and side == invitee and data.get(
+            "auto_accepted") else kind
+        notices.append(Notice(template, me["organisation_id"], data["edition_id"], facts, invitation=invitation))
     return notices
 
 

@@ -77,6 +77,8 @@ TEMPLATES: dict[str, TemplateMeta] = dict([
     _meta("meeting.requested", "edition_title session_name counterpart_name note respond_by",
           "someone asks to meet; note may be None"),
     _meta("meeting.accepted", "counterpart_name session_name", "the other side accepted the request"),
+    _meta("meeting.auto_accepted", "counterpart_name session_name",
+          "someone asked to meet and the session accepted it at once; told to the invited side"),
     _meta("meeting.declined", "counterpart_name", "the other side declined the request"),
     _meta("meeting.scheduled", _SCHEDULED, "a meeting got its time and table"),
     _meta("meeting.rescheduled", f"{_SCHEDULED} previous_starts_at previous_table",
