@@ -88,6 +88,11 @@ def scope_problem(principal: Principal) -> str | None:
     return None
 
 
+def signed_in(actor: dict[str, Any] | None) -> Principal:
+    """The caller an RPC was given (the gateway passes ``actor``), who must be signed in."""
+    return require(Principal.from_dict(actor))
+
+
 def require(principal: Principal | None, *roles: str) -> Principal:
     """The caller, who must be authenticated and have one of ``roles``."""
     if principal is None:

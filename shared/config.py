@@ -15,7 +15,8 @@ from functools import cache
 DEV_JWT_SECRET = "ketnoi-dev-secret-not-for-production"
 
 
-def _flag(name: str, default: str = "0") -> bool:
+def flag(name: str, default: str = "0") -> bool:
+    """An on/off setting: 1, true, yes or on (any case) is on."""
     return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
 
 
@@ -46,7 +47,7 @@ def settings() -> Settings:
     Outside dev mode a JWT secret must be given: a default secret in
     production would let anyone mint an organiser token.
     """
-    dev_mode = _flag("KETNOI_DEV_MODE")
+    dev_mode = flag("KETNOI_DEV_MODE")
     secret = os.environ.get("KETNOI_JWT_SECRET", "")
     if not secret:
         if not dev_mode:

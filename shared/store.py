@@ -11,12 +11,15 @@ Works against MongoDB 7 and the embedded nx-27017 store alike; see
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cache
+from typing import Any
 
 from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
 
 from shared.config import settings
 
@@ -65,3 +68,22 @@ def ping(db: Database) -> bool:
     except Exception:
         return False
     return True
+
+
+def keep_newest(collection: Collection, doc_id: Any, fields: Mapping[str, Any], version_field: str = "version",
+                on_insert: Mapping[str, Any] | None = None) -> bool:
+    """Keep a fact another service owns (an edition, an organisation, its contacts) at its newest version.
+
+    Events arrive more than once and in any order: the first one inserts
+    (with ``on_insert``), later ones overwrite ``fields`` only when their
+    ``version_field`` is newer than the stored one (or the document was
+    created without one).  True when this call wrote.
+    """
+    try:
+        collection.insert_one({"_id": doc_id, **fields, **(on_insert or {})})
+        return True
+    except DuplicateKeyError:
+        version = fields[version_field]
+        return bool(collection.update_one(
+            {"_id": doc_id, "$or": [{version_field: {"$lt": version}}, {version_field: {"$exists": False}}]},
+            {"$set": dict(fields)}).modified_count)

@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from registration.store import RegistrationStore
 from shared.events.outbox import new_document, portable, stage
-from shared.store import client_for
+from shared.store import client_for, keep_newest
 from shared.timestamps import now_text, to_text
 
 pytestmark = pytest.mark.usefixtures("service_env")
@@ -149,3 +149,16 @@ def test_upsert_whose_filter_excludes_the_existing_document_fails_instead_of_dup
         db.a.update_one({"_id": "p1", "status": {"$ne": "cancelled"}}, {"$set": {"status": "eligible"}},
                         upsert=True)
     assert list(db.a.find({"_id": "p1"})) == [{"_id": "p1", "status": "cancelled"}]
+
+
+def test_keep_newest_is_idempotent_and_order_proof(db):
+    """A fact copied from another service's events: repeats and older versions change nothing."""
+    facts = db[f"facts_{uuid.uuid4().hex[:6]}"]
+    assert keep_newest(facts, "ed1", {"title": "v2", "version": 2}, on_insert={"extra": 0})
+    assert not keep_newest(facts, "ed1", {"title": "v2", "version": 2})  # redelivered
+    assert not keep_newest(facts, "ed1", {"title": "v1", "version": 1})  # late
+    assert keep_newest(facts, "ed1", {"title": "v3", "version": 3})
+    assert facts.find_one({"_id": "ed1"}) == {"_id": "ed1", "title": "v3", "version": 3, "extra": 0}
+    facts.insert_one({"_id": "ed2", "preferences": {"d1": {"sms": "yes"}}})  # created first, without a version
+    assert keep_newest(facts, "ed2", {"title": "v1", "version": 1})
+    assert facts.find_one({"_id": "ed2"})["preferences"] == {"d1": {"sms": "yes"}}

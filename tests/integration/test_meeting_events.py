@@ -134,3 +134,25 @@ def test_a_request_due_while_the_service_was_down_expires_on_start_and_frees_its
     wait_for(lambda: store.meeting(mid)["status"] == "expired", timeout=15)
     assert store.meeting(mid)["reason"] == "no_answer"
     assert store.holds_of(mid) == []
+
+
+def test_the_sweeper_drops_holds_a_crash_left_and_keeps_live_ones():
+    """A hold whose meeting was never written (or has moved) is dropped after a minute; a live one stays."""
+    from nameko.testing.services import worker_factory
+
+    db = database("meetings")
+    store = MeetingsStore(db)
+    edition_id = f"ed_{uuid.uuid4().hex[:8]}"
+    session = make_session(store, edition_id)
+    live = meeting_id(session["_id"], "w_sup", "w_buy")
+    store.open_meeting({"_id": live, "session_id": session["_id"], "edition_id": edition_id, "status": "accepted",
+                        "slot": "S01", "table": "T01", "version": 1}, [])
+    old = "2020-01-01T00:00:00.000000Z"
+    keys = {"live": participant_hold(session["_id"], "w_sup", "S01"),
+            "moved": participant_hold(session["_id"], "w_sup", "S02"),
+            "orphan": participant_hold(session["_id"], "w_x", "S03")}
+    for name, key in keys.items():
+        db.holds.insert_one({"_id": key, "session_id": session["_id"], "at": old,
+                             "meeting_id": "mtg_never_written" if name == "orphan" else live})
+    worker_factory(MeetingsService, db=db).sweep_holds()
+    assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == [keys["live"]]

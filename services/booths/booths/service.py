@@ -34,10 +34,10 @@ from booths.schemas import (
     SlotIn,
 )
 from booths.store import COLLECTIONS, BoothsStore, Taken, booth_id, ensure_indexes
-from shared.auth import Principal
+from shared.auth import Principal, signed_in
 from shared.context import RequestContext
 from shared.entrypoints import rpc
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, field_error
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 from shared.events.consumer import event_handler
 from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
@@ -51,9 +51,6 @@ OVERRIDE_LIMIT = 1_000_000
 # per process (workers are instances of one class): what the last reconcile pass saw, by edition
 _LAST_DRIFT: dict[str, dict[str, tuple[int, int]]] = {}
 
-
-def _principal(actor: dict[str, Any] | None) -> Principal | None:
-    return Principal.from_dict(actor)
 
 
 def persistent_drift(before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
@@ -121,18 +118,14 @@ class BoothsService:
         return plan
 
     def _organiser(self, actor: dict | None, plan: dict[str, Any]) -> Principal:
-        principal = _principal(actor)
-        if principal is None:
-            raise Unauthorized("Sign in to do this.")
+        principal = signed_in(actor)
         if not (principal.role == "ops" or principal.organises(plan["series_id"])):
             raise Forbidden("Only the organisers of this series may do this.", code="not_organiser")
         return principal
 
     def _applicant_for(self, actor: dict | None, participation_id: str, edition_id: str) -> dict[str, Any]:
         """The caller's own eligible exhibitor registration in this edition."""
-        principal = _principal(actor)
-        if principal is None:
-            raise Unauthorized("Sign in to do this.")
+        principal = signed_in(actor)
         applicant = self.store.applicant(participation_id)
         if applicant is None or applicant["edition_id"] != edition_id:
             raise NotFound("No approved exhibitor registration with this id in this edition.",

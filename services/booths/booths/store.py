@@ -17,6 +17,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.events.outbox import index_outbox, new_document, stage
+from shared.store import keep_newest
 from shared.timestamps import now_text
 
 COLLECTIONS = ("booths", "runs", "offers", "audit", "slots")
@@ -53,11 +54,7 @@ class BoothsStore:
         fields = {"series_id": data["series_id"], "host_province": data["host_province"],
                   "starts_on": data["starts_on"], "ends_on": data["ends_on"], "timezone": data["timezone"],
                   "edition_version": data["version"]}
-        try:
-            self.db.plans.insert_one({"_id": data["edition_id"], **fields, "quotas": None})
-        except DuplicateKeyError:
-            self.db.plans.update_one({"_id": data["edition_id"], "edition_version": {"$lt": data["version"]}},
-                                     {"$set": fields})
+        keep_newest(self.db.plans, data["edition_id"], fields, "edition_version", on_insert={"quotas": None})
 
     def plan(self, edition_id: str) -> dict[str, Any] | None:
         return self.db.plans.find_one({"_id": edition_id})

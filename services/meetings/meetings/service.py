@@ -39,10 +39,10 @@ from meetings.schemas import (
     SessionIn,
 )
 from meetings.store import COLLECTIONS, OPEN, MeetingsStore, ensure_indexes
-from shared.auth import Principal
+from shared.auth import Principal, signed_in
 from shared.context import RequestContext
 from shared.entrypoints import rpc
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized, field_error
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error
 from shared.events.consumer import event_handler
 from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
@@ -146,18 +146,11 @@ class MeetingsService:
         return meeting, self._session(meeting["session_id"])
 
     @staticmethod
-    def _signed_in(actor: dict | None) -> Principal:
-        principal = Principal.from_dict(actor)
-        if principal is None:
-            raise Unauthorized("Sign in to do this.")
-        return principal
-
-    @staticmethod
     def _organises(principal: Principal, series_id: str) -> bool:
         return principal.role == "ops" or principal.organises(series_id)
 
     def _organiser(self, actor: dict | None, series_id: str) -> Principal:
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         if not self._organises(principal, series_id):
             raise Forbidden("Only the organisers of this series may do this.", code="not_organiser")
         return principal
@@ -173,8 +166,17 @@ class MeetingsService:
         return (self._organises(principal, series_id)
                 or principal.is_member_of(participant["organisation_id"]))
 
+    def _party_or_organiser(self, actor: dict | None, meeting: dict[str, Any], session: dict[str, Any],
+                            refusal: str) -> Principal:
+        """One of the meeting's two organisations, or an organiser of the series."""
+        principal = signed_in(actor)
+        if not (self._organises(principal, session["series_id"]) or any(
+                principal.is_member_of(meeting[s]["organisation_id"]) for s in ("supplier", "buyer"))):
+            raise Forbidden(refusal, code="not_your_meeting")
+        return principal
+
     def _acting_for(self, actor: dict | None, participant: dict[str, Any], series_id: str) -> Principal:
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         if not self._may_act_for(principal, participant, series_id):
             raise Forbidden("You may act only for your own organisation.", code="not_your_organisation")
         return principal
@@ -391,7 +393,7 @@ class MeetingsService:
         data = load(RequestIn(), payload)
         sender = self._participant(data["from_participation"], session["edition_id"], "from")
         receiver = self._participant(data["to_participation"], session["edition_id"], "to")
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         if not (principal.role == "ops" or principal.is_member_of(sender["organisation_id"])):
             raise Forbidden("You may request meetings only for your own organisation; organisers broker them.",
                             code="not_your_organisation")
@@ -427,7 +429,7 @@ class MeetingsService:
 
     def _invitee(self, actor: dict | None, meeting: dict[str, Any], session: dict[str, Any]) -> Principal:
         """Who answers a request: the side that did not ask."""
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         side = "buyer" if meeting["requested_by"] == "supplier" else "supplier"
         if not (principal.role == "ops" or principal.is_member_of(meeting[side]["organisation_id"])):
             raise Forbidden("Only the invited organisation answers this request.", code="not_invitee")
@@ -491,11 +493,8 @@ class MeetingsService:
     def cancel(self, actor: dict | None, meeting_id: str, payload: dict) -> dict:
         """Either side or an organiser calls a meeting (or a request) off; calendars get a CANCEL."""
         meeting, session = self._meeting(meeting_id)
-        principal = self._signed_in(actor)
-        if not (self._organises(principal, session["series_id"]) or any(
-                principal.is_member_of(meeting[s]["organisation_id"]) for s in ("supplier", "buyer"))):
-            raise Forbidden("Only the two parties and the organisers may cancel this meeting.",
-                            code="not_your_meeting")
+        self._party_or_organiser(actor, meeting, session,
+                                 "Only the two parties and the organisers may cancel this meeting.")
         reason = load(ReasonIn(), payload or {}).get("reason")
         if meeting["status"] not in OPEN:
             raise Conflict(f"This meeting is {meeting['status']}.", code="not_open")
@@ -537,8 +536,11 @@ class MeetingsService:
     def sweep_holds(self) -> None:
         """Holds a crash left behind (taken, but the meeting never written or since moved), after a minute."""
         cutoff = to_text(datetime.now(UTC) - timedelta(minutes=1))
-        for hold in self.db.holds.find({"at": {"$lt": cutoff}}):
-            meeting = self.store.meeting(hold["meeting_id"])
+        holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1}))
+        owners = {m["_id"]: m for m in self.db.meetings.find(  # one read for all, not one per hold
+            {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}}, {"status": 1, "slot": 1, "held_slot": 1})}
+        for hold in holds:
+            meeting = owners.get(hold["meeting_id"])
             slot = hold["_id"].split("|")[3]
             alive = meeting is not None and (
                 (meeting["status"] == "accepted" and meeting.get("slot") == slot)
@@ -552,7 +554,7 @@ class MeetingsService:
                  status: str | None = None) -> dict:
         """Organisers see every meeting; a participant sees its own (name its participation)."""
         session = self._session(session_id)
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         query: dict[str, Any] = {"session_id": session_id}
         if participation_id:
             participant = self._participant(participation_id, session["edition_id"])
@@ -568,10 +570,7 @@ class MeetingsService:
     @rpc
     def meeting(self, actor: dict | None, meeting_id: str) -> dict:
         meeting, session = self._meeting(meeting_id)
-        principal = self._signed_in(actor)
-        if not (self._organises(principal, session["series_id"]) or any(
-                principal.is_member_of(meeting[s]["organisation_id"]) for s in ("supplier", "buyer"))):
-            raise Forbidden("Only the two parties and the organisers see this meeting.", code="not_your_meeting")
+        self._party_or_organiser(actor, meeting, session, "Only the two parties and the organisers see this meeting.")
         return views.meeting(meeting, session)
 
     # -- the timetable ----------------------------------------------------------------------------------
@@ -714,10 +713,8 @@ class MeetingsService:
     def set_live(self, actor: dict | None, meeting_id: str, payload: dict) -> dict:
         """On the day: checked in, in progress, done (with an outcome) or no-show."""
         meeting, session = self._meeting(meeting_id)
-        principal = self._signed_in(actor)
-        if not (self._organises(principal, session["series_id"]) or any(
-                principal.is_member_of(meeting[s]["organisation_id"]) for s in ("supplier", "buyer"))):
-            raise Forbidden("Only the two parties and the organisers update this meeting.", code="not_your_meeting")
+        principal = self._party_or_organiser(actor, meeting, session,
+                                             "Only the two parties and the organisers update this meeting.")
         data = load(LiveIn(), payload)
         if meeting["status"] != "accepted" or not meeting.get("slot"):
             raise Conflict("Only a scheduled meeting has a live status.", code="not_scheduled")
@@ -741,7 +738,7 @@ class MeetingsService:
     def register_mou(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
         """An MOU or cooperation agreement: organisers, or a member of one of its parties, register it."""
         edition = self._edition(edition_id)
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         data = load(MouIn(), payload)
         if not (self._organises(principal, edition["series_id"]) or any(
                 p.get("organisation_id") and principal.is_member_of(p["organisation_id"]) for p in data["parties"])):
@@ -779,7 +776,7 @@ class MeetingsService:
 
     def _visible_mous(self, actor: dict | None, edition_id: str) -> list[dict[str, Any]]:
         edition = self._edition(edition_id)
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         mous = self.store.mous(edition_id)
         if self._organises(principal, edition["series_id"]):
             return mous
@@ -799,7 +796,7 @@ class MeetingsService:
     def mou_stats(self, actor: dict | None, edition_id: str) -> dict:
         """Counts and values by country, province and sector: aggregates, so provinces see the whole edition."""
         edition = self._edition(edition_id)
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         if not (self._organises(principal, edition["series_id"]) or principal.role == "province"):
             raise Forbidden("Organisers and provinces see MOU statistics.", code="forbidden_role")
         return {"edition_id": edition_id, **views.mou_stats(self.store.mous(edition_id))}

@@ -20,6 +20,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.events.outbox import index_outbox, new_document, stage
+from shared.store import keep_newest
 from shared.timestamps import now_text
 
 COLLECTIONS = ("meetings", "sessions", "runs", "mous")
@@ -67,11 +68,7 @@ class MeetingsStore:
         fields = {"series_id": data["series_id"], "title": data.get("title"), "venue": data.get("venue"),
                   "host_province": data["host_province"], "starts_on": data["starts_on"],
                   "ends_on": data["ends_on"], "timezone": data["timezone"], "version": data["version"]}
-        try:
-            self.db.editions.insert_one({"_id": data["edition_id"], **fields})
-        except DuplicateKeyError:
-            self.db.editions.update_one({"_id": data["edition_id"], "version": {"$lt": data["version"]}},
-                                        {"$set": fields})
+        keep_newest(self.db.editions, data["edition_id"], fields)
 
     def edition(self, edition_id: str) -> dict[str, Any] | None:
         return self.db.editions.find_one({"_id": edition_id})
@@ -81,13 +78,7 @@ class MeetingsStore:
         fields = {"kind": data["kind"], "name": data.get("name"), "province": data.get("province"),
                   "country": data.get("country", "VN"), "sectors": data.get("sectors", []),
                   "version": data["version"]}
-        try:
-            self.db.organisations.insert_one({"_id": data["organisation_id"], **fields})
-            return True
-        except DuplicateKeyError:
-            return bool(self.db.organisations.update_one(
-                {"_id": data["organisation_id"], "version": {"$lt": data["version"]}},
-                {"$set": fields}).modified_count)
+        return keep_newest(self.db.organisations, data["organisation_id"], fields)
 
     def organisation(self, organisation_id: str) -> dict[str, Any] | None:
         return self.db.organisations.find_one({"_id": organisation_id})
@@ -236,9 +227,6 @@ class MeetingsStore:
 
     def holds_of(self, meeting_id: str) -> list[str]:
         return [h["_id"] for h in self.db.holds.find({"meeting_id": meeting_id}, {"_id": 1})]
-
-    def session_holds(self, session_id: str) -> list[dict[str, Any]]:
-        return list(self.db.holds.find({"session_id": session_id}))
 
     def drop_hold(self, key: str, meeting_id: str) -> None:
         self.db.holds.delete_one({"_id": key, "meeting_id": meeting_id})

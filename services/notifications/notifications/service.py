@@ -40,10 +40,10 @@ from notifications.metrics import MESSAGES, refresh_gauges
 from notifications.schemas import LogQuery, PreferencesIn
 from notifications.settings import notify_settings
 from notifications.store import COLLECTIONS, NotificationsStore, ensure_indexes
-from shared.auth import Principal
+from shared.auth import Principal, signed_in
 from shared.context import RequestContext
 from shared.entrypoints import rpc
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events.consumer import event_handler
 from shared.events.outbox import OutboxRelay
 from shared.metrics import ServiceMetrics
@@ -289,15 +289,8 @@ class NotificationsService:
 
     # -- API ------------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _signed_in(actor: dict | None) -> Principal:
-        principal = Principal.from_dict(actor)
-        if principal is None:
-            raise Unauthorized("Sign in to do this.")
-        return principal
-
     def _organiser_of(self, actor: dict | None, edition_id: str | None) -> Principal:
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         edition = self.store.edition(edition_id) if edition_id else None
         if principal.role == "ops" or (edition and principal.organises(edition["series_id"])):
             return principal
@@ -307,7 +300,7 @@ class NotificationsService:
         raise Forbidden("Only the organisers of this series may do this.", code="not_organiser")
 
     def _member_of(self, actor: dict | None, organisation_id: str) -> Principal:
-        principal = self._signed_in(actor)
+        principal = signed_in(actor)
         if not (principal.role == "ops" or principal.is_member_of(organisation_id)):
             raise Forbidden("You may see only your own organisation's messages.", code="not_your_organisation")
         return principal

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from functools import cache
 
+from shared.config import flag
 from shared.config import settings as shared_settings
 
 DEV_UNSUBSCRIBE_SECRET = "dev-only-unsubscribe-secret"
@@ -34,10 +35,6 @@ class NotifySettings:
     max_attempts: int
 
 
-def _flag(name: str, default: str = "0") -> bool:
-    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
-
-
 @cache
 def notify_settings() -> NotifySettings:
     secret = os.environ.get("KETNOI_UNSUBSCRIBE_SECRET", "")
@@ -51,7 +48,7 @@ def notify_settings() -> NotifySettings:
         smtp_sender=os.environ.get("KETNOI_SMTP_SENDER", "Ban Tổ chức Kết nối <no-reply@ketnoi.vn>"),
         smtp_username=os.environ.get("KETNOI_SMTP_USERNAME") or None,
         smtp_password=os.environ.get("KETNOI_SMTP_PASSWORD") or None,
-        smtp_starttls=_flag("KETNOI_SMTP_STARTTLS"),
+        smtp_starttls=flag("KETNOI_SMTP_STARTTLS"),
         sms_outbox=os.environ.get("KETNOI_SMS_OUTBOX") or None,
         zalo_outbox=os.environ.get("KETNOI_ZALO_OUTBOX") or None,
         public_url=os.environ.get("KETNOI_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),

@@ -18,6 +18,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from shared.events.outbox import index_outbox, stage
+from shared.store import keep_newest
 from shared.timestamps import now_text
 
 COLLECTIONS = ("messages",)
@@ -42,11 +43,7 @@ class NotificationsStore:
     def remember_edition(self, data: dict[str, Any]) -> None:
         fields = {"series_id": data["series_id"], "title": data.get("title"), "venue": data.get("venue"),
                   "starts_on": data["starts_on"], "timezone": data["timezone"], "version": data["version"]}
-        try:
-            self.db.editions.insert_one({"_id": data["edition_id"], **fields})
-        except DuplicateKeyError:
-            self.db.editions.update_one({"_id": data["edition_id"], "version": {"$lt": data["version"]}},
-                                        {"$set": fields})
+        keep_newest(self.db.editions, data["edition_id"], fields)
 
     def edition(self, edition_id: str) -> dict[str, Any] | None:
         return self.db.editions.find_one({"_id": edition_id})
@@ -55,12 +52,9 @@ class NotificationsStore:
         """The newest list of an organisation's delegates (internal event; personal data stays here)."""
         delegates = {d["delegate_id"]: {k: d.get(k) for k in ("name", "email", "phone", "preferred_language")}
                      for d in data["delegates"]}
-        doc = {"delegates": delegates, "version": data["version"]}
-        try:
-            self.db.contacts.insert_one({"_id": data["organisation_id"], **doc, "preferences": {}})
-        except DuplicateKeyError:  # newer only; a document preferences created first has no version yet
-            self.db.contacts.update_one({"_id": data["organisation_id"], "$or": [
-                {"version": {"$lt": data["version"]}}, {"version": {"$exists": False}}]}, {"$set": doc})
+        # preferences may have created the document first, without a version: that counts as older
+        keep_newest(self.db.contacts, data["organisation_id"], {"delegates": delegates, "version": data["version"]},
+                    on_insert={"preferences": {}})
 
     def contacts(self, organisation_id: str) -> dict[str, Any] | None:
         return self.db.contacts.find_one({"_id": organisation_id})
@@ -180,5 +174,3 @@ class NotificationsStore:
             {"$set": {"status": status, "settled_at": now_text()}})
         return bool(result.modified_count)
 
-    def pending_reminders(self) -> int:
-        return self.db.reminders.count_documents({"status": "scheduled"})
