@@ -10,6 +10,13 @@ clients, no errors, and the store holds exactly one registration per
 successful POST.  Missed targets are printed as MISSED; the exit code stays 0
 because this is a measurement, not a test.
 
+Two more numbers explain the first ones.  Both systems are CPU-bound on a
+small machine, so the bench prints the CPU each process spent per successful
+request (from ``/proc``): the ratio is the echo's total over the
+registration's.  And a registration is not finished when its answer is: the
+bench waits until every event of the rush has left the outbox and been taken
+by its consumers, and prints how long after the last answer that was.
+
 The load generator is plain threads with ``requests`` and no eventlet monkey
 patching: the clients must run in parallel with the servers, not as green
 threads co-operating with them.
@@ -18,6 +25,8 @@ threads co-operating with them.
 from __future__ import annotations
 
 import argparse
+import importlib
+import inspect
 import math
 import os
 import shutil
@@ -29,7 +38,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,7 +47,17 @@ import requests
 
 from demo.load import Api
 from registration.domain.taxcode import check_digit
-from scripts.stack import ROOT, Stack, StackConfig, drop_vhost, free_port, port_open, private_vhost
+from scripts.stack import (
+    ROOT,
+    Stack,
+    StackConfig,
+    drop_vhost,
+    free_port,
+    metrics_port_var,
+    port_open,
+    private_vhost,
+    service_names,
+)
 from shared.reference.provinces import MERGER_DATE, provinces_on
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
@@ -178,6 +197,90 @@ class Echo:
         self.processes.clear()
 
 
+# -- where the CPU goes ------------------------------------------------------------------------------
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rabbitmq_pid() -> int | None:
+    """The local broker's Erlang VM: not ours to stop, but its CPU is part of every request."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv and argv[0].endswith(b"beam.smp") and b"rabbit" in b" ".join(argv):
+                return int(entry.name)
+    return None
+
+
+class CpuMeter:
+    """CPU seconds of each process of the system under test over a run, read from ``/proc``.
+
+    On two cores both systems are CPU-bound, so the throughput ratio is the
+    ratio of CPU spent per request; this shows which process spends it.
+    """
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = {name: pid for name, pid in pids.items() if pid}
+        self._start: dict[str, float] = {}
+
+    def _read(self) -> dict[str, float]:
+        return {name: _cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def __enter__(self) -> CpuMeter:
+        self._start = self._read()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        end = self._read()
+        self.used = {name: end[name] - self._start[name] for name in self.pids}
+
+
+def settle_seconds(stack: Stack, amqp: str, timeout: float = 300) -> float:
+    """Seconds until every event of the rush was published and taken from its handlers' queues.
+
+    The rush is over for the clients when their last answer arrives; it is over
+    for the system when registration's outbox is empty and every consumer
+    (meetings, notifications, …) has caught up.
+    """
+    from kombu import Connection
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from shared import config
+    from shared.events.topology import handlers_of
+
+    # the queue names come from the services' own declarations, read with the stack's settings
+    os.environ.update({k: v for k, v in stack.config.env().items() if k.startswith("KETNOI_")})
+    config.settings.cache_clear()
+    queues = []
+    for name in service_names():
+        module = importlib.import_module(f"{name}.service")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if cls.__module__ == module.__name__ and hasattr(cls, "name"):
+                queues += [q.main.name for _, q in handlers_of(cls)]
+    metrics_url = f"http://127.0.0.1:{stack.config.env()[metrics_port_var('registration')]}/metrics"
+
+    def backlog() -> float:
+        text = requests.get(metrics_url, timeout=5).text
+        return sum(sample.value for family in text_string_to_metric_families(text)
+                   if family.name == "ketnoi_outbox_backlog" for sample in family.samples)
+
+    start = time.monotonic()
+    with Connection(amqp) as connection:
+        channel = connection.channel()
+        while time.monotonic() - start < timeout:
+            waiting = sum(channel.queue_declare(queue=q, passive=True).message_count for q in queues)
+            if waiting == 0 and backlog() == 0:
+                return time.monotonic() - start
+            time.sleep(0.5)
+    return math.inf
+
+
 # -- the load --------------------------------------------------------------------------------------
 
 
@@ -186,6 +289,10 @@ class Run:
     name: str
     samples: list[Sample]
     seconds: float
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by process over the run
+
+    def cpu_ms_per_request(self, process: str) -> float:
+        return 1000 * self.cpu.get(process, 0.0) / self.ok if self.ok else math.nan
 
     @property
     def ok(self) -> int:
@@ -232,12 +339,14 @@ def client(url: str, form: Callable[[], dict[str, Any]], deadline: float, cap: i
 
 
 def rush(name: str, url: str, form: Callable[[], dict[str, Any]], clients: int, seconds: float,
-         cap: int = PER_CLIENT_CAP) -> Run:
-    start = time.perf_counter()
-    with ThreadPoolExecutor(clients) as pool:
-        futures = [pool.submit(client, url, form, start + seconds, cap) for _ in range(clients)]
-        samples = [sample for future in futures for sample in future.result()]
-    return Run(name, samples, time.perf_counter() - start)
+         cap: int = PER_CLIENT_CAP, pids: dict[str, int] | None = None) -> Run:
+    with CpuMeter({**(pids or {}), "clients (this process)": os.getpid()}) as meter:
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            futures = [pool.submit(client, url, form, start + seconds, cap) for _ in range(clients)]
+            samples = [sample for future in futures for sample in future.result()]
+        elapsed = time.perf_counter() - start
+    return Run(name, samples, elapsed, meter.used)
 
 
 def warm_up(name: str, url: str, form: Callable[[], dict[str, Any]], clients: int) -> Run:
@@ -270,6 +379,14 @@ def report(runs: list[Run], clients: int, seconds: float) -> Run:
     print(f"gateway p99: {p99:.1f} ms   target < {TARGET_P99_MS:g} ms{note}: {verdict(p99 < TARGET_P99_MS)}")
     errors = echo.errors + gateway.errors
     print(f"errors: {errors}   target 0: {verdict(errors == 0)}")
+    print("\nCPU ms per successful request, by process (both runs are CPU-bound on this machine):")
+    processes = list(dict.fromkeys([*echo.cpu, *gateway.cpu]))
+    for process in sorted(processes, key=lambda p: -max(echo.cpu_ms_per_request(p), gateway.cpu_ms_per_request(p))):
+        cells = [f"{run.cpu_ms_per_request(process):>8.2f}" if process in run.cpu else f"{'':>8}"
+                 for run in (echo, gateway)]
+        print(f"  {process:<24}{cells[0]}{cells[1]}")
+    print(f"  {'total':<24}" + "".join(f"{sum(run.cpu.values()) * 1000 / run.ok if run.ok else math.nan:>8.2f}"
+                                       for run in (echo, gateway)))
     return gateway
 
 
@@ -300,6 +417,9 @@ def main() -> None:
         register_url = f"{stack.config.gateway_url}/v1/editions/{edition_id}/registrations"
         form = Forms()
 
+        broker = {"rabbitmq (shared)": rabbitmq_pid()}
+        pids = {"echo": {**broker, **{f"echo {n}": p.pid for n, p in zip(ECHO_WORKERS, echo.processes, strict=True)}},
+                "gateway": {**broker, **{n: p.pid for n, p in stack.processes.items()}}}
         runs = []
         warm_ok = 0
         for name, url in (("echo", echo.url), ("gateway", register_url)):
@@ -307,8 +427,10 @@ def main() -> None:
             warm_ok += warm.ok if name == "gateway" else 0
             print(f"{name}: warm-up {len(warm.samples)} requests ({warm.errors} errors); "
                   f"measuring {args.seconds:g} s …", flush=True)
-            runs.append(rush(name, url, form, args.clients, args.seconds))
+            runs.append(rush(name, url, form, args.clients, args.seconds, pids=pids[name]))
+        settled = settle_seconds(stack, amqp)
         gateway = report(runs, args.clients, args.seconds)
+        print(f"events: every event of the rush published and consumed {settled:.1f} s after the last answer")
 
         stored = stored_registrations(api, edition_id, organiser)
         posted = warm_ok + gateway.ok

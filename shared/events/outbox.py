@@ -21,18 +21,22 @@ from datetime import datetime
 from typing import Any
 
 import eventlet
-from nameko.amqp.publish import Publisher
 from nameko.extensions import DependencyProvider
+from pymongo import UpdateOne
 from pymongo.collection import Collection
 
 from shared import metrics
 from shared.config import settings
-from shared.events.serialization import CLOUDEVENTS_SERIALIZER
+from shared.events.publisher import ConfirmedPublisher
 
 log = logging.getLogger(__name__)
 
 OUTBOX = "outbox"
 PENDING = "outbox_n"
+
+BATCH = 500  # documents published and cleared together
+# (collection name, document id, the events staged in it)
+Staged = tuple[str, Any, list[dict[str, Any]]]
 
 
 def portable(update: dict[str, Any]) -> dict[str, Any]:
@@ -71,20 +75,23 @@ class Relay:
     the relay what it staged (:meth:`staged`), which is published within
     milliseconds without reading it back; a sweep every ``interval`` seconds
     publishes whatever a crashed process (or a failed publish) left behind.
-    A sweep racing a hand-over, or two replicas sweeping at once, may publish
-    an event twice: consumers deduplicate by id.
+
+    Work is done in batches of up to :data:`BATCH` documents: everything
+    handed over since the last pass is published with one wait for the
+    broker's confirms (:mod:`shared.events.publisher`), then cleared with one
+    ``bulk_write`` per collection.  One confirm and one clear per document let
+    a registration rush outrun the relay (measured: 24 of 150 registrations a
+    second announced, the rest minutes late).  A sweep skips documents already handed over; a sweep racing a
+    hand-over that arrives during it, or two replicas sweeping at once, may
+    still publish an event twice: consumers deduplicate by id.
     """
 
     def __init__(self, collections: Iterable[Collection], interval: float = 1.0) -> None:
         cfg = settings()
         self.collections = {c.name: c for c in collections}
         self.interval = interval
-        self.exchange = cfg.events_exchange
-        self.publisher = Publisher(
-            cfg.amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER,
-            delivery_mode=2, mandatory=False,
-        )
-        self._handed: list[tuple[str, Any, list[dict[str, Any]]]] = []
+        self.publisher = ConfirmedPublisher(cfg.amqp_uri, cfg.events_exchange)
+        self._handed: list[Staged] = []
         self._wake = eventlet.event.Event()
         self._running = False
 
@@ -95,50 +102,62 @@ class Relay:
             self._wake.send(True)
 
     def publish_handed(self) -> int:
+        """Publish and clear everything handed over so far, as one batch."""
         published = 0
         while self._handed:
-            collection, doc_id, events = self._handed.pop(0)
-            published += self._deliver(self.collections[collection], doc_id, events)
+            batch, self._handed = self._handed, []
+            published += self._deliver(batch)
         return published
 
     def sweep(self) -> int:
         """Publish every staged event in the store; return how many were published."""
+        handed = {(collection, doc_id) for collection, doc_id, _ in self._handed}
         published = 0
-        for collection in self.collections.values():
-            backlog = 0
-            for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1}):
-                events = list((doc.get(OUTBOX) or {}).values())
-                backlog += len(events)
-                published += self._deliver(collection, doc["_id"], events)
-            metrics.OUTBOX_BACKLOG.labels(collection.name).set(backlog)
+        for name, collection in self.collections.items():
+            found = [(name, doc["_id"], list((doc.get(OUTBOX) or {}).values()))
+                     for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1})]
+            metrics.OUTBOX_BACKLOG.labels(name).set(sum(len(events) for *_, events in found))
+            published += self._deliver([item for item in found if item[:2] not in handed])
         return published
 
-    def _deliver(self, collection: Collection, doc_id: Any, events: list[dict[str, Any]]) -> int:
-        """Publish in time order, then clear them: all at once when all are still staged."""
-        events = sorted(events, key=lambda e: (e["time"], e["id"]))
-        for event in events:
-            self._publish(event)
-        paths = [f"{OUTBOX}.{event['id']}" for event in events]
-        cleared = collection.update_one(
-            {"_id": doc_id, **{path: {"$exists": True} for path in paths}},
-            {"$unset": dict.fromkeys(paths, ""), "$inc": {PENDING: -len(paths)}},
-        )
-        if not cleared.modified_count and len(paths) > 1:  # a sweep got some of them first
+    def _deliver(self, staged: list[Staged]) -> int:
+        """Publish each document's events in time order, then clear them, one round trip per collection.
+
+        A document's clear only matches while all its published events are
+        still staged; when a sweep got some of them first, they are cleared
+        one by one so that ``outbox_n`` stays exact (the sweep's index).
+        """
+        published = 0
+        for start in range(0, len(staged), BATCH):
+            clears: dict[str, list[tuple[Any, list[str]]]] = {}
+            ordered: list[dict[str, Any]] = []
+            for collection, doc_id, events in staged[start:start + BATCH]:
+                ordered.extend(sorted(events, key=lambda e: (e["time"], e["id"])))
+                clears.setdefault(collection, []).append((doc_id, [f"{OUTBOX}.{e['id']}" for e in events]))
+            self.publisher.publish_all(ordered)
+            for event in ordered:
+                metrics.EVENTS_PUBLISHED.labels(event["type"]).inc()
+            for collection, documents in clears.items():
+                self._clear(self.collections[collection], documents)
+            published += len(ordered)
+        return published
+
+    @staticmethod
+    def _clear(collection: Collection, documents: list[tuple[Any, list[str]]]) -> None:
+        documents = [(doc_id, paths) for doc_id, paths in documents if paths]
+        if not documents:
+            return
+        result = collection.bulk_write([
+            UpdateOne({"_id": doc_id, **{path: {"$exists": True} for path in paths}},
+                      {"$unset": dict.fromkeys(paths, ""), "$inc": {PENDING: -len(paths)}})
+            for doc_id, paths in documents
+        ], ordered=False)
+        if result.matched_count == len(documents):
+            return
+        for doc_id, paths in documents:  # some were cleared by a sweep: finish path by path
             for path in paths:
                 collection.update_one({"_id": doc_id, path: {"$exists": True}},
                                       {"$unset": {path: ""}, "$inc": {PENDING: -1}})
-        return len(events)
-
-    def _publish(self, event: dict[str, Any]) -> None:
-        self.publisher.publish(
-            event,
-            exchange=self.exchange,
-            routing_key=event["type"],
-            message_id=event["id"],
-            correlation_id=event.get("correlationid"),
-            headers={"ce-type": event["type"], "ce-id": event["id"]},
-        )
-        metrics.EVENTS_PUBLISHED.labels(event["type"]).inc()
 
     def run(self) -> None:
         """Loop until :meth:`stop`; broker or store outages are logged and retried by the sweep."""
@@ -164,6 +183,7 @@ class Relay:
         self._running = False
         if not self._wake.ready():
             self._wake.send(True)
+        self.publisher.close()
 
 
 class OutboxRelay(DependencyProvider):

@@ -13,10 +13,15 @@ import uuid
 
 import pytest
 from nameko.testing.services import entrypoint_hook, replace_dependencies
+from pymongo.collection import Collection
 
 from registration.service import RegistrationService
+from scripts.stack import free_port
 from shared.auth import Principal
+from shared.config import settings
 from shared.events.catalogue import catalogue, schema_errors
+from shared.events.outbox import PENDING, Relay, new_document
+from shared.events.publisher import ConfirmedPublisher
 from shared.events.serialization import CLOUDEVENTS_CONTENT_TYPE
 from shared.store import database
 from tests.support.events import Tap
@@ -87,3 +92,67 @@ def test_rejected_write_stages_nothing(container_factory, amqp_uri, tap):
         with pytest.raises(Exception, match="exists"):
             create_series(OPS, {"key": key, "name": {"vi": "Hai"}})
     assert len(series_for(tap.drain(expect=1, settle=1.0), key)) == 1
+
+
+# -- the relay on its own: batches, sweeps and a broker that is not there -------------------------------
+
+
+def staged_series(count: int) -> tuple[Collection, list[dict], list[dict]]:
+    """``count`` series documents stored, each carrying one staged event, as registration writes them."""
+    run = uuid.uuid4().hex[:6]
+    events = [{"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/ketnoi/registration", "type": TYPE,
+               "subject": f"series/it-{run}-{i}", "time": f"2026-01-01T00:00:{i % 60:02d}.{i:06d}+00:00",
+               "datacontenttype": "application/json", "data": {"series_id": f"it-{run}-{i}"}}
+              for i in range(count)]
+    documents = [new_document({"_id": e["data"]["series_id"]}, e) for e in events]
+    collection = database("registration").series
+    collection.insert_many(documents)
+    return collection, documents, events
+
+
+def with_pending(collection: Collection, documents: list[dict], pending: int) -> int:
+    """How many of ``documents`` still have ``pending`` events staged."""
+    return collection.count_documents({"_id": {"$in": [d["_id"] for d in documents]}, PENDING: pending})
+
+
+def test_a_burst_is_published_in_order_with_one_clear(amqp_uri, tap):
+    collection, documents, events = staged_series(300)
+    relay = Relay([collection])
+    for document, event in zip(documents, events, strict=True):
+        relay.staged("series", document["_id"], [event])
+
+    assert relay.publish_handed() == 300
+    received = [m.payload["id"] for m in tap.drain(expect=300, timeout=20)]
+    assert received == [e["id"] for e in events]  # hand-over order, each once
+    assert with_pending(collection, documents, 0) == 300
+    assert relay.publish_handed() == 0
+    relay.stop()
+
+
+def test_sweep_leaves_handed_documents_to_the_hand_over(amqp_uri, tap):
+    collection, documents, events = staged_series(3)
+    relay = Relay([collection])
+    relay.staged("series", documents[0]["_id"], [events[0]])  # the other two were left by a crashed process
+
+    assert relay.sweep() == 2
+    assert relay.publish_handed() == 1
+    assert sorted(m.payload["id"] for m in tap.drain(expect=3)) == sorted(e["id"] for e in events)
+    assert with_pending(collection, documents, 0) == 3
+    relay.stop()
+
+
+def test_nothing_is_cleared_while_the_broker_is_unreachable(amqp_uri, tap):
+    collection, documents, events = staged_series(2)
+    relay = Relay([collection])
+    relay.publisher = ConfirmedPublisher(f"amqp://guest:guest@127.0.0.1:{free_port()}/", settings().events_exchange)
+    for document, event in zip(documents, events, strict=True):
+        relay.staged("series", document["_id"], [event])
+
+    with pytest.raises(OSError):
+        relay.publish_handed()
+    assert with_pending(collection, documents, 1) == 2
+
+    relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange)  # the broker is back: the sweep delivers
+    assert relay.sweep() == 2
+    assert len(tap.drain(expect=2)) == 2
+    relay.stop()

@@ -76,6 +76,9 @@ def stack(amqp_uri: str, tmp_path_factory) -> Stack:
     stack_amqp, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_TEST_AMQP))
     cfg = StackConfig.for_tests(data_dir, stack_amqp)
     cfg.extra_env["KETNOI_RPC_TIMEOUT"] = "3"
+    # SMS and Zalo wait out 21:00-07:00 Vietnam time; tests must not depend on the hour CI runs at
+    # (the rule itself is unit-tested in tests/unit/test_notification_policy.py)
+    cfg.extra_env["KETNOI_QUIET_HOURS"] = "off"
     running = Stack(cfg)
     try:
         running.start(timeout=90)

@@ -16,6 +16,7 @@ from notifications.domain.policy import (
     unsubscribe_token,
 )
 from notifications.domain.rendering import ESSENTIAL, TEMPLATES
+from notifications.settings import quiet_hours
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SECRET = b"unsubscribe-secret-0123456789"
@@ -202,3 +203,22 @@ def test_message_key_is_stable_and_injective():
     with pytest.raises(ValueError):
         message_key("", "b", "sms")
 
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("21:00-07:00", (time(21, 0), time(7, 0))),
+    ("22:30 - 6:15", (time(22, 30), time(6, 15))),
+    ("off", (time(0, 0), time(0, 0))),
+])
+def test_quiet_hours_setting(value, expected):
+    start, end = quiet_hours(value)
+    assert (start, end) == expected
+    night = datetime(2026, 3, 1, 23, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    released = quiet_hours_release(night, "sms", start, end)
+    assert (released == night) == (value == "off")
+
+
+@pytest.mark.parametrize("value", ["21-07", "25:00-07:00", "evenings"])
+def test_quiet_hours_setting_refuses_what_it_cannot_read(value):
+    with pytest.raises(RuntimeError, match="KETNOI_QUIET_HOURS"):
+        quiet_hours(value)

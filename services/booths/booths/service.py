@@ -140,7 +140,7 @@ class BoothsService:
     def import_floor_plan(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
         plan = self._plan(edition_id)
         self._organiser(actor, plan)
-        text = load(FloorPlanIn(), payload)["csv"]
+        text = load(FloorPlanIn, payload)["csv"]
         try:
             parsed = parse_floor_plan_csv(text)
         except FloorPlanErrors as exc:
@@ -169,7 +169,7 @@ class BoothsService:
     def set_rules(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
         plan = self._plan(edition_id)
         self._organiser(actor, plan)
-        rules = load(RulesIn(), payload)
+        rules = load(RulesIn, payload)
         planning.quota_rules(rules)  # the domain's own checks, before anything is stored
         self.store.set_quotas(edition_id, rules)
         self.store.start_group_counters(edition_id, [g["name"] for g in rules["groups"]])
@@ -179,7 +179,7 @@ class BoothsService:
 
     @rpc
     def apply(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
-        data = load(ApplicationIn(), payload)
+        data = load(ApplicationIn, payload)
         applicant = self._applicant_for(actor, data["participation_id"], edition_id)
         booths = {b["code"]: b for b in self.store.booths(edition_id)}
         zones = {b["zone"] for b in booths.values()}
@@ -228,7 +228,7 @@ class BoothsService:
         """A dry run: the result with every applicant's explanation, stored but not applied."""
         plan = self._plan(edition_id)
         self._organiser(actor, plan)
-        options = load(RunIn(), payload)
+        options = load(RunIn, payload)
         plan, result = self._allocate(edition_id, options["keep_current"])
         provinces = {a["_id"]: a.get("province") for a in self.store.applicants(edition_id)}
         run = views.run_document(new_id("run"), edition_id, result, planning.quota_rules(plan["quotas"]),
@@ -294,7 +294,7 @@ class BoothsService:
     def claim(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
         """First come, first served after the allocation run; exactly one claimant wins a booth."""
         plan = self._plan(edition_id)
-        data = load(ClaimIn(), payload)
+        data = load(ClaimIn, payload)
         applicant = self._applicant_for(actor, data["participation_id"], edition_id)
         if not plan.get("committed_run"):
             raise Conflict("Booths can be claimed once the organisers have run the allocation.",
@@ -405,7 +405,7 @@ class BoothsService:
 
     @rpc
     def reply_to_offer(self, actor: dict | None, offer_id: str, payload: dict) -> dict:
-        accept = load(OfferReplyIn(), payload)["accept"]
+        accept = load(OfferReplyIn, payload)["accept"]
         offer = self.store.offer(offer_id)
         if offer is None:
             raise NotFound("No such offer.", code="offer_not_found")
@@ -472,7 +472,7 @@ class BoothsService:
         """Organiser assigns, moves or releases a booth, with a reason kept in the audit trail."""
         plan = self._plan(edition_id)
         principal = self._organiser(actor, plan)
-        data = load(OverrideIn(), payload)
+        data = load(OverrideIn, payload)
         booth = self.store.booth(edition_id, booth_code)
         if booth is None:
             raise NotFound("No such booth.", code="booth_not_found")
@@ -540,7 +540,7 @@ class BoothsService:
     def book_slot(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
         """A time slot on a livestream studio: never double-booked, a few per organisation."""
         plan = self._plan(edition_id)
-        data = load(SlotIn(), payload)
+        data = load(SlotIn, payload)
         applicant = self._applicant_for(actor, data["participation_id"], edition_id)
         booth = self.store.booth(edition_id, booth_code)
         if booth is None or booth["kind"] != "livestream":

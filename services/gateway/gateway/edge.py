@@ -10,7 +10,7 @@ from werkzeug.wrappers import Request
 
 from shared.config import settings
 from shared.errors import InvalidInput, PreconditionRequired
-from shared.validation import flatten
+from shared.validation import flatten, schema_of
 
 
 def broker_reachable() -> bool:
@@ -22,21 +22,21 @@ def broker_reachable() -> bool:
         return False
 
 
-def checked(schema: Schema, body: Any) -> Any:
+def checked(schema_class: type[Schema], body: Any) -> Any:
     """Reject a body of the wrong shape here, before it costs an RPC; pass it on unchanged."""
     if not isinstance(body, dict):
         raise InvalidInput("The request body must be a JSON object.", code="body_not_object",
                            errors=[{"field": "body", "code": "invalid_type", "message": "Expected a JSON object.",
                                     "params": {}}])
-    errors = schema.validate(body)
+    errors = schema_of(schema_class).validate(body)
     if errors:
         raise InvalidInput("Some fields are not valid.", errors=flatten(errors))
     return body
 
 
-def query_of(request: Request, schema: Schema) -> dict[str, Any]:
+def query_of(request: Request, schema_class: type[Schema]) -> dict[str, Any]:
     raw = {k: v for k, v in request.args.items()}
-    errors = schema.validate(raw)
+    errors = schema_of(schema_class).validate(raw)
     if errors:
         raise InvalidInput("Some query parameters are not valid.", errors=flatten(errors))
     return raw

@@ -18,7 +18,7 @@ class NotificationRoutes:
                  "template, limit", auth="required", tags=("notifications",))
     def delivery_log(self, request: Request, edition_id: str):
         return self.notifications.delivery_log(actor(request), edition_id,
-                                               query_of(request, s.NotificationLogQuery()))
+                                               query_of(request, s.NotificationLogQuery))
 
     @api("POST", "/v1/notifications/<message_id>/resend", summary="Resend a dead-lettered message (organiser)",
          auth="required", tags=("notifications",))
@@ -44,7 +44,7 @@ class NotificationRoutes:
          auth="required", tags=("notifications",))
     def set_notification_preferences(self, request: Request, organisation_id: str, delegate_id: str):
         return self.notifications.set_preferences(actor(request), organisation_id, delegate_id,
-                                                  checked(s.NotificationPreferencesBody(), request.json_body))
+                                                  checked(s.NotificationPreferencesBody, request.json_body))
 
     @api("GET", "/v1/notifications/unsubscribe", summary="The unsubscribe link of non-essential messages",
          auth="none", tags=("notifications",))

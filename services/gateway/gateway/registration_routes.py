@@ -24,7 +24,7 @@ class RegistrationRoutes:
          tags=("editions",), status=201)
     def create_series(self, request: Request):
         require(request.principal, "ops")
-        series = self.registration.create_series(actor(request), checked(s.SeriesBody(), request.json_body))
+        series = self.registration.create_series(actor(request), checked(s.SeriesBody, request.json_body))
         return 201, {"Location": f"/v1/series/{series['id']}"}, series
 
     @api("GET", "/v1/editions", summary="Editions (drafts only for their organisers)", auth="optional",
@@ -35,7 +35,7 @@ class RegistrationRoutes:
     @api("POST", "/v1/editions", summary="Create an edition (organiser of the series)", body=s.EditionBody,
          auth="required", tags=("editions",), status=201)
     def create_edition(self, request: Request):
-        edition = self.registration.create_edition(actor(request), checked(s.EditionBody(), request.json_body))
+        edition = self.registration.create_edition(actor(request), checked(s.EditionBody, request.json_body))
         return with_etag(201, edition, f"/v1/editions/{edition['id']}")
 
     @api("GET", "/v1/editions/<edition_id>", summary="An edition with its programme and places",
@@ -47,14 +47,14 @@ class RegistrationRoutes:
          body=s.EditionPatch, auth="required", tags=("editions",))
     def update_edition(self, request: Request, edition_id: str):
         version = expected_version(request)
-        body = checked(s.EditionPatch(), request.json_body)
+        body = checked(s.EditionPatch, request.json_body)
         return with_etag(200, self.registration.update_edition(actor(request), edition_id, version, body))
 
     @api("POST", "/v1/editions/<edition_id>/status", summary="Open, close or finish an edition",
          body=s.StatusBody, auth="required", tags=("editions",))
     def set_edition_status(self, request: Request, edition_id: str):
         version = expected_version(request) if request.headers.get("If-Match") else None
-        body = checked(s.StatusBody(), request.json_body)
+        body = checked(s.StatusBody, request.json_body)
         return with_etag(200, self.registration.set_edition_status(actor(request), edition_id, version, body))
 
     # -- registration -------------------------------------------------------------------
@@ -64,7 +64,7 @@ class RegistrationRoutes:
          body=s.RegistrationBody, tags=("registration",), status=201)
     def register(self, request: Request, edition_id: str):
         result = self.registration.register(actor(request), edition_id,
-                                            checked(s.RegistrationBody(), request.json_body))
+                                            checked(s.RegistrationBody, request.json_body))
         location = f"/v1/participations/{result['participation']['id']}"
         return 201, {"Location": location}, result
 
@@ -73,7 +73,7 @@ class RegistrationRoutes:
          tags=("registration",), status=201)
     def apply(self, request: Request, edition_id: str):
         participation = self.registration.apply(actor(request), edition_id,
-                                                checked(s.ApplicationBody(), request.json_body))
+                                                checked(s.ApplicationBody, request.json_body))
         return 201, {"Location": f"/v1/participations/{participation['id']}"}, participation
 
     @api("GET", "/v1/editions/<edition_id>/participations",
@@ -81,13 +81,13 @@ class RegistrationRoutes:
          query=s.ParticipationQuery, tags=("registration",))
     def list_participations(self, request: Request, edition_id: str):
         return self.registration.list_participations(actor(request), edition_id,
-                                                     query_of(request, s.ParticipationQuery()))
+                                                     query_of(request, s.ParticipationQuery))
 
     @api("POST", "/v1/editions/<edition_id>/participations/decisions", summary="Decide many at once",
          body=s.BulkDecisionBody, auth="required", tags=("registration",))
     def decide_many(self, request: Request, edition_id: str):
         return self.registration.decide_many(actor(request), edition_id,
-                                             checked(s.BulkDecisionBody(), request.json_body))
+                                             checked(s.BulkDecisionBody, request.json_body))
 
     @api("GET", "/v1/editions/<edition_id>/participations.csv", summary="Spreadsheet export (UTF-8 with BOM)",
          auth="required", tags=("registration",), produces="text/csv")
@@ -105,7 +105,7 @@ class RegistrationRoutes:
          summary="Public directory of approved participants (no personal data)", auth="none",
          query=s.ParticipationQuery, tags=("registration",))
     def directory(self, request: Request, edition_id: str):
-        return self.registration.directory(edition_id, query_of(request, s.ParticipationQuery()))
+        return self.registration.directory(edition_id, query_of(request, s.ParticipationQuery))
 
     @api("GET", "/v1/participations/<participation_id>", summary="One registration", auth="required",
          tags=("registration",))
@@ -116,7 +116,7 @@ class RegistrationRoutes:
          summary="Approve, reject (with reason), waitlist or cancel", body=s.DecisionBody, auth="required",
          tags=("registration",))
     def decide(self, request: Request, participation_id: str):
-        body = checked(s.DecisionBody(), request.json_body)
+        body = checked(s.DecisionBody, request.json_body)
         return with_etag(200, self.registration.decide(actor(request), participation_id, body))
 
     @api("GET", "/v1/participations/<participation_id>/badges/<delegate_id>",
@@ -127,7 +127,7 @@ class RegistrationRoutes:
     @api("POST", "/v1/checkins", summary="Scan a badge at a gate (idempotent)", body=s.CheckInBody,
          auth="required", tags=("check-in",))
     def check_in(self, request: Request):
-        result = self.registration.check_in(actor(request), checked(s.CheckInBody(), request.json_body))
+        result = self.registration.check_in(actor(request), checked(s.CheckInBody, request.json_body))
         return (201 if result["first_scan"] else 200), result
 
     # -- organisations -----------------------------------------------------------------------
@@ -136,7 +136,7 @@ class RegistrationRoutes:
          auth="optional", tags=("organisations",), status=201)
     def create_organisation(self, request: Request):
         org = self.registration.create_organisation(actor(request),
-                                                    checked(s.OrganisationBody(), request.json_body))
+                                                    checked(s.OrganisationBody, request.json_body))
         return with_etag(201, org, f"/v1/organisations/{org['id']}")
 
     @api("GET", "/v1/organisations/<organisation_id>",
@@ -149,18 +149,18 @@ class RegistrationRoutes:
          body=s.OrganisationPatch, auth="required", tags=("organisations",))
     def update_organisation(self, request: Request, organisation_id: str):
         version = expected_version(request)
-        body = checked(s.OrganisationPatch(), request.json_body)
+        body = checked(s.OrganisationPatch, request.json_body)
         return with_etag(200, self.registration.update_organisation(actor(request), organisation_id, version, body))
 
     @api("POST", "/v1/organisations/<organisation_id>/delegates", summary="Add a delegate", body=s.Delegate,
          auth="required", tags=("organisations",), status=201)
     def add_delegate(self, request: Request, organisation_id: str):
         return 201, self.registration.add_delegate(actor(request), organisation_id,
-                                                   checked(s.Delegate(), request.json_body))
+                                                   checked(s.Delegate, request.json_body))
 
     @api("POST", "/v1/organisations/<organisation_id>/products", summary="Add a product (OCOP stars optional)",
          body=s.Product, auth="required", tags=("organisations",), status=201)
     def add_product(self, request: Request, organisation_id: str):
         return 201, self.registration.add_product(actor(request), organisation_id,
-                                                  checked(s.Product(), request.json_body))
+                                                  checked(s.Product, request.json_body))
 

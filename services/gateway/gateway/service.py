@@ -81,7 +81,7 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
     def dev_token(self, request: Request):
         if not settings().dev_mode:
             raise NotFound("Not available.", code="dev_mode_off")
-        body = checked(s.DevTokenBody(), request.json_body)
+        body = checked(s.DevTokenBody, request.json_body)
         principal = Principal(role=body["role"], subject=body.get("subject") or f"dev-{body['role']}",
                               series=body.get("series"), organisation=body.get("organisation"),
                               province=body.get("province"))

@@ -91,11 +91,19 @@ class MeetingsService:
     def on_edition(self, event: dict) -> None:
         self.store.remember_edition(event["data"])
 
-    @event_handler(ev.ORGANISATION_REGISTERED, ev.ORGANISATION_UPDATED)
+    @event_handler(ev.ORGANISATION_REGISTERED, ev.ORGANISATION_UPDATED, dedupe=False)  # version-guarded
     def on_organisation(self, event: dict) -> None:
+        """The newest version of an organisation, and its participants' copies of it.
+
+        Both writes are guarded by the version, so no inbox is needed: a repeat
+        changes nothing, and a repeat after a crash between them completes the
+        second.  A new organisation has nothing to follow: its approval event
+        carries the same name, province and sectors.
+        """
         data = event["data"]
-        if self.store.remember_organisation(data):
-            self.store.follow_organisation(self.store.organisation(data["organisation_id"]))
+        self.store.remember_organisation(data)
+        if event["type"] == ev.ORGANISATION_UPDATED:
+            self.store.follow_organisation(data)
 
     @event_handler(ev.PRODUCT_REGISTERED)
     def on_product(self, event: dict) -> None:
@@ -200,7 +208,7 @@ class MeetingsService:
         edition = self._edition(edition_id)
         participant = self._participant(participation_id, edition_id)
         principal = self._acting_for(actor, participant, edition["series_id"])
-        stated = load(ProfileIn(), payload)
+        stated = load(ProfileIn, payload)
         if "priority" in stated and not self._organises(principal, edition["series_id"]):
             raise Forbidden("Only organisers set a buyer's priority.", code="not_organiser",
                             errors=[field_error("priority", "forbidden", "Organisers only.")])
@@ -230,7 +238,7 @@ class MeetingsService:
     def create_session(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
         edition = self._edition(edition_id)
         self._organiser(actor, edition["series_id"])
-        data = load(SessionIn(), payload)
+        data = load(SessionIn, payload)
         day = data["date"]
         if not edition["starts_on"] <= day.isoformat() <= edition["ends_on"]:
             raise InvalidInput("The session must be on a day of the edition.", errors=[field_error(
@@ -267,7 +275,7 @@ class MeetingsService:
         session = self._session(session_id)
         participant = self._participant(participation_id, session["edition_id"])
         self._acting_for(actor, participant, session["series_id"])
-        data = load(AvailabilityIn(), payload)
+        data = load(AvailabilityIn, payload)
         known = {s["id"] for s in session["slots"]}
         unknown = [field_error(f"away.{i}", "not_found", f"No slot {s}.") for i, s in enumerate(data["away"])
                    if s not in known]
@@ -390,7 +398,7 @@ class MeetingsService:
     def request_meeting(self, actor: dict | None, session_id: str, payload: dict) -> dict:
         """Either side asks the other for a meeting (accepted at once where the session auto-accepts)."""
         session = self._session(session_id)
-        data = load(RequestIn(), payload)
+        data = load(RequestIn, payload)
         sender = self._participant(data["from_participation"], session["edition_id"], "from")
         receiver = self._participant(data["to_participation"], session["edition_id"], "to")
         principal = signed_in(actor)
@@ -417,7 +425,7 @@ class MeetingsService:
         """An organiser proposes a meeting directly: accepted, and placed where a slot is given (locked)."""
         session = self._session(session_id)
         self._organiser(actor, session["series_id"])
-        data = load(BrokerIn(), payload)
+        data = load(BrokerIn, payload)
         supplier = self._participant(data["supplier"], session["edition_id"], "supplier")
         buyer = self._participant(data["buyer"], session["edition_id"], "buyer")
         if supplier["side"] != "supplier" or buyer["side"] != "buyer":
@@ -439,7 +447,7 @@ class MeetingsService:
     def accept(self, actor: dict | None, meeting_id: str, payload: dict) -> dict:
         meeting, session = self._meeting(meeting_id)
         self._invitee(actor, meeting, session)
-        data = load(AcceptIn(), payload or {})
+        data = load(AcceptIn, payload or {})
         if meeting["status"] != "requested":
             raise Conflict(f"This request is {meeting['status']}.", code="not_pending")
         if meeting["expires_at"] and meeting["expires_at"] < now_text():
@@ -481,7 +489,7 @@ class MeetingsService:
     def decline(self, actor: dict | None, meeting_id: str, payload: dict) -> dict:
         meeting, session = self._meeting(meeting_id)
         self._invitee(actor, meeting, session)
-        reason = load(ReasonIn(), payload or {}).get("reason")
+        reason = load(ReasonIn, payload or {}).get("reason")
         if meeting["status"] != "requested":
             raise Conflict(f"This request is {meeting['status']}.", code="not_pending")
         after = self._close(meeting, "declined", "declined", reason)
@@ -495,7 +503,7 @@ class MeetingsService:
         meeting, session = self._meeting(meeting_id)
         self._party_or_organiser(actor, meeting, session,
                                  "Only the two parties and the organisers may cancel this meeting.")
-        reason = load(ReasonIn(), payload or {}).get("reason")
+        reason = load(ReasonIn, payload or {}).get("reason")
         if meeting["status"] not in OPEN:
             raise Conflict(f"This meeting is {meeting['status']}.", code="not_open")
         after = self._close(meeting, "cancelled", "cancelled_by_party", reason)
@@ -580,7 +588,7 @@ class MeetingsService:
         """An organiser puts an accepted meeting at a slot (and table); the optimiser leaves it there."""
         meeting, session = self._meeting(meeting_id)
         self._organiser(actor, session["series_id"])
-        data = load(LockIn(), payload)
+        data = load(LockIn, payload)
         if meeting["status"] != "accepted":
             raise Conflict("Only accepted meetings can be placed.", code="not_accepted")
         before_slot, before_table = meeting.get("slot"), meeting.get("table")
@@ -624,7 +632,7 @@ class MeetingsService:
         """Place every accepted meeting (König's Δ slots where only people constrain); announce what moved."""
         session = self._session(session_id)
         self._organiser(actor, session["series_id"])
-        data = load(ScheduleIn(), payload or {})
+        data = load(ScheduleIn, payload or {})
         usable = planning.domain_session(session).slots
         if data.get("now") and data["now"] not in usable:
             raise InvalidInput("now must name a meeting slot.", errors=[field_error("now", "not_found",
@@ -651,7 +659,7 @@ class MeetingsService:
         """Preliminary, then final: announced so that notifications sends each participant its agenda."""
         session = self._session(session_id)
         self._organiser(actor, session["series_id"])
-        stage = load(AgendaIn(), payload)["stage"]
+        stage = load(AgendaIn, payload)["stage"]
         current = session.get("agenda") or {}
         if current.get("stage") == "final" and stage == "preliminary":
             raise Conflict("The final agenda is out; publish a new final version instead.", code="agenda_final")
@@ -715,7 +723,7 @@ class MeetingsService:
         meeting, session = self._meeting(meeting_id)
         principal = self._party_or_organiser(actor, meeting, session,
                                              "Only the two parties and the organisers update this meeting.")
-        data = load(LiveIn(), payload)
+        data = load(LiveIn, payload)
         if meeting["status"] != "accepted" or not meeting.get("slot"):
             raise Conflict("Only a scheduled meeting has a live status.", code="not_scheduled")
         previous = meeting.get("live")
@@ -739,7 +747,7 @@ class MeetingsService:
         """An MOU or cooperation agreement: organisers, or a member of one of its parties, register it."""
         edition = self._edition(edition_id)
         principal = signed_in(actor)
-        data = load(MouIn(), payload)
+        data = load(MouIn, payload)
         if not (self._organises(principal, edition["series_id"]) or any(
                 p.get("organisation_id") and principal.is_member_of(p["organisation_id"]) for p in data["parties"])):
             raise Forbidden("Organisers or the parties register an MOU.", code="not_a_party")

@@ -120,10 +120,15 @@ class MeetingsStore:
             upsert=True,
         )
 
-    def follow_organisation(self, organisation: dict[str, Any]) -> None:
-        self.db.participants.update_many({"organisation_id": organisation["_id"]}, {"$set": {
-            "name": organisation.get("name"), "province": organisation.get("province"),
-            "sectors": organisation.get("sectors", [])}})
+    def follow_organisation(self, data: dict[str, Any]) -> None:
+        """Participants' copies of an organisation's name, province and sectors, guarded by its version:
+        a repeat or an older version changes nothing."""
+        version = data["version"]
+        self.db.participants.update_many(
+            {"organisation_id": data["organisation_id"],
+             "$or": [{"organisation_version": {"$lt": version}}, {"organisation_version": {"$exists": False}}]},
+            {"$set": {"name": data.get("name"), "province": data.get("province"),
+                      "sectors": data.get("sectors", []), "organisation_version": version}})
 
     def participant(self, participation_id: str) -> dict[str, Any] | None:
         return self.db.participants.find_one({"_id": participation_id})

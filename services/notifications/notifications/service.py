@@ -10,8 +10,6 @@ Reminders live in its own database and fire once, also after downtime.
 from __future__ import annotations
 
 import logging
-import time as _time
-from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
@@ -47,6 +45,7 @@ from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.events.consumer import event_handler
 from shared.events.outbox import OutboxRelay
 from shared.metrics import ServiceMetrics
+from shared.recent import Recent
 from shared.rpc import ServiceRpc
 from shared.store import Store, ping
 from shared.timestamps import now_text, to_text
@@ -56,20 +55,9 @@ log = logging.getLogger(__name__)
 REMINDER_LEAD = timedelta(minutes=30)
 EDITION_REMINDER_AT = time(8, 0)  # local time, the day before the edition opens
 CACHE_SECONDS = 5.0
-# per process: id -> (valid until, document); found documents only, so a late arrival is never cached away
-_EDITIONS: dict[str, tuple[float, dict[str, Any]]] = {}
-_CONTACTS: dict[str, tuple[float, dict[str, Any]]] = {}
-
-
-def _cached(cache: dict[str, tuple[float, dict[str, Any]]], key: str,
-            read: Callable[[str], dict[str, Any] | None]) -> dict[str, Any] | None:
-    hit = cache.get(key)
-    if hit and hit[0] > _time.monotonic():
-        return hit[1]
-    found = read(key)
-    if found is not None:
-        cache[key] = (_time.monotonic() + CACHE_SECONDS, found)
-    return found
+# per process (see shared.recent): what every notification reads
+_EDITIONS = Recent(CACHE_SECONDS)
+_CONTACTS = Recent(CACHE_SECONDS)
 
 
 @cache
@@ -136,7 +124,7 @@ class NotificationsService:
     @event_handler(ev.CONTACTS_CHANGED, dedupe=False)  # version-guarded
     def on_contacts(self, event: dict) -> None:
         self.store.remember_contacts(event["data"])
-        _CONTACTS.pop(event["data"]["organisation_id"], None)
+        _CONTACTS.forget(event["data"]["organisation_id"])
 
     # NotYetKnown: a fact from another event has not arrived yet; retried, logged without a traceback
     @event_handler(*ev.DECIDED, dedupe=False, expected_exceptions=(NotYetKnown,))  # upserts repeat harmlessly
@@ -187,12 +175,12 @@ class NotificationsService:
 
     def _edition(self, edition_id: str) -> dict[str, Any] | None:
         """Every message needs its edition's title, which rarely changes: read through a short cache."""
-        return _cached(_EDITIONS, edition_id, self.store.edition)
+        return _EDITIONS.get(edition_id, self.store.edition)
 
     def _contacts(self, organisation_id: str) -> dict[str, Any] | None:
         """An organisation gets messages in bursts (a decision, a request, its answer): read through a short
         cache; this process forgets an entry when it stores new contacts, other replicas within seconds."""
-        return _cached(_CONTACTS, organisation_id, self.store.contacts)
+        return _CONTACTS.get(organisation_id, self.store.contacts)
 
     def _send(self, notices: list[Notice], event_id: str, event_type: str) -> None:
         """Store one message per delegate and channel (once), then send what is due now."""
@@ -230,7 +218,7 @@ class NotificationsService:
                 context["unsubscribe_url"] = f"{cfg.public_url}/v1/notifications/unsubscribe?token={token}"
             rendered = render(notice.template, language, context)
             now = datetime.now(UTC)
-            due = quiet_hours_release(now, channel)
+            due = quiet_hours_release(now, channel, *notify_settings().quiet_hours)
             message = {
                 "_id": key, "event_id": event_id, "event_type": event_type, "template": notice.template,
                 "language": rendered.language, "channel": channel, "recipient_id": delegate_id,
@@ -309,7 +297,7 @@ class NotificationsService:
     def delivery_log(self, actor: dict | None, edition_id: str, query: dict) -> dict:
         """Organisers: every message of an edition, filtered by organisation, status, channel, template."""
         self._organiser_of(actor, edition_id)
-        filters = load(LogQuery(), query)
+        filters = load(LogQuery, query)
         limit = filters.pop("limit")
         items = self.store.messages({"edition_id": edition_id, **filters}, limit)
         return {"items": [views.message(m, full_address=True) for m in items]}
@@ -349,7 +337,7 @@ class NotificationsService:
     def set_preferences(self, actor: dict | None, organisation_id: str, delegate_id: str, payload: dict) -> dict:
         self._member_of(actor, organisation_id)
         stored = self._delegate_preferences(organisation_id, delegate_id)
-        chosen = load(PreferencesIn(), payload)
+        chosen = load(PreferencesIn, payload)
         if chosen.get("email") is False and chosen.get("sms") is not True and chosen.get("zalo") is not True:
             current = views.preferences_of(stored)
             if not (current.sms or current.zalo):
@@ -359,7 +347,7 @@ class NotificationsService:
                                             "message": "Turn on SMS or Zalo first.", "params": {}}])
         self.store.set_preferences(organisation_id, delegate_id,
                                    {k: "yes" if v else "no" for k, v in chosen.items()})
-        _CONTACTS.pop(organisation_id, None)  # other replicas follow within CACHE_SECONDS
+        _CONTACTS.forget(organisation_id)  # other replicas follow within CACHE_SECONDS
         return self.preferences(actor, organisation_id, delegate_id)
 
     @rpc
@@ -374,5 +362,5 @@ class NotificationsService:
         if organisation_id is None:
             raise NotFound("This delegate is no longer on file.", code="delegate_not_found")
         self.store.set_preferences(organisation_id, delegate_id, {"unsubscribed_non_essential": "yes"})
-        _CONTACTS.pop(organisation_id, None)
+        _CONTACTS.forget(organisation_id)
         return {"delegate_id": delegate_id, "unsubscribed_non_essential": True}

@@ -8,13 +8,32 @@ write to local outbox files (the embedded default) or are off.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
+from datetime import time
 from functools import cache
 
 from shared.config import flag
 from shared.config import settings as shared_settings
 
 DEV_UNSUBSCRIBE_SECRET = "dev-only-unsubscribe-secret"
+DEFAULT_QUIET_HOURS = "21:00-07:00"
+NO_QUIET_HOURS = (time(0, 0), time(0, 0))  # start == end: none
+
+
+def quiet_hours(value: str) -> tuple[time, time]:
+    """``HH:MM-HH:MM`` (Vietnam time; may span midnight), or ``off``: when SMS and Zalo wait for morning."""
+    value = value.strip().lower()
+    if value in ("off", "none", ""):
+        return NO_QUIET_HOURS
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", value)
+    try:
+        if found is None:
+            raise ValueError(value)
+        h1, m1, h2, m2 = map(int, found.groups())
+        return time(h1, m1), time(h2, m2)
+    except ValueError:
+        raise RuntimeError(f"KETNOI_QUIET_HOURS must look like 21:00-07:00 or be 'off', not {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,7 @@ class NotifySettings:
     sms_per_second: float
     zalo_per_second: float
     max_attempts: int
+    quiet_hours: tuple[time, time]
 
 
 @cache
@@ -57,4 +77,5 @@ def notify_settings() -> NotifySettings:
         sms_per_second=float(os.environ.get("KETNOI_SMS_PER_SECOND", "10")),
         zalo_per_second=float(os.environ.get("KETNOI_ZALO_PER_SECOND", "10")),
         max_attempts=int(os.environ.get("KETNOI_NOTIFY_MAX_ATTEMPTS", "5")),
+        quiet_hours=quiet_hours(os.environ.get("KETNOI_QUIET_HOURS", DEFAULT_QUIET_HOURS)),
     )

@@ -53,12 +53,19 @@ from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, Precondit
 from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
 from shared.metrics import ServiceMetrics
+from shared.recent import Recent
 from shared.reference.provinces import ProvinceMerged, UnknownProvince, check_province, rollup
 from shared.store import Store, ping
 from shared.timestamps import to_text
-from shared.validation import load
+from shared.validation import load, schema_of
 
 log = logging.getLogger(__name__)
+
+# Every public registration reads its edition; editions change a few times a year.  A status
+# change made on another replica reaches this one's registration form within this many seconds
+# (the window's dates are compared with the clock on every call, so closing on time is exact).
+EDITION_CACHE_SECONDS = 2.0
+_OPEN_EDITIONS = Recent(EDITION_CACHE_SECONDS)
 
 
 def _principal(actor: dict[str, Any] | None) -> Principal | None:
@@ -121,7 +128,7 @@ class RegistrationService:
         principal = _principal(actor)
         if principal is None or principal.role != "ops":
             raise Forbidden("Only ops create a conference series.", code="forbidden_role")
-        data = load(SeriesIn(), payload)
+        data = load(SeriesIn, payload)
         series = {"_id": data["key"], "name": data["name"], "version": 1, "created_at": now()}
         try:
             self.store.insert("series", series, ev.series_created(series))
@@ -137,7 +144,7 @@ class RegistrationService:
     @rpc
     def create_edition(self, actor: dict | None, payload: dict) -> dict:
         principal = _principal(actor)
-        data = load(EditionIn(), payload)
+        data = load(EditionIn, payload)
         series = self.store.get("series", data["series_id"])
         if series is None:
             raise InvalidInput("Unknown series.", errors=[field_error("series_id", "unknown", "No such series.")])
@@ -182,15 +189,16 @@ class RegistrationService:
         principal = _principal(actor)
         current = self._edition(principal, edition_id)
         access.require_organiser(principal, current)
-        load(EditionBody(), payload, partial=True)  # field errors name only what the caller sent
+        load(EditionBody, payload, partial=True)  # field errors name only what the caller sent
         shown = views.edition(current)
-        merged = {**{k: shown[k] for k in EditionBody().fields if shown.get(k) is not None}, **payload}
-        data = self._edition_document(load(EditionBody(), merged))
+        merged = {**{k: shown[k] for k in schema_of(EditionBody).fields if shown.get(k) is not None}, **payload}
+        data = self._edition_document(load(EditionBody, merged))
         changed = [k for k in payload if data.get(k) != current.get(k)]
         updated = self.store.update_versioned(
             "editions", edition_id, {"version": expected_version}, data,
             lambda after: [ev.edition_updated(after, changed)],
         )
+        _OPEN_EDITIONS.forget(edition_id)
         if updated is None:
             raise PreconditionFailed("The edition was changed by someone else; reload it.",
                                      extra={"current_version": self._current_version("editions", edition_id)})
@@ -208,7 +216,7 @@ class RegistrationService:
     def set_edition_status(self, actor: dict | None, edition_id: str, expected_version: int | None,
                            payload: dict) -> dict:
         principal = _principal(actor)
-        target = load(StatusChange(), payload)["status"]
+        target = load(StatusChange, payload)["status"]
         current = self._edition(principal, edition_id)
         access.require_organiser(principal, current)
         try:
@@ -223,6 +231,7 @@ class RegistrationService:
             "editions", edition_id, expected, {"status": target},
             lambda after: [ev.edition_status_changed(after, current["status"])],
         )
+        _OPEN_EDITIONS.forget(edition_id)
         if updated is None:
             raise PreconditionFailed("The edition was changed by someone else; reload it.")
         return views.edition(updated, self.store.capacity_of(edition_id))
@@ -245,7 +254,7 @@ class RegistrationService:
 
     @rpc
     def create_organisation(self, actor: dict | None, payload: dict) -> dict:
-        data = load(OrganisationIn(), payload)
+        data = load(OrganisationIn, payload)
         _require_provinces(date.today(), province=data.get("province"))
         org, created = self._insert_organisation(self._new_organisation(data))
         if not created:
@@ -281,7 +290,7 @@ class RegistrationService:
                             payload: dict) -> dict:
         principal = _principal(actor)
         access.require_acts_for(principal, organisation_id)
-        changes = load(OrganisationPatch(), payload, partial=True)
+        changes = load(OrganisationPatch, payload, partial=True)
         _require_provinces(date.today(), province=changes.get("province"))
         if "legal_name" in changes:
             changes["search"] = fold(" ".join(filter(None, changes["legal_name"].values())))
@@ -316,7 +325,7 @@ class RegistrationService:
     @rpc
     def add_delegate(self, actor: dict | None, organisation_id: str, payload: dict) -> dict:
         access.require_acts_for(_principal(actor), organisation_id)
-        delegate = load(DelegateIn(), payload)
+        delegate = load(DelegateIn, payload)
         delegate_id = new_id("dlg")
         org = self._organisation(organisation_id)
         updated = self.store.update_versioned(
@@ -337,7 +346,7 @@ class RegistrationService:
     def add_product(self, actor: dict | None, organisation_id: str, payload: dict) -> dict:
         access.require_acts_for(_principal(actor), organisation_id)
         org = self._organisation(organisation_id)
-        data = load(ProductIn(), payload)
+        data = load(ProductIn, payload)
         _require_provinces(date.today(), origin_province=data.get("origin_province"))
         product = self._insert_products(org["_id"], [data])[0]
         self._refresh_snapshots(org)
@@ -362,7 +371,8 @@ class RegistrationService:
         edition is finished (late entries by phone, delegations from partner
         provinces).
         """
-        edition = self._edition(principal, edition_id)
+        edition = access.require_visible(
+            principal, _OPEN_EDITIONS.get(edition_id, lambda key: self.store.get("editions", key)))
         if access.organises(principal, edition):
             if edition["status"] == "finished":
                 raise Conflict("This edition is finished.", code="registration_closed",
@@ -393,7 +403,7 @@ class RegistrationService:
         registration number) is reused unchanged; registering it twice for
         one edition is a 409 carrying the existing participation id.
         """
-        data = load(RegistrationIn(), payload)
+        data = load(RegistrationIn, payload)
         edition = self._open_edition(_principal(actor), edition_id)
         first_day = date.fromisoformat(edition["starts_on"])
         org_data = data["organisation"]
@@ -410,7 +420,7 @@ class RegistrationService:
     @rpc
     def apply(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
         """An organisation on file applies for an edition (member of it, or ops)."""
-        data = load(ParticipationIn(), payload)
+        data = load(ParticipationIn, payload)
         principal = _principal(actor)
         access.require_acts_for(principal, data["organisation_id"])
         edition = self._open_edition(principal, edition_id)
@@ -451,7 +461,7 @@ class RegistrationService:
 
     @rpc
     def decide(self, actor: dict | None, participation_id: str, payload: dict) -> dict:
-        data = load(DecisionIn(), payload)
+        data = load(DecisionIn, payload)
         return self._decide(_principal(actor), participation_id, data["action"], data.get("reason"))
 
     @rpc
@@ -459,7 +469,7 @@ class RegistrationService:
         """Bulk review: each id is decided on its own; one failure does not undo the others."""
         principal = _principal(actor)
         access.require_organiser(principal, self._edition(principal, edition_id))
-        data = load(BulkDecisionIn(), payload)
+        data = load(BulkDecisionIn, payload)
         results = []
         for pid in data["participation_ids"]:
             try:
@@ -549,7 +559,7 @@ class RegistrationService:
         principal = _principal(actor)
         edition = self._edition(principal, edition_id)
         access.require_reader_of_edition(principal, edition)
-        params = load(ParticipationQuery(), query)
+        params = load(ParticipationQuery, query)
         mongo = self._participation_filter(edition_id, params)
         if principal.role == "province":
             if params.get("province") and rollup(params["province"]) != principal.province:
@@ -582,7 +592,7 @@ class RegistrationService:
     def directory(self, edition_id: str, query: dict) -> dict:
         """Public list of approved exhibitors and buyers: organisations, never people."""
         self._edition(None, edition_id)
-        params = load(ParticipationQuery(), query)
+        params = load(ParticipationQuery, query)
         params.pop("status", None)
         mongo = {**self._participation_filter(edition_id, params), "status": "approved"}
         if params.get("cursor"):
@@ -647,7 +657,7 @@ class RegistrationService:
     @rpc
     def check_in(self, actor: dict | None, payload: dict) -> dict:
         """Scan a badge at a gate; scanning it again returns the first check-in."""
-        data = load(CheckInIn(), payload)
+        data = load(CheckInIn, payload)
         try:
             claims = read_qr_token(_qr_secret(), data["token"])
         except InvalidQrToken as exc:

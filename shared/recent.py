@@ -1,0 +1,37 @@
+"""A per-process read-through cache for documents that are read on every request and change rarely.
+
+The embedded store answers one query at a time, so a read saved on a hot
+path (the edition behind every registration, the contacts behind every
+notification) is throughput gained for every other caller.  Only found
+documents are kept, so something created a moment ago is never cached away
+as missing; the owning process forgets a key when it writes it, and other
+processes see the change within ``seconds``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+Document = dict[str, Any]
+
+
+class Recent:
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._kept: dict[Hashable, tuple[float, Document]] = {}
+
+    def get(self, key: Hashable, read: Callable[[Any], Document | None]) -> Document | None:
+        """The document under ``key``, read with ``read(key)`` unless found in the last ``seconds``."""
+        hit = self._kept.get(key)
+        if hit and hit[0] > self.clock():
+            return hit[1]
+        found = read(key)
+        if found is not None:
+            self._kept[key] = (self.clock() + self.seconds, found)
+        return found
+
+    def forget(self, key: Hashable) -> None:
+        self._kept.pop(key, None)
