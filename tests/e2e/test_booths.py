@@ -43,6 +43,25 @@ def booth_edition(api, organiser, new_edition):
     return make
 
 
+def test_provinces_see_the_floor_plan_and_the_quotas(booth_edition, stack):
+    tap = Tap(f"e2e.booths.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.booths.#",), public=True,
+              amqp_uri=stack.config.amqp_uri)
+    try:
+        rules = {"groups": [{"name": "host", "booths": 1, "provinces": ["thanh-hoa"]},
+                            {"name": "others", "booths": 1, "provinces": None, "province_cap": 1}]}
+        eid = booth_edition(floor_plan(booth("A01"), booth("A02", x=3)), rules)
+        events = {e["type"].split(".")[-2]: e["data"] for e in (json.loads(m.body) for m in tap.drain(expect=2))
+                  if e["data"]["edition_id"] == eid}
+    finally:
+        tap.delete()
+    assert events["imported"] == {"edition_id": eid, "booths": 2, "halls": [{"code": "H1", "name": "Nhà thi đấu"}],
+                                  "zones": [{"code": "A", "hall": "H1", "name": "Khu A"},
+                                            {"code": "L", "hall": "H1", "name": "Livestream"}]}
+    assert [(g["name"], g["booths"], g["provinces"], g["province_cap"]) for g in events["set"]["groups"]] == [
+        ("host", 1, ["thanh-hoa"], None), ("others", 1, None, 1)]
+    assert events["set"]["offer_hours"] == 48
+
+
 def exhibitor(api, organiser, eid: str, province: str, **org) -> tuple[str, str]:
     """Register and approve an exhibitor; returns (participation id, member token)."""
     created = api.request("POST", f"/v1/editions/{eid}/registrations", json=registration(province, **org)).json()

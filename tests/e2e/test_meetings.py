@@ -224,6 +224,13 @@ def test_request_accept_schedule_agenda_calendar_move_cancel_day_and_mous(api, o
         assert "note" not in str([e["data"] for e in events])  # what people wrote stays in the service
         published_event = next(e for e in events if e["type"].endswith("agenda.published.v1"))
         assert b1[0] in published_event["data"]["participants"]
+        created_event = next(e for e in events if e["type"].endswith("session.created.v1"))
+        assert {k: created_event["data"][k] for k in ("session_id", "meeting_slots", "tables", "starts_at",
+                                                      "interpreter_languages")} == {
+            "session_id": sid, "meeting_slots": 5, "tables": 3, "starts_at": "2024-08-16T13:30:00+07:00",
+            "interpreter_languages": ["en", "ja"]}
+        away_event = next(e for e in events if e["type"].endswith("availability.changed.v1"))
+        assert away_event["data"]["away"] == ["S01"] and "site visit" not in json.dumps(away_event)
     finally:
         tap.delete()
 

@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from booths import events as booth_events
 from booths.service import BoothsService
 from booths.store import BoothsStore
 from shared.events.envelope import make_event
@@ -51,16 +52,16 @@ def test_approval_and_cancellation_redelivered_change_nothing_twice(container_fa
             publish(event)
             publish(event)  # redelivered
         wait_for(lambda: len(store.applicants(edition_id)) == 2)
-        store.set_quotas(edition_id, {"groups": [{"name": "all", "booths": 5, "provinces": None}],
-                                      "organisation_max": 1, "offer_hours": 24,
-                                      "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2,
-                                                     "returning": 0.2, "earliness": 0.01}})
+        rules = {"groups": [{"name": "all", "booths": 5, "provinces": None}], "organisation_max": 1,
+                 "offer_hours": 24, "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2,
+                                                   "returning": 0.2, "earliness": 0.01}}
+        store.set_quotas(edition_id, rules, booth_events.rules_set(edition_id, rules))
         store.replace_floor_plan(edition_id, [{"code": "A01", "zone": "A", "size": "standard", "kind": "standard",
                                                "features": ["power"], "price_vnd": None, "x": 0, "y": 0, "w": 3,
                                                "h": 3}])
         for pid in ("p_holder", "p_waiting"):
-            store.set_applicant(pid, {"application": {"booths_wanted": 1, "preferences": [], "needs": [],
-                                                      "submitted_at": "2024-07-01T00:00:00.000000Z"}})
+            wish = {"booths_wanted": 1, "preferences": [], "needs": [], "submitted_at": "2024-07-01T00:00:00.000000Z"}
+            store.set_application(pid, wish, booth_events.application_submitted(store.applicant(pid), wish))
         holder = {"participation_id": "p_holder", "organisation_id": "org_p_holder", "name": None,
                   "province": "ha-noi", "quota_group": "all"}
         store.assign(edition_id, "A01", holder, "allocation", lambda b: make_event(

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from booths import events as booth_events
 from booths.service import BoothsService
 from booths.store import BoothsStore, booth_id
 from shared.store import database
@@ -26,16 +27,17 @@ def test_offer_due_during_downtime_expires_on_restart_and_moves_on(container_fac
     store.remember_edition({"edition_id": EDITION, "series_id": "s", "host_province": "thanh-hoa",
                             "starts_on": "2024-08-16", "ends_on": "2024-08-18", "timezone": "Asia/Ho_Chi_Minh",
                             "version": 1})
-    store.set_quotas(EDITION, {"groups": [{"name": "all", "booths": 10, "provinces": None}],
-                               "organisation_max": 1, "offer_hours": 24,
-                               "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2,
-                                              "returning": 0.2, "earliness": 0.01}})
+    rules = {"groups": [{"name": "all", "booths": 10, "provinces": None}], "organisation_max": 1, "offer_hours": 24,
+             "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2, "returning": 0.2,
+                            "earliness": 0.01}}
+    store.set_quotas(EDITION, rules, booth_events.rules_set(EDITION, rules))
     store.replace_floor_plan(EDITION, [{"code": "A01", "zone": "A", "size": "standard", "kind": "standard",
                                         "features": ["power"], "price_vnd": None, "x": 0, "y": 0, "w": 3, "h": 3}])
     for pid, stars in (("p_first", 5), ("p_second", 4), ("p_third", None)):
         store.upsert_applicant(applicant(pid, stars), returning=False)
-        store.set_applicant(pid, {"application": {"booths_wanted": 1, "preferences": [], "needs": ["power"],
-                                                  "submitted_at": "2024-07-01T00:00:00.000000Z"}})
+        wish = {"booths_wanted": 1, "preferences": [], "needs": ["power"],
+                "submitted_at": "2024-07-01T00:00:00.000000Z"}
+        store.set_application(pid, wish, booth_events.application_submitted(store.applicant(pid), wish))
     booth = store.booth(EDITION, "A01")
     overdue = {"_id": "off_overdue", "edition_id": EDITION, "booth_code": "A01", "participation_id": "p_first",
                "organisation_id": "org_p_first", "status": "open", "expires_at": "2020-01-01T00:00:00.000000Z",

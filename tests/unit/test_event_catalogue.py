@@ -49,15 +49,20 @@ INTERNAL = {
     f"{PREFIX}organisation.contacts_changed.v1",
     f"{PREFIX}checkin.recorded.v1",
     f"{BOOTHS_PREFIX}override.recorded.v1",
+    f"{BOOTHS_PREFIX}application.submitted.v1",
     *(f"{MEETINGS_PREFIX}meeting.{kind}.v1" for kind in MEETING_KINDS),
     f"{MEETINGS_PREFIX}agenda.published.v1",
+    f"{MEETINGS_PREFIX}profile.stated.v1",
+    f"{MEETINGS_PREFIX}availability.changed.v1",
     *(f"vn.ketnoi.notifications.notification.{kind}.v1" for kind in ("sent", "failed", "dead_lettered")),
 }
 CODE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
 SUBJECTS = {
     "registration": r"[a-z]+/[0-9a-z]+",
-    "booths": rf"editions/[0-9a-z_]+/(booths/{CODE}|offers/[0-9a-z_]+|allocations/[0-9a-z_]+)",
-    "meetings": r"(sessions/[0-9a-z_]+(/meetings/[0-9a-z_]+)?|editions/[0-9a-z_]+/mous/[0-9a-z_]+)",
+    "booths": rf"editions/[0-9a-z_]+/(booths/{CODE}|(offers|allocations|applications)/[0-9a-z_]+"
+              r"|floor-plan|booth-rules)",
+    "meetings": r"(sessions/[0-9a-z_]+(/(meetings|participants)/[0-9a-z_]+)?"
+                r"|editions/[0-9a-z_]+/(mous|participants)/[0-9a-z_]+)",
     "notifications": r"notifications/[^/]+",
 }
 BOOTH_TIMESTAMPS = ("expires_at", "starts_at", "ends_at", "at")
@@ -362,13 +367,28 @@ def every_booths_builder_call() -> list[dict[str, Any]]:
     calls += [booth_events.override_recorded(audit_entry(a)) for a in ("assign", "move", "release")]
     calls.append(booth_events.override_recorded(audit_entry("release", participation_id=None)))
     calls += [booth_events.slot_booked(slot(org)) for org in (enterprise(), household(), foreign_buyer())]
+    applicant = {"_id": "par_1", "edition_id": EDITION_ID, "organisation_id": ORG_ID}
+    preferences = [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}]
+    calls += [booth_events.application_submitted(applicant, {
+                  "booths_wanted": 2, "preferences": preferences, "needs": ["power"],
+                  "submitted_at": "2024-07-01T02:00:00.000000Z"}),
+              booth_events.application_submitted(applicant, {"booths_wanted": 1, "preferences": [], "needs": [],
+                                                             "submitted_at": "2024-07-01T02:00:00.000000Z"})]
+    calls += [booth_events.floor_plan_imported(EDITION_ID, 82, [{"code": "A", "name": "Nhà A"}],
+                                               [{"code": "A1", "hall": "A", "name": "OCOP"}]),
+              booth_events.floor_plan_imported(EDITION_ID, 0, [], [])]
+    groups = [{"name": "host", "booths": 36, "provinces": ["thanh-hoa"], "province_cap": None, "province_caps": {}},
+              {"name": "others", "booths": 46, "provinces": None, "province_cap": 6, "province_caps": {"nghe-an": 8}}]
+    calls += [booth_events.rules_set(EDITION_ID, {"groups": groups, "organisation_max": 2, "offer_hours": 48}),
+              booth_events.rules_set(EDITION_ID, {"groups": groups[1:], "organisation_max": None, "offer_hours": 24})]
     return calls
 
 
 
 def b2b_session() -> dict[str, Any]:
     return {"_id": "ses_1", "edition_id": EDITION_ID, "name": {"vi": "Kết nối B2B", "en": "B2B"},
-            "timezone": "Asia/Ho_Chi_Minh",
+            "timezone": "Asia/Ho_Chi_Minh", "date": "2025-07-10", "slot_minutes": 20, "breaks": ["S02"],
+            "tables": ["T01", "T02"], "mode": "optimise", "interpreters": {"ja": 2, "zh": 1},
             "slots": [{"id": "S01", "starts_at": "2025-07-10T13:30:00+07:00", "ends_at": "2025-07-10T13:50:00+07:00"},
                       {"id": "S02", "starts_at": "2025-07-10T13:50:00+07:00", "ends_at": "2025-07-10T14:10:00+07:00"}],
             "agenda": {"stage": "final", "version": 2, "published_at": "2025-07-09T01:00:00.000000Z"}}
@@ -402,6 +422,20 @@ def every_meetings_builder_call() -> list[dict[str, Any]]:
              meeting_events.status_changed(b2b_meeting(), session, "done", "checked_in"),
              meeting_events.status_changed(b2b_meeting(), session, "no_show", None),
              meeting_events.agenda_published(session, ["par_b", "par_s"]),
+             meeting_events.session_created(session),
+             meeting_events.session_created({**session, "name": {"vi": "Phiên chiều"}, "interpreters": {},
+                                             "mode": "pick", "breaks": []}),
+             meeting_events.profile_stated(
+                 {"_id": "par_b", "edition_id": EDITION_ID, "organisation_id": BUYER_ID, "side": "buyer"},
+                 {"offers": [], "seeks": ["nấm"], "volumes": "2 container/tháng", "markets": ["JP"],
+                  "certifications_held": [], "certifications_required": ["HACCP"], "languages": ["ja"],
+                  "priority": 3}),
+             meeting_events.profile_stated(
+                 {"_id": "par_s", "edition_id": EDITION_ID, "organisation_id": ORG_ID, "side": "supplier"},
+                 {"offers": ["nấm"], "seeks": [], "markets": [], "certifications_held": [],
+                  "certifications_required": [], "languages": [], "priority": 0}),
+             meeting_events.availability_changed(session, "par_b", ["S01", "S02"]),
+             meeting_events.availability_changed(session, "par_b", []),
              meeting_events.session_scheduled({"_id": "run_1", "session_id": "ses_1", "edition_id": EDITION_ID,
                                                "mode": "full", "meetings": 5, "scheduled": 4,
                                                "unplaced": [{"meeting_id": "m", "reason": "no_table"}],
@@ -673,7 +707,7 @@ def test_overrides_stay_internal():
     data = booth_events.override_recorded(entry)["data"]
     assert (data["by"], data["reason"], data["to_booth"]) == (entry["by"], entry["reason"], "B.07")
     public_booths = [t for t in public_types() if catalogue()[t].producer == "booths"]
-    assert len(public_booths) == 8
+    assert len(public_booths) == 10
     for event_type in public_booths:
         assert "by" not in property_names(load_schema(EVENTS_DIR / catalogue()[event_type].schema_file))
     for event in every_booths_builder_call():

@@ -27,6 +27,35 @@ def _event(kind: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:
     return make_event(f"{PREFIX}.{kind}.v1", SOURCE, subject, data, current_request_id())
 
 
+def floor_plan_imported(edition_id: str, booths: int, halls: list[dict[str, Any]],
+                        zones: list[dict[str, Any]]) -> dict[str, Any]:
+    """Public: the exhibition floor an edition offers (numbers, halls and zones; nobody holds a booth yet)."""
+    return _event("floor_plan.imported", f"editions/{edition_id}/floor-plan", {
+        "edition_id": edition_id, "booths": booths,
+        "halls": [{"code": h["code"], "name": h.get("name") or ""} for h in halls],
+        "zones": [{"code": z["code"], "hall": z["hall"], "name": z.get("name") or ""} for z in zones],
+    })
+
+
+def rules_set(edition_id: str, rules: dict[str, Any]) -> dict[str, Any]:
+    """Public: the booth quotas by group of provinces and the caps, as organisers set them."""
+    return _event("rules.set", f"editions/{edition_id}/booth-rules", {
+        "edition_id": edition_id,
+        "groups": [{"name": g["name"], "booths": g["booths"], "provinces": g.get("provinces"),
+                    "province_cap": g.get("province_cap"), "province_caps": g.get("province_caps") or {}}
+                   for g in rules["groups"]],
+        "organisation_max": rules.get("organisation_max"), "offer_hours": rules["offer_hours"],
+    })
+
+
+def application_submitted(applicant: dict[str, Any], application: dict[str, Any]) -> dict[str, Any]:
+    """Internal: what an exhibitor asks of the floor plan (booths, preferences, needs); replaces its last ask."""
+    return _event("application.submitted",
+                  f"editions/{applicant['edition_id']}/applications/{applicant['_id']}", {
+                      "participation_id": applicant["_id"], "edition_id": applicant["edition_id"],
+                      "organisation_id": applicant["organisation_id"], **application})
+
+
 def booth_allocated(booth: dict[str, Any], holder: dict[str, Any], source: str) -> dict[str, Any]:
     return _event("booth.allocated", f"editions/{booth['edition_id']}/booths/{booth['code']}", {
         "edition_id": booth["edition_id"], "booth_code": booth["code"], "zone": booth["zone"],

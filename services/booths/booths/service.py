@@ -151,7 +151,9 @@ class BoothsService:
             raise Conflict("Booths are already allocated; release them before replacing the plan.",
                            code="plan_in_use")
         count = self.store.replace_floor_plan(edition_id, [planning.booth_document(b) for b in parsed.booths])
-        self.db.plans.update_one({"_id": edition_id}, {"$set": planning.layout_documents(parsed)})
+        layout = planning.layout_documents(parsed)
+        self.store.set_layout(edition_id, layout, ev.floor_plan_imported(edition_id, count, layout["halls"],
+                                                                         layout["zones"]))
         return {"edition_id": edition_id, "booths": count, "zones": len(parsed.zones), "halls": len(parsed.halls)}
 
     @rpc
@@ -171,7 +173,7 @@ class BoothsService:
         self._organiser(actor, plan)
         rules = load(RulesIn, payload)
         planning.quota_rules(rules)  # the domain's own checks, before anything is stored
-        self.store.set_quotas(edition_id, rules)
+        self.store.set_quotas(edition_id, rules, ev.rules_set(edition_id, rules))
         self.store.start_group_counters(edition_id, [g["name"] for g in rules["groups"]])
         return {"edition_id": edition_id, "rules": rules}
 
@@ -191,7 +193,7 @@ class BoothsService:
             raise InvalidInput("Some preferences name nothing on the floor plan.", errors=unknown)
         wish = {**{k: data[k] for k in ("booths_wanted", "preferences", "needs")},
                 "submitted_at": (applicant.get("application") or {}).get("submitted_at") or now_text()}
-        self.store.set_applicant(applicant["_id"], {"application": wish})
+        self.store.set_application(applicant["_id"], wish, ev.application_submitted(applicant, wish))
         return views.applicant({**applicant, "application": wish})
 
     @rpc

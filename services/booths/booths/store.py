@@ -20,7 +20,7 @@ from shared.events.outbox import index_outbox, new_document, stage
 from shared.store import keep_newest
 from shared.timestamps import now_text
 
-COLLECTIONS = ("booths", "runs", "offers", "audit", "slots")
+COLLECTIONS = ("booths", "runs", "offers", "audit", "slots", "plans", "applicants")
 Staged = Callable[[str, Any, list[dict[str, Any]]], None]
 
 
@@ -59,8 +59,14 @@ class BoothsStore:
     def plan(self, edition_id: str) -> dict[str, Any] | None:
         return self.db.plans.find_one({"_id": edition_id})
 
-    def set_quotas(self, edition_id: str, quotas: dict[str, Any]) -> None:
-        self.db.plans.update_one({"_id": edition_id}, {"$set": {"quotas": quotas}})
+    def set_quotas(self, edition_id: str, quotas: dict[str, Any], event: dict[str, Any]) -> None:
+        self.db.plans.update_one({"_id": edition_id}, stage({"$set": {"quotas": quotas}}, event))
+        self.staged("plans", edition_id, [event])
+
+    def set_layout(self, edition_id: str, layout: dict[str, Any], event: dict[str, Any]) -> None:
+        """Halls and zones of the floor plan just imported, with the event announcing it."""
+        self.db.plans.update_one({"_id": edition_id}, stage({"$set": layout}, event))
+        self.staged("plans", edition_id, [event])
 
     def upsert_applicant(self, data: dict[str, Any], returning: bool) -> None:
         """Record an approved exhibitor, unless its cancellation arrived first (a tombstone).
@@ -95,8 +101,9 @@ class BoothsStore:
     def applicants(self, edition_id: str) -> list[dict[str, Any]]:
         return list(self.db.applicants.find({"edition_id": edition_id}).sort("_id", ASCENDING))
 
-    def set_applicant(self, participation_id: str, fields: dict[str, Any]) -> None:
-        self.db.applicants.update_one({"_id": participation_id}, {"$set": fields})
+    def set_application(self, participation_id: str, application: dict[str, Any], event: dict[str, Any]) -> None:
+        self.db.applicants.update_one({"_id": participation_id}, stage({"$set": {"application": application}}, event))
+        self.staged("applicants", participation_id, [event])
 
     def update_organisation(self, organisation_id: str, fields: dict[str, Any]) -> int:
         return self.db.applicants.update_many({"organisation_id": organisation_id}, {"$set": fields}).modified_count

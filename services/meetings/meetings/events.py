@@ -5,8 +5,8 @@ notifications service can tell both sides, and carry times with their zone
 and the calendar identity (meeting id as UID, ``sequence``) so a moved
 meeting updates the same calendar entry.  Free text people wrote (request
 notes, outcome notes) never leaves the service.  Provinces get aggregates
-(``session.scheduled``) and MOUs (``mou.signed``), which name organisations
-only, never people.
+(``session.created``, ``session.scheduled``) and MOUs (``mou.signed``), which
+name organisations only, never people.
 """
 
 from __future__ import annotations
@@ -65,6 +65,33 @@ def meeting_rescheduled(meeting: dict[str, Any], session: dict[str, Any], before
 
 def status_changed(meeting: dict[str, Any], session: dict[str, Any], live: str, previous: str | None) -> dict:
     return meeting_event("status_changed", meeting, session, live=live, previous_live=previous)
+
+
+def session_created(session: dict[str, Any]) -> dict[str, Any]:
+    """Public: a B2B session on the programme, its hours and capacity; who meets whom comes later."""
+    return _event("session.created", f"sessions/{session['_id']}", {
+        "session_id": session["_id"], "edition_id": session["edition_id"], "name": session["name"],
+        "date": session["date"], "timezone": session["timezone"], "starts_at": session["slots"][0]["starts_at"],
+        "ends_at": session["slots"][-1]["ends_at"], "slot_minutes": session["slot_minutes"],
+        "meeting_slots": len(session["slots"]) - len(session["breaks"]), "tables": len(session["tables"]),
+        "mode": session["mode"], "interpreter_languages": sorted(session["interpreters"]),
+    })
+
+
+def profile_stated(participant: dict[str, Any], stated: dict[str, Any]) -> dict[str, Any]:
+    """Internal: what a participant now says it offers and seeks (business facts, no people)."""
+    return _event("profile.stated", f"editions/{participant['edition_id']}/participants/{participant['_id']}", {
+        "participation_id": participant["_id"], "edition_id": participant["edition_id"],
+        "organisation_id": participant["organisation_id"], "side": participant["side"], **stated,
+    })
+
+
+def availability_changed(session: dict[str, Any], participation_id: str, away: list[str]) -> dict[str, Any]:
+    """Internal: the slots a participant is away; the reason it gave stays in the service."""
+    return _event("availability.changed", f"sessions/{session['_id']}/participants/{participation_id}", {
+        "session_id": session["_id"], "edition_id": session["edition_id"], "participation_id": participation_id,
+        "away": away,
+    })
 
 
 def session_scheduled(run: dict[str, Any]) -> dict[str, Any]:

@@ -213,7 +213,7 @@ class MeetingsService:
             raise Forbidden("Only organisers set a buyer's priority.", code="not_organiser",
                             errors=[field_error("priority", "forbidden", "Organisers only.")])
         stated.setdefault("priority", (participant.get("profile") or {}).get("priority", 0))
-        self.store.set_profile(participation_id, stated)
+        self.store.set_profile(participation_id, stated, ev.profile_stated(participant, stated))
         return self.profile(actor, edition_id, participation_id)
 
     @rpc
@@ -256,7 +256,7 @@ class MeetingsService:
                    "settings": {"auto_accept": data["auto_accept"]}, "request_ttl_hours": data["request_ttl_hours"],
                    "max_meetings": data["max_meetings"], "interpreters": data["interpreters"], "agenda": None,
                    "scheduler": None, "created_at": now_text()}
-        self.store.insert_session(session)
+        self.store.insert_session(session, ev.session_created(session))
         return views.session(session)
 
     @rpc
@@ -281,8 +281,10 @@ class MeetingsService:
                    if s not in known]
         if unknown:
             raise InvalidInput("Some slots do not exist in this session.", errors=unknown)
-        self.store.set_away(session_id, participation_id, sorted(set(data["away"])), data.get("reason"))
-        return {"participation_id": participation_id, "away": sorted(set(data["away"])), "reason": data.get("reason")}
+        away = sorted(set(data["away"]))
+        self.store.set_away(session_id, participation_id, away, data.get("reason"),
+                            ev.availability_changed(session, participation_id, away))
+        return {"participation_id": participation_id, "away": away, "reason": data.get("reason")}
 
     @rpc
     def plan(self, actor: dict | None, session_id: str) -> dict:

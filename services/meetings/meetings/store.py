@@ -23,7 +23,7 @@ from shared.events.outbox import index_outbox, new_document, stage
 from shared.store import keep_newest
 from shared.timestamps import now_text
 
-COLLECTIONS = ("meetings", "sessions", "runs", "mous")
+COLLECTIONS = ("meetings", "sessions", "runs", "mous", "participants", "away")
 OPEN = ("requested", "accepted")
 CLOSED = ("declined", "expired", "cancelled")
 Staged = Callable[[str, Any, list[dict[str, Any]]], None]
@@ -136,16 +136,19 @@ class MeetingsStore:
     def participants(self, edition_id: str) -> list[dict[str, Any]]:
         return list(self.db.participants.find({"edition_id": edition_id, "status": "eligible"}).sort("_id", 1))
 
-    def set_profile(self, participation_id: str, profile: dict[str, Any]) -> None:
-        """The stated profile; a buyer's priority also goes to its meetings, which the scheduler orders by."""
-        self.db.participants.update_one({"_id": participation_id}, {"$set": {"profile": profile}})
+    def set_profile(self, participation_id: str, profile: dict[str, Any], event: dict[str, Any]) -> None:
+        """The stated profile, announced; a buyer's priority also goes to its meetings, which the scheduler
+        orders by (a copy: a crash before it is repaired by the next statement of the profile)."""
+        self.db.participants.update_one({"_id": participation_id}, stage({"$set": {"profile": profile}}, event))
+        self.staged("participants", participation_id, [event])
         self.db.meetings.update_many({"buyer.participation_id": participation_id},
                                      {"$set": {"priority": int(profile.get("priority") or 0)}})
 
     # -- sessions ---------------------------------------------------------------------------------------
 
-    def insert_session(self, session: dict[str, Any]) -> None:
-        self.db.sessions.insert_one(new_document(session))
+    def insert_session(self, session: dict[str, Any], event: dict[str, Any]) -> None:
+        self.db.sessions.insert_one(new_document(session, event))
+        self.staged("sessions", session["_id"], [event])
 
     def session(self, session_id: str) -> dict[str, Any] | None:
         return self.db.sessions.find_one({"_id": session_id}, {"outbox": 0})
@@ -177,11 +180,14 @@ class MeetingsStore:
             self.staged("sessions", session["_id"], [event])
         return after
 
-    def set_away(self, session_id: str, participation_id: str, slots: list[str], reason: str | None) -> None:
-        self.db.away.replace_one({"_id": f"{session_id}|{participation_id}"},
-                                 {"_id": f"{session_id}|{participation_id}", "session_id": session_id,
-                                  "participation_id": participation_id, "slots": slots, "reason": reason},
-                                 upsert=True)
+    def set_away(self, session_id: str, participation_id: str, slots: list[str], reason: str | None,
+                 event: dict[str, Any]) -> None:
+        """An update, not a replace: a replace would drop an earlier change's event not yet published."""
+        key = f"{session_id}|{participation_id}"
+        self.db.away.update_one({"_id": key}, stage({"$set": {
+            "session_id": session_id, "participation_id": participation_id, "slots": slots, "reason": reason}},
+            event), upsert=True)
+        self.staged("away", key, [event])
 
     def away(self, session_id: str) -> list[dict[str, Any]]:
         return list(self.db.away.find({"session_id": session_id}))
