@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 
 from notifications.domain.policy import unsubscribe_token
 from notifications.settings import DEV_UNSUBSCRIBE_SECRET
 from tests.support.api import registration
+from tests.support.events import Tap
 from tests.support.mail import mails_to, subject
 
 
@@ -55,6 +57,9 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
 
     # the Vietnamese delegate opts into SMS; the cancellation then goes by e-mail and SMS (to the local outbox)
     delegate = next(m["delegate_id"] for m in mine if m["language"] == "vi")
+    empty = api.request("PUT", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member,
+                        json={})
+    assert empty.status_code == 422 and empty.json()["errors"][0]["code"] == "nothing_to_change", empty.text
     prefs = api.request("PUT", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member,
                         json={"sms": True})
     assert prefs.status_code == 200 and prefs.json()["sms"] is True, prefs.text
@@ -70,7 +75,15 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
     assert len(sms) == 1 and "đã được hủy" in sms[0]["text"]
 
     token = unsubscribe_token(DEV_UNSUBSCRIBE_SECRET.encode(), delegate)
-    assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token}).status_code == 200
-    assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token + "x"}).status_code == 422
-    after = api.request("GET", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member)
-    assert after.json()["unsubscribed_non_essential"] is True
+    tap = Tap(f"e2e.prefs.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.notifications.preferences.#",),
+              amqp_uri=stack.config.amqp_uri)
+    try:
+        assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token}).status_code == 200
+        assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token + "x"}).status_code == 422
+        after = api.request("GET", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member)
+        assert after.json()["unsubscribed_non_essential"] is True
+        announced = [json.loads(m.body) for m in tap.drain(expect=1)]
+    finally:
+        tap.delete()
+    assert {(e["data"]["delegate_id"], e["data"]["via"]) for e in announced} == {(delegate, "unsubscribe_link")}
+    assert vi_email not in json.dumps(announced) and "+8491" not in json.dumps(announced)

@@ -55,6 +55,7 @@ INTERNAL = {
     f"{MEETINGS_PREFIX}profile.stated.v1",
     f"{MEETINGS_PREFIX}availability.changed.v1",
     *(f"vn.ketnoi.notifications.notification.{kind}.v1" for kind in ("sent", "failed", "dead_lettered")),
+    "vn.ketnoi.notifications.preferences.changed.v1",
 }
 CODE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
 SUBJECTS = {
@@ -63,7 +64,7 @@ SUBJECTS = {
               r"|floor-plan|booth-rules)",
     "meetings": r"(sessions/[0-9a-z_]+(/(meetings|participants)/[0-9a-z_]+)?"
                 r"|editions/[0-9a-z_]+/(mous|participants)/[0-9a-z_]+)",
-    "notifications": r"notifications/[^/]+",
+    "notifications": r"(notifications/[^/]+|delegates/[0-9a-z_]+/preferences)",
 }
 BOOTH_TIMESTAMPS = ("expires_at", "starts_at", "ends_at", "at")
 PERSONAL = ("email", "phone", "delegates", "tax_code", "full_name", "contact")
@@ -460,7 +461,10 @@ def every_notifications_builder_call() -> list[dict[str, Any]]:
     return [notification_events.message_event("sent", message),
             notification_events.message_event("failed", {**message, "status": "pending"}, "451 try later"),
             notification_events.message_event("dead_lettered", {**message, "status": "dead", "edition_id": None},
-                                              "550 no such user")]
+                                              "550 no such user"),
+            notification_events.preferences_changed(ORG_ID, "dlg2", {"sms": True, "email": False}, "member"),
+            notification_events.preferences_changed(ORG_ID, "dlg2", {"unsubscribed_non_essential": True},
+                                                    "unsubscribe_link")]
 
 # -- the catalogue and its schema files --------------------------------------------------
 

@@ -51,3 +51,9 @@ def message_event(kind: str, message: dict[str, Any], error: str | None = None) 
         "edition_id": message.get("edition_id"), "attempts": int(message.get("attempts") or 0),
         "delivered": message.get("status") == "sent", "error": error,
     })
+
+
+def preferences_changed(organisation_id: str, delegate_id: str, changed: dict[str, bool], via: str) -> dict[str, Any]:
+    """``preferences.changed``: a delegate turned channels on or off (by id; never an address)."""
+    return _event("preferences.changed", f"delegates/{delegate_id}/preferences", {
+        "organisation_id": organisation_id, "delegate_id": delegate_id, "changed": changed, "via": via})

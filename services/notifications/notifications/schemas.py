@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, validate, validates_schema
+
+from shared.validation import problem
 
 STATUSES = ("pending", "sending", "sent", "written", "dead")
 CHANNELS = ("email", "sms", "zalo")
@@ -13,6 +15,11 @@ class PreferencesIn(Schema):
     sms = fields.Boolean()
     zalo = fields.Boolean()
     unsubscribed_non_essential = fields.Boolean()
+
+    @validates_schema
+    def _something(self, data: dict, **_: object) -> None:
+        if not data:
+            raise problem("nothing_to_change", "Name at least one of email, sms, zalo, unsubscribed_non_essential.")
 
 
 class LogQuery(Schema):

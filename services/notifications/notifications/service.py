@@ -345,8 +345,8 @@ class NotificationsService:
                                    "must reach you.", code="no_channel_left",
                                    errors=[{"field": "email", "code": "no_channel_left",
                                             "message": "Turn on SMS or Zalo first.", "params": {}}])
-        self.store.set_preferences(organisation_id, delegate_id,
-                                   {k: "yes" if v else "no" for k, v in chosen.items()})
+        self.store.set_preferences(organisation_id, delegate_id, {k: "yes" if v else "no" for k, v in chosen.items()},
+                                   ev.preferences_changed(organisation_id, delegate_id, chosen, "member"))
         _CONTACTS.forget(organisation_id)  # other replicas follow within CACHE_SECONDS
         return self.preferences(actor, organisation_id, delegate_id)
 
@@ -361,6 +361,8 @@ class NotificationsService:
         organisation_id = self.store.organisation_of_delegate(delegate_id)
         if organisation_id is None:
             raise NotFound("This delegate is no longer on file.", code="delegate_not_found")
-        self.store.set_preferences(organisation_id, delegate_id, {"unsubscribed_non_essential": "yes"})
+        self.store.set_preferences(organisation_id, delegate_id, {"unsubscribed_non_essential": "yes"},
+                                   ev.preferences_changed(organisation_id, delegate_id,
+                                                          {"unsubscribed_non_essential": True}, "unsubscribe_link"))
         _CONTACTS.forget(organisation_id)
         return {"delegate_id": delegate_id, "unsubscribed_non_essential": True}

@@ -21,7 +21,7 @@ from shared.events.outbox import index_outbox, stage
 from shared.store import keep_newest
 from shared.timestamps import now_text
 
-COLLECTIONS = ("messages",)
+COLLECTIONS = ("messages", "contacts")
 Staged = Callable[[str, Any, list[dict[str, Any]]], None]
 
 
@@ -69,10 +69,12 @@ class NotificationsStore:
 
     # -- preferences (kept with the contacts: one read finds whom to tell and how) -------------------
 
-    def set_preferences(self, organisation_id: str, delegate_id: str, channels: dict[str, str]) -> None:
+    def set_preferences(self, organisation_id: str, delegate_id: str, channels: dict[str, str],
+                        event: dict[str, Any]) -> None:
         """Channels as "yes"/"no" text (the embedded store turns a ``$set`` bool into an integer)."""
-        self.db.contacts.update_one({"_id": organisation_id}, {"$set": {
-            f"preferences.{delegate_id}.{k}": v for k, v in channels.items()}}, upsert=True)
+        self.db.contacts.update_one({"_id": organisation_id}, stage({"$set": {
+            f"preferences.{delegate_id}.{k}": v for k, v in channels.items()}}, event), upsert=True)
+        self.staged("contacts", organisation_id, [event])
 
     def organisation_of_delegate(self, delegate_id: str) -> str | None:
         found = self.db.contacts.find_one({f"delegates.{delegate_id}": {"$exists": True}}, {"_id": 1})
