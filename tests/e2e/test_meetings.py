@@ -318,3 +318,38 @@ def test_a_no_show_is_rebooked_after_now_and_nothing_else_moves(api, organiser, 
     assert found.status_code == 200, found.text
     assert [(i["participation_id"], i["reasons"][0]) for i in found.json()["items"]] == [
         (s3[0], "categories: processed_food")]
+
+
+def test_a_timetable_computed_in_the_background(api, organiser, new_edition):
+    """``Prefer: respond-async``: 202 with a job to poll; the job ends with the same run a direct call returns."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    s1, s2 = supplier(api, organiser, eid), supplier(api, organiser, eid, "ha-tinh")
+    b1 = buyer(api, organiser, eid, interpreter=None)
+    sid = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body()).json()["id"]
+    for s in (s1, s2):
+        mid = api.request("POST", f"/v1/b2b-sessions/{sid}/requests", b1[2], json={"from": b1[0], "to": s[0]}
+                          ).json()["id"]
+        assert api.request("POST", f"/v1/meetings/{mid}/accept", s[2], json={}).json()["status"] == "accepted"
+
+    prefer = {"Prefer": "wait=5, respond-async"}
+    assert api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", b1[2], json={}, headers=prefer
+                       ).status_code == 403  # organisers only, checked before anything is queued
+    assert api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={"now": "S99"}, headers=prefer
+                       ).status_code == 422
+    queued = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={}, headers=prefer)
+    assert queued.status_code == 202, queued.text
+    assert queued.headers["Preference-Applied"] == "respond-async"
+    assert queued.json()["status"] in ("queued", "running", "done")
+    location = queued.headers["Location"]
+    assert location == f"/v1/b2b-sessions/{sid}/schedule-jobs/{queued.json()['id']}"
+
+    job = eventually(lambda: api.request("GET", location, organiser),
+                     ok=lambda r: r.ok and r.json()["status"] in ("done", "failed"), timeout=30).json()
+    assert job["status"] == "done" and job["error"] is None, job
+    assert (job["run"]["scheduled"], job["run"]["delta"], job["run"]["unplaced"]) == (2, 2, [])
+    assert job["attempts"] == 1 and job["started_at"] <= job["finished_at"]
+    assert api.request("GET", location, b1[2]).status_code == 403
+    assert api.request("GET", f"/v1/b2b-sessions/{sid}/schedule-jobs/job_nope", organiser).status_code == 404
+
+    again = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={})  # no preference: direct
+    assert again.status_code == 200 and again.json()["scheduled"] == 2 and again.json()["moved"] == []

@@ -158,3 +158,28 @@ def test_the_sweeper_drops_holds_a_crash_left_and_keeps_live_ones():
                              "meeting_id": "mtg_never_written" if name == "orphan" else live})
     worker_factory(MeetingsService, db=db).sweep_holds()
     assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == [keys["live"]]
+
+
+def test_a_background_timetable_outlives_its_worker_and_runs_once(container_factory, amqp_uri):
+    """A job left running by a dead worker runs again when its event comes back; a finished one never does."""
+    store = MeetingsStore(database("meetings"))
+    session = make_session(store, f"ed_{uuid.uuid4().hex[:8]}")
+    request = {"full": False, "rebook_no_shows": False}
+    jobs = {}
+    for name, status in (("orphan", "running"), ("finished", "done")):
+        jobs[name] = {"_id": f"job_{name}_{uuid.uuid4().hex[:6]}", "session_id": session["_id"],
+                      "edition_id": session["edition_id"], "series_id": "s1", "request": request, "status": status,
+                      "requested_at": "2026-01-01T00:00:00.000000Z", "started_at": "2026-01-01T00:00:01.000000Z",
+                      "finished_at": None, "attempts": 1, "run": None, "error": None}
+        store.db.jobs.insert_one(jobs[name])  # as a worker that died (or finished) left it
+
+    container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
+    container.start()
+    for job in jobs.values():
+        publish(meeting_events.schedule_requested(job))  # the broker hands the event out again
+    wait_for(lambda: store.job(jobs["orphan"]["_id"])["status"] == "done")
+    orphan = store.job(jobs["orphan"]["_id"])
+    assert orphan["attempts"] == 2 and orphan["run"]["meetings"] == 0 and orphan["error"] is None
+    time.sleep(1.0)
+    finished = store.job(jobs["finished"]["_id"])
+    assert (finished["status"], finished["attempts"], finished["finished_at"]) == ("done", 1, None)  # untouched

@@ -54,6 +54,7 @@ INTERNAL = {
     f"{MEETINGS_PREFIX}agenda.published.v1",
     f"{MEETINGS_PREFIX}profile.stated.v1",
     f"{MEETINGS_PREFIX}availability.changed.v1",
+    f"{MEETINGS_PREFIX}schedule.requested.v1",
     *(f"vn.ketnoi.notifications.notification.{kind}.v1" for kind in ("sent", "failed", "dead_lettered")),
     "vn.ketnoi.notifications.preferences.changed.v1",
 }
@@ -62,7 +63,7 @@ SUBJECTS = {
     "registration": r"[a-z]+/[0-9a-z]+",
     "booths": rf"editions/[0-9a-z_]+/(booths/{CODE}|(offers|allocations|applications)/[0-9a-z_]+"
               r"|floor-plan|booth-rules)",
-    "meetings": r"(sessions/[0-9a-z_]+(/(meetings|participants)/[0-9a-z_]+)?"
+    "meetings": r"(sessions/[0-9a-z_]+(/(meetings|participants|jobs)/[0-9a-z_]+)?"
                 r"|editions/[0-9a-z_]+/(mous|participants)/[0-9a-z_]+)",
     "notifications": r"(notifications/[^/]+|delegates/[0-9a-z_]+/preferences)",
 }
@@ -437,6 +438,10 @@ def every_meetings_builder_call() -> list[dict[str, Any]]:
                   "certifications_required": [], "languages": [], "priority": 0}),
              meeting_events.availability_changed(session, "par_b", ["S01", "S02"]),
              meeting_events.availability_changed(session, "par_b", []),
+             meeting_events.schedule_requested({"_id": "job_1", "session_id": "ses_1", "edition_id": EDITION_ID,
+                                                "request": {"full": False, "rebook_no_shows": False}}),
+             meeting_events.schedule_requested({"_id": "job_2", "session_id": "ses_1", "edition_id": EDITION_ID,
+                                                "request": {"full": True, "rebook_no_shows": True, "now": "S03"}}),
              meeting_events.session_scheduled({"_id": "run_1", "session_id": "ses_1", "edition_id": EDITION_ID,
                                                "mode": "full", "meetings": 5, "scheduled": 4,
                                                "unplaced": [{"meeting_id": "m", "reason": "no_table"}],

@@ -42,6 +42,12 @@ def query_of(request: Request, schema_class: type[Schema]) -> dict[str, Any]:
     return raw
 
 
+def prefers_async(request: Request) -> bool:
+    """RFC 7240 ``Prefer: respond-async``: the client would rather poll than wait for a long computation."""
+    preferences = (p.split(";")[0].strip().lower() for p in request.headers.get("Prefer", "").split(","))
+    return "respond-async" in preferences
+
+
 def actor(request: Request) -> dict[str, Any] | None:
     return request.principal.as_dict() if request.principal else None
 

@@ -32,7 +32,8 @@ from shared.errors import BadRequest, KetnoiError, PayloadTooLarge, Unauthorized
 log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
-EXPOSED_HEADERS = "ETag, Location, Retry-After, X-Request-ID, Idempotent-Replayed, Content-Language"
+EXPOSED_HEADERS = ("ETag, Location, Retry-After, X-Request-ID, Idempotent-Replayed, Content-Language, "
+                   "Preference-Applied")
 
 
 def request_id_of(request: Request) -> str:
@@ -85,7 +86,7 @@ class ApiApp(WsgiApp):
             response.headers.update({
                 "Access-Control-Allow-Methods": ", ".join(sorted(set(methods) | {"OPTIONS"})),
                 "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, Idempotency-Key, "
-                                                "Accept-Language, X-Request-ID",
+                                                "Accept-Language, X-Request-ID, Prefer",
                 "Access-Control-Max-Age": "600",
             })
         return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from gateway import schemas as s
-from gateway.edge import actor, checked
+from gateway.edge import actor, checked, prefers_async
 from gateway.http import api
 from shared.rpc import ServiceRpc
 
@@ -141,11 +141,22 @@ class MeetingRoutes:
     # -- timetable and agendas -------------------------------------------------------------------------
 
     @api("POST", "/v1/b2b-sessions/<session_id>/schedule",
-         summary="Schedule every accepted meeting (Δ slots where only people constrain; few moves after)",
+         summary="Schedule every accepted meeting (Δ slots where only people constrain; few moves after). "
+                 "With 'Prefer: respond-async': 202 and a job to poll at Location",
          body=s.ScheduleBody, auth="required", tags=("meetings",))
     def schedule_session(self, request: Request, session_id: str):
-        return self.meetings_scheduler.schedule(actor(request), session_id,
-                                                checked(s.ScheduleBody, request.json_body or {}))
+        body = checked(s.ScheduleBody, request.json_body or {})
+        if prefers_async(request):
+            job = self.meetings.schedule_later(actor(request), session_id, body)
+            return 202, {"Location": f"/v1/b2b-sessions/{session_id}/schedule-jobs/{job['id']}",
+                         "Preference-Applied": "respond-async", "Retry-After": "1"}, job
+        return self.meetings_scheduler.schedule(actor(request), session_id, body)
+
+    @api("GET", "/v1/b2b-sessions/<session_id>/schedule-jobs/<job_id>",
+         summary="A timetable computed in the background: queued, running, done (with its run) or failed",
+         auth="required", tags=("meetings",))
+    def schedule_job(self, request: Request, session_id: str, job_id: str):
+        return self.meetings.schedule_job(actor(request), session_id, job_id)
 
     @api("POST", "/v1/b2b-sessions/<session_id>/agenda",
          summary="Publish the agendas, preliminary then final (participants are notified)", body=s.AgendaBody,

@@ -27,6 +27,8 @@ ORGANISATION_UPDATED = "vn.ketnoi.registration.organisation.updated.v1"
 PRODUCT_REGISTERED = "vn.ketnoi.registration.product.registered.v1"
 PARTICIPATION_APPROVED = "vn.ketnoi.registration.participation.approved.v1"
 PARTICIPATION_CANCELLED = "vn.ketnoi.registration.participation.cancelled.v1"
+# consumed by the meetings service itself: a timetable to compute in the background
+SCHEDULE_REQUESTED = f"{PREFIX}.schedule.requested.v1"
 
 
 def _event(kind: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -91,6 +93,16 @@ def availability_changed(session: dict[str, Any], participation_id: str, away: l
     return _event("availability.changed", f"sessions/{session['_id']}/participants/{participation_id}", {
         "session_id": session["_id"], "edition_id": session["edition_id"], "participation_id": participation_id,
         "away": away,
+    })
+
+
+def schedule_requested(job: dict[str, Any]) -> dict[str, Any]:
+    """Internal: organisers asked for a timetable to be computed in the background (``Prefer: respond-async``);
+    the meetings service consumes it itself, so the request survives a restart."""
+    return _event("schedule.requested", f"sessions/{job['session_id']}/jobs/{job['_id']}", {
+        "job_id": job["_id"], "session_id": job["session_id"], "edition_id": job["edition_id"],
+        "full": job["request"]["full"], "rebook_no_shows": job["request"]["rebook_no_shows"],
+        "now": job["request"].get("now"),
     })
 
 

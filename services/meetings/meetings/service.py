@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import eventlet
 from nameko.timer import timer
 
 from meetings import events as ev
@@ -54,6 +56,7 @@ from shared.validation import load
 
 log = logging.getLogger(__name__)
 UNPLACED_REASONS = (*REASONS, "conflict")
+JOB_WAIT = 60.0  # seconds a background run waits for one already going on the same session
 # who may move a live meeting to which status
 LIVE_STEPS = {None: {"checked_in", "in_progress", "done", "no_show"},
               "checked_in": {"in_progress", "done", "no_show"}, "in_progress": {"done"},
@@ -632,16 +635,62 @@ class MeetingsService:
     @rpc
     def schedule(self, actor: dict | None, session_id: str, payload: dict) -> dict:
         """Place every accepted meeting (König's Δ slots where only people constrain); announce what moved."""
+        session, data = self._schedule_request(actor, session_id, payload)
+        return views.run(self._schedule(session, data))
+
+    @rpc
+    def schedule_later(self, actor: dict | None, session_id: str, payload: dict) -> dict:
+        """The same, in the background (``Prefer: respond-async``): checked now, queued as an event this
+        service consumes itself, so a request survives a restart; the caller polls the job."""
+        session, data = self._schedule_request(actor, session_id, payload)
+        job = {"_id": new_id("job"), "session_id": session_id, "edition_id": session["edition_id"],
+               "series_id": session["series_id"], "request": data, "status": "queued", "requested_at": now_text(),
+               "started_at": None, "finished_at": None, "attempts": 0, "run": None, "error": None}
+        self.store.insert_job(job, ev.schedule_requested(job))
+        return views.job(job)
+
+    @rpc
+    def schedule_job(self, actor: dict | None, session_id: str, job_id: str) -> dict:
+        session = self._session(session_id)
+        self._organiser(actor, session["series_id"])
+        job = self.store.job(job_id)
+        if job is None or job["session_id"] != session_id:
+            raise NotFound("No such scheduling job for this session.", code="job_not_found")
+        return views.job(job)
+
+    @event_handler(ev.SCHEDULE_REQUESTED)
+    def run_schedule_job(self, event: dict) -> None:
+        """Compute a queued timetable once (the inbox gives one worker the event at a time; a worker that
+        died mid-run leaves the job running and its event runs again when the claim lease passes)."""
+        job = self.store.start_job(event["data"]["job_id"])
+        if job is None:
+            return
+        try:
+            run = self._schedule(self._session(job["session_id"]), job["request"], wait=JOB_WAIT)
+        except (Conflict, NotFound) as exc:
+            self.store.finish_job(job["_id"], "failed", error={"code": exc.code, "detail": str(exc)})
+            return
+        self.store.finish_job(job["_id"], "done", run=views.run(run))
+
+    def _schedule_request(self, actor: dict | None, session_id: str,
+                          payload: dict | None) -> tuple[dict[str, Any], dict[str, Any]]:
         session = self._session(session_id)
         self._organiser(actor, session["series_id"])
         data = load(ScheduleIn, payload or {})
-        usable = planning.domain_session(session).slots
-        if data.get("now") and data["now"] not in usable:
+        if data.get("now") and data["now"] not in planning.domain_session(session).slots:
             raise InvalidInput("now must name a meeting slot.", errors=[field_error("now", "not_found",
                                                                                     "Not a meeting slot.")])
+        return session, data
+
+    def _schedule(self, session: dict[str, Any], data: dict[str, Any], wait: float = 0.0) -> dict[str, Any]:
+        """One optimiser run of ``session``; waits up to ``wait`` seconds for a run already going."""
+        session_id = session["_id"]
         run_id = new_id("claim")
-        if not self.store.claim_scheduler(session_id, run_id, to_text(datetime.now(UTC) - timedelta(minutes=5))):
-            raise Conflict("The timetable is being computed already; try again in a moment.", code="scheduling")
+        deadline = time.monotonic() + wait
+        while not self.store.claim_scheduler(session_id, run_id, to_text(datetime.now(UTC) - timedelta(minutes=5))):
+            if time.monotonic() >= deadline:
+                raise Conflict("The timetable is being computed already; try again in a moment.", code="scheduling")
+            eventlet.sleep(1.0)
         try:
             result = Booker(self.store, session).run(data["full"], data["rebook_no_shows"], data.get("now"))
         except ValueError as exc:  # locked meetings that cannot all be honoured
@@ -654,7 +703,7 @@ class MeetingsService:
         SLOTS_LOWER_BOUND.labels(session_id).set(run["delta"])
         for reason in UNPLACED_REASONS:
             UNPLACED.labels(session_id, reason).set(sum(u["reason"] == reason for u in run["unplaced"]))
-        return views.run(run)
+        return run
 
     @rpc
     def publish_agenda(self, actor: dict | None, session_id: str, payload: dict) -> dict:

@@ -23,7 +23,7 @@ from shared.events.outbox import index_outbox, new_document, stage
 from shared.store import keep_newest
 from shared.timestamps import now_text
 
-COLLECTIONS = ("meetings", "sessions", "runs", "mous", "participants", "away")
+COLLECTIONS = ("meetings", "sessions", "runs", "mous", "participants", "away", "jobs")
 OPEN = ("requested", "accepted")
 CLOSED = ("declined", "expired", "cancelled")
 Staged = Callable[[str, Any, list[dict[str, Any]]], None]
@@ -165,6 +165,28 @@ class MeetingsStore:
 
     def release_scheduler(self, session_id: str, run_id: str) -> None:
         self.db.sessions.update_one({"_id": session_id, "scheduler.run_id": run_id}, {"$set": {"scheduler": None}})
+
+    # -- timetables computed in the background ---------------------------------------------------------
+
+    def insert_job(self, job: dict[str, Any], event: dict[str, Any]) -> None:
+        self.db.jobs.insert_one(new_document(job, event))
+        self.staged("jobs", job["_id"], [event])
+
+    def job(self, job_id: str) -> dict[str, Any] | None:
+        return self.db.jobs.find_one({"_id": job_id}, {"outbox": 0})
+
+    def start_job(self, job_id: str) -> dict[str, Any] | None:
+        """Queued, or running when a worker died mid-run (the inbox's claim lease let its event run again);
+        None once it finished."""
+        return self.db.jobs.find_one_and_update(
+            {"_id": job_id, "status": {"$in": ["queued", "running"]}},
+            {"$set": {"status": "running", "started_at": now_text()}, "$inc": {"attempts": 1}},
+            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+
+    def finish_job(self, job_id: str, status: str, run: dict[str, Any] | None = None,
+                   error: dict[str, Any] | None = None) -> None:
+        self.db.jobs.update_one({"_id": job_id, "status": "running"},
+                                {"$set": {"status": status, "finished_at": now_text(), "run": run, "error": error}})
 
     def publish_agenda(self, session: dict[str, Any], agenda: dict[str, Any],
                        event_for: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:

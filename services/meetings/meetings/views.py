@@ -31,6 +31,13 @@ def run(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def job(doc: Mapping[str, Any]) -> dict[str, Any]:
+    out = _clean(doc)
+    for key in ("edition_id", "series_id"):
+        out.pop(key, None)
+    return out
+
+
 def slot_times(session_doc: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     return {s["id"]: s for s in session_doc["slots"]}
 
