@@ -42,9 +42,26 @@ class ConfirmedPublisher:
         self._nacked = False
 
     def publish_all(self, events: Sequence[dict[str, Any]]) -> None:
-        """Send every event, then return once all are confirmed; raise and reset otherwise."""
+        """Send every event, then return once all are confirmed; raise and reset otherwise.
+
+        A connection that served earlier batches may have been closed under us
+        (the broker restarted while the relay was idle): that batch is tried
+        once more on a new connection before the failure is reported.
+        """
         if not events:
             return
+        reused = self._producer is not None
+        try:
+            self._publish(events)
+        except NotConfirmed:
+            raise
+        except Exception:
+            if not reused:
+                raise
+            log.info("the relay's broker connection was lost; publishing the batch on a new one")
+            self._publish(events)
+
+    def _publish(self, events: Sequence[dict[str, Any]]) -> None:
         try:
             producer = self._ready()
             for event in events:

@@ -9,6 +9,7 @@ one staged.
 from __future__ import annotations
 
 import json
+import socket
 import uuid
 
 import pytest
@@ -155,4 +156,19 @@ def test_nothing_is_cleared_while_the_broker_is_unreachable(amqp_uri, tap):
     relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange)  # the broker is back: the sweep delivers
     assert relay.sweep() == 2
     assert len(tap.drain(expect=2)) == 2
+    relay.stop()
+
+
+def test_a_connection_lost_while_idle_is_replaced_for_the_next_batch(amqp_uri, tap):
+    collection, documents, events = staged_series(2)
+    relay = Relay([collection])
+    relay.staged("series", documents[0]["_id"], [events[0]])
+    assert relay.publish_handed() == 1
+    # the broker went away while the relay was idle: the socket under its connection is dead
+    relay.publisher._connection.connection.transport.sock.shutdown(socket.SHUT_RDWR)
+
+    relay.staged("series", documents[1]["_id"], [events[1]])
+    assert relay.publish_handed() == 1  # on a new connection, not after a failed pass and a sweep
+    assert sorted(m.payload["id"] for m in tap.drain(expect=2)) == sorted(e["id"] for e in events)
+    assert with_pending(collection, documents, 0) == 2
     relay.stop()
