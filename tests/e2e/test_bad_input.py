@@ -73,6 +73,9 @@ def test_invalid_registration_is_422_with_the_field_and_writes_nothing(api, orga
     (b'"text"', {"Content-Type": "application/json"}, 422, "body_not_object"),
     (b"role=exhibitor", {"Content-Type": "application/x-www-form-urlencoded"}, 400, "unsupported_media_type"),
     (b"{" + b" " * (1024 * 1024 + 10) + b"}", {"Content-Type": "application/json"}, 413, "payload_too_large"),
+    (b"[" * 50_000 + b"]" * 50_000, {"Content-Type": "application/json"}, 400, "malformed_json"),  # too deep
+    (b'{"role": "exhibitor", "organisation": {"legal_name": {"vi": "x\\ud800"}}}',
+     {"Content-Type": "application/json"}, 400, "malformed_json"),  # a lone surrogate is no text
 ])
 def test_unreadable_bodies(api, organiser, edition_id, body, headers, status, code):
     response = api.request("POST", f"/v1/editions/{edition_id}/registrations", data=body, headers=headers)
@@ -141,3 +144,11 @@ def test_cors_preflight_and_request_id(api):
     traced = api.request("GET", "/v1/editions/ed_nope", headers={"X-Request-ID": "trace-123"})
     assert traced.headers["X-Request-ID"] == "trace-123" and traced.json()["request_id"] == "trace-123"
     assert len(api.request("GET", "/healthz").headers["X-Request-ID"]) == 32
+
+
+@pytest.mark.parametrize("tag", ['"v\u00b2"', '"v999999999999999999999999999999"', '"1"', "*"])
+def test_if_match_that_is_no_etag_of_ours(api, organiser, edition_id, tag):
+    response = api.request("PATCH", f"/v1/editions/{edition_id}", organiser, json={"venue": {"name": "X"}},
+                           headers={"If-Match": tag})
+    assert response.status_code == 422 and response.headers["Content-Type"] == PROBLEM, response.text
+    assert response.json()["errors"][0]["field"] == "If-Match"

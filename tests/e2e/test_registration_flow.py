@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
+import json
 from datetime import date
 
 import eventlet
@@ -53,6 +55,9 @@ def test_review_capacity_waitlist_promotion_checkin_export_and_stats(api, organi
     assert stats["status"] == {"approved": 2, "cancelled": 1, "rejected": 1}
     assert stats["province_2025"]["lam-dong"] == 1  # Đắk Nông rolls up into Lâm Đồng
     assert stats["places"]["exhibitor"] == {"limit": 2, "taken": 2}
+    lam_dong = api.request("GET", f"/v1/editions/{eid}/stats", api.token("province", province="lam-dong")).json()
+    assert lam_dong["for_province"] == "lam-dong" and set(lam_dong["province_2025"]) == {"lam-dong"}  # its own only
+    assert sum(lam_dong["status"].values()) == 1
 
     rolled = api.request("GET", f"/v1/editions/{eid}/participations?province=lam-dong", organiser).json()
     assert [p["id"] for p in rolled["items"]] == [d["id"]]
@@ -145,6 +150,19 @@ def test_post_merger_edition_rejects_quang_binh_with_the_reason(api, new_edition
     assert register(api, edition["id"], registration("quang-tri"))["org"]["province_2025"] == "quang-tri"
 
 
+def test_an_organisation_on_file_from_before_the_merger_cannot_enter_a_later_edition_unchanged(api, new_edition):
+    earlier = new_edition(starts_on=date(2024, 8, 16))
+    body = registration("quang-binh")
+    register(api, earlier["id"], body)  # 2024: Quảng Bình was a province
+    later = new_edition(starts_on=date(2025, 7, 10), host="quang-tri", partners=("hue",))
+    again = copy.deepcopy(body)
+    again["organisation"]["province"] = "quang-tri"  # the form says Quảng Trị, the record on file Quảng Bình
+    response = api.request("POST", f"/v1/editions/{later['id']}/registrations", json=again)
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == ("organisation.province", "province_merged")
+
+
 def test_search_ignores_diacritics(api, organiser, new_edition):
     eid = new_edition(starts_on=date(2025, 9, 1), host="dak-lak", partners=("gia-lai",))["id"]
     register(api, eid, registration("dak-lak", name="Hợp tác xã Cà phê Đắk Lắk", kind="cooperative"))
@@ -159,12 +177,16 @@ def test_contacts_only_for_the_organisation_and_its_organisers(api, organiser, n
     p = register(api, eid, registration("thanh-hoa"))
     path = f"/v1/organisations/{p['organisation_id']}"
     public = api.request("GET", path).json()
-    assert "email" not in public["delegates"][0] and "phone" not in public["delegates"][0]
+    assert public["province"] == "thanh-hoa" and public["legal_name"]["vi"]
     member = api.token("member", organisation=p["organisation_id"])
     other_member = api.token("member", organisation="org_someone_else")
+    province_reader = api.token("province", province="thanh-hoa")
+    for outsider in (public, api.request("GET", path, other_member).json(),
+                     api.request("GET", path, province_reader).json()):
+        assert "delegates" not in outsider and "tax_code" not in outsider, outsider  # no people, no numbers
+        assert "Nguyễn" not in json.dumps(outsider, ensure_ascii=False)
     assert api.request("GET", path, member).json()["delegates"][0]["phone"] == "+84912345678"
     assert api.request("GET", path, organiser).json()["delegates"][0]["email"].endswith("@example.vn")
-    assert "email" not in api.request("GET", path, other_member).json()["delegates"][0]
     assert api.request("GET", f"/v1/participations/{p['id']}", other_member).status_code == 404
 
     province = api.token("province", province="thanh-hoa")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kombu import Connection
@@ -52,6 +53,9 @@ def actor(request: Request) -> dict[str, Any] | None:
     return request.principal.as_dict() if request.principal else None
 
 
+ETAG = re.compile(r"v[0-9]{1,15}")  # ASCII digits only ("v²" is not a version), and a number BSON can hold
+
+
 def etag(doc: dict[str, Any]) -> str:
     return f'"v{doc["version"]}"'
 
@@ -62,7 +66,7 @@ def expected_version(request: Request) -> int:
     if not header:
         raise PreconditionRequired("Send If-Match with the ETag you last read.")
     tag = header.removeprefix("W/").strip('"')
-    if not tag.startswith("v") or not tag[1:].isdigit():
+    if not ETAG.fullmatch(tag):
         raise InvalidInput("If-Match must be an ETag this API gave you.", code="validation_failed",
                            errors=[{"field": "If-Match", "code": "invalid_format", "message": "Not an ETag.",
                                     "params": {}}])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from functools import partial
 from typing import Any
@@ -32,6 +33,7 @@ from shared.errors import BadRequest, KetnoiError, PayloadTooLarge, Unauthorized
 log = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
+SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 EXPOSED_HEADERS = ("ETag, Location, Retry-After, X-Request-ID, Idempotent-Replayed, Content-Language, "
                    "Preference-Applied")
 
@@ -202,9 +204,18 @@ class ApiHandler(HttpRequestHandler):
         if request.mimetype not in ("application/json", "application/merge-patch+json", ""):
             raise BadRequest("Send the body as application/json.", code="unsupported_media_type")
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"The body is not valid JSON: {exc}", code="malformed_json") from None
+        except RecursionError:
+            raise BadRequest("The body is nested too deeply.", code="malformed_json") from None
+        if SURROGATE_ESCAPE.search(raw):  # "\ud800" alone is valid JSON but not text: no store could keep it
+            try:
+                json.dumps(body, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError:
+                raise BadRequest("The body contains an unpaired surrogate (\\uD800-\\uDFFF) where text belongs.",
+                                 code="malformed_json") from None
+        return body
 
     def handle_result(self, event, worker_ctx, result, exc_info):
         event.send(result, exc_info)

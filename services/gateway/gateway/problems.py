@@ -11,10 +11,12 @@ import json
 import logging
 from typing import Any
 
+from nameko.exceptions import RemoteError
+from pymongo.errors import ConnectionFailure
 from werkzeug.wrappers import Response
 
 from gateway.messages import field_message, title
-from shared.errors import KetnoiError
+from shared.errors import KetnoiError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,23 @@ PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
 
 
+# pymongo's "cannot reach the store right now" errors, by class name as they arrive from a service in a RemoteError
+STORE_UNREACHABLE = frozenset({"AutoReconnect", "ConnectionFailure", "NetworkTimeout", "NotPrimaryError",
+                               "ServerSelectionTimeoutError", "WaitQueueTimeoutError"})
+
+
+def _as_expected(exc: BaseException) -> BaseException:
+    """A store that cannot be reached (here or in the service that answered) is a 503 to retry, not a bug."""
+    unreachable = isinstance(exc, ConnectionFailure) or (
+        isinstance(exc, RemoteError) and exc.exc_type in STORE_UNREACHABLE)
+    if unreachable:
+        log.error("store unreachable on the way to an answer: %s", exc)
+        return ServiceUnavailable("The data store is not reachable right now.", code="store_unavailable")
+    return exc
+
+
 def problem_response(exc: BaseException, language: str, instance: str, request_id: str | None) -> Response:
+    exc = _as_expected(exc)
     if isinstance(exc, KetnoiError):
         status, code, detail = exc.status, exc.code, exc.detail
         errors = [{"field": e["field"], "code": e["code"], "message": field_message(e, language)}

@@ -276,11 +276,13 @@ class RegistrationService:
 
     @rpc
     def get_organisation(self, actor: dict | None, organisation_id: str) -> dict:
+        """The organisation itself and organisers of its editions see delegates and contacts; anyone else the
+        public profile and products."""
         principal = _principal(actor)
         org = self._organisation(organisation_id)
-        contacts = access.sees_contacts(principal, organisation_id, self._organiser_series_of(organisation_id)) \
+        privileged = access.sees_contacts(principal, organisation_id, self._organiser_series_of(organisation_id)) \
             if principal else False
-        out = views.organisation(org, with_contacts=contacts)
+        out = views.organisation(org, with_contacts=True) if privileged else views.public_organisation(org)
         out["products"] = [views.product(p) for p in self.store.find(
             "products", {"organisation_id": organisation_id}, sort=[("_id", 1)])]
         return out
@@ -412,6 +414,8 @@ class RegistrationService:
                               for i, p in enumerate(data["products"])})
         self._check_wants(edition, data["wants"], "wants")
         org, created = self._insert_organisation(self._new_organisation(org_data))
+        if not created:  # the organisation on file is reused unchanged: its province must fit this edition too
+            _require_provinces(first_day, **{"organisation.province": org.get("province")})
         products = self._insert_products(org["_id"], data["products"]) if created else None
         participation = self._submit(edition, org, data["role"], data["wants"], products)
         return {"participation": views.participation(participation), "organisation_id": org["_id"],
@@ -627,12 +631,17 @@ class RegistrationService:
         principal = _principal(actor)
         edition = self._edition(principal, edition_id)
         access.require_reader_of_edition(principal, edition)
-        facets = self.store.participation_facets(edition_id)
+        province = principal.province if principal.role == "province" else None  # a province sees its own
+        facets = self.store.participation_facets(edition_id, province)
+        checkins: dict[str, Any] = {"edition_id": edition_id}
+        if province:
+            checkins["participation_id"] = {"$in": [p["_id"] for p in self.store.find(
+                "participations", {"edition_id": edition_id, "org.province_2025": province}, projection={"_id": 1})]}
         return {
-            "edition_id": edition_id,
+            "edition_id": edition_id, "for_province": province,
             **{name: {(row["_id"] or "none"): row["n"] for row in rows} for name, rows in facets.items()},
             "places": self.store.capacity_of(edition_id),
-            "checked_in": len(self.store.find("checkins", {"edition_id": edition_id}, projection={"_id": 1})),
+            "checked_in": len(self.store.find("checkins", checkins, projection={"_id": 1})),
         }
 
     # -- check-in --------------------------------------------------------------------------

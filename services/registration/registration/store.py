@@ -200,13 +200,17 @@ class RegistrationStore:
 
     # -- statistics ------------------------------------------------------------------
 
-    def participation_facets(self, edition_id: str | None) -> dict[str, list[dict[str, Any]]]:
-        """Counts by province, 2025 province, role and status in one round trip.
+    def participation_facets(self, edition_id: str | None,
+                             province_2025: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Counts by province, 2025 province, role and status in one round trip (of one province's
+        organisations when ``province_2025`` is given).
 
         Single-field ``$group`` keys only: nx-27017 does not evaluate compound
         group keys, and a facet per dimension works on both stores.
         """
         match = {"edition_id": edition_id} if edition_id else {}
+        if province_2025:
+            match["org.province_2025"] = province_2025
         facets = {
             name: [{"$group": {"_id": f"${path}", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
             for name, path in (("province", "org.province"), ("province_2025", "org.province_2025"),

@@ -31,6 +31,22 @@ def series(doc: dict[str, Any]) -> dict[str, Any]:
     return _clean(doc)
 
 
+PUBLIC_ORGANISATION = ("kind", "legal_name", "province", "sectors", "website", "version")
+
+
+def public_organisation(doc: dict[str, Any]) -> dict[str, Any]:
+    """What anyone may read (the public, other members, provinces): the exhibitor directory's facts.
+
+    No delegates (their names are personal data) and no registration numbers;
+    a household business is named by its owner, so its name is withheld too.
+    """
+    out = {"id": doc["_id"], **{k: doc.get(k) for k in PUBLIC_ORGANISATION},
+           "country": (doc.get("foreign") or {}).get("country", "VN")}
+    if doc["kind"] == "household_business":
+        out["legal_name"] = None
+    return out
+
+
 def organisation(doc: dict[str, Any], with_contacts: bool) -> dict[str, Any]:
     out = _clean(doc)
     delegates = []
