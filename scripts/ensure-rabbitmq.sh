@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Make sure a RabbitMQ broker answers on 127.0.0.1:5672: reuse a running one,
 # start an installed one, or install Debian's rabbitmq-server and start it.
+# A broker started here is marked (var/rabbitmq-started-here), so that `make up`
+# stops it again on Ctrl-C; one that was already running is left alone.
 set -euo pipefail
 
 port_open() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
@@ -26,3 +28,4 @@ fi
 echo "Starting RabbitMQ…"
 rabbitmq-server -detached >/dev/null 2>&1 || true
 wait_for_broker
+mkdir -p var && date -u +%FT%TZ > var/rabbitmq-started-here

@@ -89,6 +89,15 @@ class StackConfig:
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
+    def from_environment(cls, data_dir: Path) -> StackConfig:
+        """``make up``: the defaults above, each overridable like the services' own settings."""
+        env = os.environ
+        return cls(data_dir=data_dir, amqp_uri=env.get("KETNOI_AMQP_URI", cls.amqp_uri),
+                   store_port=int(env.get("KETNOI_STORE_PORT", cls.store_port)),
+                   gateway_port=int(env.get("KETNOI_GATEWAY_PORT", cls.gateway_port)),
+                   smtp_port=int(env.get("KETNOI_SMTP_PORT", cls.smtp_port)))
+
+    @classmethod
     def for_tests(cls, data_dir: Path, amqp_uri: str) -> StackConfig:
         """Free ports and a private database prefix, so tests never meet ``make up``."""
         return cls(data_dir=data_dir, amqp_uri=amqp_uri, store_port=free_port(), gateway_port=free_port(),
@@ -264,10 +273,13 @@ data: {config.data_dir} (kept across restarts; delete it to start afresh). Ctrl-
 """
 
 
+BROKER_MARKER = "rabbitmq-started-here"  # written by scripts/ensure-rabbitmq.sh
+
+
 def up() -> None:
     from demo.load import load_demo
 
-    config = StackConfig(data_dir=ROOT / "var")
+    config = StackConfig.from_environment(ROOT / "var")
     stack = Stack(config)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -286,6 +298,16 @@ def up() -> None:
     finally:
         print("stopping…", flush=True)
         stack.stop()
+        stop_broker_if_started_here()
+
+
+def stop_broker_if_started_here() -> None:
+    """The broker ``scripts/ensure-rabbitmq.sh`` started for us (not one that was already running)."""
+    marker = ROOT / "var" / BROKER_MARKER
+    if marker.exists() and shutil.which("rabbitmqctl"):
+        print("stopping RabbitMQ (make up started it)…", flush=True)
+        subprocess.run(["rabbitmqctl", "-q", "stop"], check=False, capture_output=True)
+        marker.unlink(missing_ok=True)
 
 
 def main() -> None:

@@ -41,6 +41,11 @@ EVENTS_CONSUMED = Counter(
     "Events handled, by handler and outcome: ok, duplicate, retried, dead_lettered.",
     ["handler", "type", "outcome"],
 )
+EVENTS_REDELIVERED = Counter(
+    "ketnoi_events_redelivered_total",
+    "Events the broker delivered again because a consumer died or dropped its connection before acking.",
+    ["handler", "type"],
+)
 OUTBOX_BACKLOG = Gauge(
     "ketnoi_outbox_backlog", "Events staged but not yet published, at the last relay pass.", ["collection"]
 )

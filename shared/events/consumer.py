@@ -97,6 +97,8 @@ class EventHandler(Consumer):
             self._forward(message, self.queues.dead.name, {"x-ketnoi-error": "; ".join(problems)[:500]})
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "dead_lettered").inc()
             return
+        if (message.delivery_info or {}).get("redelivered"):
+            metrics.EVENTS_REDELIVERED.labels(self.handler_name, event_type).inc()
         claim = self._claim(event) if self.dedupe else "run"
         if claim == "done":
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "duplicate").inc()

@@ -44,7 +44,9 @@ def parked(queue: str) -> list[dict]:
 def replay(queue: str) -> int:
     """Move parked messages back to ``queue``; return how many moved."""
     moved = 0
-    with Connection(settings().amqp_uri) as connection:
+    # publisher confirms: a parked message is acked (gone from the dead-letter queue) only once the broker
+    # has taken its copy back on the handler's queue
+    with Connection(settings().amqp_uri, transport_options={"confirm_publish": True}) as connection:
         simple = connection.SimpleQueue(_dead(queue), no_ack=False)
         producer = connection.Producer(serializer=CLOUDEVENTS_SERIALIZER)
         try:
@@ -52,7 +54,7 @@ def replay(queue: str) -> int:
                 message = simple.get(block=False)
                 headers = {k: v for k, v in (message.headers or {}).items() if k != ATTEMPT_HEADER}
                 producer.publish(message.payload, exchange="", routing_key=queue, headers=headers,
-                                 delivery_mode=2, retry=True)
+                                 delivery_mode=2, retry=True, message_id=message.properties.get("message_id"))
                 message.ack()
                 moved += 1
         except simple.Empty:

@@ -15,6 +15,7 @@ import pytest
 from kombu import Connection
 from nameko.testing.services import entrypoint_waiter
 
+from shared import metrics
 from shared.events import deadletters
 from shared.events.consumer import ATTEMPT_HEADER, event_handler
 from shared.events.envelope import make_event
@@ -139,3 +140,21 @@ def test_event_published_while_consumer_is_stopped_waits_for_it(container_factor
     container.start()
     db = database(probe.name)
     wait_for(lambda: db.effects.count_documents({"event": ev["id"]}) == 1)
+
+
+def test_an_event_whose_consumer_died_before_acking_is_counted_as_redelivered(container_factory, amqp_uri, probe):
+    with Connection(amqp_uri) as connection:
+        for _, queues in handlers_of(probe):
+            declare_handler(connection, queues)
+            ev = event("s-5")
+            publish(ev)
+            taken = connection.SimpleQueue(queues.main, no_ack=False).get(timeout=5)  # a consumer takes it ...
+            assert taken.payload["id"] == ev["id"]
+    # ... and its connection is gone before it acked: the broker hands the event out again, flagged
+    counter = metrics.EVENTS_REDELIVERED.labels(f"{probe.name}.on_series", TYPE)
+    before = counter._value.get()
+    container = container_factory(probe, config(amqp_uri))
+    container.start()
+    db = database(probe.name)
+    wait_for(lambda: db.effects.count_documents({"event": ev["id"]}) == 1)
+    assert counter._value.get() == before + 1
