@@ -46,6 +46,11 @@ EVENTS_REDELIVERED = Counter(
     "Events the broker delivered again because a consumer died or dropped its connection before acking.",
     ["handler", "type"],
 )
+DEAD_LETTERS = Gauge(
+    "ketnoi_events_dead_letters",
+    "Messages parked in a handler's dead-letter queue now (replay: python -m shared.events.deadletters replay Q).",
+    ["handler"],
+)
 OUTBOX_BACKLOG = Gauge(
     "ketnoi_outbox_backlog", "Events staged but not yet published, at the last relay pass.", ["collection"]
 )

@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import eventlet
 from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.exceptions import ContainerBeingKilled
@@ -44,6 +45,7 @@ DEFAULT_BACKOFF = (1, 10, 60)
 ATTEMPT_HEADER = "x-ketnoi-attempt"
 CLAIM_LEASE = timedelta(minutes=5)
 INBOX = "inbox"
+DEAD_LETTER_CHECK_SECONDS = 15.0
 
 
 INBOX_KEEP = timedelta(days=30)
@@ -85,6 +87,23 @@ class EventHandler(Consumer):
         ensure_inbox_indexes(self.inbox.database)
         self.publisher = Publisher(amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER, delivery_mode=2)
         super().setup()
+
+    def start(self) -> None:
+        super().start()
+        self.container.spawn_managed_thread(self._watch_dead_letters,
+                                            identifier=f"{self.handler_name}.dead-letter-gauge")
+
+    def _watch_dead_letters(self) -> None:
+        """Keep ``ketnoi_events_dead_letters`` current: the counter of dead-lettered events only grows, but ops
+        alerts on what is parked now (and sees it fall after a replay)."""
+        while True:
+            try:
+                with Connection(settings().amqp_uri, connect_timeout=5) as connection:
+                    parked = self.queues.dead(connection.default_channel).queue_declare(passive=True).message_count
+                metrics.DEAD_LETTERS.labels(self.handler_name).set(parked)
+            except Exception:  # broker away: the gauge keeps its last value, the next look may succeed
+                log.warning("could not count the dead letters of %s", self.handler_name, exc_info=True)
+            eventlet.sleep(DEAD_LETTER_CHECK_SECONDS)
 
     # -- receiving ---------------------------------------------------------
 

@@ -16,7 +16,7 @@ from kombu import Connection
 from nameko.testing.services import entrypoint_waiter
 
 from shared import metrics
-from shared.events import deadletters
+from shared.events import consumer, deadletters
 from shared.events.consumer import ATTEMPT_HEADER, event_handler
 from shared.events.envelope import make_event
 from shared.events.topology import declare_handler, handlers_of
@@ -95,7 +95,10 @@ def test_two_workers_given_the_same_event_at_once_run_it_once(container_factory,
     assert db.effects.count_documents({"event": ev["id"]}) == 1
 
 
-def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_factory, amqp_uri, probe):
+def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_factory, amqp_uri, probe,
+                                                                    monkeypatch):
+    monkeypatch.setattr(consumer, "DEAD_LETTER_CHECK_SECONDS", 0.3)
+    parked_now = metrics.DEAD_LETTERS.labels(f"{probe.name}.on_series")
     container = container_factory(probe, config(amqp_uri))
     container.start()
     db = database(probe.name)
@@ -111,11 +114,13 @@ def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_fa
     assert parked[0]["event"]["id"] == ev["id"]
     assert parked[0]["headers"][ATTEMPT_HEADER] == 3
     assert "provider down" in parked[0]["headers"]["x-ketnoi-error"]
+    wait_for(lambda: parked_now._value.get() == 1)  # what ops alerts on
 
     # the cause is fixed; ops replays the dead letters and the effect happens once
     db.switches.insert_one({"_id": "fail-1"})
     assert deadletters.replay(f"ketnoi.{probe.name}.on_series") == 1
     wait_for(lambda: db.effects.count_documents({"event": ev["id"]}) == 1)
+    wait_for(lambda: parked_now._value.get() == 0)
 
 
 def test_unreadable_message_goes_straight_to_dead_letters(container_factory, amqp_uri, probe):
