@@ -12,8 +12,8 @@ export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 .PHONY: up test install rabbitmq lint bench clean
 
 ## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
-up: install rabbitmq
-	$(PY) -m scripts.stack up
+up: install
+	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
 ## test: unit, contract, integration and end-to-end tests (starts what it needs)
 test: install rabbitmq

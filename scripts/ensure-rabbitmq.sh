@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Make sure a RabbitMQ broker answers on 127.0.0.1:5672: reuse a running one,
 # start an installed one, or install Debian's rabbitmq-server and start it.
-# A broker started here is marked (var/rabbitmq-started-here), so that `make up`
-# stops it again on Ctrl-C; one that was already running is left alone.
+# Prints "started" on stdout only when it started the broker, so that `make up`
+# stops that one again on Ctrl-C; a broker that was already running is left alone.
 set -euo pipefail
 
 port_open() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
@@ -20,12 +20,12 @@ if port_open; then
   exit 0
 fi
 if ! command -v rabbitmq-server >/dev/null 2>&1; then
-  echo "Installing rabbitmq-server (Debian package)…"
+  echo "Installing rabbitmq-server (Debian package)…" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq rabbitmq-server >/dev/null
 fi
-echo "Starting RabbitMQ…"
+echo "Starting RabbitMQ…" >&2
 rabbitmq-server -detached >/dev/null 2>&1 || true
 wait_for_broker
-mkdir -p var && date -u +%FT%TZ > var/rabbitmq-started-here
+echo started

@@ -273,9 +273,6 @@ data: {config.data_dir} (kept across restarts; delete it to start afresh). Ctrl-
 """
 
 
-BROKER_MARKER = "rabbitmq-started-here"  # written by scripts/ensure-rabbitmq.sh
-
-
 def up() -> None:
     from demo.load import load_demo
 
@@ -297,17 +294,17 @@ def up() -> None:
         pass
     finally:
         print("stopping…", flush=True)
-        stack.stop()
-        stop_broker_if_started_here()
+        try:
+            stack.stop()
+        finally:
+            stop_broker_if_started_here()
 
 
 def stop_broker_if_started_here() -> None:
-    """The broker ``scripts/ensure-rabbitmq.sh`` started for us (not one that was already running)."""
-    marker = ROOT / "var" / BROKER_MARKER
-    if marker.exists() and shutil.which("rabbitmqctl"):
+    """The broker ``make up`` had to start (``scripts/ensure-rabbitmq.sh`` said so), never one that was running."""
+    if os.environ.get("KETNOI_BROKER_STARTED_HERE") == "started" and shutil.which("rabbitmqctl"):
         print("stopping RabbitMQ (make up started it)…", flush=True)
         subprocess.run(["rabbitmqctl", "-q", "stop"], check=False, capture_output=True)
-        marker.unlink(missing_ok=True)
 
 
 def main() -> None:

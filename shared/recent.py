@@ -22,16 +22,23 @@ class Recent:
         self.seconds = seconds
         self.clock = clock
         self._kept: dict[Hashable, tuple[float, Document]] = {}
+        self._forgotten: dict[Hashable, int] = {}  # how often each key was forgotten
 
     def get(self, key: Hashable, read: Callable[[Any], Document | None]) -> Document | None:
-        """The document under ``key``, read with ``read(key)`` unless found in the last ``seconds``."""
+        """The document under ``key``, read with ``read(key)`` unless found in the last ``seconds``.
+
+        A read that a :meth:`forget` overtook (the read started before the
+        write it announces) is returned but not kept: it may be the old version.
+        """
         hit = self._kept.get(key)
         if hit and hit[0] > self.clock():
             return hit[1]
+        generation = self._forgotten.get(key, 0)
         found = read(key)
-        if found is not None:
+        if found is not None and self._forgotten.get(key, 0) == generation:
             self._kept[key] = (self.clock() + self.seconds, found)
         return found
 
     def forget(self, key: Hashable) -> None:
         self._kept.pop(key, None)
+        self._forgotten[key] = self._forgotten.get(key, 0) + 1

@@ -111,12 +111,13 @@ class Relay:
 
     def sweep(self) -> int:
         """Publish every staged event in the store; return how many were published."""
-        handed = {(collection, doc_id) for collection, doc_id, _ in self._handed}
         published = 0
         for name, collection in self.collections.items():
             found = [(name, doc["_id"], list((doc.get(OUTBOX) or {}).values()))
                      for doc in collection.find({PENDING: {"$gt": 0}}, {OUTBOX: 1})]
             metrics.OUTBOX_BACKLOG.labels(name).set(sum(len(events) for *_, events in found))
+            # after the find: what writers handed over while it ran is published by the hand-over
+            handed = {(c, doc_id) for c, doc_id, _ in self._handed}
             published += self._deliver([item for item in found if item[:2] not in handed])
         return published
 

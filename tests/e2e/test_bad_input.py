@@ -76,6 +76,8 @@ def test_invalid_registration_is_422_with_the_field_and_writes_nothing(api, orga
     (b"[" * 50_000 + b"]" * 50_000, {"Content-Type": "application/json"}, 400, "malformed_json"),  # too deep
     (b'{"role": "exhibitor", "organisation": {"legal_name": {"vi": "x\\ud800"}}}',
      {"Content-Type": "application/json"}, 400, "malformed_json"),  # a lone surrogate is no text
+    (b'{"role": "exhibitor", "organisation": {"legal_name": {"vi": "x\xed\xa0\x80"}}}',
+     {"Content-Type": "application/json"}, 400, "malformed_json"),  # nor is its UTF-8-style encoding
 ])
 def test_unreadable_bodies(api, organiser, edition_id, body, headers, status, code):
     response = api.request("POST", f"/v1/editions/{edition_id}/registrations", data=body, headers=headers)

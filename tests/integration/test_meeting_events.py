@@ -8,10 +8,12 @@ import time
 import uuid
 
 import pytest
+from nameko.testing.services import entrypoint_hook
 
 from meetings import events as meeting_events
 from meetings.service import MeetingsService, meeting_id
 from meetings.store import MeetingsStore, participant_hold
+from shared.auth import Principal
 from shared.events.envelope import make_event
 from shared.store import database
 from tests.support.events import Tap, publish
@@ -175,11 +177,31 @@ def test_a_background_timetable_outlives_its_worker_and_runs_once(container_fact
 
     container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
     container.start()
-    for job in jobs.values():
-        publish(meeting_events.schedule_requested(job))  # the broker hands the event out again
+    requested = {name: meeting_events.schedule_requested(job) for name, job in jobs.items()}
+    for event in requested.values():
+        publish(event)  # the broker hands the event out again
     wait_for(lambda: store.job(jobs["orphan"]["_id"])["status"] == "done")
     orphan = store.job(jobs["orphan"]["_id"])
     assert orphan["attempts"] == 2 and orphan["run"]["meetings"] == 0 and orphan["error"] is None
-    time.sleep(1.0)
+    inbox = database("meetings").inbox
+    wait_for(lambda: (inbox.find_one({"_id": f"run_schedule_job:{requested['finished']['id']}"}) or {}).get(
+        "state") == "done")  # its event was handled ...
     finished = store.job(jobs["finished"]["_id"])
     assert (finished["status"], finished["attempts"], finished["finished_at"]) == ("done", 1, None)  # untouched
+
+
+def test_asking_again_while_a_timetable_is_queued_answers_the_same_job(container_factory, amqp_uri):
+    store = MeetingsStore(database("meetings"))
+    session = make_session(store, f"ed_{uuid.uuid4().hex[:8]}")
+    queued = {"_id": f"job_{uuid.uuid4().hex[:6]}", "session_id": session["_id"], "edition_id": session["edition_id"],
+              "series_id": "s1", "request": {"full": False, "rebook_no_shows": False}, "status": "queued",
+              "requested_at": "2026-01-01T00:00:00.000000Z", "started_at": None, "finished_at": None,
+              "attempts": 0, "run": None, "error": None}
+    store.db.jobs.insert_one(queued)
+    container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
+    container.start()
+    organiser = Principal(role="organiser", subject="it-organiser", series="s1").as_dict()
+    with entrypoint_hook(container, "schedule_later") as schedule_later:
+        again = schedule_later(organiser, session["_id"], {"full": True})
+    assert again["id"] == queued["_id"] and again["status"] == "queued"
+    assert store.db.jobs.count_documents({"session_id": session["_id"]}) == 1

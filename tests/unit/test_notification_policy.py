@@ -17,6 +17,7 @@ from notifications.domain.policy import (
 )
 from notifications.domain.rendering import ESSENTIAL, TEMPLATES
 from notifications.settings import quiet_hours
+from tests.support.clock import FakeClock
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 SECRET = b"unsubscribe-secret-0123456789"
@@ -72,14 +73,6 @@ def test_naive_datetimes_are_refused():
 
 
 # -- token bucket -----------------------------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_token_bucket_bursts_then_paces():

@@ -204,7 +204,8 @@ class ApiHandler(HttpRequestHandler):
         if request.mimetype not in ("application/json", "application/merge-patch+json", ""):
             raise BadRequest("Send the body as application/json.", code="unsupported_media_type")
         try:
-            body = json.loads(raw)
+            # strict UTF-8 first: json.loads(bytes) lets encoded surrogates (ED A0 80) through
+            body = json.loads(raw.decode("utf-8"))
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"The body is not valid JSON: {exc}", code="malformed_json") from None
         except RecursionError:

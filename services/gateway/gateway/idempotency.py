@@ -18,6 +18,7 @@ from functools import cache
 from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Request, Response
 
+from gateway.problems import unreachable_store
 from shared.errors import BadRequest, Conflict, InvalidInput, ServiceUnavailable
 from shared.store import database
 from shared.timestamps import to_text
@@ -58,8 +59,9 @@ class IdempotencyStore:
         except ServiceUnavailable:
             # the service may still finish the work: a retry within the lease gets 409, not a second run
             raise
-        except Exception:
-            self.records.delete_one({"_id": record_id, "state": "pending"})
+        except Exception as exc:
+            if not unreachable_store(exc):  # a store that failed mid-way may have written: keep the key too
+                self.records.delete_one({"_id": record_id, "state": "pending"})
             raise
         if response.status_code >= 300:
             self.records.delete_one({"_id": record_id, "state": "pending"})

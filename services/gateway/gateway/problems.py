@@ -29,18 +29,15 @@ STORE_UNREACHABLE = frozenset({"AutoReconnect", "ConnectionFailure", "NetworkTim
                                "ServerSelectionTimeoutError", "WaitQueueTimeoutError"})
 
 
-def _as_expected(exc: BaseException) -> BaseException:
-    """A store that cannot be reached (here or in the service that answered) is a 503 to retry, not a bug."""
-    unreachable = isinstance(exc, ConnectionFailure) or (
-        isinstance(exc, RemoteError) and exc.exc_type in STORE_UNREACHABLE)
-    if unreachable:
-        log.error("store unreachable on the way to an answer: %s", exc)
-        return ServiceUnavailable("The data store is not reachable right now.", code="store_unavailable")
-    return exc
+def unreachable_store(exc: BaseException) -> bool:
+    """The store could not be reached, here (idempotency keys) or in the service that answered."""
+    return isinstance(exc, ConnectionFailure) or (isinstance(exc, RemoteError) and exc.exc_type in STORE_UNREACHABLE)
 
 
 def problem_response(exc: BaseException, language: str, instance: str, request_id: str | None) -> Response:
-    exc = _as_expected(exc)
+    if unreachable_store(exc):  # a 503 to retry, not a bug
+        log.error("store unreachable on the way to an answer to %s: %s", instance, exc)
+        exc = ServiceUnavailable("The data store is not reachable right now.", code="store_unavailable")
     if isinstance(exc, KetnoiError):
         status, code, detail = exc.status, exc.code, exc.detail
         errors = [{"field": e["field"], "code": e["code"], "message": field_message(e, language)}

@@ -641,8 +641,12 @@ class MeetingsService:
     @rpc
     def schedule_later(self, actor: dict | None, session_id: str, payload: dict) -> dict:
         """The same, in the background (``Prefer: respond-async``): checked now, queued as an event this
-        service consumes itself, so a request survives a restart; the caller polls the job."""
+        service consumes itself, so a request survives a restart; the caller polls the job.  One job per
+        session at a time: asking again while one is queued or running answers that job."""
         session, data = self._schedule_request(actor, session_id, payload)
+        waiting = self.store.unfinished_job(session_id)
+        if waiting is not None:  # a second click while one is queued or running: the same job, not a queue
+            return views.job(waiting)
         job = {"_id": new_id("job"), "session_id": session_id, "edition_id": session["edition_id"],
                "series_id": session["series_id"], "request": data, "status": "queued", "requested_at": now_text(),
                "started_at": None, "finished_at": None, "attempts": 0, "run": None, "error": None}
@@ -669,6 +673,11 @@ class MeetingsService:
             run = self._schedule(self._session(job["session_id"]), job["request"], wait=JOB_WAIT)
         except (Conflict, NotFound) as exc:
             self.store.finish_job(job["_id"], "failed", error={"code": exc.code, "detail": str(exc)})
+            return
+        except Exception:  # a bug or an outage: the job must not poll as running forever
+            log.exception("scheduling job %s failed", job["_id"])
+            self.store.finish_job(job["_id"], "failed", error={"code": "internal_error",
+                                                               "detail": "The timetable could not be computed."})
             return
         self.store.finish_job(job["_id"], "done", run=views.run(run))
 

@@ -172,6 +172,10 @@ class MeetingsStore:
         self.db.jobs.insert_one(new_document(job, event))
         self.staged("jobs", job["_id"], [event])
 
+    def unfinished_job(self, session_id: str) -> dict[str, Any] | None:
+        return self.db.jobs.find_one({"session_id": session_id, "status": {"$in": ["queued", "running"]}},
+                                     {"outbox": 0})
+
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self.db.jobs.find_one({"_id": job_id}, {"outbox": 0})
 

@@ -26,7 +26,8 @@ Staged = Callable[[str, Any, list[dict[str, Any]]], None]
 
 
 def ensure_indexes(db: Database) -> None:
-    index_outbox(db.messages)
+    for name in COLLECTIONS:
+        index_outbox(db[name])
     db.messages.create_index([("status", ASCENDING), ("next_at", ASCENDING)])
     db.messages.create_index([("edition_id", ASCENDING), ("created_at", ASCENDING)])
     db.messages.create_index("organisation_id")
