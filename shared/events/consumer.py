@@ -90,8 +90,14 @@ class EventHandler(Consumer):
 
     def start(self) -> None:
         super().start()
-        self.container.spawn_managed_thread(self._watch_dead_letters,
-                                            identifier=f"{self.handler_name}.dead-letter-gauge")
+        self._dead_letter_watch = self.container.spawn_managed_thread(
+            self._watch_dead_letters, identifier=f"{self.handler_name}.dead-letter-gauge")
+
+    def stop(self) -> None:
+        watch = getattr(self, "_dead_letter_watch", None)  # none when the container stops before starting
+        if watch is not None:
+            watch.kill()  # ours to end: the container would warn that it had to
+        super().stop()
 
     def _watch_dead_letters(self) -> None:
         """Keep ``ketnoi_events_dead_letters`` current: the counter of dead-lettered events only grows, but ops
