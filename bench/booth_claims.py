@@ -16,18 +16,16 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import requests
 
-from bench.registration_rush import DEFAULT_AMQP, Forms, open_edition
+from bench.registration_rush import Forms, open_edition
+from bench.workspace import workspace
 from demo.load import Api
-from scripts.stack import Stack, StackConfig, drop_vhost, private_vhost
+from scripts.stack import Stack, StackConfig
 
 HEADER = "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h"
 
@@ -71,67 +69,64 @@ def main() -> None:
     parser.add_argument("--booths", type=int, default=82)
     parser.add_argument("--exhibitors", type=int, default=150)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="ketnoi-claims-"))
-    amqp, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_AMQP))
-    stack = Stack(StackConfig.for_tests(work / "stack", amqp))
-    try:
-        stack.start(timeout=90)
-        api = Api(stack.config.gateway_url)
-        edition_id, organiser = open_edition(api)
-        base = f"/v1/editions/{edition_id}"
-        # the booths service learns the edition and the approvals from events
-        api.call("PUT", f"{base}/floor-plan", {"csv": floor_plan(args.booths)}, organiser, wait_for_events=20)
-        api.call("PUT", f"{base}/booth-rules", {"groups": [{"name": "all", "booths": 100_000, "provinces": None}],
-                                                "organisation_max": 1}, organiser)
-        people = exhibitors(api, edition_id, organiser, args.exhibitors)
-        for pid, token in people:
-            api.call("GET", f"{base}/booth-offers?participation_id={pid}", token=token, wait_for_events=20)
-        run = api.call("POST", f"{base}/allocations", {}, organiser)  # nobody applied: every booth stays free
-        api.call("POST", f"{base}/allocations/{run['id']}/commit", None, organiser)
-        print(f"booth claims  {time.strftime('%Y-%m-%dT%H:%M:%S%z')}  nproc={os.cpu_count()}  "
-              f"{args.booths} booths, {args.exhibitors} exhibitors")
+    with workspace("ketnoi-claims-") as work:
+        stack = Stack(StackConfig.for_tests(work.dir / "stack", work.amqp))
+        try:
+            stack.start(timeout=90)
+            api = Api(stack.config.gateway_url)
+            edition_id, organiser = open_edition(api)
+            base = f"/v1/editions/{edition_id}"
+            # the booths service learns the edition and the approvals from events
+            api.call("PUT", f"{base}/floor-plan", {"csv": floor_plan(args.booths)}, organiser, wait_for_events=20)
+            api.call("PUT", f"{base}/booth-rules", {"groups": [{"name": "all", "booths": 100_000, "provinces": None}],
+                                                    "organisation_max": 1}, organiser)
+            people = exhibitors(api, edition_id, organiser, args.exhibitors)
+            for pid, token in people:
+                api.call("GET", f"{base}/booth-offers?participation_id={pid}", token=token, wait_for_events=20)
+            run = api.call("POST", f"{base}/allocations", {}, organiser)  # nobody applied: every booth stays free
+            api.call("POST", f"{base}/allocations/{run['id']}/commit", None, organiser)
+            print(f"booth claims  {time.strftime('%Y-%m-%dT%H:%M:%S%z')}  nproc={os.cpu_count()}  "
+                  f"{args.booths} booths, {args.exhibitors} exhibitors")
 
-        last = people[:100]
-        with ThreadPoolExecutor(100) as pool:
-            results = list(pool.map(lambda who: claim(api.base, edition_id, "A000", who), last))
-        winners = sum(1 for _, status, _ in results if status == 200)
-        others = sorted({status for _, status, _ in results if status != 200})
-        print(f"last booth: 100 concurrent claims -> {winners} winner(s), the rest answered {others}  "
-              f"({'MET' if winners == 1 else 'MISSED'}: exactly one winner)")
+            last = people[:100]
+            with ThreadPoolExecutor(100) as pool:
+                results = list(pool.map(lambda who: claim(api.base, edition_id, "A000", who), last))
+            winners = sum(1 for _, status, _ in results if status == 200)
+            others = sorted({status for _, status, _ in results if status != 200})
+            print(f"last booth: 100 concurrent claims -> {winners} winner(s), the rest answered {others}  "
+                  f"({'MET' if winners == 1 else 'MISSED'}: exactly one winner)")
 
-        rest = people[100:] if len(people) > 100 else []
-        rest += [who for who, (_, status, _) in zip(last, results, strict=True) if status != 200]
-        rng = random.Random(7)
-        latencies: list[float] = []
-        statuses: dict[int, int] = {}
+            rest = people[100:] if len(people) > 100 else []
+            rest += [who for who, (_, status, _) in zip(last, results, strict=True) if status != 200]
+            rng = random.Random(7)
+            latencies: list[float] = []
+            statuses: dict[int, int] = {}
 
-        def until_placed(who: tuple[str, str]) -> None:
-            code = f"A{rng.randrange(args.booths):03d}"
-            for _ in range(20):
-                took, status, body = claim(api.base, edition_id, code, who)
-                latencies.append(took)
-                statuses[status] = statuses.get(status, 0) + 1
-                if status != 409 or not body.get("suggestions"):
-                    return
-                code = body["suggestions"][0]
+            def until_placed(who: tuple[str, str]) -> None:
+                code = f"A{rng.randrange(args.booths):03d}"
+                for _ in range(20):
+                    took, status, body = claim(api.base, edition_id, code, who)
+                    latencies.append(took)
+                    statuses[status] = statuses.get(status, 0) + 1
+                    if status != 409 or not body.get("suggestions"):
+                        return
+                    code = body["suggestions"][0]
 
-        started = time.perf_counter()
-        with ThreadPoolExecutor(32) as pool:
-            list(pool.map(until_placed, rest))
-        elapsed = time.perf_counter() - started
-        plan = api.call("GET", f"{base}/floor-plan")
-        holders = [b["holder"]["participation_id"] for b in plan["booths"] if b.get("holder")]
-        print(f"claim window: {len(latencies)} claims in {elapsed:.1f} s = {len(latencies) / elapsed:.1f} claims/s; "
-              f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
-              f"p99 {percentile(latencies, 99):.0f} ms; answers {dict(sorted(statuses.items()))}")
-        print(f"booths taken {len(holders)}/{args.booths}; successful claims {statuses.get(200, 0) + winners}; "
-              f"one holder per booth and one booth per exhibitor: "
-              f"{'MET' if len(holders) == len(set(holders)) == statuses.get(200, 0) + winners else 'MISSED'}")
-    finally:
-        stack.stop()
-        if vhost:
-            drop_vhost(vhost)
-        shutil.rmtree(work, ignore_errors=True)
+            started = time.perf_counter()
+            with ThreadPoolExecutor(32) as pool:
+                list(pool.map(until_placed, rest))
+            elapsed = time.perf_counter() - started
+            plan = api.call("GET", f"{base}/floor-plan")
+            holders = [b["holder"]["participation_id"] for b in plan["booths"] if b.get("holder")]
+            print(f"claim window: {len(latencies)} claims in {elapsed:.1f} s = "
+                  f"{len(latencies) / elapsed:.1f} claims/s; "
+                  f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
+                  f"p99 {percentile(latencies, 99):.0f} ms; answers {dict(sorted(statuses.items()))}")
+            print(f"booths taken {len(holders)}/{args.booths}; successful claims {statuses.get(200, 0) + winners}; "
+                  f"one holder per booth and one booth per exhibitor: "
+                  f"{'MET' if len(holders) == len(set(holders)) == statuses.get(200, 0) + winners else 'MISSED'}")
+        finally:
+            stack.stop()
 
 
 if __name__ == "__main__":

@@ -17,25 +17,21 @@ this is a measurement, not a test).
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
-import tempfile
 import threading
 import time
 import uuid
 from collections import Counter
 from email.parser import BytesHeaderParser
-from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from kombu import Connection
 
+from bench.workspace import workspace
 from notifications.domain.channels import OutgoingMessage, SmtpChannel
-from scripts.stack import Stack, StackConfig, drop_vhost, free_port, private_vhost
+from scripts.stack import Stack, StackConfig, free_port
 from shared.events.envelope import make_event
 from shared.events.serialization import CLOUDEVENTS_SERIALIZER
 
-DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 EDITION = "ed_bench_notify"
 TARGET_RATE = 200.0
 BASELINE_MESSAGES = 2_000
@@ -94,80 +90,69 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    work_dir = Path(tempfile.mkdtemp(prefix="ketnoi-bench-notify-"))
-    amqp, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_AMQP))
-    sink = Counting()
-    smtp_port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    config = StackConfig.for_tests(work_dir / "stack", amqp)
-    config.smtp_port = smtp_port
-    config.extra_env.update({"KETNOI_EMAIL_PER_SECOND": "100000", "KETNOI_NOTIFICATIONS_WORKERS": "20"})
-    stack = Stack(config)
-    keep = args.keep
-    try:
-        rate_direct = baseline(smtp_port, sink)
-        sink.ids.clear()
-        print(f"baseline: SMTP channel alone, {BASELINE_MESSAGES} messages: {rate_direct:.0f}/s", flush=True)
+    with workspace("ketnoi-bench-notify-", keep=args.keep) as work:
+        sink = Counting()
+        smtp_port = free_port()
+        controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+        controller.start()
+        config = StackConfig.for_tests(work.dir / "stack", work.amqp)
+        config.smtp_port = smtp_port
+        config.extra_env.update({"KETNOI_EMAIL_PER_SECOND": "100000", "KETNOI_NOTIFICATIONS_WORKERS": "20"})
+        stack = Stack(config)
+        try:
+            rate_direct = baseline(smtp_port, sink)
+            sink.ids.clear()
+            print(f"baseline: SMTP channel alone, {BASELINE_MESSAGES} messages: {rate_direct:.0f}/s", flush=True)
 
-        stack.start_store()
-        stack.declare_topology()
-        for replica in range(args.replicas):
-            stack.start_service("notifications", replica)
-        time.sleep(4)  # consumers up
-        run = uuid.uuid4().hex[:6]
-        orgs = [f"org_{run}_{i}" for i in range(args.organisations)]
-        setup = [event("edition.created", {
-            "edition_id": EDITION, "series_id": "bench", "title": {"vi": "Hội nghị", "en": "Conference"},
-            "status": "open", "host_province": "thanh-hoa", "partner_provinces": [], "starts_on": "2030-08-16",
-            "ends_on": "2030-08-18", "timezone": "Asia/Ho_Chi_Minh", "venue": "Nhà thi đấu", "capacity": {},
-            "version": 1})]
-        setup += [event("organisation.contacts_changed", {
-            "organisation_id": org, "version": 1, "delegates": [{
-                "delegate_id": f"dlg_{org}", "name": "Lê Văn Hùng", "email": f"{org}@example.vn",
-                "phone": "+84912345678", "preferred_language": "vi" if i % 3 else "en"}]})
-            for i, org in enumerate(orgs)]
-        publish_all(amqp, setup)
-        time.sleep(3)  # contacts stored (the service would otherwise retry, which is fine but not measured)
+            stack.start_store()
+            stack.declare_topology()
+            for replica in range(args.replicas):
+                stack.start_service("notifications", replica)
+            time.sleep(4)  # consumers up
+            run = uuid.uuid4().hex[:6]
+            orgs = [f"org_{run}_{i}" for i in range(args.organisations)]
+            setup = [event("edition.created", {
+                "edition_id": EDITION, "series_id": "bench", "title": {"vi": "Hội nghị", "en": "Conference"},
+                "status": "open", "host_province": "thanh-hoa", "partner_provinces": [], "starts_on": "2030-08-16",
+                "ends_on": "2030-08-18", "timezone": "Asia/Ho_Chi_Minh", "venue": "Nhà thi đấu", "capacity": {},
+                "version": 1})]
+            setup += [event("organisation.contacts_changed", {
+                "organisation_id": org, "version": 1, "delegates": [{
+                    "delegate_id": f"dlg_{org}", "name": "Lê Văn Hùng", "email": f"{org}@example.vn",
+                    "phone": "+84912345678", "preferred_language": "vi" if i % 3 else "en"}]})
+                for i, org in enumerate(orgs)]
+            publish_all(work.amqp, setup)
+            time.sleep(3)  # contacts stored (the service would otherwise retry, which is fine but not measured)
 
-        notices = [event("participation.submitted", {
-            "participation_id": f"par_{run}_{i}", "edition_id": EDITION, "organisation_id": orgs[i % len(orgs)],
-            "organisation_kind": "enterprise", "organisation_name": {"vi": f"Công ty số {i}"}, "province": "ha-noi",
-            "province_2025": "ha-noi", "country": "VN", "sectors": [], "ocop_max_stars": None, "role": "visitor",
-            "status": "submitted", "wants": {"booths": 0, "b2b": False, "site_visits": [], "livestream": False},
-            "version": 1}) for i in range(args.messages)]
-        redelivered = notices[:: 10]
-        print(f"publishing {len(notices)} events (+{len(redelivered)} published twice) …", flush=True)
-        started = time.monotonic()
-        publish_all(amqp, notices + redelivered)
-        deadline = started + args.timeout
-        while sink.total() < args.messages and time.monotonic() < deadline:
-            time.sleep(0.5)
-        done_at = sink.last_at or time.monotonic()
-        time.sleep(5)  # anything doubled arrives now
-        received = sink.total()
-        duplicates = sum(n - 1 for n in sink.ids.values() if n > 1)
-        losses = args.messages - len(sink.ids)
-        rate = min(received, args.messages) / (done_at - started)
-        print(f"service: {received} e-mails received in {done_at - started:.1f} s: {rate:.0f}/s "
-              f"({rate / rate_direct:.2f} of the bare channel)")
-        print(f"duplicates: {duplicates}   losses: {losses}")
-        for name, ok in (("throughput >= 200/s", rate >= TARGET_RATE), ("0 duplicates", duplicates == 0),
-                         ("0 losses", losses == 0)):
-            print(f"  {name}: {'met' if ok else 'MISSED'}")
-        keep = keep or duplicates > 0 or losses > 0
-    except BaseException:
-        keep = True
-        raise
-    finally:
-        stack.stop()
-        controller.stop()
-        if vhost:
-            drop_vhost(vhost)
-        if keep:
-            print(f"kept {work_dir}")
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+            notices = [event("participation.submitted", {
+                "participation_id": f"par_{run}_{i}", "edition_id": EDITION, "organisation_id": orgs[i % len(orgs)],
+                "organisation_kind": "enterprise", "organisation_name": {"vi": f"Công ty số {i}"}, "province": "ha-noi",
+                "province_2025": "ha-noi", "country": "VN", "sectors": [], "ocop_max_stars": None, "role": "visitor",
+                "status": "submitted", "wants": {"booths": 0, "b2b": False, "site_visits": [], "livestream": False},
+                "version": 1}) for i in range(args.messages)]
+            redelivered = notices[:: 10]
+            print(f"publishing {len(notices)} events (+{len(redelivered)} published twice) …", flush=True)
+            started = time.monotonic()
+            publish_all(work.amqp, notices + redelivered)
+            deadline = started + args.timeout
+            while sink.total() < args.messages and time.monotonic() < deadline:
+                time.sleep(0.5)
+            done_at = sink.last_at or time.monotonic()
+            time.sleep(5)  # anything doubled arrives now
+            received = sink.total()
+            duplicates = sum(n - 1 for n in sink.ids.values() if n > 1)
+            losses = args.messages - len(sink.ids)
+            rate = min(received, args.messages) / (done_at - started)
+            print(f"service: {received} e-mails received in {done_at - started:.1f} s: {rate:.0f}/s "
+                  f"({rate / rate_direct:.2f} of the bare channel)")
+            print(f"duplicates: {duplicates}   losses: {losses}")
+            for name, ok in (("throughput >= 200/s", rate >= TARGET_RATE), ("0 duplicates", duplicates == 0),
+                             ("0 losses", losses == 0)):
+                print(f"  {name}: {'met' if ok else 'MISSED'}")
+            work.keep = work.keep or duplicates > 0 or losses > 0
+        finally:
+            stack.stop()
+            controller.stop()
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -43,22 +42,20 @@ from typing import Any
 
 import requests
 
+from bench.workspace import workspace
 from demo.load import Api
 from registration.domain.taxcode import check_digit
 from scripts.stack import (
     ROOT,
     Stack,
     StackConfig,
-    drop_vhost,
     free_port,
     metrics_port_var,
     port_open,
-    private_vhost,
     service_names,
 )
 from shared.reference.provinces import MERGER_DATE, provinces_on
 
-DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 WARMUP_REQUESTS = 50
 PER_CLIENT_CAP = 10_000
 TIMEOUT = 30.0
@@ -395,55 +392,44 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the data dir and logs (kept anyway on errors)")
     args = parser.parse_args()
 
-    work_dir = Path(tempfile.mkdtemp(prefix="ketnoi-bench-"))
-    # a vhost of its own: nameko's RPC queue names are fixed, so a stack sharing one would answer our calls
-    amqp, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_AMQP))
-    stack = Stack(StackConfig.for_tests(work_dir / "stack", amqp))
-    echo = Echo(work_dir / "echo", amqp)
-    keep = args.keep
-    try:
-        print(f"starting the stack and the echo services (logs in {work_dir}) …", flush=True)
-        stack.start(timeout=90)
-        echo.start()
-        api = Api(stack.config.gateway_url)
-        edition_id, organiser = open_edition(api)
-        register_url = f"{stack.config.gateway_url}/v1/editions/{edition_id}/registrations"
-        form = Forms()
+    with workspace("ketnoi-bench-", keep=args.keep) as work:
+        stack = Stack(StackConfig.for_tests(work.dir / "stack", work.amqp))
+        echo = Echo(work.dir / "echo", work.amqp)
+        try:
+            print(f"starting the stack and the echo services (logs in {work.dir}) …", flush=True)
+            stack.start(timeout=90)
+            echo.start()
+            api = Api(stack.config.gateway_url)
+            edition_id, organiser = open_edition(api)
+            register_url = f"{stack.config.gateway_url}/v1/editions/{edition_id}/registrations"
+            form = Forms()
 
-        broker = {"rabbitmq (shared)": rabbitmq_pid()}
-        pids = {"echo": {**broker, **{f"echo {n}": p.pid for n, p in zip(ECHO_WORKERS, echo.processes, strict=True)}},
-                "gateway": {**broker, **{n: p.pid for n, p in stack.processes.items()}}}
-        runs = []
-        warm_ok = 0
-        for name, url in (("echo", echo.url), ("gateway", register_url)):
-            warm = warm_up(name, url, form, args.clients)
-            warm_ok += warm.ok if name == "gateway" else 0
-            print(f"{name}: warm-up {len(warm.samples)} requests ({warm.errors} errors); "
-                  f"measuring {args.seconds:g} s …", flush=True)
-            runs.append(rush(name, url, form, args.clients, args.seconds, pids=pids[name]))
-        settled = settle_seconds(stack, vhost)
-        gateway = report(runs, args.clients, args.seconds)
-        print("events: " + ("not measured (needs rabbitmqctl and a private vhost)" if settled is None else
-                            f"every event of the rush published and handled {settled:.1f} s after the last answer"))
+            broker = {"rabbitmq (shared)": rabbitmq_pid()}
+            echoes = {f"echo {n}": p.pid for n, p in zip(ECHO_WORKERS, echo.processes, strict=True)}
+            services = {n: p.pid for n, p in stack.processes.items()}
+            pids = {"echo": {**broker, **echoes}, "gateway": {**broker, **services}}
+            runs = []
+            warm_ok = 0
+            for name, url in (("echo", echo.url), ("gateway", register_url)):
+                warm = warm_up(name, url, form, args.clients)
+                warm_ok += warm.ok if name == "gateway" else 0
+                print(f"{name}: warm-up {len(warm.samples)} requests ({warm.errors} errors); "
+                      f"measuring {args.seconds:g} s …", flush=True)
+                runs.append(rush(name, url, form, args.clients, args.seconds, pids=pids[name]))
+            settled = settle_seconds(stack, work.vhost)
+            gateway = report(runs, args.clients, args.seconds)
+            print("events: " + ("not measured (needs rabbitmqctl and a private vhost)" if settled is None else
+                                f"every event of the rush published and handled {settled:.1f} s after the last answer"))
 
-        stored = stored_registrations(api, edition_id, organiser)
-        posted = warm_ok + gateway.ok
-        same = stored == posted
-        print(f"store: {stored} registrations, {posted} successful POSTs (incl. {warm_ok} warm-up): "
-              f"{'equal, no lost or doubled writes' if same else 'MISMATCH'}")
-        keep = keep or not same or any(run.errors for run in runs)
-    except BaseException:
-        keep = True
-        raise
-    finally:
-        echo.stop()
-        stack.stop()
-        if vhost:
-            drop_vhost(vhost)
-        if keep:
-            print(f"data and logs kept in {work_dir}")
-        else:
-            shutil.rmtree(work_dir, ignore_errors=True)
+            stored = stored_registrations(api, edition_id, organiser)
+            posted = warm_ok + gateway.ok
+            same = stored == posted
+            print(f"store: {stored} registrations, {posted} successful POSTs (incl. {warm_ok} warm-up): "
+                  f"{'equal, no lost or doubled writes' if same else 'MISMATCH'}")
+            work.keep = work.keep or not same or any(run.errors for run in runs)
+        finally:
+            echo.stop()
+            stack.stop()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ from nameko.timer import timer
 from meetings import events as ev
 from meetings import planning, printing, views
 from meetings.booking import Booker, PlaceRefused
-from meetings.calendar import calendar
 from meetings.domain.matching import suggest
 from meetings.domain.model import REASONS
 from meetings.domain.timetable import tables_needed
@@ -42,6 +41,7 @@ from meetings.schemas import (
 )
 from meetings.store import COLLECTIONS, OPEN, MeetingsStore, ensure_indexes
 from shared.auth import Principal, signed_in
+from shared.calendar import calendar
 from shared.context import RequestContext
 from shared.entrypoints import rpc
 from shared.errors import Conflict, Forbidden, InvalidInput, NotFound, field_error

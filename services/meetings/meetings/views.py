@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from meetings.calendar import Entry
+from shared.calendar import Entry
 
 INTERNAL = ("outbox", "outbox_n", "scheduler")
 

@@ -11,31 +11,13 @@ SEQUENCE, so a calendar applies them in order: REQUEST, REQUEST, …, CANCEL.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, Timezone, vCalAddress
+from shared.calendar import Entry, calendar
 
-PRODID = "-//ketnoi//B2B meetings//VI"
-ORGANISER = "mailto:b2b@ketnoi.vn"
 LABELS = {"vi": ("Gặp gỡ B2B", "Bàn"), "en": ("B2B meeting", "Table")}
-
-
-def uid(meeting_id: str) -> str:
-    return f"{meeting_id}@ketnoi.vn"
-
-
-@cache
-def _timezone(zone: str) -> Timezone:
-    """The VTIMEZONE of a zone, computed once per process (it costs about 15 ms)."""
-    cal = Calendar()
-    probe = Event()
-    probe.add("dtstart", datetime(2000, 1, 1, tzinfo=ZoneInfo(zone)))
-    cal.add_component(probe)
-    cal.add_missing_timezones()
-    return cal.walk("VTIMEZONE")[0]
 
 
 def invitation(meeting: Mapping[str, Any], counterpart: str, session: str, language: str) -> dict[str, str] | None:
@@ -48,23 +30,12 @@ def invitation(meeting: Mapping[str, Any], counterpart: str, session: str, langu
     zone = ZoneInfo(meeting["timezone"])
     cancelled = meeting["status"] == "cancelled"
     meeting_label, table_label = LABELS.get(language, LABELS["en"])
-    event = Event()
-    event.add("uid", uid(meeting["meeting_id"]))
-    event.add("sequence", int(meeting["sequence"]))
-    event.add("dtstamp", datetime.now(UTC))
-    event.add("dtstart", datetime.fromisoformat(meeting["starts_at"]).astimezone(zone))
-    event.add("dtend", datetime.fromisoformat(meeting["ends_at"]).astimezone(zone))
-    event.add("summary", f"{meeting_label}: {counterpart}")
-    event.add("location", f"{table_label} {meeting['table']}" if meeting.get("table") else session)
-    event.add("description", session)
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    event.add("organizer", vCalAddress(ORGANISER))
-    cal = Calendar()
+    entry = Entry(meeting_id=meeting["meeting_id"], sequence=int(meeting["sequence"]),
+                  starts_at=datetime.fromisoformat(meeting["starts_at"]).astimezone(zone),
+                  ends_at=datetime.fromisoformat(meeting["ends_at"]).astimezone(zone),
+                  summary=f"{meeting_label}: {counterpart}",
+                  location=f"{table_label} {meeting['table']}" if meeting.get("table") else session,
+                  description=session, cancelled=cancelled)
     method = "CANCEL" if cancelled else "REQUEST"
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    cal.add_component(_timezone(meeting["timezone"]))
-    cal.add_component(event)
     return {"filename": "meeting.ics", "mime": f"text/calendar; method={method}; charset=utf-8",
-            "content": cal.to_ical().decode("utf-8")}
+            "content": calendar([entry], method).decode("utf-8")}

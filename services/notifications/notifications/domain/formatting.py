@@ -107,12 +107,7 @@ def format_date(value: str | date | datetime, language: str = "vi", weekday: boo
 def format_datetime(value: str | datetime, language: str = "vi", zone: str = DEFAULT_ZONE) -> str:
     """``14:00, thứ Năm 10/07/2025 (giờ Việt Nam, UTC+7)`` / ``Thursday 10 July 2025, 14:00 (UTC+07:00)``."""
     local = parse_moment(value).astimezone(ZoneInfo(zone))
-    clock = f"{local:%H:%M}"
-    day = _day_text(local.date(), language, weekday=True)
-    label = zone_label(local, language, zone)
-    if language == "en":
-        return f"{day}, {clock} ({label})"
-    return f"{clock}, {day} ({label})"
+    return _on_day(f"{local:%H:%M}", local, language, zone)
 
 
 def format_timespan(start: str | datetime, end: str | datetime, language: str = "vi",
@@ -122,12 +117,14 @@ def format_timespan(start: str | datetime, end: str | datetime, language: str = 
     last = parse_moment(end).astimezone(ZoneInfo(zone))
     if first.date() != last.date():
         return f"{format_datetime(first, language, zone)} – {format_datetime(last, language, zone)}"
-    clocks = f"{first:%H:%M}–{last:%H:%M}"
-    day = _day_text(first.date(), language, weekday=True)
-    label = zone_label(first, language, zone)
-    if language == "en":
-        return f"{day}, {clocks} ({label})"
-    return f"{clocks}, {day} ({label})"
+    return _on_day(f"{first:%H:%M}–{last:%H:%M}", first, language, zone)
+
+
+def _on_day(clock: str, local: datetime, language: str, zone: str) -> str:
+    """``clock`` with the day of ``local`` and the zone, in each language's order."""
+    day = _day_text(local.date(), language, weekday=True)
+    label = zone_label(local, language, zone)
+    return f"{day}, {clock} ({label})" if language == "en" else f"{clock}, {day} ({label})"
 
 
 def _decimal(amount: Any) -> Decimal:

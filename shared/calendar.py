@@ -1,5 +1,10 @@
 """Meetings as iCalendar (RFC 5545), so a moved meeting updates the entry a participant already has.
 
+Shared because the calendar identity is a contract between services: the
+meetings service publishes agendas (PUBLISH) and notifications e-mails
+invitations (REQUEST, CANCEL), and a participant's calendar must see one
+entry, whichever of them it came from.
+
 Each meeting keeps one UID for its whole life; every change of time or table
 raises its SEQUENCE, and a dropped meeting is sent with STATUS:CANCELLED (and
 METHOD:CANCEL for a single-meeting invitation).  Calendar applications then
@@ -17,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vCalAddress
 
-PRODID = "-//ketnoi//B2B agenda//VI"
+PRODID = "-//ketnoi//B2B meetings//VI"
 ORGANISER = "mailto:b2b@ketnoi.vn"
 DOMAIN = "ketnoi.vn"
 
