@@ -20,7 +20,7 @@ handler's write but before the inbox records "done" redelivers the event.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
@@ -29,31 +29,20 @@ from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
-from pymongo.errors import DuplicateKeyError
 
 from shared import metrics
 from shared.config import settings
 from shared.events.catalogue import schema_errors
 from shared.events.serialization import CLOUDEVENTS_SERIALIZER
 from shared.events.topology import HandlerQueues, declare_handler, handler_queues
-from shared.store import database
-from shared.timestamps import to_text
+from shared.store.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BACKOFF = (1, 10, 60)
 ATTEMPT_HEADER = "x-ketnoi-attempt"
 CLAIM_LEASE = timedelta(minutes=5)
-INBOX = "inbox"
 DEAD_LETTER_CHECK_SECONDS = 15.0
-
-
-INBOX_KEEP = timedelta(days=30)
-
-
-def ensure_inbox_indexes(db) -> None:
-    """Handled-event records expire after 30 days; redeliveries come within minutes."""
-    db[INBOX].create_index("expires_at", expireAfterSeconds=0)
 
 
 class EventHandler(Consumer):
@@ -83,8 +72,8 @@ class EventHandler(Consumer):
         amqp_uri = settings().amqp_uri
         with Connection(amqp_uri) as connection:
             declare_handler(connection, self.queues)
-        self.inbox = database(self.container.service_name)[INBOX]
-        ensure_inbox_indexes(self.inbox.database)
+        self.inbox = Inbox.of(self.container.service_name, CLAIM_LEASE)
+        self.inbox.ensure_indexes()
         self.publisher = Publisher(amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER, delivery_mode=2)
         super().setup()
 
@@ -156,25 +145,10 @@ class EventHandler(Consumer):
 
     def _claim(self, event: dict[str, Any]) -> str:
         """``run`` when this worker may handle the event, else ``done`` or ``busy``."""
-        now = datetime.now(UTC)
-        key = self._key(event)
-        try:
-            self.inbox.insert_one({"_id": key, "state": "processing", "claimed_at": to_text(now),
-                                   "expires_at": now + INBOX_KEEP, "type": event["type"]})
-            return "run"
-        except DuplicateKeyError:
-            pass
-        taken = self.inbox.update_one(
-            {"_id": key, "state": "processing", "claimed_at": {"$lt": to_text(now - CLAIM_LEASE)}},
-            {"$set": {"claimed_at": to_text(now)}},
-        )
-        if taken.modified_count:
-            return "run"  # the previous claimant died mid-way
-        record = self.inbox.find_one({"_id": key}, {"state": 1})
-        return "done" if record and record["state"] == "done" else "busy"
+        return self.inbox.claim(self._key(event), event["type"])
 
     def _release(self, event: dict[str, Any]) -> None:
-        self.inbox.delete_one({"_id": self._key(event), "state": "processing"})
+        self.inbox.release(self._key(event))
 
     # -- results ---------------------------------------------------------------
 
@@ -182,7 +156,7 @@ class EventHandler(Consumer):
         event = worker_ctx.args[0]
         if exc_info is None:
             if self.dedupe:
-                self.inbox.update_one({"_id": self._key(event)}, {"$set": {"state": "done"}})
+                self.inbox.done(self._key(event))
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "ok").inc()
             self.queue_consumer.ack_message(message)
             return result, exc_info

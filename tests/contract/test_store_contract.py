@@ -13,12 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import eventlet
 import pytest
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from registration.store import RegistrationStore
-from shared.events.outbox import new_document, portable, stage
-from shared.store import client_for, keep_newest
+from shared.events.outbox import new_document, stage
+from shared.store import Door, UnsafeStoreCall, client_for, keep_newest
 from shared.timestamps import now_text, to_text
 
 pytestmark = pytest.mark.usefixtures("service_env")
@@ -26,8 +25,9 @@ pytestmark = pytest.mark.usefixtures("service_env")
 
 @pytest.fixture
 def db(mongo_uri):
+    """A fresh database behind the door the services use."""
     name = f"contract_{uuid.uuid4().hex[:8]}"
-    yield client_for(mongo_uri)[name]
+    yield Door(client_for(mongo_uri)[name], "contract")
     client_for(mongo_uri).drop_database(name)
 
 
@@ -77,7 +77,6 @@ def test_outbox_map_stage_and_conditional_clear(db):
     after = db.d.find_one_and_update(
         {"_id": "a", "version": 1, "status": {"$in": ["submitted", "waitlisted"]}},
         stage({"$set": {"status": "approved", "version": 2}}, second),
-        return_document=ReturnDocument.AFTER,
     )
     assert after["outbox_n"] == 2 and set(after["outbox"]) == {"ev1", "ev2"}
     assert [d["_id"] for d in db.d.find({"outbox_n": {"$gt": 0}})] == ["a"]
@@ -134,12 +133,14 @@ def test_ttl_index_on_insert_time_bson_date(db):
     assert isinstance(db.i.find_one({"_id": "x"})["expires_at"], datetime)
 
 
-def test_portable_refuses_values_the_embedded_store_would_change():
-    with pytest.raises(TypeError):
-        portable({"$set": {"approved_at": datetime.now(UTC)}})
-    with pytest.raises(TypeError):
-        portable({"$set": {"flags.vip": True}})
-    assert portable({"$set": {"wants": {"b2b": True}, "at": now_text()}})
+def test_the_door_refuses_values_the_embedded_store_would_change(db):
+    db.v.insert_one({"_id": "x"})
+    with pytest.raises(UnsafeStoreCall):
+        db.v.update_one({"_id": "x"}, {"$set": {"approved_at": datetime.now(UTC)}})
+    with pytest.raises(UnsafeStoreCall):
+        db.v.update_one({"_id": "x"}, {"$set": {"flags.vip": True}})
+    db.v.update_one({"_id": "x"}, {"$set": {"wants": {"b2b": True}, "at": now_text()}})
+    assert db.v.find_one({"_id": "x"})["wants"] == {"b2b": True}
 
 
 def test_upsert_whose_filter_excludes_the_existing_document_fails_instead_of_duplicating(db):

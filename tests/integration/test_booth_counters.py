@@ -10,7 +10,7 @@ from nameko.testing.services import entrypoint_hook
 from booths.service import BoothsService, persistent_drift
 from booths.store import BoothsStore
 from shared.events.envelope import make_event
-from shared.store import database
+from shared.store import database, door_for
 
 pytestmark = pytest.mark.usefixtures("service_env")
 
@@ -23,7 +23,7 @@ def test_only_a_difference_seen_twice_is_corrected():
 
 def test_reconciler_repairs_a_counter_left_one_off(container_factory, amqp_uri):
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-    store = BoothsStore(database("booths"))
+    store = BoothsStore(door_for("booths"))
     store.remember_edition({"edition_id": edition_id, "series_id": "s", "host_province": "thanh-hoa",
                             "starts_on": "2024-08-16", "ends_on": "2024-08-18", "timezone": "Asia/Ho_Chi_Minh",
                             "version": 1})

@@ -12,7 +12,7 @@ from booths import events as booth_events
 from booths.service import BoothsService
 from booths.store import BoothsStore
 from shared.events.envelope import make_event
-from shared.store import database
+from shared.store import database, door_for
 from tests.support.events import Tap, publish
 from tests.support.waiting import wait_for
 
@@ -45,7 +45,7 @@ def test_approval_and_cancellation_redelivered_change_nothing_twice(container_fa
             "host_province": "thanh-hoa", "partner_provinces": [], "starts_on": "2024-08-16",
             "ends_on": "2024-08-18", "timezone": "Asia/Ho_Chi_Minh", "venue": "Nhà thi đấu", "capacity": {},
             "version": 1}))
-        store = BoothsStore(database("booths"))
+        store = BoothsStore(door_for("booths"))
         wait_for(lambda: store.plan(edition_id))
         for pid in ("p_holder", "p_waiting"):
             event = approved(edition_id, pid)
@@ -93,7 +93,7 @@ def test_cancellation_seen_before_its_approval_keeps_the_exhibitor_out(container
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     container = container_factory(BoothsService, {"AMQP_URI": amqp_uri, "ACCEPT": ["json", "cloudevents"]})
     container.start()
-    store = BoothsStore(database("booths"))
+    store = BoothsStore(door_for("booths"))
     store.remember_edition({"edition_id": edition_id, "series_id": "s1", "host_province": "thanh-hoa",
                             "starts_on": "2024-08-16", "ends_on": "2024-08-18", "timezone": "Asia/Ho_Chi_Minh",
                             "version": 1})

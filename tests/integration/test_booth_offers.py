@@ -10,7 +10,7 @@ import pytest
 from booths import events as booth_events
 from booths.service import BoothsService
 from booths.store import BoothsStore, booth_id
-from shared.store import database
+from shared.store import database, door_for
 
 pytestmark = pytest.mark.usefixtures("service_env")
 EDITION = "ed_offers_it"
@@ -23,7 +23,7 @@ def applicant(pid: str, stars: int | None) -> dict:
 
 
 def test_offer_due_during_downtime_expires_on_restart_and_moves_on(container_factory, amqp_uri):
-    store = BoothsStore(database("booths"))
+    store = BoothsStore(door_for("booths"))
     store.remember_edition({"edition_id": EDITION, "series_id": "s", "host_province": "thanh-hoa",
                             "starts_on": "2024-08-16", "ends_on": "2024-08-18", "timezone": "Asia/Ho_Chi_Minh",
                             "version": 1})

@@ -20,7 +20,7 @@ from shared.events import consumer, deadletters
 from shared.events.consumer import ATTEMPT_HEADER, event_handler
 from shared.events.envelope import make_event
 from shared.events.topology import declare_handler, handlers_of
-from shared.store import Store, database
+from shared.store import ServiceStore, Store, database
 from tests.support.events import publish
 from tests.support.waiting import wait_for
 
@@ -30,15 +30,15 @@ pytestmark = pytest.mark.usefixtures("service_env")
 
 def probe_class(name: str) -> type:
     class Probe:
-        db = Store(name)
+        store = Store(name, ServiceStore)
 
         @event_handler(TYPE, backoff=(1, 1))
         def on_series(self, event: dict) -> None:
             series_id = event["data"]["series_id"]
-            self.db.attempts.insert_one({"_id": uuid.uuid4().hex, "event": event["id"], "series": series_id})
-            if series_id.startswith("fail") and not self.db.switches.find_one({"_id": series_id}):
+            self.store.db.attempts.insert_one({"_id": uuid.uuid4().hex, "event": event["id"], "series": series_id})
+            if series_id.startswith("fail") and not self.store.db.switches.find_one({"_id": series_id}):
                 raise RuntimeError("provider down")
-            self.db.effects.insert_one({"_id": uuid.uuid4().hex, "event": event["id"], "series": series_id})
+            self.store.db.effects.insert_one({"_id": uuid.uuid4().hex, "event": event["id"], "series": series_id})
 
     Probe.name = name
     return Probe

@@ -15,7 +15,7 @@ from meetings.service import MeetingsService, meeting_id
 from meetings.store import MeetingsStore, participant_hold
 from shared.auth import Principal
 from shared.events.envelope import make_event
-from shared.store import database
+from shared.store import database, door_for
 from tests.support.events import Tap, publish
 from tests.support.waiting import wait_for
 
@@ -57,7 +57,7 @@ def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meet
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
     container.start()
-    store = MeetingsStore(database("meetings"))
+    store = MeetingsStore(door_for("meetings"))
     tap = Tap(f"it.meetings.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.meetings.#",))
     try:
         organisation = registration_event("organisation.registered", {
@@ -115,7 +115,7 @@ def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meet
 def test_a_request_due_while_the_service_was_down_expires_on_start_and_frees_its_slot(container_factory,
                                                                                       amqp_uri):
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-    store = MeetingsStore(database("meetings"))
+    store = MeetingsStore(door_for("meetings"))
     for pid, role in (("q_sup", "exhibitor"), ("q_buy", "buyer")):
         store.upsert_participant(participation(edition_id, pid, role)["data"],
                                  "supplier" if role == "exhibitor" else "buyer")
@@ -144,7 +144,7 @@ def test_the_sweeper_drops_holds_a_crash_left_and_keeps_live_ones():
     """A hold whose meeting was never written (or has moved) is dropped after a minute; a live one stays."""
     from nameko.testing.services import worker_factory
 
-    db = database("meetings")
+    db = door_for("meetings")
     store = MeetingsStore(db)
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     session = make_session(store, edition_id)
@@ -158,13 +158,13 @@ def test_the_sweeper_drops_holds_a_crash_left_and_keeps_live_ones():
     for name, key in keys.items():
         db.holds.insert_one({"_id": key, "session_id": session["_id"], "at": old,
                              "meeting_id": "mtg_never_written" if name == "orphan" else live})
-    worker_factory(MeetingsService, db=db).sweep_holds()
+    worker_factory(MeetingsService, store=store).sweep_holds()
     assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == [keys["live"]]
 
 
 def test_a_background_timetable_outlives_its_worker_and_runs_once(container_factory, amqp_uri):
     """A job left running by a dead worker runs again when its event comes back; a finished one never does."""
-    store = MeetingsStore(database("meetings"))
+    store = MeetingsStore(door_for("meetings"))
     session = make_session(store, f"ed_{uuid.uuid4().hex[:8]}")
     request = {"full": False, "rebook_no_shows": False}
     jobs = {}
@@ -191,7 +191,7 @@ def test_a_background_timetable_outlives_its_worker_and_runs_once(container_fact
 
 
 def test_asking_again_while_a_timetable_is_queued_answers_the_same_job(container_factory, amqp_uri):
-    store = MeetingsStore(database("meetings"))
+    store = MeetingsStore(door_for("meetings"))
     session = make_session(store, f"ed_{uuid.uuid4().hex[:8]}")
     queued = {"_id": f"job_{uuid.uuid4().hex[:6]}", "session_id": session["_id"], "edition_id": session["edition_id"],
               "series_id": "s1", "request": {"full": False, "rebook_no_shows": False}, "status": "queued",

@@ -22,7 +22,7 @@ from notifications.service import NotificationsService
 from notifications.store import NotificationsStore
 from scripts.stack import free_port
 from shared.events.envelope import make_event
-from shared.store import database
+from shared.store import door_for
 from shared.timestamps import to_text
 from tests.support.events import Tap, publish
 from tests.support.waiting import wait_for
@@ -127,7 +127,7 @@ def test_a_failing_relay_is_retried_then_dead_lettered_and_an_organiser_resends(
         events = list({e["id"]: e for e in (json.loads(m.body) for m in tap.drain(expect=3, timeout=30))}.values())
         assert [e["type"].split(".")[-2] for e in events] == ["failed", "failed", "dead_lettered"]
         assert [e["data"]["attempts"] for e in events] == [1, 2, 3] and "451" in events[-1]["data"]["error"]
-        store = NotificationsStore(database("notifications"))
+        store = NotificationsStore(door_for("notifications"))
         [dead] = store.messages({"organisation_id": org, "status": "dead"})
         assert relay.to(address) == []
 
@@ -145,7 +145,7 @@ def test_a_reminder_due_while_the_service_was_down_fires_once_across_restarts(co
                                                                               service_env):
     tag = uuid.uuid4().hex[:6]
     org, address = f"org_{tag}", f"remind.{tag}@example.vn"
-    store = NotificationsStore(database("notifications"))
+    store = NotificationsStore(door_for("notifications"))
     store.remember_contacts({"organisation_id": org, "version": 1, "delegates": [
         {"delegate_id": f"dlg_{tag}", "name": "Lê Văn Hùng", "email": address, "phone": "+84912345678",
          "preferred_language": "vi"}]})
@@ -178,7 +178,7 @@ def to_text_in(hours: int) -> str:
 
 def test_reminders_follow_the_newest_state_of_what_they_remind_of(service_env):
     """Late or redelivered events of an older state change nothing; a move re-arms; a cancellation sticks."""
-    store = NotificationsStore(database("notifications"))
+    store = NotificationsStore(door_for("notifications"))
     rid = f"meeting_soon:mtg_{uuid.uuid4().hex[:6]}:par_x"
     base = {"_id": rid, "template": "reminder.meeting_soon", "organisation_id": "org_x", "edition_id": EDITION_ID,
             "due_at": "2030-07-10T06:30:00.000000Z", "until": "2030-07-10T07:00:00.000000Z",
@@ -211,7 +211,7 @@ def test_day_before_reminders_follow_the_editions_dates(container, relay):
             "changed": ["starts_on"]})
 
     publish(edition(1, "2031-08-16"))
-    store = NotificationsStore(database("notifications"))
+    store = NotificationsStore(door_for("notifications"))
     wait_for(lambda: store.edition(edition_id))
     participation = approved(org, f"par_{tag}")
     participation["data"]["edition_id"] = edition_id

@@ -14,17 +14,17 @@ import uuid
 
 import pytest
 from nameko.testing.services import entrypoint_hook, replace_dependencies
-from pymongo.collection import Collection
 
 from registration.service import RegistrationService
 from scripts.stack import free_port
 from shared.auth import Principal
 from shared.config import settings
 from shared.events.catalogue import catalogue, schema_errors
-from shared.events.outbox import PENDING, Relay, new_document
+from shared.events.outbox import Relay, new_document
 from shared.events.publisher import ConfirmedPublisher
 from shared.events.serialization import CLOUDEVENTS_CONTENT_TYPE
-from shared.store import database
+from shared.store import Collection, database, door_for
+from shared.store.staged import PENDING, StagedEvents
 from tests.support.events import Tap
 
 pytestmark = pytest.mark.usefixtures("service_env")
@@ -106,7 +106,7 @@ def staged_series(count: int) -> tuple[Collection, list[dict], list[dict]]:
                "datacontenttype": "application/json", "data": {"series_id": f"it-{run}-{i}"}}
               for i in range(count)]
     documents = [new_document({"_id": e["data"]["series_id"]}, e) for e in events]
-    collection = database("registration")[f"series_{run}"]  # its own: nothing another test left is swept
+    collection = door_for("registration")[f"series_{run}"]  # its own: nothing another test left is swept
     collection.insert_many(documents)
     return collection, documents, events
 
@@ -122,9 +122,14 @@ def with_pending(collection: Collection, documents: list[dict], pending: int) ->
     return collection.count_documents({"_id": {"$in": [d["_id"] for d in documents]}, PENDING: pending})
 
 
+def relay_of(collection: Collection, amqp_uri: str | None = None) -> Relay:
+    publisher = ConfirmedPublisher(amqp_uri or settings().amqp_uri, settings().events_exchange)
+    return Relay(StagedEvents(collection.door, [collection.name]), publisher)
+
+
 def test_a_burst_is_published_in_order_with_one_clear(amqp_uri, tap):
     collection, documents, events = staged_series(300)
-    relay = Relay([collection])
+    relay = relay_of(collection)
     for document, event in zip(documents, events, strict=True):
         relay.staged(collection.name, document["_id"], [event])
 
@@ -137,7 +142,7 @@ def test_a_burst_is_published_in_order_with_one_clear(amqp_uri, tap):
 
 def test_sweep_leaves_handed_documents_to_the_hand_over(amqp_uri, tap):
     collection, documents, events = staged_series(3)
-    relay = Relay([collection])
+    relay = relay_of(collection)
     relay.staged(collection.name, documents[0]["_id"], [events[0]])  # the other two were left by a crashed process
 
     assert relay.sweep() == 2
@@ -149,8 +154,7 @@ def test_sweep_leaves_handed_documents_to_the_hand_over(amqp_uri, tap):
 
 def test_nothing_is_cleared_while_the_broker_is_unreachable(amqp_uri, tap):
     collection, documents, events = staged_series(2)
-    relay = Relay([collection])
-    relay.publisher = ConfirmedPublisher(f"amqp://guest:guest@127.0.0.1:{free_port()}/", settings().events_exchange)
+    relay = relay_of(collection, f"amqp://guest:guest@127.0.0.1:{free_port()}/")
     for document, event in zip(documents, events, strict=True):
         relay.staged(collection.name, document["_id"], [event])
 
@@ -166,7 +170,7 @@ def test_nothing_is_cleared_while_the_broker_is_unreachable(amqp_uri, tap):
 
 def test_a_connection_lost_while_idle_is_replaced_for_the_next_batch(amqp_uri, tap):
     collection, documents, events = staged_series(2)
-    relay = Relay([collection])
+    relay = relay_of(collection)
     relay.staged(collection.name, documents[0]["_id"], [events[0]])
     assert relay.publish_handed() == 1
     # the broker went away while the relay was idle: the socket under its connection is dead

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter as Tally
 
 from prometheus_client import Counter, Gauge, Histogram
-from pymongo.database import Database
 
 BOOTHS = Gauge("ketnoi_booths", "Booths by edition, zone, kind, quota group (of the holder) and status.",
                ["edition", "zone", "kind", "quota_group", "status"])
@@ -18,14 +17,8 @@ OFFERS = Counter("ketnoi_booths_offers_total", "Waitlist offers by outcome: made
                  ["edition", "outcome"])
 
 
-def refresh_booth_gauges(db: Database) -> None:
-    """Recount from the store: right after restarts and on every replica."""
-    counts = Tally()
-    for booth in db.booths.find({}, {"edition_id": 1, "zone": 1, "kind": 1, "holder": 1, "offer": 1}):
-        holder = booth.get("holder")
-        status = "taken" if holder else ("on_offer" if booth.get("offer") else "free")
-        counts[(booth["edition_id"], booth["zone"], booth["kind"], (holder or {}).get("quota_group") or "",
-                status)] += 1
+def refresh_booth_gauges(counts: Tally) -> None:
+    """Set the booth gauge from a recount of the store (right after restarts, and the same on every replica)."""
     BOOTHS.clear()
     for labels, n in counts.items():
         BOOTHS.labels(*labels).set(n)

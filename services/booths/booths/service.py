@@ -33,7 +33,7 @@ from booths.schemas import (
     RunIn,
     SlotIn,
 )
-from booths.store import COLLECTIONS, BoothsStore, Taken, booth_id, ensure_indexes
+from booths.store import COLLECTIONS, BoothsStore, Taken, booth_id
 from shared.auth import Principal, signed_in
 from shared.context import RequestContext
 from shared.entrypoints import rpc
@@ -42,7 +42,7 @@ from shared.events.consumer import event_handler
 from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
 from shared.metrics import ServiceMetrics
-from shared.store import Store, ping
+from shared.store import Store
 from shared.timestamps import now_text, to_text
 from shared.validation import load
 
@@ -61,18 +61,14 @@ def persistent_drift(before: dict[str, tuple[int, int]], now: dict[str, tuple[in
 class BoothsService:
     name = "booths"
 
-    db = Store("booths", ensure_indexes)
+    store = Store("booths", BoothsStore)
     relay = OutboxRelay("booths", COLLECTIONS)
     metrics = ServiceMetrics()
     request_id = RequestContext()
 
-    @property
-    def store(self) -> BoothsStore:
-        return BoothsStore(self.db, self.relay.staged)
-
     @rpc
     def ping(self) -> dict[str, bool]:
-        return {"store": ping(self.db)}
+        return {"store": self.store.ping()}
 
     # -- what registration tells us ---------------------------------------------------------
 
@@ -273,7 +269,6 @@ class BoothsService:
                 continue
             self._count(edition_id, holder, +1)
         self.store.mark_committed(run, ev.allocation_committed(run))
-        self.db.plans.update_one({"_id": edition_id}, {"$set": {"committed_run": run_id}})
         return {**views.run(run), "committed": True, "conflicts": conflicts}
 
     def _count(self, edition_id: str, holder: dict[str, Any], step: int) -> None:
@@ -459,8 +454,7 @@ class BoothsService:
         seen once may be in flight; only one seen identically on two passes a
         minute apart is corrected, by compare-and-set (replicas cannot correct twice).
         """
-        for plan in self.db.plans.find({"committed_run": {"$exists": True}}, {"_id": 1}):
-            edition_id = plan["_id"]
+        for edition_id in self.store.committed_editions():
             stored = self.store.counters(edition_id)
             actual = self.store.counts_from_booths(edition_id, stored)
             drift = {key: (stored[key], actual[key]) for key in stored if stored[key] != actual[key]}
@@ -571,4 +565,4 @@ class BoothsService:
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:
-        refresh_booth_gauges(self.db)
+        refresh_booth_gauges(self.store.booth_counts())

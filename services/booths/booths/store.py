@@ -8,44 +8,40 @@ such write stages its event in the booth document (the outbox).
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.database import Database
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.events.outbox import index_outbox, new_document, stage
-from shared.store import keep_newest
+from shared.events.outbox import new_document, stage
+from shared.store import ServiceStore, keep_newest
 from shared.timestamps import now_text
 
 COLLECTIONS = ("booths", "runs", "offers", "audit", "slots", "plans", "applicants")
-Staged = Callable[[str, Any, list[dict[str, Any]]], None]
 
 
 def booth_id(edition_id: str, code: str) -> str:
     return f"{edition_id}:{code}"
 
 
-def ensure_indexes(db: Database) -> None:
-    for name in COLLECTIONS:
-        index_outbox(db[name])
-    db.booths.create_index([("edition_id", ASCENDING), ("code", ASCENDING)])
-    db.applicants.create_index("edition_id")
-    db.applicants.create_index("organisation_id")
-    db.offers.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
-    db.audit.create_index([("edition_id", ASCENDING), ("at", ASCENDING)])
-
-
 class Taken(Exception):
     """The booth has a holder or an open offer already."""
 
 
-class BoothsStore:
-    def __init__(self, db: Database, staged: Staged | None = None) -> None:
-        self.db = db
-        self.staged = staged or (lambda *_: None)
+class BoothsStore(ServiceStore):
+    """Plans, booths, applicants, offers, runs, the audit trail and livestream slots."""
+
+    MAPS = ("group_held", "editions")
+
+    def ensure_indexes(self) -> None:
+        self.db.booths.create_index([("edition_id", ASCENDING), ("code", ASCENDING)])
+        self.db.applicants.create_index("edition_id")
+        self.db.applicants.create_index("organisation_id")
+        self.db.offers.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+        self.db.audit.create_index([("edition_id", ASCENDING), ("at", ASCENDING)])
 
     # -- editions and applicants, learned from registration's events ---------------------
 
@@ -204,7 +200,7 @@ class BoothsStore:
         after = self.db.booths.find_one_and_update(
             query, stage({"$set": {"holder": holder, "source": source, "offer": None, "since": now_text()}},
                          event),
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER,
+            projection={"outbox": 0}
         )
         if after is None:
             raise Taken(code)
@@ -221,7 +217,7 @@ class BoothsStore:
         after = self.db.booths.find_one_and_update(
             {"_id": booth["_id"], "holder.participation_id": participation_id},
             stage({"$set": {"holder": None, "source": None, "since": now_text()}}, event),
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER,
+            projection={"outbox": 0}
         )
         if after is not None:
             self.staged("booths", booth["_id"], [event])
@@ -281,11 +277,27 @@ class BoothsStore:
         return self.db.runs.find_one({"_id": run_id}, {"outbox": 0})
 
     def mark_committed(self, run: dict[str, Any], event: dict[str, Any]) -> bool:
+        """The plan's committed run (which opens the claim window), then the run itself with its event."""
+        self.db.plans.update_one({"_id": run["edition_id"]}, {"$set": {"committed_run": run["_id"]}})
         result = self.db.runs.update_one({"_id": run["_id"], "committed_at": None},
                                          stage({"$set": {"committed_at": now_text()}}, event))
         if result.modified_count:
             self.staged("runs", run["_id"], [event])
         return bool(result.modified_count)
+
+    def committed_editions(self) -> list[str]:
+        """Editions whose allocation has been committed (their booth counters are live)."""
+        return [plan["_id"] for plan in self.db.plans.find({"committed_run": {"$exists": True}}, {"_id": 1})]
+
+    def booth_counts(self) -> Tally:
+        """Booths by (edition, zone, kind, quota group of the holder, status), for the gauges."""
+        counts: Tally = Tally()
+        for booth in self.db.booths.find({}, {"edition_id": 1, "zone": 1, "kind": 1, "holder": 1, "offer": 1}):
+            holder = booth.get("holder")
+            status = "taken" if holder else ("on_offer" if booth.get("offer") else "free")
+            counts[(booth["edition_id"], booth["zone"], booth["kind"], (holder or {}).get("quota_group") or "",
+                    status)] += 1
+        return counts
 
     def audit(self, entry: dict[str, Any], event: dict[str, Any]) -> None:
         self.db.audit.insert_one(new_document(entry, event))

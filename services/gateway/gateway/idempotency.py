@@ -15,13 +15,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from pymongo.errors import DuplicateKeyError
 from werkzeug.wrappers import Request, Response
 
 from gateway.problems import unreachable_store
+from gateway.store import GatewayStore, gateway_store
 from shared.errors import BadRequest, Conflict, InvalidInput, ServiceUnavailable
-from shared.store import database
-from shared.timestamps import to_text
 
 TTL = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # a claim older than this was left by a crashed gateway
@@ -36,9 +34,8 @@ def _hash(*parts: bytes | str) -> str:
 
 
 class IdempotencyStore:
-    def __init__(self) -> None:
-        self.records = database("gateway")["idempotency"]
-        self.records.create_index("expires_at", expireAfterSeconds=0)
+    def __init__(self, store: GatewayStore) -> None:
+        self.records = store
 
     def run(self, key: str, request: Request, call: Callable[[], Response]) -> Response:
         if not 1 <= len(key) <= 200 or not key.isprintable():
@@ -47,10 +44,7 @@ class IdempotencyStore:
         record_id = _hash(caller, request.method, request.path, key)
         fingerprint = _hash(request.get_data(cache=True))
         now = datetime.now(UTC)
-        try:
-            self.records.insert_one({"_id": record_id, "state": "pending", "fingerprint": fingerprint,
-                                     "claimed_at": to_text(now), "expires_at": now + TTL})
-        except DuplicateKeyError:
+        if not self.records.claim_key(record_id, fingerprint, now, now + TTL):
             replay = self._existing(record_id, fingerprint, now)
             if replay is not None:
                 return replay
@@ -61,20 +55,18 @@ class IdempotencyStore:
             raise
         except Exception as exc:
             if not unreachable_store(exc):  # a store that failed mid-way may have written: keep the key too
-                self.records.delete_one({"_id": record_id, "state": "pending"})
+                self.records.release_key(record_id)
             raise
         if response.status_code >= 300:
-            self.records.delete_one({"_id": record_id, "state": "pending"})
+            self.records.release_key(record_id)
             return response
-        self.records.update_one({"_id": record_id}, {"$set": {
-            "state": "done", "status": response.status_code, "body": response.get_data(as_text=True),
-            "headers": {k: v for k, v in response.headers.items() if k in ("ETag", "Location")},
-        }})
+        self.records.finish_key(record_id, response.status_code, response.get_data(as_text=True),
+                                {k: v for k, v in response.headers.items() if k in ("ETag", "Location")})
         return response
 
     def _existing(self, record_id: str, fingerprint: str, now: datetime) -> Response | None:
         """The stored answer, or None when a crashed claim was taken over by this request."""
-        record = self.records.find_one({"_id": record_id})
+        record = self.records.key_record(record_id)
         if record is None:
             raise Conflict("The first request with this key just finished failing; retry.",
                            code="idempotency_in_progress")
@@ -86,11 +78,7 @@ class IdempotencyStore:
                                 headers=record.get("headers") or {})
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        taken = self.records.update_one(
-            {"_id": record_id, "state": "pending", "claimed_at": {"$lt": to_text(now - LEASE)}},
-            {"$set": {"claimed_at": to_text(now)}},
-        )
-        if taken.modified_count:
+        if self.records.take_over_key(record_id, now, now - LEASE):
             return None
         raise Conflict("A request with this Idempotency-Key is still being processed.",
                        code="idempotency_in_progress")
@@ -99,5 +87,5 @@ class IdempotencyStore:
 @cache
 def idempotency_store() -> IdempotencyStore:
     """One per process, shared by every endpoint (its index is created once)."""
-    return IdempotencyStore()
+    return IdempotencyStore(gateway_store())
 

@@ -20,13 +20,13 @@ from gateway import booth_routes, meeting_routes, notification_routes, registrat
 from gateway import schemas as s
 from gateway.edge import broker_reachable, checked
 from gateway.http import api
+from gateway.idempotency import idempotency_store
 from gateway.openapi import openapi_document
 from shared.auth import Principal, mint_token, scope_problem
 from shared.config import settings
 from shared.context import RequestContext
 from shared.errors import InvalidInput, NotFound
 from shared.metrics import ServiceMetrics
-from shared.store import database, ping
 
 DOCS_HTML = (Path(__file__).with_name("docs.html")).read_text(encoding="utf-8")
 SWAGGER_DIR = Path(swagger_ui_bundle.swagger_ui_path)
@@ -49,7 +49,7 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
     @api("GET", "/readyz", summary="Readiness: broker, store and every service reachable", auth="none",
          tags=("ops",))
     def readyz(self, request: Request):
-        checks = {"broker": broker_reachable(), "store": ping(database("gateway"))}
+        checks = {"broker": broker_reachable(), "store": idempotency_store().records.ping()}
         for service, proxy in (("registration", self.registration), ("booths", self.booths),
                                ("meetings", self.meetings), ("notifications", self.notifications)):
             try:

@@ -177,11 +177,8 @@ class Booker:
             elif doc.get("slot"):
                 moved.append(mid)
         reasons = {u.meeting_id: u.reason for u in timetable.unplaced}
-        for mid, reason in reasons.items():
-            self.store.db.meetings.update_one({"_id": mid}, {"$set": {"unplaced_reason": reason}})
-        for mid in after:
-            if by_id[mid].get("unplaced_reason") and mid not in conflicts:
-                self.store.db.meetings.update_one({"_id": mid}, {"$set": {"unplaced_reason": None}})
+        placed_again = {mid: None for mid in after if by_id[mid].get("unplaced_reason") and mid not in conflicts}
+        self.store.set_unplaced_reasons({**reasons, **placed_again})
         run = {"_id": new_id("run"), "session_id": self.session["_id"], "edition_id": self.session["edition_id"],
                "mode": mode, "at": now_text(), "meetings": len(accepted),
                "scheduled": len(after) - len(conflicts), "delta": timetable.delta,

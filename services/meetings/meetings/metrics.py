@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter as Tally
 
 from prometheus_client import Counter, Gauge, Histogram
-from pymongo.database import Database
 
 MEETINGS = Gauge("ketnoi_meetings", "Meetings (requests) by edition, session, status and whether placed.",
                  ["edition", "session", "status", "placed"])
@@ -20,15 +19,11 @@ PICK_CONFLICTS = Counter("ketnoi_meetings_pick_conflicts_total", "Slot picks tha
 MOUS = Gauge("ketnoi_meetings_mous", "MOUs registered, by edition and sector.", ["edition", "sector"])
 
 
-def refresh_gauges(db: Database) -> None:
-    """Recount from the store, so every replica and a restarted process report the same."""
-    meetings = Tally()
-    for m in db.meetings.find({}, {"edition_id": 1, "session_id": 1, "status": 1, "slot": 1}):
-        meetings[(m["edition_id"], m["session_id"], m["status"], "yes" if m.get("slot") else "no")] += 1
+def refresh_gauges(meetings: Tally, mous: Tally) -> None:
+    """Set the gauges from a recount of the store, so every replica and a restarted process report the same."""
     MEETINGS.clear()
     for labels, n in meetings.items():
         MEETINGS.labels(*labels).set(n)
-    mous = Tally((m["edition_id"], m["sector"]) for m in db.mous.find({}, {"edition_id": 1, "sector": 1}))
     MOUS.clear()
     for labels, n in mous.items():
         MOUS.labels(*labels).set(n)

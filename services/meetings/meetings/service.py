@@ -39,7 +39,7 @@ from meetings.schemas import (
     ScheduleIn,
     SessionIn,
 )
-from meetings.store import COLLECTIONS, OPEN, MeetingsStore, ensure_indexes
+from meetings.store import COLLECTIONS, OPEN, MeetingsStore
 from shared.auth import Principal, signed_in
 from shared.calendar import calendar
 from shared.context import RequestContext
@@ -50,7 +50,7 @@ from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
 from shared.metrics import ServiceMetrics
 from shared.reference.provinces import UnknownProvince, rollup
-from shared.store import Store, ping
+from shared.store import Store
 from shared.timestamps import now_text, to_text
 from shared.validation import load
 
@@ -75,18 +75,14 @@ def _refused(exc: PlaceRefused, field: str = "slot") -> Conflict:
 class MeetingsService:
     name = "meetings"
 
-    db = Store("meetings", ensure_indexes)
+    store = Store("meetings", MeetingsStore)
     relay = OutboxRelay("meetings", COLLECTIONS)
     metrics = ServiceMetrics()
     request_id = RequestContext()
 
-    @property
-    def store(self) -> MeetingsStore:
-        return MeetingsStore(self.db, self.relay.staged)
-
     @rpc
     def ping(self) -> dict[str, bool]:
-        return {"store": ping(self.db)}
+        return {"store": self.store.ping()}
 
     # -- what registration tells us ---------------------------------------------------------------
 
@@ -549,9 +545,7 @@ class MeetingsService:
     def sweep_holds(self) -> None:
         """Holds a crash left behind (taken, but the meeting never written or since moved), after a minute."""
         cutoff = to_text(datetime.now(UTC) - timedelta(minutes=1))
-        holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1}))
-        owners = {m["_id"]: m for m in self.db.meetings.find(  # one read for all, not one per hold
-            {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}}, {"status": 1, "slot": 1, "held_slot": 1})}
+        holds, owners = self.store.holds_taken_before(cutoff)
         for hold in holds:
             meeting = owners.get(hold["meeting_id"])
             slot = hold["_id"].split("|")[3]
@@ -871,4 +865,4 @@ class MeetingsService:
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:
-        refresh_gauges(self.db)
+        refresh_gauges(self.store.meeting_counts(), self.store.mou_counts())

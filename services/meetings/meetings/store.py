@@ -11,38 +11,21 @@ their event in the meeting document (the outbox).
 
 from __future__ import annotations
 
+from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.database import Database
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.events.outbox import index_outbox, new_document, stage
-from shared.store import keep_newest
+from shared.events.outbox import new_document, stage
+from shared.store import ServiceStore, keep_newest
 from shared.timestamps import now_text
 
 COLLECTIONS = ("meetings", "sessions", "runs", "mous", "participants", "away", "jobs")
 OPEN = ("requested", "accepted")
 CLOSED = ("declined", "expired", "cancelled")
-Staged = Callable[[str, Any, list[dict[str, Any]]], None]
-
-
-def ensure_indexes(db: Database) -> None:
-    for name in COLLECTIONS:
-        index_outbox(db[name])
-    db.participants.create_index("edition_id")
-    db.participants.create_index("organisation_id")
-    db.products.create_index("organisation_id")
-    db.sessions.create_index("edition_id")
-    db.meetings.create_index([("session_id", ASCENDING), ("status", ASCENDING)])
-    db.meetings.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
-    db.meetings.create_index("supplier.participation_id")
-    db.meetings.create_index("buyer.participation_id")
-    db.holds.create_index("meeting_id")
-    db.holds.create_index("session_id")
-    db.mous.create_index("edition_id")
 
 
 def participant_hold(session_id: str, participation_id: str, slot: str) -> str:
@@ -57,10 +40,22 @@ def interpreter_hold(session_id: str, language: str, slot: str, seat: int) -> st
     return f"{session_id}|i|{language}|{slot}|{seat}"
 
 
-class MeetingsStore:
-    def __init__(self, db: Database, staged: Staged | None = None) -> None:
-        self.db = db
-        self.staged = staged or (lambda *_: None)
+class MeetingsStore(ServiceStore):
+    """Participants, sessions, meetings and the holds that keep anyone from being in two places, runs, jobs, MOUs."""
+
+
+    def ensure_indexes(self) -> None:
+        self.db.participants.create_index("edition_id")
+        self.db.participants.create_index("organisation_id")
+        self.db.products.create_index("organisation_id")
+        self.db.sessions.create_index("edition_id")
+        self.db.meetings.create_index([("session_id", ASCENDING), ("status", ASCENDING)])
+        self.db.meetings.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+        self.db.meetings.create_index("supplier.participation_id")
+        self.db.meetings.create_index("buyer.participation_id")
+        self.db.holds.create_index("meeting_id")
+        self.db.holds.create_index("session_id")
+        self.db.mous.create_index("edition_id")
 
     # -- what registration tells us (idempotent, order-proof) ---------------------------------------
 
@@ -185,7 +180,7 @@ class MeetingsStore:
         return self.db.jobs.find_one_and_update(
             {"_id": job_id, "status": {"$in": ["queued", "running"]}},
             {"$set": {"status": "running", "started_at": now_text()}, "$inc": {"attempts": 1}},
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+            projection={"outbox": 0})
 
     def finish_job(self, job_id: str, status: str, run: dict[str, Any] | None = None,
                    error: dict[str, Any] | None = None) -> None:
@@ -200,8 +195,7 @@ class MeetingsStore:
         after = self.db.sessions.find_one_and_update(
             {"_id": session["_id"], "agenda.version": version} if version else
             {"_id": session["_id"], "agenda": None},
-            stage({"$set": {"agenda": agenda}}, event), projection={"outbox": 0},
-            return_document=ReturnDocument.AFTER)
+            stage({"$set": {"agenda": agenda}}, event), projection={"outbox": 0})
         if after is not None:
             self.staged("sessions", session["_id"], [event])
         return after
@@ -265,6 +259,13 @@ class MeetingsStore:
     def holds_of(self, meeting_id: str) -> list[str]:
         return [h["_id"] for h in self.db.holds.find({"meeting_id": meeting_id}, {"_id": 1})]
 
+    def holds_taken_before(self, cutoff: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+        """Holds older than ``cutoff``, and the meetings they name (one read for all, not one per hold)."""
+        holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1}))
+        owners = {m["_id"]: m for m in self.db.meetings.find(
+            {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}}, {"status": 1, "slot": 1, "held_slot": 1})}
+        return holds, owners
+
     def drop_hold(self, key: str, meeting_id: str) -> None:
         self.db.holds.delete_one({"_id": key, "meeting_id": meeting_id})
 
@@ -290,7 +291,7 @@ class MeetingsStore:
             after = self.db.meetings.find_one_and_update(
                 {"_id": meeting["_id"], "status": {"$in": list(CLOSED)}, "version": meeting["version"] - 1},
                 stage({"$set": fields, "$inc": {"version": 1}}, *events),
-                projection={"outbox": 0}, return_document=ReturnDocument.AFTER)
+                projection={"outbox": 0})
             if after is None:
                 return None
             self.staged("meetings", meeting["_id"], events)
@@ -310,14 +311,23 @@ class MeetingsStore:
         if bump_sequence:
             update["$inc"]["sequence"] = 1
         after = self.db.meetings.find_one_and_update(
-            {"_id": meeting["_id"], **expect}, stage(update, *events), projection={"outbox": 0},
-            return_document=ReturnDocument.AFTER)
+            {"_id": meeting["_id"], **expect}, stage(update, *events), projection={"outbox": 0})
         if after is not None and events:
             self.staged("meetings", meeting["_id"], events)
         return after
 
+    def set_unplaced_reasons(self, reasons: dict[str, str | None]) -> None:
+        """Why each meeting could not be placed (None: placed now), in one round trip."""
+        self.db.meetings.update_each(({"_id": mid}, {"$set": {"unplaced_reason": reason}})
+                                     for mid, reason in reasons.items())
+
     def due_requests(self, now: str) -> list[dict[str, Any]]:
         return list(self.db.meetings.find({"status": "requested", "expires_at": {"$lt": now}}, {"outbox": 0}))
+
+    def meeting_counts(self) -> Tally:
+        """Meetings by (edition, session, status, placed), for the gauges."""
+        return Tally((m["edition_id"], m["session_id"], m["status"], "yes" if m.get("slot") else "no")
+                     for m in self.db.meetings.find({}, {"edition_id": 1, "session_id": 1, "status": 1, "slot": 1}))
 
     # -- runs and MOUs ----------------------------------------------------------------------------------------
 
@@ -331,6 +341,10 @@ class MeetingsStore:
     def insert_mou(self, mou: dict[str, Any], event: dict[str, Any]) -> None:
         self.db.mous.insert_one(new_document(mou, event))
         self.staged("mous", mou["_id"], [event])
+
+    def mou_counts(self) -> Tally:
+        """MOUs by (edition, sector), for the gauges."""
+        return Tally((m["edition_id"], m["sector"]) for m in self.db.mous.find({}, {"edition_id": 1, "sector": 1}))
 
     def mous(self, edition_id: str) -> list[dict[str, Any]]:
         return list(self.db.mous.find({"edition_id": edition_id}, {"outbox": 0, "outbox_n": 0}).sort("_id", 1))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge
-from pymongo.database import Database
+from datetime import UTC, datetime
+from typing import Any
 
-from shared.timestamps import from_text, now_text
+from prometheus_client import Counter, Gauge
+
+from shared.timestamps import from_text
 
 MESSAGES = Counter("ketnoi_notifications_messages_total",
                    "Message attempts by outcome: sent, written (local outbox), retry, dead, duplicate (skipped).",
@@ -17,16 +19,12 @@ DEAD = Gauge("ketnoi_notifications_dead", "Dead-lettered messages waiting for an
 REMINDERS = Gauge("ketnoi_notifications_reminders_pending", "Reminders scheduled and not yet fired.")
 
 
-def refresh_gauges(db: Database) -> None:
-    now = now_text()
-    oldest = db.messages.find_one({"status": {"$in": ["pending", "sending"]}, "next_at": {"$lte": now}},
-                                  {"next_at": 1}, sort=[("next_at", 1)])
-    QUEUE_LAG.set((from_text(now) - from_text(oldest["next_at"])).total_seconds() if oldest else 0)
-    for gauge, status in ((PENDING, ["pending", "sending"]), (DEAD, ["dead"])):
-        counts: dict[str, int] = {}
-        for m in db.messages.find({"status": {"$in": status}}, {"channel": 1}):
-            counts[m["channel"]] = counts.get(m["channel"], 0) + 1
+def refresh_gauges(counts: dict[str, Any]) -> None:
+    """Set the gauges from :meth:`NotificationsStore.delivery_counts`."""
+    oldest = counts["oldest_due"]
+    QUEUE_LAG.set((datetime.now(UTC) - from_text(oldest)).total_seconds() if oldest else 0)
+    for gauge, kind in ((PENDING, "pending"), (DEAD, "dead")):
         gauge.clear()
-        for channel, n in counts.items():
+        for channel, n in counts[kind].items():
             gauge.labels(channel).set(n)
-    REMINDERS.set(db.reminders.count_documents({"status": "scheduled"}))
+    REMINDERS.set(counts["reminders"])

@@ -37,7 +37,7 @@ from notifications.invitations import invitation
 from notifications.metrics import MESSAGES, refresh_gauges
 from notifications.schemas import LogQuery, PreferencesIn
 from notifications.settings import notify_settings
-from notifications.store import COLLECTIONS, NotificationsStore, ensure_indexes
+from notifications.store import COLLECTIONS, NotificationsStore
 from shared.auth import Principal, signed_in
 from shared.context import RequestContext
 from shared.entrypoints import rpc
@@ -47,7 +47,7 @@ from shared.events.outbox import OutboxRelay
 from shared.metrics import ServiceMetrics
 from shared.recent import Recent
 from shared.rpc import ServiceRpc
-from shared.store import Store, ping
+from shared.store import Store
 from shared.timestamps import now_text, to_text
 from shared.validation import load
 
@@ -90,15 +90,12 @@ def _record(message: dict[str, Any], outcome: str) -> None:
 class NotificationsService:
     name = "notifications"
 
-    db = Store("notifications", ensure_indexes)
+    store = Store("notifications", NotificationsStore)
     relay = OutboxRelay("notifications", COLLECTIONS)
     metrics = ServiceMetrics()
     request_id = RequestContext()
     meetings = ServiceRpc("meetings")
 
-    @property
-    def store(self) -> NotificationsStore:
-        return NotificationsStore(self.db, self.relay.staged)
 
     @property
     def dispatcher(self) -> Dispatcher:
@@ -107,7 +104,7 @@ class NotificationsService:
 
     @rpc
     def ping(self) -> dict[str, bool]:
-        return {"store": ping(self.db)}
+        return {"store": self.store.ping()}
 
     # -- facts ---------------------------------------------------------------------------------------
 
@@ -273,7 +270,7 @@ class NotificationsService:
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:
-        refresh_gauges(self.db)
+        refresh_gauges(self.store.delivery_counts())
 
     # -- API ------------------------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ from registration.schemas import (
     SeriesIn,
     StatusChange,
 )
-from registration.store import COLLECTIONS, Duplicate, RegistrationStore, ensure_indexes, now
+from registration.store import COLLECTIONS, Duplicate, RegistrationStore, now
 from shared.auth import Principal
 from shared.config import settings
 from shared.context import RequestContext
@@ -55,7 +55,7 @@ from shared.ids import new_id
 from shared.metrics import ServiceMetrics
 from shared.recent import Recent
 from shared.reference.provinces import ProvinceMerged, UnknownProvince, check_province, rollup
-from shared.store import Store, ping
+from shared.store import Store
 from shared.timestamps import to_text
 from shared.validation import load, schema_of
 
@@ -106,20 +106,16 @@ def _qr_secret() -> bytes:
 class RegistrationService:
     name = "registration"
 
-    db = Store("registration", ensure_indexes)
+    store = Store("registration", RegistrationStore)
     relay = OutboxRelay("registration", COLLECTIONS)
     metrics = ServiceMetrics()
     request_id = RequestContext()
-
-    @property
-    def store(self) -> RegistrationStore:
-        return RegistrationStore(self.db, self.relay.staged)
 
     # -- health ---------------------------------------------------------------------
 
     @rpc
     def ping(self) -> dict[str, bool]:
-        return {"store": ping(self.db)}
+        return {"store": self.store.ping()}
 
     # -- series and editions -----------------------------------------------------------
 

@@ -8,16 +8,16 @@ both succeed, and nothing is read and then blindly written back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import eventlet
-from pymongo import ASCENDING, ReturnDocument
-from pymongo.database import Database
+from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
-from shared.events.outbox import index_outbox, new_document, stage
+from shared.events.outbox import new_document, stage
+from shared.store import ServiceStore
 from shared.timestamps import now_text, to_text
 
 COLLECTIONS = ("series", "editions", "organisations", "products", "participations", "capacity", "checkins")
@@ -31,19 +31,6 @@ def now() -> str:
     return now_text()
 
 
-def ensure_indexes(db: Database) -> None:
-    """Unique keys enforce the rules that must hold under races."""
-    for name in COLLECTIONS:
-        index_outbox(db[name])
-    db.organisations.create_index("org_key", unique=True)
-    db.organisations.create_index("search")
-    db.products.create_index("organisation_id")
-    db.participations.create_index([("edition_id", ASCENDING), ("organisation_id", ASCENDING)], unique=True)
-    db.participations.create_index([("edition_id", ASCENDING), ("status", ASCENDING), ("waitlisted_at", ASCENDING)])
-    db.participations.create_index("organisation_id")
-    db.editions.create_index("series_id")
-
-
 class Duplicate(Exception):
     """A unique key is taken; ``existing_id`` is the document holding it."""
 
@@ -52,16 +39,21 @@ class Duplicate(Exception):
         self.existing_id = existing_id
 
 
-Staged = Callable[[str, Any, list[dict[str, Any]]], None]
+class RegistrationStore(ServiceStore):
+    """Series, editions, organisations, products, participations, capacity and check-ins."""
 
+    MAPS = ("holders",)
 
-class RegistrationStore:
-    """``staged(collection, id, events)`` is told of every successful write that staged events
-    (the service's outbox relay, which then publishes them at once)."""
-
-    def __init__(self, db: Database, staged: Staged | None = None) -> None:
-        self.db = db
-        self.staged = staged or (lambda *_: None)
+    def ensure_indexes(self) -> None:
+        """Unique keys enforce the rules that must hold under races."""
+        self.db.organisations.create_index("org_key", unique=True)
+        self.db.organisations.create_index("search")
+        self.db.products.create_index("organisation_id")
+        self.db.participations.create_index([("edition_id", ASCENDING), ("organisation_id", ASCENDING)], unique=True)
+        self.db.participations.create_index([("edition_id", ASCENDING), ("status", ASCENDING),
+                                             ("waitlisted_at", ASCENDING)])
+        self.db.participations.create_index("organisation_id")
+        self.db.editions.create_index("series_id")
 
     # -- series and editions ---------------------------------------------------
 
@@ -104,7 +96,7 @@ class RegistrationStore:
                        *events)
         result = self.db[collection].find_one_and_update(
             {"_id": doc_id, "version": current["version"], **expected}, update,
-            projection={"outbox": 0}, return_document=ReturnDocument.AFTER,
+            projection={"outbox": 0}
         )
         if result is not None:
             self.staged(collection, doc_id, events)

@@ -1,0 +1,49 @@
+"""The only module that talks to the gateway's own database (``ketnoi_gateway``): idempotency records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.errors import DuplicateKeyError
+
+from shared.store import ServiceStore, door_for
+from shared.timestamps import to_text
+
+
+class GatewayStore(ServiceStore):
+    """One record per (caller, method, path, Idempotency-Key), kept until ``expires_at``."""
+
+    def ensure_indexes(self) -> None:
+        self.db.idempotency.create_index("expires_at", expireAfterSeconds=0)
+
+    def claim_key(self, record_id: str, fingerprint: str, now: datetime, expires_at: datetime) -> bool:
+        """False when the key was claimed before (by this request's earlier attempt, or a concurrent one)."""
+        try:
+            self.db.idempotency.insert_one({"_id": record_id, "state": "pending", "fingerprint": fingerprint,
+                                            "claimed_at": to_text(now), "expires_at": expires_at})
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def key_record(self, record_id: str) -> dict[str, Any] | None:
+        return self.db.idempotency.find_one({"_id": record_id})
+
+    def take_over_key(self, record_id: str, now: datetime, stale_before: datetime) -> bool:
+        """Take a pending claim older than ``stale_before`` (its gateway died), once."""
+        return bool(self.db.idempotency.update_one(
+            {"_id": record_id, "state": "pending", "claimed_at": {"$lt": to_text(stale_before)}},
+            {"$set": {"claimed_at": to_text(now)}}).modified_count)
+
+    def release_key(self, record_id: str) -> None:
+        self.db.idempotency.delete_one({"_id": record_id, "state": "pending"})
+
+    def finish_key(self, record_id: str, status: int, body: str, headers: dict[str, str]) -> None:
+        self.db.idempotency.update_one({"_id": record_id}, {"$set": {
+            "state": "done", "status": status, "body": body, "headers": headers}})
+
+
+def gateway_store() -> GatewayStore:
+    store = GatewayStore(door_for("gateway"))
+    store.ensure_indexes()
+    return store

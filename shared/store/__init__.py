@@ -1,0 +1,8 @@
+"""Each service's own database, reached only through its store and the door (see :mod:`shared.store.door`)."""
+
+from shared.store.door import Collection, Door, UnsafeStoreCall, safe_filter
+from shared.store.provider import ServiceStore, Staged, Store, client_for, database, door_for
+from shared.store.versions import keep_newest
+
+__all__ = ["Collection", "Door", "ServiceStore", "Staged", "Store", "UnsafeStoreCall", "client_for", "database",
+           "door_for", "keep_newest", "safe_filter"]

@@ -1,0 +1,96 @@
+"""The nameko dependency that gives a service its store, and the base every store builds on.
+
+No maintained nameko provider for PyMongo 4 exists, so this is the small one
+we need: one ``MongoClient`` per process and URI (PyMongo pools connections
+and reconnects by itself), a database named after the owning service, reached
+only through a :class:`~shared.store.door.Door`, and indexes created at
+container start so that unique keys exist before the first write.  Workers
+get the service's store object itself, as nameko-examples' providers return
+their wrappers: no service class ever holds a raw database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from nameko.extensions import DependencyProvider
+from pymongo import MongoClient
+from pymongo.database import Database
+
+from shared.config import settings
+from shared.store.door import Door
+from shared.store.shapes import recorder_from_environment
+
+# (collection, document id, events staged in it): what a store hands the outbox relay after a write
+Staged = Callable[[str, Any, list[dict[str, Any]]], None]
+
+
+@cache
+def client_for(uri: str) -> MongoClient:
+    """One client per URI and process.
+
+    ``tz_aware`` so datetimes come back with their UTC offset and never get
+    compared naively with local times.
+    """
+    return MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=3000)
+
+
+def database(service: str) -> Database:
+    """The raw database owned by ``service`` (``ketnoi_registration``, …): for tests and tools, not services."""
+    cfg = settings()
+    return client_for(cfg.mongo_uri)[cfg.database_name(service)]
+
+
+def door_for(service: str, origin: str | None = None, maps: tuple[str, ...] = ()) -> Door:
+    """``service``'s database behind the door; ``origin`` names the sender in recorded shapes."""
+    return Door(database(service), origin or service, maps, recorder_from_environment())
+
+
+class ServiceStore:
+    """What every service's store has: its door, the relay's hand-over, its indexes and a ping.
+
+    ``MAPS`` names the fields whose keys are ids (``holders.<participation>``),
+    so that recorded query shapes abstract them.
+    """
+
+    MAPS: tuple[str, ...] = ()
+
+    def __init__(self, db: Door, staged: Staged | None = None) -> None:
+        self.db = db
+        self.staged = staged or (lambda *_: None)
+
+    def ensure_indexes(self) -> None:
+        """Unique keys and the indexes every polling query uses; run once at container start."""
+
+    def ping(self) -> bool:
+        return self.db.ping()
+
+
+class Store(DependencyProvider):
+    """Injects ``store_class(door, hand_over)`` into workers.
+
+    The hand-over tells the service's outbox relay (any dependency with a
+    ``hand_over`` method) what a successful write staged, so it is published at
+    once rather than at the next sweep.
+    """
+
+    def __init__(self, service: str, store_class: type[ServiceStore]) -> None:
+        self.service = service
+        self.store_class = store_class
+        self.door: Door | None = None
+
+    def setup(self) -> None:
+        self.door = door_for(self.service, maps=self.store_class.MAPS)
+        self._relays = [d for d in self.container.dependencies if hasattr(d, "hand_over")]
+
+    def start(self) -> None:
+        self.store_class(self.door).ensure_indexes()
+
+    def _hand_over(self, collection: str, doc_id: Any, events: list[dict[str, Any]]) -> None:
+        for relay in self._relays:
+            relay.hand_over(collection, doc_id, events)
+
+    def get_dependency(self, worker_ctx) -> ServiceStore:
+        return self.store_class(self.door, self._hand_over)
