@@ -24,7 +24,6 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-import eventlet
 from kombu import Connection
 from nameko.amqp.publish import Publisher
 from nameko.exceptions import ContainerBeingKilled
@@ -33,6 +32,7 @@ from nameko.messaging import Consumer
 from shared import metrics
 from shared.config import settings
 from shared.events.catalogue import schema_errors
+from shared.events.parked import ParkedGauge
 from shared.events.serialization import CLOUDEVENTS_SERIALIZER
 from shared.events.topology import HandlerQueues, declare_handler, handler_queues
 from shared.store.inbox import Inbox
@@ -42,11 +42,12 @@ log = logging.getLogger(__name__)
 DEFAULT_BACKOFF = (1, 10, 60)
 ATTEMPT_HEADER = "x-ketnoi-attempt"
 CLAIM_LEASE = timedelta(minutes=5)
-DEAD_LETTER_CHECK_SECONDS = 15.0
 
 
 class EventHandler(Consumer):
     """Consume events of ``event_types`` with dedupe, retries and a dead-letter queue."""
+
+    parked = ParkedGauge()
 
     def __init__(self, *event_types: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF, dedupe: bool = True,
                  **kwargs: Any) -> None:
@@ -75,30 +76,9 @@ class EventHandler(Consumer):
         self.inbox = Inbox.of(self.container.service_name, CLAIM_LEASE)
         self.inbox.ensure_indexes()
         self.publisher = Publisher(amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER, delivery_mode=2)
+        self.parked.watch(self.handler_name, self.queues.dead)
         super().setup()
 
-    def start(self) -> None:
-        super().start()
-        self._dead_letter_watch = self.container.spawn_managed_thread(
-            self._watch_dead_letters, identifier=f"{self.handler_name}.dead-letter-gauge")
-
-    def stop(self) -> None:
-        watch = getattr(self, "_dead_letter_watch", None)  # none when the container stops before starting
-        if watch is not None:
-            watch.kill()  # ours to end: the container would warn that it had to
-        super().stop()
-
-    def _watch_dead_letters(self) -> None:
-        """Keep ``ketnoi_events_dead_letters`` current: the counter of dead-lettered events only grows, but ops
-        alerts on what is parked now (and sees it fall after a replay)."""
-        while True:
-            try:
-                with Connection(settings().amqp_uri, connect_timeout=5) as connection:
-                    parked = self.queues.dead(connection.default_channel).queue_declare(passive=True).message_count
-                metrics.DEAD_LETTERS.labels(self.handler_name).set(parked)
-            except Exception:  # broker away: the gauge keeps its last value, the next look may succeed
-                log.warning("could not count the dead letters of %s", self.handler_name, exc_info=True)
-            eventlet.sleep(DEAD_LETTER_CHECK_SECONDS)
 
     # -- receiving ---------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 from shared.store.door import Collection, Door, UnsafeStoreCall, safe_filter
 from shared.store.provider import ServiceStore, Staged, Store, client_for, database, door_for
+from shared.store.recount import Recount
 from shared.store.versions import keep_newest
 
-__all__ = ["Collection", "Door", "ServiceStore", "Staged", "Store", "UnsafeStoreCall", "client_for", "database",
-           "door_for", "keep_newest", "safe_filter"]
+__all__ = ["Collection", "Door", "Recount", "ServiceStore", "Staged", "Store", "UnsafeStoreCall", "client_for",
+           "database", "door_for", "keep_newest", "safe_filter"]

@@ -6,11 +6,12 @@ divergence table and ``tests/contract/test_store_differential.py``); rather
 than trusting every call site to remember them, each store reaches its
 collections only through :class:`Door`, which
 
-- **normalises filters** so that fields beside ``$or``/``$nor`` become an
-  explicit ``$and``: nx-27017 evaluates a write filter
-  ``{a: 1, $or: [X, Y]}`` as ``(a AND X) OR Y`` and so writes to documents the
-  filter excludes; ``{$and: [{a: 1}, {$or: [X, Y]}]}`` means the same on
-  MongoDB and is right on both;
+- **normalises filters** (:func:`safe_filter`) so that both stores select the
+  same documents: a ``$or``/``$nor`` beside fields moves into an explicit
+  ``$and`` (nx-27017 evaluates a write filter ``{a: 1, $or: [X, Y]}`` as
+  ``(a AND X) OR Y`` and so writes to documents the filter excludes;
+  ``{a: 1, $and: [{$or: [X, Y]}]}`` is right on both), and
+  ``$ne`` is spelled so that both include or exclude a missing field alike;
 - **refuses shapes** the embedded store silently corrupts (:class:`UnsafeStoreCall`):
   ``$push``/``$addToSet`` of sub-documents, ``$addToSet`` at all, ``$set`` of a
   ``bool`` or ``datetime``, an upsert by ``find_one_and_update`` with only
@@ -37,33 +38,67 @@ from pymongo.database import Database
 from shared.store.shapes import ShapeRecorder
 
 LOGICAL = ("$or", "$nor")
+READS = ("find", "find_one", "count_documents", "aggregate")
+ACTIVITY = "activity"  # one document, {_id: "revision", n}: moved by a process that wrote, read by the others
 
 
 class UnsafeStoreCall(TypeError):
     """A call shape the embedded store gets wrong; the message says what to write instead."""
 
 
-def safe_filter(query: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``query`` with every ``$or``/``$nor`` that has siblings moved into an explicit ``$and``.
+def safe_filter(query: Mapping[str, Any] | None, write: bool = False) -> dict[str, Any]:
+    """``query`` as both stores read it the same way.
 
-    Applied at every level (inside ``$and``/``$or``/``$nor`` branches and
-    ``$elemMatch``), so nesting cannot reintroduce the shape.
+    - Every ``$or``/``$nor`` that has siblings moves into an explicit ``$and``
+      beside them, at every level (inside ``$and``/``$or``/``$nor`` branches),
+      so nesting cannot reintroduce the shape.
+    - ``{f: {$ne: null}}`` gains ``$exists: true``: nx-27017 also matches a missing field.
+    - In a write filter, ``{f: {$ne: v}}`` becomes ``f ≠ v or f missing``: nx-27017's
+      write path compares with SQL ``!=``, which skips documents without ``f``
+      (MongoDB and its own ``find`` include them).
     """
     if not query:
         return {}
+    _check_operators(query)
     out: dict[str, Any] = {}
+    extra: list[dict[str, Any]] = []
     for key, value in query.items():
         if key in ("$and", "$or", "$nor"):
-            out[key] = [safe_filter(branch) for branch in value]
-        elif isinstance(value, Mapping) and "$elemMatch" in value:
-            out[key] = {**value, "$elemMatch": safe_filter(value["$elemMatch"])}
+            out[key] = [safe_filter(branch, write) for branch in value]
+        elif isinstance(value, Mapping) and "$ne" in value and value["$ne"] is None and "$exists" not in value:
+            out[key] = {**value, "$exists": True}
+        elif write and isinstance(value, Mapping) and set(value) == {"$ne"}:
+            extra.append({"$or": [{key: value}, {key: {"$exists": False}}]})
         else:
             out[key] = value
-    if not any(k in out for k in LOGICAL) or len(out) == 1:
+    logical = [*out.pop("$and", []), *({k: out.pop(k)} for k in LOGICAL if k in out), *extra]
+    if not logical:
         return out
-    fields = {k: v for k, v in out.items() if k not in (*LOGICAL, "$and")}
-    parts = ([fields] if fields else []) + list(out.get("$and", [])) + [{k: out[k]} for k in LOGICAL if k in out]
-    return {"$and": parts}
+    if not out and len(logical) == 1:
+        return logical[0]
+    return {**out, "$and": logical}  # plain fields stay at the top, where an upsert takes them from
+
+
+def check_projection(projection: Any) -> Any:
+    """Projections name whole top-level fields: nx-27017 ignores ``{"a.b": 0}`` and answers ``{"a.b": 1}`` with a
+    flat ``"a.b"`` key."""
+    for path in projection or ():
+        if "." in path:
+            raise UnsafeStoreCall(f"projection {path!r}: project the whole {path.split('.')[0]!r} field instead")
+    return projection
+
+
+def _check_operators(query: Mapping[str, Any]) -> None:
+    for key, value in query.items():
+        if key in ("$and", "$or", "$nor"):
+            for branch in value:
+                _check_operators(branch)
+        elif isinstance(value, Mapping):
+            if "$not" in value:
+                raise UnsafeStoreCall(f"{key}: $not is not implemented by nx-27017; use $ne, $nin or $exists")
+            inner = value.get("$elemMatch")
+            if isinstance(inner, Mapping) and any(k in inner for k in ("$or", "$and", "$nor")):
+                raise UnsafeStoreCall(f"{key}: a logical operator inside $elemMatch never matches in nx-27017")
 
 
 def check_update(update: Mapping[str, Any]) -> None:
@@ -110,10 +145,10 @@ class Cursor:
     """A find in progress; the shape (with its sort and limit) is recorded when it is read."""
 
     def __init__(self, collection: Collection, query: dict[str, Any], projection: Any,
-                 sort: list[tuple[str, int]] | None, limit: int, batch_size: int) -> None:
+                 sort: list[tuple[str, int]] | None, limit: int, batch_size: int, polling: bool) -> None:
         self._collection = collection
         self._query, self._projection = query, projection
-        self._sort, self._limit, self._batch_size = sort, limit, batch_size
+        self._sort, self._limit, self._batch_size, self._polling = sort, limit, batch_size, polling
 
     def sort(self, key: str | list[tuple[str, int]], direction: int = 1) -> Cursor:
         self._sort = [(key, direction)] if isinstance(key, str) else list(key)
@@ -125,7 +160,8 @@ class Cursor:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         c = self._collection
-        c.note("find", filter=self._query, projection=self._projection, sort=self._sort, limit=self._limit)
+        c.note("find", filter=self._query, projection=self._projection, sort=self._sort, limit=self._limit,
+               polling=self._polling and c.name)
         cursor = c.raw.find(self._query, self._projection, sort=self._sort, limit=self._limit,
                             batch_size=self._batch_size)
         return iter(cursor)
@@ -143,18 +179,24 @@ class Collection:
         return self.raw.name
 
     def note(self, op: str, **parts: Any) -> None:
+        if op not in READS:
+            self.door.writes += 1
         if self.door.recorder is not None:
-            self.door.recorder.note(self.door.origin, op, parts, self.door.maps)
+            self.door.recorder.note(op, parts, self.door.maps)
 
     # -- reads ------------------------------------------------------------------------------
 
     def find(self, query: Mapping[str, Any] | None = None, projection: Any = None, *,
-             sort: list[tuple[str, int]] | None = None, limit: int = 0, batch_size: int = 0) -> Cursor:
-        return Cursor(self, safe_filter(query), projection, sort, limit, batch_size)
+             sort: list[tuple[str, int]] | None = None, limit: int = 0, batch_size: int = 0,
+             polling: bool = False) -> Cursor:
+        """``polling``: a query a timer repeats while the system is idle; it must find nothing without a
+        scan, which ``tests/contract/test_store_polling.py`` checks on the store's own query plan."""
+        return Cursor(self, safe_filter(query), check_projection(projection), sort, limit, batch_size, polling)
 
     def find_one(self, query: Mapping[str, Any] | None = None, projection: Any = None, *,
                  sort: list[tuple[str, int]] | None = None) -> dict[str, Any] | None:
         query = safe_filter(query)
+        check_projection(projection)
         self.note("find_one", filter=query, projection=projection, sort=sort)
         return self.raw.find_one(query, projection, sort=sort)
 
@@ -169,7 +211,11 @@ class Collection:
     def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
         pipeline = check_pipeline(pipeline)
         self.note("aggregate", pipeline=pipeline)
-        return list(self.raw.aggregate(pipeline))
+        rows = list(self.raw.aggregate(pipeline))
+        last = pipeline[-1] if pipeline else {}
+        if "$facet" in last and "_id" not in last["$facet"]:
+            rows = [{k: v for k, v in row.items() if k != "_id"} for row in rows]  # nx-27017 adds an "_id"
+        return rows
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -182,13 +228,13 @@ class Collection:
         return len(self.raw.insert_many(documents, ordered=ordered).inserted_ids)
 
     def update_one(self, query: Mapping[str, Any], update: dict[str, Any], upsert: bool = False):
-        query = safe_filter(query)
+        query = safe_filter(query, write=True)
         check_update(update)
         self.note("update_one", filter=query, update=update, upsert=upsert)
         return self.raw.update_one(query, update, upsert=upsert)
 
     def update_many(self, query: Mapping[str, Any], update: dict[str, Any]):
-        query = safe_filter(query)
+        query = safe_filter(query, write=True)
         check_update(update)
         self.note("update_many", filter=query, update=update)
         return self.raw.update_many(query, update)
@@ -197,25 +243,29 @@ class Collection:
         """Many conditional updates in one round trip (unordered); the number of documents matched."""
         requests = []
         for query, update in changes:
-            query = safe_filter(query)
+            query = safe_filter(query, write=True)
             check_update(update)
             self.note("update_each", filter=query, update=update)
             requests.append(UpdateOne(query, update))
         return self.raw.bulk_write(requests, ordered=False).matched_count if requests else 0
 
     def replace_one(self, query: Mapping[str, Any], document: dict[str, Any], upsert: bool = False):
-        query = safe_filter(query)
+        """An upsert inserts the filter's ``_id`` (nx-27017 would give the new document an ObjectId)."""
+        query = safe_filter(query, write=True)
+        if upsert and "_id" not in document and "_id" in query and not isinstance(query["_id"], Mapping):
+            document = {"_id": query["_id"], **document}
         self.note("replace_one", filter=query, upsert=upsert)
         return self.raw.replace_one(query, document, upsert=upsert)
 
     def find_one_and_update(self, query: Mapping[str, Any], update: dict[str, Any], *, projection: Any = None,
                             sort: list[tuple[str, int]] | None = None, upsert: bool = False,
                             after: bool = True) -> dict[str, Any] | None:
-        query = safe_filter(query)
+        query = safe_filter(query, write=True)
         check_update(update)
         if upsert and set(update) == {"$setOnInsert"}:
             raise UnsafeStoreCall("find_one_and_update(upsert=True) with only $setOnInsert drops the inserted "
                                   "fields in nx-27017: insert, and catch DuplicateKeyError")
+        check_projection(projection)
         self.note("find_one_and_update", filter=query, update=update, projection=projection, sort=sort,
                   upsert=upsert, after=after)
         return self.raw.find_one_and_update(
@@ -223,12 +273,12 @@ class Collection:
             return_document=ReturnDocument.AFTER if after else ReturnDocument.BEFORE)
 
     def delete_one(self, query: Mapping[str, Any]) -> int:
-        query = safe_filter(query)
+        query = safe_filter(query, write=True)
         self.note("delete_one", filter=query)
         return self.raw.delete_one(query).deleted_count
 
     def delete_many(self, query: Mapping[str, Any]) -> int:
-        query = safe_filter(query)
+        query = safe_filter(query, write=True)
         self.note("delete_many", filter=query)
         return self.raw.delete_many(query).deleted_count
 
@@ -239,17 +289,15 @@ class Collection:
 class Door:
     """A service's database as its store sees it.
 
-    ``origin`` names who sends the calls in recorded shapes (a service, or
-    ``shared`` for the relay and the inbox); ``maps`` are the fields whose keys
-    are ids (``holders.<participation>``), abstracted to ``<key>`` in shapes.
+    ``maps`` are the fields whose keys are ids (``holders.<participation>``),
+    abstracted to ``<key>`` in recorded shapes.
     """
 
-    def __init__(self, db: Database, origin: str, maps: Iterable[str] = (),
-                 recorder: ShapeRecorder | None = None) -> None:
+    def __init__(self, db: Database, maps: Iterable[str] = (), recorder: ShapeRecorder | None = None) -> None:
         self.db = db
-        self.origin = origin
         self.maps = ("outbox", *maps)
         self.recorder = recorder
+        self.writes = 0  # write calls made through this door (this process): see shared.store.recount
         self._collections: dict[str, Collection] = {}
 
     @property
@@ -265,6 +313,16 @@ class Door:
         if name.startswith("_"):
             raise AttributeError(name)
         return self[name]
+
+    def revision(self) -> int:
+        """The database's activity revision: moved by :meth:`move_revision` whenever some process wrote."""
+        found = self.db[ACTIVITY].find_one({"_id": "revision"})
+        return int(found["n"]) if found else 0
+
+    def move_revision(self) -> int:
+        after = self.db[ACTIVITY].find_one_and_update({"_id": "revision"}, {"$inc": {"n": 1}}, upsert=True,
+                                                      return_document=ReturnDocument.AFTER)
+        return int(after["n"])
 
     def ping(self) -> bool:
         """Can we reach the store right now?  (Readiness; bounded by the client's selection timeout.)"""

@@ -30,7 +30,7 @@ class Inbox:
     @classmethod
     def of(cls, service: str, lease: timedelta) -> Inbox:
         """The inbox in ``service``'s own database."""
-        return cls(door_for(service, origin="shared"), lease)
+        return cls(door_for(service), lease)
 
     def ensure_indexes(self) -> None:
         self.records.create_index("expires_at", expireAfterSeconds=0)

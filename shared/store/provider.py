@@ -21,6 +21,7 @@ from pymongo.database import Database
 
 from shared.config import settings
 from shared.store.door import Door
+from shared.store.recount import Recount
 from shared.store.shapes import recorder_from_environment
 
 # (collection, document id, events staged in it): what a store hands the outbox relay after a write
@@ -43,9 +44,9 @@ def database(service: str) -> Database:
     return client_for(cfg.mongo_uri)[cfg.database_name(service)]
 
 
-def door_for(service: str, origin: str | None = None, maps: tuple[str, ...] = ()) -> Door:
-    """``service``'s database behind the door; ``origin`` names the sender in recorded shapes."""
-    return Door(database(service), origin or service, maps, recorder_from_environment())
+def door_for(service: str, maps: tuple[str, ...] = ()) -> Door:
+    """``service``'s database behind the door."""
+    return Door(database(service), maps, recorder_from_environment())
 
 
 class ServiceStore:
@@ -60,12 +61,18 @@ class ServiceStore:
     def __init__(self, db: Door, staged: Staged | None = None) -> None:
         self.db = db
         self.staged = staged or (lambda *_: None)
+        db.maps = tuple(dict.fromkeys((*db.maps, *self.MAPS)))
 
     def ensure_indexes(self) -> None:
         """Unique keys and the indexes every polling query uses; run once at container start."""
 
     def ping(self) -> bool:
         return self.db.ping()
+
+    def when_changed(self, recount: Recount, look: Callable[[], None]) -> bool:
+        """Run a periodic look at the whole database only when something may have changed (see
+        :mod:`shared.store.recount`); True when it ran."""
+        return recount.run(self.db, look)
 
 
 class Store(DependencyProvider):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -111,9 +112,10 @@ def shape_of(op: str, parts: Mapping[str, Any], maps: Iterable[str]) -> dict[str
         entry["sort"] = [[path_shape(k, maps), d] for k, d in parts["sort"]]
     if parts.get("limit"):
         entry["limit"] = "<int>"
-    for flag in ("upsert",):
-        if parts.get(flag):
-            entry[flag] = True
+    if parts.get("upsert"):
+        entry["upsert"] = True
+    if parts.get("polling"):
+        entry["polling"] = parts["polling"]  # the collection: its plan is checked with that store's indexes
     if parts.get("after") is False:
         entry["after"] = False
     return entry
@@ -125,8 +127,27 @@ def key_of(entry: Mapping[str, Any]) -> str:
                       ensure_ascii=False)
 
 
+ROOT = Path(__file__).resolve().parents[2]
+_PLUMBING = {str(Path(__file__).with_name(name)) for name in ("door.py", "shapes.py")}
+
+
+def catalogue_of(module: Path) -> Path | None:
+    """Where the shapes sent from ``module`` are catalogued: ``queries.yaml`` beside a service's store, or
+    ``shared/store/queries.yaml``; None for callers that are not the project's code (tests, tools)."""
+    try:
+        rel = module.resolve().relative_to(ROOT)
+    except ValueError:
+        return None
+    if rel.parts[:2] == ("shared", "store"):
+        return ROOT / "shared" / "store" / "queries.yaml"
+    if rel.parts[0] == "services" and len(rel.parts) >= 4:
+        return ROOT / rel.parts[0] / rel.parts[1] / rel.parts[2] / "queries.yaml"
+    return None
+
+
 class ShapeRecorder:
-    """Appends each new shape this process sends to ``<dir>/<origin>-<pid>.jsonl``."""
+    """Appends each new shape this process sends to ``<dir>/<pid>.jsonl``, with the catalogue it belongs to
+    (found from the module that called the door)."""
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
@@ -134,14 +155,20 @@ class ShapeRecorder:
         self._seen: set[str] = set()
         self._lock = threading.Lock()
 
-    def note(self, origin: str, op: str, parts: Mapping[str, Any], maps: Iterable[str]) -> None:
-        entry = {"origin": origin, **shape_of(op, parts, maps)}
-        key = key_of(entry)
+    def note(self, op: str, parts: Mapping[str, Any], maps: Iterable[str]) -> None:
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename in _PLUMBING:
+            frame = frame.f_back
+        catalogue = catalogue_of(Path(frame.f_code.co_filename)) if frame is not None else None
+        if catalogue is None:
+            return
+        entry = {"catalogue": str(catalogue.relative_to(ROOT)), **shape_of(op, parts, maps)}
+        key = json.dumps(entry, sort_keys=True, ensure_ascii=False)
         if key in self._seen:
             return
         with self._lock:
             self._seen.add(key)
-            with open(self.directory / f"{origin}-{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
+            with open(self.directory / f"{os.getpid()}.jsonl", "a", encoding="utf-8") as out:
                 out.write(key + "\n")
 
 
@@ -165,11 +192,11 @@ def load_catalogue(path: Path) -> list[dict[str, Any]]:
 
 
 def recorded(directory: Path) -> dict[str, list[dict[str, Any]]]:
-    """Every shape recorded under ``directory``, by origin."""
+    """Every shape recorded under ``directory``, by catalogue file (relative to the project)."""
     found: dict[str, dict[str, dict[str, Any]]] = {}
     for path in sorted(directory.glob("*.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             entry = json.loads(line)
-            origin = entry.pop("origin")
-            found.setdefault(origin, {})[key_of(entry)] = entry
-    return {origin: list(entries.values()) for origin, entries in found.items()}
+            catalogue = entry.pop("catalogue")
+            found.setdefault(catalogue, {})[key_of(entry)] = entry
+    return {catalogue: list(entries.values()) for catalogue, entries in found.items()}

@@ -27,7 +27,7 @@ class StagedEvents:
     @classmethod
     def of(cls, service: str, collections: list[str]) -> StagedEvents:
         """The staged events of ``service``'s own collections."""
-        return cls(door_for(service, origin="shared"), collections)
+        return cls(door_for(service), collections)
 
     def ensure_indexes(self) -> None:
         for name in self.collections:
@@ -36,7 +36,7 @@ class StagedEvents:
     def pending(self, collection: str) -> list[tuple[Any, list[dict[str, Any]]]]:
         """(document id, its staged events) for every document with events still to publish."""
         return [(doc["_id"], list((doc.get(OUTBOX) or {}).values()))
-                for doc in self.door[collection].find({PENDING: {"$gt": 0}}, {OUTBOX: 1})]
+                for doc in self.door[collection].find({PENDING: {"$gt": 0}}, {OUTBOX: 1}, polling=True)]
 
     def clear(self, collection: str, documents: list[tuple[Any, list[str]]]) -> None:
         """Remove published events (``outbox.<id>`` paths) from their documents, one round trip.

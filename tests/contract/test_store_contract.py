@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("service_env")
 def db(mongo_uri):
     """A fresh database behind the door the services use."""
     name = f"contract_{uuid.uuid4().hex[:8]}"
-    yield Door(client_for(mongo_uri)[name], "contract")
+    yield Door(client_for(mongo_uri)[name])
     client_for(mongo_uri).drop_database(name)
 
 

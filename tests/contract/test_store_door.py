@@ -66,19 +66,41 @@ def test_every_service_class_is_given_its_store_object(service):
     assert issubclass(providers["store"].store_class, ServiceStore)
 
 
-def test_fields_beside_or_become_an_explicit_and():
+def test_fields_beside_or_keep_their_place_and_the_or_moves_into_an_and():
     assert safe_filter({"_id": 1, "$or": [{"a": 1}, {"b": 2}]}) == \
-        {"$and": [{"_id": 1}, {"$or": [{"a": 1}, {"b": 2}]}]}
+        {"_id": 1, "$and": [{"$or": [{"a": 1}, {"b": 2}]}]}
     assert safe_filter({"_id": 1, "$nor": [{"a": 1}], "$or": [{"b": 2}, {"c": 3}], "$and": [{"d": 4}]}) == \
-        {"$and": [{"_id": 1}, {"d": 4}, {"$or": [{"b": 2}, {"c": 3}]}, {"$nor": [{"a": 1}]}]}
-    # nested: inside branches and $elemMatch too
+        {"_id": 1, "$and": [{"d": 4}, {"$or": [{"b": 2}, {"c": 3}]}, {"$nor": [{"a": 1}]}]}
+    # nested inside branches too
     assert safe_filter({"$or": [{"t": 1, "$or": [{"a": 1}, {"b": 1}]}, {"c": 1}]}) == \
-        {"$or": [{"$and": [{"t": 1}, {"$or": [{"a": 1}, {"b": 1}]}]}, {"c": 1}]}
-    assert safe_filter({"xs": {"$elemMatch": {"k": 1, "$or": [{"v": 1}, {"w": 1}]}}}) == \
-        {"xs": {"$elemMatch": {"$and": [{"k": 1}, {"$or": [{"v": 1}, {"w": 1}]}]}}}
+        {"$or": [{"t": 1, "$and": [{"$or": [{"a": 1}, {"b": 1}]}]}, {"c": 1}]}
     # what was already safe is left as it was
     for query in ({}, {"a": 1}, {"$or": [{"a": 1}, {"b": 1}]}, {"a": {"$in": [1, 2]}, "b": None}):
         assert safe_filter(query) == query
+
+
+def test_ne_is_spelled_so_both_stores_treat_a_missing_field_alike():
+    assert safe_filter({"holder": {"$ne": None}}) == {"holder": {"$ne": None, "$exists": True}}
+    assert safe_filter({"status": {"$ne": "cancelled"}}) == {"status": {"$ne": "cancelled"}}  # reads are right
+    assert safe_filter({"_id": "p1", "status": {"$ne": "cancelled"}}, write=True) == \
+        {"_id": "p1", "$and": [{"$or": [{"status": {"$ne": "cancelled"}}, {"status": {"$exists": False}}]}]}
+
+
+@pytest.mark.parametrize("query", [
+    {"xs": {"$elemMatch": {"k": 1, "$or": [{"v": 1}, {"w": 1}]}}},  # never matches in nx-27017
+    {"n": {"$not": {"$gt": 3}}},  # not implemented there
+])
+def test_filters_the_embedded_store_cannot_answer_are_refused(query):
+    with pytest.raises(UnsafeStoreCall):
+        safe_filter(query)
+
+
+def test_dotted_projections_are_refused():
+    from shared.store.door import check_projection
+
+    assert check_projection({"org": 1, "outbox": 0}) == {"org": 1, "outbox": 0}
+    with pytest.raises(UnsafeStoreCall):
+        check_projection({"org.province": 1})
 
 
 @pytest.mark.parametrize("update", [

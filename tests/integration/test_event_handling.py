@@ -16,7 +16,8 @@ from kombu import Connection
 from nameko.testing.services import entrypoint_waiter
 
 from shared import metrics
-from shared.events import consumer, deadletters
+from shared.events import deadletters
+from shared.events import parked as parked_module
 from shared.events.consumer import ATTEMPT_HEADER, event_handler
 from shared.events.envelope import make_event
 from shared.events.topology import declare_handler, handlers_of
@@ -97,7 +98,7 @@ def test_two_workers_given_the_same_event_at_once_run_it_once(container_factory,
 
 def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_factory, amqp_uri, probe,
                                                                     monkeypatch):
-    monkeypatch.setattr(consumer, "DEAD_LETTER_CHECK_SECONDS", 0.3)
+    monkeypatch.setattr(parked_module, "CHECK_SECONDS", 0.3)
     parked_now = metrics.DEAD_LETTERS.labels(f"{probe.name}.on_series")
     container = container_factory(probe, config(amqp_uri))
     container.start()

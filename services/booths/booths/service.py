@@ -42,11 +42,13 @@ from shared.events.consumer import event_handler
 from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
 from shared.metrics import ServiceMetrics
-from shared.store import Store
+from shared.store import Recount, Store
 from shared.timestamps import now_text, to_text
 from shared.validation import load
 
 log = logging.getLogger(__name__)
+# Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
+_GAUGES, _RECONCILE = Recount(), Recount()
 OVERRIDE_LIMIT = 1_000_000
 # per process (workers are instances of one class): what the last reconcile pass saw, by edition
 _LAST_DRIFT: dict[str, dict[str, tuple[int, int]]] = {}
@@ -453,7 +455,15 @@ class BoothsService:
         A claim moves its counters a moment before its booth, so a difference
         seen once may be in flight; only one seen identically on two passes a
         minute apart is corrected, by compare-and-set (replicas cannot correct twice).
+        Idle, nothing can drift: a pass runs after writes, while a difference
+        waits for its second look, and every ten minutes.
         """
+        if any(_LAST_DRIFT.values()):
+            self._reconcile_counters()
+        else:
+            self.store.when_changed(_RECONCILE, self._reconcile_counters)
+
+    def _reconcile_counters(self) -> None:
         for edition_id in self.store.committed_editions():
             stored = self.store.counters(edition_id)
             actual = self.store.counts_from_booths(edition_id, stored)
@@ -565,4 +575,4 @@ class BoothsService:
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:
-        refresh_booth_gauges(self.store.booth_counts())
+        self.store.when_changed(_GAUGES, lambda: refresh_booth_gauges(self.store.booth_counts()))

@@ -40,7 +40,9 @@ class BoothsStore(ServiceStore):
         self.db.booths.create_index([("edition_id", ASCENDING), ("code", ASCENDING)])
         self.db.applicants.create_index("edition_id")
         self.db.applicants.create_index("organisation_id")
+        self.db.offers.create_index("status")  # so nx-27017 indexes `status = v` (see notifications.store)
         self.db.offers.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
+        self.db.booths.create_index("offer.expires_at")
         self.db.audit.create_index([("edition_id", ASCENDING), ("at", ASCENDING)])
 
     # -- editions and applicants, learned from registration's events ---------------------
@@ -244,8 +246,15 @@ class BoothsStore(ServiceStore):
         return True
 
     def clear_stale_reservations(self, now: str) -> int:
-        """Booths still reserved by an offer past its deadline (a crash between an offer's two writes)."""
-        return self.db.booths.update_many({"offer.expires_at": {"$lt": now}}, {"$set": {"offer": None}}).modified_count
+        """Booths still reserved by an offer past its deadline (a crash between an offer's two writes).
+
+        An indexed read, then writes by ``_id`` for what it found (usually
+        nothing): nx-27017 answers a write filtered on another field by
+        scanning the collection, and this runs every few seconds.
+        """
+        stale = self.db.booths.find({"offer.expires_at": {"$lt": now}}, {"_id": 1}, polling=True)
+        return sum(self.db.booths.update_one({"_id": b["_id"], "offer.expires_at": {"$lt": now}},
+                                             {"$set": {"offer": None}}).modified_count for b in stale)
 
     def close_offer(self, offer: dict[str, Any], status: str, event: dict[str, Any]) -> bool:
         """open → accepted | declined | expired, once."""
@@ -266,7 +275,7 @@ class BoothsStore(ServiceStore):
         return list(self.db.offers.find(query, {"outbox": 0}).sort("_id", ASCENDING))
 
     def due_offers(self, now: str) -> list[dict[str, Any]]:
-        return list(self.db.offers.find({"status": "open", "expires_at": {"$lt": now}}, {"outbox": 0}))
+        return list(self.db.offers.find({"status": "open", "expires_at": {"$lt": now}}, {"outbox": 0}, polling=True))
 
     # -- runs, audit, slots ---------------------------------------------------------------------
 

@@ -50,11 +50,13 @@ from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
 from shared.metrics import ServiceMetrics
 from shared.reference.provinces import UnknownProvince, rollup
-from shared.store import Store
+from shared.store import Recount, Store
 from shared.timestamps import now_text, to_text
 from shared.validation import load
 
 log = logging.getLogger(__name__)
+# Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
+_GAUGES, _SWEEP = Recount(), Recount()
 UNPLACED_REASONS = (*REASONS, "conflict")
 JOB_WAIT = 60.0  # seconds a background run waits for one already going on the same session
 # who may move a live meeting to which status
@@ -543,7 +545,13 @@ class MeetingsService:
 
     @timer(interval=30)
     def sweep_holds(self) -> None:
-        """Holds a crash left behind (taken, but the meeting never written or since moved), after a minute."""
+        """Holds a crash left behind (taken, but the meeting never written or since moved), after a minute.
+
+        Only a write leaves one behind: the sweep runs after writes and every ten minutes.
+        """
+        self.store.when_changed(_SWEEP, self._sweep_holds)
+
+    def _sweep_holds(self) -> None:
         cutoff = to_text(datetime.now(UTC) - timedelta(minutes=1))
         holds, owners = self.store.holds_taken_before(cutoff)
         for hold in holds:
@@ -865,4 +873,5 @@ class MeetingsService:
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:
-        refresh_gauges(self.store.meeting_counts(), self.store.mou_counts())
+        self.store.when_changed(_GAUGES, lambda: refresh_gauges(self.store.meeting_counts(),
+                                                                self.store.mou_counts()))

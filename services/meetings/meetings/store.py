@@ -50,11 +50,13 @@ class MeetingsStore(ServiceStore):
         self.db.products.create_index("organisation_id")
         self.db.sessions.create_index("edition_id")
         self.db.meetings.create_index([("session_id", ASCENDING), ("status", ASCENDING)])
+        self.db.meetings.create_index("status")  # so nx-27017 indexes `status = v` (see notifications.store)
         self.db.meetings.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
         self.db.meetings.create_index("supplier.participation_id")
         self.db.meetings.create_index("buyer.participation_id")
         self.db.holds.create_index("meeting_id")
         self.db.holds.create_index("session_id")
+        self.db.holds.create_index("at")
         self.db.mous.create_index("edition_id")
 
     # -- what registration tells us (idempotent, order-proof) ---------------------------------------
@@ -261,7 +263,7 @@ class MeetingsStore(ServiceStore):
 
     def holds_taken_before(self, cutoff: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
         """Holds older than ``cutoff``, and the meetings they name (one read for all, not one per hold)."""
-        holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1}))
+        holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1}, polling=True))
         owners = {m["_id"]: m for m in self.db.meetings.find(
             {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}}, {"status": 1, "slot": 1, "held_slot": 1})}
         return holds, owners
@@ -322,7 +324,8 @@ class MeetingsStore(ServiceStore):
                                      for mid, reason in reasons.items())
 
     def due_requests(self, now: str) -> list[dict[str, Any]]:
-        return list(self.db.meetings.find({"status": "requested", "expires_at": {"$lt": now}}, {"outbox": 0}))
+        return list(self.db.meetings.find({"status": "requested", "expires_at": {"$lt": now}}, {"outbox": 0},
+                                          polling=True))
 
     def meeting_counts(self) -> Tally:
         """Meetings by (edition, session, status, placed), for the gauges."""

@@ -47,11 +47,13 @@ from shared.events.outbox import OutboxRelay
 from shared.metrics import ServiceMetrics
 from shared.recent import Recent
 from shared.rpc import ServiceRpc
-from shared.store import Store
+from shared.store import Recount, Store
 from shared.timestamps import now_text, to_text
 from shared.validation import load
 
 log = logging.getLogger(__name__)
+# The gauges look at the whole database: only when something may have changed (shared.store.recount).
+_GAUGES = Recount()
 REMINDER_LEAD = timedelta(minutes=30)
 EDITION_REMINDER_AT = time(8, 0)  # local time, the day before the edition opens
 CACHE_SECONDS = 5.0
@@ -270,7 +272,7 @@ class NotificationsService:
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:
-        refresh_gauges(self.store.delivery_counts())
+        self.store.when_changed(_GAUGES, lambda: refresh_gauges(self.store.delivery_counts()))
 
     # -- API ------------------------------------------------------------------------------------------
 

@@ -28,6 +28,10 @@ class NotificationsStore(ServiceStore):
     MAPS = ("preferences", "delegates")
 
     def ensure_indexes(self) -> None:
+        # nx-27017 writes ``status = v`` as an indexable expression only when an index on ``status`` alone
+        # exists; SQLite then uses the compound ones (MongoDB uses them directly; the single ones are small)
+        self.db.messages.create_index("status")
+        self.db.reminders.create_index("status")
         self.db.messages.create_index([("status", ASCENDING), ("next_at", ASCENDING)])
         self.db.messages.create_index([("status", ASCENDING), ("lease_until", ASCENDING)])
         self.db.messages.create_index([("edition_id", ASCENDING), ("created_at", ASCENDING)])
@@ -120,9 +124,9 @@ class NotificationsStore(ServiceStore):
         every second.
         """
         due = self.db.messages.find({"status": "pending", "next_at": {"$lte": now}}, {"_id": 1, "next_at": 1},
-                                    sort=[("next_at", ASCENDING)], limit=limit)
+                                    sort=[("next_at", ASCENDING)], limit=limit, polling=True)
         lost = self.db.messages.find({"status": "sending", "lease_until": {"$lt": now}}, {"_id": 1, "next_at": 1},
-                                     sort=[("lease_until", ASCENDING)], limit=limit)
+                                     sort=[("lease_until", ASCENDING)], limit=limit, polling=True)
         found = sorted([*due, *lost], key=lambda m: m.get("next_at") or "")
         return [m["_id"] for m in found[:limit]]
 
@@ -181,7 +185,7 @@ class NotificationsStore(ServiceStore):
             {"$set": {"due_at": due, "until": until, "context": context}, "$inc": {"arm": 1}}).modified_count
 
     def due_reminders(self, now: str) -> list[dict[str, Any]]:
-        return list(self.db.reminders.find({"status": "scheduled", "due_at": {"$lte": now}}))
+        return list(self.db.reminders.find({"status": "scheduled", "due_at": {"$lte": now}}, polling=True))
 
     def settle_reminder(self, reminder: dict[str, Any], status: str) -> bool:
         """scheduled → fired | missed, once (the arm we read must still be the current one)."""

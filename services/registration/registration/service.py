@@ -55,11 +55,13 @@ from shared.ids import new_id
 from shared.metrics import ServiceMetrics
 from shared.recent import Recent
 from shared.reference.provinces import ProvinceMerged, UnknownProvince, check_province, rollup
-from shared.store import Store
+from shared.store import Recount, Store
 from shared.timestamps import to_text
 from shared.validation import load, schema_of
 
 log = logging.getLogger(__name__)
+# Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
+_GAUGES, _PLACES = Recount(), Recount()
 
 # Every public registration reads its edition; editions change a few times a year.  A status
 # change made on another replica reaches this one's registration form within this many seconds
@@ -532,11 +534,13 @@ class RegistrationService:
             raise Conflict("Every place for this role is taken.", code="capacity_full",
                            extra=self.store.capacity_of(edition_id).get(role, {}))
         try:
-            return self._transition(participation, "approved", {"status": "approved", "decided_at": now()},
-                                    promoted=participation["status"] == "waitlisted")
+            approved = self._transition(participation, "approved", {"status": "approved", "decided_at": now()},
+                                        promoted=participation["status"] == "waitlisted")
         except Conflict:
             self.store.free_place(edition_id, role, pid)
             raise
+        self.store.confirm_place(edition_id, role, pid)
+        return approved
 
     def _promote_waitlisted(self, edition_id: str, role: str) -> None:
         """Fill free places from the waitlist, first waitlisted first."""
@@ -688,13 +692,17 @@ class RegistrationService:
     @timer(interval=30)
     def reconcile_places(self) -> None:
         """Release places held by approvals that never completed (a crash between the two writes)."""
+        self.store.when_changed(_PLACES, self._reconcile_places)
+
+    def _reconcile_places(self) -> None:
         for edition_id, role, pid in list(self.store.stale_holders()):
             participation = self.store.get("participations", pid)
-            abandoned = participation is None or participation["status"] != "approved"
-            if abandoned and self.store.free_place(edition_id, role, pid):
+            if participation is not None and participation["status"] == "approved":
+                self.store.confirm_place(edition_id, role, pid)  # the approval was written, its confirmation not
+            elif self.store.free_place(edition_id, role, pid):
                 log.warning("released a stale place of %s in %s/%s", pid, edition_id, role)
                 self._promote_waitlisted(edition_id, role)
 
     @timer(interval=30)
     def refresh_gauges(self) -> None:
-        refresh_participation_gauges(self.store)
+        self.store.when_changed(_GAUGES, lambda: refresh_participation_gauges(self.store))

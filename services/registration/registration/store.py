@@ -42,7 +42,7 @@ class Duplicate(Exception):
 class RegistrationStore(ServiceStore):
     """Series, editions, organisations, products, participations, capacity and check-ins."""
 
-    MAPS = ("holders",)
+    MAPS = ("holders", "pending")
 
     def ensure_indexes(self) -> None:
         """Unique keys enforce the rules that must hold under races."""
@@ -54,6 +54,7 @@ class RegistrationStore(ServiceStore):
                                              ("waitlisted_at", ASCENDING)])
         self.db.participations.create_index("organisation_id")
         self.db.editions.create_index("series_id")
+        self.db.capacity.create_index("taken")
 
     # -- series and editions ---------------------------------------------------
 
@@ -137,7 +138,7 @@ class RegistrationStore(ServiceStore):
             self.db.capacity.update_one(
                 {"_id": f"{edition_id}:{role}"},
                 {"$set": {"limit": limit, "edition_id": edition_id, "role": role},
-                 "$setOnInsert": {"taken": 0, "holders": {}}},
+                 "$setOnInsert": {"taken": 0, "holders": {}, "pending": {}}},
                 upsert=True,
             )
 
@@ -146,6 +147,9 @@ class RegistrationStore(ServiceStore):
 
         One conditional update: under any number of concurrent approvals at
         most ``limit`` holders exist.  Roles without a limit always succeed.
+        The place is *pending* until :meth:`confirm_place` (the approval is
+        written): a pending place older than :data:`STALE_HOLD` was left by a
+        crash between the two writes and is re-checked (:meth:`stale_holders`).
         """
         key = f"{edition_id}:{role}"
         doc = self.db.capacity.find_one({"_id": key}, {"limit": 1})
@@ -153,31 +157,38 @@ class RegistrationStore(ServiceStore):
             return True
         result = self.db.capacity.update_one(
             {"_id": key, "taken": {"$lt": doc["limit"]}, f"holders.{participation_id}": {"$exists": False}},
-            {"$set": {f"holders.{participation_id}": now()}, "$inc": {"taken": 1}},
+            {"$set": {f"holders.{participation_id}": now(), f"pending.{participation_id}": now()},
+             "$inc": {"taken": 1}},
         )
         if result.modified_count:
             return True
         held = self.db.capacity.count_documents({"_id": key, f"holders.{participation_id}": {"$exists": True}})
         return bool(held)
 
+    def confirm_place(self, edition_id: str, role: str, participation_id: str) -> None:
+        """The approval holding this place is written: nothing left to re-check."""
+        self.db.capacity.update_one({"_id": f"{edition_id}:{role}", f"pending.{participation_id}": {"$exists": True}},
+                                    {"$unset": {f"pending.{participation_id}": ""}})
+
     def free_place(self, edition_id: str, role: str, participation_id: str) -> bool:
         result = self.db.capacity.update_one(
             {"_id": f"{edition_id}:{role}", f"holders.{participation_id}": {"$exists": True}},
-            {"$unset": {f"holders.{participation_id}": ""}, "$inc": {"taken": -1}},
+            {"$unset": {f"holders.{participation_id}": "", f"pending.{participation_id}": ""}, "$inc": {"taken": -1}},
         )
         return bool(result.modified_count)
 
     def stale_holders(self) -> Iterator[tuple[str, str, str]]:
-        """(edition, role, participation) holds older than :data:`STALE_HOLD` to re-check."""
+        """(edition, role, participation) places still pending after :data:`STALE_HOLD`, to re-check."""
         cutoff = to_text(datetime.now(UTC) - STALE_HOLD)
-        for doc in self.db.capacity.find({"taken": {"$gt": 0}}):
-            for pid, since in (doc.get("holders") or {}).items():
+        for doc in self.db.capacity.find({"taken": {"$gt": 0}}, {"edition_id": 1, "role": 1, "pending": 1},
+                                         polling=True):
+            for pid, since in (doc.get("pending") or {}).items():
                 if since < cutoff:
                     yield doc["edition_id"], doc["role"], pid
 
     def capacity_of(self, edition_id: str) -> dict[str, dict[str, int]]:
         return {d["role"]: {"limit": d["limit"], "taken": d["taken"]}
-                for d in self.db.capacity.find({"edition_id": edition_id}, {"holders": 0})}
+                for d in self.db.capacity.find({"edition_id": edition_id}, {"holders": 0, "pending": 0})}
 
     # -- check-in ------------------------------------------------------------------
 
@@ -210,4 +221,4 @@ class RegistrationStore(ServiceStore):
         }
         result = list(self.db.participations.aggregate([{"$match": match}, {"$facet": facets}]))
         row = result[0] if result else {}
-        return {name: row.get(name, []) for name in facets}  # nx-27017 adds an "_id" to the row
+        return {name: row.get(name, []) for name in facets}
