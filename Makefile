@@ -50,6 +50,7 @@ bench: install rabbitmq
 	$(PY) -m bench.booth_claims
 	$(PY) -m bench.meeting_scheduling
 	$(PY) -m bench.notifications
+	$(PY) -m bench.idle
 
 clean:
 	rm -rf $(VENV) $(STORE_VENV) var

@@ -27,6 +27,7 @@ is a call nobody has checked on both stores.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -79,6 +80,43 @@ def safe_filter(query: Mapping[str, Any] | None, write: bool = False) -> dict[st
     return {**out, "$and": logical}  # plain fields stay at the top, where an upsert takes them from
 
 
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+_COMPARISONS = ("$lt", "$lte", "$gt", "$gte", "$ne", "$eq")
+
+
+def _compares_date_text(query: Mapping[str, Any]) -> bool:
+    """Does the filter compare a field with text that starts like a date (our timestamps)?"""
+    for key, value in query.items():
+        if key in ("$and", "$or", "$nor"):
+            if any(_compares_date_text(branch) for branch in value):
+                return True
+        elif isinstance(value, Mapping) and any(
+                isinstance(value.get(op), str) and _DATE_TEXT.match(value[op]) for op in _COMPARISONS):
+            return True
+    return False
+
+
+def _explicit_equality(query: dict[str, Any]) -> dict[str, Any]:
+    """``{f: v}`` → ``{f: {$eq: v}}`` for scalar ``v``, here and in ``$and`` branches.
+
+    nx-27017 sends a read that compares date-like text to a separate processor
+    whose SQL for ``f = v`` tests array membership too, so no index serves it
+    (measured: 16 ms instead of 0.8 ms on 10,000 messages, twice a second);
+    ``$eq`` it translates to a plain, indexed ``=``.  It also drops array
+    membership there, so this is only right for fields that hold one value:
+    every field our stores compare beside a timestamp does (``status`` …).
+    """
+    out = {}
+    for key, value in query.items():
+        if key == "$and":
+            out[key] = [_explicit_equality(branch) for branch in value]
+        elif not key.startswith("$") and isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            out[key] = {"$eq": value}
+        else:
+            out[key] = value
+    return out
+
+
 def check_projection(projection: Any) -> Any:
     """Projections name whole top-level fields: nx-27017 ignores ``{"a.b": 0}`` and answers ``{"a.b": 1}`` with a
     flat ``"a.b"`` key."""
@@ -86,6 +124,12 @@ def check_projection(projection: Any) -> Any:
         if "." in path:
             raise UnsafeStoreCall(f"projection {path!r}: project the whole {path.split('.')[0]!r} field instead")
     return projection
+
+
+def read_filter(query: Mapping[str, Any] | None) -> dict[str, Any]:
+    """:func:`safe_filter` for a read, with equalities spelled out where nx-27017 needs it for its index."""
+    query = safe_filter(query)
+    return _explicit_equality(query) if _compares_date_text(query) else query
 
 
 def _check_operators(query: Mapping[str, Any]) -> None:
@@ -191,11 +235,11 @@ class Collection:
              polling: bool = False) -> Cursor:
         """``polling``: a query a timer repeats while the system is idle; it must find nothing without a
         scan, which ``tests/contract/test_store_polling.py`` checks on the store's own query plan."""
-        return Cursor(self, safe_filter(query), check_projection(projection), sort, limit, batch_size, polling)
+        return Cursor(self, read_filter(query), check_projection(projection), sort, limit, batch_size, polling)
 
     def find_one(self, query: Mapping[str, Any] | None = None, projection: Any = None, *,
                  sort: list[tuple[str, int]] | None = None) -> dict[str, Any] | None:
-        query = safe_filter(query)
+        query = read_filter(query)
         check_projection(projection)
         self.note("find_one", filter=query, projection=projection, sort=sort)
         return self.raw.find_one(query, projection, sort=sort)

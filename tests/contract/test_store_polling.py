@@ -19,7 +19,7 @@ from shared.store.shapes import ROOT, load_catalogue
 from shared.store.staged import StagedEvents
 from tests.contract.test_store_differential import CATALOGUES
 
-FILLERS = {"<str>": "x", "<int>": 1, "<float>": 1.0, "<null>": None}
+FILLERS = {"<str>": "2026-11-27T00:00:00.000000Z", "<int>": 1, "<float>": 1.0, "<null>": None}
 POLLING = [(path, entry) for path in CATALOGUES for entry in load_catalogue(path) if entry.get("polling")]
 
 pytestmark = pytest.mark.usefixtures("service_env")

@@ -23,7 +23,7 @@ from shared.events.catalogue import catalogue, schema_errors
 from shared.events.outbox import Relay, new_document
 from shared.events.publisher import ConfirmedPublisher
 from shared.events.serialization import CLOUDEVENTS_CONTENT_TYPE
-from shared.store import Collection, database, door_for
+from shared.store import Collection, Door, database
 from shared.store.staged import PENDING, StagedEvents
 from tests.support.events import Tap
 
@@ -106,7 +106,9 @@ def staged_series(count: int) -> tuple[Collection, list[dict], list[dict]]:
                "datacontenttype": "application/json", "data": {"series_id": f"it-{run}-{i}"}}
               for i in range(count)]
     documents = [new_document({"_id": e["data"]["series_id"]}, e) for e in events]
-    collection = door_for("registration")[f"series_{run}"]  # its own: nothing another test left is swept
+    # a database of its own (nothing another test left is swept), not recorded: the relay's shapes are the
+    # services' own, recorded when they run
+    collection = Door(database("registration").client[f"{settings().db_prefix}_relay_{run}"])["series"]
     collection.insert_many(documents)
     return collection, documents, events
 

@@ -61,7 +61,7 @@ def service_env(amqp_uri: str, mongo_uri: str) -> dict[str, str]:
     }
     os.environ.update(values)
     config.settings.cache_clear()
-    store.client_for.cache_clear()
+    store.forget_clients()
     return values
 
 

@@ -11,9 +11,9 @@ can try again.  Keys are scoped by caller and endpoint, and kept 24 hours.
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from functools import cache
 
 from werkzeug.wrappers import Request, Response
 
@@ -84,8 +84,15 @@ class IdempotencyStore:
                        code="idempotency_in_progress")
 
 
-@cache
+_store: list[IdempotencyStore] = []
+_store_lock = threading.Lock()
+
+
 def idempotency_store() -> IdempotencyStore:
-    """One per process, shared by every endpoint (its index is created once)."""
-    return IdempotencyStore(gateway_store())
+    """One per process, shared by every endpoint, its index created once (the gateway's entrypoints are set
+    up concurrently: a plain cache made one per entrypoint)."""
+    with _store_lock:
+        if not _store:
+            _store.append(IdempotencyStore(gateway_store()))
+        return _store[0]
 

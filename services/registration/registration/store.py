@@ -42,7 +42,7 @@ class Duplicate(Exception):
 class RegistrationStore(ServiceStore):
     """Series, editions, organisations, products, participations, capacity and check-ins."""
 
-    MAPS = ("holders", "pending")
+    MAPS = ("holders", "pending", "delegates")
 
     def ensure_indexes(self) -> None:
         """Unique keys enforce the rules that must hold under races."""
