@@ -38,7 +38,8 @@ EVENTS_PUBLISHED = Counter(
 )
 EVENTS_CONSUMED = Counter(
     "ketnoi_events_consumed_total",
-    "Events handled, by handler and outcome: ok, duplicate, retried, dead_lettered.",
+    "Events handled, by handler and outcome: ok, duplicate, retried, deferred (store or peer away), "
+    "dead_lettered.",
     ["handler", "type", "outcome"],
 )
 EVENTS_REDELIVERED = Counter(

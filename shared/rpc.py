@@ -29,14 +29,14 @@ class _DeadlineProxy:
 
     def __getattr__(self, method: str):
         def call(*args: Any, **kwargs: Any) -> Any:
+            # the deadline covers the publish too: with the broker away nameko retries it for seconds
             try:
-                reply = getattr(self._proxy, method).call_async(*args, **kwargs)
+                with eventlet.Timeout(self._timeout):
+                    reply = getattr(self._proxy, method).call_async(*args, **kwargs)
+                    return reply.result()
             except (UnknownService, OperationalError, OSError) as exc:
                 raise ServiceUnavailable(f"The {self._service} service is not reachable ({type(exc).__name__}).",
                                          extra={"service": self._service}) from None
-            try:
-                with eventlet.Timeout(self._timeout):
-                    return reply.result()
             except eventlet.Timeout:
                 raise ServiceUnavailable(f"The {self._service} service did not answer within {self._timeout:g}s.",
                                          extra={"service": self._service}) from None

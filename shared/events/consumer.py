@@ -25,12 +25,15 @@ from functools import partial
 from typing import Any
 
 from kombu import Connection
+from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
+from pymongo.errors import ConnectionFailure
 
 from shared import metrics
 from shared.config import settings
+from shared.errors import KetnoiError
 from shared.events.catalogue import schema_errors
 from shared.events.parked import ParkedGauge
 from shared.events.serialization import CLOUDEVENTS_SERIALIZER
@@ -41,7 +44,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BACKOFF = (1, 10, 60)
 ATTEMPT_HEADER = "x-ketnoi-attempt"
-CLAIM_LEASE = timedelta(minutes=5)
+# A claim left by a worker that could not finish (killed, or cut off from the store) is taken over after
+# this long: longer than any handler runs (a handler that may run longer says so with ``lease=``), short
+# enough that events settle within seconds of an outage's end.
+CLAIM_LEASE = timedelta(seconds=30)
 
 
 class EventHandler(Consumer):
@@ -50,7 +56,7 @@ class EventHandler(Consumer):
     parked = ParkedGauge()
 
     def __init__(self, *event_types: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF, dedupe: bool = True,
-                 **kwargs: Any) -> None:
+                 lease: timedelta = CLAIM_LEASE, **kwargs: Any) -> None:
         """``dedupe=False`` skips the inbox (two store writes per event) for a handler that is idempotent
         by its own keys, e.g. one that writes a document whose ``_id`` derives from the event id."""
         if not event_types:
@@ -58,6 +64,7 @@ class EventHandler(Consumer):
         self.event_types = tuple(event_types)
         self.backoff = tuple(backoff)
         self.dedupe = dedupe
+        self.lease = lease
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     def queues_for(self, service: str, handler: str) -> HandlerQueues:
@@ -73,7 +80,7 @@ class EventHandler(Consumer):
         amqp_uri = settings().amqp_uri
         with Connection(amqp_uri) as connection:
             declare_handler(connection, self.queues)
-        self.inbox = Inbox.of(self.container.service_name, CLAIM_LEASE)
+        self.inbox = Inbox.of(self.container.service_name, self.lease)
         self.inbox.ensure_indexes()
         self.publisher = Publisher(amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER, delivery_mode=2)
         self.parked.watch(self.handler_name, self.queues.dead)
@@ -93,7 +100,13 @@ class EventHandler(Consumer):
             return
         if (message.delivery_info or {}).get("redelivered"):
             metrics.EVENTS_REDELIVERED.labels(self.handler_name, event_type).inc()
-        claim = self._claim(event) if self.dedupe else "run"
+        try:
+            claim = self._claim(event) if self.dedupe else "run"
+        except Exception:  # the store is away: look again after the first delay, without using up an attempt
+            log.warning("could not claim %s on %s (the store is away); retrying", event["id"], self.handler_name)
+            self._forward(message, self.queues.retries[0].name, {"x-ketnoi-error": "store unreachable"})
+            metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "deferred").inc()
+            return
         if claim == "done":
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "duplicate").inc()
             self.queue_consumer.ack_message(message)
@@ -128,22 +141,46 @@ class EventHandler(Consumer):
         return self.inbox.claim(self._key(event), event["type"])
 
     def _release(self, event: dict[str, Any]) -> None:
-        self.inbox.release(self._key(event))
+        """Give the claim back so a retry runs at once; with the store away, its lease runs out instead."""
+        try:
+            self.inbox.release(self._key(event))
+        except Exception:
+            log.warning("could not release the claim on %s (the store is away); it lapses in %ss",
+                        event["id"], int(self.lease.total_seconds()))
 
     # -- results ---------------------------------------------------------------
 
     def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        """Settle the message whatever the broker and the store do now: nothing raised here may escape,
+        or nameko would kill the whole service."""
         event = worker_ctx.args[0]
+        try:
+            self._settle(message, event, exc_info)
+        except Exception:
+            log.exception("could not settle %s on %s; the broker will deliver it again", event["id"],
+                          self.handler_name)
+        return result, exc_info
+
+    def _settle(self, message, event: dict[str, Any], exc_info) -> None:
         if exc_info is None:
             if self.dedupe:
-                self.inbox.done(self._key(event))
+                try:
+                    self.inbox.done(self._key(event))
+                except Exception:  # the effect happened: ack; a copy redelivered later waits out the lease
+                    log.warning("handled %s but could not record it (the store is away)", event["id"])
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "ok").inc()
             self.queue_consumer.ack_message(message)
-            return result, exc_info
+            return
         if self.dedupe:
             self._release(event)
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
         error = f"{exc_info[0].__name__}: {exc_info[1]}"[:500]
+        if outage(exc_info[1]):  # the store or a peer is away: not the event's fault, no attempt used up
+            log.warning("handler %s could not run %s (%s); retrying in %ss", self.handler_name, event["id"],
+                        error, self.backoff[0])
+            self._forward(message, self.queues.retries[0].name, {"x-ketnoi-error": error})
+            metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "deferred").inc()
+            return
         if attempt < len(self.backoff):
             log.warning("handler %s failed on %s (attempt %s), retrying in %ss: %s",
                         self.handler_name, event["id"], attempt + 1, self.backoff[attempt], error)
@@ -155,7 +192,6 @@ class EventHandler(Consumer):
                       self.handler_name, event["id"], attempt + 1, error)
             self._forward(message, self.queues.dead.name, {ATTEMPT_HEADER: attempt + 1, "x-ketnoi-error": error})
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "dead_lettered").inc()
-        return result, exc_info
 
     def _forward(self, message, queue_name: str, headers: dict[str, Any]) -> None:
         """Republish to ``queue_name`` (confirmed), then ack; requeue if that fails."""
@@ -169,10 +205,16 @@ class EventHandler(Consumer):
                 correlation_id=message.properties.get("correlation_id"),
             )
         except Exception:
-            log.exception("could not forward to %s; requeueing", queue_name)
+            log.warning("could not forward to %s (the broker is away?); the message goes back", queue_name)
             self.queue_consumer.requeue_message(message)
             return
         self.queue_consumer.ack_message(message)
+
+
+def outage(exc: BaseException) -> bool:
+    """Is this failure the store or a peer being away (retry without end) rather than the event's fault?"""
+    return isinstance(exc, (ConnectionFailure, OperationalError, ConnectionError, TimeoutError)) or (
+        isinstance(exc, KetnoiError) and exc.status == 503)
 
 
 event_handler = EventHandler.decorator

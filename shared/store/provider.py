@@ -11,6 +11,7 @@ their wrappers: no service class ever holds a raw database.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -39,7 +40,10 @@ def client_for(uri: str) -> MongoClient:
     HTTP entrypoints in the gateway, one consumer per event handler), and a
     plain cache let each of them build its own client, each with three
     monitor threads waking twice a second (measured: 79 clients in the
-    gateway, a third of the idle system's CPU).  ``tz_aware`` so datetimes
+    gateway, a third of the idle system's CPU).  Every operation gives up after
+    ``KETNOI_STORE_TIMEOUT`` seconds (10): without it, a store that stopped
+    answering (paused, partitioned) held workers, inbox claims and readiness
+    checks for as long as it was away.  ``tz_aware`` so datetimes
     come back with their UTC offset and never get compared naively with local
     times.
     """
@@ -48,8 +52,9 @@ def client_for(uri: str) -> MongoClient:
         with _clients_lock:
             client = _clients.get(uri)
             if client is None:
+                timeout_ms = int(1000 * float(os.environ.get("KETNOI_STORE_TIMEOUT", "10")))
                 client = _clients[uri] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
-                                                     connectTimeoutMS=3000)
+                                                     connectTimeoutMS=3000, socketTimeoutMS=timeout_ms)
     return client
 
 

@@ -45,3 +45,24 @@ def test_an_approval_confirms_its_place():
     doc = database("registration").capacity.find_one({"_id": f"{edition}:buyer"})
     assert (list(doc["holders"]), doc["pending"], doc["taken"]) == (["p1"], {}, 1)
     assert not store.take_place(edition, "buyer", "p2")  # confirming frees nothing
+
+
+def test_a_place_whose_cancellation_was_cut_short_is_freed():
+    """An approved registration is cancelled; the process dies before the place is freed."""
+    store = RegistrationStore(door_for("registration"))
+    edition = f"ed_{uuid.uuid4().hex[:8]}"
+    store.set_capacity(edition, {"exhibitor": 1})
+    pid = f"par_{edition}"
+    assert store.take_place(edition, "exhibitor", pid)
+    store.confirm_place(edition, "exhibitor", pid)
+    store.insert("participations", {"_id": pid, "edition_id": edition, "organisation_id": "o1",
+                                    "role": "exhibitor", "status": "approved", "version": 2})
+    store.recheck_place(edition, "exhibitor", pid)  # what cancelling does first …
+    database("registration").participations.update_one({"_id": pid}, {"$set": {"status": "cancelled"}})  # … then
+    database("registration").capacity.update_one({"_id": f"{edition}:exhibitor"},
+                                                 {"$set": {f"pending.{pid}": LONG_AGO}})  # and it died
+
+    worker_factory(RegistrationService, store=store)._reconcile_places()
+
+    assert store.capacity_of(edition) == {"exhibitor": {"limit": 1, "taken": 0}}
+    assert store.take_place(edition, "exhibitor", "par_next")

@@ -66,11 +66,13 @@ def service_env(amqp_uri: str, mongo_uri: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def stack(amqp_uri: str, tmp_path_factory) -> Stack:
+def stack(amqp_uri: str, service_env: dict[str, str], tmp_path_factory) -> Stack:
     """The whole system as processes, on free ports, with its own store and its own vhost.
 
     Its own vhost, because its services consume from the same queue names as
-    the integration tests' containers and would take their messages.
+    the integration tests' containers and would take their messages.  The
+    test process's own settings (``service_env``) are set too: tests read
+    exchange names and secrets from them.
     """
     data_dir: Path = tmp_path_factory.mktemp("stack")
     stack_amqp, vhost = private_vhost(os.environ.get("KETNOI_TEST_AMQP_URI", DEFAULT_TEST_AMQP))

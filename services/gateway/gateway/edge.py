@@ -14,10 +14,10 @@ from shared.errors import InvalidInput, PreconditionRequired
 from shared.validation import flatten, schema_of
 
 
-def broker_reachable() -> bool:
+def broker_reachable(timeout: float = 0.8) -> bool:
     try:
-        with Connection(settings().amqp_uri, connect_timeout=2) as connection:
-            connection.ensure_connection(max_retries=1)
+        with Connection(settings().amqp_uri, connect_timeout=timeout) as connection:
+            connection.ensure_connection(max_retries=1, timeout=timeout)
         return True
     except Exception:
         return False

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 from werkzeug.wrappers import Request, Response
 
-from gateway.problems import unreachable_store
+from gateway.problems import RETRY_AFTER_SECONDS, unreachable_store
 from gateway.store import GatewayStore, gateway_store
 from shared.errors import BadRequest, Conflict, InvalidInput, ServiceUnavailable
 
@@ -51,7 +52,11 @@ class IdempotencyStore:
         try:
             response = call()
         except ServiceUnavailable:
-            # the service may still finish the work: a retry within the lease gets 409, not a second run
+            # The answer was a 503 with Retry-After: the caller is told to come back then, and then it may
+            # run again (the service may still have finished the first attempt; our commands are safe to
+            # repeat: unique keys, version guards, the registration form recognised by its contents).
+            with suppress(Exception):  # the store is away too: the claim lapses after its lease instead
+                self.records.backdate_claim(record_id, now + timedelta(seconds=RETRY_AFTER_SECONDS) - LEASE)
             raise
         except Exception as exc:
             if not unreachable_store(exc):  # a store that failed mid-way may have written: keep the key too

@@ -35,6 +35,11 @@ class GatewayStore(ServiceStore):
             {"_id": record_id, "state": "pending", "claimed_at": {"$lt": to_text(stale_before)}},
             {"$set": {"claimed_at": to_text(now)}}).modified_count)
 
+    def backdate_claim(self, record_id: str, claimed_at: datetime) -> None:
+        """Make a pending claim look older, so that it can be taken over sooner (after a 503's Retry-After)."""
+        self.db.idempotency.update_one({"_id": record_id, "state": "pending"},
+                                       {"$set": {"claimed_at": to_text(claimed_at)}})
+
     def release_key(self, record_id: str) -> None:
         self.db.idempotency.delete_one({"_id": record_id, "state": "pending"})
 

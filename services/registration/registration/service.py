@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import logging
-from datetime import date
+from contextlib import suppress
+from datetime import date, timedelta
 from typing import Any
 
 from nameko.timer import timer
@@ -67,6 +69,8 @@ _GAUGES, _PLACES = Recount(), Recount()
 # change made on another replica reaches this one's registration form within this many seconds
 # (the window's dates are compared with the clock on every call, so closing on time is exact).
 EDITION_CACHE_SECONDS = 2.0
+# A registration form cut off half-way and not retried is completed by the service after this long.
+PENDING_REGISTRATION = timedelta(minutes=1)
 _OPEN_EDITIONS = Recent(EDITION_CACHE_SECONDS)
 
 
@@ -99,6 +103,12 @@ def _org_key(org: dict[str, Any]) -> str:
     if org.get("tax_code"):
         return f"vn:{org['tax_code']}"
     return f"{org['foreign']['country']}:{fold(org['foreign']['registration_no']).replace(' ', '')}"
+
+
+def _form_key(edition_id: str, form: dict[str, Any]) -> str:
+    """What makes two submissions the same form: every field as validated (phones normalised, …)."""
+    canonical = json.dumps({"edition_id": edition_id, **form}, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _qr_secret() -> bytes:
@@ -262,7 +272,7 @@ class RegistrationService:
 
     def _organisation(self, organisation_id: str) -> dict[str, Any]:
         org = self.store.get("organisations", organisation_id)
-        if org is None:
+        if org is None or org.get("state") == "pending":  # a registration still on its way shows nothing yet
             raise NotFound("No such organisation.", code="organisation_not_found")
         return org
 
@@ -348,18 +358,16 @@ class RegistrationService:
         org = self._organisation(organisation_id)
         data = load(ProductIn, payload)
         _require_provinces(date.today(), origin_province=data.get("origin_province"))
-        product = self._insert_products(org["_id"], [data])[0]
+        [product] = self._new_products(org["_id"], [data])
+        self.store.insert("products", product, ev.product_registered(product))
         self._refresh_snapshots(org)
         return views.product(product)
 
-    def _insert_products(self, organisation_id: str, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        stored = []
-        for data in products:
-            product = {**data, "_id": new_id("prd"), "organisation_id": organisation_id,
-                       "search": fold(" ".join(filter(None, data["name"].values()))), "created_at": now()}
-            self.store.insert("products", product, ev.product_registered(product))
-            stored.append(product)
-        return stored
+    @staticmethod
+    def _new_products(organisation_id: str, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{**data, "_id": new_id("prd"), "organisation_id": organisation_id,
+                 "search": fold(" ".join(filter(None, data["name"].values()))), "created_at": now()}
+                for data in products]
 
     # -- participations ------------------------------------------------------------------
 
@@ -397,11 +405,19 @@ class RegistrationService:
 
     @rpc
     def register(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
-        """The public registration form: organisation, delegates, products and what it wants.
+        """The public registration form: organisation, delegates, products and what it wants, all or nothing.
 
-        An organisation already on file (same tax code, or same country and
-        registration number) is reused unchanged; registering it twice for
-        one edition is a 409 carrying the existing participation id.
+        A new organisation is inserted *pending*, carrying the whole form: its
+        products' and participation's ids are fixed there.  Products and the
+        participation are then inserted, and the organisation is completed
+        (its events staged) by one conditional write.  Until then nothing of
+        it shows.  A retry of the same form after any interruption finds the
+        pending organisation and completes it; so does :meth:`complete_registrations`
+        for a client that never comes back.  An organisation already on file
+        (same tax code, or same country and registration number) is reused
+        unchanged; registering it twice for one edition is a 409 carrying the
+        existing participation id, except for a repeat of the very same form,
+        which gets the first answer again.
         """
         data = load(RegistrationIn, payload)
         edition = self._open_edition(_principal(actor), edition_id)
@@ -411,13 +427,68 @@ class RegistrationService:
                            **{f"products.{i}.origin_province": p.get("origin_province")
                               for i, p in enumerate(data["products"])})
         self._check_wants(edition, data["wants"], "wants")
-        org, created = self._insert_organisation(self._new_organisation(org_data))
-        if not created:  # the organisation on file is reused unchanged: its province must fit this edition too
-            _require_provinces(first_day, **{"organisation.province": org.get("province")})
-        products = self._insert_products(org["_id"], data["products"]) if created else None
-        participation = self._submit(edition, org, data["role"], data["wants"], products)
+        form = _form_key(edition_id, data)
+        org = self._new_organisation(org_data)
+        org["pending"] = {"form": form, "edition_id": edition_id, "role": data["role"], "wants": data["wants"],
+                          "participation_id": new_id("par"), "since": now(),
+                          "products": self._new_products(org["_id"], data["products"])}
+        org["state"] = "pending"
+        try:
+            self.store.insert("organisations", org)
+        except Duplicate as dup:
+            existing = self.store.get("organisations", dup.existing_id)
+            if existing is None or existing.get("state") != "pending":
+                return self._register_known(edition, existing, data, form)
+            if existing["pending"]["form"] != form:
+                raise Conflict("This organisation is being registered right now by another form; try again in a "
+                               "minute.", code="registration_in_progress") from None
+            org = existing
+        participation = self._complete_registration(org)
         return {"participation": views.participation(participation), "organisation_id": org["_id"],
-                "organisation_created": created}
+                "organisation_created": True}
+
+    def _register_known(self, edition: dict[str, Any], org: dict[str, Any] | None, data: dict[str, Any],
+                        form: str) -> dict[str, Any]:
+        """The form names an organisation on file: it applies as that organisation (unchanged)."""
+        if org is None:
+            raise Conflict("The organisation was changed at the same time; try again.", code="concurrent_change")
+        _require_provinces(date.fromisoformat(edition["starts_on"]), **{"organisation.province": org.get("province")})
+        try:
+            participation = self._submit(edition, org, data["role"], data["wants"], form=form)
+        except Conflict as conflict:
+            existing = self.store.get("participations", conflict.extra.get("existing_id") or "")
+            if existing is None or existing.get("form") != form:
+                raise
+            participation = existing  # the same form again: the first answer
+        return {"participation": views.participation(participation), "organisation_id": org["_id"],
+                "organisation_created": False}
+
+    def _complete_registration(self, org: dict[str, Any]) -> dict[str, Any]:
+        """Finish what a pending organisation's form began; each step is safe to repeat."""
+        pending = org["pending"]
+        for product in pending["products"]:
+            with suppress(Duplicate):  # inserted by the attempt that was cut off
+                self.store.insert("products", product, ev.product_registered(product))
+        participation = {
+            "_id": pending["participation_id"], "edition_id": pending["edition_id"], "organisation_id": org["_id"],
+            "role": pending["role"], "wants": pending["wants"], "status": "submitted", "form": pending["form"],
+            "org": self._snapshot(org, pending["products"]), "submitted_at": pending["since"], "version": 1,
+        }
+        try:
+            self.store.insert("participations", participation, ev.participation_changed(participation))
+        except Duplicate:
+            participation = self.store.get("participations", pending["participation_id"]) or participation
+        done = {k: v for k, v in org.items() if k not in ("pending", "state")}
+        self.store.complete_pending(org["_id"], pending["form"], ev.organisation_registered(done),
+                                    ev.contacts_changed(done))
+        return participation
+
+    @timer(interval=30)
+    def complete_registrations(self) -> None:
+        """Registrations cut off half-way (a crash, an outage) and never retried are completed after a minute."""
+        for org in self.store.pending_organisations(older_than=PENDING_REGISTRATION):
+            self._complete_registration(org)
+            log.warning("completed the registration of %s that was cut off", org["_id"])
 
     @rpc
     def apply(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
@@ -432,11 +503,11 @@ class RegistrationService:
         return views.participation(self._submit(edition, org, data["role"], data["wants"]))
 
     def _submit(self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict,
-                products: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+                form: str | None = None) -> dict[str, Any]:
         participation = {
             "_id": new_id("par"), "edition_id": edition["_id"], "organisation_id": org["_id"],
-            "role": role, "wants": wants, "status": "submitted", "org": self._snapshot(org, products),
-            "submitted_at": now(), "version": 1,
+            "role": role, "wants": wants, "status": "submitted", "org": self._snapshot(org),
+            "submitted_at": now(), "version": 1, **({"form": form} if form else {}),
         }
         try:
             self.store.insert("participations", participation, ev.participation_changed(participation))
@@ -507,6 +578,8 @@ class RegistrationService:
             changes["reason"] = reason.strip()
         if target == "waitlisted":
             changes["waitlisted_at"] = now()
+        if participation["status"] == "approved":  # a crash before the place is freed leaves it to the reconciler
+            self.store.recheck_place(participation["edition_id"], participation["role"], participation_id)
         updated = self._transition(participation, target, changes)
         if participation["status"] == "approved":
             self.store.free_place(participation["edition_id"], participation["role"], participation_id)
@@ -695,6 +768,7 @@ class RegistrationService:
         self.store.when_changed(_PLACES, self._reconcile_places)
 
     def _reconcile_places(self) -> None:
+        """Each place marked pending a minute ago: confirmed if its participation is approved, else freed."""
         for edition_id, role, pid in list(self.store.stale_holders()):
             participation = self.store.get("participations", pid)
             if participation is not None and participation["status"] == "approved":

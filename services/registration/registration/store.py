@@ -48,6 +48,7 @@ class RegistrationStore(ServiceStore):
         """Unique keys enforce the rules that must hold under races."""
         self.db.organisations.create_index("org_key", unique=True)
         self.db.organisations.create_index("search")
+        self.db.organisations.create_index("state")
         self.db.products.create_index("organisation_id")
         self.db.participations.create_index([("edition_id", ASCENDING), ("organisation_id", ASCENDING)], unique=True)
         self.db.participations.create_index([("edition_id", ASCENDING), ("status", ASCENDING),
@@ -131,6 +132,23 @@ class RegistrationStore(ServiceStore):
     def update_many(self, collection: str, query: dict[str, Any], update: dict[str, Any]) -> int:
         return self.db[collection].update_many(query, update).modified_count
 
+    # -- registrations in progress ------------------------------------------------------
+
+    def complete_pending(self, organisation_id: str, form: str, *events: dict[str, Any]) -> bool:
+        """A pending organisation becomes visible, with its events; False when it was completed already."""
+        result = self.db.organisations.update_one(
+            {"_id": organisation_id, "state": "pending", "pending.form": form},
+            stage({"$unset": {"pending": "", "state": ""}}, *events))
+        if result.modified_count:
+            self.staged("organisations", organisation_id, list(events))
+        return bool(result.modified_count)
+
+    def pending_organisations(self, older_than: timedelta) -> list[dict[str, Any]]:
+        """Registrations cut off half-way: organisations still pending after ``older_than``."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return [org for org in self.db.organisations.find({"state": "pending"}, {"outbox": 0}, polling=True)
+                if org["pending"]["since"] < cutoff]
+
     # -- capacity ----------------------------------------------------------------
 
     def set_capacity(self, edition_id: str, limits: dict[str, int]) -> None:
@@ -169,6 +187,12 @@ class RegistrationStore(ServiceStore):
         """The approval holding this place is written: nothing left to re-check."""
         self.db.capacity.update_one({"_id": f"{edition_id}:{role}", f"pending.{participation_id}": {"$exists": True}},
                                     {"$unset": {f"pending.{participation_id}": ""}})
+
+    def recheck_place(self, edition_id: str, role: str, participation_id: str) -> None:
+        """Mark a held place pending again before a change that frees it (an approved registration
+        cancelled): if the process dies between the change and :meth:`free_place`, the reconciler finds it."""
+        self.db.capacity.update_one({"_id": f"{edition_id}:{role}", f"holders.{participation_id}": {"$exists": True}},
+                                    {"$set": {f"pending.{participation_id}": now()}})
 
     def free_place(self, edition_id: str, role: str, participation_id: str) -> bool:
         result = self.db.capacity.update_one(
