@@ -28,7 +28,7 @@ from kombu import Connection
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 from pymongo.errors import ConnectionFailure
 
 from shared import metrics
@@ -50,9 +50,29 @@ ATTEMPT_HEADER = "x-ketnoi-attempt"
 CLAIM_LEASE = timedelta(seconds=30)
 
 
+class ParkingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that a message it cannot decode is parked, not dropped.
+
+    kombu calls ``on_decode_error`` for a body that is not valid in its
+    content type, or a content type the service does not accept; nameko's
+    default logs it and acks it, so it was gone without a trace.  Each
+    event handler's consumer gets its own callback, which parks the raw
+    message in that handler's ``.dead`` queue with the reason.
+    """
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            park = getattr(provider, "park_undecodable", None)
+            if park is not None:
+                consumer.on_decode_error = park
+        return consumers
+
+
 class EventHandler(Consumer):
     """Consume events of ``event_types`` with dedupe, retries and a dead-letter queue."""
 
+    queue_consumer = ParkingQueueConsumer()
     parked = ParkedGauge()
 
     def __init__(self, *event_types: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF, dedupe: bool = True,
@@ -125,6 +145,23 @@ class EventHandler(Consumer):
             if self.dedupe:
                 self._release(event)
             self.queue_consumer.requeue_message(message)
+
+    def park_undecodable(self, message, exc: Exception) -> None:
+        """A body that is no event at all (not JSON, a content type we do not take): parked as it came."""
+        reason = f"undecodable: {type(exc).__name__}: {exc}"[:500]
+        log.error("parking an undecodable message on %s: %s", self.queue.name, reason)
+        try:
+            self.publisher.publish(message.body, exchange="", routing_key=self.queues.dead.name,
+                                   headers={**(message.headers or {}), "x-ketnoi-error": reason},
+                                   content_type=message.content_type or "application/octet-stream",
+                                   content_encoding=message.content_encoding or "binary",
+                                   message_id=message.properties.get("message_id"))
+        except Exception:
+            log.warning("could not park it (the broker is away?); the message goes back")
+            self.queue_consumer.requeue_message(message)
+            return
+        metrics.EVENTS_CONSUMED.labels(self.handler_name, "?", "dead_lettered").inc()
+        self.queue_consumer.ack_message(message)
 
     def _problems(self, event: dict[str, Any]) -> list[str]:
         if not event.get("id") or event.get("type") not in self.event_types:

@@ -2,7 +2,9 @@
 
 ``list QUEUE`` prints what is parked in ``QUEUE.dead`` with the last error;
 ``replay QUEUE`` moves every parked message back to the handler's queue with a
-fresh attempt count, once the cause has been fixed.
+fresh attempt count, once the cause has been fixed.  Replay moves what was
+parked when it started (a snapshot), each message once, byte for byte: a
+message that is still bad is parked again by its consumer, after the replay.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from kombu import Connection, Queue
 
 from shared.config import settings
 from shared.events.consumer import ATTEMPT_HEADER
-from shared.events.serialization import CLOUDEVENTS_SERIALIZER
 
 
 def _dead(queue: str) -> Queue:
@@ -32,7 +33,7 @@ def parked(queue: str) -> list[dict]:
             while True:
                 message = simple.get(block=False)
                 messages.append(message)
-                found.append({"headers": message.headers, "event": message.payload})
+                found.append({"headers": message.headers, "event": _readable(message)})
         except simple.Empty:
             pass
         for message in messages:
@@ -41,20 +42,35 @@ def parked(queue: str) -> list[dict]:
     return found
 
 
+def _readable(message):
+    """The parked event, or its raw text when it never was a readable event (what was parked as such)."""
+    try:
+        payload = message.payload
+    except Exception:
+        payload = None
+    if isinstance(payload, dict):
+        return payload
+    return {"undecodable": message.body.decode("utf-8", "replace") if isinstance(message.body, bytes)
+            else str(message.body), "content_type": message.content_type}
+
+
 def replay(queue: str) -> int:
-    """Move parked messages back to ``queue``; return how many moved."""
+    """Move what is parked now back to ``queue``; return how many moved."""
     moved = 0
     # publisher confirms: a parked message is acked (gone from the dead-letter queue) only once the broker
     # has taken its copy back on the handler's queue
     with Connection(settings().amqp_uri, transport_options={"confirm_publish": True}) as connection:
+        snapshot = _dead(queue)(connection.default_channel).queue_declare(passive=True).message_count
         simple = connection.SimpleQueue(_dead(queue), no_ack=False)
-        producer = connection.Producer(serializer=CLOUDEVENTS_SERIALIZER)
+        producer = connection.Producer()
         try:
-            while True:
+            while moved < snapshot:
                 message = simple.get(block=False)
                 headers = {k: v for k, v in (message.headers or {}).items() if k != ATTEMPT_HEADER}
-                producer.publish(message.payload, exchange="", routing_key=queue, headers=headers,
-                                 delivery_mode=2, retry=True, message_id=message.properties.get("message_id"))
+                producer.publish(message.body, exchange="", routing_key=queue, headers=headers, delivery_mode=2,
+                                 retry=True, content_type=message.content_type,
+                                 content_encoding=message.content_encoding,
+                                 message_id=message.properties.get("message_id"))
                 message.ack()
                 moved += 1
         except simple.Empty:

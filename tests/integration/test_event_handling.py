@@ -16,6 +16,7 @@ from kombu import Connection
 from nameko.testing.services import entrypoint_waiter
 
 from shared import metrics
+from shared.config import settings
 from shared.events import deadletters
 from shared.events import parked as parked_module
 from shared.events.consumer import ATTEMPT_HEADER, event_handler
@@ -133,6 +134,35 @@ def test_unreadable_message_goes_straight_to_dead_letters(container_factory, amq
     parked = wait_for(lambda: deadletters.parked(f"ketnoi.{probe.name}.on_series"))
     assert parked[0]["event"]["id"] == bad["id"]
     assert database(probe.name).attempts.count_documents({}) == 0
+
+
+def publish_raw(body: bytes, content_type: str) -> None:
+    with Connection(settings().amqp_uri) as connection:
+        connection.Producer().publish(body, exchange=settings().events_exchange, routing_key=TYPE,
+                                      content_type=content_type, content_encoding="utf-8", delivery_mode=2)
+
+
+def test_undecodable_and_foreign_messages_are_parked_with_their_reason_and_replayed_once(
+        container_factory, amqp_uri, probe, monkeypatch):
+    """nameko acked and dropped what it could not decode; now it is parked, counted, and replay moves each
+    parked message once, even while the consumer parks it again."""
+    monkeypatch.setattr(parked_module, "CHECK_SECONDS", 0.3)
+    container = container_factory(probe, config(amqp_uri))
+    container.start()
+    publish_raw(b'{"specversion": "1.0", "id": ', "application/cloudevents+json")  # cut off
+    publish_raw("Chào bạn".encode(), "text/plain")  # a content type no handler takes
+    queue = f"ketnoi.{probe.name}.on_series"
+    parked = wait_for(lambda: (found := deadletters.parked(queue)) and len(found) == 2 and found)
+    reasons = sorted(p["headers"]["x-ketnoi-error"].split(":")[0] for p in parked)
+    assert reasons == ["undecodable", "undecodable"]
+    assert {p["event"]["content_type"] for p in parked} == {"application/cloudevents+json", "text/plain"}
+    gauge = metrics.DEAD_LETTERS.labels(f"{probe.name}.on_series")
+    wait_for(lambda: gauge._value.get() == 2)
+    assert database(probe.name).attempts.count_documents({}) == 0
+
+    assert deadletters.replay(queue) == 2  # each once: the consumer parks them again behind the snapshot
+    wait_for(lambda: len(deadletters.parked(queue)) == 2)
+    assert deadletters.replay(queue) == 2
 
 
 def test_event_published_while_consumer_is_stopped_waits_for_it(container_factory, amqp_uri, probe):
