@@ -181,14 +181,14 @@ class Stack:
         data.mkdir(parents=True, exist_ok=True)
         self._spawn("store", [self.store_bin, "--data-dir", str(data), "--port", str(self.config.store_port),
                               "--pid-file", str(data / "nx.pid"), "--log-file", str(data / "nx.log")])
-        self._wait(lambda: port_open(self.config.store_port), 30, "the store")
+        self._wait(lambda: port_open(self.config.store_port), 30, "the store", watch=("store",))
 
     def start_smtp_sink(self) -> None:
         """aiosmtpd's Mailbox handler: every message notifications sends lands in a local maildir."""
         self.config.mail_dir.parent.mkdir(parents=True, exist_ok=True)
         self._spawn("smtp", [self.python, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.config.smtp_port}",
                              "-c", "aiosmtpd.handlers.Mailbox", str(self.config.mail_dir)])
-        self._wait(lambda: port_open(self.config.smtp_port), 30, "the SMTP sink")
+        self._wait(lambda: port_open(self.config.smtp_port), 30, "the SMTP sink", watch=("smtp",))
 
     def declare_topology(self) -> None:
         modules = [f"{n}.service" for n in service_names()]
@@ -234,10 +234,11 @@ class Stack:
         except OSError:
             return False
 
-    def _wait(self, check, timeout: float, what: str) -> None:
+    def _wait(self, check, timeout: float, what: str, watch: tuple[str, ...] = ()) -> None:
+        """Until ``check()``; fails early if a process (of ``watch``, or any) exits meanwhile."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            dead = [n for n, p in self.processes.items() if p.poll() is not None]
+            dead = [n for n, p in self.processes.items() if p.poll() is not None and (not watch or n in watch)]
             if dead:
                 raise RuntimeError(f"{', '.join(dead)} exited while waiting for {what}")
             if check():
@@ -269,8 +270,59 @@ dev tokens (dev mode only):
 messages sent (local sinks, nothing leaves this machine):
   e-mail         {config.mail_dir}/new/   (one file per message; SMTP sink on 127.0.0.1:{config.smtp_port})
   SMS, Zalo      {config.outbox_dir}/sms.jsonl, zalo.jsonl   (written, not sent: no provider configured)
-data: {config.data_dir} (kept across restarts; delete it to start afresh). Ctrl-C stops everything.
+data: {config.data_dir} (kept across restarts; delete it to start afresh).
+a process that exits is restarted (backoff 1 s … 30 s). Ctrl-C stops everything.
 """
+
+
+class Supervisor:
+    """Restarts a process of the stack that exits, with backoff, as Kubernetes or systemd would.
+
+    A process that exits is started again after 1 s, then 2, 4, … up to 30 s
+    while it keeps failing; one that stays up a minute starts from 1 s again.
+    Each restart is logged with the exit code.  Only Ctrl-C or SIGTERM stop the
+    stack.
+    """
+
+    FIRST, LONGEST, STEADY = 1.0, 30.0, 60.0
+
+    def __init__(self, stack: Stack, log: IO[str] = sys.stdout) -> None:
+        self.stack = stack
+        self.log = log
+        self.delay: dict[str, float] = {}
+        self.due: dict[str, float] = {}
+        self.started: dict[str, float] = {}
+
+    def restart(self, name: str) -> None:
+        if name == "store":
+            self.stack.start_store()
+        elif name == "smtp":
+            self.stack.start_smtp_sink()
+        else:
+            service, _, replica = name.partition("-")
+            self.stack.start_service(service, int(replica or 0))
+        self.started[name] = time.monotonic()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        for name, process in list(self.stack.processes.items()):
+            if process.poll() is None:
+                if now - self.started.get(name, now) > self.STEADY:
+                    self.delay.pop(name, None)
+                continue
+            if name not in self.due:
+                delay = self.delay.get(name, 0) * 2 or self.FIRST
+                self.delay[name] = min(delay, self.LONGEST)
+                self.due[name] = now + self.delay[name]
+                print(f"{name} exited with code {process.returncode}; restarting in {self.delay[name]:g} s",
+                      file=self.log, flush=True)
+            elif now >= self.due[name]:
+                del self.due[name]
+                try:
+                    self.restart(name)
+                    print(f"{name} restarted (pid {self.stack.processes[name].pid})", file=self.log, flush=True)
+                except Exception as exc:  # it will be tried again after the next, longer delay
+                    print(f"{name} could not be restarted: {exc}", file=self.log, flush=True)
 
 
 def up() -> None:
@@ -278,6 +330,7 @@ def up() -> None:
 
     config = StackConfig.from_environment(ROOT / "var")
     stack = Stack(config)
+    supervisor = Supervisor(stack)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
@@ -285,11 +338,8 @@ def up() -> None:
         print(load_demo(config.gateway_url), flush=True)
         print(banner(config), flush=True)
         while not stopping.is_set():
-            dead = [n for n, p in stack.processes.items() if p.poll() is not None]
-            if dead:
-                print(f"{', '.join(dead)} exited; stopping everything", flush=True)
-                break
-            stopping.wait(1)
+            supervisor.tick()
+            stopping.wait(0.5)
     except KeyboardInterrupt:
         pass
     finally:
