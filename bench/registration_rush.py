@@ -44,7 +44,7 @@ import requests
 
 from bench.workspace import workspace
 from demo.load import Api
-from registration.domain.taxcode import check_digit
+from registration.domain.taxcode import tax_codes
 from scripts.stack import (
     ROOT,
     Stack,
@@ -86,19 +86,12 @@ class Forms:
     """
 
     def __init__(self) -> None:
-        self._next = 100_000_000
+        self._codes = tax_codes(100_000_000)
         self._lock = threading.Lock()
 
-    def _tax_code(self) -> tuple[int, str]:
-        with self._lock:
-            while True:
-                number, self._next = self._next, self._next + 1
-                digit = check_digit(f"{number:09d}")
-                if digit is not None:
-                    return number, f"{number:09d}{digit}"
-
     def __call__(self) -> dict[str, Any]:
-        n, tax_code = self._tax_code()
+        with self._lock:
+            n, tax_code = next(self._codes)
         return {
             "organisation": {
                 "kind": "enterprise",

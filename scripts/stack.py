@@ -156,6 +156,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self.processes: dict[str, subprocess.Popen] = {}
+        self.process_env: dict[str, dict[str, str]] = {}  # what each process was started with, for restarts
         self.python = sys.executable
         self.store_bin = os.environ.get("KETNOI_STORE_BIN", str(ROOT / ".venv-store" / "bin" / "nx-27017"))
 
@@ -195,13 +196,15 @@ class Stack:
         subprocess.run([self.python, "-m", "shared.events.topology", *modules], cwd=ROOT, env=self.config.env(),
                        check=True, stdout=subprocess.DEVNULL)
 
-    def start_service(self, name: str, replica: int = 0) -> subprocess.Popen:
-        """``nameko run`` of one service; ``replica`` > 0 starts another process of it (as production scales)."""
+    def start_service(self, name: str, replica: int = 0, env: dict[str, str] | None = None) -> subprocess.Popen:
+        """``nameko run`` of one service; ``replica`` > 0 starts another process of it (as production scales),
+        with a metrics port of its own.  A restart gets the same ports and ``env`` again."""
+        key = f"{name}-{replica}" if replica else name
+        if key not in self.process_env:
+            self.process_env[key] = {**({metrics_port_var(name): str(free_port())} if replica else {}), **(env or {})}
         config = ROOT / "services" / name / "config.yaml"
         nameko = str(Path(self.python).with_name("nameko"))
-        return self._spawn(f"{name}-{replica}" if replica else name,
-                           [nameko, "run", "--config", str(config), f"{name}.service"],
-                           {metrics_port_var(name): str(free_port())} if replica else None)
+        return self._spawn(key, [nameko, "run", "--config", str(config), f"{name}.service"], self.process_env[key])
 
     def stop_process(self, name: str, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
         process = self.processes.pop(name, None)

@@ -101,6 +101,7 @@ class EventHandler(Consumer):
         with Connection(amqp_uri) as connection:
             declare_handler(connection, self.queues)
         self.inbox = Inbox.of(self.container.service_name, self.lease)
+        self._owed: dict[str, str] = {}  # inbox key → "release" | "done", owed since the store was away
         self.inbox.ensure_indexes()
         self.publisher = Publisher(amqp_uri, use_confirms=True, serializer=CLOUDEVENTS_SERIALIZER, delivery_mode=2)
         self.parked.watch(self.handler_name, self.queues.dead)
@@ -121,6 +122,8 @@ class EventHandler(Consumer):
         if (message.delivery_info or {}).get("redelivered"):
             metrics.EVENTS_REDELIVERED.labels(self.handler_name, event_type).inc()
         try:
+            if self._owed:
+                self._settle_owed()
             claim = self._claim(event) if self.dedupe else "run"
         except Exception:  # the store is away: look again after the first delay, without using up an attempt
             log.warning("could not claim %s on %s (the store is away); retrying", event["id"], self.handler_name)
@@ -178,12 +181,22 @@ class EventHandler(Consumer):
         return self.inbox.claim(self._key(event), event["type"])
 
     def _release(self, event: dict[str, Any]) -> None:
-        """Give the claim back so a retry runs at once; with the store away, its lease runs out instead."""
+        """Give the claim back so a retry runs at once; with the store away, as soon as it is back."""
         try:
             self.inbox.release(self._key(event))
         except Exception:
-            log.warning("could not release the claim on %s (the store is away); it lapses in %ss",
-                        event["id"], int(self.lease.total_seconds()))
+            log.warning("could not release the claim on %s (the store is away); releasing it later", event["id"])
+            self._owed[self._key(event)] = "release"
+
+    def _settle_owed(self) -> None:
+        """Claims this process could not release or mark done while the store was away (before the next
+        claim, so the event's retry finds its claim free rather than waiting out the lease)."""
+        for key, action in list(self._owed.items()):
+            try:
+                (self.inbox.release if action == "release" else self.inbox.done)(key)
+            except Exception:
+                return  # still away
+            del self._owed[key]
 
     # -- results ---------------------------------------------------------------
 
@@ -203,8 +216,10 @@ class EventHandler(Consumer):
             if self.dedupe:
                 try:
                     self.inbox.done(self._key(event))
-                except Exception:  # the effect happened: ack; a copy redelivered later waits out the lease
-                    log.warning("handled %s but could not record it (the store is away)", event["id"])
+                except Exception:  # the effect happened: ack, and record it once the store is back
+                    log.warning("handled %s but could not record it (the store is away); recording it later",
+                                event["id"])
+                    self._owed[self._key(event)] = "done"
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "ok").inc()
             self.queue_consumer.ack_message(message)
             return

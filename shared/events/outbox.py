@@ -109,13 +109,14 @@ class Relay:
         return published
 
     def _deliver(self, staged: list[Staged]) -> int:
-        """Publish each document's events in time order, then clear them, one round trip per collection."""
+        """Publish each document's events in time order (staging order for equal times), then clear them,
+        one round trip per collection."""
         published = 0
         for start in range(0, len(staged), BATCH):
             clears: dict[str, list[tuple[Any, list[str]]]] = {}
             ordered: list[dict[str, Any]] = []
             for collection, doc_id, events in staged[start:start + BATCH]:
-                ordered.extend(sorted(events, key=lambda e: (e["time"], e["id"])))
+                ordered.extend(sorted(events, key=lambda e: e["time"]))
                 clears.setdefault(collection, []).append((doc_id, [f"{OUTBOX}.{e['id']}" for e in events]))
             self.publisher.publish_all(ordered)
             for event in ordered:

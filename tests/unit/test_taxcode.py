@@ -1,4 +1,5 @@
 from datetime import date
+from itertools import islice
 
 import pytest
 
@@ -9,6 +10,7 @@ from registration.domain.taxcode import (
     check_digit,
     parse_tax_code,
     personal_id_allowed,
+    tax_codes,
 )
 from shared.reference.provinces import MERGER_DATE, provinces_on
 
@@ -165,3 +167,9 @@ def test_personal_id_allowed_from_2025_07_01():
     assert personal_id_allowed(date(2025, 7, 1))
     assert personal_id_allowed(date(2026, 1, 1))
     assert date(2025, 7, 1) == MERGER_DATE
+
+
+def test_tax_codes_for_tools_are_valid_distinct_and_in_order():
+    codes = [code for _, code in islice(tax_codes(100_000_000), 50)]
+    assert len(set(codes)) == 50 and codes == sorted(codes)
+    assert all(parse_tax_code(code).value == code for code in codes)

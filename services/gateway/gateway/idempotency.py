@@ -13,9 +13,9 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
-from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
+import eventlet
 from werkzeug.wrappers import Request, Response
 
 from gateway.problems import RETRY_AFTER_SECONDS, unreachable_store
@@ -45,21 +45,25 @@ class IdempotencyStore:
         record_id = _hash(caller, request.method, request.path, key)
         fingerprint = _hash(request.get_data(cache=True))
         now = datetime.now(UTC)
-        if not self.records.claim_key(record_id, fingerprint, now, now + TTL):
+        try:
+            claimed = self.records.claim_key(record_id, fingerprint, now, now + TTL)
+        except Exception:  # a 503; the claim may still land once the store answers: let it be retried then
+            eventlet.spawn_n(self._let_retry, record_id, now + timedelta(seconds=RETRY_AFTER_SECONDS))
+            raise
+        if not claimed:
             replay = self._existing(record_id, fingerprint, now)
             if replay is not None:
                 return replay
         try:
             response = call()
-        except ServiceUnavailable:
-            # The answer was a 503 with Retry-After: the caller is told to come back then, and then it may
-            # run again (the service may still have finished the first attempt; our commands are safe to
-            # repeat: unique keys, version guards, the registration form recognised by its contents).
-            with suppress(Exception):  # the store is away too: the claim lapses after its lease instead
-                self.records.backdate_claim(record_id, now + timedelta(seconds=RETRY_AFTER_SECONDS) - LEASE)
-            raise
         except Exception as exc:
-            if not unreachable_store(exc):  # a store that failed mid-way may have written: keep the key too
+            if isinstance(exc, ServiceUnavailable) or unreachable_store(exc):
+                # The answer is a 503 with Retry-After: the caller is told to come back then, and then it may
+                # run again.  The first attempt may still have finished or written part of its work: most
+                # commands repeat safely (unique keys, version guards, conditional writes, the registration
+                # form completed from what its first attempt stored); the README lists those that do not.
+                eventlet.spawn_n(self._let_retry, record_id, now + timedelta(seconds=RETRY_AFTER_SECONDS))
+            else:
                 self.records.release_key(record_id)
             raise
         if response.status_code >= 300:
@@ -68,6 +72,16 @@ class IdempotencyStore:
         self.records.finish_key(record_id, response.status_code, response.get_data(as_text=True),
                                 {k: v for k, v in response.headers.items() if k in ("ETag", "Location")})
         return response
+
+    def _let_retry(self, record_id: str, at: datetime) -> None:
+        """Let the key be taken over from ``at`` on; with the store away too, keep trying until it is back
+        (else the caller's retries would get 409 until the whole lease ran out)."""
+        while datetime.now(UTC) < at + LEASE:
+            try:
+                self.records.backdate_claim(record_id, at - LEASE)
+                return
+            except Exception:
+                eventlet.sleep(1)
 
     def _existing(self, record_id: str, fingerprint: str, now: datetime) -> Response | None:
         """The stored answer, or None when a crashed claim was taken over by this request."""

@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=60)  # a sender that crashed mid-way gives its messages back after this
 LEASE_MARGIN = timedelta(seconds=20)  # longer than one attempt can take (the SMTP timeout is 10 s)
 Outcome = Callable[[dict[str, Any], str], None]
+# Outcomes sent but not yet recorded because the store was away: (message, changes, event).  Recorded
+# again before anything else is sent, while the lease is still ours, so a store outage sends nothing twice
+# (only a sender that dies with outcomes here still does, after the lease).
+UNRECORDED: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]] = []
 
 
 def outgoing(message: Mapping[str, Any]) -> OutgoingMessage:
@@ -51,6 +55,21 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.sleep = sleep
         self.on_outcome = on_outcome or (lambda *_: None)
+
+    def record_pending(self) -> int:
+        """Write the outcomes a store outage kept us from recording; how many are still waiting."""
+        waiting, UNRECORDED[:] = list(UNRECORDED), []
+        for message, changes, event in waiting:
+            self._finish(message, changes, event)
+        return len(UNRECORDED)
+
+    def _finish(self, message: dict[str, Any], changes: dict[str, Any], event: dict[str, Any] | None) -> None:
+        try:
+            self.store.finish(message, changes, event)
+        except Exception:  # the store is away: keep it, and never send this message again meanwhile
+            log.warning("could not record the outcome of %s (the store is away); recording it later",
+                        message["_id"])
+            UNRECORDED.append((message, changes, event))
 
     def deliver(self, message_id: str) -> str | None:
         """Send a due message if nobody else is; the outcome (sent, written, retry, dead) or None."""
@@ -83,24 +102,23 @@ class Dispatcher:
                 return self._dead(message, attempts, str(exc))
             after = {**message, "attempts": attempts}
             next_at = to_text(datetime.now(UTC) + timedelta(seconds=self.delays[attempts - 1]))
-            self.store.finish(message, {"status": "pending", "attempts": attempts, "next_at": next_at,
-                                        "last_error": str(exc)}, ev.message_event("failed", after, str(exc)))
+            self._finish(message, {"status": "pending", "attempts": attempts, "next_at": next_at,
+                                   "last_error": str(exc)}, ev.message_event("failed", after, str(exc)))
             self.on_outcome(message, "retry")
             return "retry"
         status = "sent" if receipt.delivered else "written"
         after = {**message, "attempts": attempts, "status": status}
-        self.store.finish(message, {"status": status, "attempts": attempts, "sent_at": now_text(),
-                                    "last_error": None, "receipt": {"delivered": "yes" if receipt.delivered else "no",
-                                                                    "written_to": receipt.written_to,
-                                                                    "provider_id": receipt.provider_id}},
-                          ev.message_event("sent", after))
+        self._finish(message, {"status": status, "attempts": attempts, "sent_at": now_text(), "last_error": None,
+                               "receipt": {"delivered": "yes" if receipt.delivered else "no",
+                                           "written_to": receipt.written_to, "provider_id": receipt.provider_id}},
+                     ev.message_event("sent", after))
         self.on_outcome(message, status)
         return status
 
     def _dead(self, message: dict[str, Any], attempts: int, error: str) -> str:
         after = {**message, "attempts": attempts, "status": "dead"}
-        self.store.finish(message, {"status": "dead", "attempts": attempts, "last_error": error,
-                                    "dead_at": now_text()}, ev.message_event("dead_lettered", after, error))
+        self._finish(message, {"status": "dead", "attempts": attempts, "last_error": error, "dead_at": now_text()},
+                     ev.message_event("dead_lettered", after, error))
         log.warning("message %s dead-lettered after %s attempt(s): %s", message["_id"], attempts, error)
         self.on_outcome(message, "dead")
         return "dead"

@@ -250,6 +250,8 @@ class NotificationsService:
     def dispatch_due(self) -> None:
         """Retries whose time has come, messages held by quiet hours, and any a crashed sender left leased."""
         dispatcher = self.dispatcher
+        if dispatcher.record_pending():
+            return  # the store is still away
         for message_id in self.store.due(now_text()):
             dispatcher.deliver(message_id)
 

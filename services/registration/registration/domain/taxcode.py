@@ -22,8 +22,10 @@ on the first nine digits, N10 = 10 - (Σ wᵢ·Nᵢ mod 11). A remainder of 10 g
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from itertools import count
 from typing import Literal
 
 PERSONAL_ID_DATE = date(2025, 7, 1)
@@ -84,6 +86,15 @@ def check_digit(first_nine: str) -> int | None:
     """The 10th digit for ``first_nine``, or None where no code can exist (remainder 0)."""
     remainder = sum(w * int(d) for w, d in zip(_WEIGHTS, first_nine, strict=True)) % 11
     return None if remainder == 0 else (10 - remainder) % 10
+
+
+def tax_codes(start: int) -> Iterator[tuple[int, str]]:
+    """Valid enterprise tax codes from ``start`` upwards (numbers without a check digit skipped), with their
+    number: for the tools that need many distinct organisations (benchmarks, fault drills)."""
+    for n in count(start):
+        digit = check_digit(f"{n:09d}")
+        if digit is not None:
+            yield n, f"{n:09d}{digit}"
 
 
 def _check_ten(raw: str, ten: str) -> None:
