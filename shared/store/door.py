@@ -283,14 +283,14 @@ class Collection:
         self.note("update_many", filter=query, update=update)
         return self.raw.update_many(query, update)
 
-    def update_each(self, changes: Iterable[tuple[Mapping[str, Any], dict[str, Any]]]) -> int:
+    def update_each(self, changes: Iterable[tuple[Mapping[str, Any], dict[str, Any]]], upsert: bool = False) -> int:
         """Many conditional updates in one round trip (unordered); the number of documents matched."""
         requests = []
         for query, update in changes:
             query = safe_filter(query, write=True)
             check_update(update)
-            self.note("update_each", filter=query, update=update)
-            requests.append(UpdateOne(query, update))
+            self.note("update_each", filter=query, update=update, **({"upsert": True} if upsert else {}))
+            requests.append(UpdateOne(query, update, upsert=upsert))
         return self.raw.bulk_write(requests, ordered=False).matched_count if requests else 0
 
     def replace_one(self, query: Mapping[str, Any], document: dict[str, Any], upsert: bool = False):

@@ -57,8 +57,8 @@ class _Reference(Collection):
     def count_documents(self, query):
         return self.raw.count_documents(query)
 
-    def update_each(self, changes):
-        return sum(self.raw.update_one(query, update).matched_count for query, update in changes)
+    def update_each(self, changes, upsert=False):
+        return sum(self.raw.update_one(query, update, upsert=upsert).matched_count for query, update in changes)
 
 
 class ReferenceDoor(Door):
@@ -261,7 +261,7 @@ def run(col: Collection, op: str, call: dict[str, Any]) -> Any:
             result = method(query, update, **({"upsert": True} if call.get("upsert") else {}))
             return result.matched_count, result.modified_count, result.upserted_id is not None
         if op == "update_each":
-            return col.update_each([(query, update)])
+            return col.update_each([(query, update)], upsert=bool(call.get("upsert")))
         if op == "find_one_and_update":
             return col.find_one_and_update(query, update, projection=projection, sort=sort,
                                            upsert=bool(call.get("upsert")), after=call.get("after", True))

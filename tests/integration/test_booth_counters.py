@@ -11,6 +11,7 @@ from booths.service import BoothsService, persistent_drift
 from booths.store import BoothsStore
 from shared.events.envelope import make_event
 from shared.store import database, door_for
+from tests.support.floor import ONE_BOOTH, import_booths
 
 pytestmark = pytest.mark.usefixtures("service_env")
 
@@ -29,8 +30,7 @@ def test_reconciler_repairs_a_counter_left_one_off(container_factory, amqp_uri):
                             "version": 1})
     store.start_group_counters(edition_id, ["all"])
     database("booths").plans.update_one({"_id": edition_id}, {"$set": {"committed_run": "run_x"}})
-    store.replace_floor_plan(edition_id, [{"code": "A01", "zone": "A", "size": "standard", "kind": "standard",
-                                           "features": [], "price_vnd": None, "x": 0, "y": 0, "w": 3, "h": 3}])
+    import_booths(store, edition_id, [{**ONE_BOOTH, "features": []}])
     store.upsert_applicant({"participation_id": "p1", "edition_id": edition_id, "organisation_id": "o1",
                             "organisation_kind": "enterprise", "organisation_name": None, "province": "ha-noi",
                             "province_2025": "ha-noi", "ocop_max_stars": None}, returning=False)
@@ -46,6 +46,6 @@ def test_reconciler_repairs_a_counter_left_one_off(container_factory, amqp_uri):
     container.start()
     with entrypoint_hook(container, "reconcile_counters") as reconcile:
         reconcile()
-        assert store.counters(edition_id) == {"applicant:p1": 0, "group:all": 0}  # seen once: maybe in flight
+        assert store.counters(edition_id) == {"applicant:p1": 0, "slots:p1": 0, "group:all": 0}  # maybe in flight
         reconcile()
-    assert store.counters(edition_id) == {"applicant:p1": 1, "group:all": 1}
+    assert store.counters(edition_id) == {"applicant:p1": 1, "slots:p1": 0, "group:all": 1}

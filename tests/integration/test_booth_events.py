@@ -14,6 +14,7 @@ from booths.store import BoothsStore
 from shared.events.envelope import make_event
 from shared.store import database, door_for
 from tests.support.events import Tap, publish
+from tests.support.floor import ONE_BOOTH, import_booths
 from tests.support.waiting import wait_for
 
 pytestmark = pytest.mark.usefixtures("service_env")
@@ -56,9 +57,7 @@ def test_approval_and_cancellation_redelivered_change_nothing_twice(container_fa
                  "offer_hours": 24, "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2,
                                                    "returning": 0.2, "earliness": 0.01}}
         store.set_quotas(edition_id, rules, booth_events.rules_set(edition_id, rules))
-        store.replace_floor_plan(edition_id, [{"code": "A01", "zone": "A", "size": "standard", "kind": "standard",
-                                               "features": ["power"], "price_vnd": None, "x": 0, "y": 0, "w": 3,
-                                               "h": 3}])
+        import_booths(store, edition_id, [ONE_BOOTH])
         for pid in ("p_holder", "p_waiting"):
             wish = {"booths_wanted": 1, "preferences": [], "needs": [], "submitted_at": "2024-07-01T00:00:00.000000Z"}
             store.set_application(pid, wish, booth_events.application_submitted(store.applicant(pid), wish))

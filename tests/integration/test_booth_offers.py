@@ -11,6 +11,7 @@ from booths import events as booth_events
 from booths.service import BoothsService
 from booths.store import BoothsStore, booth_id
 from shared.store import database, door_for
+from tests.support.floor import ONE_BOOTH, import_booths
 
 pytestmark = pytest.mark.usefixtures("service_env")
 EDITION = "ed_offers_it"
@@ -31,8 +32,7 @@ def test_offer_due_during_downtime_expires_on_restart_and_moves_on(container_fac
              "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2, "returning": 0.2,
                             "earliness": 0.01}}
     store.set_quotas(EDITION, rules, booth_events.rules_set(EDITION, rules))
-    store.replace_floor_plan(EDITION, [{"code": "A01", "zone": "A", "size": "standard", "kind": "standard",
-                                        "features": ["power"], "price_vnd": None, "x": 0, "y": 0, "w": 3, "h": 3}])
+    import_booths(store, EDITION, [ONE_BOOTH])
     for pid, stars in (("p_first", 5), ("p_second", 4), ("p_third", None)):
         store.upsert_applicant(applicant(pid, stars), returning=False)
         wish = {"booths_wanted": 1, "preferences": [], "needs": ["power"],

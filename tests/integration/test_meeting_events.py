@@ -12,7 +12,7 @@ from nameko.testing.services import entrypoint_hook
 
 from meetings import events as meeting_events
 from meetings.service import MeetingsService, meeting_id
-from meetings.store import MeetingsStore, participant_hold
+from meetings.store import MeetingsStore, participant_hold, table_hold
 from shared.auth import Principal
 from shared.events.envelope import make_event
 from shared.store import database, door_for
@@ -150,16 +150,18 @@ def test_the_sweeper_drops_holds_a_crash_left_and_keeps_live_ones():
     session = make_session(store, edition_id)
     live = meeting_id(session["_id"], "w_sup", "w_buy")
     store.open_meeting({"_id": live, "session_id": session["_id"], "edition_id": edition_id, "status": "accepted",
+                        "supplier": {"participation_id": "w_sup"}, "buyer": {"participation_id": "w_buy"},
                         "slot": "S01", "table": "T01", "version": 1}, [])
     old = "2020-01-01T00:00:00.000000Z"
-    keys = {"live": participant_hold(session["_id"], "w_sup", "S01"),
+    keys = {"live": participant_hold(session["_id"], "w_sup", "S01"), "table": table_hold(session["_id"], "T01", "S01"),
             "moved": participant_hold(session["_id"], "w_sup", "S02"),
             "orphan": participant_hold(session["_id"], "w_x", "S03")}
     for name, key in keys.items():
         db.holds.insert_one({"_id": key, "session_id": session["_id"], "at": old,
                              "meeting_id": "mtg_never_written" if name == "orphan" else live})
     worker_factory(MeetingsService, store=store).sweep_holds()
-    assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == [keys["live"]]
+    assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == sorted([keys["live"],
+                                                                                           keys["table"]])
 
 
 def test_a_background_timetable_outlives_its_worker_and_runs_once(container_factory, amqp_uri):

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 # Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
 _GAUGES, _RECONCILE = Recount(), Recount()
 OVERRIDE_LIMIT = 1_000_000
+UNFINISHED_AFTER = timedelta(minutes=1)  # an import or commit still running after this was cut off
 # per process (workers are instances of one class): what the last reconcile pass saw, by edition
 _LAST_DRIFT: dict[str, dict[str, tuple[int, int]]] = {}
 
@@ -115,6 +116,15 @@ class BoothsService:
                            code="edition_not_found")
         return plan
 
+    def _settled_plan(self, edition_id: str) -> dict[str, Any]:
+        """The plan, for what gives or takes booths: not while an import is still writing them (its pass
+        would overwrite the change)."""
+        plan = self._plan(edition_id)
+        if plan.get("import_state"):
+            raise Conflict("A floor-plan import is still being written; try again in a minute.",
+                           code="floor_plan_importing")
+        return plan
+
     def _organiser(self, actor: dict | None, plan: dict[str, Any]) -> Principal:
         principal = signed_in(actor)
         if not (principal.role == "ops" or principal.organises(plan["series_id"])):
@@ -148,11 +158,13 @@ class BoothsService:
         if self.store.held_count(edition_id):
             raise Conflict("Booths are already allocated; release them before replacing the plan.",
                            code="plan_in_use")
-        count = self.store.replace_floor_plan(edition_id, [planning.booth_document(b) for b in parsed.booths])
         layout = planning.layout_documents(parsed)
-        self.store.set_layout(edition_id, layout, ev.floor_plan_imported(edition_id, count, layout["halls"],
-                                                                         layout["zones"]))
-        return {"edition_id": edition_id, "booths": count, "zones": len(parsed.zones), "halls": len(parsed.halls)}
+        self.store.stage_floor_plan(edition_id, [planning.booth_document(b) for b in parsed.booths], layout,
+                                    ev.floor_plan_imported(edition_id, len(parsed.booths), layout["halls"],
+                                                           layout["zones"]))
+        self.store.apply_floor_plan(edition_id)
+        return {"edition_id": edition_id, "booths": len(parsed.booths), "zones": len(parsed.zones),
+                "halls": len(parsed.halls)}
 
     @rpc
     def floor_plan(self, edition_id: str) -> dict:
@@ -171,8 +183,9 @@ class BoothsService:
         self._organiser(actor, plan)
         rules = load(RulesIn, payload)
         planning.quota_rules(rules)  # the domain's own checks, before anything is stored
-        self.store.set_quotas(edition_id, rules, ev.rules_set(edition_id, rules))
+        # the counters first: a group without one would refuse every booth (start_group_counters repeats safely)
         self.store.start_group_counters(edition_id, [g["name"] for g in rules["groups"]])
+        self.store.set_quotas(edition_id, rules, ev.rules_set(edition_id, rules))
         return {"edition_id": edition_id, "rules": rules}
 
     # -- applications and allocation -----------------------------------------------------------
@@ -204,7 +217,7 @@ class BoothsService:
                                                                       "status": "open"})]}
 
     def _allocate(self, edition_id: str, keep_current: bool) -> tuple[dict[str, Any], Any]:
-        plan = self._plan(edition_id)
+        plan = self._settled_plan(edition_id)
         if not plan.get("quotas"):
             raise Conflict("Set the edition's booth rules first.", code="rules_missing")
         booths = self.store.booths(edition_id)
@@ -239,13 +252,25 @@ class BoothsService:
     @rpc
     def commit_allocation(self, actor: dict | None, edition_id: str, run_id: str) -> dict:
         """Apply a dry run: free what moves, give what is new, announce each change."""
-        plan = self._plan(edition_id)
+        plan = self._settled_plan(edition_id)
         self._organiser(actor, plan)
         run = self.store.run(run_id)
         if run is None or run["edition_id"] != edition_id:
             raise NotFound("No such allocation run.", code="run_not_found")
         if run.get("committed_at"):
             raise Conflict("This run was committed already.", code="run_committed")
+        self.store.start_commit(run)
+        conflicts = self._apply_run(run)
+        self.store.mark_committed(run, ev.allocation_committed(run))
+        return {**views.run(run), "committed": True, "conflicts": conflicts}
+
+    def _apply_run(self, run: dict[str, Any]) -> list[str]:
+        """Free what moves, give what is new; the booth codes that could not be given.
+
+        Every step is conditional on the booth's holder, so applying a run
+        again (after a cut-off commit) repeats nothing already done.
+        """
+        edition_id = run["edition_id"]
         wanted = {code: pid for pid, codes in run["assignments"].items() for code in codes}
         applicants = {a["_id"]: a for a in self.store.applicants(edition_id)}
         for booth in self.store.booths(edition_id):
@@ -270,8 +295,49 @@ class BoothsService:
                 conflicts.append(code)  # claimed or offered since the dry run
                 continue
             self._count(edition_id, holder, +1)
-        self.store.mark_committed(run, ev.allocation_committed(run))
-        return {**views.run(run), "committed": True, "conflicts": conflicts}
+        return conflicts
+
+    @timer(interval=30)
+    def finish_cut_off_work(self) -> None:
+        """Work cut off half-way (a crash, an outage) and not retried is finished after a minute, from what
+        each command recorded before its first booth was written: floor-plan imports, allocation commits,
+        overrides, offers made or accepted, and freed booths owed an offer."""
+        for edition_id in self.store.unfinished_imports(older_than=UNFINISHED_AFTER):
+            if self.store.apply_floor_plan(edition_id):
+                log.warning("finished the floor-plan import of %s that was cut off", edition_id)
+        for run in self.store.unfinished_commits(older_than=UNFINISHED_AFTER):
+            # applied already if the plan names it (claims may be open since): only the run's mark is missing
+            conflicts = [] if self._plan(run["edition_id"]).get("committed_run") == run["_id"] else \
+                self._apply_run(run)
+            if self.store.mark_committed(run, ev.allocation_committed(run)):
+                log.warning("finished committing allocation run %s that was cut off (conflicts: %s)",
+                            run["_id"], ", ".join(conflicts) or "none")
+        for entry in self.store.unfinished_overrides(older_than=UNFINISHED_AFTER):
+            try:
+                self._apply_override(entry)
+            except Conflict:
+                self.store.drop_override(entry)
+                log.warning("dropped override %s cut off half-way: its booth was taken since", entry["_id"])
+                continue
+            self.store.finish_override(entry, ev.override_recorded(entry))
+            log.warning("finished override %s that was cut off", entry["_id"])
+        self._finish_offers()
+
+    def _finish_offers(self) -> None:
+        """Offers a crash left half made or half accepted, and freed booths never offered on."""
+        for offer in self.store.offers_left_half_made(older_than=UNFINISHED_AFTER):
+            if offer["status"] == "pending":
+                self.store.drop_pending_offer(offer)
+                continue
+            applicant = self.store.applicant(offer["participation_id"])
+            plan = self._plan(offer["edition_id"])
+            self._give_offered_booth(offer, views.holder(applicant, self._group_name(plan, applicant)))
+            log.warning("gave the booth of accepted offer %s, cut off before it was given", offer["_id"])
+        for booth in self.store.booths_due_an_offer(older_than=UNFINISHED_AFTER):
+            if booth.get("holder") or booth.get("offer"):
+                self.store.no_offer_due(booth["edition_id"], booth["code"])
+            elif self._offer_next(booth["edition_id"], booth["code"]):
+                log.warning("offered booth %s, freed before a crash and never offered", booth["_id"])
 
     def _count(self, edition_id: str, holder: dict[str, Any], step: int) -> None:
         """Move the exhibitor's and its quota group's booth counters by one, as the booth itself moved.
@@ -292,7 +358,7 @@ class BoothsService:
     @rpc
     def claim(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
         """First come, first served after the allocation run; exactly one claimant wins a booth."""
-        plan = self._plan(edition_id)
+        plan = self._settled_plan(edition_id)
         data = load(ClaimIn, payload)
         applicant = self._applicant_for(actor, data["participation_id"], edition_id)
         if not plan.get("committed_run"):
@@ -351,11 +417,18 @@ class BoothsService:
     def _release(self, booth: dict[str, Any], applicant: dict[str, Any], reason: str) -> None:
         holder = booth["holder"]
         if self.store.release(booth["edition_id"], booth["code"], holder["participation_id"],
-                              lambda b: ev.booth_released(b, holder, reason)):
+                              lambda b: ev.booth_released(b, holder, reason), offer_due=True):
             self._count(booth["edition_id"], holder, -1)
             self._offer_next(booth["edition_id"], booth["code"])
 
     def _offer_next(self, edition_id: str, booth_code: str) -> dict[str, Any] | None:
+        """Offer a freed booth to the waitlist; with nobody to offer it to, it stays free for claims."""
+        offer = self._make_offer(edition_id, booth_code)
+        if offer is None:
+            self.store.no_offer_due(edition_id, booth_code)
+        return offer
+
+    def _make_offer(self, edition_id: str, booth_code: str) -> dict[str, Any] | None:
         """Offer a freed booth for a limited time to the applicant the allocation would value most there.
 
         Candidates are eligible exhibitors still short of booths who have not
@@ -429,11 +502,21 @@ class BoothsService:
             self.store.give_back_quota(applicant["_id"], "held")
             self.store.give_back_group_place(offer["edition_id"], group.name)
             raise Conflict("The offer is no longer open.", code="offer_closed")
-        holder = views.holder(applicant, group.name)
-        self.store.assign(offer["edition_id"], offer["booth_code"], holder, "offer",
-                          lambda b: ev.booth_allocated(b, holder, "offer"), offer_id=offer_id)
+        self._give_offered_booth(offer, views.holder(applicant, group.name))
         OFFERS.labels(offer["edition_id"], "accepted").inc()
         return views.offer({**offer, "status": "accepted"})
+
+    def _give_offered_booth(self, offer: dict[str, Any], holder: dict[str, Any]) -> None:
+        """The accepted offer's booth to its holder (once: a repeat finds it given), then the offer's mark
+        ``assigning`` goes."""
+        try:
+            self.store.assign(offer["edition_id"], offer["booth_code"], holder, "offer",
+                              lambda b: ev.booth_allocated(b, holder, "offer"), offer_id=offer["_id"])
+        except Taken:
+            booth = self.store.booth(offer["edition_id"], offer["booth_code"]) or {}
+            if (booth.get("holder") or {}).get("participation_id") != holder["participation_id"]:
+                log.error("booth %s of accepted offer %s went to someone else", offer["booth_code"], offer["_id"])
+        self.store.offer_assigned(offer["_id"])
 
     def _close_offer(self, offer: dict[str, Any], status: str) -> None:
         if self.store.close_offer(offer, status, ev.offer_changed(offer, status)):
@@ -476,7 +559,7 @@ class BoothsService:
     @rpc
     def override(self, actor: dict | None, edition_id: str, booth_code: str, payload: dict) -> dict:
         """Organiser assigns, moves or releases a booth, with a reason kept in the audit trail."""
-        plan = self._plan(edition_id)
+        plan = self._settled_plan(edition_id)
         principal = self._organiser(actor, plan)
         data = load(OverrideIn, payload)
         booth = self.store.booth(edition_id, booth_code)
@@ -487,38 +570,53 @@ class BoothsService:
             if not booth.get("holder"):
                 raise Conflict("Nobody holds this booth.", code="booth_free")
             holder = booth["holder"]
-            applicant = self.store.applicant(holder["participation_id"])
-            if action == "move":
-                target = self.store.booth(edition_id, data["to_booth"])
-                if target is None:
-                    raise NotFound("No such target booth.", code="booth_not_found")
-                try:  # the target first: the exhibitor is never left without a booth
-                    self.store.assign(edition_id, data["to_booth"], holder, "override",
-                                      lambda b: ev.booth_allocated(b, holder, "override"))
-                except Taken:
-                    raise Conflict("The target booth is taken.", code="booth_taken") from None
-                self.store.release(edition_id, booth_code, holder["participation_id"],
-                                   lambda b: ev.booth_released(b, holder, "moved"))
-                self._offer_next(edition_id, booth_code)
-            else:
-                self._release(booth, applicant, "override")
+            if action == "move" and self.store.booth(edition_id, data["to_booth"]) is None:
+                raise NotFound("No such target booth.", code="booth_not_found")
         else:
             applicant = self.store.applicant(data["participation_id"])
             if applicant is None or applicant["edition_id"] != edition_id or applicant["status"] != "eligible":
                 raise NotFound("No approved exhibitor with this id.", code="participation_not_found")
             holder = views.holder(applicant, self._group_name(plan, applicant))
-            try:
-                self.store.assign(edition_id, booth_code, holder, "override",
-                                  lambda b: ev.booth_allocated(b, holder, "override"))
-            except Taken:
-                raise Conflict("The booth is taken or on offer; release it first.", code="booth_taken") from None
-            self._count(edition_id, holder, +1)  # an organiser may go beyond the limits; still counted
         entry = {"_id": new_id("aud"), "edition_id": edition_id, "booth_code": booth_code, "action": action,
-                 "participation_id": data.get("participation_id") or (booth.get("holder") or {}).get(
-                     "participation_id"), "to_booth": data.get("to_booth"), "reason": data["reason"],
-                 "by": principal.subject, "at": now_text()}
-        self.store.audit(entry, ev.override_recorded(entry))
+                 "participation_id": holder["participation_id"], "to_booth": data.get("to_booth"),
+                 "reason": data["reason"], "by": principal.subject, "at": now_text(), "holder": holder}
+        self.store.start_override(entry)
+        try:
+            self._apply_override(entry)
+        except Conflict:
+            self.store.drop_override(entry)
+            raise
+        self.store.finish_override(entry, ev.override_recorded(entry))
         return views.audit(entry)
+
+    def _apply_override(self, entry: dict[str, Any]) -> None:
+        """The override's booth changes, each conditional, so a repeat after a cut-off one does nothing twice.
+
+        A move gives the target first: the exhibitor is never left without a booth.
+        """
+        edition_id, code, holder, action = entry["edition_id"], entry["booth_code"], entry["holder"], entry["action"]
+        if action == "assign":
+            if self._give_by_override(edition_id, code, holder, "The booth is taken or on offer; release it first."):
+                self._count(edition_id, holder, +1)  # an organiser may go beyond the limits; still counted
+            return
+        if action == "move":
+            self._give_by_override(edition_id, entry["to_booth"], holder, "The target booth is taken.")
+        if self.store.release(edition_id, code, holder["participation_id"], lambda b: ev.booth_released(
+                b, holder, "moved" if action == "move" else "override"), offer_due=True):
+            if action == "release":
+                self._count(edition_id, holder, -1)
+            self._offer_next(edition_id, code)
+
+    def _give_by_override(self, edition_id: str, code: str, holder: dict[str, Any], refusal: str) -> bool:
+        """True if this call gave the booth; False if the holder had it already (a repeat)."""
+        booth = self.store.booth(edition_id, code) or {}
+        if (booth.get("holder") or {}).get("participation_id") == holder["participation_id"]:
+            return False
+        try:
+            self.store.assign(edition_id, code, holder, "override", lambda b: ev.booth_allocated(b, holder, "override"))
+        except Taken:
+            raise Conflict(refusal, code="booth_taken") from None
+        return True
 
     @rpc
     def audit_trail(self, actor: dict | None, edition_id: str) -> list[dict]:

@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
 from shared.events.outbox import new_document, stage
+from shared.ids import new_id
 from shared.store import ServiceStore, keep_newest
-from shared.timestamps import now_text
+from shared.timestamps import now_text, to_text
 
 COLLECTIONS = ("booths", "runs", "offers", "audit", "slots", "plans", "applicants")
 
@@ -44,6 +46,12 @@ class BoothsStore(ServiceStore):
         self.db.offers.create_index([("status", ASCENDING), ("expires_at", ASCENDING)])
         self.db.booths.create_index("offer.expires_at")
         self.db.audit.create_index([("edition_id", ASCENDING), ("at", ASCENDING)])
+        self.db.plans.create_index("import_state")  # the recovery passes find unfinished work on an index
+        self.db.runs.create_index("commit_state")
+        self.db.slots.create_index("edition_id")
+        self.db.booths.create_index("offer_due")
+        self.db.offers.create_index("assigning")
+        self.db.audit.create_index("state")
 
     # -- editions and applicants, learned from registration's events ---------------------
 
@@ -61,10 +69,51 @@ class BoothsStore(ServiceStore):
         self.db.plans.update_one({"_id": edition_id}, stage({"$set": {"quotas": quotas}}, event))
         self.staged("plans", edition_id, [event])
 
-    def set_layout(self, edition_id: str, layout: dict[str, Any], event: dict[str, Any]) -> None:
-        """Halls and zones of the floor plan just imported, with the event announcing it."""
-        self.db.plans.update_one({"_id": edition_id}, stage({"$set": layout}, event))
+    def stage_floor_plan(self, edition_id: str, booths: list[dict[str, Any]], layout: dict[str, Any],
+                         event: dict[str, Any]) -> str:
+        """Record a floor-plan import whole, in one write: its booths, halls, zones and event.
+
+        The booths are then written from this record (:meth:`apply_floor_plan`),
+        by the import itself or, if it is cut off, by the next import or
+        :meth:`unfinished_imports`' pass; until they match, the record stays.
+        """
+        import_id = new_id("imp")
+        self.db.plans.update_one({"_id": edition_id}, stage({"$set": {
+            **layout, "importing": {"id": import_id, "booths": booths},
+            "import_state": "applying", "import_started_at": now_text()}}, event))
         self.staged("plans", edition_id, [event])
+        return import_id
+
+    def apply_floor_plan(self, edition_id: str) -> bool:
+        """Make the edition's booths what its import record says; True once they match and the record is gone.
+
+        Booth by booth (an upsert that keeps the booth's outbox), then away
+        with booths the plan no longer has: a reader sees the old plan, a
+        mix for a moment, or the new one, never an empty floor.
+        """
+        plan = self.db.plans.find_one({"_id": edition_id}, {"importing": 1})
+        record = (plan or {}).get("importing")
+        if not record:
+            return True
+        self.db.booths.update_each(
+            [({"_id": booth_id(edition_id, b["code"])},
+              {"$set": {**b, "edition_id": edition_id, "holder": None, "offer": None, "source": None,
+                        "since": None, "import_id": record["id"]},
+               "$setOnInsert": {"outbox": {}, "outbox_n": 0}})
+             for b in record["booths"]], upsert=True)
+        self.db.booths.delete_many({"edition_id": edition_id, "import_id": {"$ne": record["id"]}})
+        if self.db.booths.count_documents({"edition_id": edition_id}) != len(record["booths"]):
+            return False  # another import is writing too: the newer record's pass finishes the floor
+        done = self.db.plans.update_one({"_id": edition_id, "importing.id": record["id"]},
+                                        {"$unset": {"importing": "", "import_state": "", "import_started_at": ""}})
+        return bool(done.modified_count)
+
+    def unfinished_imports(self, older_than: timedelta) -> list[str]:
+        """Editions whose floor-plan import was cut off before its booths were written."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return [p["_id"] for p in self.db.plans.find({"import_state": "applying"},
+                                                     {"import_started_at": 1}, polling=True)
+                if p["import_started_at"] < cutoff]
 
     def upsert_applicant(self, data: dict[str, Any], returning: bool) -> None:
         """Record an approved exhibitor, unless its cancellation arrived first (a tombstone).
@@ -139,28 +188,38 @@ class BoothsStore(ServiceStore):
                                      {"$set": {f"group_held.{group}": 0}})
 
     def counters(self, edition_id: str) -> dict[str, int]:
-        """The stored booth counters: ``applicant:<pid>`` and ``group:<name>``."""
-        found = {f"applicant:{a['_id']}": a["held"]
-                 for a in self.db.applicants.find({"edition_id": edition_id}, {"held": 1})}
+        """The stored counters: ``applicant:<pid>`` and ``group:<name>`` (booths), ``slots:<pid>`` (livestream
+        slots, for exhibitors that booked one)."""
+        found = {}
+        for applicant in self.db.applicants.find({"edition_id": edition_id}, {"held": 1, "slots_held": 1}):
+            found[f"applicant:{applicant['_id']}"] = applicant["held"]
+            if "slots_held" in applicant:
+                found[f"slots:{applicant['_id']}"] = applicant["slots_held"]
         plan = self.plan(edition_id) or {}
         found.update({f"group:{g}": n for g, n in (plan.get("group_held") or {}).items()})
         return found
 
     def counts_from_booths(self, edition_id: str, known: dict[str, int]) -> dict[str, int]:
-        """What the counters should say, from the booths actually held (for the counters in ``known``)."""
+        """What the counters should say, from the booths actually held and the slots actually booked (for the
+        counters in ``known``)."""
         actual = dict.fromkeys(known, 0)
         for booth in self.db.booths.find({"edition_id": edition_id, "holder": {"$ne": None}}, {"holder": 1}):
             holder = booth["holder"]
             for key in (f"applicant:{holder['participation_id']}", f"group:{holder.get('quota_group')}"):
                 if key in actual:
                     actual[key] += 1
+        for slot in self.db.slots.find({"edition_id": edition_id}, {"participation_id": 1}):
+            key = f"slots:{slot['participation_id']}"
+            if key in actual:
+                actual[key] += 1
         return actual
 
     def correct_counter(self, edition_id: str, key: str, seen: int, right: int) -> bool:
         """Compare-and-set: only if the counter still holds the wrong value we saw."""
         kind, _, name = key.partition(":")
-        if kind == "applicant":
-            result = self.db.applicants.update_one({"_id": name, "held": seen}, {"$set": {"held": right}})
+        if kind in ("applicant", "slots"):
+            field = "held" if kind == "applicant" else "slots_held"
+            result = self.db.applicants.update_one({"_id": name, field: seen}, {"$set": {field: right}})
         else:
             result = self.db.plans.update_one({"_id": edition_id, f"group_held.{name}": seen},
                                               {"$set": {f"group_held.{name}": right}})
@@ -176,14 +235,6 @@ class BoothsStore(ServiceStore):
 
     def held_count(self, edition_id: str) -> int:
         return self.db.booths.count_documents({"edition_id": edition_id, "holder": {"$ne": None}})
-
-    def replace_floor_plan(self, edition_id: str, booths: Iterable[dict[str, Any]]) -> int:
-        docs = [{**b, "_id": booth_id(edition_id, b["code"]), "edition_id": edition_id, "holder": None,
-                 "offer": None, "outbox": {}, "outbox_n": 0} for b in booths]
-        self.db.booths.delete_many({"edition_id": edition_id})
-        if docs:
-            self.db.booths.insert_many(docs)
-        return len(docs)
 
     def assign(self, edition_id: str, code: str, holder: dict[str, Any], source: str,
                event_for: Callable[[dict[str, Any]], dict[str, Any]], offer_id: str | None = None) -> dict:
@@ -210,15 +261,22 @@ class BoothsStore(ServiceStore):
         return after
 
     def release(self, edition_id: str, code: str, participation_id: str,
-                event_for: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
-        """Free a booth if ``participation_id`` still holds it (a repeat changes nothing)."""
+                event_for: Callable[[dict[str, Any]], dict[str, Any]], offer_due: bool = False
+                ) -> dict[str, Any] | None:
+        """Free a booth if ``participation_id`` still holds it (a repeat changes nothing).
+
+        ``offer_due``: the booth is to be offered to the waitlist; the mark, written with the release, stays
+        until an offer is made or nobody is left to offer it to (:meth:`booths_due_an_offer` finds it after
+        a crash).
+        """
         booth = self.booth(edition_id, code)
         if booth is None or not booth.get("holder") or booth["holder"]["participation_id"] != participation_id:
             return None
         event = event_for(booth)
         after = self.db.booths.find_one_and_update(
             {"_id": booth["_id"], "holder.participation_id": participation_id},
-            stage({"$set": {"holder": None, "source": None, "since": now_text()}}, event),
+            stage({"$set": {"holder": None, "source": None, "since": now_text(),
+                            **({"offer_due": now_text()} if offer_due else {})}}, event),
             projection={"outbox": 0}
         )
         if after is not None:
@@ -236,7 +294,7 @@ class BoothsStore(ServiceStore):
         reserved = self.db.booths.update_one(
             {"_id": booth["_id"], "holder": None, "offer": None},
             {"$set": {"offer": {"offer_id": offer["_id"], "participation_id": offer["participation_id"],
-                                "expires_at": offer["expires_at"]}}},
+                                "expires_at": offer["expires_at"]}}, "$unset": {"offer_due": ""}},
         )
         if not reserved.modified_count:
             self.db.offers.delete_one({"_id": offer["_id"], "status": "pending"})
@@ -244,6 +302,33 @@ class BoothsStore(ServiceStore):
         self.db.offers.update_one({"_id": offer["_id"]}, stage({"$set": {"status": "open"}}, event))
         self.staged("offers", offer["_id"], [event])
         return True
+
+    def no_offer_due(self, edition_id: str, code: str) -> None:
+        """Nobody is left to offer the booth to: it stays free for claims."""
+        self.db.booths.update_one({"_id": booth_id(edition_id, code), "offer_due": {"$exists": True}},
+                                  {"$unset": {"offer_due": ""}})
+
+    def booths_due_an_offer(self, older_than: timedelta) -> list[dict[str, Any]]:
+        """Freed booths still waiting for their offer after ``older_than`` (the process died before making it)."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return list(self.db.booths.find({"offer_due": {"$lt": cutoff}}, {"outbox": 0}, polling=True))
+
+    def offers_left_half_made(self, older_than: timedelta) -> list[dict[str, Any]]:
+        """Offers a crash left ``pending`` (never opened, never announced), or ``accepted`` with their booth
+        not yet given (``assigning``)."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        pending = [o for o in self.db.offers.find({"status": "pending"}, {"outbox": 0}, polling=True)
+                   if o["created_at"] < cutoff]
+        return pending + list(self.db.offers.find({"assigning": {"$lt": cutoff}}, {"outbox": 0}, polling=True))
+
+    def drop_pending_offer(self, offer: dict[str, Any]) -> None:
+        """A never-opened offer goes, and the booth it reserved waits for the next offer."""
+        self.db.booths.update_one({"_id": booth_id(offer["edition_id"], offer["booth_code"]),
+                                   "offer.offer_id": offer["_id"]}, {"$set": {"offer": None, "offer_due": now_text()}})
+        self.db.offers.delete_one({"_id": offer["_id"], "status": "pending"})
+
+    def offer_assigned(self, offer_id: str) -> None:
+        self.db.offers.update_one({"_id": offer_id, "assigning": {"$exists": True}}, {"$unset": {"assigning": ""}})
 
     def clear_stale_reservations(self, now: str) -> int:
         """Booths still reserved by an offer past its deadline (a crash between an offer's two writes).
@@ -254,18 +339,28 @@ class BoothsStore(ServiceStore):
         """
         stale = self.db.booths.find({"offer.expires_at": {"$lt": now}}, {"_id": 1}, polling=True)
         return sum(self.db.booths.update_one({"_id": b["_id"], "offer.expires_at": {"$lt": now}},
-                                             {"$set": {"offer": None}}).modified_count for b in stale)
+                                             {"$set": {"offer": None, "offer_due": now}}).modified_count
+                   for b in stale)
 
     def close_offer(self, offer: dict[str, Any], status: str, event: dict[str, Any]) -> bool:
-        """open → accepted | declined | expired, once."""
-        result = self.db.offers.update_one({"_id": offer["_id"], "status": "open"},
-                                           stage({"$set": {"status": status, "closed_at": now_text()}}, event))
+        """open → accepted | declined | expired, once.
+
+        Accepted, the offer is marked ``assigning`` until its booth is given
+        (:meth:`offer_assigned`); otherwise the booth's reservation is lifted
+        and the booth marked for the next offer.  A crash between the two
+        writes is found by :meth:`offers_left_half_made` or, for a lifted
+        reservation, when the offer's deadline passes.
+        """
+        closing = {"status": status, "closed_at": now_text(), **({"assigning": now_text()}
+                                                                  if status == "accepted" else {})}
+        result = self.db.offers.update_one({"_id": offer["_id"], "status": "open"}, stage({"$set": closing}, event))
         if not result.modified_count:
             return False
         self.staged("offers", offer["_id"], [event])
         if status != "accepted":
             self.db.booths.update_one({"_id": booth_id(offer["edition_id"], offer["booth_code"]),
-                                       "offer.offer_id": offer["_id"]}, {"$set": {"offer": None}})
+                                       "offer.offer_id": offer["_id"]},
+                                      {"$set": {"offer": None, "offer_due": now_text()}})
         return True
 
     def offer(self, offer_id: str) -> dict[str, Any] | None:
@@ -285,11 +380,22 @@ class BoothsStore(ServiceStore):
     def run(self, run_id: str) -> dict[str, Any] | None:
         return self.db.runs.find_one({"_id": run_id}, {"outbox": 0})
 
+    def start_commit(self, run: dict[str, Any]) -> None:
+        """Mark the run as being applied, so that a commit cut off half-way is found and finished."""
+        self.db.runs.update_one({"_id": run["_id"], "committed_at": None},
+                                {"$set": {"commit_state": "applying", "commit_started_at": now_text()}})
+
+    def unfinished_commits(self, older_than: timedelta) -> list[dict[str, Any]]:
+        """Runs whose commit began more than ``older_than`` ago and never finished."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return [run for run in self.db.runs.find({"commit_state": "applying"}, {"outbox": 0}, polling=True)
+                if run["commit_started_at"] < cutoff]
+
     def mark_committed(self, run: dict[str, Any], event: dict[str, Any]) -> bool:
         """The plan's committed run (which opens the claim window), then the run itself with its event."""
         self.db.plans.update_one({"_id": run["edition_id"]}, {"$set": {"committed_run": run["_id"]}})
-        result = self.db.runs.update_one({"_id": run["_id"], "committed_at": None},
-                                         stage({"$set": {"committed_at": now_text()}}, event))
+        result = self.db.runs.update_one({"_id": run["_id"], "committed_at": None}, stage(
+            {"$set": {"committed_at": now_text()}, "$unset": {"commit_state": ""}}, event))
         if result.modified_count:
             self.staged("runs", run["_id"], [event])
         return bool(result.modified_count)
@@ -308,12 +414,27 @@ class BoothsStore(ServiceStore):
                     status)] += 1
         return counts
 
-    def audit(self, entry: dict[str, Any], event: dict[str, Any]) -> None:
-        self.db.audit.insert_one(new_document(entry, event))
-        self.staged("audit", entry["_id"], [event])
+    def start_override(self, entry: dict[str, Any]) -> None:
+        """The override's audit entry comes first, ``applying``: a crash half-way is found and finished."""
+        self.db.audit.insert_one(new_document({**entry, "state": "applying"}))
+
+    def finish_override(self, entry: dict[str, Any], event: dict[str, Any]) -> None:
+        """Done: the entry joins the audit trail, with the event announcing it."""
+        if self.db.audit.update_one({"_id": entry["_id"], "state": "applying"},
+                                    stage({"$unset": {"state": ""}}, event)).modified_count:
+            self.staged("audit", entry["_id"], [event])
+
+    def drop_override(self, entry: dict[str, Any]) -> None:
+        """Refused (the booth was taken meanwhile): nothing was done, nothing is audited."""
+        self.db.audit.delete_one({"_id": entry["_id"], "state": "applying"})
+
+    def unfinished_overrides(self, older_than: timedelta) -> list[dict[str, Any]]:
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return [e for e in self.db.audit.find({"state": "applying"}, {"outbox": 0}, polling=True) if e["at"] < cutoff]
 
     def audit_trail(self, edition_id: str) -> list[dict[str, Any]]:
-        return list(self.db.audit.find({"edition_id": edition_id}, {"outbox": 0, "outbox_n": 0}).sort("at", 1))
+        return list(self.db.audit.find({"edition_id": edition_id, "state": {"$exists": False}},
+                                       {"outbox": 0, "outbox_n": 0}).sort("at", 1))
 
     def book_slot(self, slot: dict[str, Any], event: dict[str, Any]) -> bool:
         try:

@@ -76,7 +76,7 @@ def offer(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def audit(doc: dict[str, Any]) -> dict[str, Any]:
-    return _clean(doc)
+    return {k: v for k, v in _clean(doc).items() if k not in ("holder", "state")}
 
 
 def slot(doc: dict[str, Any]) -> dict[str, Any]:

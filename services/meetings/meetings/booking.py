@@ -122,6 +122,17 @@ class Booker:
                 raise PlaceRefused("no_interpreter", f"No {language} interpreter is free at {slot}.")
         return taken
 
+    def restore(self, meeting: dict[str, Any]) -> bool:
+        """Take back the holds of a placed meeting that lost them (a timetable run cut off after dropping
+        them); if someone took the place meanwhile, the meeting is unplaced and announced. True if it kept
+        its place."""
+        try:
+            self.place(meeting, meeting["slot"], meeting["table"])
+        except PlaceRefused:
+            self._set_place(meeting, None, None, set(), reason="conflict")
+            return False
+        return True
+
     # -- a whole timetable ----------------------------------------------------------------------------
 
     def _timetable(self, accepted: list[dict[str, Any]], full: bool, rebook: set[str],

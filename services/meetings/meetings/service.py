@@ -56,7 +56,12 @@ from shared.validation import load
 
 log = logging.getLogger(__name__)
 # Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
-_GAUGES, _SWEEP = Recount(), Recount()
+_GAUGES, _SWEEP, _LOADS = Recount(), Recount(), Recount()
+# per process: the meeting-counter differences (stored, actual) the last pass saw
+_LOAD_DRIFT: dict[str, tuple[int, int]] = {}
+# per process: placed meetings seen without their holds on the last pass (meeting → slot, table)
+_UNHELD: dict[str, tuple[str, str]] = {}
+SCHEDULER_LEASE = timedelta(minutes=5)  # a timetable run's claim on its session lapses after this
 UNPLACED_REASONS = (*REASONS, "conflict")
 JOB_WAIT = 60.0  # seconds a background run waits for one already going on the same session
 # who may move a live meeting to which status
@@ -545,13 +550,19 @@ class MeetingsService:
 
     @timer(interval=30)
     def sweep_holds(self) -> None:
-        """Holds a crash left behind (taken, but the meeting never written or since moved), after a minute.
+        """Holds a crash left behind (taken, but the meeting never written or since moved), after a minute;
+        and holds a crash took away (a timetable run cut off between dropping and retaking them), given back.
 
-        Only a write leaves one behind: the sweep runs after writes and every ten minutes.
+        Only a write leaves either behind: the sweep runs after writes and every ten minutes, and again
+        while a missing hold waits for its second look.
         """
-        self.store.when_changed(_SWEEP, self._sweep_holds)
+        if _UNHELD:
+            self._sweep_holds()
+        else:
+            self.store.when_changed(_SWEEP, self._sweep_holds)
 
     def _sweep_holds(self) -> None:
+        self._restore_holds()
         cutoff = to_text(datetime.now(UTC) - timedelta(minutes=1))
         holds, owners = self.store.holds_taken_before(cutoff)
         for hold in holds:
@@ -563,6 +574,54 @@ class MeetingsService:
             if not alive:
                 self.store.drop_hold(hold["_id"], hold["meeting_id"])
                 log.warning("dropped a stale hold %s", hold["_id"])
+
+    @timer(interval=60)
+    def reconcile_loads(self) -> None:
+        """Repair meeting counters a crash left one off (a close or request cut off between the meeting's
+        write and its counters'), so nobody is refused for a meeting limit they have not reached.
+
+        Like the booth counters: a difference seen identically on two passes a
+        minute apart is corrected by compare-and-set; idle, nothing runs.
+        """
+        if _LOAD_DRIFT:
+            self._reconcile_loads()
+        else:
+            self.store.when_changed(_LOADS, self._reconcile_loads)
+
+    def _reconcile_loads(self) -> None:
+        drift = self.store.load_drift()
+        for key, (seen, right) in drift.items():
+            if _LOAD_DRIFT.get(key) == (seen, right) and self.store.correct_load(key, seen, right):
+                log.warning("meeting counter %s corrected from %s to %s", key, seen, right)
+        _LOAD_DRIFT.clear()
+        _LOAD_DRIFT.update(drift)
+
+    def _restore_holds(self) -> None:
+        """A placed meeting seen without its holds twice, in a session no timetable run is working on, gets
+        them back (a move in flight is seen once at most: it takes the new holds before writing)."""
+        unheld = {m["_id"]: m for m in self.store.placed_without_holds()}
+        stale = to_text(datetime.now(UTC) - SCHEDULER_LEASE)
+        sessions: dict[str, dict[str, Any] | None] = {}
+        for mid, meeting in unheld.items():
+            if _UNHELD.get(mid) != (meeting["slot"], meeting["table"]):
+                continue
+            sid = meeting["session_id"]
+            if sid not in sessions:
+                sessions[sid] = self.store.session(sid)
+            session = sessions[sid]
+            if session is None or (session.get("scheduler") or {}).get("at", "") >= stale:
+                continue  # a run is placing this session's meetings now (or its claim has not lapsed)
+            try:
+                kept = Booker(self.store, session).restore(meeting)
+            except Exception:  # one meeting that cannot be restored must not keep the others waiting
+                log.exception("could not give meeting %s its holds back", mid)
+                continue
+            if kept:
+                log.warning("gave meeting %s its holds back at %s", mid, meeting["slot"])
+            else:
+                log.warning("meeting %s lost its place at %s to another meeting; unplaced", mid, meeting["slot"])
+        _UNHELD.clear()
+        _UNHELD.update({mid: (m["slot"], m["table"]) for mid, m in unheld.items()})
 
     @rpc
     def meetings(self, actor: dict | None, session_id: str, participation_id: str | None = None,
@@ -698,7 +757,7 @@ class MeetingsService:
         session_id = session["_id"]
         run_id = new_id("claim")
         deadline = time.monotonic() + wait
-        while not self.store.claim_scheduler(session_id, run_id, to_text(datetime.now(UTC) - timedelta(minutes=5))):
+        while not self.store.claim_scheduler(session_id, run_id, to_text(datetime.now(UTC) - SCHEDULER_LEASE)):
             if time.monotonic() >= deadline:
                 raise Conflict("The timetable is being computed already; try again in a moment.", code="scheduling")
             eventlet.sleep(1.0)

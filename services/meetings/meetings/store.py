@@ -231,6 +231,27 @@ class MeetingsStore(ServiceStore):
     def give_back_load(self, session_id: str, participation_id: str) -> None:
         self.db.loads.update_one({"_id": f"{session_id}|{participation_id}", "n": {"$gt": 0}}, {"$inc": {"n": -1}})
 
+    def load_drift(self) -> dict[str, tuple[int, int]]:
+        """Meeting counters that differ from the open meetings they count: ``{key: (stored, actual)}``.
+
+        A close or a request cut off between its meeting's write and its counters' leaves one; so does a
+        request in flight (counters move first), which is why only a drift seen twice is corrected.
+        """
+        actual: dict[str, int] = {}
+        for meeting in self.db.meetings.find({"status": {"$in": list(OPEN)}},
+                                             {"session_id": 1, "supplier": 1, "buyer": 1}):
+            for side in ("supplier", "buyer"):
+                if meeting.get(side):  # every meeting has both; a document without them is not counted
+                    key = f"{meeting['session_id']}|{meeting[side]['participation_id']}"
+                    actual[key] = actual.get(key, 0) + 1
+        stored = {doc["_id"]: doc["n"] for doc in self.db.loads.find({}, {"n": 1})}
+        return {key: (stored.get(key, 0), actual.get(key, 0)) for key in stored.keys() | actual.keys()
+                if stored.get(key, 0) != actual.get(key, 0)}
+
+    def correct_load(self, key: str, seen: int, right: int) -> bool:
+        """Compare-and-set: only if the counter still holds the wrong value we saw (replicas correct once)."""
+        return bool(self.db.loads.update_one({"_id": key, "n": seen}, {"$set": {"n": right}}).modified_count)
+
     # -- holds ---------------------------------------------------------------------------------------------
 
     def take_hold(self, key: str, session_id: str, meeting_id: str) -> str | None:
@@ -270,6 +291,15 @@ class MeetingsStore(ServiceStore):
 
     def drop_hold(self, key: str, meeting_id: str) -> None:
         self.db.holds.delete_one({"_id": key, "meeting_id": meeting_id})
+
+    def placed_without_holds(self) -> list[dict[str, Any]]:
+        """Placed meetings not holding their table: a timetable run dropped their holds and was cut off
+        before taking them again (every placement takes the table's hold before writing the meeting)."""
+        placed = list(self.db.meetings.find({"status": "accepted", "slot": {"$ne": None}}, {"outbox": 0}))
+        keys = {m["_id"]: table_hold(m["session_id"], m["table"], m["slot"]) for m in placed}
+        owner = {h["_id"]: h["meeting_id"] for h in self.db.holds.find({"_id": {"$in": sorted(keys.values())}},
+                                                                        {"meeting_id": 1})}
+        return [m for m in placed if owner.get(keys[m["_id"]]) != m["_id"]]
 
     # -- meetings ------------------------------------------------------------------------------------------
 

@@ -159,8 +159,9 @@ class RegistrationService:
         access.require_organiser(principal, {"series_id": series["_id"]})
         edition = self._edition_document(data)
         edition.update(_id=new_id("ed"), series_id=series["_id"], status="draft", version=1, created_at=now())
-        self.store.insert("editions", edition, ev.edition_created(edition))
+        # the places first: an edition cut off after its insert would otherwise take unlimited approvals
         self.store.set_capacity(edition["_id"], edition["capacity"])
+        self.store.insert("editions", edition, ev.edition_created(edition))
         return views.edition(edition, self.store.capacity_of(edition["_id"]))
 
     def _edition_document(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -203,18 +204,26 @@ class RegistrationService:
         data = self._edition_document(load(EditionBody, merged))
         changed = [k for k in payload if data.get(k) != current.get(k)]
         updated = self.store.update_versioned(
-            "editions", edition_id, {"version": expected_version}, data,
+            "editions", edition_id, {"version": expected_version}, {**data, "capacity_due": now()},
             lambda after: [ev.edition_updated(after, changed)],
         )
         _OPEN_EDITIONS.forget(edition_id)
         if updated is None:
             raise PreconditionFailed("The edition was changed by someone else; reload it.",
                                      extra={"current_version": self._current_version("editions", edition_id)})
-        # mirrored on every update, so a retried PATCH also repairs a crash between the two writes
-        self.store.set_capacity(edition_id, updated["capacity"])
-        for role in updated["capacity"]:
-            self._promote_waitlisted(edition_id, role)
+        self._apply_capacity(updated)
         return views.edition(updated, self.store.capacity_of(edition_id))
+
+    def _apply_capacity(self, edition: dict[str, Any]) -> None:
+        """The edition's places, mirrored where approvals take them, then the waitlist's chance at new ones.
+
+        The edition's update marks it ``capacity_due``; the mark goes once the
+        places are written, so a crash between is finished by :meth:`finish_cut_off_work`.
+        """
+        self.store.set_capacity(edition["_id"], edition["capacity"], promotion_due=True)
+        self.store.unmark("editions", edition["_id"], "capacity_due", edition["capacity_due"])
+        for role in edition["capacity"]:
+            self._promote_waitlisted(edition["_id"], role)
 
     def _current_version(self, collection: str, doc_id: str) -> int | None:
         doc = self.store.get(collection, doc_id)
@@ -305,7 +314,7 @@ class RegistrationService:
         if "legal_name" in changes:
             changes["search"] = fold(" ".join(filter(None, changes["legal_name"].values())))
         updated = self.store.update_versioned(
-            "organisations", organisation_id, {"version": expected_version}, changes,
+            "organisations", organisation_id, {"version": expected_version}, {**changes, "snapshot_due": now()},
             lambda after: [ev.organisation_updated(after)],
         )
         if updated is None:
@@ -315,10 +324,17 @@ class RegistrationService:
         return views.organisation(updated, with_contacts=True)
 
     def _refresh_snapshots(self, org: dict[str, Any]) -> None:
-        """Participations carry a copy of what lists filter on; keep it current."""
+        """Participations carry a copy of what lists filter on; keep it current.
+
+        The change that makes the copy stale marks the organisation ``snapshot_due`` in the same write (or
+        just before it, for a new product); the mark goes once the copies are written, so a crash between
+        leaves it for :meth:`finish_cut_off_work`.
+        """
         snapshot = self._snapshot(org)
         self.store.update_many("participations", {"organisation_id": org["_id"]},
                                {"$set": {f"org.{k}": v for k, v in snapshot.items()}})
+        if org.get("snapshot_due"):
+            self.store.unmark("organisations", org["_id"], "snapshot_due", org["snapshot_due"])
 
     def _snapshot(self, org: dict[str, Any], products: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         """What lists filter on; ``products`` when the caller has them in hand (saves a query)."""
@@ -340,7 +356,8 @@ class RegistrationService:
         org = self._organisation(organisation_id)
         updated = self.store.update_versioned(
             "organisations", organisation_id, {"version": org["version"]},
-            {f"delegates.{delegate_id}": delegate}, lambda after: [ev.contacts_changed(self._with_delegate(
+            {f"delegates.{delegate_id}": delegate, "snapshot_due": now()},
+            lambda after: [ev.contacts_changed(self._with_delegate(
                 after, delegate_id, delegate))],
         )
         if updated is None:
@@ -359,6 +376,7 @@ class RegistrationService:
         data = load(ProductIn, payload)
         _require_provinces(date.today(), origin_province=data.get("origin_province"))
         [product] = self._new_products(org["_id"], [data])
+        org["snapshot_due"] = self.store.mark("organisations", org["_id"], "snapshot_due")
         self.store.insert("products", product, ev.product_registered(product))
         self._refresh_snapshots(org)
         return views.product(product)
@@ -410,9 +428,9 @@ class RegistrationService:
         A new organisation is inserted *pending*, carrying the whole form: its
         products' and participation's ids are fixed there.  Products and the
         participation are then inserted, and the organisation is completed
-        (its events staged) by one conditional write.  Until then nothing of
-        it shows.  A retry of the same form after any interruption finds the
-        pending organisation and completes it; so does :meth:`complete_registrations`
+        by one conditional write.  Until then nothing of it shows; its events
+        are staged with the participation's, in one insert.  A retry of the same form after any interruption finds the
+        pending organisation and completes it; so does :meth:`finish_cut_off_work`
         for a client that never comes back.  An organisation already on file
         (same tax code, or same country and registration number) is reused
         unchanged; registering it twice for one edition is a 409 carrying the
@@ -474,21 +492,31 @@ class RegistrationService:
             "role": pending["role"], "wants": pending["wants"], "status": "submitted", "form": pending["form"],
             "org": self._snapshot(org, pending["products"]), "submitted_at": pending["since"], "version": 1,
         }
-        try:
-            self.store.insert("participations", participation, ev.participation_changed(participation))
+        done = {k: v for k, v in org.items() if k not in ("pending", "state")}
+        try:  # the organisation's events travel with the participation, in this order: whoever hears of the
+            # registration has heard of the organisation and its contacts already
+            self.store.insert("participations", participation, ev.organisation_registered(done),
+                              ev.contacts_changed(done), ev.participation_changed(participation))
         except Duplicate:
             participation = self.store.get("participations", pending["participation_id"]) or participation
-        done = {k: v for k, v in org.items() if k not in ("pending", "state")}
-        self.store.complete_pending(org["_id"], pending["form"], ev.organisation_registered(done),
-                                    ev.contacts_changed(done))
+        self.store.complete_pending(org["_id"], pending["form"])
         return participation
 
     @timer(interval=30)
-    def complete_registrations(self) -> None:
-        """Registrations cut off half-way (a crash, an outage) and never retried are completed after a minute."""
+    def finish_cut_off_work(self) -> None:
+        """Work cut off half-way (a crash, an outage) and never retried is finished after a minute:
+        registrations, participations' copies of a changed organisation, an edition's changed places,
+        and waitlist promotions owed since places were freed or added."""
         for org in self.store.pending_organisations(older_than=PENDING_REGISTRATION):
             self._complete_registration(org)
             log.warning("completed the registration of %s that was cut off", org["_id"])
+        for org in self.store.marked("organisations", "snapshot_due", older_than=PENDING_REGISTRATION):
+            self._refresh_snapshots(org)
+            log.warning("refreshed the participations' copy of %s, cut off before it was written", org["_id"])
+        for edition in self.store.marked("editions", "capacity_due", older_than=PENDING_REGISTRATION):
+            self._apply_capacity(edition)
+        for edition_id, role in self.store.promotions_due(older_than=PENDING_REGISTRATION):
+            self._promote_waitlisted(edition_id, role)
 
     @rpc
     def apply(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
@@ -622,11 +650,13 @@ class RegistrationService:
                                       {"edition_id": edition_id, "role": role, "status": "waitlisted"},
                                       sort=[("waitlisted_at", 1), ("_id", 1)], limit=1)
             if not waiting:
+                self.store.promotion_done(edition_id, role)
                 return
             try:
                 promoted = self._approve(waiting[0])
             except Conflict as exc:
                 if exc.code == "capacity_full":
+                    self.store.promotion_done(edition_id, role)
                     return
                 continue  # changed under us: look at the waitlist again
             log.info("promoted %s from the waitlist of %s/%s", promoted["_id"], edition_id, role)

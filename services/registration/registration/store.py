@@ -56,6 +56,9 @@ class RegistrationStore(ServiceStore):
         self.db.participations.create_index("organisation_id")
         self.db.editions.create_index("series_id")
         self.db.capacity.create_index("taken")
+        self.db.capacity.create_index("promotion_due")  # the recovery passes find owed work on an index
+        self.db.organisations.create_index("snapshot_due")
+        self.db.editions.create_index("capacity_due")
 
     # -- series and editions ---------------------------------------------------
 
@@ -134,14 +137,11 @@ class RegistrationStore(ServiceStore):
 
     # -- registrations in progress ------------------------------------------------------
 
-    def complete_pending(self, organisation_id: str, form: str, *events: dict[str, Any]) -> bool:
-        """A pending organisation becomes visible, with its events; False when it was completed already."""
-        result = self.db.organisations.update_one(
+    def complete_pending(self, organisation_id: str, form: str) -> bool:
+        """A pending organisation becomes visible; False when it was completed already."""
+        return bool(self.db.organisations.update_one(
             {"_id": organisation_id, "state": "pending", "pending.form": form},
-            stage({"$unset": {"pending": "", "state": ""}}, *events))
-        if result.modified_count:
-            self.staged("organisations", organisation_id, list(events))
-        return bool(result.modified_count)
+            {"$unset": {"pending": "", "state": ""}}).modified_count)
 
     def pending_organisations(self, older_than: timedelta) -> list[dict[str, Any]]:
         """Registrations cut off half-way: organisations still pending after ``older_than``."""
@@ -151,11 +151,13 @@ class RegistrationStore(ServiceStore):
 
     # -- capacity ----------------------------------------------------------------
 
-    def set_capacity(self, edition_id: str, limits: dict[str, int]) -> None:
+    def set_capacity(self, edition_id: str, limits: dict[str, int], promotion_due: bool = False) -> None:
+        """``promotion_due``: the limits may have grown; the waitlist is owed a look (:meth:`promotions_due`)."""
         for role, limit in limits.items():
             self.db.capacity.update_one(
                 {"_id": f"{edition_id}:{role}"},
-                {"$set": {"limit": limit, "edition_id": edition_id, "role": role},
+                {"$set": {"limit": limit, "edition_id": edition_id, "role": role,
+                          **({"promotion_due": now()} if promotion_due else {})},
                  "$setOnInsert": {"taken": 0, "holders": {}, "pending": {}}},
                 upsert=True,
             )
@@ -197,9 +199,38 @@ class RegistrationStore(ServiceStore):
     def free_place(self, edition_id: str, role: str, participation_id: str) -> bool:
         result = self.db.capacity.update_one(
             {"_id": f"{edition_id}:{role}", f"holders.{participation_id}": {"$exists": True}},
-            {"$unset": {f"holders.{participation_id}": "", f"pending.{participation_id}": ""}, "$inc": {"taken": -1}},
+            {"$unset": {f"holders.{participation_id}": "", f"pending.{participation_id}": ""}, "$inc": {"taken": -1},
+             "$set": {"promotion_due": now()}},
         )
         return bool(result.modified_count)
+
+    def promotion_done(self, edition_id: str, role: str) -> None:
+        """The waitlist had its chance at the places freed (it is empty, or the role is full again)."""
+        self.db.capacity.update_one({"_id": f"{edition_id}:{role}", "promotion_due": {"$exists": True}},
+                                    {"$unset": {"promotion_due": ""}})
+
+    def promotions_due(self, older_than: timedelta) -> list[tuple[str, str]]:
+        """(edition, role) whose freed places the waitlist never got (the process died before promoting)."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return [(doc["edition_id"], doc["role"]) for doc in self.db.capacity.find(
+            {"promotion_due": {"$lt": cutoff}}, {"edition_id": 1, "role": 1}, polling=True)]
+
+    # -- work owed after a write (marks a recovery pass finds) ---------------------------------
+
+    def mark(self, collection: str, doc_id: str, field: str) -> str:
+        """Mark a document as owed follow-up work (``field``: when), before the write that owes it."""
+        due = now()
+        self.db[collection].update_one({"_id": doc_id}, {"$set": {field: due}})
+        return due
+
+    def unmark(self, collection: str, doc_id: str, field: str, due: str) -> None:
+        """The work is done; unless a later change marked the document again meanwhile."""
+        self.db[collection].update_one({"_id": doc_id, field: due}, {"$unset": {field: ""}})
+
+    def marked(self, collection: str, field: str, older_than: timedelta) -> list[dict[str, Any]]:
+        """Documents whose owed work a crash left undone (marked more than ``older_than`` ago)."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return list(self.db[collection].find({field: {"$lt": cutoff}}, {"outbox": 0}, polling=True))
 
     def stale_holders(self) -> Iterator[tuple[str, str, str]]:
         """(edition, role, participation) places still pending after :data:`STALE_HOLD`, to re-check."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from shared.timestamps import local_iso
 
-INTERNAL = ("outbox", "outbox_n", "search", "org_key")
+INTERNAL = ("outbox", "outbox_n", "search", "org_key", "snapshot_due", "capacity_due")
 
 
 def _clean(doc: dict[str, Any]) -> dict[str, Any]:
