@@ -15,13 +15,15 @@ from typing import TypeVar
 from nameko.rpc import Rpc, RpcConsumer
 
 from shared.errors import KetnoiError
+from shared.reconnect import QuickQueueConsumer
 
 F = TypeVar("F", bound=Callable)
 log = logging.getLogger(__name__)
 
 
 class OutageProofRpcConsumer(RpcConsumer):
-    """nameko's RPC consumer, except that a reply or ack the broker cannot take kills nothing.
+    """nameko's RPC consumer, except that a reply or ack the broker cannot take kills nothing (and it finds
+    the broker again within 2 s of its return, :mod:`shared.reconnect`).
 
     nameko publishes an RPC's reply after its worker finished; with the broker
     away that raises inside the worker's thread and nameko kills the whole
@@ -38,6 +40,8 @@ class OutageProofRpcConsumer(RpcConsumer):
             log.warning("could not reply to %s (%s: %s): the caller has given up; the broker redelivers the request",
                         message.delivery_info.get("routing_key"), type(exc).__name__, exc)
             return result, exc_info
+
+    queue_consumer = QuickQueueConsumer()
 
 
 class OutageProofRpc(Rpc):

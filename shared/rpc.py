@@ -19,6 +19,7 @@ from nameko.rpc import RpcProxy
 
 from shared.config import settings
 from shared.errors import ServiceUnavailable
+from shared.reconnect import QuickReplyListener
 
 
 class _DeadlineProxy:
@@ -45,6 +46,8 @@ class _DeadlineProxy:
 
 class ServiceRpc(RpcProxy):
     """``RpcProxy`` whose calls give up after the configured deadline (or ``timeout``, for known long calls)."""
+
+    rpc_reply_listener = QuickReplyListener()
 
     def __init__(self, target_service: str, timeout: float | None = None, **options: Any) -> None:
         super().__init__(target_service, **options)

@@ -28,7 +28,7 @@ from kombu import Connection
 from kombu.exceptions import OperationalError
 from nameko.amqp.publish import Publisher
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import Consumer, QueueConsumer
+from nameko.messaging import Consumer
 from pymongo.errors import ConnectionFailure
 
 from shared import metrics
@@ -38,6 +38,7 @@ from shared.events.catalogue import schema_errors
 from shared.events.parked import ParkedGauge
 from shared.events.serialization import CLOUDEVENTS_SERIALIZER
 from shared.events.topology import HandlerQueues, declare_handler, handler_queues
+from shared.reconnect import QuickQueueConsumer
 from shared.store.inbox import Inbox
 
 log = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ ATTEMPT_HEADER = "x-ketnoi-attempt"
 CLAIM_LEASE = timedelta(seconds=30)
 
 
-class ParkingQueueConsumer(QueueConsumer):
+class ParkingQueueConsumer(QuickQueueConsumer):
     """nameko's queue consumer, except that a message it cannot decode is parked, not dropped.
 
     kombu calls ``on_decode_error`` for a body that is not valid in its

@@ -96,14 +96,32 @@ def test_a_reply_due_while_the_broker_is_away_kills_nothing(broker, own_environm
         assert not container._died.ready(), "the service died with the broker"
     finally:
         broker.resume()
-    def answers():
-        try:
-            with ClusterRpcProxy(conf(broker), timeout=3) as cluster:
-                return getattr(cluster, Slow.name).take(0) == "done"
-        except Exception:
-            return False
-    wait_for(answers, timeout=30)
+    wait_for(lambda: answers(broker), timeout=30)
     assert not container._died.ready()
+
+
+def answers(broker, timeout: float = 3) -> bool:
+    try:
+        with ClusterRpcProxy(conf(broker), timeout=timeout) as cluster:
+            return getattr(cluster, Slow.name).take(0) == "done"
+    except Exception:
+        return False
+
+
+def test_a_service_finds_the_broker_again_within_seconds_of_its_return(broker, own_environment,
+                                                                        container_factory):
+    """kombu's own backoff (2, 4, 6, 8 … s apart) brought services back up to 8 s after the broker."""
+    container = container_factory(Slow, conf(broker))
+    container.start()
+    assert answers(broker)
+    broker.pause()
+    try:
+        time.sleep(13)  # long enough for kombu's retries to be 8 s apart
+    finally:
+        broker.resume()
+    back = time.monotonic()
+    wait_for(lambda: answers(broker, timeout=1), timeout=30)
+    assert time.monotonic() - back < 4
 
 
 def probe_class() -> type:
