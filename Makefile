@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVI
 export EVENTLET_NO_GREENDNS := yes
 export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: up test install rabbitmq lint bench drills clean
+.PHONY: up test install rabbitmq lint bench drills hunt clean
 
 ## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
 up: install
@@ -51,6 +51,10 @@ bench: install rabbitmq
 	$(PY) -m bench.meeting_scheduling
 	$(PY) -m bench.notifications
 	$(PY) -m bench.idle
+
+## hunt: the stateful tests that hunt for broken rules, run long (make test runs them short)
+hunt: install rabbitmq
+	KETNOI_HUNT_EXAMPLES=300 $(PY) -m pytest -p no:cacheprovider tests/integration/test_booth_rules.py
 
 ## drills: fault drills at full size (1,000 registrations each; a RabbitMQ node and store of their own)
 drills: install rabbitmq

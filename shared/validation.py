@@ -8,12 +8,14 @@ so each message carries a stable code the gateway can translate.
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 from typing import Any
 
 from marshmallow import Schema, ValidationError
 
 from shared.errors import InvalidInput, field_error
+from shared.reference.provinces import ProvinceMerged, UnknownProvince, check_province
 
 # marshmallow's stock messages, by the code clients and translators rely on
 _STOCK_CODES = {
@@ -110,3 +112,24 @@ def load(schema_class: type[Schema], data: Any, *, partial: bool = False) -> Any
         return schema.load(data, partial=partial)
     except ValidationError as exc:
         raise InvalidInput("Some fields are not valid.", errors=flatten(exc.messages)) from None
+
+
+def province_error(field: str, slug: str, on: date) -> dict[str, Any] | None:
+    """A field error when ``slug`` is not a province on ``on`` (an edition's first day)."""
+    try:
+        check_province(slug, on)
+    except ProvinceMerged as exc:
+        return field_error(field, "province_merged",
+                           f"{slug} is no longer a province on {on.isoformat()}: since 2025-07-01 it is part of "
+                           f"{exc.successor_name} ({exc.successor_slug}).",
+                           province=slug, successor=exc.successor_slug, successor_name=exc.successor_name)
+    except UnknownProvince:
+        return field_error(field, "unknown_province", f"{slug!r} is not a Vietnamese province.", province=slug)
+    return None
+
+
+def require_provinces(on: date, **fields: str | None) -> None:
+    """422 naming every field whose province is not one on ``on``; empty fields are the schema's business."""
+    errors = [e for f, slug in fields.items() if slug is not None for e in [province_error(f, slug, on)] if e]
+    if errors:
+        raise InvalidInput("Some provinces are not valid for this edition's date.", errors=errors)

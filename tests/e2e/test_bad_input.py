@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import timedelta
 
 import pytest
@@ -148,9 +149,61 @@ def test_cors_preflight_and_request_id(api):
     assert len(api.request("GET", "/healthz").headers["X-Request-ID"]) == 32
 
 
-@pytest.mark.parametrize("tag", ['"v\u00b2"', '"v999999999999999999999999999999"', '"1"', "*"])
+@pytest.mark.parametrize("tag", ['"v\u00b2"', '"v999999999999999999999999999999"', '"1"', "**"])
 def test_if_match_that_is_no_etag_of_ours(api, organiser, edition_id, tag):
     response = api.request("PATCH", f"/v1/editions/{edition_id}", organiser, json={"venue": {"name": "X"}},
                            headers={"If-Match": tag})
     assert response.status_code == 422 and response.headers["Content-Type"] == PROBLEM, response.text
     assert response.json()["errors"][0]["field"] == "If-Match"
+
+
+def test_if_match_star_updates_whatever_version_is_current(api, organiser, edition_id):
+    """RFC 9110: ``If-Match: *`` matches any current representation (it was a 422)."""
+    before = int(api.request("GET", f"/v1/editions/{edition_id}").headers["ETag"].strip('"v'))
+    response = api.request("PATCH", f"/v1/editions/{edition_id}", organiser, json={"venue": {"name": "Nhà văn hóa"}},
+                           headers={"If-Match": "*"})
+    assert response.status_code == 200, response.text
+    assert response.json()["venue"]["name"] == "Nhà văn hóa" and response.headers["ETag"] == f'"v{before + 1}"'
+    missing = api.request("PATCH", "/v1/editions/ed_nope", organiser, json={"venue": {"name": "X"}},
+                          headers={"If-Match": "*"})
+    assert missing.status_code == 404
+
+
+def test_a_chunked_body_is_read(api, organiser, edition_id):
+    """Found from outside: a body sent with Transfer-Encoding: chunked was read as empty (422 "required")."""
+    body = json.dumps(registration("thanh-hoa")).encode()
+    response = api.request("POST", f"/v1/editions/{edition_id}/registrations", data=iter([body[:50], body[50:]]),
+                           headers={"Content-Type": "application/json"})
+    assert response.request.headers.get("Transfer-Encoding") == "chunked"
+    assert response.status_code == 201, response.text
+    assert count(api, organiser, edition_id) == 1
+
+
+@pytest.mark.parametrize(("field", "value"), [("wants.booths", 3.5), ("wants.booths", "2"),
+                                              ("products.0.ocop.stars", 4.9), ("products.0.ocop.stars", True)])
+def test_numbers_that_are_not_integers_are_refused_not_truncated(api, organiser, edition_id, field, value):
+    """Found from outside: ``wants.booths: 3.5`` was stored as 3 and ``"2"`` as 2."""
+    response = api.request("POST", f"/v1/editions/{edition_id}/registrations", json=mutated(field, value),
+                           headers={"Accept-Language": "en"})
+    assert response.status_code == 422, response.text
+    assert {"field": field, "code": "invalid_type"} in [{"field": e["field"], "code": e["code"]}
+                                                        for e in response.json()["errors"]]
+    assert count(api, organiser, edition_id) == 0
+
+
+def test_pages_follow_signed_cursors_and_a_forged_one_is_a_400(api, organiser, edition_id):
+    """Found from outside: a cursor the API never issued restarted the list."""
+    for _ in range(3):
+        assert api.request("POST", f"/v1/editions/{edition_id}/registrations",
+                           json=registration("thanh-hoa")).status_code == 201
+    path = f"/v1/editions/{edition_id}/participations"
+    first = api.request("GET", path, organiser, params={"limit": "2"}).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    second = api.request("GET", path, organiser, params={"limit": "2", "cursor": first["next_cursor"]}).json()
+    assert len(second["items"]) == 1 and second["next_cursor"] is None
+    assert len({p["id"] for p in first["items"] + second["items"]}) == 3
+    for forged in (first["items"][0]["id"], "par_zzzz", first["next_cursor"][:-1] + "0", "not a cursor"):
+        response = api.request("GET", path, organiser, params={"cursor": forged})
+        assert response.status_code == 400, (forged, response.text)
+        assert response.json()["errors"][0] == {**response.json()["errors"][0], "field": "cursor",
+                                                "code": "invalid_cursor"}

@@ -57,6 +57,7 @@ def test_approval_and_cancellation_redelivered_change_nothing_twice(container_fa
                  "offer_hours": 24, "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2,
                                                    "returning": 0.2, "earliness": 0.01}}
         store.set_quotas(edition_id, rules, booth_events.rules_set(edition_id, rules))
+        store.start_group_counters(edition_id, ["all"])
         import_booths(store, edition_id, [ONE_BOOTH])
         for pid in ("p_holder", "p_waiting"):
             wish = {"booths_wanted": 1, "preferences": [], "needs": [], "submitted_at": "2024-07-01T00:00:00.000000Z"}

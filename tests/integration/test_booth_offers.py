@@ -32,6 +32,7 @@ def test_offer_due_during_downtime_expires_on_restart_and_moves_on(container_fac
              "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2, "returning": 0.2,
                             "earliness": 0.01}}
     store.set_quotas(EDITION, rules, booth_events.rules_set(EDITION, rules))
+    store.start_group_counters(EDITION, ["all"])
     import_booths(store, EDITION, [ONE_BOOTH])
     for pid, stars in (("p_first", 5), ("p_second", 4), ("p_third", None)):
         store.upsert_applicant(applicant(pid, stars), returning=False)
@@ -40,8 +41,8 @@ def test_offer_due_during_downtime_expires_on_restart_and_moves_on(container_fac
         store.set_application(pid, wish, booth_events.application_submitted(store.applicant(pid), wish))
     booth = store.booth(EDITION, "A01")
     overdue = {"_id": "off_overdue", "edition_id": EDITION, "booth_code": "A01", "participation_id": "p_first",
-               "organisation_id": "org_p_first", "status": "open", "expires_at": "2020-01-01T00:00:00.000000Z",
-               "created_at": "2019-12-31T00:00:00.000000Z"}
+               "organisation_id": "org_p_first", "quota_group": "all", "province": "ha-noi", "status": "open",
+               "expires_at": "2020-01-01T00:00:00.000000Z", "created_at": "2019-12-31T00:00:00.000000Z"}
     assert store.put_on_offer(booth, overdue, {"id": "e1", "type": "t", "time": "2019-12-31T00:00:00Z"})
 
     container = container_factory(BoothsService, {"AMQP_URI": amqp_uri, "ACCEPT": ["json", "cloudevents"]})

@@ -168,7 +168,8 @@ def assert_committed_once(edition_id: str, run_id: str) -> None:
     assert len(allocated) == 8  # one announcement per booth, none twice
     store = BoothsStore(door_for("booths"))
     booth_counters = {k: n for k, n in store.counters(edition_id).items() if not k.startswith("slots:")}
-    assert booth_counters == {**{f"applicant:{edition_id}-{p}": 2 for p in PIDS}, "group:all": 8}
+    assert booth_counters == {**{f"applicant:{edition_id}-{p}": 2 for p in PIDS}, "group:all": 8,
+                              "province:ha-noi": 8}
     assert db.plans.find_one({"_id": edition_id})["committed_run"] == run_id
     committed = [e for e in (run.get("outbox") or {}).values()
                  if e["type"] == "vn.ketnoi.booths.allocation.committed.v1"]

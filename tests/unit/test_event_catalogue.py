@@ -48,6 +48,7 @@ PRODUCERS = {
 INTERNAL = {
     f"{PREFIX}organisation.contacts_changed.v1",
     f"{PREFIX}checkin.recorded.v1",
+    f"{PREFIX}participation.rejection_explained.v1",
     f"{BOOTHS_PREFIX}override.recorded.v1",
     f"{BOOTHS_PREFIX}application.submitted.v1",
     *(f"{MEETINGS_PREFIX}meeting.{kind}.v1" for kind in MEETING_KINDS),
@@ -250,6 +251,7 @@ def every_builder_call() -> list[dict[str, Any]]:
         calls += [events.participation_changed(participation(org, s)) for s in PARTICIPATION_STATUSES]
     calls.append(events.participation_changed(participation(enterprise(), "approved"), promoted=True))
     calls.append(events.participation_changed(participation(enterprise(), "waitlisted"), status="approved"))
+    calls.append(events.rejection_explained(participation(household(), "rejected", reason_code="incomplete")))
     return calls
 
 
@@ -616,6 +618,19 @@ def test_organisation_and_participation_details():
     assert events.edition_updated(edition(), ["venue", "capacity"])["data"]["changed"] == ["capacity", "venue"]
 
 
+def test_a_rejection_tells_provinces_a_code_and_only_the_applicant_the_organiser_s_words():
+    """Found from outside: the organiser's reason, with a phone number and an e-mail address in it, reached
+    another province's consumer."""
+    words = "Liên hệ chị Nguyễn Thị Hoa 0912 345 678, hoa@example.vn để bổ sung hồ sơ."
+    rejected = participation(enterprise(), "rejected", reason=words, reason_code="incomplete")
+    public = events.participation_changed(rejected)
+    assert (public["data"]["reason"], public["data"]["reason_code"]) == ("incomplete", "incomplete")
+    assert words not in json.dumps(public, ensure_ascii=False) and catalogue()[public["type"]].public
+    explained = events.rejection_explained(rejected)
+    assert explained["data"]["reason"] == words and not catalogue()[explained["type"]].public
+    assert events.participation_changed(participation(enterprise(), "rejected"))["data"]["reason"] == "other"
+
+
 def test_status_specific_fields():
     for status in PARTICIPATION_STATUSES:
         data = events.participation_changed(participation(enterprise(), status))["data"]
@@ -639,7 +654,7 @@ def test_schemas_reject_what_the_contract_forbids():
     assert schema_errors(approved, {**good, "wants": {**good["wants"], "booths": -1}})
     assert schema_errors(f"{PREFIX}participation.submitted.v1", {**good, "status": "submitted"})
     with pytest.raises(EventSchemaViolation):
-        events.participation_changed(participation(enterprise(), "rejected", reason=None))
+        events.rejection_explained(participation(enterprise(), "rejected", reason=None))
     with pytest.raises(EventSchemaViolation):
         events.edition_created({**edition(), "capacity": {"speaker": 3}})
 

@@ -181,3 +181,11 @@ def test_suggest_never_offers_another_kind():
 def test_suggest_unknown_booth():
     with pytest.raises(KeyError):
         suggest_similar(claim_plan(), set(), "Z99")
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+def test_excel_line_ends_read_like_unix_ones(line_end):
+    """Found from outside: Excel's "CSV (Macintosh)" (CR only) was a 500."""
+    assert parse_floor_plan_csv(GOOD.replace("\n", line_end)) == parse_floor_plan_csv(GOOD)
+    bad = GOOD.replace("booth,B01,,,B,double", "booth,B01,,,Z,double").replace("\n", line_end)
+    assert [(line, field) for line, field, _ in errors_of(bad)] == [(7, "zone")]

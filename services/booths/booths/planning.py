@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict
 from typing import Any
 
@@ -64,3 +66,13 @@ def application(applicant: dict[str, Any]) -> Application | None:
         returning=applicant.get("returning") == "yes",
         submitted_at=wish["submitted_at"],
     )
+
+
+def fingerprint(quotas: dict[str, Any], floor: FloorPlan, applications: list[Application],
+                current: dict[str, list[str]]) -> str:
+    """What an allocation run was computed from, as one hash: equal inputs, equal fingerprint."""
+    inputs = {"quotas": quotas, "floor": asdict(floor), "current": {k: sorted(v) for k, v in current.items()},
+              "applications": sorted((asdict(a) for a in applications), key=lambda a: a["applicant_id"])}
+    text = json.dumps(inputs, sort_keys=True,
+                      default=lambda o: sorted(o) if isinstance(o, (set, frozenset)) else str(o))
+    return hashlib.sha256(text.encode()).hexdigest()

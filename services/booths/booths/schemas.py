@@ -13,11 +13,12 @@ OVERRIDES = ("assign", "move", "release")
 
 class QuotaGroupIn(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    booths = fields.Integer(required=True, validate=validate.Range(min=0, max=100_000))
+    booths = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100_000))
     provinces = fields.List(fields.String(), allow_none=True, load_default=None,
                             metadata={"description": "None: every province no other group lists"})
-    province_cap = fields.Integer(allow_none=True, validate=validate.Range(min=0))
-    province_caps = fields.Dict(keys=fields.String(), values=fields.Integer(validate=validate.Range(min=0)),
+    province_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
+    province_caps = fields.Dict(keys=fields.String(),
+                                values=fields.Integer(strict=True, validate=validate.Range(min=0)),
                                 load_default=dict)
 
 
@@ -30,8 +31,8 @@ class Priorities(Schema):
 
 
 class Livestream(Schema):
-    slot_minutes = fields.Integer(load_default=30, validate=validate.Range(min=10, max=240))
-    per_organisation = fields.Integer(load_default=2, validate=validate.Range(min=1, max=50))
+    slot_minutes = fields.Integer(strict=True, load_default=30, validate=validate.Range(min=10, max=240))
+    per_organisation = fields.Integer(strict=True, load_default=2, validate=validate.Range(min=1, max=50))
     opens = fields.String(load_default="08:00", validate=validate.Regexp(r"^\d\d:\d\d$"))
     closes = fields.String(load_default="20:00", validate=validate.Regexp(r"^\d\d:\d\d$"))
 
@@ -40,9 +41,9 @@ class RulesIn(Schema):
     """An edition's booth rules: quota groups, caps, priorities, offer deadline, livestream slots."""
 
     groups = fields.List(fields.Nested(QuotaGroupIn), required=True, validate=validate.Length(min=1, max=20))
-    organisation_max = fields.Integer(allow_none=True, validate=validate.Range(min=1, max=100))
+    organisation_max = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=1, max=100))
     priorities = fields.Nested(Priorities, load_default=lambda: Priorities().load({}))
-    offer_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 14))
+    offer_hours = fields.Integer(strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 14))
     livestream = fields.Nested(Livestream, load_default=lambda: Livestream().load({}))
 
     @validates_schema
@@ -68,7 +69,7 @@ class PreferenceIn(Schema):
 
 class ApplicationIn(Schema):
     participation_id = fields.String(required=True)
-    booths_wanted = fields.Integer(load_default=1, validate=validate.Range(min=1, max=20))
+    booths_wanted = fields.Integer(strict=True, load_default=1, validate=validate.Range(min=1, max=20))
     preferences = fields.List(fields.Nested(PreferenceIn), load_default=list, validate=validate.Length(max=10))
     needs = fields.List(fields.String(validate=validate.OneOf(sorted(FEATURES))), load_default=list)
 

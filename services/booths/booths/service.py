@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from nameko.timer import timer
@@ -44,12 +44,13 @@ from shared.ids import new_id
 from shared.metrics import ServiceMetrics
 from shared.store import Recount, Store
 from shared.timestamps import now_text, to_text
-from shared.validation import load
+from shared.validation import load, province_error
 
 log = logging.getLogger(__name__)
 # Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
 _GAUGES, _RECONCILE = Recount(), Recount()
 OVERRIDE_LIMIT = 1_000_000
+FOREIGN = "foreign"  # the quota key of exhibitors from abroad
 UNFINISHED_AFTER = timedelta(minutes=1)  # an import or commit still running after this was cut off
 # per process (workers are instances of one class): what the last reconcile pass saw, by edition
 _LAST_DRIFT: dict[str, dict[str, tuple[int, int]]] = {}
@@ -59,6 +60,17 @@ _LAST_DRIFT: dict[str, dict[str, tuple[int, int]]] = {}
 def persistent_drift(before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]]) -> dict[str, tuple[int, int]]:
     """Counter differences (stored, actual) seen identically on two consecutive passes."""
     return {key: pair for key, pair in now.items() if before.get(key) == pair}
+
+
+def _check_rule_provinces(rules: dict[str, Any], on: date) -> None:
+    """Every province a rule names is one on the edition's first day (or ``foreign``, for buyers from abroad)."""
+    errors = []
+    for i, group in enumerate(rules["groups"]):
+        named = [(f"groups.{i}.provinces.{j}", p) for j, p in enumerate(group.get("provinces") or [])]
+        named += [(f"groups.{i}.province_caps.{p}", p) for p in group.get("province_caps") or {}]
+        errors += [e for field, slug in named if slug != FOREIGN for e in [province_error(field, slug, on)] if e]
+    if errors:
+        raise InvalidInput("Some provinces in the rules are not provinces on the edition's date.", errors=errors)
 
 
 class BoothsService:
@@ -135,7 +147,8 @@ class BoothsService:
         """The caller's own eligible exhibitor registration in this edition."""
         principal = signed_in(actor)
         applicant = self.store.applicant(participation_id)
-        if applicant is None or applicant["edition_id"] != edition_id:
+        if applicant is None or applicant["edition_id"] != edition_id or "organisation_id" not in applicant:
+            # (a registration cancelled before its approval reached us was never an exhibitor here)
             raise NotFound("No approved exhibitor registration with this id in this edition.",
                            code="participation_not_found")
         if not (principal.role == "ops" or principal.is_member_of(applicant["organisation_id"])):
@@ -182,6 +195,7 @@ class BoothsService:
         plan = self._plan(edition_id)
         self._organiser(actor, plan)
         rules = load(RulesIn, payload)
+        _check_rule_provinces(rules, date.fromisoformat(plan["starts_on"]))
         planning.quota_rules(rules)  # the domain's own checks, before anything is stored
         # the counters first: a group without one would refuse every booth (start_group_counters repeats safely)
         self.store.start_group_counters(edition_id, [g["name"] for g in rules["groups"]])
@@ -216,7 +230,17 @@ class BoothsService:
                 "offers": [views.offer(o) for o in self.store.offers({"participation_id": participation_id,
                                                                       "status": "open"})]}
 
-    def _allocate(self, edition_id: str, keep_current: bool) -> tuple[dict[str, Any], Any]:
+    def _allocate(self, edition_id: str, keep_current: bool) -> tuple[dict[str, Any], Any, str]:
+        """The plan, the allocation, and the fingerprint of its inputs (rules, floor, applications and, when
+        kept, current holders): a run whose inputs changed since is stale."""
+        plan, floor, rules, applications, current = self._allocation_inputs(edition_id, keep_current)
+        result = allocate_booths(floor, rules, applications, planning.priority_weights(plan["quotas"]),
+                                 current or None)
+        RUN_SECONDS.labels(edition_id).observe(result.duration_ms / 1000)
+        RUN_OBJECTIVE.labels(edition_id).set(result.objective)
+        return plan, result, planning.fingerprint(plan["quotas"], floor, applications, current)
+
+    def _allocation_inputs(self, edition_id: str, keep_current: bool) -> tuple:
         plan = self._settled_plan(edition_id)
         if not plan.get("quotas"):
             raise Conflict("Set the edition's booth rules first.", code="rules_missing")
@@ -225,16 +249,13 @@ class BoothsService:
             raise Conflict("Import the floor plan first.", code="plan_missing")
         applicants = self.store.applicants(edition_id)
         applications = [a for a in map(planning.application, applicants) if a is not None]
-        current = {}
+        current: dict[str, list[str]] = {}
         if keep_current:
             for booth in booths:
                 if booth.get("holder"):
                     current.setdefault(booth["holder"]["participation_id"], []).append(booth["code"])
-        result = allocate_booths(planning.floor_plan(plan, booths), planning.quota_rules(plan["quotas"]),
-                                 applications, planning.priority_weights(plan["quotas"]), current or None)
-        RUN_SECONDS.labels(edition_id).observe(result.duration_ms / 1000)
-        RUN_OBJECTIVE.labels(edition_id).set(result.objective)
-        return plan, result
+        return (plan, planning.floor_plan(plan, booths), planning.quota_rules(plan["quotas"]), applications,
+                current)
 
     @rpc
     def run_allocation(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
@@ -242,11 +263,26 @@ class BoothsService:
         plan = self._plan(edition_id)
         self._organiser(actor, plan)
         options = load(RunIn, payload)
-        plan, result = self._allocate(edition_id, options["keep_current"])
+        plan, result, inputs = self._allocate(edition_id, options["keep_current"])
         provinces = {a["_id"]: a.get("province") for a in self.store.applicants(edition_id)}
         run = views.run_document(new_id("run"), edition_id, result, planning.quota_rules(plan["quotas"]),
                                  provinces)
+        run.update(computed_at=now_text(), keep_current=options["keep_current"], inputs=inputs)
         self.store.save_run(run)
+        return views.run(run)
+
+    @rpc
+    def allocation_runs(self, actor: dict | None, edition_id: str) -> list[dict]:
+        """The edition's dry runs, newest first, without their explanations (read one for those)."""
+        self._organiser(actor, self._plan(edition_id))
+        return [views.run_summary(run) for run in self.store.runs(edition_id)]
+
+    @rpc
+    def allocation_run(self, actor: dict | None, edition_id: str, run_id: str) -> dict:
+        self._organiser(actor, self._plan(edition_id))
+        run = self.store.run(run_id)
+        if run is None or run["edition_id"] != edition_id:
+            raise NotFound("No such allocation run.", code="run_not_found")
         return views.run(run)
 
     @rpc
@@ -259,10 +295,21 @@ class BoothsService:
             raise NotFound("No such allocation run.", code="run_not_found")
         if run.get("committed_at"):
             raise Conflict("This run was committed already.", code="run_committed")
+        newest = self.store.runs(edition_id)[0]
+        if newest["_id"] != run_id:
+            raise Conflict("A newer allocation run exists; commit that one, or run the allocation again.",
+                           code="run_outdated", extra={"newest_run": newest["_id"]})
+        if self._allocation_fingerprint(edition_id, run) != run.get("inputs"):
+            raise Conflict("Applications, booths or rules changed since this run; run the allocation again.",
+                           code="run_stale")
         self.store.start_commit(run)
         conflicts = self._apply_run(run)
         self.store.mark_committed(run, ev.allocation_committed(run))
         return {**views.run(run), "committed": True, "conflicts": conflicts}
+
+    def _allocation_fingerprint(self, edition_id: str, run: dict[str, Any]) -> str:
+        plan, floor, _, applications, current = self._allocation_inputs(edition_id, bool(run.get("keep_current")))
+        return planning.fingerprint(plan["quotas"], floor, applications, current)
 
     def _apply_run(self, run: dict[str, Any]) -> list[str]:
         """Free what moves, give what is new; the booth codes that could not be given.
@@ -328,10 +375,11 @@ class BoothsService:
         for offer in self.store.offers_left_half_made(older_than=UNFINISHED_AFTER):
             if offer["status"] == "pending":
                 self.store.drop_pending_offer(offer)
+                self._give_back_places(offer["edition_id"], offer["participation_id"], offer.get("quota_group"),
+                                       offer.get("province") or FOREIGN)
                 continue
             applicant = self.store.applicant(offer["participation_id"])
-            plan = self._plan(offer["edition_id"])
-            self._give_offered_booth(offer, views.holder(applicant, self._group_name(plan, applicant)))
+            self._give_offered_booth(offer, views.holder(applicant, offer.get("quota_group")))
             log.warning("gave the booth of accepted offer %s, cut off before it was given", offer["_id"])
         for booth in self.store.booths_due_an_offer(older_than=UNFINISHED_AFTER):
             if booth.get("holder") or booth.get("offer"):
@@ -345,13 +393,40 @@ class BoothsService:
         Increments, not recounts: claims and offers change the same counters
         concurrently, and a recount written back would undo theirs.
         """
+        province = holder.get("province") or FOREIGN
         if step > 0:
             self.store.take_quota(holder["participation_id"], "held", OVERRIDE_LIMIT)
             if holder.get("quota_group"):
-                self.store.take_group_place(edition_id, holder["quota_group"], OVERRIDE_LIMIT)
+                self.store.take_place(edition_id, holder["quota_group"], OVERRIDE_LIMIT, province, None)
         else:
             self.store.give_back_quota(holder["participation_id"], "held")
-            self.store.give_back_group_place(edition_id, holder.get("quota_group"))
+            self.store.give_back_place(edition_id, holder.get("quota_group"), province)
+
+    def _take_places(self, plan: dict[str, Any], applicant: dict[str, Any]) -> tuple[str, str]:
+        """The applicant's next booth under every limit at once: its own maximum, its quota group's booths and
+        its province's cap (conditional counters: racing claims, offers and accepts cannot pass one).
+        Returns (group, province); a 409 naming the limit otherwise."""
+        edition_id, province = plan["_id"], applicant.get("province") or FOREIGN
+        group = planning.quota_rules(plan["quotas"]).group_for(province)
+        if group is None:
+            raise Conflict("No quota group takes your province.", code="quota_full")
+        limit = self._booth_limit(plan, applicant)
+        if not self.store.take_quota(applicant["_id"], "held", limit):
+            raise Conflict(f"You hold {limit} booth(s), the most allowed.", code="booth_limit")
+        cap = group.cap_for(province)
+        if not self.store.take_place(edition_id, group.name, group.booths, province, cap):
+            self.store.give_back_quota(applicant["_id"], "held")
+            held = (self.store.plan(edition_id) or {}).get("group_held", {}).get(group.name, 0)
+            if held >= group.booths:
+                raise Conflict(f"The quota of {group.name} is full.", code="quota_full",
+                               extra={"group": group.name, "booths": group.booths})
+            raise Conflict(f"{province} has its {cap} booth(s) in {group.name}.", code="province_cap_reached",
+                           extra={"group": group.name, "province": province, "cap": cap})
+        return group.name, province
+
+    def _give_back_places(self, edition_id: str, participation_id: str, group: str | None, province: str) -> None:
+        self.store.give_back_quota(participation_id, "held")
+        self.store.give_back_place(edition_id, group, province)
 
     # -- self-service claims -----------------------------------------------------------------------
 
@@ -368,21 +443,13 @@ class BoothsService:
         if booth is None:
             raise NotFound("No such booth.", code="booth_not_found")
         self._check_eligible(plan, applicant, booth)
-        limit = self._booth_limit(plan, applicant)
-        if not self.store.take_quota(applicant["_id"], "held", limit):
-            raise Conflict(f"You hold {limit} booth(s), the most allowed.", code="booth_limit")
-        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
-        if not self.store.take_group_place(edition_id, group.name, group.booths):
-            self.store.give_back_quota(applicant["_id"], "held")
-            raise Conflict(f"The quota of {group.name} is full.", code="quota_full",
-                           extra={"group": group.name, "booths": group.booths})
-        holder = views.holder(applicant, group.name)
+        group, province = self._take_places(plan, applicant)
+        holder = views.holder(applicant, group)
         try:
             after = self.store.assign(edition_id, booth_code, holder, "claim",
                                       lambda b: ev.booth_allocated(b, holder, "claim"))
         except Taken:
-            self.store.give_back_quota(applicant["_id"], "held")
-            self.store.give_back_group_place(edition_id, group.name)
+            self._give_back_places(edition_id, applicant["_id"], group, province)
             CLAIM_CONFLICTS.labels(edition_id).inc()
             raise Conflict("Someone else has just taken this booth.", code="booth_taken",
                            extra={"suggestions": self._suggestions(plan, edition_id, booth_code)}) from None
@@ -395,7 +462,7 @@ class BoothsService:
             raise Forbidden(f"{booth['kind']} booths are reserved.", code="booth_reserved")
         if booth["kind"] in rules.ocop_kinds and not applicant.get("ocop_stars"):
             raise Forbidden("OCOP booths are for OCOP-rated products.", code="booth_reserved")
-        if rules.group_for(applicant.get("province") or "foreign") is None:
+        if rules.group_for(applicant.get("province") or FOREIGN) is None:
             raise Forbidden("No quota group takes your province.", code="quota_full")
 
     def _booth_limit(self, plan: dict[str, Any], applicant: dict[str, Any]) -> int:
@@ -404,7 +471,7 @@ class BoothsService:
         return min(wanted, cap) if cap else wanted
 
     def _group_name(self, plan: dict[str, Any], applicant: dict[str, Any]) -> str | None:
-        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
+        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or FOREIGN)
         return group.name if group else None
 
     def _suggestions(self, plan: dict[str, Any], edition_id: str, booth_code: str) -> list[str]:
@@ -433,7 +500,9 @@ class BoothsService:
 
         Candidates are eligible exhibitors still short of booths who have not
         had this booth offered before; eligibility and worth (priority ×
-        preference score) are the allocation's own rules.
+        preference score) are the allocation's own rules.  The offer reserves
+        the booth's places in the candidate's quota group and province (and its
+        own maximum) until it is accepted, declined or expires.
         """
         plan = self._plan(edition_id)
         if not plan.get("quotas"):
@@ -451,19 +520,24 @@ class BoothsService:
         scoring = Scoring(floor, planning.quota_rules(plan["quotas"]), applications,
                           planning.priority_weights(plan["quotas"]))
         target = floor.booth_by_code[booth_code]
-        candidates = [app for app in applications if scoring.eligible(app, target)]
-        if not candidates:
-            return None
-        best = min(candidates, key=lambda app: (-scoring.base_weight(app, target), app.submitted_at,
-                                                app.applicant_id))
-        expires = to_text(datetime.now(UTC) + timedelta(hours=plan["quotas"]["offer_hours"]))
-        offer = {"_id": new_id("off"), "edition_id": edition_id, "booth_code": booth_code,
-                 "participation_id": best.applicant_id, "organisation_id": best.organisation_id,
-                 "status": "open", "expires_at": expires, "created_at": now_text()}
-        if not self.store.put_on_offer(booth, offer, ev.offer_changed(offer)):
-            return None
-        OFFERS.labels(edition_id, "made").inc()
-        return offer
+        candidates = sorted((app for app in applications if scoring.eligible(app, target)),
+                            key=lambda app: (-scoring.base_weight(app, target), app.submitted_at, app.applicant_id))
+        for best in candidates:  # the most deserving whose group, province and own maximum still have room
+            try:
+                group, province = self._take_places(plan, short[best.applicant_id])
+            except Conflict:
+                continue
+            expires = to_text(datetime.now(UTC) + timedelta(hours=plan["quotas"]["offer_hours"]))
+            offer = {"_id": new_id("off"), "edition_id": edition_id, "booth_code": booth_code,
+                     "participation_id": best.applicant_id, "organisation_id": best.organisation_id,
+                     "quota_group": group, "province": province, "status": "open", "expires_at": expires,
+                     "created_at": now_text()}
+            if not self.store.put_on_offer(booth, offer, ev.offer_changed(offer)):
+                self._give_back_places(edition_id, best.applicant_id, group, province)
+                return None
+            OFFERS.labels(edition_id, "made").inc()
+            return offer
+        return None
 
     @rpc
     def offers(self, actor: dict | None, edition_id: str, participation_id: str | None = None) -> list[dict]:
@@ -488,21 +562,11 @@ class BoothsService:
         if not accept:
             self._close_offer(offer, "declined")
             return views.offer({**offer, "status": "declined"})
-        plan = self._plan(offer["edition_id"])
-        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or "foreign")
-        if group is None:
-            raise Conflict("No quota group takes your province any more.", code="quota_full")
-        if not self.store.take_quota(applicant["_id"], "held", self._booth_limit(plan, applicant)):
-            raise Conflict("You hold the most booths allowed.", code="booth_limit")
-        if not self.store.take_group_place(offer["edition_id"], group.name, group.booths):
-            self.store.give_back_quota(applicant["_id"], "held")
-            raise Conflict(f"The quota of {group.name} is full.", code="quota_full")
-        # the offer closes first, so the expiry timer cannot expire an offer whose booth was given
+        # the places were taken when the offer was made; the offer closes first, so the expiry timer cannot
+        # expire an offer whose booth was given
         if not self.store.close_offer(offer, "accepted", ev.offer_changed(offer, "accepted")):
-            self.store.give_back_quota(applicant["_id"], "held")
-            self.store.give_back_group_place(offer["edition_id"], group.name)
             raise Conflict("The offer is no longer open.", code="offer_closed")
-        self._give_offered_booth(offer, views.holder(applicant, group.name))
+        self._give_offered_booth(offer, views.holder(applicant, offer["quota_group"]))
         OFFERS.labels(offer["edition_id"], "accepted").inc()
         return views.offer({**offer, "status": "accepted"})
 
@@ -519,8 +583,11 @@ class BoothsService:
         self.store.offer_assigned(offer["_id"])
 
     def _close_offer(self, offer: dict[str, Any], status: str) -> None:
+        """Declined or expired: the places the offer reserved go back, and the booth to the next in line."""
         if self.store.close_offer(offer, status, ev.offer_changed(offer, status)):
             OFFERS.labels(offer["edition_id"], status).inc()
+            self._give_back_places(offer["edition_id"], offer["participation_id"], offer.get("quota_group"),
+                                   offer.get("province") or FOREIGN)
             self._offer_next(offer["edition_id"], offer["booth_code"])
 
     @timer(interval=5)

@@ -48,6 +48,7 @@ class BoothsStore(ServiceStore):
         self.db.audit.create_index([("edition_id", ASCENDING), ("at", ASCENDING)])
         self.db.plans.create_index("import_state")  # the recovery passes find unfinished work on an index
         self.db.runs.create_index("commit_state")
+        self.db.runs.create_index("edition_id")
         self.db.slots.create_index("edition_id")
         self.db.booths.create_index("offer_due")
         self.db.offers.create_index("assigning")
@@ -170,16 +171,25 @@ class BoothsStore(ServiceStore):
     def give_back_quota(self, participation_id: str, field: str) -> None:
         self.db.applicants.update_one({"_id": participation_id, field: {"$gt": 0}}, {"$inc": {field: -1}})
 
-    def take_group_place(self, edition_id: str, group: str, limit: int) -> bool:
-        """One more booth for a quota group, unless it is full (one conditional update)."""
-        result = self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$lt": limit}},
-                                          {"$inc": {f"group_held.{group}": 1}})
+    def take_place(self, edition_id: str, group: str, group_limit: int, province: str,
+                   province_cap: int | None) -> bool:
+        """One more booth for a quota group and for a province, unless either is full: one conditional update
+        of the plan's counters, so concurrent claims, offers and accepts can never pass a limit together.
+
+        The counters count booths held and booths reserved by an open offer.
+        """
+        query: dict[str, Any] = {"_id": edition_id, f"group_held.{group}": {"$lt": group_limit}}
+        if province_cap is not None:  # a province's first booth finds no counter yet
+            query["$or"] = [{f"province_held.{province}": {"$lt": province_cap}},
+                            {f"province_held.{province}": {"$exists": False}}]
+        result = self.db.plans.update_one(query, {"$inc": {f"group_held.{group}": 1,
+                                                           f"province_held.{province}": 1}})
         return bool(result.modified_count)
 
-    def give_back_group_place(self, edition_id: str, group: str | None) -> None:
+    def give_back_place(self, edition_id: str, group: str | None, province: str) -> None:
         if group:
             self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$gt": 0}},
-                                     {"$inc": {f"group_held.{group}": -1}})
+                                     {"$inc": {f"group_held.{group}": -1, f"province_held.{province}": -1}})
 
     def start_group_counters(self, edition_id: str, groups: Iterable[str]) -> None:
         """A counter at 0 for each new quota group (``$lt`` never matches a missing field)."""
@@ -188,8 +198,8 @@ class BoothsStore(ServiceStore):
                                      {"$set": {f"group_held.{group}": 0}})
 
     def counters(self, edition_id: str) -> dict[str, int]:
-        """The stored counters: ``applicant:<pid>`` and ``group:<name>`` (booths), ``slots:<pid>`` (livestream
-        slots, for exhibitors that booked one)."""
+        """The stored counters: ``applicant:<pid>``, ``group:<name>`` and ``province:<slug>`` (booths held or
+        reserved by an offer), ``slots:<pid>`` (livestream slots, for exhibitors that booked one)."""
         found = {}
         for applicant in self.db.applicants.find({"edition_id": edition_id}, {"held": 1, "slots_held": 1}):
             found[f"applicant:{applicant['_id']}"] = applicant["held"]
@@ -197,17 +207,21 @@ class BoothsStore(ServiceStore):
                 found[f"slots:{applicant['_id']}"] = applicant["slots_held"]
         plan = self.plan(edition_id) or {}
         found.update({f"group:{g}": n for g, n in (plan.get("group_held") or {}).items()})
+        found.update({f"province:{p}": n for p, n in (plan.get("province_held") or {}).items()})
         return found
 
     def counts_from_booths(self, edition_id: str, known: dict[str, int]) -> dict[str, int]:
         """What the counters should say, from the booths actually held and the slots actually booked (for the
         counters in ``known``)."""
         actual = dict.fromkeys(known, 0)
-        for booth in self.db.booths.find({"edition_id": edition_id, "holder": {"$ne": None}}, {"holder": 1}):
-            holder = booth["holder"]
-            for key in (f"applicant:{holder['participation_id']}", f"group:{holder.get('quota_group')}"):
-                if key in actual:
-                    actual[key] += 1
+        for booth in self.db.booths.find({"edition_id": edition_id}, {"holder": 1, "offer": 1}):
+            for holder in (booth.get("holder"), booth.get("offer")):  # a booth on offer is reserved
+                if not holder:
+                    continue
+                for key in (f"applicant:{holder['participation_id']}", f"group:{holder.get('quota_group')}",
+                            f"province:{holder.get('province') or 'foreign'}"):
+                    if key in actual:
+                        actual[key] += 1
         for slot in self.db.slots.find({"edition_id": edition_id}, {"participation_id": 1}):
             key = f"slots:{slot['participation_id']}"
             if key in actual:
@@ -221,8 +235,8 @@ class BoothsStore(ServiceStore):
             field = "held" if kind == "applicant" else "slots_held"
             result = self.db.applicants.update_one({"_id": name, field: seen}, {"$set": {field: right}})
         else:
-            result = self.db.plans.update_one({"_id": edition_id, f"group_held.{name}": seen},
-                                              {"$set": {f"group_held.{name}": right}})
+            field = f"{'group' if kind == 'group' else 'province'}_held.{name}"
+            result = self.db.plans.update_one({"_id": edition_id, field: seen}, {"$set": {field: right}})
         return bool(result.modified_count)
 
     # -- booths ---------------------------------------------------------------------------
@@ -294,6 +308,7 @@ class BoothsStore(ServiceStore):
         reserved = self.db.booths.update_one(
             {"_id": booth["_id"], "holder": None, "offer": None},
             {"$set": {"offer": {"offer_id": offer["_id"], "participation_id": offer["participation_id"],
+                                "quota_group": offer["quota_group"], "province": offer["province"],
                                 "expires_at": offer["expires_at"]}}, "$unset": {"offer_due": ""}},
         )
         if not reserved.modified_count:
@@ -376,6 +391,10 @@ class BoothsStore(ServiceStore):
 
     def save_run(self, run: dict[str, Any]) -> None:
         self.db.runs.insert_one(run)
+
+    def runs(self, edition_id: str) -> list[dict[str, Any]]:
+        """The edition's runs, newest first (run ids sort by creation time)."""
+        return list(self.db.runs.find({"edition_id": edition_id}, {"outbox": 0}).sort("_id", -1))
 
     def run(self, run_id: str) -> dict[str, Any] | None:
         return self.db.runs.find_one({"_id": run_id}, {"outbox": 0})

@@ -67,8 +67,16 @@ def run_document(run_id: str, edition_id: str, result: Allocation, rules: QuotaR
             "duration_ms": round(result.duration_ms, 3), "solver": asdict(result.solver), "committed_at": None}
 
 
+RUN_INTERNAL = ("inputs", "commit_state", "commit_started_at")
+
+
 def run(doc: dict[str, Any]) -> dict[str, Any]:
-    return _clean(doc)
+    return {k: v for k, v in _clean(doc).items() if k not in RUN_INTERNAL}
+
+
+def run_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """A run in the list: its numbers, not every applicant's explanation."""
+    return {k: v for k, v in run(doc).items() if k not in ("explanations", "assignments", "groups")}
 
 
 def offer(doc: dict[str, Any]) -> dict[str, Any]:

@@ -52,6 +52,16 @@ class BoothRoutes:
         body = checked(s.AllocationRunBody, request.json_body or {})
         return 201, self.booths.run_allocation(actor(request), edition_id, body)
 
+    @api("GET", "/v1/editions/<edition_id>/allocations", summary="The edition's allocation runs, newest first",
+         auth="required", tags=("booths",))
+    def allocation_runs(self, request: Request, edition_id: str):
+        return {"items": self.booths.allocation_runs(actor(request), edition_id)}
+
+    @api("GET", "/v1/editions/<edition_id>/allocations/<run_id>",
+         summary="One allocation run with every applicant's explanation", auth="required", tags=("booths",))
+    def allocation_run(self, request: Request, edition_id: str, run_id: str):
+        return self.booths.allocation_run(actor(request), edition_id, run_id)
+
     @api("POST", "/v1/editions/<edition_id>/allocations/<run_id>/commit",
          summary="Apply a dry run and publish the changes", auth="required", tags=("booths",))
     def commit_allocation(self, request: Request, edition_id: str, run_id: str):

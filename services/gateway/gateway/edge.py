@@ -60,11 +60,17 @@ def etag(doc: dict[str, Any]) -> str:
     return f'"v{doc["version"]}"'
 
 
-def expected_version(request: Request) -> int:
-    """The version named by ``If-Match``; updates without it could silently undo someone's edit."""
+def expected_version(request: Request) -> int | None:
+    """The version named by ``If-Match``; updates without it could silently undo someone's edit.
+
+    ``If-Match: *`` (RFC 9110: any current representation) is None: the update applies to whatever
+    version is current, and only a change racing with it is a 412.
+    """
     header = (request.headers.get("If-Match") or "").strip()
     if not header:
         raise PreconditionRequired("Send If-Match with the ETag you last read.")
+    if header == "*":
+        return None
     tag = header.removeprefix("W/").strip('"')
     if not ETAG.fullmatch(tag):
         raise InvalidInput("If-Match must be an ETag this API gave you.", code="validation_failed",

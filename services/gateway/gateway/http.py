@@ -194,6 +194,9 @@ class ApiHandler(HttpRequestHandler):
         limit = settings().max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             raise PayloadTooLarge(f"The body may be at most {limit} bytes.")
+        if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            # eventlet's server decodes a chunked body but does not say the stream ends; werkzeug then reads none
+            request.environ["wsgi.input_terminated"] = True
         request.max_content_length = limit
         try:
             raw = request.get_data(cache=True)

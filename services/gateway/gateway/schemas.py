@@ -39,7 +39,7 @@ class ProgrammeItem(Schema):
     starts_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-16T08:00:00+07:00"})
     ends_at = fields.AwareDateTime(required=True)
     location = fields.String()
-    capacity = fields.Integer(allow_none=True)
+    capacity = fields.Integer(strict=True, allow_none=True)
 
 
 class EditionPatch(Schema):
@@ -56,7 +56,7 @@ class EditionPatch(Schema):
     plan_reference = fields.String(metadata={"example": "103/KH-UBND"})
     registration_opens_at = fields.AwareDateTime()
     registration_closes_at = fields.AwareDateTime()
-    capacity = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)), values=fields.Integer())
+    capacity = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)), values=fields.Integer(strict=True))
     programme = fields.List(fields.Nested(ProgrammeItem))
 
 
@@ -108,9 +108,9 @@ class OrganisationPatch(Schema):
 
 
 class Ocop(Schema):
-    stars = fields.Integer(required=True, validate=validate.Range(min=3, max=5))
+    stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=3, max=5))
     certificate_no = fields.String(required=True)
-    year = fields.Integer(required=True)
+    year = fields.Integer(strict=True, required=True)
 
 
 class Product(Schema):
@@ -124,7 +124,7 @@ class Product(Schema):
 
 
 class Wants(Schema):
-    booths = fields.Integer()
+    booths = fields.Integer(strict=True)
     b2b = fields.Boolean()
     site_visits = fields.List(fields.String())
     livestream = fields.Boolean()
@@ -181,7 +181,7 @@ class Problem(Schema):
 
     type = fields.String()
     title = fields.String()
-    status = fields.Integer()
+    status = fields.Integer(strict=True)
     detail = fields.String()
     instance = fields.String()
     code = fields.String()
@@ -191,18 +191,18 @@ class Problem(Schema):
 
 class QuotaGroup(Schema):
     name = fields.String(required=True, metadata={"example": "host"})
-    booths = fields.Integer(required=True, metadata={"example": 36})
+    booths = fields.Integer(strict=True, required=True, metadata={"example": 36})
     provinces = fields.List(fields.String(), allow_none=True,
                             metadata={"description": "null: every province no other group lists"})
-    province_cap = fields.Integer(allow_none=True)
-    province_caps = fields.Dict(keys=fields.String(), values=fields.Integer())
+    province_cap = fields.Integer(strict=True, allow_none=True)
+    province_caps = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True))
 
 
 class BoothRulesBody(Schema):
     groups = fields.List(fields.Nested(QuotaGroup), required=True)
-    organisation_max = fields.Integer(allow_none=True)
+    organisation_max = fields.Integer(strict=True, allow_none=True)
     priorities = fields.Dict(metadata={"description": "base, per_ocop_star, cooperative, returning, earliness"})
-    offer_hours = fields.Integer(metadata={"example": 48})
+    offer_hours = fields.Integer(strict=True, metadata={"example": 48})
     livestream = fields.Dict(metadata={"description": "slot_minutes, per_organisation, opens, closes"})
 
 
@@ -218,7 +218,7 @@ class BoothPreference(Schema):
 
 class BoothApplicationBody(Schema):
     participation_id = fields.String(required=True)
-    booths_wanted = fields.Integer()
+    booths_wanted = fields.Integer(strict=True)
     preferences = fields.List(fields.Nested(BoothPreference))
     needs = fields.List(fields.String())
 
@@ -265,24 +265,25 @@ class B2bProfileBody(Schema):
     certifications_held = fields.List(fields.String())
     certifications_required = fields.List(fields.String())
     languages = fields.List(fields.String(), metadata={"example": ["vi", "en"]})
-    priority = fields.Integer(metadata={"description": "Buyer priority 0–10 (organisers only)"})
+    priority = fields.Integer(strict=True, metadata={"description": "Buyer priority 0–10 (organisers only)"})
 
 
 class B2bSessionBody(Schema):
     name = fields.Nested(Names, required=True)
     date = fields.Date(required=True, metadata={"example": "2025-07-10"})
     starts_at = fields.String(required=True, metadata={"example": "13:30"})
-    slot_minutes = fields.Integer(metadata={"example": 20})
-    slots = fields.Integer(required=True, metadata={"example": 12})
-    tables = fields.Integer(required=True, metadata={"example": 16})
+    slot_minutes = fields.Integer(strict=True, metadata={"example": 20})
+    slots = fields.Integer(strict=True, required=True, metadata={"example": 12})
+    tables = fields.Integer(strict=True, required=True, metadata={"example": 16})
     breaks = fields.List(fields.String(), metadata={"example": ["15:10"]})
     mode = fields.String(validate=validate.OneOf(("pick", "optimise")),
                          metadata={"description": "pick: participants pick slots when they accept; optimise: the "
                                                   "organisers schedule all accepted meetings at once"})
     auto_accept = fields.Boolean()
-    request_ttl_hours = fields.Integer(metadata={"example": 48})
-    max_meetings = fields.Integer(metadata={"example": 10})
-    interpreters = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"example": {"ja": 2}})
+    request_ttl_hours = fields.Integer(strict=True, metadata={"example": 48})
+    max_meetings = fields.Integer(strict=True, metadata={"example": 10})
+    interpreters = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True),
+                               metadata={"example": {"ja": 2}})
 
 
 class AvailabilityBody(Schema):

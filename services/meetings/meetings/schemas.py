@@ -37,7 +37,7 @@ class ProfileIn(Schema):
     certifications_held = _words()
     certifications_required = _words()
     languages = fields.List(fields.String(validate=LANGUAGE), load_default=list, validate=validate.Length(max=10))
-    priority = fields.Integer(validate=validate.Range(min=0, max=10),
+    priority = fields.Integer(strict=True, validate=validate.Range(min=0, max=10),
                               metadata={"description": "Buyer priority; organisers only"})
 
 
@@ -45,16 +45,17 @@ class SessionIn(Schema):
     name = fields.Nested(Bilingual, required=True)
     date = fields.Date(required=True)
     starts_at = fields.String(required=True, validate=CLOCK)
-    slot_minutes = fields.Integer(load_default=20, validate=validate.Range(min=5, max=120))
-    slots = fields.Integer(required=True, validate=validate.Range(min=1, max=96))
-    tables = fields.Integer(required=True, validate=validate.Range(min=1, max=500))
+    slot_minutes = fields.Integer(strict=True, load_default=20, validate=validate.Range(min=5, max=120))
+    slots = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=96))
+    tables = fields.Integer(strict=True, required=True, validate=validate.Range(min=1, max=500))
     breaks = fields.List(fields.String(validate=CLOCK), load_default=list)
     mode = fields.String(load_default="optimise", validate=validate.OneOf(MODES))
     auto_accept = fields.Boolean(load_default=False)
-    request_ttl_hours = fields.Integer(load_default=48, validate=validate.Range(min=1, max=24 * 30))
-    max_meetings = fields.Integer(load_default=12, validate=validate.Range(min=1, max=96))
+    request_ttl_hours = fields.Integer(strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 30))
+    max_meetings = fields.Integer(strict=True, load_default=12, validate=validate.Range(min=1, max=96))
     interpreters = fields.Dict(keys=fields.String(validate=LANGUAGE),
-                               values=fields.Integer(validate=validate.Range(min=0, max=100)), load_default=dict)
+                               values=fields.Integer(strict=True, validate=validate.Range(min=0, max=100)),
+                               load_default=dict)
 
     @validates_schema
     def _breaks_leave_room(self, data: dict, **_: object) -> None:
@@ -123,7 +124,7 @@ class LiveIn(Schema):
 
 
 class Money(Schema):
-    amount = fields.Integer(required=True, validate=validate.Range(min=0, max=10**16))
+    amount = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=10**16))
     currency = fields.String(required=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
 
 

@@ -44,13 +44,15 @@ def _required(value: Mapping[str, Any] | None, what: str) -> Mapping[str, Any]:
 def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup) -> list[Notice]:
     """The notices an event calls for; empty for an event that concerns nobody in person."""
     kind, data = kind_of(event["type"]), event["data"]
+    if kind == "participation.rejected":
+        return []  # the applicant is told by participation.rejection_explained, which has the organiser's words
     if kind.startswith("participation."):
         facts = {"organisation_name": data.get("organisation_name") or NO_NAME, "role": data["role"],
                  "edition_title": _required(edition(data["edition_id"]), "edition")["title"]}
         if kind == "participation.approved":
             facts["promoted_from_waitlist"] = bool(data.get("promoted_from_waitlist"))
-        if kind == "participation.rejected":
-            facts["reason"] = data.get("reason")
+        if kind == "participation.rejection_explained":
+            kind, facts["reason"] = "participation.rejected", data["reason"]
         return [Notice(kind, data["organisation_id"], data["edition_id"], facts)]
     if kind == "checkin.recorded":
         who = _required(participation(data["participation_id"]), "participation")

@@ -143,11 +143,22 @@ def participation_changed(participation: dict[str, Any], status: str | None = No
         "wants": participation["wants"],
         "version": participation["version"],
     }
-    if status == "rejected":
-        data["reason"] = participation.get("reason")
+    if status == "rejected":  # a code: the organiser's own words may name people (rejection_explained)
+        data["reason"] = data["reason_code"] = participation.get("reason_code") or "other"
     if status == "approved":
         data["promoted_from_waitlist"] = promoted
     return _event(f"participation.{status}", f"participations/{participation['_id']}", data)
+
+
+def rejection_explained(participation: dict[str, Any]) -> dict[str, Any]:
+    """Internal: the organiser's words to the applicant, for the notifications service alone."""
+    org = participation["org"]
+    return _event("participation.rejection_explained", f"participations/{participation['_id']}", {
+        "participation_id": participation["_id"], "edition_id": participation["edition_id"],
+        "organisation_id": participation["organisation_id"], "organisation_name": org["public_name"],
+        "role": participation["role"], "reason_code": participation.get("reason_code") or "other",
+        "reason": participation["reason"], "version": participation["version"],
+    })
 
 
 def checkin_recorded(checkin: dict[str, Any]) -> dict[str, Any]:

@@ -26,6 +26,8 @@ ROLES = ("exhibitor", "buyer", "visitor", "partner_agency")
 PROGRAMME_KINDS = ("main_session", "exhibition", "b2b_session", "site_visit", "livestream")
 CERTIFICATIONS = ("vietgap", "globalgap", "organic", "haccp", "iso22000", "iso9001", "halal", "fsc", "brc", "other")
 DECISIONS = ("approve", "reject", "waitlist", "cancel")
+# why a registration is rejected, as provinces see it (the organiser's own words go only to the applicant)
+REJECTION_REASONS = ("incomplete", "not_eligible", "out_of_scope", "duplicate", "other")
 
 
 def _text(max_len: int = 300, required: bool = True) -> fields.String:
@@ -56,7 +58,7 @@ class ProgrammeItem(Schema):
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
     location = _text(required=False)
-    capacity = fields.Integer(validate=validate.Range(min=1, max=100_000), allow_none=True)
+    capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000), allow_none=True)
 
     @validates_schema
     def _in_order(self, data: dict, **_: object) -> None:
@@ -79,7 +81,7 @@ class EditionBody(Schema):
     registration_opens_at = fields.AwareDateTime(required=True)
     registration_closes_at = fields.AwareDateTime(required=True)
     capacity = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)),
-                           values=fields.Integer(validate=validate.Range(min=0, max=1_000_000)),
+                           values=fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000)),
                            load_default=dict)
     programme = fields.List(fields.Nested(ProgrammeItem), load_default=list)
 
@@ -193,9 +195,9 @@ class OrganisationPatch(OrganisationIn):
 
 
 class Ocop(Schema):
-    stars = fields.Integer(required=True, validate=validate.Range(min=3, max=5))
+    stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=3, max=5))
     certificate_no = _text(60)
-    year = fields.Integer(required=True, validate=validate.Range(min=2018, max=2100))
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2018, max=2100))
 
 
 class ProductIn(Schema):
@@ -209,7 +211,7 @@ class ProductIn(Schema):
 
 
 class Wants(Schema):
-    booths = fields.Integer(load_default=0, validate=validate.Range(min=0, max=20))
+    booths = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=20))
     b2b = fields.Boolean(load_default=False)
     site_visits = fields.List(fields.String(), load_default=list)
     livestream = fields.Boolean(load_default=False)
@@ -239,7 +241,10 @@ class ParticipationIn(Schema):
 
 class DecisionIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(DECISIONS))
-    reason = fields.String(validate=validate.Length(max=1000), allow_none=True)
+    reason = fields.String(validate=validate.Length(max=1000), allow_none=True,
+                           metadata={"description": "The organiser's words to the applicant (never published)"})
+    reason_code = fields.String(validate=validate.OneOf(REJECTION_REASONS), load_default="other",
+                                metadata={"description": "What provinces are told about a rejection"})
 
     @validates_schema
     def _reason(self, data: dict, **_: object) -> None:

@@ -47,6 +47,7 @@ from registration.schemas import (
     StatusChange,
 )
 from registration.store import COLLECTIONS, Duplicate, RegistrationStore, now
+from shared import cursors
 from shared.auth import Principal
 from shared.config import settings
 from shared.context import RequestContext
@@ -56,10 +57,10 @@ from shared.events.outbox import OutboxRelay
 from shared.ids import new_id
 from shared.metrics import ServiceMetrics
 from shared.recent import Recent
-from shared.reference.provinces import ProvinceMerged, UnknownProvince, check_province, rollup
+from shared.reference.provinces import rollup
 from shared.store import Recount, Store
 from shared.timestamps import to_text
-from shared.validation import load, schema_of
+from shared.validation import load, require_provinces, schema_of
 
 log = logging.getLogger(__name__)
 # Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
@@ -78,24 +79,9 @@ def _principal(actor: dict[str, Any] | None) -> Principal | None:
     return Principal.from_dict(actor)
 
 
-def _province_error(field: str, slug: str, on: date) -> dict[str, Any] | None:
-    """A field error when ``slug`` is not a province on ``on`` (the edition's first day)."""
-    try:
-        check_province(slug, on)
-    except ProvinceMerged as exc:
-        return field_error(field, "province_merged",
-                           f"{slug} is no longer a province on {on.isoformat()}: since 2025-07-01 it is part of "
-                           f"{exc.successor_name} ({exc.successor_slug}).",
-                           province=slug, successor=exc.successor_slug, successor_name=exc.successor_name)
-    except UnknownProvince:
-        return field_error(field, "unknown_province", f"{slug} is not a Vietnamese province.", province=slug)
-    return None
-
-
-def _require_provinces(on: date, **fields: str | None) -> None:
-    errors = [e for f, slug in fields.items() if slug for e in [_province_error(f, slug, on)] if e]
-    if errors:
-        raise InvalidInput("Some provinces are not valid for this edition's date.", errors=errors)
+def _version_guard(expected_version: int | None) -> dict[str, Any]:
+    """The filter an update with ``If-Match`` adds; none for ``*`` (the version read is still the one written)."""
+    return {} if expected_version is None else {"version": expected_version}
 
 
 def _org_key(org: dict[str, Any]) -> str:
@@ -167,7 +153,7 @@ class RegistrationService:
     def _edition_document(self, data: dict[str, Any]) -> dict[str, Any]:
         """Check provinces and site visits as of the edition's dates; shape for storage."""
         first_day: date = data["starts_on"]
-        _require_provinces(first_day, host_province=data["host_province"],
+        require_provinces(first_day, host_province=data["host_province"],
                            **{f"partner_provinces.{i}": p for i, p in enumerate(data["partner_provinces"])})
         programme = {
             item.pop("key"): {**item, "starts_at": to_text(item["starts_at"]), "ends_at": to_text(item["ends_at"])}
@@ -194,7 +180,9 @@ class RegistrationService:
         return [views.edition(e) for e in editions if access.can_see_edition(principal, e)]
 
     @rpc
-    def update_edition(self, actor: dict | None, edition_id: str, expected_version: int, payload: dict) -> dict:
+    def update_edition(self, actor: dict | None, edition_id: str, expected_version: int | None,
+                       payload: dict) -> dict:
+        """``expected_version`` None: whatever version is current (``If-Match: *``)."""
         principal = _principal(actor)
         current = self._edition(principal, edition_id)
         access.require_organiser(principal, current)
@@ -204,7 +192,7 @@ class RegistrationService:
         data = self._edition_document(load(EditionBody, merged))
         changed = [k for k in payload if data.get(k) != current.get(k)]
         updated = self.store.update_versioned(
-            "editions", edition_id, {"version": expected_version}, {**data, "capacity_due": now()},
+            "editions", edition_id, _version_guard(expected_version), {**data, "capacity_due": now()},
             lambda after: [ev.edition_updated(after, changed)],
         )
         _OPEN_EDITIONS.forget(edition_id)
@@ -272,7 +260,7 @@ class RegistrationService:
     @rpc
     def create_organisation(self, actor: dict | None, payload: dict) -> dict:
         data = load(OrganisationIn, payload)
-        _require_provinces(date.today(), province=data.get("province"))
+        require_provinces(date.today(), province=data.get("province"))
         org, created = self._insert_organisation(self._new_organisation(data))
         if not created:
             raise Conflict("This organisation is already registered.", code="organisation_exists",
@@ -305,16 +293,16 @@ class RegistrationService:
         return out
 
     @rpc
-    def update_organisation(self, actor: dict | None, organisation_id: str, expected_version: int,
+    def update_organisation(self, actor: dict | None, organisation_id: str, expected_version: int | None,
                             payload: dict) -> dict:
         principal = _principal(actor)
         access.require_acts_for(principal, organisation_id)
         changes = load(OrganisationPatch, payload, partial=True)
-        _require_provinces(date.today(), province=changes.get("province"))
+        require_provinces(date.today(), province=changes.get("province"))
         if "legal_name" in changes:
             changes["search"] = fold(" ".join(filter(None, changes["legal_name"].values())))
         updated = self.store.update_versioned(
-            "organisations", organisation_id, {"version": expected_version}, {**changes, "snapshot_due": now()},
+            "organisations", organisation_id, _version_guard(expected_version), {**changes, "snapshot_due": now()},
             lambda after: [ev.organisation_updated(after)],
         )
         if updated is None:
@@ -374,7 +362,7 @@ class RegistrationService:
         access.require_acts_for(_principal(actor), organisation_id)
         org = self._organisation(organisation_id)
         data = load(ProductIn, payload)
-        _require_provinces(date.today(), origin_province=data.get("origin_province"))
+        require_provinces(date.today(), origin_province=data.get("origin_province"))
         [product] = self._new_products(org["_id"], [data])
         org["snapshot_due"] = self.store.mark("organisations", org["_id"], "snapshot_due")
         self.store.insert("products", product, ev.product_registered(product))
@@ -441,7 +429,7 @@ class RegistrationService:
         edition = self._open_edition(_principal(actor), edition_id)
         first_day = date.fromisoformat(edition["starts_on"])
         org_data = data["organisation"]
-        _require_provinces(first_day, **{"organisation.province": org_data.get("province")},
+        require_provinces(first_day, **{"organisation.province": org_data.get("province")},
                            **{f"products.{i}.origin_province": p.get("origin_province")
                               for i, p in enumerate(data["products"])})
         self._check_wants(edition, data["wants"], "wants")
@@ -470,7 +458,7 @@ class RegistrationService:
         """The form names an organisation on file: it applies as that organisation (unchanged)."""
         if org is None:
             raise Conflict("The organisation was changed at the same time; try again.", code="concurrent_change")
-        _require_provinces(date.fromisoformat(edition["starts_on"]), **{"organisation.province": org.get("province")})
+        require_provinces(date.fromisoformat(edition["starts_on"]), **{"organisation.province": org.get("province")})
         try:
             participation = self._submit(edition, org, data["role"], data["wants"], form=form)
         except Conflict as conflict:
@@ -526,7 +514,7 @@ class RegistrationService:
         access.require_acts_for(principal, data["organisation_id"])
         edition = self._open_edition(principal, edition_id)
         org = self._organisation(data["organisation_id"])
-        _require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province"))
+        require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province"))
         self._check_wants(edition, data["wants"], "wants")
         return views.participation(self._submit(edition, org, data["role"], data["wants"]))
 
@@ -563,7 +551,8 @@ class RegistrationService:
     @rpc
     def decide(self, actor: dict | None, participation_id: str, payload: dict) -> dict:
         data = load(DecisionIn, payload)
-        return self._decide(_principal(actor), participation_id, data["action"], data.get("reason"))
+        return self._decide(_principal(actor), participation_id, data["action"], data.get("reason"),
+                            data["reason_code"])
 
     @rpc
     def decide_many(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
@@ -577,7 +566,7 @@ class RegistrationService:
                 found = self._participation(pid)
                 if found["edition_id"] != edition_id:
                     raise NotFound("Not a registration of this edition.", code="participation_not_found")
-                outcome = self._decide(principal, pid, data["action"], data.get("reason"))
+                outcome = self._decide(principal, pid, data["action"], data.get("reason"), data["reason_code"])
                 results.append({"id": pid, "ok": True, "status": outcome["status"]})
             except (Conflict, NotFound, Forbidden) as exc:
                 results.append({"id": pid, "ok": False, "code": exc.code, "detail": exc.detail})
@@ -585,7 +574,7 @@ class RegistrationService:
             not r["ok"] for r in results)}
 
     def _decide(self, principal: Principal | None, participation_id: str, action: str,
-                reason: str | None) -> dict[str, Any]:
+                reason: str | None, reason_code: str = "other") -> dict[str, Any]:
         participation = self._participation(participation_id)
         edition = self.store.get("editions", participation["edition_id"])
         if action == "cancel" and access.acts_for(principal, participation["organisation_id"]):
@@ -603,7 +592,7 @@ class RegistrationService:
             return views.participation(self._approve(participation))
         changes: dict[str, Any] = {"status": target, "decided_at": now()}
         if target == "rejected":
-            changes["reason"] = reason.strip()
+            changes.update(reason=reason.strip(), reason_code=reason_code)
         if target == "waitlisted":
             changes["waitlisted_at"] = now()
         if participation["status"] == "approved":  # a crash before the place is freed leaves it to the reconciler
@@ -619,7 +608,8 @@ class RegistrationService:
         updated = self.store.update_versioned(
             "participations", participation["_id"],
             {"status": {"$in": list(sources_for(target))}, "version": participation["version"]}, changes,
-            lambda after: [ev.participation_changed(after, target, promoted)],
+            lambda after: [ev.participation_changed(after, target, promoted)]
+            + ([ev.rejection_explained(after)] if target == "rejected" else []),
         )
         if updated is None:
             raise Conflict("The registration was changed at the same time; reload it.", code="concurrent_change")
@@ -672,13 +662,18 @@ class RegistrationService:
             if params.get("province") and rollup(params["province"]) != principal.province:
                 raise Forbidden("A province sees only its own registrations.", code="other_province")
             mongo["org.province_2025"] = principal.province
+        page, next_cursor = self._page(mongo, params, f"participations:{edition_id}")
+        items = [views.participation(p, for_province=principal.role == "province") for p in page]
+        return {"items": items, "next_cursor": next_cursor}
+
+    def _page(self, mongo: dict[str, Any], params: dict[str, Any], scope: str) -> tuple[list[dict], str | None]:
+        """One page of participations by ``_id``, and the signed cursor of the next (None on the last)."""
         if params.get("cursor"):
-            mongo["_id"] = {"$gt": params["cursor"]}
+            mongo["_id"] = {"$gt": cursors.position_of(params["cursor"], scope)}
         page = self.store.find("participations", mongo, sort=[("_id", 1)], limit=params["limit"] + 1)
         more = len(page) > params["limit"]
         page = page[: params["limit"]]
-        items = [views.participation(p, for_province=principal.role == "province") for p in page]
-        return {"items": items, "next_cursor": page[-1]["_id"] if more else None}
+        return page, cursors.issue(page[-1]["_id"], scope) if more else None
 
     @staticmethod
     def _participation_filter(edition_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -702,12 +697,8 @@ class RegistrationService:
         params = load(ParticipationQuery, query)
         params.pop("status", None)
         mongo = {**self._participation_filter(edition_id, params), "status": "approved"}
-        if params.get("cursor"):
-            mongo["_id"] = {"$gt": params["cursor"]}
-        page = self.store.find("participations", mongo, sort=[("_id", 1)], limit=params["limit"] + 1)
-        more = len(page) > params["limit"]
-        page = page[: params["limit"]]
-        return {"items": [views.directory_entry(p) for p in page], "next_cursor": page[-1]["_id"] if more else None}
+        page, next_cursor = self._page(mongo, params, f"directory:{edition_id}")
+        return {"items": [views.directory_entry(p) for p in page], "next_cursor": next_cursor}
 
     @rpc
     def export_csv(self, actor: dict | None, edition_id: str) -> str:

@@ -156,7 +156,8 @@ class _Rows:
 
 def parse_floor_plan_csv(text: str) -> FloorPlan:
     """Read a plan; raise ``FloorPlanErrors`` listing every bad line (line 1 is the header)."""
-    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    # universal newlines: Excel's "CSV (Macintosh)" ends lines with CR alone
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=None))
     rows = _Rows()
     header = [h.strip().lower() for h in next(reader, [])]
     for column in COLUMNS:
