@@ -35,8 +35,8 @@ BOOTHS_PREFIX = "vn.ketnoi.booths."
 MEETINGS_PREFIX = "vn.ketnoi.meetings."
 MEETING_KINDS = ("requested", "accepted", "declined", "expired", "cancelled", "scheduled", "rescheduled",
                  "status_changed")
-OFFER_STATUSES = ("open", "accepted", "declined", "expired")
-OFFER_KINDS = ("made", "accepted", "declined", "expired")  # offer.<kind>: "open" is announced as "made"
+OFFER_STATUSES = ("open", "accepted", "declined", "expired", "withdrawn")
+OFFER_KINDS = ("made", "accepted", "declined", "expired", "withdrawn")  # offer.<kind>: "open" is announced as "made"
 # producer -> (builders module, type prefix, values of each placeholder in its f-string kinds)
 PRODUCERS = {
     "registration": (BUILDERS, PREFIX, {"{status}": PARTICIPATION_STATUSES}),
@@ -731,7 +731,7 @@ def test_overrides_stay_internal():
     data = booth_events.override_recorded(entry)["data"]
     assert (data["by"], data["reason"], data["to_booth"]) == (entry["by"], entry["reason"], "B.07")
     public_booths = [t for t in public_types() if catalogue()[t].producer == "booths"]
-    assert len(public_booths) == 10
+    assert len(public_booths) == 11
     for event_type in public_booths:
         assert "by" not in property_names(load_schema(EVENTS_DIR / catalogue()[event_type].schema_file))
     for event in every_booths_builder_call():
@@ -778,6 +778,6 @@ def test_booths_schemas_reject_what_the_contract_forbids():
     with pytest.raises(EventSchemaViolation):
         booth_events.offer_changed(offer(expires_at="2025-09-10T08:00:00+07:00"))
     with pytest.raises(EventSchemaViolation):
-        booth_events.offer_changed(offer(), "withdrawn")
+        booth_events.offer_changed(offer(), "cancelled")
     with pytest.raises(EventSchemaViolation):
         booth_events.slot_booked({**slot(enterprise()), "starts_at": "2025-09-18 09:00"})

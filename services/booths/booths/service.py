@@ -312,12 +312,18 @@ class BoothsService:
         return planning.fingerprint(plan["quotas"], floor, applications, current)
 
     def _apply_run(self, run: dict[str, Any]) -> list[str]:
-        """Free what moves, give what is new; the booth codes that could not be given.
+        """Withdraw open offers, free what moves, give what is new; the booth codes that could not be given.
 
         Every step is conditional on the booth's holder, so applying a run
         again (after a cut-off commit) repeats nothing already done.
         """
         edition_id = run["edition_id"]
+        for offer in self.store.offers({"edition_id": edition_id, "status": "open"}):
+            # the run places every booth again: an open offer ends, and its reserved places go back
+            if self.store.close_offer(offer, "withdrawn", ev.offer_changed(offer, "withdrawn")):
+                OFFERS.labels(edition_id, "withdrawn").inc()
+                self._give_back_places(edition_id, offer["participation_id"], offer.get("quota_group"),
+                                       offer.get("province") or FOREIGN)
         wanted = {code: pid for pid, codes in run["assignments"].items() for code in codes}
         applicants = {a["_id"]: a for a in self.store.applicants(edition_id)}
         for booth in self.store.booths(edition_id):

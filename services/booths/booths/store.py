@@ -36,7 +36,7 @@ class Taken(Exception):
 class BoothsStore(ServiceStore):
     """Plans, booths, applicants, offers, runs, the audit trail and livestream slots."""
 
-    MAPS = ("group_held", "editions")
+    MAPS = ("group_held", "province_held", "editions")
 
     def ensure_indexes(self) -> None:
         self.db.booths.create_index([("edition_id", ASCENDING), ("code", ASCENDING)])
@@ -358,7 +358,7 @@ class BoothsStore(ServiceStore):
                    for b in stale)
 
     def close_offer(self, offer: dict[str, Any], status: str, event: dict[str, Any]) -> bool:
-        """open → accepted | declined | expired, once.
+        """open → accepted | declined | expired | withdrawn, once.
 
         Accepted, the offer is marked ``assigning`` until its booth is given
         (:meth:`offer_assigned`); otherwise the booth's reservation is lifted
@@ -372,10 +372,11 @@ class BoothsStore(ServiceStore):
         if not result.modified_count:
             return False
         self.staged("offers", offer["_id"], [event])
-        if status != "accepted":
+        if status != "accepted":  # a withdrawn offer's booth is placed by the run that withdrew it
             self.db.booths.update_one({"_id": booth_id(offer["edition_id"], offer["booth_code"]),
                                        "offer.offer_id": offer["_id"]},
-                                      {"$set": {"offer": None, "offer_due": now_text()}})
+                                      {"$set": {"offer": None, **({"offer_due": now_text()}
+                                                                  if status != "withdrawn" else {})}})
         return True
 
     def offer(self, offer_id: str) -> dict[str, Any] | None:
