@@ -50,6 +50,40 @@ def test_provinces_receive_public_events_without_personal_data(api, organiser, n
         internal.delete()
 
 
+PERSONAL = ("0912 345 678", "912345678", "hoa.nguyen@example.vn", "Nguyễn Thị Hoa")
+
+
+def test_an_organiser_s_words_never_reach_the_public_exchange(api, organiser, new_edition, stack, service_env):
+    """Found from outside: a rejection reason with a phone number and an e-mail address was delivered to
+    another province's consumer.  Every remark field is filled with a person's details; the public exchange
+    carries none of them, and the applicant is still told the organiser's words."""
+    broker = stack.config.amqp_uri
+    public = Tap(f"e2e.scan.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.#",), public=True, amqp_uri=broker)
+    internal = Tap(f"e2e.scan.i.{uuid.uuid4().hex[:6]}",
+                   ("vn.ketnoi.registration.participation.rejection_explained.v1",), amqp_uri=broker)
+    words = "Liên hệ chị Nguyễn Thị Hoa, 0912 345 678, hoa.nguyen@example.vn để bổ sung giấy chứng nhận."
+    try:
+        eid = new_edition()["id"]
+        rejected, kept = (api.request("POST", f"/v1/editions/{eid}/registrations",
+                                      json=registration("thanh-hoa")).json()["participation"]["id"]
+                          for _ in range(2))
+        answer = api.request("POST", f"/v1/participations/{rejected}/decision", organiser,
+                             json={"action": "reject", "reason": words, "reason_code": "incomplete"})
+        assert answer.status_code == 200 and answer.json()["reason"] == words  # the API keeps the words
+        api.request("POST", f"/v1/participations/{kept}/decision", organiser,
+                    json={"action": "cancel", "reason": words})
+        events = [json.loads(m.body) for m in public.drain(expect=6, timeout=10)]
+        text = json.dumps(events, ensure_ascii=False)
+        assert "participation.rejected.v1" in text and not [p for p in PERSONAL if p in text]
+        [rejection] = [e for e in events if e["type"].endswith("participation.rejected.v1")]
+        assert rejection["data"]["reason"] == rejection["data"]["reason_code"] == "incomplete"
+        explained = [json.loads(m.body) for m in internal.drain(expect=1, timeout=10)]
+        assert [e["data"]["reason"] for e in explained] == [words]
+    finally:
+        public.delete()
+        internal.delete()
+
+
 def test_every_service_exposes_prometheus_metrics(stack, api, new_edition):
     new_edition()
     env = stack.config.env()

@@ -145,7 +145,12 @@ class ApplicationBody(Schema):
 
 class DecisionBody(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("approve", "reject", "waitlist", "cancel")))
-    reason = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True, metadata={"description": "The organiser's words to the applicant "
+                                                                     "(never published to provinces)"})
+    reason_code = fields.String(validate=validate.OneOf(("incomplete", "not_eligible", "out_of_scope", "duplicate",
+                                                         "other")),
+                                metadata={"description": "Why a registration is rejected, as provinces are told "
+                                                         "(default other)"})
 
 
 class BulkDecisionBody(DecisionBody):
