@@ -33,10 +33,9 @@ def test_a_registration_cancelled_before_its_approval_is_not_found_on_every_boot
         "slots": lambda s: s.book_slot(actor, edition_id, "L01", {"participation_id": "par_cancelled_early",
                                                                   "starts_at": "2026-08-16T09:00:00+07:00"}),
     }
-    for name, call in calls.items():
-        with pytest.raises(NotFound):
+    for call in calls.values():
+        with pytest.raises(NotFound, match="No approved exhibitor"):  # not a KeyError from the tombstone
             call(service())
-        assert name
 
 
 @pytest.mark.parametrize(("provinces", "caps", "field", "code"), [

@@ -15,8 +15,7 @@ from collections import Counter
 from typing import Any
 
 from booths.domain.model import QuotaRules
-
-FOREIGN = "foreign"
+from booths.planning import quota_province
 
 
 def broken(plan: dict[str, Any], rules: QuotaRules | None, booths: list[dict[str, Any]],
@@ -38,7 +37,7 @@ def broken(plan: dict[str, Any], rules: QuotaRules | None, booths: list[dict[str
                 by_applicant[who["participation_id"]] += 1
                 group = who.get("quota_group")
                 by_group[group] += 1
-                by_province[(group, who.get("province") or FOREIGN)] += 1
+                by_province[(group, quota_province(who))] += 1
     for offer in open_offers.values():
         booth = next((b for b in booths if b["code"] == offer["booth_code"]), None)
         if booth is None or (booth.get("offer") or {}).get("offer_id") != offer["_id"]:

@@ -10,7 +10,13 @@ from typing import Any
 from booths.domain.floorplan import Booth, FloorPlan, Hall, Zone
 from booths.domain.model import Application, Preference, PriorityWeights, QuotaGroup, QuotaRules
 
+FOREIGN = "foreign"  # the quota key of exhibitors from abroad (they have no province)
 BOOTH_FIELDS = ("code", "zone", "size", "kind", "features", "price_vnd", "x", "y", "w", "h")
+
+
+def quota_province(who: dict[str, Any]) -> str:
+    """The province an applicant, holder or offer counts under in quota rules."""
+    return who.get("province") or FOREIGN
 
 
 def booth_document(booth: Booth) -> dict[str, Any]:
@@ -58,7 +64,7 @@ def application(applicant: dict[str, Any]) -> Application | None:
         applicant_id=applicant["_id"],
         organisation_id=applicant["organisation_id"],
         organisation_kind=applicant["organisation_kind"],
-        province=applicant.get("province") or "foreign",
+        province=quota_province(applicant),
         booths_wanted=wish["booths_wanted"],
         preferences=tuple(Preference(p["type"], p["value"]) for p in wish["preferences"]),
         needs=frozenset(wish["needs"]),

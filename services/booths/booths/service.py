@@ -22,6 +22,7 @@ from booths.domain.claims import suggest_similar
 from booths.domain.floorplan import FloorPlanErrors, floor_plan_csv, parse_floor_plan_csv
 from booths.domain.scoring import Scoring
 from booths.metrics import CLAIM_CONFLICTS, OFFERS, RUN_OBJECTIVE, RUN_SECONDS, refresh_booth_gauges
+from booths.planning import FOREIGN, quota_province
 from booths.schemas import (
     ApplicationIn,
     ClaimIn,
@@ -50,7 +51,6 @@ log = logging.getLogger(__name__)
 # Periodic looks at the whole database, run only when something may have changed (shared.store.recount).
 _GAUGES, _RECONCILE = Recount(), Recount()
 OVERRIDE_LIMIT = 1_000_000
-FOREIGN = "foreign"  # the quota key of exhibitors from abroad
 UNFINISHED_AFTER = timedelta(minutes=1)  # an import or commit still running after this was cut off
 # per process (workers are instances of one class): what the last reconcile pass saw, by edition
 _LAST_DRIFT: dict[str, dict[str, tuple[int, int]]] = {}
@@ -322,8 +322,7 @@ class BoothsService:
             # the run places every booth again: an open offer ends, and its reserved places go back
             if self.store.close_offer(offer, "withdrawn", ev.offer_changed(offer, "withdrawn")):
                 OFFERS.labels(edition_id, "withdrawn").inc()
-                self._give_back_places(edition_id, offer["participation_id"], offer.get("quota_group"),
-                                       offer.get("province") or FOREIGN)
+                self._give_back_offer_places(offer)
         wanted = {code: pid for pid, codes in run["assignments"].items() for code in codes}
         applicants = {a["_id"]: a for a in self.store.applicants(edition_id)}
         for booth in self.store.booths(edition_id):
@@ -381,8 +380,7 @@ class BoothsService:
         for offer in self.store.offers_left_half_made(older_than=UNFINISHED_AFTER):
             if offer["status"] == "pending":
                 self.store.drop_pending_offer(offer)
-                self._give_back_places(offer["edition_id"], offer["participation_id"], offer.get("quota_group"),
-                                       offer.get("province") or FOREIGN)
+                self._give_back_offer_places(offer)
                 continue
             applicant = self.store.applicant(offer["participation_id"])
             self._give_offered_booth(offer, views.holder(applicant, offer.get("quota_group")))
@@ -399,7 +397,7 @@ class BoothsService:
         Increments, not recounts: claims and offers change the same counters
         concurrently, and a recount written back would undo theirs.
         """
-        province = holder.get("province") or FOREIGN
+        province = quota_province(holder)
         if step > 0:
             self.store.take_quota(holder["participation_id"], "held", OVERRIDE_LIMIT)
             if holder.get("quota_group"):
@@ -412,7 +410,7 @@ class BoothsService:
         """The applicant's next booth under every limit at once: its own maximum, its quota group's booths and
         its province's cap (conditional counters: racing claims, offers and accepts cannot pass one).
         Returns (group, province); a 409 naming the limit otherwise."""
-        edition_id, province = plan["_id"], applicant.get("province") or FOREIGN
+        edition_id, province = plan["_id"], quota_province(applicant)
         group = planning.quota_rules(plan["quotas"]).group_for(province)
         if group is None:
             raise Conflict("No quota group takes your province.", code="quota_full")
@@ -433,6 +431,11 @@ class BoothsService:
     def _give_back_places(self, edition_id: str, participation_id: str, group: str | None, province: str) -> None:
         self.store.give_back_quota(participation_id, "held")
         self.store.give_back_place(edition_id, group, province)
+
+    def _give_back_offer_places(self, offer: dict[str, Any]) -> None:
+        """What an offer reserved when it was made (it ended without its booth being given)."""
+        self._give_back_places(offer["edition_id"], offer["participation_id"], offer.get("quota_group"),
+                               quota_province(offer))
 
     # -- self-service claims -----------------------------------------------------------------------
 
@@ -468,7 +471,7 @@ class BoothsService:
             raise Forbidden(f"{booth['kind']} booths are reserved.", code="booth_reserved")
         if booth["kind"] in rules.ocop_kinds and not applicant.get("ocop_stars"):
             raise Forbidden("OCOP booths are for OCOP-rated products.", code="booth_reserved")
-        if rules.group_for(applicant.get("province") or FOREIGN) is None:
+        if rules.group_for(quota_province(applicant)) is None:
             raise Forbidden("No quota group takes your province.", code="quota_full")
 
     def _booth_limit(self, plan: dict[str, Any], applicant: dict[str, Any]) -> int:
@@ -477,7 +480,7 @@ class BoothsService:
         return min(wanted, cap) if cap else wanted
 
     def _group_name(self, plan: dict[str, Any], applicant: dict[str, Any]) -> str | None:
-        group = planning.quota_rules(plan["quotas"]).group_for(applicant.get("province") or FOREIGN)
+        group = planning.quota_rules(plan["quotas"]).group_for(quota_province(applicant))
         return group.name if group else None
 
     def _suggestions(self, plan: dict[str, Any], edition_id: str, booth_code: str) -> list[str]:
@@ -592,8 +595,7 @@ class BoothsService:
         """Declined or expired: the places the offer reserved go back, and the booth to the next in line."""
         if self.store.close_offer(offer, status, ev.offer_changed(offer, status)):
             OFFERS.labels(offer["edition_id"], status).inc()
-            self._give_back_places(offer["edition_id"], offer["participation_id"], offer.get("quota_group"),
-                                   offer.get("province") or FOREIGN)
+            self._give_back_offer_places(offer)
             self._offer_next(offer["edition_id"], offer["booth_code"])
 
     @timer(interval=5)

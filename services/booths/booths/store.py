@@ -17,6 +17,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from booths.planning import quota_province
 from shared.events.outbox import new_document, stage
 from shared.ids import new_id
 from shared.store import ServiceStore, keep_newest
@@ -219,7 +220,7 @@ class BoothsStore(ServiceStore):
                 if not holder:
                     continue
                 for key in (f"applicant:{holder['participation_id']}", f"group:{holder.get('quota_group')}",
-                            f"province:{holder.get('province') or 'foreign'}"):
+                            f"province:{quota_province(holder)}"):
                     if key in actual:
                         actual[key] += 1
         for slot in self.db.slots.find({"edition_id": edition_id}, {"participation_id": 1}):

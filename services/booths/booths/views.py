@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from booths.domain.allocation import Allocation
 from booths.domain.model import QuotaRules
+from booths.planning import FOREIGN
 
 INTERNAL = ("outbox", "outbox_n")
 
@@ -54,7 +55,7 @@ def run_document(run_id: str, edition_id: str, result: Allocation, rules: QuotaR
     """A dry run as stored: the result, each applicant's quota group and explanation."""
     groups = {}
     for aid in result.assignments:
-        group = rules.group_for(provinces.get(aid) or "foreign")
+        group = rules.group_for(provinces.get(aid) or FOREIGN)
         groups[aid] = group.name if group else None
     explanations = {aid: {"status": e.status, "booths": list(e.booths), "booths_wanted": e.booths_wanted,
                           "priority": e.priority, "reasons": [asdict(r) for r in e.reasons]}
