@@ -723,7 +723,8 @@ class MeetingsService:
             raise NotFound("No such scheduling job for this session.", code="job_not_found")
         return views.job(job)
 
-    @event_handler(ev.SCHEDULE_REQUESTED)
+    # it may wait JOB_WAIT for a run already going, then solve: the inbox claim outlasts both
+    @event_handler(ev.SCHEDULE_REQUESTED, lease=SCHEDULER_LEASE)
     def run_schedule_job(self, event: dict) -> None:
         """Compute a queued timetable once (the inbox gives one worker the event at a time; a worker that
         died mid-run leaves the job running and its event runs again when the claim lease passes)."""
