@@ -6,7 +6,7 @@ import itertools
 import json
 import uuid
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 
 import eventlet
 import pytest
@@ -272,8 +272,67 @@ def test_pick_mode_one_slot_one_acceptance(api, organiser, new_edition):
     assert run["moved"] == []  # picked meetings stay where their participants put them
 
 
+def meetings_of(api, organiser, pid: str, *sids: str) -> list[dict]:
+    """Every open meeting of ``pid`` across the sessions named, as the organisers see them."""
+    found = []
+    for sid in sids:
+        found += [m for m in api.request("GET", f"/v1/b2b-sessions/{sid}/meetings", organiser).json()["items"]
+                  if pid in (m["supplier"]["participation_id"], m["buyer"]["participation_id"])
+                  and m["status"] in ("requested", "accepted")]
+    return found
+
+
+def assert_never_twice_at_once(meetings: list[dict]) -> None:
+    placed = sorted((datetime.fromisoformat(m["starts_at"]), datetime.fromisoformat(m["ends_at"]), m["id"])
+                    for m in meetings if m["starts_at"])
+    for (_, end, first), (start, _, second) in itertools.pairwise(placed):
+        assert start >= end, f"{first} and {second} overlap"
+
+
+def test_overlapping_sessions_never_put_one_participant_in_two_meetings(api, organiser, new_edition):
+    """Two sessions of one edition overlap in time (20-minute slots from 13:30 in the hall, 30-minute slots
+    from 13:40 on the side stage): a buyer met in one is busy in the other, for organisers' placements,
+    participants' picks, racing requests and the optimiser alike; other people are not affected."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    s1, s2, s3, s4 = (supplier(api, organiser, eid) for _ in range(4))
+    b1, b2 = buyer(api, organiser, eid, interpreter=None), buyer(api, organiser, eid, interpreter=None)
+    hall = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser,
+                       json=session_body(mode="pick", interpreters={"en": 4})).json()["id"]
+    side = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        name={"vi": "Sân khấu phụ"}, starts_at="13:40", slot_minutes=30, slots=4, breaks=[],
+        interpreters={"en": 4})).json()["id"]
+
+    def broker(sid: str, s, b, slot: str | None = None):
+        return api.request("POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser,
+                           json={"supplier": s[0], "buyer": b[0], **({"slot": slot} if slot else {})})
+
+    assert broker(hall, s1, b1, "S01").status_code == 201  # 13:30-13:50
+    refused = broker(side, s2, b1, "S01")  # 13:40-14:10
+    assert refused.status_code == 409 and refused.json()["code"] == "participant_busy", refused.text
+    assert meetings_of(api, organiser, s2[0], side) == []  # nothing of the refused meeting was written
+    assert broker(side, s2, b2, "S01").status_code == 201  # another buyer at the same time: free
+    assert broker(side, s2, b1, "S02").status_code == 201  # 14:10-14:40: after the hall meeting
+    picked = api.request("POST", f"/v1/b2b-sessions/{hall}/requests", s3[2],
+                         json={"from": s3[0], "to": b1[0], "slot": "S03"})  # 14:10-14:30
+    assert picked.status_code == 409 and picked.json()["code"] == "participant_busy", picked.text
+
+    pool = eventlet.GreenPool()  # two organisers place the same buyer at overlapping times at once
+    raced = list(pool.imap(lambda args: broker(*args), [(hall, s4, b2, "S04"), (side, s4, b2, "S03")]))
+    assert sorted(r.status_code for r in raced) == [201, 409], [r.text for r in raced]
+
+    assert broker(side, s3, b1).status_code == 201  # accepted, placed by the optimiser around the hall
+    run = api.request("POST", f"/v1/b2b-sessions/{side}/schedule", organiser, json={}).json()
+    assert run["unplaced"] == [], run
+    for pid in (b1[0], b2[0], s2[0], s3[0], s4[0]):
+        assert_never_twice_at_once(meetings_of(api, organiser, pid, hall, side))
+    assert len(meetings_of(api, organiser, b1[0], hall, side)) == 3
+
+
 @pytest.mark.parametrize("body, field", [
     ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "25:00", "slots": 4, "tables": 2}, "starts_at"),
+    ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "13:32", "slots": 4, "tables": 2}, "starts_at"),
+    ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "13:30", "slot_minutes": 17, "slots": 4,
+      "tables": 2}, "slot_minutes"),
     ({"name": {"vi": "x"}, "date": "2024-09-30", "starts_at": "13:30", "slots": 4, "tables": 2}, "date"),
     ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "13:30", "slots": 4, "tables": 2,
       "breaks": ["13:35"]}, "breaks"),

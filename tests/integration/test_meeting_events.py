@@ -11,6 +11,8 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 
 from meetings import events as meeting_events
+from meetings.booking import Booker
+from meetings.planning import busy_steps
 from meetings.service import MeetingsService, meeting_id
 from meetings.store import MeetingsStore, participant_hold, table_hold
 from shared.auth import Principal
@@ -90,7 +92,7 @@ def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meet
         store.open_meeting(meeting, [])
         for pid in ("p_sup", "p_buy"):
             assert store.take_load(session["_id"], pid, 5)
-            assert store.take_hold(participant_hold(session["_id"], pid, "S01"), session["_id"], mid)
+        assert Booker(store, session).place(meeting, "S01", "T01").keys
 
         cancelled = participation(edition_id, "p_buy", "buyer", status="cancelled")
         publish(cancelled)
@@ -121,17 +123,17 @@ def test_a_request_due_while_the_service_was_down_expires_on_start_and_frees_its
                                  "supplier" if role == "exhibitor" else "buyer")
     session = make_session(store, edition_id)
     mid = meeting_id(session["_id"], "q_sup", "q_buy")
-    store.open_meeting({"_id": mid, "session_id": session["_id"], "edition_id": edition_id,
-                        "supplier": {"participation_id": "q_sup", "organisation_id": "org_q_sup", "name": None,
-                                     "country": "VN", "province": "quang-tri"},
-                        "buyer": {"participation_id": "q_buy", "organisation_id": "org_q_buy", "name": None,
-                                  "country": "JP", "province": None},
-                        "requested_by": "supplier", "note": "Xin gặp", "brokered": "no", "status": "requested",
-                        "held_slot": "S02", "slot": None, "table": None, "locked": None, "live": None,
-                        "language": "ja", "priority": 0, "sequence": 0, "version": 1,
-                        "expires_at": "2020-01-01T00:00:00.000000Z"}, [])
-    for pid in ("q_sup", "q_buy"):
-        store.take_hold(participant_hold(session["_id"], pid, "S02"), session["_id"], mid)
+    request = {"_id": mid, "session_id": session["_id"], "edition_id": edition_id,
+               "supplier": {"participation_id": "q_sup", "organisation_id": "org_q_sup", "name": None,
+                            "country": "VN", "province": "quang-tri"},
+               "buyer": {"participation_id": "q_buy", "organisation_id": "org_q_buy", "name": None,
+                         "country": "JP", "province": None},
+               "requested_by": "supplier", "note": "Xin gặp", "brokered": "no", "status": "requested",
+               "held_slot": "S02", "slot": None, "table": None, "locked": None, "live": None,
+               "language": "ja", "priority": 0, "sequence": 0, "version": 1,
+               "expires_at": "2020-01-01T00:00:00.000000Z"}
+    store.open_meeting(request, [])
+    assert Booker(store, session).hold_people(request, "S02").keys
 
     container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
     container.start()  # the service was down when the request fell due
@@ -153,15 +155,17 @@ def test_the_sweeper_drops_holds_a_crash_left_and_keeps_live_ones():
                         "supplier": {"participation_id": "w_sup"}, "buyer": {"participation_id": "w_buy"},
                         "slot": "S01", "table": "T01", "version": 1}, [])
     old = "2020-01-01T00:00:00.000000Z"
-    keys = {"live": participant_hold(session["_id"], "w_sup", "S01"), "table": table_hold(session["_id"], "T01", "S01"),
-            "moved": participant_hold(session["_id"], "w_sup", "S02"),
-            "orphan": participant_hold(session["_id"], "w_x", "S03")}
-    for name, key in keys.items():
-        db.holds.insert_one({"_id": key, "session_id": session["_id"], "at": old,
+    step = {slot["id"]: busy_steps(slot)[0] for slot in session["slots"]}
+    keys = {"live": (participant_hold(edition_id, "w_sup", step["S01"]), "S01"),
+            "table": (table_hold(session["_id"], "T01", "S01"), "S01"),
+            "moved": (participant_hold(edition_id, "w_sup", step["S02"]), "S02"),
+            "orphan": (participant_hold(edition_id, "w_x", step["S03"]), "S03")}
+    for name, (key, slot) in keys.items():
+        db.holds.insert_one({"_id": key, "session_id": session["_id"], "at": old, "slot": slot,
                              "meeting_id": "mtg_never_written" if name == "orphan" else live})
     worker_factory(MeetingsService, store=store).sweep_holds()
-    assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == sorted([keys["live"],
-                                                                                           keys["table"]])
+    assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == sorted([keys["live"][0],
+                                                                                           keys["table"][0]])
 
 
 def test_a_background_timetable_outlives_its_worker_and_runs_once(container_factory, amqp_uri):

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from nameko.testing.services import worker_factory
 
+from meetings.planning import busy_steps
 from meetings.service import MeetingsService
 from meetings.store import MeetingsStore, participant_hold, table_hold
 from shared.auth import Principal
@@ -41,7 +42,8 @@ def test_holds_dropped_by_a_cut_off_run_are_given_back_or_the_meeting_unplaced()
 
     kept, lost, neighbour = brokered(1, "S01"), brokered(2, "S02"), brokered(3, "S03")
     before = {m: holds_of(m) for m in (kept, lost, neighbour)}
-    assert all(len(keys) == 4 for keys in before.values())  # two people, the table, an interpreter
+    # two people for each of the slot's four 5-minute steps, the table, an interpreter
+    assert all(len(keys) == 10 for keys in before.values())
     store.drop_holds_of([kept, lost])  # the run dropped them, then its process died
     taker = brokered(4, "S02")  # someone is booked into the free-looking place meanwhile
 
@@ -54,7 +56,8 @@ def test_holds_dropped_by_a_cut_off_run_are_given_back_or_the_meeting_unplaced()
     assert store.meeting(lost)["unplaced_reason"] == "conflict"
     assert holds_of(neighbour) == before[neighbour] and store.meeting(neighbour)["slot"] == "S03"
     assert store.meeting(taker)["slot"] == "S02" and table_hold(session["_id"], "T01", "S02") in holds_of(taker)
-    assert participant_hold(session["_id"], f"s1-{edition_id}", "S01") in holds_of(kept)
+    first_step = busy_steps(session["slots"][0])[0]
+    assert participant_hold(edition_id, f"s1-{edition_id}", first_step) in holds_of(kept)
 
 
 def test_meeting_counters_left_one_off_by_a_crash_are_repaired():

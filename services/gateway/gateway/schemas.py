@@ -276,8 +276,10 @@ class B2bProfileBody(Schema):
 class B2bSessionBody(Schema):
     name = fields.Nested(Names, required=True)
     date = fields.Date(required=True, metadata={"example": "2025-07-10"})
-    starts_at = fields.String(required=True, metadata={"example": "13:30"})
-    slot_minutes = fields.Integer(strict=True, metadata={"example": 20})
+    starts_at = fields.String(required=True, metadata={
+        "example": "13:30", "description": "Local time on a 5-minute mark; sessions of one edition may overlap, "
+                                           "and a participant is never in two meetings at once across them"})
+    slot_minutes = fields.Integer(strict=True, metadata={"example": 20, "description": "A multiple of 5"})
     slots = fields.Integer(strict=True, required=True, metadata={"example": 12})
     tables = fields.Integer(strict=True, required=True, metadata={"example": 16})
     breaks = fields.List(fields.String(), metadata={"example": ["15:10"]})

@@ -16,7 +16,7 @@ from meetings import events as ev
 from meetings import planning
 from meetings.domain.model import Changes, Timetable
 from meetings.domain.timetable import reschedule, schedule_meetings
-from meetings.store import MeetingsStore, interpreter_hold, participant_hold, table_hold
+from meetings.store import OPEN, MeetingsStore, interpreter_hold, participant_hold, table_hold
 from shared.ids import new_id
 from shared.timestamps import now_text
 
@@ -50,6 +50,7 @@ class Booker:
         self.store = store
         self.session = session
         self.usable = set(planning.domain_session(session).slots)
+        self.slots = {s["id"]: s for s in session["slots"]}
         self._away_slots: dict[str, set[str]] | None = None
 
     # -- one meeting ---------------------------------------------------------------------------------
@@ -68,8 +69,8 @@ class Booker:
         tables = list(self.session["tables"])
         return sorted(tables, key=lambda t: (-usual.count(t), tables.index(t)))
 
-    def _take(self, key: str, meeting_id: str, taken: Taken) -> bool:
-        got = self.store.take_hold(key, self.session["_id"], meeting_id)
+    def _take(self, key: str, meeting_id: str, taken: Taken, slot: str) -> bool:
+        got = self.store.take_hold(key, self.session["_id"], meeting_id, slot)
         if got is None:
             return False
         taken.keys.append(key)
@@ -83,18 +84,27 @@ class Booker:
             self.store.drop_hold(key, meeting_id)
 
     def hold_people(self, meeting: dict[str, Any], slot: str, taken: Taken | None = None) -> Taken:
-        """Both participants' holds on ``slot`` (for a request naming a slot, or a placement)."""
+        """Both participants' holds on ``slot``'s time (for a request naming a slot, or a placement).
+
+        A person's holds are keyed by the edition's time steps, not by this
+        session's slot, so a meeting in another session at an overlapping time
+        refuses this one just as a meeting in the same slot does.
+        """
         taken = taken or Taken()
         if slot not in self.usable:
             raise PlaceRefused("unavailable", f"{slot} is not a meeting slot of this session (or a break).")
+        steps = planning.busy_steps(self.slots[slot])
         for side in ("supplier", "buyer"):
             pid = meeting[side]["participation_id"]
             if self._away(pid, slot):
                 self.undo(taken, meeting["_id"])
                 raise PlaceRefused("unavailable", f"The {side} is not available at {slot}.")
-            if not self._take(participant_hold(self.session["_id"], pid, slot), meeting["_id"], taken):
-                self.undo(taken, meeting["_id"])
-                raise PlaceRefused("participant_busy", f"The {side} has another meeting at {slot}.")
+            for step in steps:
+                if not self._take(participant_hold(self.session["edition_id"], pid, step), meeting["_id"], taken,
+                                  slot):
+                    self.undo(taken, meeting["_id"])
+                    raise PlaceRefused("participant_busy", f"The {side} has another meeting at {slot} (in this "
+                                                           "or an overlapping session).")
         return taken
 
     def place(self, meeting: dict[str, Any], slot: str, table: str | None = None) -> Taken:
@@ -107,7 +117,7 @@ class Booker:
             raise PlaceRefused("no_table", f"No table {table} in this session.")
         taken = self.hold_people(meeting, slot)
         for candidate in [table] if table else self._tables_in_order(meeting):
-            if self._take(table_hold(sid, candidate, slot), mid, taken):
+            if self._take(table_hold(sid, candidate, slot), mid, taken, slot):
                 taken.table = candidate
                 break
         if taken.table is None:
@@ -117,7 +127,8 @@ class Booker:
         language = meeting.get("language")
         if language:
             seats = int((self.session.get("interpreters") or {}).get(language, 0))
-            if not any(self._take(interpreter_hold(sid, language, slot, k), mid, taken) for k in range(seats)):
+            if not any(self._take(interpreter_hold(sid, language, slot, k), mid, taken, slot)
+                       for k in range(seats)):
                 self.undo(taken, mid)
                 raise PlaceRefused("no_interpreter", f"No {language} interpreter is free at {slot}.")
         return taken
@@ -139,6 +150,8 @@ class Booker:
                    now: str | None) -> tuple[Timetable, str]:
         session = planning.domain_session(self.session)
         away = planning.availability(self.session, self.store.away(self.session["_id"]))
+        for pid, slots in self._busy_elsewhere().items():
+            away[pid] = sorted(set(away.get(pid, [])) | set(slots))
         interpreters = {k: int(v) for k, v in (self.session.get("interpreters") or {}).items()}
         meetings = {m["_id"]: planning.domain_meeting(m) for m in accepted}
         locks = [b for m in accepted if m.get("locked") and m["_id"] not in rebook
@@ -155,6 +168,24 @@ class Booker:
         changes = Changes(add=tuple(meetings[m["_id"]] for m in accepted if not m.get("slot")),
                           no_show=tuple(sorted(rebook & {m["_id"] for m in placed})), now=now)
         return reschedule(current, changes), "incremental"
+
+    def _busy_elsewhere(self) -> dict[str, list[str]]:
+        """participant -> this session's usable slots at which it has a meeting (or a held request) in an
+        overlapping session of the edition: the optimiser plans around them as it does around time away."""
+        others = [s for s in self.store.sessions(self.session["edition_id"])
+                  if s["_id"] != self.session["_id"] and planning.overlapping_slots(self.session, s["slots"])]
+        if not others:
+            return {}
+        slot_of = {(s["_id"], slot["id"]): slot for s in others for slot in s["slots"]}
+        busy: dict[str, list[dict[str, str]]] = {}
+        for m in self.store.meetings({"session_id": {"$in": [s["_id"] for s in others]},
+                                      "status": {"$in": list(OPEN)}}):
+            at = slot_of.get((m["session_id"], m.get("slot") or m.get("held_slot") or ""))
+            if at:
+                for side in ("supplier", "buyer"):
+                    busy.setdefault(m[side]["participation_id"], []).append(at)
+        return {pid: [s for s in planning.overlapping_slots(self.session, times) if s in self.usable]
+                for pid, times in busy.items()}
 
     def run(self, full: bool = False, rebook_no_shows: bool = False, now: str | None = None,
             announce: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> RunResult:

@@ -7,7 +7,7 @@ in which language are tested without a broker or a store.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +16,7 @@ from meetings.domain.model import Booking, Meeting, Session
 
 SIDES = {"exhibitor": "supplier", "buyer": "buyer"}
 HOME_LANGUAGE = "vi"
+GRID_MINUTES = 5  # slots start and end on this grid, so one person's busy time is a set of whole steps
 
 
 def slot_times(day: date, starts_at: str, minutes: int, count: int, zone: str) -> list[dict[str, str]]:
@@ -29,6 +30,26 @@ def slot_times(day: date, starts_at: str, minutes: int, count: int, zone: str) -
         slots.append({"id": f"S{i + 1:02d}", "starts_at": start.isoformat(),
                       "ends_at": (start + timedelta(minutes=minutes)).isoformat()})
     return slots
+
+
+def busy_steps(slot: Mapping[str, str]) -> list[str]:
+    """The grid steps (UTC, ``YYYY-MM-DDTHH:MMZ``) a slot covers: two slots of any sessions overlap in time
+    exactly when they share a step, so one unique key per (person, step) keeps anyone from being in two
+    meetings at once across every session of an edition."""
+    start = datetime.fromisoformat(slot["starts_at"]).astimezone(UTC)
+    end = datetime.fromisoformat(slot["ends_at"]).astimezone(UTC)
+    step = timedelta(minutes=GRID_MINUTES)
+    steps = []
+    while start < end:
+        steps.append(start.strftime("%Y-%m-%dT%H:%MZ"))
+        start += step
+    return steps
+
+
+def overlapping_slots(session: Mapping[str, Any], busy: Iterable[Mapping[str, str]]) -> list[str]:
+    """The ids of ``session``'s slots that overlap any of the ``busy`` times (slots of other sessions)."""
+    taken = {step for slot in busy for step in busy_steps(slot)}
+    return [s["id"] for s in session["slots"] if taken.intersection(busy_steps(s))]
 
 
 def table_ids(count: int) -> list[str]:

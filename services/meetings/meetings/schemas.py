@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate, validates_schema
 
+from meetings.planning import GRID_MINUTES
 from shared.validation import problem
 
 LANGUAGE = validate.Regexp(r"^[a-z]{2}$")
@@ -61,6 +62,16 @@ class SessionIn(Schema):
     def _breaks_leave_room(self, data: dict, **_: object) -> None:
         if len(set(data.get("breaks") or [])) >= data.get("slots", 0) > 0:
             raise problem("out_of_range", "Breaks may not take every slot.", field="breaks")
+
+    @validates_schema
+    def _on_the_grid(self, data: dict, **_: object) -> None:
+        """Sessions of one edition may overlap; a shared five-minute grid is how one person's time is
+        compared across them (see :func:`meetings.planning.busy_steps`)."""
+        if int(data.get("starts_at", "00:00")[3:]) % GRID_MINUTES:
+            raise problem("off_grid", f"Sessions start on a {GRID_MINUTES}-minute mark (09:00, 09:05…).",
+                          field="starts_at")
+        if data.get("slot_minutes", GRID_MINUTES) % GRID_MINUTES:
+            raise problem("off_grid", f"Slots last a multiple of {GRID_MINUTES} minutes.", field="slot_minutes")
 
 
 class AvailabilityIn(Schema):

@@ -567,7 +567,7 @@ class MeetingsService:
         holds, owners = self.store.holds_taken_before(cutoff)
         for hold in holds:
             meeting = owners.get(hold["meeting_id"])
-            slot = hold["_id"].split("|")[3]
+            slot = hold.get("slot")
             alive = meeting is not None and (
                 (meeting["status"] == "accepted" and meeting.get("slot") == slot)
                 or (meeting["status"] == "requested" and meeting.get("held_slot") == slot))

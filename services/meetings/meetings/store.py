@@ -1,7 +1,9 @@
 """The only module that talks to the meetings database (``ketnoi_meetings``).
 
-Who is busy when is decided by *holds*: one document per (participant, slot),
-(table, slot) and (interpreter seat, slot), whose ``_id`` is that key.  A
+Who is busy when is decided by *holds*: one document per (participant, five-minute
+step of the edition's time), (table, slot) and (interpreter seat, slot), whose ``_id``
+is that key.  Tables and interpreters belong to one session; people do not, so a
+participant's holds are keyed by time across every session of the edition.  A
 meeting takes its holds by inserting them, so two acceptances, a pick and an
 optimiser run, or two replicas can never put one person, table or
 interpreter in two places: the second insert fails on the unique ``_id``.
@@ -28,8 +30,9 @@ OPEN = ("requested", "accepted")
 CLOSED = ("declined", "expired", "cancelled")
 
 
-def participant_hold(session_id: str, participation_id: str, slot: str) -> str:
-    return f"{session_id}|p|{participation_id}|{slot}"
+def participant_hold(edition_id: str, participation_id: str, step: str) -> str:
+    """``step``: a grid step of :func:`meetings.planning.busy_steps` (the same in every session)."""
+    return f"{edition_id}|p|{participation_id}|{step}"
 
 
 def table_hold(session_id: str, table: str, slot: str) -> str:
@@ -254,7 +257,7 @@ class MeetingsStore(ServiceStore):
 
     # -- holds ---------------------------------------------------------------------------------------------
 
-    def take_hold(self, key: str, session_id: str, meeting_id: str) -> str | None:
+    def take_hold(self, key: str, session_id: str, meeting_id: str, slot: str) -> str | None:
         """``new`` when this call took the place, ``mine`` when the meeting held it already, None when taken.
 
         Only ``new`` holds may be given back by a caller that fails later: a
@@ -263,7 +266,7 @@ class MeetingsStore(ServiceStore):
         """
         try:
             self.db.holds.insert_one({"_id": key, "session_id": session_id, "meeting_id": meeting_id,
-                                      "at": now_text()})
+                                      "slot": slot, "at": now_text()})
         except DuplicateKeyError:
             return "mine" if self.db.holds.count_documents({"_id": key, "meeting_id": meeting_id}) else None
         return "new"
@@ -284,7 +287,7 @@ class MeetingsStore(ServiceStore):
 
     def holds_taken_before(self, cutoff: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
         """Holds older than ``cutoff``, and the meetings they name (one read for all, not one per hold)."""
-        holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1}, polling=True))
+        holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1, "slot": 1}, polling=True))
         owners = {m["_id"]: m for m in self.db.meetings.find(
             {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}}, {"status": 1, "slot": 1, "held_slot": 1})}
         return holds, owners

@@ -1,0 +1,39 @@
+"""One person's time across sessions: slots of any two sessions overlap exactly when they share a grid step."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from meetings.planning import busy_steps, overlapping_slots, slot_times
+
+ZONE = "Asia/Ho_Chi_Minh"
+
+
+def session(starts_at: str, minutes: int, count: int) -> dict:
+    return {"slots": slot_times(date(2024, 8, 16), starts_at, minutes, count, ZONE)}
+
+
+def test_steps_are_utc_and_cover_the_slot_exactly():
+    first = session("13:30", 20, 1)["slots"][0]
+    assert busy_steps(first) == ["2024-08-16T06:30Z", "2024-08-16T06:35Z", "2024-08-16T06:40Z",
+                                 "2024-08-16T06:45Z"]
+
+
+@pytest.mark.parametrize("start, minutes, expected", [
+    ("13:40", 30, ["S01", "S02"]),  # 13:40-14:10 overlaps 13:30-13:50 and 13:50-14:10
+    ("14:10", 30, []),  # begins as the hall's last slot ends: back to back is not overlapping
+    ("12:00", 90, []),  # 12:00-13:30 ends as the hall begins
+    ("13:50", 5, ["S02"]),
+])
+def test_overlap_with_a_hall_of_two_20_minute_slots(start, minutes, expected):
+    hall = session("13:30", 20, 2)
+    other = session(start, minutes, 1)["slots"]
+    assert overlapping_slots(hall, other) == expected
+
+
+def test_the_same_instant_in_another_zone_is_the_same_step():
+    slot = {"starts_at": "2024-08-16T13:30:00+07:00", "ends_at": "2024-08-16T13:35:00+07:00"}
+    same = {"starts_at": "2024-08-16T06:30:00+00:00", "ends_at": "2024-08-16T06:35:00+00:00"}
+    assert busy_steps(slot) == busy_steps(same)
