@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError
 
+from shared import public_text
 from shared.errors import InvalidInput, field_error
 from shared.reference.provinces import ProvinceMerged, UnknownProvince, check_province
 
@@ -57,6 +58,13 @@ def problem(code: str, message: str, field: str | None = None, **params: Any) ->
     ``field`` attributes a schema-level rule to one field of the schema.
     """
     return ValidationError(Problem(code, message, **params), field_name=field or "_schema")
+
+
+def public_name(value: str) -> None:
+    """Validator for a name published to every province (see :mod:`shared.public_text`)."""
+    kind = public_text.contact_details(value)
+    if kind:
+        raise problem("contact_in_public_text", public_text.MESSAGE, found=kind)
 
 
 def _code_for(message: str) -> str:

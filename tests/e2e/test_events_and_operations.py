@@ -6,12 +6,13 @@ import json
 import re
 import time
 import uuid
+from datetime import date
 
 import requests
 
 from shared.events.catalogue import catalogue, schema_errors
 from shared.events.topology import public_types
-from tests.support.api import registration
+from tests.support.api import edition_body, registration
 from tests.support.events import Tap
 
 
@@ -82,6 +83,56 @@ def test_an_organiser_s_words_never_reach_the_public_exchange(api, organiser, ne
     finally:
         public.delete()
         internal.delete()
+
+
+CONTACTS = ("Liên hệ 0912 345 678", "hoa.nguyen@example.vn", "xem www.example.vn")
+HEADER = "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h"
+
+
+def test_names_published_to_every_province_refuse_contact_details(api, organiser, series_id, new_edition):
+    """Edition titles and venues, series, session, hall, zone and quota-group names, product names and MOU
+    titles go to every province: a telephone number, an e-mail address or a link typed into one is a 422
+    naming the field, and nothing of the request is stored."""
+    eid = new_edition(open_it=True)["id"]
+
+    def refused(response, field: str) -> None:
+        assert response.status_code == 422, response.text
+        errors = response.json()["errors"]
+        assert [(e["field"], e["code"]) for e in errors] == [(field, "contact_in_public_text")], errors
+
+    for text in CONTACTS:
+        body = edition_body(series_id, date(2024, 8, 16), "thanh-hoa", ["ha-noi"])
+        refused(api.request("POST", "/v1/editions", organiser, json={**body, "venue": {"name": f"Hội trường {text}"}}),
+                "venue.name")
+        refused(api.request("POST", "/v1/series", api.token("ops"), json={"key": f"k-{uuid.uuid4().hex[:6]}",
+                                                                           "name": {"vi": text}}), "name.vi")
+        product = registration("thanh-hoa")
+        product["products"][0]["name"] = {"vi": f"Nem chua {text}"}
+        refused(api.request("POST", f"/v1/editions/{eid}/registrations", json=product), "products.0.name.vi")
+        refused(api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json={
+            "name": {"vi": f"B2B {text}"}, "date": "2024-08-16", "starts_at": "13:30", "slots": 2, "tables": 1}),
+            "name.vi")
+        refused(api.request("PUT", f"/v1/editions/{eid}/booth-rules", organiser, json={
+            "groups": [{"name": f"Chủ nhà {text}", "booths": 1, "provinces": ["thanh-hoa"]}]}), "groups.0.name")
+        plan = "\n".join([HEADER, f"hall,H1,Nhà thi đấu {text},,,,,,,,,,", "zone,A,Khu A,H1,,,,,,,,,",
+                          "booth,A01,,,A,standard,standard,,10000000,0,0,3,3"]) + "\n"
+        answer = api.request("PUT", f"/v1/editions/{eid}/floor-plan", organiser, json={"csv": plan})
+        assert answer.status_code == 422 and "contact_in_public_text" in answer.text, answer.text
+        refused(api.request("POST", f"/v1/editions/{eid}/mous", organiser, json={
+            "title": {"vi": f"Biên bản {text}"}, "parties": [{"name": {"vi": "Liên minh HTX"}, "kind": "alliance"},
+                                                             {"name": {"vi": "Sở Công Thương"}, "kind": "agency"}],
+            "sector": "processed_food", "signed_on": "2024-08-16"}), "title.vi")
+    # nothing of it was stored: the edition is as it was, with no registrations, sessions, plan or MOUs
+    assert api.request("GET", f"/v1/editions/{eid}/participations", organiser).json()["items"] == []
+    assert api.request("GET", f"/v1/editions/{eid}/b2b-sessions").json()["items"] == []
+    assert api.request("GET", f"/v1/editions/{eid}/mous", organiser).json()["items"] == []
+    plan = api.request("GET", f"/v1/editions/{eid}/floor-plan").json()
+    assert (plan["booths"], plan.get("halls"), plan.get("quotas")) == ([], [], None), plan
+    # a person's name in a published name is allowed: venues and products are often named after people
+    fine = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json={
+        "name": {"vi": "Nhà văn hoá Nguyễn Du"}, "date": "2024-08-16", "starts_at": "13:30", "slots": 2,
+        "tables": 1})
+    assert fine.status_code == 201, fine.text
 
 
 def test_every_service_exposes_prometheus_metrics(stack, api, new_edition):

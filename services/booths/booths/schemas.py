@@ -5,14 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 
 from booths.domain.floorplan import FEATURES
-from shared.validation import problem
+from shared.validation import problem, public_name
 
 PREFERENCE_TYPES = ("booth", "zone", "kind")
 OVERRIDES = ("assign", "move", "release")
 
 
 class QuotaGroupIn(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=60), public_name])
     booths = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100_000))
     provinces = fields.List(fields.String(), allow_none=True, load_default=None,
                             metadata={"description": "None: every province no other group lists"})

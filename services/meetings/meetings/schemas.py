@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 
 from meetings.planning import GRID_MINUTES
-from shared.validation import problem
+from shared.validation import problem, public_name
 
 LANGUAGE = validate.Regexp(r"^[a-z]{2}$")
 COUNTRY = validate.Regexp(r"^[A-Z]{2}$")
@@ -24,8 +24,10 @@ def _words(max_items: int = 30) -> fields.List:
 
 
 class Bilingual(Schema):
-    vi = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    en = fields.String(validate=validate.Length(min=1, max=300))
+    """Session names and MOU titles: published to every province, so no contact details."""
+
+    vi = fields.String(required=True, validate=[validate.Length(min=1, max=300), public_name])
+    en = fields.String(validate=[validate.Length(min=1, max=300), public_name])
 
 
 class ProfileIn(Schema):
@@ -158,10 +160,11 @@ class MouIn(Schema):
     title = fields.Nested(Bilingual, required=True)
     kind = fields.String(load_default="mou", validate=validate.OneOf(MOU_KINDS))
     parties = fields.List(fields.Nested(PartyIn), required=True, validate=validate.Length(min=2, max=20))
-    sector = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    products = _words(50)
+    sector = fields.String(required=True, validate=[validate.Length(min=1, max=60), public_name])
+    products = fields.List(fields.String(validate=[validate.Length(min=1, max=60), public_name]),
+                           load_default=list, validate=validate.Length(max=50))
     value = fields.Nested(Money, allow_none=True)
     signed_on = fields.Date(required=True)
     signed_at_event = fields.String(allow_none=True, validate=validate.Length(max=200))
     meeting_ids = fields.List(fields.String(), load_default=list, validate=validate.Length(max=50))
-    document_ref = fields.String(allow_none=True, validate=validate.Length(max=100))
+    document_ref = fields.String(allow_none=True, validate=[validate.Length(max=100), public_name])

@@ -17,7 +17,7 @@ from registration.domain.phone import InvalidPhone, normalise_phone
 from registration.domain.taxcode import InvalidTaxCode, parse_tax_code, personal_id_allowed
 from registration.domain.workflow import EDITION_STATUSES, PARTICIPATION_STATUSES
 from shared.reference.provinces import UnknownProvince, rollup
-from shared.validation import problem
+from shared.validation import problem, public_name
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
 LANGUAGES = ("vi", "en")
@@ -30,20 +30,22 @@ DECISIONS = ("approve", "reject", "waitlist", "cancel")
 REJECTION_REASONS = ("incomplete", "not_eligible", "out_of_scope", "duplicate", "other")
 
 
-def _text(max_len: int = 300, required: bool = True) -> fields.String:
-    return fields.String(required=required, validate=validate.Length(min=1, max=max_len))
+def _text(max_len: int = 300, required: bool = True, public: bool = False) -> fields.String:
+    """``public``: the text is published to every province, so it may not carry contact details."""
+    rules = [validate.Length(min=1, max=max_len)] + ([public_name] if public else [])
+    return fields.String(required=required, validate=rules)
 
 
 class Bilingual(Schema):
-    """A name in Vietnamese and (optionally) English."""
+    """A name in Vietnamese and (optionally) English, as provinces see it."""
 
-    vi = _text()
-    en = _text(required=False)
+    vi = _text(public=True)
+    en = _text(required=False, public=True)
 
 
 class Venue(Schema):
-    name = _text()
-    address = _text(500, required=False)
+    name = _text(public=True)
+    address = _text(500, required=False, public=True)
 
 
 class SeriesIn(Schema):

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from shared import public_text
+
 SIZES = ("standard", "double", "corner", "island")
 KINDS = ("standard", "ocop", "agency", "livestream", "outdoor")
 FEATURES = ("power", "water", "corner", "storage")
@@ -121,6 +123,13 @@ class _Rows:
             self.error(line, column, "bad_code", f"{value!r}: letters, digits, '.', '_' or '-', at most 32")
         return value
 
+    def public_name(self, line: int, row: dict[str, str]) -> str:
+        """Hall and zone names are published to every province: no contact details in them."""
+        value = row["name"]
+        if public_text.contact_details(value):
+            self.error(line, "name", "contact_in_public_text", public_text.MESSAGE)
+        return value
+
     def choice(self, line: int, row: dict[str, str], column: str, allowed: tuple[str, ...]) -> str:
         value = row[column] or allowed[0]
         if value not in allowed:
@@ -207,7 +216,7 @@ def _read_halls(rows: _Rows, records: list[tuple[int, dict[str, str]]]) -> list[
         if row["record"] == "hall":
             code = rows.code(line, row, "code")
             if _unique(rows, seen, line, code, "hall"):
-                halls.append(Hall(code, row["name"]))
+                halls.append(Hall(code, rows.public_name(line, row)))
     return halls
 
 
@@ -222,7 +231,7 @@ def _read_zones(rows: _Rows, records: list[tuple[int, dict[str, str]]], halls: s
         if hall and hall not in halls:
             rows.error(line, "hall", "unknown_hall", f"hall {hall!r} is not declared in this file")
         if _unique(rows, seen, line, code, "zone"):
-            zones.append(Zone(code, hall, row["name"]))
+            zones.append(Zone(code, hall, rows.public_name(line, row)))
     return zones
 
 
