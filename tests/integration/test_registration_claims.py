@@ -326,3 +326,22 @@ def test_a_confirmation_cut_off_half_way_is_finished_by_the_next_or_by_the_servi
     assert database("registration").participations.count_documents({"edition_id": third}) == 1
     organisation = database("registration").organisations.find_one({"_id": org_id})
     assert len(organisation["delegates"]) == 3 and "snapshot_due" not in organisation  # one new per form
+
+
+def test_the_same_form_after_the_link_expired_asks_again_with_a_new_link(service, on_file):
+    org_id, _, _ = on_file
+    claim_id, second, form = claim_for(service, on_file)
+    database("registration").claims.update_one(
+        {"_id": claim_id}, {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}})
+    before = everything_about(org_id)
+
+    again = service.register(None, second, form)
+
+    assert again["claim_id"] == claim_id
+    assert again["expires_at"] > (datetime.now(UTC) + timedelta(days=6)).strftime("%Y-%m-%dT%H:%M:%S")
+    claim = stored_claim(claim_id)
+    assert (claim["status"], claim["version"], len(claim["outbox"])) == ("pending", 2, 2)
+    newest = max(claim["outbox"].values(), key=lambda e: e["data"]["version"])["data"]
+    assert (newest["version"], newest["expires_at"]) == (2, again["expires_at"])
+    assert everything_about(org_id) == before
+    assert service.confirm_claim(None, claim_id, {"token": newest["confirm_token"]})["status"] == "confirmed"
