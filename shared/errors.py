@@ -88,6 +88,14 @@ class Conflict(KetnoiError):
 
 
 @deserialize_to_instance
+class Gone(KetnoiError):
+    """What the request names existed but can no longer be used, e.g. an expired link (410)."""
+
+    status = 410
+    default_code = "gone"
+
+
+@deserialize_to_instance
 class PreconditionFailed(KetnoiError):
     """``If-Match`` named a version that is no longer current (412)."""
 

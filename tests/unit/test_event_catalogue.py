@@ -49,6 +49,7 @@ INTERNAL = {
     f"{PREFIX}organisation.contacts_changed.v1",
     f"{PREFIX}checkin.recorded.v1",
     f"{PREFIX}participation.rejection_explained.v1",
+    f"{PREFIX}claim.requested.v1",
     f"{BOOTHS_PREFIX}override.recorded.v1",
     f"{BOOTHS_PREFIX}application.submitted.v1",
     *(f"{MEETINGS_PREFIX}meeting.{kind}.v1" for kind in MEETING_KINDS),
@@ -252,7 +253,17 @@ def every_builder_call() -> list[dict[str, Any]]:
     calls.append(events.participation_changed(participation(enterprise(), "approved"), promoted=True))
     calls.append(events.participation_changed(participation(enterprise(), "waitlisted"), status="approved"))
     calls.append(events.rejection_explained(participation(household(), "rejected", reason_code="incomplete")))
+    calls += [events.claim_requested(claim(), org, "1767225600.AAAAAAAAAAAAAAAAAAAAAA") for org in (enterprise(),
+                                                                                                   household())]
     return calls
+
+
+def claim() -> dict[str, Any]:
+    """A registration claim as registration stores it (the builder reads ids, role, delegates, expiry)."""
+    return {"_id": "66b1f0c2a1e4d3b2c1a09f50", "edition_id": EDITION_ID, "organisation_id": ORG_ID,
+            "role": "exhibitor", "status": "pending", "expires_at": "2026-01-01T00:00:00.000000Z", "version": 1,
+            "delegates": {"d9": {"name": "Phạm Văn D", "email": "d@example.vn", "phone": "+84912000111",
+                                 "preferred_language": "vi"}}}
 
 
 # -- sample documents, shaped as booths stores them -------------------------------------------

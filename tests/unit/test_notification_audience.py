@@ -48,3 +48,18 @@ def test_a_brokered_meeting_tells_both_and_a_placed_one_carries_its_invitation()
                    ends_at="2025-07-10T14:30:00+07:00")
     notices = notices_for(placed, lookup, lookup)
     assert [n.invitation["table"] for n in notices] == ["T02", "T02"]
+
+
+def test_a_claim_goes_to_the_organisation_on_file_by_e_mail_with_its_link():
+    claimed = {"type": "vn.ketnoi.registration.claim.requested.v1", "data": {
+        "claim_id": "clm_1", "edition_id": "ed_1", "organisation_id": "org_s", "organisation_name": None,
+        "role": "exhibitor", "proposed_delegates": [{"name": "Kẻ Lạ", "email": "la@example.vn"}],
+        "confirm_token": "1796370012._GlA53vUhDmfX1n2g6kJsA", "expires_at": "2026-12-01T00:00:00.000000Z",
+        "version": 1}}
+    [notice] = notices_for(claimed, lookup, lookup, "https://ketnoi.vn")
+    assert (notice.template, notice.organisation_id, notice.channels) == (
+        "registration.claim_requested", "org_s", ("email",))
+    assert notice.delegate_id is None  # every contact on file; the form's addresses are facts, not recipients
+    assert notice.context["confirm_url"] == (
+        "https://ketnoi.vn/v1/registration-claims/clm_1?token=1796370012._GlA53vUhDmfX1n2g6kJsA")
+    assert notice.context["organisation_name"] == {"vi": "Quý đơn vị", "en": "your organisation"}

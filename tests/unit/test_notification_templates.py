@@ -52,6 +52,8 @@ VALUES = {
     "at": "2025-07-10T01:05:00.000000Z",
     "starts_on": "2025-07-10",
     "venue": "Cung Văn hóa – Thể thao Thanh Hóa",
+    "proposed_delegates": [{"name": "Lê Văn Tâm", "email": "tam@example.vn"}],
+    "confirm_url": "https://ketnoi.vn/v1/registration-claims/clm_1?token=1767225600.abc",
 }
 UNSUBSCRIBE = "https://ketnoi.vn/unsubscribe/abc.def?x=1&y=2"
 
@@ -190,6 +192,17 @@ def test_every_time_shown_carries_its_zone(key):
             assert clocks or part == rendered.subject, (key, language, part)
             for clock in clocks:
                 assert label in part[clock.end(): clock.end() + 50], (key, language, part[clock.start():][:80])
+
+
+def test_a_claim_asks_for_confirmation_and_says_nothing_was_registered():
+    """Tax codes are public: the organisation's contacts hear of a form in their name, and that it does nothing
+    unless they confirm; the link is in the text and the HTML."""
+    for language, nothing in (("vi", "Chưa có đăng ký nào được tạo"), ("en", "Nothing has been registered")):
+        rendered = render("registration.claim_requested", language, context_for("registration.claim_requested"))
+        assert nothing in rendered.text and nothing in visible(rendered.html)
+        assert VALUES["confirm_url"] in rendered.text
+        assert f'href="{VALUES["confirm_url"]}"' in rendered.html
+        assert "Lê Văn Tâm <tam@example.vn>" in rendered.text and "received" not in rendered.text
 
 
 def test_offer_deadline_is_prominent():

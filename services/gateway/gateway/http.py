@@ -123,7 +123,8 @@ class ApiHandler(HttpRequestHandler):
     def __init__(self, method: str, url: str, *, summary: str = "", body: Any = None,
                  response: Any = None, auth: str = "optional", tags: tuple[str, ...] = (),
                  idempotent: bool | None = None, query: Any = None, status: int = 200,
-                 produces: str = "application/json", documented: bool = True, **kwargs: Any) -> None:
+                 produces: str = "application/json", documented: bool = True,
+                 other_statuses: dict[int, str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("expected_exceptions", KetnoiError)
         super().__init__(method, url, **kwargs)
         self.summary = summary
@@ -135,6 +136,7 @@ class ApiHandler(HttpRequestHandler):
         self.status = status
         self.produces = produces
         self.documented = documented
+        self.other_statuses = other_statuses or {}  # successful answers besides ``status``, for OpenAPI
         self.idempotent = method == "POST" if idempotent is None else idempotent
 
     def setup(self) -> None:

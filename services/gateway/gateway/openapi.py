@@ -66,6 +66,9 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     else:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     op["responses"][str(endpoint.status)] = ok
+    for status, description in endpoint.other_statuses.items():
+        op["responses"][str(status)] = {"description": description,
+                                        "content": {"application/json": {"schema": {"type": "object"}}}}
     for status, description in _ERRORS.items():
         op["responses"][status] = {"description": description,
                                    "content": {"application/problem+json": {"schema": "Problem"}}}

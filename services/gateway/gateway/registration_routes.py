@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from werkzeug.wrappers import Request, Response
 
 from gateway import schemas as s
 from gateway.edge import actor, checked, expected_version, query_of, with_etag
 from gateway.http import api
+from gateway.messages import title
 from shared.auth import require
 from shared.rpc import ServiceRpc
+
+
+def _claim_decision(request: Request) -> dict[str, str | None]:
+    """The link's token, from the body or the query (the link as the e-mail gives it)."""
+    body = checked(s.ClaimDecisionBody, request.json_body if request.json_body is not None else {})
+    return {"token": body.get("token") or request.args.get("token")}
 
 
 class RegistrationRoutes:
@@ -60,13 +69,46 @@ class RegistrationRoutes:
     # -- registration -------------------------------------------------------------------
 
     @api("POST", "/v1/editions/<edition_id>/registrations",
-         summary="Register an organisation (with delegates and products) for an edition", auth="optional",
-         body=s.RegistrationBody, tags=("registration",), status=201)
+         summary="Register an organisation (with delegates and products) for an edition. A form naming an "
+                 "organisation on file, sent by anyone but its members or the edition's organisers, registers "
+                 "nothing yet: 202 with a claim its contacts on file are asked to confirm", auth="optional",
+         body=s.RegistrationBody, tags=("registration",), status=201,
+         other_statuses={202: "Awaiting the organisation's confirmation: status, claim_id, organisation_id, "
+                              "expires_at, message"})
     def register(self, request: Request, edition_id: str):
         result = self.registration.register(actor(request), edition_id,
                                             checked(s.RegistrationBody, request.json_body))
+        if result.get("status") == "awaiting_confirmation":
+            return 202, {"Location": f"/v1/registration-claims/{result['claim_id']}"}, {
+                **result, "message": title("awaiting_confirmation", request.language, result["message"])}
         location = f"/v1/participations/{result['participation']['id']}"
         return 201, {"Location": location}, result
+
+    @api("GET", "/v1/registration-claims/<claim_id>",
+         summary="A registration made in an organisation's name, waiting for it to confirm (?token= from the "
+                 "e-mail's link, or the organisation's member, or the edition's organiser)", auth="optional",
+         tags=("registration",))
+    def get_registration_claim(self, request: Request, claim_id: str):
+        token = request.args.get("token")
+        claim = self.registration.get_claim(actor(request), claim_id, token)
+        suffix = f"?token={quote(token, safe='')}" if token else ""
+        claim["links"] = {action: f"/v1/registration-claims/{claim_id}/{action}{suffix}"
+                          for action in ("confirm", "decline")}
+        return claim
+
+    @api("POST", "/v1/registration-claims/<claim_id>/confirm",
+         summary="Confirm a registration made in the organisation's name: creates the participation and adds "
+                 "the form's new delegates and products (token in the body or ?token=, or a member's or "
+                 "organiser's bearer token). 403/410 for a bad or expired link, 409 once decided",
+         auth="optional", body=s.ClaimDecisionBody, tags=("registration",))
+    def confirm_registration_claim(self, request: Request, claim_id: str):
+        return self.registration.confirm_claim(actor(request), claim_id, _claim_decision(request))
+
+    @api("POST", "/v1/registration-claims/<claim_id>/decline",
+         summary="Decline a registration made in the organisation's name; nothing else changes",
+         auth="optional", body=s.ClaimDecisionBody, tags=("registration",))
+    def decline_registration_claim(self, request: Request, claim_id: str):
+        return self.registration.decline_claim(actor(request), claim_id, _claim_decision(request))
 
     @api("POST", "/v1/editions/<edition_id>/participations",
          summary="An organisation on file applies for an edition", body=s.ApplicationBody, auth="required",

@@ -137,6 +137,11 @@ class RegistrationBody(Schema):
     wants = fields.Nested(Wants)
 
 
+class ClaimDecisionBody(Schema):
+    token = fields.String(metadata={"description": "The token of the link in the e-mail; or send a member's (or the "
+                                                   "edition's organiser's) bearer token instead"})
+
+
 class ApplicationBody(Schema):
     organisation_id = fields.String(required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from notifications.events import kind_of
 
@@ -29,6 +30,7 @@ class Notice:
     delegate_id: str | None = None
     invitation: dict[str, Any] | None = None  # the meeting's place and calendar identity: attach the .ics
     agenda: tuple[str, str] | None = None  # (session id, participation id): list the agenda's meetings
+    channels: tuple[str, ...] | None = None  # only these channels (None: the delegate's choice)
 
 
 class NotYetKnown(LookupError):
@@ -41,9 +43,15 @@ def _required(value: Mapping[str, Any] | None, what: str) -> Mapping[str, Any]:
     return value
 
 
-def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup) -> list[Notice]:
-    """The notices an event calls for; empty for an event that concerns nobody in person."""
+def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup,
+                public_url: str = "") -> list[Notice]:
+    """The notices an event calls for; empty for an event that concerns nobody in person.
+
+    ``public_url``: where the API is reached from outside, for links in messages.
+    """
     kind, data = kind_of(event["type"]), event["data"]
+    if kind == "claim.requested":
+        return [_claim_notice(data, edition, public_url)]
     if kind == "participation.rejected":
         return []  # the applicant is told by participation.rejection_explained, which has the organiser's words
     if kind.startswith("participation."):
@@ -75,6 +83,18 @@ def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup
                        {"session_name": data["session_name"], "stage": data["stage"]},
                        agenda=(data["session_id"], pid)) for pid in data["participants"]]
     return []
+
+
+def _claim_notice(data: Mapping[str, Any], edition: Lookup, public_url: str) -> Notice:
+    """To the organisation's contacts on file (never the form's addresses), by e-mail only: the link carries a
+    token that decides the claim, which does not belong in an SMS."""
+    link = f"{public_url}/v1/registration-claims/{data['claim_id']}?token={quote(data['confirm_token'], safe='')}"
+    facts = {"organisation_name": data.get("organisation_name") or NO_NAME, "role": data["role"],
+             "edition_title": _required(edition(data["edition_id"]), "edition")["title"],
+             "proposed_delegates": [dict(d) for d in data["proposed_delegates"]],
+             "expires_at": data["expires_at"], "confirm_url": link}
+    return Notice("registration.claim_requested", data["organisation_id"], data["edition_id"], facts,
+                  channels=("email",))
 
 
 def _meeting_notices(kind: str, data: Mapping[str, Any], edition: Lookup) -> list[Notice]:

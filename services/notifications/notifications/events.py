@@ -26,13 +26,15 @@ DECIDED = tuple(t for t in PARTICIPATION if t.split(".")[-2] in ("approved", "re
 # internal: the organiser's words to a rejected applicant (the public participation.rejected carries a code)
 REJECTION_EXPLAINED = f"{REGISTRATION}.participation.rejection_explained.v1"
 CHECKIN_RECORDED = f"{REGISTRATION}.checkin.recorded.v1"
+# internal: a form named an organisation on file; its contacts are asked to confirm (a signed token)
+CLAIM_REQUESTED = f"{REGISTRATION}.claim.requested.v1"
 BOOTH_ALLOCATED = f"{BOOTHS}.booth.allocated.v1"
 OFFER_MADE = f"{BOOTHS}.offer.made.v1"
 MEETING = tuple(f"{MEETINGS}.meeting.{k}.v1"
                 for k in ("requested", "accepted", "declined", "scheduled", "rescheduled", "cancelled"))
 AGENDA_PUBLISHED = f"{MEETINGS}.agenda.published.v1"
-NOTIFYING = (*PARTICIPATION, REJECTION_EXPLAINED, CHECKIN_RECORDED, BOOTH_ALLOCATED, OFFER_MADE, *MEETING,
-             AGENDA_PUBLISHED)
+NOTIFYING = (*PARTICIPATION, REJECTION_EXPLAINED, CLAIM_REQUESTED, CHECKIN_RECORDED, BOOTH_ALLOCATED, OFFER_MADE,
+             *MEETING, AGENDA_PUBLISHED)
 
 
 def kind_of(event_type: str) -> str:

@@ -169,7 +169,7 @@ class NotificationsService:
     @event_handler(*ev.NOTIFYING, dedupe=False, expected_exceptions=(NotYetKnown,))  # _id: exactly-once key
     def notify(self, event: dict) -> None:
         store = self.store
-        notices = notices_for(event, self._edition, store.participation)
+        notices = notices_for(event, self._edition, store.participation, notify_settings().public_url)
         self._send(notices, event["id"], event["type"])
 
     def _edition(self, edition_id: str) -> dict[str, Any] | None:
@@ -202,7 +202,8 @@ class NotificationsService:
                       delegate: dict[str, Any], preferences: dict[str, Any]) -> list[dict[str, Any]]:
         channels, _ = channel_set()
         available = {c for c, address in (("email", delegate.get("email")), ("sms", delegate.get("phone")),
-                                          ("zalo", delegate.get("phone"))) if address and c in channels}
+                                          ("zalo", delegate.get("phone"))) if address and c in channels
+                     and c in (notice.channels or channels)}
         prefs = views.preferences_of(preferences.get(delegate_id))
         language = delegate.get("preferred_language") or "vi"
         created = []

@@ -169,3 +169,16 @@ def checkin_recorded(checkin: dict[str, Any]) -> dict[str, Any]:
         "gate": checkin["gate"],
         "at": checkin["at"],
     })
+
+
+def claim_requested(claim: dict[str, Any], org: dict[str, Any], token: str) -> dict[str, Any]:
+    """Internal: someone registered an organisation on file in its name; its contacts on file are asked to
+    confirm with ``confirm_token`` (the notifications service builds the link).  Carries the names and
+    e-mails the form proposes as delegates, so the contacts can tell who it was."""
+    return _event("claim.requested", f"claims/{claim['_id']}", {
+        "claim_id": claim["_id"], "edition_id": claim["edition_id"], "organisation_id": claim["organisation_id"],
+        "organisation_name": public_name(org), "role": claim["role"],
+        "proposed_delegates": [{"name": d["name"], "email": d["email"]}
+                               for _, d in sorted(claim["delegates"].items())],
+        "confirm_token": token, "expires_at": claim["expires_at"], "version": claim["version"],
+    })

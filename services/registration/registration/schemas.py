@@ -258,6 +258,13 @@ class BulkDecisionIn(DecisionIn):
     participation_ids = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=500))
 
 
+class ClaimDecisionIn(Schema):
+    """Confirming or declining a registration made in an organisation's name: the link's token, unless the
+    caller is signed in as the organisation (or an organiser of the edition)."""
+
+    token = fields.String(validate=validate.Length(max=100), load_default=None, allow_none=True)
+
+
 class CheckInIn(Schema):
     token = fields.String(required=True, validate=validate.Length(max=500))
     gate = _text(40)

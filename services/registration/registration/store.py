@@ -20,7 +20,8 @@ from shared.events.outbox import new_document, stage
 from shared.store import ServiceStore
 from shared.timestamps import now_text, to_text
 
-COLLECTIONS = ("series", "editions", "organisations", "products", "participations", "capacity", "checkins")
+COLLECTIONS = ("series", "editions", "organisations", "products", "participations", "capacity", "checkins",
+               "claims")
 # A capacity holder older than this whose participation is not approved was left by a crash.
 STALE_HOLD = timedelta(minutes=1)
 BATCH = 500
@@ -40,7 +41,8 @@ class Duplicate(Exception):
 
 
 class RegistrationStore(ServiceStore):
-    """Series, editions, organisations, products, participations, capacity and check-ins."""
+    """Series, editions, organisations, products, participations, capacity, check-ins and the claims of
+    registrations made in an organisation's name that wait for its confirmation."""
 
     MAPS = ("holders", "pending", "delegates")
 
@@ -59,6 +61,8 @@ class RegistrationStore(ServiceStore):
         self.db.capacity.create_index("promotion_due")  # the recovery passes find owed work on an index
         self.db.organisations.create_index("snapshot_due")
         self.db.editions.create_index("capacity_due")
+        self.db.claims.create_index("key", unique=True)  # one claim per (edition, organisation, form)
+        self.db.claims.create_index("status")  # the recovery pass finds confirmations cut off half-way
 
     # -- series and editions ---------------------------------------------------
 
@@ -75,6 +79,7 @@ class RegistrationStore(ServiceStore):
         keys = {
             "organisations": ("org_key",),
             "participations": ("edition_id", "organisation_id"),
+            "claims": ("key",),
         }.get(collection, ("_id",))
         found = self.db[collection].find_one({k: document[k] for k in keys}, {"_id": 1})
         return found["_id"] if found else None
@@ -148,6 +153,12 @@ class RegistrationStore(ServiceStore):
         cutoff = to_text(datetime.now(UTC) - older_than)
         return [org for org in self.db.organisations.find({"state": "pending"}, {"outbox": 0}, polling=True)
                 if org["pending"]["since"] < cutoff]
+
+    def confirming_claims(self, older_than: timedelta) -> list[dict[str, Any]]:
+        """Confirmations cut off half-way: claims still ``confirming`` after ``older_than``."""
+        cutoff = to_text(datetime.now(UTC) - older_than)
+        return [claim for claim in self.db.claims.find({"status": "confirming"}, {"outbox": 0}, polling=True)
+                if claim["confirming"]["since"] < cutoff]
 
     # -- capacity ----------------------------------------------------------------
 

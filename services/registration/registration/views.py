@@ -88,3 +88,19 @@ def directory_entry(doc: dict[str, Any]) -> dict[str, Any]:
             "province_2025": org.get("province_2025"), "country": org.get("country"),
             "sectors": org.get("sectors", []), "ocop_max_stars": org.get("ocop_max_stars"),
             "role": doc["role"]}
+
+
+def claim(doc: dict[str, Any], org: dict[str, Any], edition: dict[str, Any], moment: str) -> dict[str, Any]:
+    """A registration waiting for its organisation's confirmation, for those who may decide it: what the form
+    asks for and whom it would add as delegates (``moment``: now, to tell an expired claim)."""
+    status = "expired" if doc["status"] == "pending" and doc["expires_at"] <= moment else doc["status"]
+    return {
+        "id": doc["_id"], "status": status, "edition_id": doc["edition_id"], "edition_title": edition["title"],
+        "organisation_id": doc["organisation_id"], "organisation_name": org["legal_name"],
+        "role": doc["role"], "wants": doc["wants"],
+        "delegates": [{"name": d["name"], "position": d.get("position"), "email": d["email"]}
+                      for _, d in sorted(doc["delegates"].items())],
+        "products": [{"name": p["name"], "category": p["category"]} for p in doc["products"]],
+        "created_at": doc["created_at"], "expires_at": doc["expires_at"],
+        "participation_id": doc.get("participation_id"), "decided_at": doc.get("decided_at"),
+    }

@@ -72,6 +72,9 @@ TEMPLATES: dict[str, TemplateMeta] = dict([
     _meta("participation.rejected", f"{_PARTICIPATION} reason", "not accepted; reason may be None"),
     _meta("participation.waitlisted", _PARTICIPATION, "every place for the role is taken"),
     _meta("participation.cancelled", _PARTICIPATION, "the registration was cancelled"),
+    _meta("registration.claim_requested", f"{_PARTICIPATION} proposed_delegates expires_at confirm_url",
+          "a form named the organisation; nothing happens unless its contacts confirm by the link (e-mail only); "
+          "proposed_delegates: [{name, email}]"),
     _meta("booth.allocated", "edition_title organisation_name booth_code zone", "a booth was allocated"),
     _meta("booth.offer_made", "edition_title booth_code expires_at", "a freed booth is offered until expires_at"),
     _meta("meeting.requested", "edition_title session_name counterpart_name note respond_by",
