@@ -208,12 +208,29 @@ class QuotaGroup(Schema):
     province_caps = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True))
 
 
+class Priorities(Schema):
+    """Weights of an applicant's priority in an allocation run."""
+
+    base = fields.Float(metadata={"example": 1.0})
+    per_ocop_star = fields.Float(metadata={"example": 0.1})
+    cooperative = fields.Float(metadata={"example": 0.2})
+    returning = fields.Float(metadata={"example": 0.2})
+    earliness = fields.Float(metadata={"example": 0.01})
+
+
+class LivestreamRules(Schema):
+    slot_minutes = fields.Integer(strict=True, metadata={"example": 30})
+    per_organisation = fields.Integer(strict=True, metadata={"example": 2})
+    opens = fields.String(metadata={"example": "08:00"})
+    closes = fields.String(metadata={"example": "20:00"})
+
+
 class BoothRulesBody(Schema):
     groups = fields.List(fields.Nested(QuotaGroup), required=True)
     organisation_max = fields.Integer(strict=True, allow_none=True)
-    priorities = fields.Dict(metadata={"description": "base, per_ocop_star, cooperative, returning, earliness"})
+    priorities = fields.Nested(Priorities)
     offer_hours = fields.Integer(strict=True, metadata={"example": 48})
-    livestream = fields.Dict(metadata={"description": "slot_minutes, per_organisation, opens, closes"})
+    livestream = fields.Nested(LivestreamRules)
 
 
 class FloorPlanBody(Schema):
@@ -342,10 +359,20 @@ class AgendaBody(Schema):
     stage = fields.String(required=True, validate=validate.OneOf(("preliminary", "final")))
 
 
+class Outcome(Schema):
+    result = fields.String(required=True, validate=validate.OneOf(
+        ("none", "follow_up", "quotation", "sample_order", "contract", "mou")))
+    notes = fields.String(allow_none=True)
+
+
 class LiveBody(Schema):
     status = fields.String(required=True, validate=validate.OneOf(("checked_in", "in_progress", "done", "no_show")))
-    outcome = fields.Dict(allow_none=True, metadata={"description": "result (none, follow_up, quotation, "
-                                                                    "sample_order, contract, mou) and notes"})
+    outcome = fields.Nested(Outcome, allow_none=True, metadata={"description": "When the meeting is done"})
+
+
+class Money(Schema):
+    amount = fields.Integer(strict=True, required=True, metadata={"example": 2500000000})
+    currency = fields.String(required=True, metadata={"example": "VND"})
 
 
 class MouParty(Schema):
@@ -362,7 +389,7 @@ class MouBody(Schema):
     parties = fields.List(fields.Nested(MouParty), required=True)
     sector = fields.String(required=True, metadata={"example": "processed_food"})
     products = fields.List(fields.String())
-    value = fields.Dict(allow_none=True, metadata={"example": {"amount": 2500000000, "currency": "VND"}})
+    value = fields.Nested(Money, allow_none=True)
     signed_on = fields.Date(required=True)
     signed_at_event = fields.String(allow_none=True)
     meeting_ids = fields.List(fields.String())
