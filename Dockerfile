@@ -4,7 +4,7 @@
 # the command, e.g.
 #   nameko run --config services/registration/config.yaml registration.service
 # and the one-shot RabbitMQ topology job with
-#   python -m shared.events.topology gateway.service registration.service booths.service \
+#   python -m shared.events.declare gateway.service registration.service booths.service \
 #       meetings.service notifications.service
 #
 # No secret is baked in: JWT secret, broker, database and SMTP credentials arrive as

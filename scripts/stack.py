@@ -193,7 +193,7 @@ class Stack:
 
     def declare_topology(self) -> None:
         modules = [f"{n}.service" for n in service_names()]
-        subprocess.run([self.python, "-m", "shared.events.topology", *modules], cwd=ROOT, env=self.config.env(),
+        subprocess.run([self.python, "-m", "shared.events.declare", *modules], cwd=ROOT, env=self.config.env(),
                        check=True, stdout=subprocess.DEVNULL)
 
     def start_service(self, name: str, replica: int = 0, env: dict[str, str] | None = None) -> subprocess.Popen:

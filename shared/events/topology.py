@@ -3,8 +3,10 @@
 nameko publishes events with ``mandatory=False``, so an event sent before its
 consumer's queue exists is dropped.  Every queue is therefore durable and
 declared from the code that consumes it, both when a consumer starts and by
-``python -m shared.events.topology <service modules>`` before any service
-starts (``make up``, the k8s init container, compose's one-shot job).
+``python -m shared.events.declare <service modules>`` before any service
+starts (``make up``, the k8s init container, compose's one-shot job).  This
+module only names and declares queues; finding a service's handlers is
+:mod:`shared.events.declare`'s job, so the consumer can use it without a cycle.
 
 Per handler ``ketnoi.<service>.<handler>``:
 - the queue itself, bound to ``ketnoi.events`` for each event type it handles;
@@ -20,9 +22,6 @@ province's credentials may bind to.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import inspect
 from dataclasses import dataclass
 
 from kombu import Connection, Exchange, Queue, binding
@@ -86,44 +85,3 @@ def declare_handler(connection: Connection, queues: HandlerQueues) -> None:
     channel = connection.default_channel
     for queue in (queues.main, *queues.retries, queues.dead):
         queue(channel).declare()
-
-
-def handlers_of(service_cls: type) -> list[tuple[str, HandlerQueues]]:
-    """Every :class:`~shared.events.consumer.EventHandler` a service class declares."""
-    from shared.events.consumer import EventHandler
-
-    found = []
-    for attr, fn in inspect.getmembers(service_cls, inspect.isfunction):
-        for entrypoint in getattr(fn, "nameko_entrypoints", ()):
-            if isinstance(entrypoint, EventHandler):
-                found.append((attr, entrypoint.queues_for(service_cls.name, attr)))
-    return found
-
-
-def declare_services(modules: list[str]) -> list[str]:
-    """Declare the exchanges and every handler queue of the given service modules."""
-    declared = []
-    with Connection(settings().amqp_uri) as connection:
-        declare_exchanges(connection)
-        for module_name in modules:
-            module = importlib.import_module(module_name)
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if cls.__module__ != module.__name__ or not hasattr(cls, "name"):
-                    continue
-                for _, queues in handlers_of(cls):
-                    declare_handler(connection, queues)
-                    declared.append(queues.main.name)
-    return declared
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", help="service modules, e.g. registration.service")
-    args = parser.parse_args()
-    for name in declare_services(args.modules):
-        print(f"declared {name}")
-    print("topology ready")
-
-
-if __name__ == "__main__":
-    main()

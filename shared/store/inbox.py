@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.ids import new_id
 from shared.store.door import Door
 from shared.store.provider import door_for
 from shared.timestamps import to_text
@@ -36,22 +37,32 @@ class Inbox:
         self.records.create_index("expires_at", expireAfterSeconds=0)
 
     def claim(self, key: str, event_type: str) -> str:
-        """``run`` when this worker may handle the event, else ``done`` or ``busy``."""
+        """``run`` when this worker may handle the event, else ``done`` or ``busy``.
+
+        A claim whose lease ran out (its worker died mid-way) is taken over by
+        compare-and-set on the claim's own token, read first, so the age is
+        compared here and not in a write filter: nx-27017 reads date-like text
+        in a write filter coarsely (a claim 80 ms old did not match an
+        expiry of "now"), and two takers must not both win.
+        """
         now = datetime.now(UTC)
+        token = new_id("claim")
         try:
-            self.records.insert_one({"_id": key, "state": "processing", "claimed_at": to_text(now),
+            self.records.insert_one({"_id": key, "state": "processing", "claimed_at": to_text(now), "claim": token,
                                      "expires_at": now + KEEP, "type": event_type})
             return "run"
         except DuplicateKeyError:
             pass
-        taken = self.records.update_one(
-            {"_id": key, "state": "processing", "claimed_at": {"$lt": to_text(now - self.lease)}},
-            {"$set": {"claimed_at": to_text(now)}},
-        )
-        if taken.modified_count:
-            return "run"  # the previous claimant died mid-way
-        record = self.records.find_one({"_id": key}, {"state": 1})
-        return "done" if record and record["state"] == "done" else "busy"
+        record = self.records.find_one({"_id": key}, {"state": 1, "claimed_at": 1, "claim": 1})
+        if record is None:  # released meanwhile: the next delivery claims it afresh
+            return "busy"
+        if record["state"] == "done":
+            return "done"
+        if record["claimed_at"] >= to_text(now - self.lease):
+            return "busy"
+        taken = self.records.update_one({"_id": key, "state": "processing", "claim": record.get("claim")},
+                                        {"$set": {"claimed_at": to_text(now), "claim": token}})
+        return "run" if taken.modified_count else "busy"  # the previous claimant died; one taker wins
 
     def done(self, key: str) -> None:
         self.records.update_one({"_id": key}, {"$set": {"state": "done"}})

@@ -276,7 +276,7 @@ def test_compose_prometheus_scrapes_service(service: Service) -> None:
 def test_topology_job_declares_service_queues(service: Service) -> None:
     """The one-shot topology run must import every service, or its queues come too late."""
     argv = as_argv(compose_services()["topology"].get("command"))
-    assert argv[:3] == ["python", "-m", "shared.events.topology"]
+    assert argv[:3] == ["python", "-m", "shared.events.declare"]
     assert f"{service.name}.service" in argv[3:]
     deployments = k8s_of_kind("Deployment")
     for other in SERVICES:
@@ -285,7 +285,7 @@ def test_topology_job_declares_service_queues(service: Service) -> None:
         topology = [
             c
             for c in deployments[other.name]["spec"]["template"]["spec"].get("initContainers", [])
-            if as_argv(c.get("command"))[:3] == ["python", "-m", "shared.events.topology"]
+            if as_argv(c.get("command"))[:3] == ["python", "-m", "shared.events.declare"]
         ]
         assert topology, f"Deployment {other.name} has no topology init container"
         assert f"{service.name}.service" in as_argv(topology[0]["command"])[3:], other.name

@@ -20,8 +20,9 @@ from shared.config import settings
 from shared.events import deadletters
 from shared.events import parked as parked_module
 from shared.events.consumer import ATTEMPT_HEADER, event_handler
+from shared.events.declare import handlers_of
 from shared.events.envelope import make_event
-from shared.events.topology import declare_handler, handlers_of
+from shared.events.topology import declare_handler
 from shared.store import ServiceStore, Store, database
 from tests.support.events import publish
 from tests.support.waiting import wait_for
@@ -168,7 +169,7 @@ def test_undecodable_and_foreign_messages_are_parked_with_their_reason_and_repla
 def test_event_published_while_consumer_is_stopped_waits_for_it(container_factory, amqp_uri, probe):
     with Connection(amqp_uri) as connection:
         for _, queues in handlers_of(probe):
-            declare_handler(connection, queues)  # what `python -m shared.events.topology` does at deploy time
+            declare_handler(connection, queues)  # what `python -m shared.events.declare` does at deploy time
     ev = event("s-4")
     publish(ev)
     eventlet.sleep(0.5)

@@ -1,0 +1,58 @@
+"""Declare the exchanges and every handler queue of some service modules before any service starts:
+``python -m shared.events.declare gateway.service registration.service …`` (``make up``, the k8s init
+containers, compose's one-shot job).
+
+nameko publishes events with ``mandatory=False``: an event sent before its consumer's queue exists would be
+dropped, so every queue is declared ahead of the first publish (see :mod:`shared.events.topology`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+
+from kombu import Connection
+
+from shared.config import settings
+from shared.events.consumer import EventHandler
+from shared.events.topology import HandlerQueues, declare_exchanges, declare_handler
+
+
+def handlers_of(service_cls: type) -> list[tuple[str, HandlerQueues]]:
+    """Every :class:`~shared.events.consumer.EventHandler` a service class declares (inherited ones too)."""
+    found = []
+    for attr, fn in inspect.getmembers(service_cls, inspect.isfunction):
+        for entrypoint in getattr(fn, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, EventHandler):
+                found.append((attr, entrypoint.queues_for(service_cls.name, attr)))
+    return found
+
+
+def declare_services(modules: list[str]) -> list[str]:
+    """Declare the exchanges and every handler queue of the service classes defined in ``modules``."""
+    declared = []
+    with Connection(settings().amqp_uri) as connection:
+        declare_exchanges(connection)
+        for module_name in modules:
+            module = importlib.import_module(module_name)
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if cls.__module__ != module.__name__ or not hasattr(cls, "name"):
+                    continue
+                for _, queues in handlers_of(cls):
+                    declare_handler(connection, queues)
+                    declared.append(queues.main.name)
+    return declared
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="service modules, e.g. registration.service")
+    args = parser.parse_args()
+    for name in declare_services(args.modules):
+        print(f"declared {name}")
+    print("topology ready")
+
+
+if __name__ == "__main__":
+    main()
