@@ -12,8 +12,9 @@ from nameko.testing.services import entrypoint_hook
 
 from meetings import events as meeting_events
 from meetings.booking import Booker
+from meetings.domain.lifecycle import meeting_id
 from meetings.planning import busy_steps
-from meetings.service import MeetingsService, meeting_id
+from meetings.service import MeetingsService
 from meetings.store import MeetingsStore, participant_hold, table_hold
 from shared.auth import Principal
 from shared.events.envelope import make_event

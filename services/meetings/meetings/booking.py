@@ -17,6 +17,7 @@ from meetings import planning
 from meetings.domain.model import Changes, Timetable
 from meetings.domain.timetable import reschedule, schedule_meetings
 from meetings.store import OPEN, MeetingsStore, interpreter_hold, participant_hold, table_hold
+from shared.errors import Conflict, field_error
 from shared.ids import new_id
 from shared.timestamps import now_text
 
@@ -28,6 +29,11 @@ class PlaceRefused(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+def refused(exc: PlaceRefused, field: str = "slot") -> Conflict:
+    """The API's answer to a refused place: a conflict naming the reason on the field that asked for it."""
+    return Conflict(exc.message, code=exc.reason, errors=[field_error(field, exc.reason, exc.message)])
 
 
 @dataclass

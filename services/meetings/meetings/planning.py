@@ -70,6 +70,13 @@ def side_of(role: str) -> str | None:
     return SIDES.get(role)
 
 
+def party(participant: Mapping[str, Any]) -> dict[str, Any]:
+    """How a meeting names a side: the organisation, never a person."""
+    return {"participation_id": participant["_id"], "organisation_id": participant["organisation_id"],
+            "name": participant.get("name"), "country": participant.get("country", "VN"),
+            "province": participant.get("province")}
+
+
 def profile(participant: Mapping[str, Any], organisation: Mapping[str, Any] | None,
             products: Iterable[Mapping[str, Any]]) -> Profile:
     """A participant's matchmaking profile: what it stated, else what registration told us.

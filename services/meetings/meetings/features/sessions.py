@@ -1,0 +1,96 @@
+"""B2B sessions: creating and reading them, participants' availability, and the planning aid.
+
+A session is one day's grid of slots and tables in an edition; everything
+else in the service (requests, timetables, agendas) happens within one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from meetings import access, planning, views
+from meetings import events as ev
+from meetings.domain.timetable import tables_needed
+from meetings.schemas import AvailabilityIn, SessionIn
+from meetings.store import OPEN, MeetingsStore
+from shared.entrypoints import rpc
+from shared.errors import InvalidInput, field_error
+from shared.ids import new_id
+from shared.timestamps import now_text
+from shared.validation import load
+
+
+class Sessions:
+    store: MeetingsStore
+    _edition: Callable[[str], dict[str, Any]]
+    _session: Callable[[str], dict[str, Any]]
+    _participant: Callable[..., dict[str, Any]]
+
+    @rpc
+    def create_session(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
+        edition = self._edition(edition_id)
+        access.require_organiser(actor, edition["series_id"])
+        data = load(SessionIn, payload)
+        day = data["date"]
+        if not edition["starts_on"] <= day.isoformat() <= edition["ends_on"]:
+            raise InvalidInput("The session must be on a day of the edition.", errors=[field_error(
+                "date", "out_of_range", f"Between {edition['starts_on']} and {edition['ends_on']}.")])
+        slots = planning.slot_times(day, data["starts_at"], data["slot_minutes"], data["slots"], edition["timezone"])
+        try:
+            breaks = planning.break_slots(slots, data["breaks"])
+        except ValueError as exc:
+            raise InvalidInput("A break must start when a slot starts.",
+                               errors=[field_error("breaks", "invalid", str(exc))]) from None
+        session = {"_id": new_id("ses"), "edition_id": edition_id, "series_id": edition["series_id"],
+                   "name": data["name"], "date": day.isoformat(), "timezone": edition["timezone"],
+                   "venue": edition.get("venue"), "slot_minutes": data["slot_minutes"], "slots": slots,
+                   "breaks": breaks, "tables": planning.table_ids(data["tables"]), "mode": data["mode"],
+                   "settings": {"auto_accept": data["auto_accept"]}, "request_ttl_hours": data["request_ttl_hours"],
+                   "max_meetings": data["max_meetings"], "interpreters": data["interpreters"], "agenda": None,
+                   "scheduler": None, "created_at": now_text()}
+        self.store.insert_session(session, ev.session_created(session))
+        return views.session(session)
+
+    @rpc
+    def sessions(self, edition_id: str) -> list[dict]:
+        self._edition(edition_id)
+        return [views.session(s) for s in self.store.sessions(edition_id)]
+
+    @rpc
+    def session(self, session_id: str) -> dict:
+        session = self._session(session_id)
+        return views.session(session, self.store.last_run(session_id))
+
+    @rpc
+    def set_availability(self, actor: dict | None, session_id: str, participation_id: str, payload: dict) -> dict:
+        """Slots a participant is away (a site visit, booth duty); scheduling and picks respect them."""
+        session = self._session(session_id)
+        participant = self._participant(participation_id, session["edition_id"])
+        access.require_acting_for(actor, participant, session["series_id"])
+        data = load(AvailabilityIn, payload)
+        known = {s["id"] for s in session["slots"]}
+        unknown = [field_error(f"away.{i}", "not_found", f"No slot {s}.") for i, s in enumerate(data["away"])
+                   if s not in known]
+        if unknown:
+            raise InvalidInput("Some slots do not exist in this session.", errors=unknown)
+        away = sorted(set(data["away"]))
+        self.store.set_away(session_id, participation_id, away, data.get("reason"),
+                            ev.availability_changed(session, participation_id, away))
+        return {"participation_id": participation_id, "away": away, "reason": data.get("reason")}
+
+    @rpc
+    def plan(self, actor: dict | None, session_id: str) -> dict:
+        """Planning aid: the tables and slots the accepted (and pending) requests need, before booking the hall."""
+        session = self._session(session_id)
+        access.require_organiser(actor, session["series_id"])
+        found = self.store.meetings({"session_id": session_id, "status": {"$in": list(OPEN)}})
+        usable = planning.domain_session(session).slots
+        accepted = [planning.domain_meeting(m) for m in found if m["status"] == "accepted"]
+        everything = [planning.domain_meeting(m) for m in found]
+        now, later = tables_needed(accepted, usable), tables_needed(everything, usable)
+        return {"session_id": session_id, "slots_available": len(usable), "tables_booked": len(session["tables"]),
+                "accepted": {"meetings": len(accepted), "tables_needed": now.tables, "min_slots": now.min_slots,
+                             "fits": now.fits},
+                "if_all_pending_accepted": {"meetings": len(everything), "tables_needed": later.tables,
+                                            "min_slots": later.min_slots, "fits": later.fits}}
