@@ -7,7 +7,8 @@ import uuid
 import pytest
 from nameko.testing.services import entrypoint_hook
 
-from booths.service import BoothsService, persistent_drift
+from booths.features.upkeep import persistent_drift
+from booths.service import BoothsService
 from booths.store import BoothsStore
 from shared.events.envelope import make_event
 from shared.store import database, door_for

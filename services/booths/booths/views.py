@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import asdict
 from datetime import datetime, time
 from typing import Any
@@ -106,3 +108,17 @@ def slot_problem(plan: dict[str, Any], settings: dict[str, Any], starts_at: date
     if minutes < start or minutes + settings["slot_minutes"] > end:
         return "outside_hours", f"Studios are open {settings['opens']}–{settings['closes']}."
     return None
+
+
+def assignments_csv(booths: list[dict[str, Any]]) -> str:
+    """Booth, organisation, province, quota group: the sheet organisers print (UTF-8 with BOM)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["booth", "zone", "kind", "organisation", "organisation_id", "province", "quota_group",
+                     "source"])
+    for doc in booths:  # (not ``booth``/``holder``: this module's own functions)
+        held_by = doc.get("holder") or {}
+        writer.writerow([doc["code"], doc["zone"], doc["kind"], (held_by.get("name") or {}).get("vi", ""),
+                         held_by.get("organisation_id", ""), held_by.get("province") or "",
+                         held_by.get("quota_group") or "", doc.get("source") or ""])
+    return "\ufeff" + buffer.getvalue()
