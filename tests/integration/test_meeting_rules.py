@@ -36,7 +36,7 @@ EXAMPLES = int(os.environ.get("KETNOI_HUNT_EXAMPLES", "20"))
 OPS = Principal(role="ops", subject="it-ops").as_dict()
 SESSIONS = {  # 13:30-14:50 in 20-minute slots, and 13:40-15:10 in 30-minute ones: every slot overlaps another
     "hall": {"name": {"vi": "Hội trường"}, "date": "2025-07-10", "starts_at": "13:30", "slot_minutes": 20,
-             "slots": 4, "tables": 2, "mode": "pick", "max_meetings": 3, "interpreters": {"ja": 1}},
+             "slots": 4, "tables": 2, "mode": "pick", "max_meetings": 2, "interpreters": {"ja": 1}},
     "side": {"name": {"vi": "Sân khấu phụ"}, "date": "2025-07-10", "starts_at": "13:40", "slot_minutes": 30,
              "slots": 3, "tables": 1, "mode": "optimise", "max_meetings": 3, "interpreters": {"ja": 1}},
 }
