@@ -32,6 +32,7 @@ from registration.domain.workflow import (
 )
 from registration.metrics import CHECKINS, refresh_participation_gauges
 from registration.schemas import (
+    ROLES,
     BulkDecisionIn,
     CheckInIn,
     ClaimDecisionIn,
@@ -112,6 +113,13 @@ def _form_key(edition_id: str, form: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _places(capacity: dict[str, int]) -> dict[str, int | None]:
+    """Every role's limit, None for no limit: places are counted in every role, so that a limit set later
+    starts from the approvals already made, and a limit dropped stops applying (found by the stateful test:
+    a dropped limit went on waitlisting, and a limit added later let that many more in)."""
+    return {role: capacity.get(role) for role in ROLES}
+
+
 def _qr_secret() -> bytes:
     return hashlib.sha256(b"ketnoi-qr:" + settings().jwt_secret.encode()).digest()
 
@@ -170,7 +178,7 @@ class RegistrationService:
         edition = self._edition_document(data)
         edition.update(_id=new_id("ed"), series_id=series["_id"], status="draft", version=1, created_at=now())
         # the places first: an edition cut off after its insert would otherwise take unlimited approvals
-        self.store.set_capacity(edition["_id"], edition["capacity"])
+        self.store.set_capacity(edition["_id"], _places(edition["capacity"]))
         self.store.insert("editions", edition, ev.edition_created(edition))
         return views.edition(edition, self.store.capacity_of(edition["_id"]))
 
@@ -232,9 +240,10 @@ class RegistrationService:
         The edition's update marks it ``capacity_due``; the mark goes once the
         places are written, so a crash between is finished by :meth:`finish_cut_off_work`.
         """
-        self.store.set_capacity(edition["_id"], edition["capacity"], promotion_due=True)
+        places = _places(edition["capacity"])
+        self.store.set_capacity(edition["_id"], places, promotion_due=True)
         self.store.unmark("editions", edition["_id"], "capacity_due", edition["capacity_due"])
-        for role in edition["capacity"]:
+        for role in places:  # a role that lost its limit has free places too
             self._promote_waitlisted(edition["_id"], role)
 
     def _current_version(self, collection: str, doc_id: str) -> int | None:
@@ -840,18 +849,36 @@ class RegistrationService:
         edition_id, role, pid = participation["edition_id"], participation["role"], participation["_id"]
         if not self.store.take_place(edition_id, role, pid):
             if participation["status"] == "submitted":
-                return self._transition(participation, "waitlisted",
-                                        {"status": "waitlisted", "waitlisted_at": now(), "decided_at": now()})
+                waitlisted = self._transition(participation, "waitlisted",
+                                              {"status": "waitlisted", "waitlisted_at": now(), "decided_at": now()})
+                # a place freed between the full role and this write found nobody waiting (found by the stateful
+                # test: a cancellation at the same moment left its place free and this application waiting)
+                self._promote_waitlisted(edition_id, role)
+                return self.store.get("participations", pid) or waitlisted
             raise Conflict("Every place for this role is taken.", code="capacity_full",
                            extra=self.store.capacity_of(edition_id).get(role, {}))
         try:
             approved = self._transition(participation, "approved", {"status": "approved", "decided_at": now()},
                                         promoted=participation["status"] == "waitlisted")
         except Conflict:
-            self.store.free_place(edition_id, role, pid)
+            self._after_lost_approval(edition_id, role, pid)
             raise
         self.store.confirm_place(edition_id, role, pid)
         return approved
+
+    def _after_lost_approval(self, edition_id: str, role: str, participation_id: str) -> None:
+        """Another change of the application won over this approval; the place goes only if nobody can count on it.
+
+        The place is the application's, not this attempt's: a concurrent approval of the same application
+        finds it held and goes on (found by the stateful test: three clicks on "approve", two losers freed the
+        winner's place).  So it is freed now only when the application can never be approved again; while it
+        still may be, it stays pending and ``reconcile_places`` settles it after a minute by its status.
+        """
+        current = self.store.get("participations", participation_id)
+        if current is not None and current["status"] in (*sources_for("approved"), "approved"):
+            return
+        if self.store.free_place(edition_id, role, participation_id):
+            self._promote_waitlisted(edition_id, role)
 
     def _promote_waitlisted(self, edition_id: str, role: str) -> None:
         """Fill free places from the waitlist, first waitlisted first."""

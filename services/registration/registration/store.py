@@ -162,8 +162,9 @@ class RegistrationStore(ServiceStore):
 
     # -- capacity ----------------------------------------------------------------
 
-    def set_capacity(self, edition_id: str, limits: dict[str, int], promotion_due: bool = False) -> None:
-        """``promotion_due``: the limits may have grown; the waitlist is owed a look (:meth:`promotions_due`)."""
+    def set_capacity(self, edition_id: str, limits: dict[str, int | None], promotion_due: bool = False) -> None:
+        """``limits``: per role, None for a role without a limit (its places are still counted).
+        ``promotion_due``: the limits may have grown; the waitlist is owed a look (:meth:`promotions_due`)."""
         for role, limit in limits.items():
             self.db.capacity.update_one(
                 {"_id": f"{edition_id}:{role}"},
@@ -177,7 +178,9 @@ class RegistrationStore(ServiceStore):
         """Claim one place for ``participation_id``; False when the role is full.
 
         One conditional update: under any number of concurrent approvals at
-        most ``limit`` holders exist.  Roles without a limit always succeed.
+        most ``limit`` holders exist.  Roles without a limit always succeed (and
+        count the place; an edition stored before every role was counted has no
+        document for them).
         The place is *pending* until :meth:`confirm_place` (the approval is
         written): a pending place older than :data:`STALE_HOLD` was left by a
         crash between the two writes and is re-checked (:meth:`stale_holders`).
@@ -186,8 +189,9 @@ class RegistrationStore(ServiceStore):
         doc = self.db.capacity.find_one({"_id": key}, {"limit": 1})
         if doc is None:
             return True
+        room = {} if doc["limit"] is None else {"taken": {"$lt": doc["limit"]}}
         result = self.db.capacity.update_one(
-            {"_id": key, "taken": {"$lt": doc["limit"]}, f"holders.{participation_id}": {"$exists": False}},
+            {"_id": key, **room, f"holders.{participation_id}": {"$exists": False}},
             {"$set": {f"holders.{participation_id}": now(), f"pending.{participation_id}": now()},
              "$inc": {"taken": 1}},
         )
@@ -253,8 +257,10 @@ class RegistrationStore(ServiceStore):
                     yield doc["edition_id"], doc["role"], pid
 
     def capacity_of(self, edition_id: str) -> dict[str, dict[str, int]]:
+        """The limited roles' places (the others' are counted, not shown)."""
         return {d["role"]: {"limit": d["limit"], "taken": d["taken"]}
-                for d in self.db.capacity.find({"edition_id": edition_id}, {"holders": 0, "pending": 0})}
+                for d in self.db.capacity.find({"edition_id": edition_id}, {"holders": 0, "pending": 0})
+                if d["limit"] is not None}
 
     # -- check-in ------------------------------------------------------------------
 
