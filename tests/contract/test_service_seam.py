@@ -56,9 +56,9 @@ ROUTES = '''
 class Routes:
     registration = ServiceRpc("registration")
 
+    @api("POST", "/v1/series", body=s.SeriesBody)
     def one(self, request):
-        body = checked(s.SeriesBody, request.json_body)
-        return self.registration.create_series(actor(request), body)
+        return self.registration.create_series(actor(request), request.body)
 
     def two(self, request):
         return self.registration.no_such_rpc(actor(request))

@@ -46,13 +46,30 @@ def _proxies(tree: ast.Module) -> dict[str, str]:
     return found
 
 
-def _checked_schema(node: ast.expr, local: dict[str, str]) -> str | None:
-    """The schema of ``checked(s.X, …)`` (or of a name assigned from one), else None."""
+def _schema_name(node: ast.expr) -> str | None:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
+
+
+def _declared_body(function: ast.FunctionDef) -> str | None:
+    """The schema of ``@api(…, body=s.X)``: the gateway checks the body against it before the route runs."""
+    for decorator in function.decorator_list:
+        if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "api":
+            for keyword in decorator.keywords:
+                if keyword.arg == "body":
+                    return _schema_name(keyword.value)
+    return None
+
+
+def _checked_schema(node: ast.expr, local: dict[str, str], declared: str | None = None) -> str | None:
+    """The schema a value was checked against: ``request.body`` (the route's declared body),
+    ``checked(s.X, …)``, or a name assigned from either; else None."""
     if isinstance(node, ast.Name):
         return local.get(node.id)
+    if (isinstance(node, ast.Attribute) and node.attr == "body" and isinstance(node.value, ast.Name)
+            and node.value.id == "request"):
+        return declared
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "checked":
-        schema = node.args[0]
-        return schema.attr if isinstance(schema, ast.Attribute) else getattr(schema, "id", None)
+        return _schema_name(node.args[0])
     return None
 
 
@@ -60,10 +77,11 @@ def gateway_calls(source: str, where: str, proxies: dict[str, str] | None = None
     tree = ast.parse(source)
     proxies = {**(proxies or {}), **_proxies(tree)}
     for function in (n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)):
+        declared = _declared_body(function)
         local: dict[str, str] = {}
         for node in ast.walk(function):
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                schema = _checked_schema(node.value, {})
+                schema = _checked_schema(node.value, {}, declared)
                 if schema:
                     local[node.targets[0].id] = schema
         for node in ast.walk(function):
@@ -73,8 +91,9 @@ def gateway_calls(source: str, where: str, proxies: dict[str, str] | None = None
             if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                     and target.value.id == "self" and target.attr in proxies):
                 continue
-            bodies = [(i, s) for i, a in enumerate(node.args) if (s := _checked_schema(a, local))]
-            bodies += [(k.arg, s) for k in node.keywords if k.arg and (s := _checked_schema(k.value, local))]
+            bodies = [(i, s) for i, a in enumerate(node.args) if (s := _checked_schema(a, local, declared))]
+            bodies += [(k.arg, s) for k in node.keywords
+                       if k.arg and (s := _checked_schema(k.value, local, declared))]
             yield Call(f"{where}:{node.lineno}", proxies[target.attr], node.func.attr, len(node.args),
                        tuple(k.arg for k in node.keywords if k.arg), tuple(bodies))
 

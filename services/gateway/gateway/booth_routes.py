@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from gateway import schemas as s
-from gateway.edge import actor, checked
+from gateway.edge import actor
 from gateway.http import api
 from shared.rpc import ServiceRpc
 
@@ -21,7 +21,7 @@ class BoothRoutes:
     @api("PUT", "/v1/editions/<edition_id>/floor-plan", summary="Import the floor plan from CSV (organiser)",
          body=s.FloorPlanBody, auth="required", tags=("booths",))
     def import_floor_plan(self, request: Request, edition_id: str):
-        return self.booths.import_floor_plan(actor(request), edition_id, checked(s.FloorPlanBody, request.json_body))
+        return self.booths.import_floor_plan(actor(request), edition_id, request.body)
 
     @api("GET", "/v1/editions/<edition_id>/floor-plan.csv", summary="Export the floor plan as CSV", auth="none",
          tags=("booths",), produces="text/csv")
@@ -31,13 +31,13 @@ class BoothRoutes:
     @api("PUT", "/v1/editions/<edition_id>/booth-rules", summary="Quota groups, caps, priorities (organiser)",
          body=s.BoothRulesBody, auth="required", tags=("booths",))
     def set_booth_rules(self, request: Request, edition_id: str):
-        return self.booths.set_rules(actor(request), edition_id, checked(s.BoothRulesBody, request.json_body))
+        return self.booths.set_rules(actor(request), edition_id, request.body)
 
     @api("POST", "/v1/editions/<edition_id>/booth-applications",
          summary="An approved exhibitor asks for booths (preferences, needs)", body=s.BoothApplicationBody,
          auth="required", tags=("booths",), idempotent=False)
     def apply_for_booths(self, request: Request, edition_id: str):
-        return self.booths.apply(actor(request), edition_id, checked(s.BoothApplicationBody, request.json_body))
+        return self.booths.apply(actor(request), edition_id, request.body)
 
     @api("GET", "/v1/editions/<edition_id>/booth-applications/<participation_id>",
          summary="An exhibitor's booth application, booths held and open offers", auth="required",
@@ -49,7 +49,7 @@ class BoothRoutes:
          summary="Dry run of the booth allocation: who gets what and why", body=s.AllocationRunBody,
          auth="required", tags=("booths",), status=201)
     def run_allocation(self, request: Request, edition_id: str):
-        body = checked(s.AllocationRunBody, request.json_body or {})
+        body = request.body
         return 201, self.booths.run_allocation(actor(request), edition_id, body)
 
     @api("GET", "/v1/editions/<edition_id>/allocations", summary="The edition's allocation runs, newest first",
@@ -71,14 +71,14 @@ class BoothRoutes:
          summary="Claim a free booth (first come, first served; 409 with suggestions)", body=s.ClaimBody,
          auth="required", tags=("booths",))
     def claim_booth(self, request: Request, edition_id: str, booth_code: str):
-        return self.booths.claim(actor(request), edition_id, booth_code, checked(s.ClaimBody, request.json_body))
+        return self.booths.claim(actor(request), edition_id, booth_code, request.body)
 
     @api("POST", "/v1/editions/<edition_id>/booths/<booth_code>/override",
          summary="Assign, move or release a booth with a reason (organiser, audited)", body=s.OverrideBody,
          auth="required", tags=("booths",))
     def override_booth(self, request: Request, edition_id: str, booth_code: str):
         return self.booths.override(actor(request), edition_id, booth_code,
-                                    checked(s.OverrideBody, request.json_body))
+                                    request.body)
 
     @api("GET", "/v1/editions/<edition_id>/booth-audit", summary="Organiser overrides, oldest first",
          auth="required", tags=("booths",))
@@ -102,7 +102,7 @@ class BoothRoutes:
     @api("POST", "/v1/booth-offers/<offer_id>/reply", summary="Accept or decline a booth offer",
          body=s.OfferReplyBody, auth="required", tags=("booths",), idempotent=False)
     def reply_to_offer(self, request: Request, offer_id: str):
-        return self.booths.reply_to_offer(actor(request), offer_id, checked(s.OfferReplyBody, request.json_body))
+        return self.booths.reply_to_offer(actor(request), offer_id, request.body)
 
     @api("GET", "/v1/editions/<edition_id>/livestream-slots", summary="Booked livestream slots", auth="none",
          tags=("booths",))
@@ -114,4 +114,4 @@ class BoothRoutes:
          auth="required", tags=("booths",), status=201)
     def book_slot(self, request: Request, edition_id: str, booth_code: str):
         return 201, self.booths.book_slot(actor(request), edition_id, booth_code,
-                                          checked(s.SlotBody, request.json_body))
+                                          request.body)

@@ -22,6 +22,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from gateway.edge import checked
 from gateway.idempotency import idempotency_store
 from gateway.messages import pick_language
 from gateway.problems import problem_response
@@ -114,8 +115,12 @@ class ApiHandler(HttpRequestHandler):
     """``@api(method, url, ...)``: one public endpoint, described for OpenAPI.
 
     The decorated method receives the request (with ``principal``,
-    ``language`` and ``request_id`` set) plus path values, and returns a
-    ``Response`` or a ``(status, payload)`` / ``(status, headers, payload)``.
+    ``language`` and ``request_id`` set, and ``body``: the JSON body already
+    checked against the declared ``body`` schema) plus path values, and
+    returns a ``Response`` or a ``(status, payload)`` / ``(status, headers,
+    payload)``.  A body that does not fit the declaration is a 422 before the
+    route runs, so the schema is named once and the OpenAPI document is what
+    is enforced.
     """
 
     server = ApiServer()
@@ -149,6 +154,8 @@ class ApiHandler(HttpRequestHandler):
         try:
             request.principal = self._principal(request)
             request.json_body = self._body(request)
+            # the route's declared body is checked here, once, before an idempotency key is claimed
+            request.body = checked(self.body, request.json_body) if self.body is not None else None
             key = request.headers.get("Idempotency-Key") if self.idempotent else None
             if key:
                 return self.idempotency.run(key, request, partial(self._call, request))

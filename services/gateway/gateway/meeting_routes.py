@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from gateway import schemas as s
-from gateway.edge import actor, checked, prefers_async
+from gateway.edge import actor, prefers_async
 from gateway.http import api
 from shared.rpc import ServiceRpc
 
@@ -33,7 +33,7 @@ class MeetingRoutes:
          body=s.B2bProfileBody, auth="required", tags=("meetings",))
     def set_b2b_profile(self, request: Request, edition_id: str, participation_id: str):
         return self.meetings.set_profile(actor(request), edition_id, participation_id,
-                                         checked(s.B2bProfileBody, request.json_body))
+                                         request.body)
 
     @api("GET", "/v1/editions/<edition_id>/b2b-profiles/<participation_id>",
          summary="A participant's matchmaking profile (stated, else from registration)", auth="required",
@@ -46,7 +46,7 @@ class MeetingRoutes:
          body=s.B2bSessionBody, auth="required", tags=("meetings",), status=201)
     def create_b2b_session(self, request: Request, edition_id: str):
         return 201, self.meetings.create_session(actor(request), edition_id,
-                                                 checked(s.B2bSessionBody, request.json_body))
+                                                 request.body)
 
     @api("GET", "/v1/editions/<edition_id>/b2b-sessions", summary="B2B sessions of an edition", auth="none",
          tags=("meetings",))
@@ -63,7 +63,7 @@ class MeetingRoutes:
          auth="required", tags=("meetings",))
     def set_availability(self, request: Request, session_id: str, participation_id: str):
         return self.meetings.set_availability(actor(request), session_id, participation_id,
-                                              checked(s.AvailabilityBody, request.json_body))
+                                              request.body)
 
     @api("GET", "/v1/b2b-sessions/<session_id>/plan",
          summary="Planning aid: tables and slots the accepted requests need (organiser)", auth="required",
@@ -85,13 +85,13 @@ class MeetingRoutes:
          body=s.MeetingRequestBody, auth="required", tags=("meetings",), status=201)
     def request_meeting(self, request: Request, session_id: str):
         return 201, self.meetings.request_meeting(actor(request), session_id,
-                                                  checked(s.MeetingRequestBody, request.json_body))
+                                                  request.body)
 
     @api("POST", "/v1/b2b-sessions/<session_id>/brokered-meetings",
          summary="Organisers propose a meeting directly (accepted; locked where a slot is given)",
          body=s.BrokerBody, auth="required", tags=("meetings",), status=201)
     def broker_meeting(self, request: Request, session_id: str):
-        return 201, self.meetings.broker(actor(request), session_id, checked(s.BrokerBody, request.json_body))
+        return 201, self.meetings.broker(actor(request), session_id, request.body)
 
     @api("GET", "/v1/b2b-sessions/<session_id>/meetings",
          summary="Meetings (organisers: all; participants: ?participation_id=their own), ?status=",
@@ -109,23 +109,23 @@ class MeetingRoutes:
          summary="Accept a request (pick sessions: with a free slot and table)", body=s.AcceptBody,
          auth="required", tags=("meetings",))
     def accept_meeting(self, request: Request, meeting_id: str):
-        return self.meetings.accept(actor(request), meeting_id, checked(s.AcceptBody, request.json_body or {}))
+        return self.meetings.accept(actor(request), meeting_id, request.body)
 
     @api("POST", "/v1/meetings/<meeting_id>/decline", summary="Decline a request", body=s.ReasonBody,
          auth="required", tags=("meetings",))
     def decline_meeting(self, request: Request, meeting_id: str):
-        return self.meetings.decline(actor(request), meeting_id, checked(s.ReasonBody, request.json_body or {}))
+        return self.meetings.decline(actor(request), meeting_id, request.body)
 
     @api("POST", "/v1/meetings/<meeting_id>/cancel", summary="Call a meeting or request off (calendars get a CANCEL)",
          body=s.ReasonBody, auth="required", tags=("meetings",))
     def cancel_meeting(self, request: Request, meeting_id: str):
-        return self.meetings.cancel(actor(request), meeting_id, checked(s.ReasonBody, request.json_body or {}))
+        return self.meetings.cancel(actor(request), meeting_id, request.body)
 
     @api("PUT", "/v1/meetings/<meeting_id>/lock",
          summary="Organisers fix a meeting's slot (and table); the optimiser leaves it there", body=s.LockBody,
          auth="required", tags=("meetings",))
     def lock_meeting(self, request: Request, meeting_id: str):
-        return self.meetings.lock(actor(request), meeting_id, checked(s.LockBody, request.json_body))
+        return self.meetings.lock(actor(request), meeting_id, request.body)
 
     @api("DELETE", "/v1/meetings/<meeting_id>/lock", summary="Let the optimiser move this meeting again",
          auth="required", tags=("meetings",))
@@ -136,7 +136,7 @@ class MeetingRoutes:
          summary="On the day: checked in, in progress, done (with an outcome) or no-show", body=s.LiveBody,
          auth="required", tags=("meetings",))
     def meeting_status(self, request: Request, meeting_id: str):
-        return self.meetings.set_live(actor(request), meeting_id, checked(s.LiveBody, request.json_body))
+        return self.meetings.set_live(actor(request), meeting_id, request.body)
 
     # -- timetable and agendas -------------------------------------------------------------------------
 
@@ -145,7 +145,7 @@ class MeetingRoutes:
                  "With 'Prefer: respond-async': 202 and a job to poll at Location",
          body=s.ScheduleBody, auth="required", tags=("meetings",))
     def schedule_session(self, request: Request, session_id: str):
-        body = checked(s.ScheduleBody, request.json_body or {})
+        body = request.body
         if prefers_async(request):
             job = self.meetings.schedule_later(actor(request), session_id, body)
             return 202, {"Location": f"/v1/b2b-sessions/{session_id}/schedule-jobs/{job['id']}",
@@ -162,7 +162,7 @@ class MeetingRoutes:
          summary="Publish the agendas, preliminary then final (participants are notified)", body=s.AgendaBody,
          auth="required", tags=("meetings",))
     def publish_agenda(self, request: Request, session_id: str):
-        return self.meetings.publish_agenda(actor(request), session_id, checked(s.AgendaBody, request.json_body))
+        return self.meetings.publish_agenda(actor(request), session_id, request.body)
 
     @api("GET", "/v1/b2b-sessions/<session_id>/agendas/<participation_id>",
          summary="A participant's agenda (times with their zone)", auth="required", tags=("meetings",))
@@ -199,7 +199,7 @@ class MeetingRoutes:
          summary="Register an MOU or cooperation agreement (organisers or a party)", body=s.MouBody,
          auth="required", tags=("meetings",), status=201)
     def register_mou(self, request: Request, edition_id: str):
-        return 201, self.meetings.register_mou(actor(request), edition_id, checked(s.MouBody, request.json_body))
+        return 201, self.meetings.register_mou(actor(request), edition_id, request.body)
 
     @api("GET", "/v1/editions/<edition_id>/mous",
          summary="MOUs (organisers: all; provinces: their province's; members: their own)", auth="required",

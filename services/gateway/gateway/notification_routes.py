@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request
 
 from gateway import schemas as s
-from gateway.edge import actor, checked, query_of
+from gateway.edge import actor, query_of
 from gateway.http import api
 from shared.rpc import ServiceRpc
 
@@ -44,7 +44,7 @@ class NotificationRoutes:
          auth="required", tags=("notifications",))
     def set_notification_preferences(self, request: Request, organisation_id: str, delegate_id: str):
         return self.notifications.set_preferences(actor(request), organisation_id, delegate_id,
-                                                  checked(s.NotificationPreferencesBody, request.json_body))
+                                                  request.body)
 
     @api("GET", "/v1/notifications/unsubscribe", summary="The unsubscribe link of non-essential messages",
          auth="none", tags=("notifications",))
