@@ -15,8 +15,9 @@ export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 up: install
 	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
-## test: unit, contract, integration and end-to-end tests (starts what it needs)
+## test: lint, then unit, contract, integration and end-to-end tests (starts what it needs)
 test: install rabbitmq
+	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
 install: $(VENV)/.installed $(STORE_VENV)/.installed

@@ -116,6 +116,14 @@ class PayloadTooLarge(KetnoiError):
 
 
 @deserialize_to_instance
+class UnsupportedMediaType(KetnoiError):
+    """A body in a format the API does not read (RFC 9110 §15.5.16: 415, not 400)."""
+
+    status = 415
+    default_code = "unsupported_media_type"
+
+
+@deserialize_to_instance
 class ServiceUnavailable(KetnoiError):
     """A dependency did not answer in time; the client may retry later (503)."""
 

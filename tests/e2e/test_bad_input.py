@@ -72,7 +72,7 @@ def test_invalid_registration_is_422_with_the_field_and_writes_nothing(api, orga
     (b"{not json", {"Content-Type": "application/json"}, 400, "malformed_json"),
     (b"[1, 2]", {"Content-Type": "application/json"}, 422, "body_not_object"),
     (b'"text"', {"Content-Type": "application/json"}, 422, "body_not_object"),
-    (b"role=exhibitor", {"Content-Type": "application/x-www-form-urlencoded"}, 400, "unsupported_media_type"),
+    (b"role=exhibitor", {"Content-Type": "application/x-www-form-urlencoded"}, 415, "unsupported_media_type"),
     (b"{" + b" " * (1024 * 1024 + 10) + b"}", {"Content-Type": "application/json"}, 413, "payload_too_large"),
     (b"[" * 50_000 + b"]" * 50_000, {"Content-Type": "application/json"}, 400, "malformed_json"),  # too deep
     (b'{"role": "exhibitor", "organisation": {"legal_name": {"vi": "x\\ud800"}}}',

@@ -29,7 +29,7 @@ from gateway.problems import problem_response
 from shared.auth import Principal, read_token
 from shared.config import settings
 from shared.context import REQUEST_ID_KEY
-from shared.errors import BadRequest, KetnoiError, PayloadTooLarge, Unauthorized
+from shared.errors import BadRequest, KetnoiError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ class ApiHandler(HttpRequestHandler):
         if not raw:
             return None if self.body is None else {}
         if request.mimetype not in ("application/json", "application/merge-patch+json", ""):
-            raise BadRequest("Send the body as application/json.", code="unsupported_media_type")
+            raise UnsupportedMediaType("Send the body as application/json.")
         try:
             # strict UTF-8 first: json.loads(bytes) lets encoded surrogates (ED A0 80) through
             body = json.loads(raw.decode("utf-8"))

@@ -20,13 +20,14 @@ from gateway.schemas import Problem
 
 _PATH_PARAM = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 _ERRORS = {
-    "400": "Malformed request (not JSON, wrong media type)",
+    "400": "Malformed request (not valid JSON, a bad header)",
     "401": "Missing or invalid bearer token",
     "403": "Authenticated but not allowed",
     "404": "Not found (or not visible to you)",
     "409": "Conflicts with current state",
     "412": "If-Match no longer matches the current ETag",
     "413": "Body larger than the limit",
+    "415": "Body not sent as application/json",
     "422": "Field-level validation errors",
     "503": "A service did not answer in time; see Retry-After",
 }
