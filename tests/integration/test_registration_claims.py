@@ -20,7 +20,8 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from registration.domain.claims import make_claim_token
-from registration.service import RegistrationService, _claim_secret
+from registration.features.claims import _claim_secret
+from registration.service import RegistrationService
 from registration.store import RegistrationStore
 from shared.auth import Principal
 from shared.errors import Conflict, Forbidden, Gone, Unauthorized

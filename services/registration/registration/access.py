@@ -2,7 +2,10 @@
 
 The gateway checks that a caller is signed in with a plausible role; these
 rules need the objects themselves (which series an edition belongs to, which
-organisation a participation is for), so they live with the data.
+organisation a participation is for), so they live with the data.  The
+public (no principal) may call some RPCs, so every rule takes
+``Principal | None``.  Each ``require_*`` raises the refusal the API
+documents; the messages and codes are part of the API.
 """
 
 from __future__ import annotations
@@ -11,6 +14,19 @@ from typing import Any
 
 from shared.auth import Principal
 from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.reference.provinces import rollup
+
+
+def principal_of(actor: dict[str, Any] | None) -> Principal | None:
+    """The caller an RPC was given (the gateway passes ``actor``); None for the public."""
+    return Principal.from_dict(actor)
+
+
+def require_ops(principal: Principal | None, refusal: str) -> Principal:
+    """Ops only; the public is refused the same way (a 403, as the API documents for series)."""
+    if principal is None or principal.role != "ops":
+        raise Forbidden(refusal, code="forbidden_role")
+    return principal
 
 
 def organises(principal: Principal | None, edition: dict[str, Any]) -> bool:
@@ -68,3 +84,46 @@ def require_reader_of_edition(principal: Principal | None, edition: dict[str, An
     if principal.role == "organiser":
         raise Forbidden("Only the organisers of this series may do this.", code="not_organiser")
     raise Forbidden("Only organisers and provinces may list registrations.", code="forbidden_role")
+
+
+def speaks_for(principal: Principal | None, organisation_id: str, edition: dict[str, Any]) -> bool:
+    """The organisation itself, ops, or an organiser of the edition's series."""
+    return acts_for(principal, organisation_id) or organises(principal, edition)
+
+
+def require_sees_participation(principal: Principal | None, participation: dict[str, Any],
+                               edition: dict[str, Any]) -> None:
+    """A registration (and its badges) for whoever speaks for it; to anyone else it does not exist (404)."""
+    if not speaks_for(principal, participation["organisation_id"], edition):
+        raise NotFound("No such registration.", code="participation_not_found")
+
+
+def require_decider(principal: Principal | None, participation: dict[str, Any], edition: dict[str, Any],
+                    action: str) -> None:
+    """Organisers decide registrations; an organisation may also withdraw (cancel) its own."""
+    if action == "cancel" and acts_for(principal, participation["organisation_id"]):
+        return
+    require_organiser(principal, edition)
+
+
+def require_claim_decider(principal: Principal | None, claim: dict[str, Any], edition: dict[str, Any]) -> Principal:
+    """Without the e-mail's link, a claim is decided by the organisation itself, ops, or the edition's organisers."""
+    if principal is None:
+        raise Unauthorized("Use the link from the e-mail, or sign in as the organisation.", code="unauthorized")
+    if not speaks_for(principal, claim["organisation_id"], edition):
+        raise Forbidden("Only the organisation itself or the edition's organisers may decide this.",
+                        code="not_your_organisation")
+    return principal
+
+
+def province_scope(principal: Principal, asked: str | None = None) -> str | None:
+    """The province a reader's view is limited to (a province sees its own), None for no limit.
+
+    A province asking for another province's registrations is refused rather
+    than shown an empty list.
+    """
+    if principal.role != "province":
+        return None
+    if asked and rollup(asked) != principal.province:
+        raise Forbidden("A province sees only its own registrations.", code="other_province")
+    return principal.province

@@ -32,6 +32,11 @@ def now() -> str:
     return now_text()
 
 
+def version_guard(expected_version: int | None) -> dict[str, Any]:
+    """The filter an update with ``If-Match`` adds; none for ``*`` (the version read is still the one written)."""
+    return {} if expected_version is None else {"version": expected_version}
+
+
 class Duplicate(Exception):
     """A unique key is taken; ``existing_id`` is the document holding it."""
 

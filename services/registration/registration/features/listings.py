@@ -1,0 +1,116 @@
+"""Reading an edition's registrations in bulk: the organisers' and provinces' list, the public directory,
+the organisers' spreadsheet and the statistics.
+
+Lists page by ``_id`` with signed cursors and filter on the organisation's
+copy each participation carries (``org.*``).  A province sees only its own
+province's registrations (:func:`registration.access.province_scope`); the
+public directory shows approved organisations, never people.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from registration import access, views
+from registration.domain.folding import search_pattern
+from registration.schemas import ParticipationQuery
+from registration.store import RegistrationStore
+from shared import cursors
+from shared.auth import Principal
+from shared.entrypoints import rpc
+from shared.reference.provinces import rollup
+from shared.validation import load
+
+
+class Listings:
+    store: RegistrationStore
+    _edition: Callable[[Principal | None, str], dict[str, Any]]
+
+    @rpc
+    def list_participations(self, actor: dict | None, edition_id: str, query: dict) -> dict:
+        principal = access.principal_of(actor)
+        edition = self._edition(principal, edition_id)
+        principal = access.require_reader_of_edition(principal, edition)
+        params = load(ParticipationQuery, query)
+        mongo = self._participation_filter(edition_id, params)
+        province = access.province_scope(principal, params.get("province"))
+        if province is not None:
+            mongo["org.province_2025"] = province
+        page, next_cursor = self._page(mongo, params, f"participations:{edition_id}")
+        items = [views.participation(p, for_province=principal.role == "province") for p in page]
+        return {"items": items, "next_cursor": next_cursor}
+
+    def _page(self, mongo: dict[str, Any], params: dict[str, Any], scope: str) -> tuple[list[dict], str | None]:
+        """One page of participations by ``_id``, and the signed cursor of the next (None on the last)."""
+        if params.get("cursor"):
+            mongo["_id"] = {"$gt": cursors.position_of(params["cursor"], scope)}
+        page = self.store.find("participations", mongo, sort=[("_id", 1)], limit=params["limit"] + 1)
+        more = len(page) > params["limit"]
+        page = page[: params["limit"]]
+        return page, cursors.issue(page[-1]["_id"], scope) if more else None
+
+    @staticmethod
+    def _participation_filter(edition_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        mongo: dict[str, Any] = {"edition_id": edition_id}
+        if params.get("province"):
+            province = params["province"]
+            mongo["org.province_2025" if rollup(province) == province else "org.province"] = province
+        for key, path in (("role", "role"), ("status", "status"), ("sector", "org.sectors")):
+            if params.get(key):
+                mongo[path] = params[key]
+        if params.get("ocop_stars"):
+            mongo["org.ocop_max_stars"] = {"$gte": params["ocop_stars"]}
+        if params.get("q"):
+            mongo["org.search"] = {"$regex": search_pattern(params["q"])}
+        return mongo
+
+    @rpc
+    def directory(self, edition_id: str, query: dict) -> dict:
+        """Public list of approved exhibitors and buyers: organisations, never people."""
+        self._edition(None, edition_id)
+        params = load(ParticipationQuery, query)
+        params.pop("status", None)
+        mongo = {**self._participation_filter(edition_id, params), "status": "approved"}
+        page, next_cursor = self._page(mongo, params, f"directory:{edition_id}")
+        return {"items": [views.directory_entry(p) for p in page], "next_cursor": next_cursor}
+
+    @rpc
+    def export_csv(self, actor: dict | None, edition_id: str) -> str:
+        """Organisers' spreadsheet: UTF-8 with BOM so Excel shows Vietnamese correctly."""
+        principal = access.principal_of(actor)
+        access.require_organiser(principal, self._edition(principal, edition_id))
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(["participation_id", "organisation", "kind", "tax_code_or_registration", "province",
+                         "province_2025", "role", "status", "submitted_at", "contact_name", "contact_email",
+                         "contact_phone", "reason"])
+        for p in self.store.iterate("participations", {"edition_id": edition_id}):
+            org = self.store.get("organisations", p["organisation_id"]) or {}
+            contact = next(iter(sorted((org.get("delegates") or {}).items())), (None, {}))[1]
+            identity = org.get("tax_code") or "{country}:{registration_no}".format(**org.get("foreign", {}))
+            writer.writerow([p["_id"], p["org"]["legal_name"]["vi"], p["org"]["kind"], identity,
+                             p["org"].get("province") or "", p["org"].get("province_2025") or "", p["role"],
+                             p["status"], p["submitted_at"], contact.get("name", ""),
+                             contact.get("email", ""), contact.get("phone", ""), p.get("reason") or ""])
+        return "\ufeff" + buffer.getvalue()
+
+    @rpc
+    def stats(self, actor: dict | None, edition_id: str) -> dict:
+        principal = access.principal_of(actor)
+        edition = self._edition(principal, edition_id)
+        principal = access.require_reader_of_edition(principal, edition)
+        province = access.province_scope(principal)  # a province sees its own
+        facets = self.store.participation_facets(edition_id, province)
+        checkins: dict[str, Any] = {"edition_id": edition_id}
+        if province:
+            checkins["participation_id"] = {"$in": [p["_id"] for p in self.store.find(
+                "participations", {"edition_id": edition_id, "org.province_2025": province}, projection={"_id": 1})]}
+        return {
+            "edition_id": edition_id, "for_province": province,
+            **{name: {(row["_id"] or "none"): row["n"] for row in rows} for name, rows in facets.items()},
+            "places": self.store.capacity_of(edition_id),
+            "checked_in": len(self.store.find("checkins", checkins, projection={"_id": 1})),
+        }
