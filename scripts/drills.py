@@ -49,6 +49,7 @@ from shared.reference.provinces import MERGER_DATE, provinces_on
 EDITION_DAY = max(date.today() + timedelta(days=365), MERGER_DATE)
 PROVINCES = sorted(provinces_on(EDITION_DAY))
 GIVE_UP = 180.0  # seconds a client keeps retrying one form
+TAIL = 4  # forms sent once the fault has ended, besides the burst
 
 
 # -- the system ------------------------------------------------------------------------------------
@@ -322,8 +323,9 @@ class Report:
 
 def run(system: DrillStack, name: str, fault: Callable[[], float], count: int, clients: int, rate: float,
         fault_at: float) -> Report:
-    """``count`` forms at ``rate`` a second through ``clients`` clients; ``fault()`` starts ``fault_at`` seconds
-    in and returns the moment its fault ended (``time.monotonic()``)."""
+    """``count`` forms at ``rate`` a second through ``clients`` clients, then :data:`TAIL` more once the fault
+    has ended; ``fault()`` starts ``fault_at`` seconds in and returns the moment its fault ended
+    (``time.monotonic()``)."""
     edition_id = open_edition(system.gateways[0])
     forms = Forms()
     batch = [forms() for _ in range(count)]
@@ -344,8 +346,13 @@ def run(system: DrillStack, name: str, fault: Callable[[], float], count: int, c
 
     with ThreadPoolExecutor(clients) as pool:
         outcomes = list(pool.map(one, range(count)))
-    injector.join(timeout=GIVE_UP)
-    fault_end = ended[0] if ended else time.monotonic()
+        injector.join(timeout=GIVE_UP)
+        fault_end = ended[0] if ended else time.monotonic()
+        # a few more after the fault has ended, so "answering again" is always measured: on a loaded machine
+        # the broker's CLI can take longer to stop and start it than the whole burst takes
+        tail = [forms() for _ in range(TAIL)]
+        batch += tail
+        outcomes += pool.map(lambda j: submit(system.gateways, edition_id, tail[j], count + j), range(TAIL))
     settled_after = system.settle()
     return check(system, name, edition_id, batch, outcomes, fault_end, settled_after,
                  sum(system.deaths.values()) - deaths_before)

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Request, Response
 from gateway.problems import RETRY_AFTER_SECONDS, unreachable_store
 from gateway.store import GatewayStore, gateway_store
 from shared.errors import BadRequest, Conflict, InvalidInput, ServiceUnavailable
+from shared.timestamps import to_text
 
 TTL = timedelta(hours=24)
 LEASE = timedelta(seconds=60)  # a claim older than this was left by a crashed gateway
@@ -97,7 +98,8 @@ class IdempotencyStore:
                                 headers=record.get("headers") or {})
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        if self.records.take_over_key(record_id, now, now - LEASE):
+        stale = record["claimed_at"] < to_text(now - LEASE)
+        if stale and self.records.take_over_key(record_id, record.get("claim"), now):
             return None
         raise Conflict("A request with this Idempotency-Key is still being processed.",
                        code="idempotency_in_progress")

@@ -7,6 +7,7 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
+from shared.ids import new_id
 from shared.store import ServiceStore, door_for
 from shared.timestamps import to_text
 
@@ -21,7 +22,8 @@ class GatewayStore(ServiceStore):
         """False when the key was claimed before (by this request's earlier attempt, or a concurrent one)."""
         try:
             self.db.idempotency.insert_one({"_id": record_id, "state": "pending", "fingerprint": fingerprint,
-                                            "claimed_at": to_text(now), "expires_at": expires_at})
+                                            "claimed_at": to_text(now), "claim": new_id("claim"),
+                                            "expires_at": expires_at})
         except DuplicateKeyError:
             return False
         return True
@@ -29,11 +31,12 @@ class GatewayStore(ServiceStore):
     def key_record(self, record_id: str) -> dict[str, Any] | None:
         return self.db.idempotency.find_one({"_id": record_id})
 
-    def take_over_key(self, record_id: str, now: datetime, stale_before: datetime) -> bool:
-        """Take a pending claim older than ``stale_before`` (its gateway died), once."""
+    def take_over_key(self, record_id: str, claim: str | None, now: datetime) -> bool:
+        """Take the pending claim ``claim`` (its gateway died; the caller compared its age), once: a
+        compare-and-set on the claim's token, as nx-27017 reads date-like text in a write filter coarsely."""
         return bool(self.db.idempotency.update_one(
-            {"_id": record_id, "state": "pending", "claimed_at": {"$lt": to_text(stale_before)}},
-            {"$set": {"claimed_at": to_text(now)}}).modified_count)
+            {"_id": record_id, "state": "pending", "claim": claim},
+            {"$set": {"claimed_at": to_text(now), "claim": new_id("claim")}}).modified_count)
 
     def backdate_claim(self, record_id: str, claimed_at: datetime) -> None:
         """Make a pending claim look older, so that it can be taken over sooner (after a 503's Retry-After)."""
