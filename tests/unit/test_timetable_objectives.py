@@ -167,3 +167,16 @@ def test_too_large_for_the_integer_program_keeps_the_heuristic_and_says_so(monke
     assert len(tt.bookings) == len(old.bookings)
     placed = tt.scores[0]
     assert placed.method == "heuristic" and placed.bound is not None and placed.bound >= placed.value
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_when_everything_fits_the_objectives_keep_the_delta_slots(seed):
+    """Nothing to share when every meeting has a place: the session still takes exactly Δ slots (König)."""
+    rng = random.Random(seed)
+    meetings = [Meeting(f"m{i:03d}", f"s{rng.randrange(12)}", f"b{rng.randrange(5)}") for i in range(40)]
+    delta = max(Counter(p for m in meetings for p in (m.supplier, m.buyer)).values())
+    session = Session(tuple(f"t{i:02d}" for i in range(delta + 3)), tuple(f"T{i:02d}" for i in range(40)))
+    tt = schedule_meetings(session, meetings, objectives=Objectives())
+    assert_valid(tt)
+    assert not tt.unplaced and tt.slots_used == delta
+    assert all(s.optimal for s in tt.scores if s.name != "idle_gaps")

@@ -4,7 +4,8 @@ An integer program for gaps is slow to prove even at Quảng Trị size (its
 relaxation says 0 whatever the slots), so this is a descent instead: move one
 meeting to a slot where it fits, or exchange two slots along a Kempe chain
 (:meth:`Grid.chain`), whenever that lowers the total number of gaps.  Either
-move keeps every meeting placed and every rule (people, tables, interpreters,
+move stays within the slots already used (the session gets no longer) and keeps every meeting placed and
+every rule (people, tables, interpreters,
 availability, locks: ``swap_ok``), so the count, fairness and priority reached
 before are untouched.  Deterministic: candidates are tried in sorted order.
 The bound reported is 0, proven only when reached.
@@ -69,7 +70,7 @@ def _try_moves(grid: Grid, mid: str) -> bool:
     that of a meeting in ``b`` (which frees a table or interpreter seat there)."""
     a = grid.slot[mid]
     for b in range(grid.n_slots):
-        if b == a:
+        if b == a or not grid.count[b]:  # never open a slot the timetable does not use: the session stays short
             continue
         own = _component(grid, mid, b)
         partners = [None, *sorted(other for other, s in grid.slot.items() if s == b and other not in own)]

@@ -53,6 +53,8 @@ def group_of(grid: Grid, fairness: str) -> dict[str, int]:
 def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
     """The lexicographic optimum (or the best within the work limit) from the grid's current placement."""
     free = sorted(mid for mid in grid.meetings if mid not in grid.pinned)
+    if all(mid in grid.slot for mid in free):
+        return _everything_placed(grid, objectives)
     fixed_busy = {key for key, mid in grid.busy.items() if mid in grid.pinned}
     fixed_count = [0] * grid.n_slots
     fixed_lang: defaultdict[tuple[str, int], int] = defaultdict(int)
@@ -141,6 +143,19 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
     shift = len(grid.pinned)
     return Outcome(slots, StageResult(placed.value + shift, placed.bound + shift, placed.optimal), tuple(results),
                    _shifted(priority, sum(grid.meetings[mid].priority for mid in grid.pinned)))
+
+
+def _everything_placed(grid: Grid, objectives: Objectives) -> Outcome:
+    """The heuristic placed every meeting: every objective of the slots is at its bound already (each person
+    has all it asked for), so the heuristic's timetable stays, with its Δ slots."""
+    demand = group_of(grid, objectives.fairness) if objectives.fairness != "none" else {}
+    levels = tuple(StageResult(n, n, True) for n in
+                   (sum(1 for d in demand.values() if d >= k) for k in range(1, max(demand.values(), default=0) + 1)))
+    everything = len(grid.meetings)
+    priority = sum(m.priority for m in grid.meetings.values())
+    free = {mid: s for mid, s in grid.slot.items() if mid not in grid.pinned}
+    return Outcome(free, StageResult(everything, everything, True), levels,
+                   StageResult(priority, priority, True) if priority else None)
 
 
 def _shifted(result: StageResult | None, constant: int) -> StageResult | None:
