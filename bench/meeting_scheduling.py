@@ -14,6 +14,13 @@ Instances (fixed seeds, so every run measures the same problems):
   slots any schedule can use is max(Δ, ⌈meetings / tables⌉).  Target: < 2 s,
   everything placed within that bound.
 
+- Quảng Trị-shaped, issue 15: 62 suppliers × 16 foreign buyers of different
+  priority, 128 accepted requests, 6 slots, 16 tables (and again with 64),
+  one interpreter per slot for ja/zh/th/lo and two for en (every meeting needs
+  one), 12 suppliers on a site visit for the first three slots.  The session's
+  default objectives (fair to buyers, one table per supplier, compact days)
+  against the heuristic alone, in the same run.
+
 The greedy baseline takes meetings by buyer priority and puts each in the
 first slot where everyone and everything is free: what one would write by
 hand.  It can need more slots than Δ and leave meetings out that fit.
@@ -32,7 +39,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from meetings.domain.model import Meeting, Session, Timetable, max_degree
+from meetings.domain import tables as seating
+from meetings.domain.model import Meeting, Objectives, Session, Timetable, max_degree
 from meetings.domain.timetable import schedule_meetings
 
 
@@ -158,6 +166,49 @@ def measure(instance: Instance, repeats: int) -> None:
     print(f"target < {instance.target_s:g} s: {verdict} ({seconds:.3f} s)")
 
 
+def issue_15(seed: int, tables: int) -> Instance:
+    rng = random.Random(seed)
+    languages = ["ja"] * 4 + ["zh"] * 3 + ["th"] * 3 + ["lo"] * 2 + ["en"] * 4
+    buyers = {b: (languages[b], rng.choice((0, 0, 1, 2))) for b in range(16)}
+    pairs: set[tuple[int, int]] = set()
+    while len(pairs) < 128:
+        pairs.add((rng.randrange(62), len(pairs) % 16))
+    meetings = [Meeting(f"r{i:05d}", f"s{s:04d}", f"b{b:03d}", *buyers[b]) for i, (s, b) in enumerate(sorted(pairs))]
+    slots = session(6, tables)
+    away = {f"s{s:04d}": list(slots.slots[:3]) for s in rng.sample(range(62), 12)}
+    name = f"Quảng Trị-shaped (issue 15): 62 × 16, 128 requests, 6 slots, {tables} tables, tight interpreters"
+    return Instance(name, slots, meetings, away, {"ja": 1, "zh": 1, "th": 1, "lo": 1, "en": 2}, target_s=1.0)
+
+
+def compare_objectives(instance: Instance, repeats: int) -> None:
+    """The heuristic alone against the default objectives: time, placed, buyers without a meeting, table changes."""
+    print(f"\n== {instance.name}")
+    by_id = {m.id: m for m in instance.meetings}
+    buyers = sorted({m.buyer for m in instance.meetings})
+    for label, objectives in (("heuristic (before issue 15)", None), ("objectives (default)", Objectives())):
+        durations, tt = [], None
+        for _ in range(repeats):
+            started = time.perf_counter()
+            tt = schedule_meetings(instance.session, instance.meetings, instance.away, instance.interpreters,
+                                   objectives=objectives)
+            durations.append(time.perf_counter() - started)
+        assert isinstance(tt, Timetable)
+        per_buyer = Counter(by_id[b.meeting_id].buyer for b in tt.bookings)
+        counts = [per_buyer[b] for b in buyers]
+        suppliers = Counter(by_id[b.meeting_id].supplier for b in tt.bookings)
+        tables_of: dict[str, set[str]] = {}
+        for b in tt.bookings:
+            tables_of.setdefault(by_id[b.meeting_id].supplier, set()).add(b.table or "")
+        multi = [s for s, n in suppliers.items() if n >= 2]
+        print(f"{label}: median {statistics.median(durations) * 1000:.1f} ms; placed {len(tt.bookings)}; "
+              f"min per buyer {min(counts)}, max {max(counts)}, buyers with none {counts.count(0)}/{len(buyers)}; "
+              f"table changes {seating.changes(tt.bookings, by_id)} "
+              f"({sum(len(tables_of[s]) == 1 for s in multi)}/{len(multi)} suppliers with 2+ keep one table)")
+        if tt.scores:
+            print("  " + "; ".join(f"{s.name} {s.value} (bound {s.bound}, {s.method}"
+                                   f"{', optimal' if s.optimal else ''})" for s in tt.scores))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=2025)
@@ -166,6 +217,8 @@ def main() -> None:
     measure(quang_tri(args.seed), args.repeats * 4)
     measure(quang_tri_tight(args.seed), args.repeats * 4)
     measure(large(args.seed), args.repeats)
+    compare_objectives(issue_15(args.seed, 16), args.repeats)
+    compare_objectives(issue_15(args.seed, 64), args.repeats)
 
 
 if __name__ == "__main__":

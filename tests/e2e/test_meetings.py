@@ -412,3 +412,62 @@ def test_a_timetable_computed_in_the_background(api, organiser, new_edition):
 
     again = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={})  # no preference: direct
     assert again.status_code == 200 and again.json()["scheduled"] == 2 and again.json()["moved"] == []
+
+
+def test_the_timetable_shares_interpreter_seats_fairly_and_suppliers_keep_their_table(api, organiser, new_edition):
+    """One Japanese interpreter, four slots, five Japanese-speaking meetings: a high-priority buyer with four
+    and a low-priority one with one.  The most that fit is four; the old first-by-priority timetable gave all
+    four to the first buyer.  By default every buyer gets one, the report proves it optimal, each supplier
+    stays at one table, and the meeting left out tells its parties why and what the organisers can do."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    suppliers = [supplier(api, organiser, eid) for _ in range(4)]
+    big, small = buyer(api, organiser, eid), buyer(api, organiser, eid, name="Osaka Trading K.K.")
+    assert api.request("PUT", f"/v1/editions/{eid}/b2b-profiles/{big[0]}", organiser,
+                       json={"priority": 5}).status_code == 200
+    sid = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser,
+                      json=session_body(slots=4, tables=4, breaks=[], interpreters={"ja": 1})).json()["id"]
+    session = api.request("GET", f"/v1/b2b-sessions/{sid}").json()
+    assert session["objectives"] == {"fairness": "buyer", "keep_tables": True, "compact": True}
+
+    def broker(s, b) -> str:
+        made = api.request("POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser,
+                           json={"supplier": s[0], "buyer": b[0]})
+        assert made.status_code == 201 and made.json()["language"] == "ja", made.text
+        return made.json()["id"]
+
+    ids = [broker(s, big) for s in suppliers] + [broker(suppliers[0], small)]
+    run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={"full": True})
+    assert run.status_code == 200, run.text
+    scores = {o["name"]: o for o in run.json()["objectives"]}
+    assert scores["placed"] == {"name": "placed", "value": 4, "bound": 4, "optimal": True, "method": "exact"}
+    assert (scores["buyers_served"]["value"], scores["buyers_served"]["bound"]) == (2, 2)
+    assert scores["min_per_buyer"]["value"] == 1 and scores["min_per_buyer"]["optimal"]
+    assert scores["table_changes"]["value"] == 0
+    meetings = {m["id"]: m for m in api.request("GET", f"/v1/b2b-sessions/{sid}/meetings", organiser).json()["items"]}
+    served = Counter(m["buyer"]["participation_id"] for m in meetings.values() if m["slot"])
+    assert served == {big[0]: 3, small[0]: 1}
+    tables = {}
+    for m in meetings.values():
+        if m["slot"]:
+            tables.setdefault(m["supplier"]["participation_id"], set()).add(m["table"])
+    assert all(len(t) == 1 for t in tables.values())  # suppliers[0] meets both buyers at one table
+    left = next(mid for mid in ids if not meetings[mid]["slot"])
+    seen = api.request("GET", f"/v1/meetings/{left}?lang=en", big[2]).json()
+    assert (seen["unplaced_reason"], seen["unplaced_hint"]) == ("no_interpreter", "add_interpreter")
+    assert seen["unplaced_explanation"].startswith("No interpreter is left")
+    assert api.request("GET", f"/v1/meetings/{left}", big[2]).json()["unplaced_explanation"].startswith(
+        "Không còn phiên dịch viên")
+    assert api.request("GET", f"/v1/b2b-sessions/{sid}").json()["last_run"]["objectives"] == run.json()[
+        "objectives"]
+
+
+def test_session_objectives_are_the_organiser_s_choice(api, organiser, new_edition):
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    made = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser,
+                       json=session_body(objectives={"fairness": "participant", "compact": False}))
+    assert made.status_code == 201, made.text
+    assert made.json()["objectives"] == {"fairness": "participant", "keep_tables": True, "compact": False}
+    bad = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser,
+                      json=session_body(objectives={"fairness": "whoever"}))
+    assert bad.status_code == 422 and "objectives" in bad.json()["errors"][0]["field"], bad.text
+    assert len(api.request("GET", f"/v1/editions/{eid}/b2b-sessions").json()["items"]) == 1

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.messages import FIELD_MESSAGES, TITLES
+from gateway.messages import FIELD_MESSAGES, TITLES, UNPLACED_HINTS
+from meetings.domain.model import REASONS
+from meetings.features.timetable import UNPLACED_REASONS
+from meetings.views import UNPLACED_HINTS as HINT_OF
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*ROOT.glob("services/*/*/**/*.py"), *ROOT.glob("shared/**/*.py")])
@@ -41,3 +44,9 @@ def test_codes_built_from_a_reason_have_both_languages():
     assert tax_reasons and qr_reasons
     built = {f"tax_code_{r}" for r in tax_reasons} | {f"qr_{r}" for r in qr_reasons}
     assert not sorted(c for c in built if set(FIELD_MESSAGES.get(c, {})) != {"vi", "en"})
+
+
+def test_every_unplaced_reason_has_a_hint_in_both_languages():
+    """A participant whose meeting has no place reads why and what the organisers can do, in vi or en."""
+    assert set(UNPLACED_REASONS) == set(HINT_OF) and set(REASONS) < set(HINT_OF)
+    assert all(set(UNPLACED_HINTS.get(code, {})) == {"vi", "en"} for code in HINT_OF.values())

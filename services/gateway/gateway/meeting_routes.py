@@ -7,6 +7,7 @@ from werkzeug.wrappers import Request, Response
 from gateway import schemas as s
 from gateway.edge import actor, prefers_async
 from gateway.http import api
+from gateway.messages import unplaced_hint
 from shared.rpc import ServiceRpc
 
 LANGUAGES = ("vi", "en")
@@ -103,7 +104,9 @@ class MeetingRoutes:
     @api("GET", "/v1/meetings/<meeting_id>", summary="One meeting (its parties and the organisers)",
          auth="required", tags=("meetings",))
     def get_meeting(self, request: Request, meeting_id: str):
-        return self.meetings.meeting(actor(request), meeting_id)
+        meeting = self.meetings.meeting(actor(request), meeting_id)
+        meeting["unplaced_explanation"] = unplaced_hint(meeting.get("unplaced_hint"), _language(request))
+        return meeting
 
     @api("POST", "/v1/meetings/<meeting_id>/accept",
          summary="Accept a request (pick sessions: with a free slot and table)", body=s.AcceptBody,

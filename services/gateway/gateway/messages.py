@@ -18,6 +18,7 @@ DEFAULT_LANGUAGE = "vi"
 _TABLES = yaml.safe_load((Path(__file__).with_name("messages.yaml")).read_text(encoding="utf-8"))
 TITLES: dict[str, dict[str, str]] = _TABLES["titles"]
 FIELD_MESSAGES: dict[str, dict[str, str]] = _TABLES["field_messages"]
+UNPLACED_HINTS: dict[str, dict[str, str]] = _TABLES["unplaced_hints"]
 
 
 def pick_language(accept_language: str | None) -> str:
@@ -51,3 +52,8 @@ def field_message(error: dict[str, Any], language: str) -> str:
         return template.format(**error.get("params", {}))
     except (KeyError, IndexError):
         return error.get("message", "")
+
+
+def unplaced_hint(code: str | None, language: str) -> str | None:
+    """What the parties of a meeting without a place read: why, and what would give it one."""
+    return UNPLACED_HINTS.get(code or "", {}).get(language)

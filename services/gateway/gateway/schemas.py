@@ -295,6 +295,15 @@ class B2bProfileBody(Schema):
     priority = fields.Integer(strict=True, metadata={"description": "Buyer priority 0–10 (organisers only)"})
 
 
+class B2bObjectives(Schema):
+    fairness = fields.String(validate=validate.OneOf(("buyer", "participant", "none")), metadata={
+        "example": "buyer", "description": "After the most meetings: as many buyers (or participants) as possible "
+                                           "get one, then two, ... (default buyer); none: buyer priority decides"})
+    keep_tables = fields.Boolean(metadata={"description": "Each supplier keeps one table (default true)"})
+    compact = fields.Boolean(metadata={"description": "Fewest idle slots between a participant's meetings "
+                                                      "(default true)"})
+
+
 class B2bSessionBody(Schema):
     name = fields.Nested(Names, required=True)
     date = fields.Date(required=True, metadata={"example": "2025-07-10"})
@@ -313,6 +322,8 @@ class B2bSessionBody(Schema):
     max_meetings = fields.Integer(strict=True, metadata={"example": 10})
     interpreters = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True),
                                metadata={"example": {"ja": 2}})
+    objectives = fields.Nested(B2bObjectives, metadata={"description": "What the optimiser aims for; the run "
+                                                                       "report gives each one's value and bound"})
 
 
 class AvailabilityBody(Schema):

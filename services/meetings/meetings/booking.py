@@ -163,13 +163,14 @@ class Booker:
         locks = [b for m in accepted if m.get("locked") and m["_id"] not in rebook
                  and (b := planning.booking_of(m)) is not None]
         placed = [m for m in accepted if m.get("slot")]
+        aims = planning.objectives(self.session)
         if full or not placed:
-            return schedule_meetings(session, meetings.values(), away, interpreters, locks), "full"
+            return schedule_meetings(session, meetings.values(), away, interpreters, locks, aims), "full"
         try:
             current = schedule_meetings(session, [meetings[m["_id"]] for m in placed], away, interpreters,
                                         [planning.booking_of(m) for m in placed])
         except ValueError:  # availability changed under a booking: start again from the locks
-            return schedule_meetings(session, meetings.values(), away, interpreters, locks), "full"
+            return schedule_meetings(session, meetings.values(), away, interpreters, locks, aims), "full"
         current = replace(current, locked=frozenset(b.meeting_id for b in locks))
         changes = Changes(add=tuple(meetings[m["_id"]] for m in accepted if not m.get("slot")),
                           no_show=tuple(sorted(rebook & {m["_id"] for m in placed})), now=now)
@@ -233,7 +234,7 @@ class Booker:
                "slots_used": timetable.slots_used, "slots_available": len(self.usable),
                "unplaced": [{"meeting_id": mid, "reason": r} for mid, r in sorted(reasons.items())]
                + [{"meeting_id": mid, "reason": "conflict"} for mid in conflicts],
-               "moved": sorted(moved), "solver_ms": solver_ms}
+               "moved": sorted(moved), "solver_ms": solver_ms, "objectives": planning.scores(timetable)}
         self.store.save_run(run, ev.session_scheduled(run))
         return RunResult(run, conflicts)
 

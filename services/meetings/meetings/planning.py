@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from meetings.domain.matching import Profile
-from meetings.domain.model import Booking, Meeting, Session
+from meetings.domain.model import Booking, Meeting, Objectives, Session, Timetable
 
 SIDES = {"exhibitor": "supplier", "buyer": "buyer"}
 HOME_LANGUAGE = "vi"
@@ -134,6 +134,17 @@ def domain_session(session: Mapping[str, Any]) -> Session:
     """The slots meetings may use (breaks left out) and the tables."""
     free = [s["id"] for s in session["slots"] if s["id"] not in set(session.get("breaks") or [])]
     return Session(tuple(free), tuple(session["tables"]))
+
+
+def objectives(session: Mapping[str, Any]) -> Objectives:
+    """The session's objectives; sessions stored before they existed get the defaults (fair, one table each)."""
+    return Objectives(**(session.get("objectives") or {}))
+
+
+def scores(timetable: Timetable) -> list[dict[str, Any]]:
+    """The run report's objectives, in the order they were optimised."""
+    return [{"name": s.name, "value": s.value, "bound": s.bound, "optimal": s.optimal, "method": s.method}
+            for s in timetable.scores]
 
 
 def domain_meeting(doc: Mapping[str, Any]) -> Meeting:

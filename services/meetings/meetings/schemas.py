@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate, validates_schema
 
+from meetings.domain.model import FAIRNESS
 from meetings.planning import GRID_MINUTES
 from shared.validation import problem, public_name
 
@@ -44,6 +45,14 @@ class ProfileIn(Schema):
                               metadata={"description": "Buyer priority; organisers only"})
 
 
+class ObjectivesIn(Schema):
+    """What the optimiser aims for after placing the most meetings (see :class:`meetings.domain.model.Objectives`)."""
+
+    fairness = fields.String(load_default="buyer", validate=validate.OneOf(FAIRNESS))
+    keep_tables = fields.Boolean(load_default=True)
+    compact = fields.Boolean(load_default=True)
+
+
 class SessionIn(Schema):
     name = fields.Nested(Bilingual, required=True)
     date = fields.Date(required=True)
@@ -59,6 +68,7 @@ class SessionIn(Schema):
     interpreters = fields.Dict(keys=fields.String(validate=LANGUAGE),
                                values=fields.Integer(strict=True, validate=validate.Range(min=0, max=100)),
                                load_default=dict)
+    objectives = fields.Nested(ObjectivesIn, load_default=lambda: ObjectivesIn().load({}))
 
     @validates_schema
     def _breaks_leave_room(self, data: dict, **_: object) -> None:

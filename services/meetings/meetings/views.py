@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from meetings import planning
 from shared.calendar import Entry
 
 INTERNAL = ("outbox", "outbox_n", "scheduler")
+# Why a meeting has no place -> what would give it one (the gateway words it in vi/en: messages.yaml).
+UNPLACED_HINTS = {
+    "unavailable": "change_availability",  # one side is away at every slot still open
+    "participant_busy": "free_a_slot",  # both sides are never free at the same slot
+    "no_table": "add_tables",  # every table is taken at every slot both are free
+    "no_interpreter": "add_interpreter",  # no interpreter seat left for its language
+    "conflict": "run_again",  # someone took the place while the timetable was computed
+}
 
 
 def _clean(doc: Mapping[str, Any]) -> dict[str, Any]:
@@ -22,6 +32,7 @@ def session(doc: Mapping[str, Any], last_run: Mapping[str, Any] | None = None) -
     breaks = set(doc.get("breaks") or [])
     out["slots"] = [{**s, "break": s["id"] in breaks} for s in doc["slots"]]
     out["last_run"] = run(last_run) if last_run else None
+    out["objectives"] = dataclasses.asdict(planning.objectives(doc))
     return out
 
 
@@ -53,7 +64,8 @@ def meeting(doc: Mapping[str, Any], session_doc: Mapping[str, Any], private: boo
         "ends_at": times.get("ends_at"), "timezone": session_doc["timezone"], "locked": doc.get("locked"),
         "language": doc.get("language"), "sequence": int(doc.get("sequence") or 0),
         "expires_at": doc.get("expires_at") if doc["status"] == "requested" else None,
-        "unplaced_reason": doc.get("unplaced_reason"), "version": int(doc.get("version") or 0),
+        "unplaced_reason": doc.get("unplaced_reason"),
+        "unplaced_hint": UNPLACED_HINTS.get(doc.get("unplaced_reason") or ""), "version": int(doc.get("version") or 0),
     }
     if private:
         out["note"] = doc.get("note")

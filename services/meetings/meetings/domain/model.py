@@ -18,6 +18,47 @@ UNAVAILABLE = "unavailable"
 REASONS = (UNAVAILABLE, PARTICIPANT_BUSY, NO_TABLE, NO_INTERPRETER)
 
 
+FAIRNESS = ("buyer", "participant", "none")
+
+
+@dataclass(frozen=True)
+class Objectives:
+    """What the organiser asks of a timetable beyond "place as many as possible", in lexicographic order.
+
+    ``fairness``: then raise the fewest meetings any buyer (or any participant)
+    gets, level by level (as many as possible get one, then two, ...), so the
+    places that exist are shared rather than given to whoever came first in
+    priority order; ``none`` skips it.  Then buyer priority.  ``compact``: then
+    the fewest idle gaps in a participant's day.  ``keep_tables``: then the
+    fewest table changes per supplier (a supplier keeps one table).
+    """
+
+    fairness: str = "buyer"
+    keep_tables: bool = True
+    compact: bool = True
+
+    def __post_init__(self) -> None:
+        if self.fairness not in FAIRNESS:
+            raise ValueError(f"fairness must be one of {FAIRNESS}")
+
+
+@dataclass(frozen=True)
+class Score:
+    """One objective of a timetable: its value, the best any timetable could do (``bound``; for a
+    minimised objective a lower bound) and whether the value is proven to reach it.
+
+    ``method`` says how it was decided: ``exact`` (an integer program, optimal
+    unless its work limit stopped it) or ``heuristic`` (too large for one; the
+    bound is then a simple counting bound and may be loose).
+    """
+
+    name: str
+    value: int
+    bound: int | None
+    optimal: bool
+    method: str
+
+
 @dataclass(frozen=True)
 class Session:
     """One B2B session: ordered time slots (e.g. 20 minutes each) and the tables in the hall."""
@@ -96,7 +137,8 @@ class Timetable:
 
     ``away``: participant -> slots they are not available; ``interpreters``:
     language -> interpreters per slot (in session slot order).  ``moved`` is
-    filled by ``reschedule`` only.
+    filled by ``reschedule`` only; ``scores`` by ``schedule_meetings`` when asked
+    for objectives.
     """
 
     session: Session
@@ -107,6 +149,7 @@ class Timetable:
     interpreters: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     locked: frozenset[str] = frozenset()
     moved: tuple[Move, ...] = ()
+    scores: tuple[Score, ...] = ()
 
     def booking(self, meeting_id: str) -> Booking | None:
         return next((b for b in self.bookings if b.meeting_id == meeting_id), None)

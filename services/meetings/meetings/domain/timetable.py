@@ -27,10 +27,23 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from meetings.domain import exact
+from meetings.domain import compact, exact, fair
+from meetings.domain import tables as seating
 from meetings.domain.balance import balance
 from meetings.domain.grid import Grid
-from meetings.domain.model import Booking, Changes, Meeting, Move, Session, Timetable, Unplaced, max_degree
+from meetings.domain.mip import StageResult
+from meetings.domain.model import (
+    Booking,
+    Changes,
+    Meeting,
+    Move,
+    Objectives,
+    Score,
+    Session,
+    Timetable,
+    Unplaced,
+    max_degree,
+)
 
 Interpreters = Mapping[str, int | Mapping[str, int]]
 
@@ -133,6 +146,7 @@ def schedule_meetings(
     availability: Mapping[str, Iterable[str]] | None = None,
     interpreters: Interpreters | None = None,
     locked: Iterable[Booking] = (),
+    objectives: Objectives | None = None,
 ) -> Timetable:
     """Place every meeting that can be placed; list the rest with the reason.
 
@@ -140,7 +154,11 @@ def schedule_meetings(
     duty); anyone not listed is available all session.  ``interpreters``:
     language -> interpreters per slot (one number for all slots, or per slot
     id).  ``locked``: bookings picked by participants or fixed by organisers;
-    they never move and must be consistent with each other.
+    they never move and must be consistent with each other.  ``objectives``:
+    what to optimise after the count, exactly where the session is small
+    enough (:mod:`meetings.domain.fair`, :mod:`meetings.domain.tables`), with
+    each objective's value and bound in ``scores``; None keeps the heuristic
+    alone (the fast path, no scores).
     """
     by_id = _index_meetings(meetings)
     index = {s: i for i, s in enumerate(session.slots)}
@@ -188,7 +206,15 @@ def schedule_meetings(
     everywhere = list(range(len(index)))
     unplaced = [mid for mid in sorted(failed, key=key) if grid.insert(mid, everywhere) is None]
 
-    if unplaced:
+    outcome = fair.solve(grid, objectives) if objectives is not None else None
+    if outcome is not None and len(outcome.slots) >= len(grid.slot) - len(grid.pinned):
+        for mid in order:
+            if mid in grid.slot:
+                grid.remove(mid)
+        for mid, s in sorted(outcome.slots.items()):
+            grid.place(mid, s)
+        unplaced = [mid for mid in order if mid not in grid.slot]
+    elif unplaced:
         better = exact.best_placement(grid, order)
         if (
             better is not None
@@ -202,14 +228,72 @@ def schedule_meetings(
                 grid.place(mid, s)
             unplaced = [mid for mid in order if mid not in grid.slot]
 
+    if objectives is not None and objectives.compact:
+        compact.improve(grid)
+    if objectives is None:
+        bookings, scores = _assign_tables(session, grid, locks), ()
+    else:
+        bookings, table_stage = seating.assign(session, by_id, grid.slot, locks, exact=objectives.keep_tables)
+        scores = _scores(grid, objectives, outcome, table_stage)
     return Timetable(
         session,
         timetable.meetings,
-        _assign_tables(session, grid, locks),
+        bookings,
         tuple(Unplaced(mid, grid.reason(by_id[mid], everywhere)) for mid in unplaced),
         timetable.away,
         timetable.interpreters,
         timetable.locked,
+        scores=scores,
+    )
+
+
+def _scores(grid: Grid, objectives: Objectives, outcome: fair.Outcome | None, table_stage: StageResult) -> tuple[
+        Score, ...]:
+    """Each objective's value and bound: the solver's (``exact``), a counting bound when the session was too
+    large for it (``heuristic``), or none for an objective the organiser did not ask for (``not_asked``)."""
+    who = "participant" if objectives.fairness == "participant" else "buyer"
+    demand = fair.group_of(grid, who)
+    count = dict.fromkeys(demand, 0)
+    for mid in grid.slot:
+        m = grid.meetings[mid]
+        for person in (m.supplier, m.buyer):
+            if person in count:
+                count[person] += 1
+    reach = {person: min(d, grid.n_slots - len(grid.away.get(person, ()))) for person, d in demand.items()}
+    least = min(count.values(), default=0)
+    gaps = compact.total(grid)
+
+    def score(name: str, value: int, asked: bool, stage: StageResult | None, counting: int | None) -> Score:
+        if not asked:
+            return Score(name, value, None, False, "not_asked")
+        if outcome is not None and stage is not None:
+            return Score(name, value, stage.bound, value == stage.bound, "exact")
+        return Score(name, value, counting, value == counting, "heuristic")
+
+    levels = outcome.levels if outcome is not None else ()
+    min_bound = min(reach.values(), default=0)
+    if levels:  # everyone can have k meetings exactly when levels 1..k can all be full
+        min_bound = min(min_bound, next((k for k, level in enumerate(levels) if level.bound < len(demand)),
+                                        len(levels)))
+    buyers = fair.group_of(grid, "buyer")
+    placed_bound = min(len(grid.meetings), grid.tables * grid.n_slots,
+                       sum(min(d, grid.n_slots - len(grid.away.get(b, ()))) for b, d in buyers.items()))
+    priority = sum(grid.meetings[mid].priority for mid in grid.slot)
+    fairness = objectives.fairness != "none"
+    any_priority = any(m.priority for m in grid.meetings.values())
+    return (
+        score("placed", len(grid.slot), True, outcome.placed if outcome else None, placed_bound),
+        score(f"{who}s_served", sum(1 for c in count.values() if c), fairness, levels[0] if levels else None,
+              sum(1 for r in reach.values() if r)),
+        score(f"min_per_{who}", least, fairness, StageResult(least, min_bound, least == min_bound)
+              if levels else None, min_bound),
+        score("priority", priority, True, outcome.priority if outcome and any_priority
+              else StageResult(0, 0, True) if not any_priority else None,
+              sum(m.priority for m in grid.meetings.values())),
+        Score("idle_gaps", gaps, 0, gaps == 0, "heuristic") if objectives.compact
+        else Score("idle_gaps", gaps, None, False, "not_asked"),
+        Score("table_changes", table_stage.value, table_stage.bound, table_stage.optimal, "exact")
+        if objectives.keep_tables else Score("table_changes", table_stage.value, None, False, "not_asked"),
     )
 
 

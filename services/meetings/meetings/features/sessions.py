@@ -47,7 +47,8 @@ class Sessions:
                    "venue": edition.get("venue"), "slot_minutes": data["slot_minutes"], "slots": slots,
                    "breaks": breaks, "tables": planning.table_ids(data["tables"]), "mode": data["mode"],
                    "settings": {"auto_accept": data["auto_accept"]}, "request_ttl_hours": data["request_ttl_hours"],
-                   "max_meetings": data["max_meetings"], "interpreters": data["interpreters"], "agenda": None,
+                   "max_meetings": data["max_meetings"], "interpreters": data["interpreters"],
+                   "objectives": data["objectives"], "agenda": None,
                    "scheduler": None, "created_at": now_text()}
         self.store.insert_session(session, ev.session_created(session))
         return views.session(session)
