@@ -328,6 +328,36 @@ def test_overlapping_sessions_never_put_one_participant_in_two_meetings(api, org
     assert len(meetings_of(api, organiser, b1[0], hall, side)) == 3
 
 
+def test_a_participant_on_a_site_visit_is_away_for_it_without_entering_slots(api, organiser, new_edition):
+    """The edition's programme has a site visit 13:30-16:00; a supplier that signed up for it cannot be picked
+    or scheduled then (the programme's times reach the meetings service with the edition's events)."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    form = registration("nghe-an", name=f"HTX Tham quan {uuid.uuid4().hex[:5]}")
+    form["wants"]["site_visits"] = ["visit"]
+    visitor, stays = approved(api, organiser, eid, form), supplier(api, organiser, eid)
+    b1, b2 = buyer(api, organiser, eid, interpreter=None), buyer(api, organiser, eid, interpreter=None)
+    pick = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        mode="pick", starts_at="13:00", slot_minutes=30, slots=3, breaks=[], interpreters={"en": 4})).json()["id"]
+
+    def ask(s, b, slot: str):
+        return api.request("POST", f"/v1/b2b-sessions/{pick}/requests", s[2], json={"from": s[0], "to": b[0],
+                                                                                      "slot": slot})
+
+    away = ask(visitor, b1, "S02")  # 13:30-14:00: on the visit
+    assert away.status_code == 409 and away.json()["code"] == "unavailable", away.text
+    assert ask(visitor, b1, "S01").status_code == 201  # 13:00-13:30: before it
+    assert ask(stays, b2, "S02").status_code == 201  # whoever stays is free
+
+    later = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        name={"vi": "Phiên chiều"}, starts_at="13:00", slot_minutes=30, slots=3, breaks=[],
+        interpreters={"en": 4})).json()["id"]
+    brokered = api.request("POST", f"/v1/b2b-sessions/{later}/brokered-meetings", organiser,
+                           json={"supplier": visitor[0], "buyer": b2[0]}).json()["id"]
+    run = api.request("POST", f"/v1/b2b-sessions/{later}/schedule", organiser, json={}).json()
+    # 13:00-13:30 it holds a request in the other session, then it is on the visit: no slot is left
+    assert run["unplaced"] == [{"meeting_id": brokered, "reason": "unavailable"}], run
+
+
 @pytest.mark.parametrize("body, field", [
     ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "25:00", "slots": 4, "tables": 2}, "starts_at"),
     ({"name": {"vi": "x"}, "date": "2024-08-16", "starts_at": "13:32", "slots": 4, "tables": 2}, "starts_at"),
@@ -420,7 +450,7 @@ def test_the_timetable_shares_interpreter_seats_fairly_and_suppliers_keep_their_
     four to the first buyer.  By default every buyer gets one, the report proves it optimal, each supplier
     stays at one table, and the meeting left out tells its parties why and what the organisers can do."""
     eid = new_edition(starts_on=date(2024, 8, 16))["id"]
-    suppliers = [supplier(api, organiser, eid) for _ in range(4)]
+    suppliers = [supplier(api, organiser, eid) for _ in range(5)]
     big, small = buyer(api, organiser, eid), buyer(api, organiser, eid, name="Osaka Trading K.K.")
     assert api.request("PUT", f"/v1/editions/{eid}/b2b-profiles/{big[0]}", organiser,
                        json={"priority": 5}).status_code == 200
@@ -435,7 +465,9 @@ def test_the_timetable_shares_interpreter_seats_fairly_and_suppliers_keep_their_
         assert made.status_code == 201 and made.json()["language"] == "ja", made.text
         return made.json()["id"]
 
-    ids = [broker(s, big) for s in suppliers] + [broker(suppliers[0], small)]
+    # the small buyer meets a supplier of its own: in the one slot the big buyer has free, only the
+    # interpreter is missing, whichever of its meetings is left out
+    ids = [broker(s, big) for s in suppliers[:4]] + [broker(suppliers[4], small)]
     run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={"full": True})
     assert run.status_code == 200, run.text
     scores = {o["name"]: o for o in run.json()["objectives"]}
@@ -450,7 +482,7 @@ def test_the_timetable_shares_interpreter_seats_fairly_and_suppliers_keep_their_
     for m in meetings.values():
         if m["slot"]:
             tables.setdefault(m["supplier"]["participation_id"], set()).add(m["table"])
-    assert all(len(t) == 1 for t in tables.values())  # suppliers[0] meets both buyers at one table
+    assert all(len(t) == 1 for t in tables.values())
     left = next(mid for mid in ids if not meetings[mid]["slot"])
     seen = api.request("GET", f"/v1/meetings/{left}?lang=en", big[2]).json()
     assert (seen["unplaced_reason"], seen["unplaced_hint"]) == ("no_interpreter", "add_interpreter")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from meetings.planning import busy_steps, overlapping_slots, slot_times
+from meetings.planning import busy_steps, overlapping_slots, programme_away, slot_times
 
 ZONE = "Asia/Ho_Chi_Minh"
 
@@ -37,3 +37,17 @@ def test_the_same_instant_in_another_zone_is_the_same_step():
     slot = {"starts_at": "2024-08-16T13:30:00+07:00", "ends_at": "2024-08-16T13:35:00+07:00"}
     same = {"starts_at": "2024-08-16T06:30:00+00:00", "ends_at": "2024-08-16T06:35:00+00:00"}
     assert busy_steps(slot) == busy_steps(same)
+
+
+def test_a_site_visit_makes_its_participants_away_for_the_slots_it_overlaps():
+    hall = {**session("13:00", 30, 6), "breaks": ["S06"], "tables": ["T01"]}  # 13:00-16:00, the last a break
+    edition = {"programme": [
+        {"key": "visit", "kind": "site_visit", "starts_at": "2024-08-16T06:30:00.000000Z",  # 13:30-15:10 local
+         "ends_at": "2024-08-16T08:10:00.000000Z"},
+        {"key": "main", "kind": "main_session", "starts_at": "2024-08-16T01:00:00.000000Z",
+         "ends_at": "2024-08-16T09:00:00.000000Z"}]}
+    participants = [{"_id": "on-visit", "site_visits": ["visit"]}, {"_id": "stays", "site_visits": []},
+                    {"_id": "unknown-visit", "site_visits": ["gone"]}]
+    assert programme_away(hall, edition, participants) == {"on-visit": ["S02", "S03", "S04", "S05"]}
+    assert programme_away(hall, {"programme": []}, participants) == {}
+    assert programme_away(hall, None, participants) == {}

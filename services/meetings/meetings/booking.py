@@ -63,9 +63,18 @@ class Booker:
 
     def _away(self, participation_id: str, slot: str) -> bool:
         if self._away_slots is None:  # read once per booker: a run places every meeting of the session
-            self._away_slots = {doc["participation_id"]: set(doc.get("slots", []))
-                                for doc in self.store.away(self.session["_id"])}
+            self._away_slots = {pid: set(slots) for pid, slots in self._time_away().items()}
         return slot in self._away_slots.get(participation_id, set())
+
+    def _time_away(self) -> dict[str, list[str]]:
+        """participant -> usable slots it is away: what it said (booth duty…) and the site visits it signed up
+        for in the edition's programme."""
+        away = planning.availability(self.session, self.store.away(self.session["_id"]))
+        visits = planning.programme_away(self.session, self.store.edition(self.session["edition_id"]),
+                                         self.store.participants(self.session["edition_id"]))
+        for pid, slots in visits.items():
+            away[pid] = sorted(set(away.get(pid, [])) | set(slots))
+        return away
 
     def _tables_in_order(self, meeting: dict[str, Any]) -> list[str]:
         """The supplier's usual table first: suppliers stay put while buyers move round."""
@@ -155,7 +164,7 @@ class Booker:
     def _timetable(self, accepted: list[dict[str, Any]], full: bool, rebook: set[str],
                    now: str | None) -> tuple[Timetable, str]:
         session = planning.domain_session(self.session)
-        away = planning.availability(self.session, self.store.away(self.session["_id"]))
+        away = self._time_away()
         for pid, slots in self._busy_elsewhere().items():
             away[pid] = sorted(set(away.get(pid, [])) | set(slots))
         interpreters = {k: int(v) for k, v in (self.session.get("interpreters") or {}).items()}

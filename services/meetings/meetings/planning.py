@@ -162,6 +162,23 @@ def availability(session: Mapping[str, Any], away: Iterable[Mapping[str, Any]]) 
     return {doc["participation_id"]: sorted(set(doc["slots"]) & usable) for doc in away if doc.get("slots")}
 
 
+def programme_away(session: Mapping[str, Any], edition: Mapping[str, Any] | None,
+                   participants: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """participant -> this session's usable slots that overlap a site visit it signed up for: it is away then,
+    without anyone entering slot ids (the programme's times come with the edition's events)."""
+    visits = {item["key"]: item for item in (edition or {}).get("programme") or [] if item["kind"] == "site_visit"}
+    if not visits:
+        return {}
+    usable = set(domain_session(session).slots)
+    away = {}
+    for p in participants:
+        times = [visits[key] for key in p.get("site_visits") or [] if key in visits]
+        slots = [s for s in overlapping_slots(session, times) if s in usable] if times else []
+        if slots:
+            away[p["_id"]] = slots
+    return away
+
+
 def met_pairs(meetings: Iterable[Mapping[str, Any]], participant_of: Mapping[str, str]) -> set[frozenset[str]]:
     """Participation pairs that met or have a meeting under way, including organisations met in other editions.
 

@@ -67,7 +67,8 @@ class MeetingsStore(ServiceStore):
     def remember_edition(self, data: dict[str, Any]) -> None:
         fields = {"series_id": data["series_id"], "title": data.get("title"), "venue": data.get("venue"),
                   "host_province": data["host_province"], "starts_on": data["starts_on"],
-                  "ends_on": data["ends_on"], "timezone": data["timezone"], "version": data["version"]}
+                  "ends_on": data["ends_on"], "timezone": data["timezone"], "programme": data.get("programme") or [],
+                  "version": data["version"]}
         keep_newest(self.db.editions, data["edition_id"], fields)
 
     def edition(self, edition_id: str) -> dict[str, Any] | None:
@@ -107,6 +108,7 @@ class MeetingsStore(ServiceStore):
                           "province": data["province"], "country": data.get("country", "VN"),
                           "sectors": data.get("sectors", []), "side": side,
                           "b2b": "yes" if (data.get("wants") or {}).get("b2b") else "no",
+                          "site_visits": (data.get("wants") or {}).get("site_visits") or [],
                           "languages": data.get("languages", []),
                           "interpreter_languages": data.get("interpreter_languages", []), "status": "eligible"},
                  "$setOnInsert": {"profile": {}}},

@@ -45,6 +45,10 @@ def edition_data(edition: dict[str, Any]) -> dict[str, Any]:
         "timezone": edition["timezone"],
         "venue": edition["venue"]["name"],
         "capacity": edition.get("capacity", {}),
+        # when each programme item happens (titles stay in the API): a site visit's participants are away then
+        "programme": [{"key": key, "kind": item["kind"], "starts_at": item["starts_at"], "ends_at": item["ends_at"]}
+                      for key, item in sorted((edition.get("programme") or {}).items(),
+                                              key=lambda kv: (kv[1]["starts_at"], kv[0]))],
         "version": edition["version"],
     }
 
