@@ -146,3 +146,30 @@ def test_a_meeting_cancelled_between_solve_and_write_gives_its_new_holds_back(mo
     assert "vn.ketnoi.meetings.meeting.scheduled.v1" not in {e["type"] for e in staged}
     assert meetings[ids[1]]["slot"] and len([h for h in holds if h["meeting_id"] == ids[1]]) == 10
     assert run["scheduled"] == 2  # as the one-at-a-time path counted it: placed by the solver, then cancelled
+
+
+def test_a_session_with_more_meetings_than_a_call_can_place_is_scheduled_as_a_job(monkeypatch):
+    """Above ``SYNC_MEETINGS`` accepted meetings the direct call queues a job (the gateway answers 202), and
+    asking again answers the same job; nothing is placed by the call itself."""
+    from meetings.features import timetable
+
+    store = MeetingsStore(door_for("meetings"))
+    service = worker_factory(MeetingsService, store=store)
+    edition_id = f"ed_{uuid.uuid4().hex[:8]}"
+    for i in range(2):
+        service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
+        service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
+    hall = service.create_session(OPS, edition_id, HALL)
+    ids = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
+           for i in range(2)]
+    monkeypatch.setattr(timetable, "SYNC_MEETINGS", 1)
+
+    queued = service.schedule(OPS, hall["id"], {})
+    assert set(queued) == {"queued"} and queued["queued"]["status"] == "queued"
+    assert service.schedule(OPS, hall["id"], {"full": True})["queued"]["id"] == queued["queued"]["id"]
+    assert [store.meeting(mid)["slot"] for mid in ids] == [None, None]
+    assert store.job(queued["queued"]["id"])["request"] == {"full": False, "rebook_no_shows": False}
+
+    monkeypatch.setattr(timetable, "SYNC_MEETINGS", 2)
+    database("meetings").jobs.update_one({"_id": queued["queued"]["id"]}, {"$set": {"status": "done"}})
+    assert service.schedule(OPS, hall["id"], {})["scheduled"] == 2  # at the limit: placed by the call

@@ -210,7 +210,8 @@ class Booker:
         conflicts, moved = self._write_places(sorted(changing), by_id, after, rebook)
         reasons = {u.meeting_id: u.reason for u in timetable.unplaced}
         placed_again = {mid: None for mid in after if by_id[mid].get("unplaced_reason") and mid not in conflicts}
-        self.store.set_unplaced_reasons({**reasons, **placed_again})
+        self.store.set_unplaced_reasons({mid: reason for mid, reason in {**reasons, **placed_again}.items()
+                                         if by_id[mid].get("unplaced_reason") != reason})  # only what changes
         run = {"_id": new_id("run"), "session_id": self.session["_id"], "edition_id": self.session["edition_id"],
                "mode": mode, "at": now_text(), "meetings": len(accepted),
                "scheduled": len(after) - len(conflicts), "delta": timetable.delta,
