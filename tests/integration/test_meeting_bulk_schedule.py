@@ -27,6 +27,15 @@ SIDE = {"name": {"vi": "Sân khấu phụ"}, "date": "2025-07-10", "starts_at": 
         "tables": 2, "mode": "pick", "max_meetings": 4, "interpreters": {"ja": 1}}
 
 
+def new_edition(service: MeetingsService) -> str:
+    edition_id = f"ed_{uuid.uuid4().hex[:8]}"
+    service.on_edition(make_event(ev.EDITION_CREATED, "registration", "x", {
+        "edition_id": edition_id, "series_id": "s1", "title": {"vi": "Kết nối"}, "venue": "Đồng Hới",
+        "host_province": "quang-tri", "partner_provinces": [], "starts_on": "2025-07-10", "ends_on": "2025-07-10",
+        "timezone": "Asia/Ho_Chi_Minh", "status": "open", "capacity": {"exhibitor": 10, "buyer": 10}, "version": 1}))
+    return edition_id
+
+
 def edition_state(edition_id: str, sids: list[str]) -> tuple[dict, list[dict]]:
     db = database("meetings")
     meetings = list(db.meetings.find({"edition_id": edition_id}, {"outbox": 0}).sort("_id", 1))
@@ -44,11 +53,7 @@ def broken(edition_id: str, sids: list[str]) -> list[str]:
 def test_a_pick_between_solve_and_write_unplaces_exactly_its_meeting(monkeypatch):
     store = MeetingsStore(door_for("meetings"))
     service = worker_factory(MeetingsService, store=store)
-    edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-    service.on_edition(make_event(ev.EDITION_CREATED, "registration", "x", {
-        "edition_id": edition_id, "series_id": "s1", "title": {"vi": "Kết nối"}, "venue": "Đồng Hới",
-        "host_province": "quang-tri", "partner_provinces": [], "starts_on": "2025-07-10", "ends_on": "2025-07-10",
-        "timezone": "Asia/Ho_Chi_Minh", "status": "open", "capacity": {"exhibitor": 10, "buyer": 10}, "version": 1}))
+    edition_id = new_edition(service)
     suppliers = [f"s{i}-{edition_id}" for i in range(5)]
     buyers = [f"b{i}-{edition_id}" for i in range(4)]
     for pid in suppliers:
@@ -111,18 +116,14 @@ def test_a_pick_between_solve_and_write_unplaces_exactly_its_meeting(monkeypatch
             assert scheduled[0]["data"]["slot"] == meetings[mid]["slot"]
 
     again = service.schedule(OPS, hall["id"], {})  # the victim finds a place now, nobody else moves
-    assert again["moved"] == [] and again["unplaced"] in ([], [{"meeting_id": victim, "reason": "no_table"}])
+    assert again["moved"] == [] and {u["meeting_id"] for u in again["unplaced"]} <= {victim}
     assert broken(edition_id, sids) == []
 
 
 def test_a_meeting_cancelled_between_solve_and_write_gives_its_new_holds_back(monkeypatch):
     store = MeetingsStore(door_for("meetings"))
     service = worker_factory(MeetingsService, store=store)
-    edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-    service.on_edition(make_event(ev.EDITION_CREATED, "registration", "x", {
-        "edition_id": edition_id, "series_id": "s1", "title": {"vi": "Kết nối"}, "venue": "Đồng Hới",
-        "host_province": "quang-tri", "partner_provinces": [], "starts_on": "2025-07-10", "ends_on": "2025-07-10",
-        "timezone": "Asia/Ho_Chi_Minh", "status": "open", "capacity": {"exhibitor": 10, "buyer": 10}, "version": 1}))
+    edition_id = new_edition(service)
     for i in range(2):
         service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
         service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
@@ -155,7 +156,7 @@ def test_a_session_with_more_meetings_than_a_call_can_place_is_scheduled_as_a_jo
 
     store = MeetingsStore(door_for("meetings"))
     service = worker_factory(MeetingsService, store=store)
-    edition_id = f"ed_{uuid.uuid4().hex[:8]}"
+    edition_id = new_edition(service)
     for i in range(2):
         service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
         service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
@@ -173,3 +174,75 @@ def test_a_session_with_more_meetings_than_a_call_can_place_is_scheduled_as_a_jo
     monkeypatch.setattr(timetable, "SYNC_MEETINGS", 2)
     database("meetings").jobs.update_one({"_id": queued["queued"]["id"]}, {"$set": {"status": "done"}})
     assert service.schedule(OPS, hall["id"], {})["scheduled"] == 2  # at the limit: placed by the call
+
+
+def test_a_run_cut_off_between_its_holds_and_its_meetings_is_repaired_by_the_sweep(monkeypatch):
+    """The process dies after inserting every new hold and before writing any meeting: the holds name
+    meetings that are not at their places, and the sweep drops them once they are a minute old."""
+    store = MeetingsStore(door_for("meetings"))
+    service = worker_factory(MeetingsService, store=store)
+    edition_id = new_edition(service)
+    for i in range(3):
+        service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
+        service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
+    hall = service.create_session(OPS, edition_id, HALL)
+    neighbour = service.broker(OPS, hall["id"], {"supplier": f"s2-{edition_id}", "buyer": f"b2-{edition_id}",
+                                                 "slot": "S04"})["id"]
+    ids = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
+           for i in range(2)]
+    before, _ = edition_state(edition_id, [hall["id"]])
+
+    def died(self, changes):
+        raise ConnectionError("the process died")
+
+    monkeypatch.setattr(MeetingsStore, "change_meetings", died)
+    with pytest.raises(ConnectionError):
+        service.schedule(OPS, hall["id"], {})
+    monkeypatch.undo()
+    database("meetings").sessions.update_one({"_id": hall["id"]}, {"$set": {"scheduler": None}})  # lease lapsed
+    _, holds = edition_state(edition_id, [hall["id"]])
+    assert {h["meeting_id"] for h in holds} == {neighbour, *ids}  # taken, never written
+
+    service.sweep_holds()  # younger than a minute: may be a run in flight
+    assert {h["meeting_id"] for h in edition_state(edition_id, [hall["id"]])[1]} == {neighbour, *ids}
+    database("meetings").holds.update_many({"meeting_id": {"$in": ids}},
+                                           {"$set": {"at": "2020-01-01T00:00:00.000000Z"}})  # a minute later
+    service._sweep_holds()  # (the periodic pass: nothing was written since the last look)
+
+    meetings, holds = edition_state(edition_id, [hall["id"]])
+    assert {h["meeting_id"] for h in holds} == {neighbour}
+    assert meetings == before
+    assert broken(edition_id, [hall["id"]]) == []
+    assert service.schedule(OPS, hall["id"], {})["scheduled"] == 3  # the next run places both (and the neighbour)
+    assert broken(edition_id, [hall["id"]]) == []
+
+
+def test_placed_meetings_moved_or_unplaced_by_a_run_are_announced_as_rescheduled():
+    """A participant goes away: the next run moves one placed meeting and unplaces another, each with its
+    ``meeting.rescheduled`` staged in its document, the calendar sequence raised, and every rule holding."""
+    store = MeetingsStore(door_for("meetings"))
+    service = worker_factory(MeetingsService, store=store)
+    edition_id = new_edition(service)
+    for i in range(2):
+        service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
+        service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
+    hall = service.create_session(OPS, edition_id, HALL)
+    moved, dropped = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}",
+                                                       "buyer": f"b{i}-{edition_id}"})["id"] for i in range(2)]
+    service.schedule(OPS, hall["id"], {})
+    first = {mid: store.meeting(mid) for mid in (moved, dropped)}
+    service.set_availability(OPS, hall["id"], f"b0-{edition_id}", {"away": [first[moved]["slot"]]})
+    service.set_availability(OPS, hall["id"], f"b1-{edition_id}", {"away": [s["id"] for s in hall["slots"]]})
+
+    run = service.schedule(OPS, hall["id"], {})
+
+    after = {mid: store.meeting(mid) for mid in (moved, dropped)}
+    assert after[moved]["slot"] not in (None, first[moved]["slot"]) and run["moved"] == [moved]
+    assert after[dropped]["slot"] is None and run["unplaced"] == [{"meeting_id": dropped, "reason": "unavailable"}]
+    for mid in (moved, dropped):
+        assert after[mid]["sequence"] == first[mid]["sequence"] + 1
+        staged = database("meetings").meetings.find_one({"_id": mid})["outbox"].values()
+        rescheduled = [e["data"] for e in staged if e["type"] == "vn.ketnoi.meetings.meeting.rescheduled.v1"]
+        assert [(e["slot"], e["previous"]["slot"]) for e in rescheduled] == [(after[mid]["slot"],
+                                                                              first[mid]["slot"])]
+    assert broken(edition_id, [hall["id"]]) == []
