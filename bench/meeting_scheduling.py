@@ -25,8 +25,18 @@ The greedy baseline takes meetings by buyer priority and puts each in the
 first slot where everyone and everything is free: what one would write by
 hand.  It can need more slots than Δ and leave meetings out that fit.
 
+The API row (``--api``) starts the whole system (its own store, vhost and ports,
+as ``bench/booth_claims.py`` does), registers 200 suppliers and 200 buyers, brokers
+1,000 meetings (five each) in a session of 12 slots and 40 tables, waits until every
+set-up event is handled, then times ``POST /v1/b2b-sessions/{id}/schedule`` from the
+call until every placed meeting and its holds are stored and every event the run
+staged has been published (the meetings database has nothing left in its outbox),
+with the solver's share.  Target: < 5 s.  Set-up is bounded (timeouts), and all
+traffic goes to 127.0.0.1.
+
 Missed targets are printed as MISSED; the exit code stays 0 because this is a
-measurement, not a test.  Run: ``PYTHONPATH=.:services/meetings python -m bench.meeting_scheduling``.
+measurement, not a test.  Run: ``PYTHONPATH=.:services/meetings python -m bench.meeting_scheduling``
+(add ``--api`` for the API row, ``--api-only`` for it alone).
 """
 
 from __future__ import annotations
@@ -37,7 +47,9 @@ import random
 import statistics
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from meetings.domain import tables as seating
 from meetings.domain.model import Meeting, Objectives, Session, Timetable, max_degree
@@ -209,16 +221,120 @@ def compare_objectives(instance: Instance, repeats: int) -> None:
                                    f"{', optimal' if s.optimal else ''})" for s in tt.scores))
 
 
+def buyer_form(n: int) -> dict[str, Any]:
+    """A foreign buyer; every tenth asks for a Japanese interpreter, the others meet in English."""
+    delegate = {"name": "Tanaka Hiroshi", "email": f"buyer{n}@example.jp", "phone": "+81 90 1234 5678",
+                "preferred_language": "en", "interpreter_language": "ja" if n % 10 == 0 else None}
+    name = f"Import Co. {n:04d}"
+    return {"organisation": {"kind": "foreign_buyer", "legal_name": {"vi": name, "en": name},
+                             "foreign": {"country": "JP", "registration_no": f"BENCH-{n:05d}"},
+                             "sectors": ["processed_food"], "delegates": [delegate]},
+            "role": "buyer", "products": [], "wants": {"booths": 0, "b2b": True, "site_visits": [],
+                                                         "livestream": False}}
+
+
+def measure_api(suppliers: int, buyers: int, per_supplier: int, slots: int, tables: int,
+                timeout: float = 120) -> None:
+    """The API row: one ``POST …/schedule`` on a running system, to every meeting, hold and event stored and
+    published (see the module's docstring)."""
+    import requests
+    from pymongo import MongoClient
+
+    from bench.registration_rush import EDITION_DAY, Forms, open_edition, settle_seconds
+    from bench.workspace import workspace
+    from demo.load import Api
+    from scripts.stack import Stack, StackConfig
+
+    meetings = suppliers * per_supplier
+    print(f"\n== API: {suppliers + buyers} participants, {meetings} accepted meetings, {slots} slots, "
+          f"{tables} tables (POST /v1/b2b-sessions/{{id}}/schedule)")
+    with workspace("ketnoi-schedule-") as work:
+        stack = Stack(StackConfig.for_tests(work.dir / "stack", work.amqp))
+        try:
+            stack.start(timeout=90)
+            api = Api(stack.config.gateway_url)
+            edition_id, organiser = open_edition(api)
+            forms = Forms()
+
+            def approved(body: dict[str, Any]) -> str:
+                created = requests.post(f"{api.base}/v1/editions/{edition_id}/registrations", json=body,
+                                        timeout=30).json()
+                pid = created["participation"]["id"]
+                api.call("POST", f"/v1/participations/{pid}/decision", {"action": "approve"}, organiser)
+                return pid
+
+            started = time.perf_counter()
+            with ThreadPoolExecutor(16) as pool:
+                supplier_ids = list(pool.map(lambda _: approved(forms()), range(suppliers)))
+                buyer_ids = list(pool.map(lambda n: approved(buyer_form(n)), range(buyers)))
+            session = api.call("POST", f"/v1/editions/{edition_id}/b2b-sessions", {
+                "name": {"vi": "Kết nối B2B (bench)"}, "date": EDITION_DAY.isoformat(), "starts_at": "08:00",
+                "slot_minutes": 20, "slots": slots, "tables": tables, "mode": "optimise",
+                "max_meetings": per_supplier * 2, "interpreters": {"en": tables, "ja": 4}}, organiser)
+            sid = session["id"]
+            # supplier i meets buyers i, i + step, …: distinct pairs, every buyer as busy as every supplier
+            step = max(1, buyers // per_supplier)
+            pairs = [(s, (s + k * step) % buyers) for s in range(suppliers) for k in range(per_supplier)]
+            with ThreadPoolExecutor(16) as pool:
+                list(pool.map(lambda p: api.call(
+                    "POST", f"/v1/b2b-sessions/{sid}/brokered-meetings",
+                    {"supplier": supplier_ids[p[0]], "buyer": buyer_ids[p[1]]}, organiser, wait_for_events=60),
+                    pairs))
+            settled = settle_seconds(stack, work.vhost, timeout=timeout)
+            print(f"set-up: {time.perf_counter() - started:.0f} s (events settled: "
+                  f"{'not measured' if settled is None else f'{settled:.0f} s'})")
+
+            db = MongoClient(stack.config.mongo_uri)[f"{stack.config.db_prefix}_meetings"]
+            called = time.perf_counter()
+            response = requests.post(f"{api.base}/v1/b2b-sessions/{sid}/schedule", json={},
+                                     headers={"Authorization": f"Bearer {organiser}"}, timeout=timeout)
+            answered = time.perf_counter() - called
+            run, deadline = None, time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                run = db.runs.find_one({"session_id": sid})
+                if run and not db.meetings.count_documents({"session_id": sid, "outbox_n": {"$gt": 0}}) \
+                        and not db.runs.count_documents({"session_id": sid, "outbox_n": {"$gt": 0}}):
+                    break
+                time.sleep(0.05)
+            published = time.perf_counter() - called
+            if run is None:
+                print(f"schedule answered {response.status_code} after {answered:.2f} s; no run stored in "
+                      f"{timeout:.0f} s: MISSED")
+                return
+            placed = db.meetings.count_documents({"session_id": sid, "status": "accepted", "slot": {"$ne": None}})
+            holds = db.holds.count_documents({"session_id": sid})
+            unplaced = Counter(u["reason"] for u in run["unplaced"])
+            print(f"answer {response.status_code} after {answered:.2f} s; every meeting, hold and event stored and "
+                  f"published after {published:.2f} s; solver {run['solver_ms']:.0f} ms "
+                  f"({run['solver_ms'] / 1000 / published:.1%})")
+            print(f"placed {placed}/{meetings} in {run['slots_used']} slots (Δ {run['delta']}), {holds} holds, "
+                  f"unplaced {dict(sorted(unplaced.items()))}")
+            print(f"target < 5 s: {'MET' if published < 5 and response.status_code == 200 else 'MISSED'} "
+                  f"({published:.2f} s)")
+        finally:
+            stack.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--api", action="store_true", help="also the API row (starts the whole system)")
+    parser.add_argument("--api-only", action="store_true", help="only the API row")
+    parser.add_argument("--suppliers", type=int, default=200)
+    parser.add_argument("--buyers", type=int, default=200)
+    parser.add_argument("--per-supplier", type=int, default=5, help="meetings each supplier is brokered")
+    parser.add_argument("--slots", type=int, default=12)
+    parser.add_argument("--tables", type=int, default=40)
     args = parser.parse_args()
-    measure(quang_tri(args.seed), args.repeats * 4)
-    measure(quang_tri_tight(args.seed), args.repeats * 4)
-    measure(large(args.seed), args.repeats)
-    compare_objectives(issue_15(args.seed, 16), args.repeats)
-    compare_objectives(issue_15(args.seed, 64), args.repeats)
+    if not args.api_only:
+        measure(quang_tri(args.seed), args.repeats * 4)
+        measure(quang_tri_tight(args.seed), args.repeats * 4)
+        measure(large(args.seed), args.repeats)
+        compare_objectives(issue_15(args.seed, 16), args.repeats)
+        compare_objectives(issue_15(args.seed, 64), args.repeats)
+    if args.api or args.api_only:
+        measure_api(args.suppliers, args.buyers, args.per_supplier, args.slots, args.tables)
 
 
 if __name__ == "__main__":

@@ -145,7 +145,8 @@ class MeetingRoutes:
 
     @api("POST", "/v1/b2b-sessions/<session_id>/schedule",
          summary="Schedule every accepted meeting (Δ slots where only people constrain; few moves after). "
-                 "With 'Prefer: respond-async': 202 and a job to poll at Location",
+                 "With 'Prefer: respond-async', or for a session of more than 3,000 accepted meetings: "
+                 "202 and a job to poll at Location",
          body=s.ScheduleBody, auth="required", tags=("meetings",))
     def schedule_session(self, request: Request, session_id: str):
         body = request.body
@@ -153,7 +154,12 @@ class MeetingRoutes:
             job = self.meetings.schedule_later(actor(request), session_id, body)
             return 202, {"Location": f"/v1/b2b-sessions/{session_id}/schedule-jobs/{job['id']}",
                          "Preference-Applied": "respond-async", "Retry-After": "1"}, job
-        return self.meetings_scheduler.schedule(actor(request), session_id, body)
+        done = self.meetings_scheduler.schedule(actor(request), session_id, body)
+        if "queued" in done:  # too many meetings to answer within the deadline: a job, as if asked for
+            job = done["queued"]
+            return 202, {"Location": f"/v1/b2b-sessions/{session_id}/schedule-jobs/{job['id']}",
+                         "Retry-After": "1"}, job
+        return done
 
     @api("GET", "/v1/b2b-sessions/<session_id>/schedule-jobs/<job_id>",
          summary="A timetable computed in the background: queued, running, done (with its run) or failed",

@@ -16,15 +16,17 @@ from __future__ import annotations
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 
 from pymongo import ASCENDING
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from shared.events.outbox import new_document, stage
 from shared.store import ServiceStore, keep_newest
 from shared.timestamps import now_text
 
+DUPLICATE_KEY = 11000
 COLLECTIONS = ("meetings", "sessions", "runs", "mous", "participants", "away", "jobs")
 OPEN = ("requested", "accepted")
 CLOSED = ("declined", "expired", "cancelled")
@@ -39,8 +41,38 @@ def table_hold(session_id: str, table: str, slot: str) -> str:
     return f"{session_id}|t|{table}|{slot}"
 
 
+def is_table_hold(key: str) -> bool:
+    return key.split("|")[1:2] == ["t"]
+
+
 def interpreter_hold(session_id: str, language: str, slot: str, seat: int) -> str:
     return f"{session_id}|i|{language}|{slot}|{seat}"
+
+
+@dataclass
+class Change:
+    """One conditional change of a meeting for :meth:`MeetingsStore.change_meetings`."""
+
+    meeting: dict[str, Any]
+    expect: dict[str, Any]
+    changes: dict[str, Any]
+    events_for: Callable[[dict[str, Any]], list[dict[str, Any]]]
+    bump_sequence: bool = False
+
+
+def _staged_change(meeting: dict[str, Any], changes: dict[str, Any],
+                   events_for: Callable[[dict[str, Any]], list[dict[str, Any]]],
+                   bump_sequence: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The update that applies ``changes`` (a version more, a sequence more if asked) and stages the events
+    of the meeting it makes, and those events."""
+    after_guess = {**meeting, **changes,
+                   "sequence": int(meeting.get("sequence") or 0) + (1 if bump_sequence else 0),
+                   "version": int(meeting.get("version") or 0) + 1}
+    events = events_for(after_guess)
+    update: dict[str, Any] = {"$set": {**changes, "updated_at": now_text()}, "$inc": {"version": 1}}
+    if bump_sequence:
+        update["$inc"]["sequence"] = 1
+    return stage(update, *events), events
 
 
 class MeetingsStore(ServiceStore):
@@ -273,6 +305,39 @@ class MeetingsStore(ServiceStore):
             return "mine" if self.db.holds.count_documents({"_id": key, "meeting_id": meeting_id}) else None
         return "new"
 
+    def take_holds(self, holds: list[tuple[str, str, str]], session_id: str) -> set[str]:
+        """Insert many ``(key, meeting, slot)`` holds in one round trip; the keys that were taken already.
+
+        Unordered, so one taken key does not stop the others: the caller decides
+        per meeting what a refused key means (``hold_owners`` tells a key the
+        meeting held already from one someone else took).
+        """
+        if not holds:
+            return set()
+        at = now_text()
+        try:
+            self.db.holds.insert_many([{"_id": key, "session_id": session_id, "meeting_id": mid, "slot": slot,
+                                        "at": at} for key, mid, slot in holds], ordered=False)
+        except BulkWriteError as exc:
+            errors = exc.details.get("writeErrors", [])
+            if any(e.get("code") != DUPLICATE_KEY for e in errors) or exc.details.get("writeConcernErrors"):
+                raise
+            return {holds[e["index"]][0] for e in errors}
+        return set()
+
+    def hold_owners(self, keys: Iterable[str]) -> dict[str, str]:
+        """key -> the meeting holding it, for those of ``keys`` that are held."""
+        keys = sorted(set(keys))
+        if not keys:
+            return {}
+        return {h["_id"]: h["meeting_id"] for h in self.db.holds.find({"_id": {"$in": keys}}, {"meeting_id": 1})}
+
+    def give_back_holds(self, meeting_id: str, keys: Iterable[str]) -> None:
+        """Drop those of ``keys`` that ``meeting_id`` still holds (the ones a failed placement inserted)."""
+        keys = sorted(set(keys))
+        if keys:
+            self.db.holds.delete_many({"meeting_id": meeting_id, "_id": {"$in": keys}})
+
     def drop_holds(self, meeting_id: str, keep: Iterable[str] = ()) -> None:
         keep = list(keep)
         query: dict[str, Any] = {"meeting_id": meeting_id}
@@ -291,7 +356,8 @@ class MeetingsStore(ServiceStore):
         """Holds older than ``cutoff``, and the meetings they name (one read for all, not one per hold)."""
         holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1, "slot": 1}, polling=True))
         owners = {m["_id"]: m for m in self.db.meetings.find(
-            {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}}, {"status": 1, "slot": 1, "held_slot": 1})}
+            {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}},
+            {"status": 1, "slot": 1, "held_slot": 1, "table": 1, "session_id": 1})}
         return holds, owners
 
     def drop_hold(self, key: str, meeting_id: str) -> None:
@@ -340,23 +406,56 @@ class MeetingsStore(ServiceStore):
                        events_for: Callable[[dict[str, Any]], list[dict[str, Any]]],
                        bump_sequence: bool = False) -> dict[str, Any] | None:
         """Apply ``changes`` if the meeting still matches ``expect``; stage the events of the result."""
-        after_guess = {**meeting, **changes,
-                       "sequence": int(meeting.get("sequence") or 0) + (1 if bump_sequence else 0),
-                       "version": int(meeting.get("version") or 0) + 1}
-        events = events_for(after_guess)
-        update: dict[str, Any] = {"$set": {**changes, "updated_at": now_text()}, "$inc": {"version": 1}}
-        if bump_sequence:
-            update["$inc"]["sequence"] = 1
+        update, events = _staged_change(meeting, changes, events_for, bump_sequence)
         after = self.db.meetings.find_one_and_update(
-            {"_id": meeting["_id"], **expect}, stage(update, *events), projection={"outbox": 0})
+            {"_id": meeting["_id"], **expect}, update, projection={"outbox": 0})
         if after is not None and events:
             self.staged("meetings", meeting["_id"], events)
         return after
 
+    def change_meetings(self, changes: list[Change]) -> set[str]:
+        """Many :meth:`change_meeting` calls in one round trip (unordered); the ids whose change applied.
+
+        Each update is conditional and stages its meeting's events in the same
+        document, exactly as one :meth:`change_meeting` does.  A bulk write
+        tells how many matched, not which: when fewer than all did, the
+        meetings are read back, and a change applied if its event is staged
+        there (or the meeting stands where the change put it: the relay's sweep
+        may have published and cleared the event in between).
+        """
+        writes = [(c, *_staged_change(c.meeting, c.changes, c.events_for, c.bump_sequence)) for c in changes]
+        matched = self.db.meetings.update_each(({"_id": c.meeting["_id"], **c.expect}, update)
+                                               for c, update, _ in writes)
+        if matched == len(writes):
+            applied = {c.meeting["_id"] for c in changes}
+        else:
+            now = {m["_id"]: m for m in self.db.meetings.find(
+                {"_id": {"$in": sorted(c.meeting["_id"] for c in changes)}},
+                {"outbox": 1, "status": 1, "slot": 1, "table": 1})}
+            applied = set()
+            for c, _, events in writes:
+                doc = now.get(c.meeting["_id"]) or {}
+                staged = doc.get("outbox") or {}
+                if (events and all(e["id"] in staged for e in events)) or (
+                        doc.get("status") == c.expect.get("status")
+                        and all(doc.get(k) == c.changes[k] for k in ("slot", "table") if k in c.changes)):
+                    applied.add(c.meeting["_id"])
+        for c, _, events in writes:
+            if events and c.meeting["_id"] in applied:
+                self.staged("meetings", c.meeting["_id"], events)
+        return applied
+
+    def accepted_count(self, session_id: str) -> int:
+        return self.db.meetings.count_documents({"session_id": session_id, "status": "accepted"})
+
     def set_unplaced_reasons(self, reasons: dict[str, str | None]) -> None:
-        """Why each meeting could not be placed (None: placed now), in one round trip."""
-        self.db.meetings.update_each(({"_id": mid}, {"$set": {"unplaced_reason": reason}})
-                                     for mid, reason in reasons.items())
+        """Why each meeting could not be placed (None: placed now), one update per reason (hundreds of
+        meetings share the few reasons there are: a statement each cost the embedded store 5× more)."""
+        by_reason: dict[str | None, list[str]] = {}
+        for mid, reason in reasons.items():
+            by_reason.setdefault(reason, []).append(mid)
+        for reason, mids in sorted(by_reason.items(), key=lambda item: item[0] or ""):
+            self.db.meetings.update_many({"_id": {"$in": sorted(mids)}}, {"$set": {"unplaced_reason": reason}})
 
     def due_requests(self, now: str) -> list[dict[str, Any]]:
         return list(self.db.meetings.find({"status": "requested", "expires_at": {"$lt": now}}, {"outbox": 0},

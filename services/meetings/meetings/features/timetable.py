@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 SCHEDULER_LEASE = timedelta(minutes=5)  # a timetable run's claim on its session lapses after this
 UNPLACED_REASONS = (*REASONS, "conflict")
 JOB_WAIT = 60.0  # seconds a background run waits for one already going on the same session
+# Above this many accepted meetings POST …/schedule queues a job even unasked: written in bulk, 1,000 meetings
+# took about 3 s end to end on two shared cores (README, "Measured numbers"), so this many stays well inside
+# the gateway's 60 s deadline.
+SYNC_MEETINGS = 3000
 
 
 class Timetabling:
@@ -87,8 +91,15 @@ class Timetabling:
 
     @rpc
     def schedule(self, actor: dict | None, session_id: str, payload: dict) -> dict:
-        """Place every accepted meeting (König's Δ slots where only people constrain); announce what moved."""
+        """Place every accepted meeting (König's Δ slots where only people constrain); announce what moved.
+
+        A session with more than :data:`SYNC_MEETINGS` accepted meetings is scheduled in the background
+        even when the caller did not ask for it: the answer is then ``{"queued": job}`` (the gateway
+        answers 202 with the job), as a run that long would outlive the gateway's deadline.
+        """
         session, data = self._schedule_request(actor, session_id, payload)
+        if self.store.accepted_count(session_id) > SYNC_MEETINGS:
+            return {"queued": self._queue_schedule(session, data)}
         return views.run(self._schedule(session, data))
 
     @rpc
@@ -97,6 +108,11 @@ class Timetabling:
         service consumes itself, so a request survives a restart; the caller polls the job.  One job per
         session at a time: asking again while one is queued or running answers that job."""
         session, data = self._schedule_request(actor, session_id, payload)
+        return self._queue_schedule(session, data)
+
+    def _queue_schedule(self, session: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+        """A job for one run of ``session``, or the one already queued or running."""
+        session_id = session["_id"]
         waiting = self.store.unfinished_job(session_id)
         if waiting is not None:  # a second click while one is queued or running: the same job, not a queue
             return views.job(waiting)

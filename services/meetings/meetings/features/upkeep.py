@@ -18,7 +18,7 @@ from nameko.timer import timer
 from meetings.booking import Booker
 from meetings.features.timetable import SCHEDULER_LEASE
 from meetings.metrics import refresh_gauges
-from meetings.store import MeetingsStore
+from meetings.store import MeetingsStore, is_table_hold, table_hold
 from shared.store import Recount
 from shared.timestamps import now_text, to_text
 
@@ -55,6 +55,8 @@ class Upkeep:
             self.store.when_changed(_SWEEP, self._sweep_holds)
 
     def _sweep_holds(self) -> None:
+        """A table hold is alive only for its meeting's own table: a run cut off between taking a new table
+        at the same slot and writing the meeting left the new one held by a meeting that sits elsewhere."""
         self._restore_holds()
         cutoff = to_text(datetime.now(UTC) - timedelta(minutes=1))
         holds, owners = self.store.holds_taken_before(cutoff)
@@ -62,7 +64,9 @@ class Upkeep:
             meeting = owners.get(hold["meeting_id"])
             slot = hold.get("slot")
             alive = meeting is not None and (
-                (meeting["status"] == "accepted" and meeting.get("slot") == slot)
+                (meeting["status"] == "accepted" and meeting.get("slot") == slot
+                 and (not is_table_hold(hold["_id"])
+                      or hold["_id"] == table_hold(meeting["session_id"], meeting.get("table"), slot)))
                 or (meeting["status"] == "requested" and meeting.get("held_slot") == slot))
             if not alive:
                 self.store.drop_hold(hold["_id"], hold["meeting_id"])
