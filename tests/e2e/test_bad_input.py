@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -136,17 +137,27 @@ def test_vietnamese_by_default_english_on_request(api, edition_id):
 
 
 def test_cors_preflight_and_request_id(api):
-    origin = "http://localhost:3000"
-    preflight = api.request("OPTIONS", "/v1/series", headers={"Origin": origin,
-                                                              "Access-Control-Request-Method": "POST"})
-    assert preflight.status_code == 204
-    assert preflight.headers["Access-Control-Allow-Origin"] == origin
-    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+    for origin in ("http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:4173"):  # dev servers
+        preflight = api.request("OPTIONS", "/v1/series", headers={"Origin": origin,
+                                                                  "Access-Control-Request-Method": "POST"})
+        assert preflight.status_code == 204
+        assert preflight.headers["Access-Control-Allow-Origin"] == origin
+        assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     stranger = api.request("GET", "/v1/series", headers={"Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in stranger.headers
     traced = api.request("GET", "/v1/editions/ed_nope", headers={"X-Request-ID": "trace-123"})
     assert traced.headers["X-Request-ID"] == "trace-123" and traced.json()["request_id"] == "trace-123"
     assert len(api.request("GET", "/healthz").headers["X-Request-ID"]) == 32
+
+
+def test_a_created_series_location_is_a_real_route(api, ops):
+    key = f"loc-{uuid.uuid4().hex[:8]}"
+    created = api.request("POST", "/v1/series", ops, json={"key": key, "name": {"vi": "Kết nối"}})
+    assert created.status_code == 201, created.text
+    found = api.request("GET", created.headers["Location"])
+    assert found.status_code == 200 and found.json() == created.json()
+    missing = api.request("GET", "/v1/series/no-such-series")
+    assert missing.status_code == 404 and missing.json()["code"] == "series_not_found"
 
 
 @pytest.mark.parametrize("tag", ['"v\u00b2"', '"v999999999999999999999999999999"', '"1"', "**"])

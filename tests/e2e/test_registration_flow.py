@@ -77,13 +77,13 @@ def test_review_capacity_waitlist_promotion_checkin_export_and_stats(api, organi
     org = api.request("GET", f"/v1/organisations/{b['organisation_id']}", organiser).json()
     delegate_id = org["delegates"][0]["id"]
     badge = api.request("GET", f"/v1/participations/{b['id']}/badges/{delegate_id}", organiser).json()
-    assert "@" not in badge["qr"] and "Nguy" not in badge["qr"]
-    first = api.request("POST", "/v1/checkins", organiser, json={"token": badge["qr"], "gate": "gate-a"})
-    second = api.request("POST", "/v1/checkins", organiser, json={"token": badge["qr"], "gate": "gate-b"})
+    assert "@" not in badge["token"] and "Nguy" not in badge["token"]
+    first = api.request("POST", "/v1/checkins", organiser, json={"token": badge["token"], "gate": "gate-a"})
+    second = api.request("POST", "/v1/checkins", organiser, json={"token": badge["token"], "gate": "gate-b"})
     assert (first.status_code, second.status_code) == (201, 200)
     assert second.json()["first_scan"] is False and second.json()["gate"] == "gate-a"
     assert second.json()["at"] == first.json()["at"]
-    forged = api.request("POST", "/v1/checkins", organiser, json={"token": badge["qr"][:-2] + "xx", "gate": "g"})
+    forged = api.request("POST", "/v1/checkins", organiser, json={"token": badge["token"][:-2] + "xx", "gate": "g"})
     assert forged.status_code == 422 and forged.json()["errors"][0]["code"] == "qr_signature"
     assert api.request("GET", f"/v1/editions/{eid}/stats", organiser).json()["checked_in"] == 1
 

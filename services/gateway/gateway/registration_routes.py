@@ -28,6 +28,10 @@ class RegistrationRoutes:
     def list_series(self, request: Request):
         return {"items": self.registration.list_series()}
 
+    @api("GET", "/v1/series/<series_id>", summary="One conference series", auth="none", tags=("editions",))
+    def get_series(self, request: Request, series_id: str):
+        return self.registration.get_series(series_id)
+
     @api("POST", "/v1/series", summary="Create a series (ops)", body=s.SeriesBody, auth="required",
          tags=("editions",), status=201)
     def create_series(self, request: Request):

@@ -48,7 +48,7 @@ class CheckIn:
         if delegate_id not in (org.get("delegates") or {}):
             raise NotFound("No such delegate in this organisation.", code="delegate_not_found")
         token = make_qr_token(_qr_secret(), edition["_id"], participation_id, delegate_id)
-        return {"qr": token, "edition_id": edition["_id"], "participation_id": participation_id,
+        return {"token": token, "edition_id": edition["_id"], "participation_id": participation_id,
                 "delegate_id": delegate_id}
 
     @rpc

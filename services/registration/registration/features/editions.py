@@ -22,7 +22,7 @@ from registration.schemas import EditionBody, EditionIn, SeriesIn, StatusChange
 from registration.store import Duplicate, RegistrationStore, now, version_guard
 from shared.auth import Principal
 from shared.entrypoints import rpc
-from shared.errors import Conflict, InvalidInput, PreconditionFailed, field_error
+from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, field_error
 from shared.ids import new_id
 from shared.recent import Recent
 from shared.timestamps import to_text
@@ -50,6 +50,13 @@ class Editions:
         except Duplicate:
             raise Conflict("A series with this key exists.", code="series_exists",
                            extra={"existing_id": data["key"]}) from None
+        return views.series(series)
+
+    @rpc
+    def get_series(self, series_id: str) -> dict:
+        series = self.store.get("series", series_id)
+        if series is None:
+            raise NotFound("No such series.", code="series_not_found")
         return views.series(series)
 
     @rpc
