@@ -14,11 +14,13 @@ import os
 import time
 
 from nameko.extensions import DependencyProvider
-from prometheus_client import Counter, Gauge, Histogram, start_http_server
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, start_http_server
 
 from shared.errors import KetnoiError
 
 log = logging.getLogger(__name__)
+# a `_created` series per counter and histogram doubles what Prometheus stores and no query here uses it
+disable_created_metrics()
 
 LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
@@ -56,6 +58,10 @@ OUTBOX_BACKLOG = Gauge(
     "ketnoi_outbox_backlog", "Events staged but not yet published, at the last relay pass.", ["collection"]
 )
 OUTBOX_FAILURES = Counter("ketnoi_outbox_relay_failures_total", "Relay passes that failed (broker or store down).")
+
+BUILD_INFO = Gauge("ketnoi_build_info", "1, labelled with the running release (KETNOI_VERSION, KETNOI_REVISION).",
+                   ["version", "revision"])
+BUILD_INFO.labels(os.environ.get("KETNOI_VERSION", "dev"), os.environ.get("KETNOI_REVISION", "unknown")).set(1)
 
 _exporter_port: int | None = None
 

@@ -146,6 +146,10 @@ def test_every_service_exposes_prometheus_metrics(stack, api, new_edition):
     assert re.search(r'ketnoi_events_published_total\{type="vn.ketnoi.registration.edition.created.v1"\} '
                      r'[1-9]', metrics["registration"])
     assert "ketnoi_outbox_backlog" in metrics["registration"]
+    assert re.search(r'ketnoi_http_responses_total\{method="POST",route="/v1/editions",status="201"\} [1-9]',
+                     metrics["gateway"])
+    assert re.search(r'ketnoi_build_info\{revision="[^"]+",version="[^"]+"\} 1\.0', metrics["registration"])
+    assert "_created" not in metrics["gateway"] + metrics["registration"]
 
 
 def test_openapi_document_and_docs_page(api):

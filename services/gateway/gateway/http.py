@@ -19,6 +19,7 @@ from typing import Any
 from eventlet.event import Event
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
+from prometheus_client import Counter
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
@@ -32,6 +33,8 @@ from shared.context import REQUEST_ID_KEY
 from shared.errors import BadRequest, KetnoiError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
+HTTP_RESPONSES = Counter("ketnoi_http_responses_total", "Answers of the public API, by route template, method "
+                         "and HTTP status (problems included).", ["route", "method", "status"])
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
@@ -149,6 +152,11 @@ class ApiHandler(HttpRequestHandler):
         self.idempotency = idempotency_store()
 
     def handle_request(self, request: Request) -> Response:
+        response = self._answer(request)
+        HTTP_RESPONSES.labels(self.url, self.method, str(response.status_code)).inc()
+        return response
+
+    def _answer(self, request: Request) -> Response:
         request.shallow = False  # routing is done; the body may be read now
         request.language = pick_language(request.headers.get("Accept-Language"))
         try:
