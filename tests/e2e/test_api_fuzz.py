@@ -21,7 +21,6 @@ import sys
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -30,7 +29,7 @@ from tests.e2e.test_meetings import buyer, session_body
 from tests.support.api import Client, edition_body, registration
 from tests.support.waiting import eventually
 
-EXAMPLES = 8  # per operation and phase; about 90 s for both runs on a 2-core machine
+EXAMPLES = 8  # drawn at random per operation and phase (the coverage phase adds its own); 60-90 s for both runs
 # Derandomized unless a seed is given (KETNOI_FUZZ_SEED=random for a new one each run, printed on failure):
 # new inputs reach new combinations of list filters, whose store query shapes the catalogue must then list
 # (tests/contract/test_store_catalogue.py), so `make test` fuzzes the same requests every time.
@@ -121,8 +120,6 @@ def seeded(api: Client, ops: str) -> Seeded:
     return seed(api, ops)
 
 
-
-
 def config_toml(seeded: Seeded) -> str:
     """The seeded ids for every path; the one operation whose 503 is an answer, not an error."""
     lines = ["[parameters]", *(f'"path.{name}" = {json.dumps(value)}'
@@ -138,9 +135,11 @@ def config_toml(seeded: Seeded) -> str:
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("who", ["organiser", "anonymous"])
 def test_no_request_gets_a_server_error_and_every_answer_matches_the_document(api, seeded, who, tmp_path):
+    """schemathesis's own CLI, in a process of its own: its pytest plugin does not work with pytest 9.2
+    (it sets ``Node._nodeid``, which pytest no longer has), and the CLI runs all four phases."""
     config = tmp_path / "schemathesis.toml"
     config.write_text(config_toml(seeded))
-    argv = [str(Path(sys.executable).parent / "schemathesis"), "--config-file", str(config),
+    argv = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
             "run", f"{api.base}/v1/openapi.json", "--checks", "not_a_server_error,response_schema_conformance",
             "--max-examples", str(EXAMPLES), "--request-timeout", "20", "--no-color",
             "--report", "json", "--report-dir", str(tmp_path)]
@@ -156,5 +155,7 @@ def test_no_request_gets_a_server_error_and_every_answer_matches_the_document(ap
     assert run.returncode == 0, run.stdout[-20000:] + run.stderr[-5000:]  # each failure with a curl to replay
     report = json.loads(next(tmp_path.glob("json-*.json")).read_text())
     operations, cases = report["operations"], report["test_cases"]
-    assert report["complete"] and operations["tested"] == operations["total"] >= 78, report["operations"]
+    documented = sum(len(methods) for methods in api.request("GET", "/v1/openapi.json").json()["paths"].values())
+    # all but GET /v1/openapi.json, which schemathesis leaves out when it loads the document from it
+    assert report["complete"] and operations["tested"] == operations["total"] == documented - 1, operations
     print(f"{who}: {operations['tested']} operations, {cases['generated']} requests in {report['running_time']:.0f} s")
