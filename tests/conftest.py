@@ -25,5 +25,11 @@ pytest_plugins = ["tests.support.fixtures"]
 
 
 def pytest_collection_modifyitems(items):
-    """Tests marked ``last`` (the catalogue check) run after everything they look back on."""
-    items.sort(key=lambda item: item.get_closest_marker("last") is not None)
+    """Tests marked ``last`` (the catalogue check) run after everything they look back on.
+
+    Tests marked ``late`` (the API fuzzer) run after the ordinary ones, whose timings and
+    background work they would otherwise disturb, but before ``last``: what they make the
+    services send to the store is checked too.
+    """
+    items.sort(key=lambda item: (item.get_closest_marker("last") is not None,
+                                 item.get_closest_marker("late") is not None))

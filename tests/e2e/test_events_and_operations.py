@@ -160,6 +160,7 @@ def test_openapi_document_and_docs_page(api):
     assert schema_ref.endswith("/RegistrationBody")
     assert "422" in operation["responses"] and "Idempotency-Key" in json.dumps(operation["parameters"])
     assert "organisation" in spec["components"]["schemas"]["RegistrationBody"]["properties"]
+    assert spec["components"]["schemas"]["Problem"]["additionalProperties"] is True  # existing_id, target…
     docs = api.request("GET", "/docs")
     assert docs.status_code == 200 and "swagger-ui-bundle.js" in docs.text
     assert api.request("GET", "/docs/assets/swagger-ui-bundle.js").status_code == 200

@@ -9,7 +9,7 @@ answers with the same field-level problem format.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 ROLES = ("exhibitor", "buyer", "visitor", "partner_agency")
 KINDS = ("enterprise", "cooperative", "household_business", "association", "agency", "foreign_buyer")
@@ -187,7 +187,14 @@ class ParticipationQuery(Schema):
 
 
 class Problem(Schema):
-    """RFC 9457 problem details, with field-level errors."""
+    """RFC 9457 problem details, with field-level errors.
+
+    Open to extension members (RFC 9457 §3.2): a conflict says what it met
+    (``existing_id``, ``target``, ``current_version``…) so a client can act on it.
+    """
+
+    class Meta:
+        unknown = INCLUDE
 
     type = fields.String()
     title = fields.String()
