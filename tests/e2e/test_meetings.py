@@ -121,7 +121,9 @@ def test_request_accept_schedule_agenda_calendar_move_cancel_day_and_mous(api, o
                            json={"away": ["S01"], "reason": "site visit"})
         assert away.status_code == 200, away.text
         plan = api.request("GET", f"/v1/b2b-sessions/{sid}/plan", organiser).json()
+        need = plan["accepted"].pop("interpreters_needed")
         assert plan["accepted"] == {"meetings": 4, "tables_needed": 2, "min_slots": 3, "fits": True}  # 1 + spare
+        assert set(need) <= {"ja", "en"} and all(n["available"] >= 1 for n in need.values()), need
 
         run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={})
         assert run.status_code == 200, run.text

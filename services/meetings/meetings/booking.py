@@ -69,6 +69,7 @@ class Booker:
         self.slots = {s["id"]: s for s in session["slots"]}
         self._away_slots: dict[str, set[str]] | None = None
         self.people = planning.interpreter_people(session)
+        self._seated: dict[str, str | None] = {}
 
     # -- one meeting ---------------------------------------------------------------------------------
 
@@ -249,7 +250,8 @@ class Booker:
                                                            else (None, None))
                     or (mid in seated and m.get("interpreter") != seated[mid])]
         self.store.drop_holds_of(changing)  # free the old places first, so swaps between meetings go through
-        conflicts, moved = self._write_places(sorted(changing), by_id, after, rebook, seated)
+        self._seated = seated
+        conflicts, moved = self._write_places(sorted(changing), by_id, after, rebook)
         reasons = {u.meeting_id: u.reason for u in timetable.unplaced}
         placed_again = {mid: None for mid in after if by_id[mid].get("unplaced_reason") and mid not in conflicts}
         self.store.set_unplaced_reasons({mid: reason for mid, reason in {**reasons, **placed_again}.items()
@@ -275,7 +277,7 @@ class Booker:
         return assign(self.people, needs, {mid: by_id[mid].get("interpreter") for mid in needs})
 
     def _write_places(self, changing: list[str], by_id: dict[str, dict[str, Any]], after: dict[str, Booking],
-                      rebook: set[str], seated: dict[str, str | None]) -> tuple[list[str], list[str]]:
+                      rebook: set[str]) -> tuple[list[str], list[str]]:
         """Hold and write the new place of every changing meeting in a few round trips; (conflicts, moved).
 
         One meeting at a time cost ~150 ms a meeting on the embedded store (an
@@ -298,6 +300,7 @@ class Booker:
         give-back, holds of meetings that are elsewhere (dropped by the sweep).
         """
         sid = self.session["_id"]
+        seated = self._seated  # meeting -> named interpreter, from run (empty with seat counts)
         wanted: dict[str, list[str]] = {}  # meeting -> the keys of its new place
         refused: set[str] = set()
         for mid in changing:
