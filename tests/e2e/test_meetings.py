@@ -121,7 +121,9 @@ def test_request_accept_schedule_agenda_calendar_move_cancel_day_and_mous(api, o
                            json={"away": ["S01"], "reason": "site visit"})
         assert away.status_code == 200, away.text
         plan = api.request("GET", f"/v1/b2b-sessions/{sid}/plan", organiser).json()
+        need = plan["accepted"].pop("interpreters_needed")
         assert plan["accepted"] == {"meetings": 4, "tables_needed": 2, "min_slots": 3, "fits": True}  # 1 + spare
+        assert set(need) <= {"ja", "en"} and all(n["available"] >= 1 for n in need.values()), need
 
         run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={})
         assert run.status_code == 200, run.text
@@ -503,3 +505,61 @@ def test_session_objectives_are_the_organiser_s_choice(api, organiser, new_editi
                       json=session_body(objectives={"fairness": "whoever"}))
     assert bad.status_code == 422 and "objectives" in bad.json()["errors"][0]["field"], bad.text
     assert len(api.request("GET", f"/v1/editions/{eid}/b2b-sessions").json()["items"]) == 1
+
+
+def test_named_interpreters_are_assigned_shown_and_planned_for(api, organiser, new_edition):
+    """Lan interprets Japanese and English but is away in S01; Minh interprets English.  Four Japanese
+    meetings of one buyer fit only where Lan is (three slots), the English one gets Minh; each placed meeting
+    shows its interpreter to its parties, public views never name anyone, and the planning aid says one more
+    Japanese interpreter in S01 would place the fourth."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    people = [{"id": "ip1", "name": "Nguyễn Thị Lan", "languages": ["ja", "en"], "away": ["S01"]},
+              {"id": "ip2", "name": "Trần Văn Minh", "languages": ["en"]}]
+    twice = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        interpreters={}, interpreter_people=[people[0], {**people[1], "id": "ip1"}]))
+    assert twice.status_code == 422 and twice.json()["errors"][0]["field"] == "interpreter_people.1.id", twice.text
+    made = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        slots=4, tables=4, breaks=[], interpreters={}, interpreter_people=people))
+    assert made.status_code == 201, made.text
+    sid = made.json()["id"]
+    assert "Lan" not in str(api.request("GET", f"/v1/b2b-sessions/{sid}").json())  # sessions are public
+    suppliers = [supplier(api, organiser, eid) for _ in range(5)]
+    japanese, english = buyer(api, organiser, eid), buyer(api, organiser, eid, country="AU", interpreter="en",
+                                                          name="Sydney Imports Pty")
+
+    def broker(s, b) -> str:
+        made = api.request("POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser,
+                           json={"supplier": s[0], "buyer": b[0]})
+        assert made.status_code == 201, made.text
+        return made.json()["id"]
+
+    ids = [broker(s, japanese) for s in suppliers[:4]] + [broker(suppliers[4], english)]
+    run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={"full": True})
+    assert run.status_code == 200, run.text
+    meetings = {m["id"]: m for m in api.request("GET", f"/v1/b2b-sessions/{sid}/meetings", organiser).json()["items"]}
+    speaks = {p["id"]: p for p in people}
+    at: Counter = Counter()
+    for m in meetings.values():
+        if m["slot"]:
+            who = m["interpreter"]
+            assert m["language"] in speaks[who["id"]]["languages"] and m["slot"] not in speaks[who["id"]].get(
+                "away", []), m
+            assert who["name"] == speaks[who["id"]]["name"]
+            at[(m["slot"], who["id"])] += 1
+    assert max(at.values()) == 1 and len(at) == 4
+    left = [mid for mid in ids if not meetings[mid]["slot"]]
+    assert len(left) == 1 and meetings[left[0]]["unplaced_reason"] == "no_interpreter"
+    placed = next(mid for mid in ids[:4] if meetings[mid]["slot"])
+    seen = api.request("GET", f"/v1/meetings/{placed}", japanese[2]).json()
+    assert seen["interpreter"] == {"id": "ip1", "name": "Nguyễn Thị Lan"}
+    agenda = api.request("GET", f"/v1/b2b-sessions/{sid}/agendas/{japanese[0]}", japanese[2]).json()
+    assert {m["interpreter"]["name"] for m in agenda["meetings"]} == {"Nguyễn Thị Lan"}
+    plan = api.request("GET", f"/v1/b2b-sessions/{sid}/plan", organiser)
+    assert plan.status_code == 200, plan.text
+    need = plan.json()["accepted"]["interpreters_needed"]
+    assert need["ja"] == {"meetings": 4, "per_slot": 1, "peak": 1, "available": 1}
+    assert need["en"]["meetings"] == 1 and need["en"]["available"] == 2
+    [hint] = plan.json()["hints"]
+    assert hint["meeting_id"] == left[0]
+    assert hint["hint"] == {"language": "ja", "add": 1, "slots": ["S01"], "places": 1,
+                            "text": "one more ja interpreter in slots S01–S01 would place 1 more"}

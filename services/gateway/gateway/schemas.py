@@ -311,6 +311,15 @@ class B2bObjectives(Schema):
                                                       "(default true)"})
 
 
+class B2bInterpreter(Schema):
+    id = fields.String(required=True, metadata={"example": "ip1", "description": "Unique in the session"})
+    name = fields.String(required=True, metadata={"example": "Nguyễn Thị Lan",
+                                                  "description": "Personal data: shown to the meeting's parties "
+                                                                 "and organisers only, never in events"})
+    languages = fields.List(fields.String(), required=True, metadata={"example": ["ja", "en"]})
+    away = fields.List(fields.String(validate=SLOT_ID), metadata={"example": ["S01"]})
+
+
 class B2bSessionBody(Schema):
     name = fields.Nested(Names, required=True)
     date = fields.Date(required=True, metadata={"example": "2025-07-10"})
@@ -329,6 +338,9 @@ class B2bSessionBody(Schema):
     max_meetings = fields.Integer(strict=True, metadata={"example": 10})
     interpreters = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True),
                                metadata={"example": {"ja": 2}})
+    interpreter_people = fields.List(fields.Nested(B2bInterpreter), metadata={
+        "description": "Named interpreters; when given, the optimiser plans with them (a person speaking two "
+                       "languages is one seat at a time) and each meeting needing a language gets one of them"})
     objectives = fields.Nested(B2bObjectives, metadata={"description": "What the optimiser aims for; the run "
                                                                        "report gives each one's value and bound"})
 

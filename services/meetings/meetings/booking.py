@@ -14,9 +14,18 @@ from typing import Any
 
 from meetings import events as ev
 from meetings import planning
+from meetings.domain.interpreters import assign
 from meetings.domain.model import Booking, Changes, Timetable
 from meetings.domain.timetable import reschedule, schedule_meetings
-from meetings.store import OPEN, Change, MeetingsStore, interpreter_hold, participant_hold, table_hold
+from meetings.store import (
+    OPEN,
+    Change,
+    MeetingsStore,
+    interpreter_hold,
+    participant_hold,
+    person_hold,
+    table_hold,
+)
 from shared.errors import Conflict, field_error
 from shared.ids import new_id
 from shared.timestamps import now_text
@@ -43,6 +52,7 @@ class Taken:
     keys: list[str] = field(default_factory=list)
     new: list[str] = field(default_factory=list)
     table: str | None = None
+    interpreter: str | None = None  # the named interpreter taken, in a session with named interpreters
 
 
 @dataclass
@@ -58,6 +68,8 @@ class Booker:
         self.usable = set(planning.domain_session(session).slots)
         self.slots = {s["id"]: s for s in session["slots"]}
         self._away_slots: dict[str, set[str]] | None = None
+        self.people = planning.interpreter_people(session)
+        self._seated: dict[str, str | None] = {}
 
     # -- one meeting ---------------------------------------------------------------------------------
 
@@ -122,9 +134,18 @@ class Booker:
                                                            "or an overlapping session).")
         return taken
 
-    def place(self, meeting: dict[str, Any], slot: str, table: str | None = None) -> Taken:
-        """Take people, a table (the given one, else the first free) and an interpreter seat at ``slot``.
+    def seated(self, taken: Taken) -> dict[str, Any]:
+        """The meeting field a placement writes besides slot and table: its named interpreter (nothing in a
+        session that counts seats, whose meetings look as they always did)."""
+        return {"interpreter": taken.interpreter} if self.people else {}
 
+    def place(self, meeting: dict[str, Any], slot: str, table: str | None = None) -> Taken:
+        """Take people, a table (the given one, else the first free) and an interpreter at ``slot``: a seat
+        of its language, or a named interpreter who speaks it and is not away (the one it had first).
+
+        One at a time, a named interpreter is taken greedily among those free:
+        it may refuse a place that reassigning the slot's interpreters would
+        allow (a run does that matching); it never double-books anyone.
         On refusal, whatever this call inserted is given back.
         """
         sid, mid = self.session["_id"], meeting["_id"]
@@ -140,7 +161,15 @@ class Booker:
             raise PlaceRefused("table_taken" if table else "no_table",
                                f"Table {table} is taken at {slot}." if table else f"No table is free at {slot}.")
         language = meeting.get("language")
-        if language:
+        if language and self.people:
+            able = sorted((p.id for p in self.people if language in p.languages and slot not in p.away),
+                          key=lambda pid: (pid != meeting.get("interpreter"), pid))
+            taken.interpreter = next((pid for pid in able if self._take(person_hold(sid, pid, slot), mid, taken,
+                                                                           slot)), None)
+            if taken.interpreter is None:
+                self.undo(taken, mid)
+                raise PlaceRefused("no_interpreter", f"No {language} interpreter is free at {slot}.")
+        elif language:
             seats = int((self.session.get("interpreters") or {}).get(language, 0))
             if not any(self._take(interpreter_hold(sid, language, slot, k), mid, taken, slot)
                        for k in range(seats)):
@@ -153,10 +182,12 @@ class Booker:
         them); if someone took the place meanwhile, the meeting is unplaced and announced. True if it kept
         its place."""
         try:
-            self.place(meeting, meeting["slot"], meeting["table"])
+            held = self.place(meeting, meeting["slot"], meeting["table"])
         except PlaceRefused:
             self._set_place(meeting, None, None, set(), reason="conflict")
             return False
+        if self.people and held.interpreter != meeting.get("interpreter"):  # its own was taken meanwhile
+            self._set_place(meeting, meeting["slot"], meeting["table"], set(), interpreter=held.interpreter)
         return True
 
     # -- a whole timetable ----------------------------------------------------------------------------
@@ -167,7 +198,7 @@ class Booker:
         away = self._time_away()
         for pid, slots in self._busy_elsewhere().items():
             away[pid] = sorted(set(away.get(pid, [])) | set(slots))
-        interpreters = {k: int(v) for k, v in (self.session.get("interpreters") or {}).items()}
+        interpreters = planning.interpreter_capacity(self.session)
         meetings = {m["_id"]: planning.domain_meeting(m) for m in accepted}
         locks = [b for m in accepted if m.get("locked") and m["_id"] not in rebook
                  and (b := planning.booking_of(m)) is not None]
@@ -213,10 +244,13 @@ class Booker:
         timetable, mode = self._timetable(accepted, full, rebook, now)
         solver_ms = round((time.perf_counter() - started) * 1000, 2)
         after = {b.meeting_id: b for b in timetable.bookings}
+        seated = self._match_interpreters(by_id, after)
         changing = [mid for mid, m in by_id.items()
                     if (m.get("slot"), m.get("table")) != ((after[mid].slot, after[mid].table) if mid in after
-                                                           else (None, None))]
+                                                           else (None, None))
+                    or (mid in seated and m.get("interpreter") != seated[mid])]
         self.store.drop_holds_of(changing)  # free the old places first, so swaps between meetings go through
+        self._seated = seated
         conflicts, moved = self._write_places(sorted(changing), by_id, after, rebook)
         reasons = {u.meeting_id: u.reason for u in timetable.unplaced}
         placed_again = {mid: None for mid in after if by_id[mid].get("unplaced_reason") and mid not in conflicts}
@@ -231,6 +265,16 @@ class Booker:
                "moved": sorted(moved), "solver_ms": solver_ms, "objectives": planning.scores(timetable)}
         self.store.save_run(run, ev.session_scheduled(run))
         return RunResult(run, conflicts)
+
+    def _match_interpreters(self, by_id: dict[str, dict[str, Any]],
+                            after: dict[str, Booking]) -> dict[str, str | None]:
+        """meeting -> named interpreter for every placed meeting needing a language (empty with seat counts):
+        a matching per slot, keeping the interpreter a meeting has where it can.  The optimiser's capacities
+        guarantee one exists (Hall); None marks a meeting the people cannot staff, which its write refuses."""
+        if not self.people:
+            return {}
+        needs = {mid: (b.slot, by_id[mid]["language"]) for mid, b in after.items() if by_id[mid].get("language")}
+        return assign(self.people, needs, {mid: by_id[mid].get("interpreter") for mid in needs})
 
     def _write_places(self, changing: list[str], by_id: dict[str, dict[str, Any]], after: dict[str, Booking],
                       rebook: set[str]) -> tuple[list[str], list[str]]:
@@ -256,6 +300,7 @@ class Booker:
         give-back, holds of meetings that are elsewhere (dropped by the sweep).
         """
         sid = self.session["_id"]
+        seated = self._seated  # meeting -> named interpreter, from run (empty with seat counts)
         wanted: dict[str, list[str]] = {}  # meeting -> the keys of its new place
         refused: set[str] = set()
         for mid in changing:
@@ -267,7 +312,13 @@ class Booker:
                 refused.add(mid)
             else:
                 wanted[mid] = keys
-        self._seat_interpreters(wanted, by_id, after)
+        if self.people:
+            for mid, keys in wanted.items():
+                if by_id[mid].get("language"):
+                    pid = seated.get(mid)
+                    wanted[mid] = [*keys, person_hold(sid, pid, after[mid].slot)] if keys and pid else None
+        else:
+            self._seat_interpreters(wanted, by_id, after)
         refused |= {mid for mid, keys in wanted.items() if keys is None}
         wanted = {mid: keys for mid, keys in wanted.items() if keys is not None and mid not in refused}
         taken = self.store.take_holds([(key, mid, after[mid].slot) for mid, keys in wanted.items() for key in keys],
@@ -281,7 +332,8 @@ class Booker:
                 # interpreter seat may still be free); refused, it is unplaced
                 self.store.give_back_holds(mid, new.pop(mid))
                 try:
-                    new[mid] = self.place(by_id[mid], after[mid].slot, after[mid].table).new
+                    held = self.place(by_id[mid], after[mid].slot, after[mid].table)
+                    new[mid], seated[mid] = held.new, held.interpreter
                 except PlaceRefused:
                     refused.add(mid)
         changes: list[Change] = []
@@ -292,12 +344,14 @@ class Booker:
             elif mid in refused:  # someone picked this place while the optimiser ran
                 changes.append(self._change(by_id[mid], None, None, rebook, reason="conflict"))
             else:
-                changes.append(self._change(by_id[mid], booking.slot, booking.table, rebook))
+                changes.append(self._change(by_id[mid], booking.slot, booking.table, rebook,
+                                            interpreter=seated.get(mid)))
         applied = self.store.change_meetings(changes)
         for mid, keys in new.items():
             if mid not in applied:  # cancelled or moved meanwhile: its new place goes back
                 self.store.give_back_holds(mid, keys)
-        moved = [mid for mid in new if mid in applied and by_id[mid].get("slot")]
+        moved = [mid for mid in new if mid in applied and by_id[mid].get("slot")
+                 and (by_id[mid]["slot"], by_id[mid].get("table")) != (after[mid].slot, after[mid].table)]
         return sorted(refused), moved
 
     def _keys_of(self, meeting: dict[str, Any], booking: Booking) -> list[str] | None:
@@ -330,26 +384,32 @@ class Booker:
             wanted[mid] = [*wanted[mid], free[need].pop(0)] if free[need] else None
 
     def _set_place(self, doc: dict[str, Any], slot: str | None, table: str | None, rebook: set[str],
-                   reason: str | None = None) -> bool:
+                   reason: str | None = None, interpreter: str | None = None) -> bool:
         """Write a meeting's new place with its event: scheduled the first time, rescheduled after."""
-        change = self._change(doc, slot, table, rebook, reason)
+        change = self._change(doc, slot, table, rebook, reason, interpreter)
         return self.store.change_meeting(doc, change.expect, change.changes, change.events_for,
                                          change.bump_sequence) is not None
 
     def _change(self, doc: dict[str, Any], slot: str | None, table: str | None, rebook: set[str],
-                reason: str | None = None) -> Change:
+                reason: str | None = None, interpreter: str | None = None) -> Change:
         """A meeting's new place as a conditional change (still accepted, still where it was read) with its
-        event: scheduled the first time, rescheduled after."""
+        event: scheduled the first time, rescheduled after; a new interpreter alone announces nothing (the
+        events carry no interpreter: names are personal data)."""
         before_slot, before_table = doc.get("slot"), doc.get("table")
         changes: dict[str, Any] = {"slot": slot, "table": table, "unplaced_reason": reason}
+        if self.people:
+            changes["interpreter"] = interpreter if slot else None
+        same_place = (before_slot, before_table) == (slot, table)
         if doc["_id"] in rebook:
             changes["live"] = None
         session = self.session
 
         def events(after: dict[str, Any]) -> list[dict[str, Any]]:
+            if same_place:
+                return []
             if before_slot is None:
                 return [ev.meeting_event("scheduled", after, session)] if slot else []
             return [ev.meeting_rescheduled(after, session, before_slot, before_table)]
 
         return Change(doc, {"status": "accepted", "slot": before_slot}, changes, events,
-                      bump_sequence=before_slot is not None)
+                      bump_sequence=before_slot is not None and not same_place)

@@ -76,7 +76,8 @@ def session_created(session: dict[str, Any]) -> dict[str, Any]:
         "date": session["date"], "timezone": session["timezone"], "starts_at": session["slots"][0]["starts_at"],
         "ends_at": session["slots"][-1]["ends_at"], "slot_minutes": session["slot_minutes"],
         "meeting_slots": len(session["slots"]) - len(session["breaks"]), "tables": len(session["tables"]),
-        "mode": session["mode"], "interpreter_languages": sorted(session["interpreters"]),
+        "mode": session["mode"], "interpreter_languages": sorted(set(session["interpreters"]) | {
+            language for person in session.get("interpreter_people") or [] for language in person["languages"]}),
     })
 
 

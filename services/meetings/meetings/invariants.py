@@ -16,13 +16,32 @@ from itertools import pairwise
 from typing import Any
 
 from meetings.planning import busy_steps, domain_session
-from meetings.store import OPEN, participant_hold, table_hold
+from meetings.store import OPEN, participant_hold, person_hold, table_hold
 
 
 def _at(meeting: dict[str, Any]) -> str | None:
     if meeting["status"] == "accepted":
         return meeting.get("slot")
     return meeting.get("held_slot") if meeting["status"] == "requested" else None
+
+
+def _interpreted(meeting: dict[str, Any], session: dict[str, Any], at: str, owner: dict[str, str],
+                 interpreted: Counter[tuple[str, str, str]]) -> list[str]:
+    """A placed meeting needing a language, in a session with named interpreters: it has one who speaks the
+    language, is not away then, and whose hold it keeps (counted, so two meetings sharing one show)."""
+    pid = meeting.get("interpreter")
+    person = next((p for p in session["interpreter_people"] if p["id"] == pid), None)
+    if person is None:
+        return [f"{meeting['_id']} needs {meeting['language']} at {at} and has no interpreter"]
+    interpreted[(meeting["session_id"], at, pid)] += 1
+    problems = []
+    if meeting["language"] not in person["languages"]:
+        problems.append(f"{meeting['_id']}'s interpreter {pid} does not speak {meeting['language']}")
+    if at in (person.get("away") or []):
+        problems.append(f"{meeting['_id']}'s interpreter {pid} is away at {at}")
+    if owner.get(person_hold(meeting["session_id"], pid, at)) != meeting["_id"]:
+        problems.append(f"{meeting['_id']} does not hold interpreter {pid} at {at}")
+    return problems
 
 
 def broken(sessions: list[dict[str, Any]], meetings: list[dict[str, Any]], holds: list[dict[str, Any]],
@@ -38,6 +57,7 @@ def broken(sessions: list[dict[str, Any]], meetings: list[dict[str, Any]], holds
     busy: defaultdict[str, list[tuple[datetime, datetime, str]]] = defaultdict(list)
     tables: Counter[tuple[str, str, str]] = Counter()
     seats: Counter[tuple[str, str, str]] = Counter()
+    interpreted: Counter[tuple[str, str, str]] = Counter()
     open_count: Counter[str] = Counter()
     alive: dict[str, str] = {}
     for m in meetings:
@@ -68,13 +88,17 @@ def broken(sessions: list[dict[str, Any]], meetings: list[dict[str, Any]], holds
             tables[(m["session_id"], at, m.get("table"))] += 1
             if owner.get(table_hold(m["session_id"], m.get("table"), at)) != m["_id"]:
                 problems.append(f"{m['_id']} does not hold table {m.get('table')} at {at}")
-            if m.get("language"):
+            if m.get("language") and session.get("interpreter_people"):
+                problems += _interpreted(m, session, at, owner, interpreted)
+            elif m.get("language"):
                 seats[(m["session_id"], at, m["language"])] += 1
     for pid, times in busy.items():
         for (_, end, first), (start, _, second) in pairwise(sorted(times)):
             if start < end:
                 problems.append(f"{pid} is in {first} and {second} at overlapping times")
     problems += [f"table {t} of {sid} has {n} meetings at {at}" for (sid, at, t), n in tables.items() if n > 1]
+    problems += [f"interpreter {pid} is in {n} meetings at {at} in {sid}" for (sid, at, pid), n in interpreted.items()
+                 if n > 1]
     for (sid, at, language), n in seats.items():
         if n > int((by_session[sid].get("interpreters") or {}).get(language, 0)):
             problems.append(f"{n} {language} meetings at {at} in {sid}, more than its interpreters")

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from meetings.domain import interpreters
 from meetings.domain.matching import Profile
 from meetings.domain.model import Booking, Meeting, Objectives, Session, Timetable
 
@@ -191,3 +192,30 @@ def met_pairs(meetings: Iterable[Mapping[str, Any]], participant_of: Mapping[str
         if a and b:
             pairs.add(frozenset((a, b)))
     return pairs
+
+
+def interpreter_people(session: Mapping[str, Any]) -> list[interpreters.Interpreter]:
+    """The session's named interpreters (empty: it counts seats per language, as before)."""
+    return interpreters.people_of(session.get("interpreter_people") or [])
+
+
+def interpreter_capacity(session: Mapping[str, Any]) -> dict[str, int | dict[str, int]]:
+    """What the optimiser is given: language-group capacities per usable slot derived from the named
+    interpreters when there are any (:mod:`meetings.domain.interpreters`), else the seat counts."""
+    people = interpreter_people(session)
+    if people:
+        return dict(interpreters.capacities(people, domain_session(session).slots))
+    return {k: int(v) for k, v in (session.get("interpreters") or {}).items()}
+
+
+def interpreter_counts(session: Mapping[str, Any]) -> dict[str, int]:
+    """language -> interpreters who speak it (named ones, else the counts): which languages a session offers."""
+    people = interpreter_people(session)
+    if not people:
+        return {k: int(v) for k, v in (session.get("interpreters") or {}).items()}
+    counts: dict[str, int] = {}
+    for person in people:
+        for language in person.languages:
+            counts[language] = counts.get(language, 0) + 1
+    return counts
+

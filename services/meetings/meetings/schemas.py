@@ -53,6 +53,15 @@ class ObjectivesIn(Schema):
     compact = fields.Boolean(load_default=True)
 
 
+class InterpreterIn(Schema):
+    """One named interpreter of a session: personal data (the name), kept out of public events."""
+
+    id = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_-]{1,40}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    languages = fields.List(fields.String(validate=LANGUAGE), required=True, validate=validate.Length(min=1, max=8))
+    away = fields.List(fields.String(validate=validate.Regexp(r"^S\d{2}$")), load_default=list)
+
+
 class SessionIn(Schema):
     name = fields.Nested(Bilingual, required=True)
     date = fields.Date(required=True)
@@ -68,7 +77,29 @@ class SessionIn(Schema):
     interpreters = fields.Dict(keys=fields.String(validate=LANGUAGE),
                                values=fields.Integer(strict=True, validate=validate.Range(min=0, max=100)),
                                load_default=dict)
+    interpreter_people = fields.List(fields.Nested(InterpreterIn), load_default=list,
+                                     validate=validate.Length(max=200))
     objectives = fields.Nested(ObjectivesIn, load_default=lambda: ObjectivesIn().load({}))
+
+    @validates_schema
+    def _interpreters_are_distinct(self, data: dict, **_: object) -> None:
+        """Ids are hold keys (one person, one meeting a slot); more than 8 languages would make the optimiser's
+        language groups (:mod:`meetings.domain.interpreters`) too many."""
+        people = data.get("interpreter_people") or []
+        seen: set[str] = set()
+        for i, person in enumerate(people):
+            if person["id"] in seen:
+                raise problem("duplicate_interpreter", f"Interpreter id {person['id']} is given twice.",
+                              field=f"interpreter_people.{i}.id")
+            seen.add(person["id"])
+        slots = data.get("slots", 0)
+        for i, person in enumerate(people):
+            for j, slot in enumerate(person["away"]):
+                if not 1 <= int(slot[1:]) <= slots:
+                    raise problem("not_found", f"No slot {slot}.", field=f"interpreter_people.{i}.away.{j}")
+        if len({language for person in people for language in person["languages"]}) > 8:
+            raise problem("out_of_range", "At most 8 interpreter languages in a session.",
+                          field="interpreter_people")
 
     @validates_schema
     def _breaks_leave_room(self, data: dict, **_: object) -> None:

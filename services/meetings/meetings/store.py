@@ -49,6 +49,11 @@ def interpreter_hold(session_id: str, language: str, slot: str, seat: int) -> st
     return f"{session_id}|i|{language}|{slot}|{seat}"
 
 
+def person_hold(session_id: str, interpreter_id: str, slot: str) -> str:
+    """A named interpreter at a slot: one meeting each, whatever the language (a seat hold keys the language)."""
+    return f"{session_id}|i|{interpreter_id}|{slot}"
+
+
 @dataclass
 class Change:
     """One conditional change of a meeting for :meth:`MeetingsStore.change_meetings`."""

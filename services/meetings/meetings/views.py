@@ -27,8 +27,18 @@ def _clean(doc: Mapping[str, Any]) -> dict[str, Any]:
     return {("id" if k == "_id" else k): v for k, v in doc.items() if k not in INTERNAL}
 
 
+def interpreter(doc: Mapping[str, Any], session_doc: Mapping[str, Any]) -> dict[str, str] | None:
+    """The named interpreter of a placed meeting, ``{"id", "name"}``: for its parties and organisers only
+    (a name is personal data; events and the public session view carry languages, never people)."""
+    pid = doc.get("interpreter") if doc.get("slot") else None
+    person = next((p for p in session_doc.get("interpreter_people") or [] if p["id"] == pid), None)
+    return {"id": person["id"], "name": person["name"]} if person else None
+
+
 def session(doc: Mapping[str, Any], last_run: Mapping[str, Any] | None = None) -> dict[str, Any]:
     out = _clean(doc)
+    out["interpreter_people"] = [{k: p[k] for k in ("id", "languages", "away")}
+                                 for p in doc.get("interpreter_people") or []]  # sessions are public: no names
     breaks = set(doc.get("breaks") or [])
     out["slots"] = [{**s, "break": s["id"] in breaks} for s in doc["slots"]]
     out["last_run"] = run(last_run) if last_run else None
@@ -68,6 +78,7 @@ def meeting(doc: Mapping[str, Any], session_doc: Mapping[str, Any], private: boo
         "unplaced_hint": UNPLACED_HINTS.get(doc.get("unplaced_reason") or ""), "version": int(doc.get("version") or 0),
     }
     if private:
+        out["interpreter"] = interpreter(doc, session_doc)
         out["note"] = doc.get("note")
         out["outcome"] = doc.get("outcome")
     return out
@@ -93,7 +104,8 @@ def agenda(session_doc: Mapping[str, Any], participant: Mapping[str, Any],
         item = {"meeting_id": m["_id"], "slot": m.get("slot"), "table": m.get("table"),
                 "starts_at": times.get(m.get("slot") or "", {}).get("starts_at"),
                 "ends_at": times.get(m.get("slot") or "", {}).get("ends_at"), "counterpart": other,
-                "language": m.get("language"), "status": m["status"], "live": m.get("live"),
+                "language": m.get("language"), "interpreter": interpreter(m, session_doc),
+                "status": m["status"], "live": m.get("live"),
                 "sequence": int(m.get("sequence") or 0)}
         if m["status"] == "accepted" and m.get("slot"):
             items.append(item)
@@ -144,7 +156,9 @@ def table_sheets(session_doc: Mapping[str, Any], meetings: Iterable[Mapping[str,
             rows.append({"slot": s["id"], "starts_at": s["starts_at"], "ends_at": s["ends_at"],
                          "break": s["id"] in breaks, "meeting_id": m["_id"] if m else None,
                          "supplier": m["supplier"] if m else None, "buyer": m["buyer"] if m else None,
-                         "language": m.get("language") if m else None, "live": m.get("live") if m else None})
+                         "language": m.get("language") if m else None,
+                         "interpreter": interpreter(m, session_doc) if m else None,
+                         "live": m.get("live") if m else None})
         sheets.append({"table": table, "rows": rows, "meetings": len(by_table[table])})
     return sheets
 

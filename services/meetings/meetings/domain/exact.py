@@ -40,7 +40,8 @@ def best_placement(grid: Grid, order: list[str]) -> dict[str, int] | None:
         s = grid.slot[mid]
         fixed_count[s] += 1
         if (language := grid.meetings[mid].language) is not None:
-            fixed_lang[language, s] += 1
+            for g in grid.groups(language):
+                fixed_lang[g, s] += 1
     columns: list[tuple[str, int]] = []
     for mid in free:
         m = grid.meetings[mid]
@@ -49,7 +50,8 @@ def best_placement(grid: Grid, order: list[str]) -> dict[str, int] | None:
                 grid.available(m, s)
                 and (m.supplier, s) not in fixed_busy
                 and (m.buyer, s) not in fixed_busy
-                and (m.language is None or grid.interpreter_cap(m.language, s) > fixed_lang[m.language, s])
+                and (m.language is None
+                     or all(grid.interpreter_cap(g, s) > fixed_lang[g, s] for g in grid.groups(m.language)))
             ):
                 columns.append((mid, s))
     if len(columns) > MAX_PAIRS:
@@ -72,8 +74,8 @@ def best_placement(grid: Grid, order: list[str]) -> dict[str, int] | None:
             row(("p", m.buyer, s), 1),
             row(("t", s), grid.tables - fixed_count[s]),
         ]
-        if m.language is not None:
-            entries.append(row(("l", m.language, s), grid.interpreter_cap(m.language, s) - fixed_lang[m.language, s]))
+        for g in grid.groups(m.language) if m.language is not None else ():
+            entries.append(row(("l", g, s), grid.interpreter_cap(g, s) - fixed_lang[g, s]))
         index.extend(sorted(entries))
         starts.append(len(index))
     worth = weights(free)

@@ -65,11 +65,13 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
         pinned_of[m.supplier] += 1
         pinned_of[m.buyer] += 1
         if m.language is not None:
-            fixed_lang[m.language, s] += 1
+            for g in grid.groups(m.language):
+                fixed_lang[g, s] += 1
     pairs = [(mid, s) for mid in free for s in range(grid.n_slots)
              if grid.available(m := grid.meetings[mid], s)
              and (m.supplier, s) not in fixed_busy and (m.buyer, s) not in fixed_busy
-             and (m.language is None or grid.interpreter_cap(m.language, s) > fixed_lang[m.language, s])]
+             and (m.language is None
+                     or all(grid.interpreter_cap(g, s) > fixed_lang[g, s] for g in grid.groups(m.language)))]
     if len(pairs) > MAX_PAIRS:
         return None
     p = Program()
@@ -88,8 +90,8 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
             by_person_slot[person, s][col] = 1
             by_person[person][col] = 1
             slots_of[person].add(s)
-        if m.language is not None:
-            by_lang[m.language, s][col] = 1
+        for g in grid.groups(m.language) if m.language is not None else ():
+            by_lang[g, s][col] = 1
     for entries in by_meeting.values():
         p.row(entries, upper=1)
     for entries in by_person_slot.values():

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from meetings.domain.interpreters import SEP
 from meetings.domain.model import NO_INTERPRETER, NO_TABLE, PARTICIPANT_BUSY, REASONS, UNAVAILABLE, Meeting
 
 
@@ -40,7 +41,8 @@ class Grid:
         self.slot: dict[str, int] = {}
         self.busy: dict[tuple[str, int], str] = {}
         self.count = [0] * n_slots
-        self.lang: defaultdict[tuple[str, int], int] = defaultdict(int)
+        self.lang: defaultdict[tuple[str, int], int] = defaultdict(int)  # (language group, slot) -> meetings
+        self._groups: dict[str, tuple[str, ...]] = {}
         self.pinned: set[str] = set()  # locked, or history: never moved by a swap
 
     # -- checks ---------------------------------------------------------------------------------
@@ -48,9 +50,21 @@ class Grid:
     def available(self, m: Meeting, s: int) -> bool:
         return s not in self.away.get(m.supplier, ()) and s not in self.away.get(m.buyer, ())
 
-    def interpreter_cap(self, language: str, s: int) -> int:
-        caps = self.interpreters.get(language)
+    def interpreter_cap(self, group: str, s: int) -> int:
+        caps = self.interpreters.get(group)
         return caps[s] if caps else 0
+
+    def groups(self, language: str) -> tuple[str, ...]:
+        """The capacity groups a meeting needing ``language`` counts against: the language itself with
+        counts, every connected language set containing it with named interpreters
+        (:mod:`meetings.domain.interpreters`); a language nobody interprets has capacity 0."""
+        if language not in self._groups:
+            found = tuple(g for g in sorted(self.interpreters) if language in g.split(SEP))
+            self._groups[language] = found or (language,)
+        return self._groups[language]
+
+    def interpreter_free(self, language: str, s: int, extra: int = 1) -> bool:
+        return all(self.lang[g, s] + extra <= self.interpreter_cap(g, s) for g in self.groups(language))
 
     def blocker(self, m: Meeting, s: int) -> str | None:
         """Why ``m`` cannot go into slot ``s`` as things stand (checks in ``REASONS`` order), or None."""
@@ -60,7 +74,7 @@ class Grid:
             return PARTICIPANT_BUSY
         if self.enforce_tables and self.count[s] >= self.tables:
             return NO_TABLE
-        if m.language is not None and self.lang[m.language, s] >= self.interpreter_cap(m.language, s):
+        if m.language is not None and not self.interpreter_free(m.language, s):
             return NO_INTERPRETER
         return None
 
@@ -77,7 +91,8 @@ class Grid:
         self.busy[m.buyer, s] = meeting_id
         self.count[s] += 1
         if m.language is not None:
-            self.lang[m.language, s] += 1
+            for g in self.groups(m.language):
+                self.lang[g, s] += 1
 
     def remove(self, meeting_id: str) -> int:
         m = self.meetings[meeting_id]
@@ -86,7 +101,8 @@ class Grid:
         del self.busy[m.buyer, s]
         self.count[s] -= 1
         if m.language is not None:
-            self.lang[m.language, s] -= 1
+            for g in self.groups(m.language):
+                self.lang[g, s] -= 1
         return s
 
     def chain(self, start: str, a: int, b: int) -> list[str]:
@@ -113,13 +129,13 @@ class Grid:
                 return False
             gain[new] += 1
             gain[a + b - new] -= 1
-            if m.language is not None:
-                langs[m.language, new] += 1
-                langs[m.language, a + b - new] -= 1
+            for g in self.groups(m.language) if m.language is not None else ():
+                langs[g, new] += 1
+                langs[g, a + b - new] -= 1
         if extra is not None:
             gain[a] += 1
-            if extra.language is not None:
-                langs[extra.language, a] += 1
+            for g in self.groups(extra.language) if extra.language is not None else ():
+                langs[g, a] += 1
         if self.enforce_tables and any(self.count[s] + g > self.tables for s, g in gain.items() if g > 0):
             return False
         return all(self.lang[key] + g <= self.interpreter_cap(key[0], key[1]) for key, g in langs.items() if g > 0)

@@ -69,7 +69,7 @@ class Matchmaking:
             {"buyer.organisation_id": participant["organisation_id"]}]})
         found = suggest(profiles[participation_id], [profiles[p["_id"]] for p in participants],
                         planning.met_pairs(history, of_org), max(1, min(int(limit), 50)),
-                        sorted(k for k, v in (session.get("interpreters") or {}).items() if v))
+                        sorted(k for k, v in planning.interpreter_counts(session).items() if v))
         names = {p["_id"]: planning.party(p) for p in participants}
         return {"participation_id": participation_id,
                 "items": [{**names[s.profile_id], "score": s.score, "reasons": list(s.reasons)} for s in found]}

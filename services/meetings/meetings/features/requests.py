@@ -40,7 +40,7 @@ class Requests:
         profiles = self._profiles([supplier, buyer])
         needs = set(supplier.get("interpreter_languages") or []) | set(buyer.get("interpreter_languages") or [])
         language = planning.meeting_language(profiles[supplier["_id"]], profiles[buyer["_id"]], needs,
-                                             session.get("interpreters") or {})
+                                             planning.interpreter_counts(session))
         expires = to_text(datetime.now(UTC) + timedelta(hours=session["request_ttl_hours"]))
         return {"_id": meeting_id(session["_id"], supplier["_id"], buyer["_id"]), "session_id": session["_id"],
                 "edition_id": session["edition_id"], "supplier": planning.party(supplier),
@@ -86,6 +86,7 @@ class Requests:
             if slot and accept:
                 held = booker.place(meeting, slot, table)
                 table = held.table
+                meeting = {**meeting, **booker.seated(held)}
             elif slot:
                 held = booker.hold_people(meeting, slot)
         except PlaceRefused as exc:
@@ -155,7 +156,7 @@ class Requests:
             raise Conflict(f"This request is {meeting['status']}.", code="not_pending")
         if meeting["expires_at"] and meeting["expires_at"] < now_text():
             raise Conflict("This request has expired.", code="request_expired")
-        slot, table, held = None, None, None
+        slot, table, held, seated = None, None, None, {}
         if session["mode"] == "pick":
             if session.get("scheduler"):
                 raise Conflict("The timetable is being computed; try again in a moment.", code="scheduling")
@@ -163,12 +164,14 @@ class Requests:
             if not slot:
                 raise InvalidInput("Pick a free slot to accept.", errors=[field_error("slot", "required",
                                                                                       "Required in this session.")])
+            booker = Booker(self.store, session)
             try:
-                held = Booker(self.store, session).place(meeting, slot, data.get("table"))
+                held = booker.place(meeting, slot, data.get("table"))
             except PlaceRefused as exc:
                 PICK_CONFLICTS.labels(session["_id"]).inc()
                 raise refused(exc) from None
             table = held.table
+            seated = booker.seated(held)
         elif data.get("slot"):
             raise InvalidInput("In this session the organisers' timetable gives the slots.",
                                errors=[field_error("slot", "not_pickable", "Leave the slot out.")])
@@ -180,7 +183,8 @@ class Requests:
         after = self.store.change_meeting(
             meeting, {"status": "requested"},
             {"status": "accepted", "slot": slot, "table": table, "held_slot": None,
-             "locked": "participant" if slot else None, "accepted_at": now_text(), "expires_at": None}, events)
+             "locked": "participant" if slot else None, "accepted_at": now_text(), "expires_at": None, **seated},
+            events)
         if after is None:  # a concurrent answer won: its holds may be the very ones we found as ours
             if held:
                 Booker(self.store, session).undo(held, meeting_id)

@@ -6,11 +6,14 @@ else in the service (requests, timetables, agendas) happens within one.
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from meetings import access, planning, views
 from meetings import events as ev
+from meetings.booking import Booker
 from meetings.domain.timetable import tables_needed
 from meetings.schemas import AvailabilityIn, SessionIn
 from meetings.store import OPEN, MeetingsStore
@@ -48,6 +51,7 @@ class Sessions:
                    "breaks": breaks, "tables": planning.table_ids(data["tables"]), "mode": data["mode"],
                    "settings": {"auto_accept": data["auto_accept"]}, "request_ttl_hours": data["request_ttl_hours"],
                    "max_meetings": data["max_meetings"], "interpreters": data["interpreters"],
+                   "interpreter_people": data["interpreter_people"],
                    "objectives": data["objectives"], "agenda": None,
                    "scheduler": None, "created_at": now_text()}
         self.store.insert_session(session, ev.session_created(session))
@@ -90,8 +94,66 @@ class Sessions:
         accepted = [planning.domain_meeting(m) for m in found if m["status"] == "accepted"]
         everything = [planning.domain_meeting(m) for m in found]
         now, later = tables_needed(accepted, usable), tables_needed(everything, usable)
+        peak: dict[str, Counter[str]] = {}
+        for m in found:
+            if m["status"] == "accepted" and m.get("slot") and m.get("language"):
+                peak.setdefault(m["language"], Counter())[m["slot"]] += 1
+        have = planning.interpreter_counts(session)
+
+        def need(meetings: list[Any]) -> dict[str, dict[str, int]]:
+            """language -> its meetings, the interpreters a slot needs if they are spread over every usable
+            slot (⌈meetings / slots⌉), the busiest slot of the current timetable, and who speaks it."""
+            counts = Counter(m.language for m in meetings if m.language)
+            return {language: {"meetings": n, "per_slot": math.ceil(n / len(usable)),
+                               "peak": max(peak.get(language, Counter()).values(), default=0),
+                               "available": have.get(language, 0)} for language, n in sorted(counts.items())}
+
         return {"session_id": session_id, "slots_available": len(usable), "tables_booked": len(session["tables"]),
                 "accepted": {"meetings": len(accepted), "tables_needed": now.tables, "min_slots": now.min_slots,
-                             "fits": now.fits},
+                             "fits": now.fits, "interpreters_needed": need(accepted)},
                 "if_all_pending_accepted": {"meetings": len(everything), "tables_needed": later.tables,
-                                            "min_slots": later.min_slots, "fits": later.fits}}
+                                            "min_slots": later.min_slots, "fits": later.fits,
+                                            "interpreters_needed": need(everything)},
+                "hints": self._interpreter_hints(session, found)}
+
+    def _interpreter_hints(self, session: dict[str, Any], found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """For each meeting the last run left out for want of an interpreter, the smallest change that helps:
+        one more interpreter of its language (a seat, or a person speaking only it, free all session), with the
+        slots the new timetable uses it in and how many more meetings it places.
+
+        One solve per language that has such meetings (no more), each as a full run would do it on what is
+        accepted now, so the answer is deterministic; nothing is written.
+        """
+        run = self.store.last_run(session["_id"])
+        waiting = {u["meeting_id"] for u in (run or {}).get("unplaced", []) if u["reason"] == "no_interpreter"}
+        accepted = [m for m in found if m["status"] == "accepted"]
+        language = {m["_id"]: m.get("language") for m in accepted if m["_id"] in waiting and m.get("language")}
+        if not language:
+            return []
+        base, _ = Booker(self.store, session)._timetable(accepted, True, set(), None)
+        lang_of = {m["_id"]: m.get("language") for m in accepted}
+        order = list(planning.domain_session(session).slots)
+        hints = []
+        for code in sorted(set(language.values())):
+            more = _one_more_interpreter(session, code)
+            after, _ = Booker(self.store, more)._timetable(accepted, True, set(), None)
+            used = Counter(b.slot for b in after.bookings if lang_of[b.meeting_id] == code)
+            used.subtract(Counter(b.slot for b in base.bookings if lang_of[b.meeting_id] == code))
+            slots = [s for s in order if used[s] > 0]
+            gained = len(after.bookings) - len(base.bookings)
+            text = (f"one more {code} interpreter in slots {slots[0]}–{slots[-1]} would place {gained} more"
+                    if slots and gained > 0 else f"one more {code} interpreter would not place more meetings")
+            hints += [{"meeting_id": mid, "hint": {"language": code, "add": 1, "slots": slots, "places": gained,
+                                                   "text": text}}
+                      for mid, lang in sorted(language.items()) if lang == code]
+        return hints
+
+
+def _one_more_interpreter(session: dict[str, Any], language: str) -> dict[str, Any]:
+    """The session with one more interpreter of ``language``, free every slot (a person with named
+    interpreters, a seat with counts), for the planning aid's what-if solve; never stored."""
+    if session.get("interpreter_people"):
+        extra = {"id": "+hint", "name": "", "languages": [language], "away": []}
+        return {**session, "interpreter_people": [*session["interpreter_people"], extra]}
+    counts = dict(session.get("interpreters") or {})
+    return {**session, "interpreters": {**counts, language: int(counts.get(language, 0)) + 1}}

@@ -73,7 +73,8 @@ class Timetabling:
         after = self.store.change_meeting(meeting, {"status": "accepted", "slot": before_slot,
                                                     "version": meeting.get("version", 1)},
                                           {"slot": data["slot"], "table": held.table, "locked": "organiser",
-                                           "unplaced_reason": None}, events, bump_sequence=before_slot is not None)
+                                           "unplaced_reason": None, **booker.seated(held)}, events,
+                                          bump_sequence=before_slot is not None)
         if after is None:
             booker.undo(held, meeting_id)
             raise Conflict("This meeting changed meanwhile; reload it.", code="not_accepted")
