@@ -333,6 +333,8 @@ def main() -> None:
         measure(large(args.seed), args.repeats)
         compare_objectives(issue_15(args.seed, 16), args.repeats)
         compare_objectives(issue_15(args.seed, 64), args.repeats)
+        compare_objectives(quang_tri(args.seed), args.repeats)  # everything fits: the objectives' own cost
+        compare_objectives(quang_tri_tight(args.seed), args.repeats)
     if args.api or args.api_only:
         measure_api(args.suppliers, args.buyers, args.per_supplier, args.slots, args.tables)
 

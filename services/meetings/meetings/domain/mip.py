@@ -2,15 +2,20 @@
 
 Each stage sets its own objective, starts from the previous stage's solution
 (so the incumbent never gets worse), and, once solved, its value is written
-back as a constraint so later stages cannot trade it away.  A node limit (not
-a time limit) bounds every stage, so the same model gives the same answer on
-every run; a stage that hits the limit reports its incumbent with the proven
-bound rather than a claim of optimality.
+back as a constraint so later stages cannot trade it away.  A node limit
+bounds every stage, so the same model gives the same answer on every run; a
+stage that hits the limit reports its incumbent with the proven bound rather
+than a claim of optimality.  A time limit per stage is the safety net behind
+it: one node of a large model can take seconds, and a timetable is computed
+inside a request, in a process that answers nothing else meanwhile (on a slow
+machine that stage may then stop earlier than on a fast one, still with its
+incumbent and bound).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,6 +23,9 @@ import highspy
 import numpy as np
 
 MAX_NODES = 5_000  # per stage
+STAGE_SECONDS = 1.5  # per stage, the safety net
+PROGRAM_SECONDS = 4.0  # all stages of one program together; a stage past it still gets MIN_STAGE_SECONDS
+MIN_STAGE_SECONDS = 0.1
 _INTEGRAL = 1e-6
 
 
@@ -40,6 +48,7 @@ class Program:
         self.rows: list[tuple[float, float, list[int], list[float]]] = []
         self._h: highspy.Highs | None = None
         self.solution: list[float] | None = None
+        self.deadline = time.monotonic() + PROGRAM_SECONDS
 
     def column(self, lower: float = 0.0, upper: float = 1.0, integer: bool = True) -> int:
         self.lower.append(lower)
@@ -72,7 +81,8 @@ class Program:
                            for i in self.integer]
         h = highspy.Highs()
         for option, setting in (("output_flag", False), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0),
-                                ("mip_max_nodes", MAX_NODES), ("threads", 1), ("random_seed", 0)):
+                                ("mip_max_nodes", MAX_NODES), ("time_limit", STAGE_SECONDS), ("threads", 1),
+                                ("random_seed", 0)):
             h.setOptionValue(option, setting)
         h.passModel(lp)
         return h
@@ -98,6 +108,7 @@ class Program:
             costs[k] = c
         h.changeColsCost(n, np.arange(n, dtype=np.int32), costs)
         h.changeObjectiveSense(highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize)
+        h.setOptionValue("time_limit", max(MIN_STAGE_SECONDS, min(STAGE_SECONDS, self.deadline - time.monotonic())))
         if begin is not None:
             sol = highspy.HighsSolution()
             sol.col_value = list(begin)
