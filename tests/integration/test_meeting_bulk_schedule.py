@@ -50,6 +50,20 @@ def broken(edition_id: str, sids: list[str]) -> list[str]:
     return invariants.broken(list(db.sessions.find({"_id": {"$in": sids}})), list(meetings.values()), holds, loads)
 
 
+def two_brokered_meetings() -> tuple[MeetingsStore, MeetingsService, str, dict, list[str]]:
+    """A hall with two accepted, unplaced meetings (s0–b0, s1–b1) of a new edition."""
+    store = MeetingsStore(door_for("meetings"))
+    service = worker_factory(MeetingsService, store=store)
+    edition_id = new_edition(service)
+    for i in range(2):
+        service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
+        service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
+    hall = service.create_session(OPS, edition_id, HALL)
+    ids = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
+           for i in range(2)]
+    return store, service, edition_id, hall, ids
+
+
 def test_a_pick_between_solve_and_write_unplaces_exactly_its_meeting(monkeypatch):
     store = MeetingsStore(door_for("meetings"))
     service = worker_factory(MeetingsService, store=store)
@@ -123,15 +137,7 @@ def test_a_pick_between_solve_and_write_unplaces_exactly_its_meeting(monkeypatch
 
 
 def test_a_meeting_cancelled_between_solve_and_write_gives_its_new_holds_back(monkeypatch):
-    store = MeetingsStore(door_for("meetings"))
-    service = worker_factory(MeetingsService, store=store)
-    edition_id = new_edition(service)
-    for i in range(2):
-        service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
-        service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
-    hall = service.create_session(OPS, edition_id, HALL)
-    ids = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
-           for i in range(2)]
+    _, service, edition_id, hall, ids = two_brokered_meetings()
     change_meetings = MeetingsStore.change_meetings
 
     def cancel_first(self, changes):
@@ -156,15 +162,7 @@ def test_a_session_with_more_meetings_than_a_call_can_place_is_scheduled_as_a_jo
     asking again answers the same job; nothing is placed by the call itself."""
     from meetings.features import timetable
 
-    store = MeetingsStore(door_for("meetings"))
-    service = worker_factory(MeetingsService, store=store)
-    edition_id = new_edition(service)
-    for i in range(2):
-        service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
-        service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
-    hall = service.create_session(OPS, edition_id, HALL)
-    ids = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
-           for i in range(2)]
+    store, service, _, hall, ids = two_brokered_meetings()
     monkeypatch.setattr(timetable, "SYNC_MEETINGS", 1)
 
     queued = service.schedule(OPS, hall["id"], {})
