@@ -561,5 +561,114 @@ def test_named_interpreters_are_assigned_shown_and_planned_for(api, organiser, n
     assert need["en"]["meetings"] == 1 and need["en"]["available"] == 2
     [hint] = plan.json()["hints"]
     assert hint["meeting_id"] == left[0]
-    assert hint["hint"] == {"language": "ja", "add": 1, "slots": ["S01"], "places": 1,
-                            "text": "one more ja interpreter in slots S01–S01 would place 1 more"}
+    assert hint["hint"] == {"change": "interpreter", "language": "ja", "add": 1, "slots": ["S01"], "places": 1,
+                            "text": "one more ja interpreter in slots S01 would place 1 more",
+                            "text_vi": "thêm một phiên dịch viên tiếng ja vào khung S01 sẽ xếp thêm được 1 cuộc gặp"}
+
+
+def test_booth_duty_said_once_keeps_an_exhibitor_out_of_every_session(api, organiser, new_edition):
+    """An exhibitor on booth duty 13:30-15:00 says so once for the edition, in times: a pick session and an
+    optimised session both keep it out of the slots that overlap, a meeting it already had there is reported
+    as a clash (and stays), and nobody else's time changes; bad periods change nothing."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    on_duty, other = supplier(api, organiser, eid), supplier(api, organiser, eid)
+    b1, b2 = buyer(api, organiser, eid, interpreter=None), buyer(api, organiser, eid, interpreter=None)
+    pick = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        mode="pick", starts_at="13:00", slot_minutes=30, slots=3, breaks=[], interpreters={"en": 4})).json()["id"]
+    held = api.request("POST", f"/v1/b2b-sessions/{pick}/requests", on_duty[2],
+                       json={"from": on_duty[0], "to": b1[0], "slot": "S02"})  # 13:30, before it said anything
+    assert held.status_code == 201, held.text
+    url = f"/v1/editions/{eid}/time-away/{on_duty[0]}"
+    duty = [{"kind": "booth_duty", "starts_at": "2024-08-16T13:30:00+07:00", "ends_at": "2024-08-16T15:00:00+07:00"}]
+
+    refused = [api.request("PUT", url, on_duty[2], json={"periods": [{**duty[0], **bad}]}) for bad in (
+        {"ends_at": "2024-08-16T13:00:00+07:00"}, {"kind": "nap"}, {"starts_at": "2024-08-16T13:30:00"})]
+    assert [r.status_code for r in refused] == [422, 422, 422], [r.text for r in refused]
+    assert [[e["field"] for e in r.json()["errors"]] for r in refused] == [
+        ["periods.0.ends_at"], ["periods.0.kind"], ["periods.0.starts_at"]]
+    outside = api.request("PUT", url, on_duty[2], json={"periods": [
+        duty[0], {**duty[0], "starts_at": "2024-09-30T13:30:00+07:00", "ends_at": "2024-09-30T14:30:00+07:00"}]})
+    assert outside.status_code == 422 and outside.json()["errors"][0]["field"] == "periods.1.starts_at", outside.text
+    assert api.request("PUT", url, other[2], json={"periods": duty}).status_code == 403  # not its organisation
+    assert api.request("GET", url, on_duty[2]).json()["periods"] == []  # nothing of the refused ones stored
+
+    before = api.request("GET", f"/v1/meetings/{held.json()['id']}", organiser).json()
+    said = api.request("PUT", url, on_duty[2], json={"periods": [{
+        **duty[0], "starts_at": "2024-08-16T06:30:00Z", "ends_at": "2024-08-16T08:00:00Z"}]})  # the same, in UTC
+    assert said.status_code == 200, said.text
+    assert said.json()["periods"] == duty  # kept in the edition's clock
+    assert said.json()["clashes"] == [{"meeting_id": held.json()["id"], "session_id": pick, "slot": "S02"}]
+    assert api.request("GET", url, organiser).json()["periods"] == duty
+    assert api.request("GET", f"/v1/meetings/{held.json()['id']}", organiser).json() == before  # it stays
+
+    def ask(s, b, slot: str):
+        return api.request("POST", f"/v1/b2b-sessions/{pick}/requests", s[2], json={"from": s[0], "to": b[0],
+                                                                                      "slot": slot})
+
+    refused_pick = ask(on_duty, b2, "S03")  # 14:00-14:30: on duty
+    assert refused_pick.status_code == 409 and refused_pick.json()["code"] == "unavailable", refused_pick.text
+    assert ask(other, b2, "S03").status_code == 201  # its neighbour is free then
+
+    later = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        name={"vi": "Phiên muộn"}, starts_at="14:30", slot_minutes=30, slots=2, breaks=[],
+        interpreters={"en": 4})).json()["id"]  # created after it said so: 14:30-15:30
+    ids = [api.request("POST", f"/v1/b2b-sessions/{later}/brokered-meetings", organiser,
+                       json={"supplier": s[0], "buyer": b[0]}).json()["id"] for s, b in ((on_duty, b1), (other, b1))]
+    run = api.request("POST", f"/v1/b2b-sessions/{later}/schedule", organiser, json={}).json()
+    assert run["unplaced"] == [], run
+    slots = {mid: api.request("GET", f"/v1/meetings/{mid}", organiser).json()["slot"] for mid in ids}
+    assert slots == {ids[0]: "S02", ids[1]: "S01"}  # on duty until 15:00: only 15:00 is left for it
+
+    assert api.request("PUT", url, on_duty[2], json={"periods": []}).json()["clashes"] == []
+    again = ask(on_duty, b2, "S03")  # off duty now: what stands in the way is the buyer's meeting at 14:00
+    assert again.status_code == 409 and again.json()["code"] == "participant_busy", again.text
+
+
+def test_a_supplier_with_its_own_table_sits_only_there_and_nobody_else_does(api, organiser, new_edition):
+    """Organisers give one supplier table T04 for the session: every run seats its meetings there and
+    nobody else's; a later run that only adds meetings reports its objectives as incremental; bad lists
+    change nothing."""
+    eid = new_edition(starts_on=date(2024, 8, 16))["id"]
+    samples, *others = [supplier(api, organiser, eid) for _ in range(4)]
+    b1, b2 = buyer(api, organiser, eid, interpreter=None), buyer(api, organiser, eid, interpreter=None)
+    sid = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
+        slots=4, tables=4, breaks=[], interpreters={"en": 4})).json()["id"]
+    url = f"/v1/b2b-sessions/{sid}/supplier-tables"
+    for s, b in ((samples, b1), (samples, b2), (others[0], b1), (others[1], b2), (others[2], b1)):
+        assert api.request("POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser,
+                           json={"supplier": s[0], "buyer": b[0]}).status_code == 201
+    first = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={"full": True}).json()
+    assert first["unplaced"] == [], first
+
+    bad = [api.request("PUT", url, organiser, json={"tables": tables}) for tables in (
+        {samples[0]: "T09"}, {samples[0]: "T04", others[0][0]: "T04"}, {b1[0]: "T01"}, {samples[0]: "table 4"})]
+    assert [r.status_code for r in bad] == [422] * 4, [r.text for r in bad]
+    assert [[(e["field"], e["code"]) for e in r.json()["errors"]] for r in bad][:3] == [
+        [(f"tables.{samples[0]}", "not_found")], [(f"tables.{max(samples[0], others[0][0])}", "table_given_twice")],
+        [(f"tables.{b1[0]}", "not_a_supplier")]]
+    assert api.request("PUT", url, samples[2], json={"tables": {samples[0]: "T04"}}).status_code == 403
+    assert api.request("GET", f"/v1/b2b-sessions/{sid}").json()["supplier_tables"] == {}  # nothing of those
+
+    given = api.request("PUT", url, organiser, json={"tables": {samples[0]: "T04"}})
+    assert given.status_code == 200, given.text
+    assert given.json()["supplier_tables"] == {samples[0]: "T04"}
+    run = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={"full": True}).json()
+    assert run["unplaced"] == [] and {o["name"]: o["value"] for o in run["objectives"]}["table_changes"] == 0
+
+    def seats() -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for m in api.request("GET", f"/v1/b2b-sessions/{sid}/meetings", organiser).json()["items"]:
+            found.setdefault(m["supplier"]["participation_id"], set()).add(m["table"])
+        return found
+
+    assert seats()[samples[0]] == {"T04"}
+    assert all("T04" not in tables for pid, tables in seats().items() if pid != samples[0])
+
+    late = supplier(api, organiser, eid)  # one more meeting, then a run that only adds it
+    assert api.request("POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser,
+                       json={"supplier": late[0], "buyer": b2[0]}).status_code == 201
+    more = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={}).json()
+    assert more["mode"] == "incremental" and more["unplaced"] == [], more
+    assert {o["method"] for o in more["objectives"]} == {"incremental"}
+    assert {o["name"]: o["value"] for o in more["objectives"]}["placed"] == 6
+    assert seats()[late[0]] != {"T04"} and seats()[samples[0]] == {"T04"}

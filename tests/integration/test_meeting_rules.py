@@ -4,8 +4,9 @@ overlap in time, through the service's own entrypoints on the real store, with e
 
 Steps: organisers broker (placed or not), participants request (naming a slot in the pick session) and
 accept, decline or cancel, organisers lock meetings and run the optimiser, requests expire, a participant
-withdraws from the edition; and racing steps in threads: one buyer booked in both sessions at overlapping
-times at once, two requests of one buyer accepted into one slot at once.  ``make hunt`` runs it longer.
+withdraws from the edition, a supplier goes on booth duty or gets a table of its own (the side stage has
+named interpreters, the hall counts seats); and racing steps in threads: one buyer booked in both sessions at
+overlapping times at once, two requests of one buyer accepted into one slot at once.  ``make hunt`` runs it longer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -38,8 +40,10 @@ SESSIONS = {  # 13:30-14:50 in 20-minute slots, and 13:40-15:10 in 30-minute one
     "hall": {"name": {"vi": "Hội trường"}, "date": "2025-07-10", "starts_at": "13:30", "slot_minutes": 20,
              "slots": 4, "tables": 2, "mode": "pick", "max_meetings": 2, "interpreters": {"ja": 1}},
     "side": {"name": {"vi": "Sân khấu phụ"}, "date": "2025-07-10", "starts_at": "13:40", "slot_minutes": 30,
-             "slots": 3, "tables": 1, "mode": "optimise", "max_meetings": 3, "interpreters": {"ja": 1}},
-}
+             "slots": 3, "tables": 1, "mode": "optimise", "max_meetings": 3, "interpreter_people": [
+                 {"id": "lan", "name": "Nguyễn Thị Lan", "languages": ["ja", "en"], "away": ["S02"]},
+                 {"id": "minh", "name": "Trần Minh", "languages": ["ja"]}]},
+}  # the hall counts interpreter seats, the side stage has named interpreters
 SLOTS = ["S01", "S02", "S03", "S04"]
 PEOPLE = st.integers(0, 2)
 
@@ -119,6 +123,20 @@ class MeetingRules(RuleBasedStateMachine):
     @rule(where=st.sampled_from(sorted(SESSIONS)), full=st.booleans())
     def schedule(self, where: str, full: bool) -> None:
         attempt(lambda: service().schedule(OPS, self.sessions[where], {"full": full}))
+
+    @rule(s=PEOPLE, start=st.sampled_from(["13:30", "13:50", "14:10"]), minutes=st.sampled_from([0, 20, 45]))
+    def booth_duty(self, s: int, start: str, minutes: int) -> None:
+        """A supplier's booth duty for the edition (0 minutes: it is over); placed meetings stay where they are."""
+        begin = datetime.fromisoformat(f"2025-07-10T{start}:00+07:00")
+        periods = [{"kind": "booth_duty", "starts_at": begin.isoformat(),
+                    "ends_at": (begin + timedelta(minutes=minutes)).isoformat()}] if minutes else []
+        attempt(lambda: service().set_time_away(OPS, self.edition_id, self.suppliers[s], {"periods": periods}))
+
+    @rule(s=st.none() | PEOPLE, table=st.sampled_from(["T01", "T02"]))
+    def own_table(self, s: int | None, table: str) -> None:
+        """A supplier gets a hall table of its own (None: nobody has one any more)."""
+        tables = {} if s is None else {self.suppliers[s]: table}
+        attempt(lambda: service().set_supplier_tables(OPS, self.sessions["hall"], {"tables": tables}))
 
     @rule()
     def requests_expire(self) -> None:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from meetings.planning import busy_steps, overlapping_slots, programme_away, slot_times
+from meetings.planning import busy_steps, overlapping_slots, periods_away, programme_away, slot_times
 
 ZONE = "Asia/Ho_Chi_Minh"
 
@@ -51,3 +51,20 @@ def test_a_site_visit_makes_its_participants_away_for_the_slots_it_overlaps():
     assert programme_away(hall, edition, participants) == {"on-visit": ["S02", "S03", "S04", "S05"]}
     assert programme_away(hall, {"programme": []}, participants) == {}
     assert programme_away(hall, None, participants) == {}
+
+
+def test_periods_away_cover_the_usable_slots_they_overlap_in_any_zone():
+    hall = {**session("13:00", 30, 6), "breaks": ["S03"], "tables": ["T01"]}  # 13:00-16:00, 14:00 a break
+    said = [
+        {"participation_id": "on-duty", "periods": [  # 13:10-14:10 local, written in UTC
+            {"kind": "booth_duty", "starts_at": "2024-08-16T06:10:00+00:00", "ends_at": "2024-08-16T07:10:00+00:00"},
+            {"kind": "other", "starts_at": "2024-08-16T15:30:00+07:00", "ends_at": "2024-08-16T16:30:00+07:00"}]},
+        {"participation_id": "back-to-back", "periods": [  # ends as the first slot begins, begins as the last ends
+            {"kind": "booth_duty", "starts_at": "2024-08-16T12:00:00+07:00", "ends_at": "2024-08-16T13:00:00+07:00"},
+            {"kind": "booth_duty", "starts_at": "2024-08-16T16:00:00+07:00", "ends_at": "2024-08-16T17:00:00+07:00"}]},
+        {"participation_id": "other-day", "periods": [
+            {"kind": "booth_duty", "starts_at": "2024-08-17T13:00:00+07:00", "ends_at": "2024-08-17T16:00:00+07:00"}]},
+        {"participation_id": "nothing", "periods": []},
+    ]
+    # S03 (14:00) is a break: never a meeting slot, so never reported away
+    assert periods_away(hall, said) == {"on-duty": ["S01", "S02", "S06"]}

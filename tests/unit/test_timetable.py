@@ -45,6 +45,8 @@ def assert_valid(tt: Timetable) -> None:
     for b in tt.bookings:
         m = meetings[b.meeting_id]
         assert b.slot in index and b.table in tt.session.tables
+        own = tt.session.table_of.get(m.supplier)
+        assert b.table == own if own is not None else b.table in tt.session.pool, f"{b} at a reserved table"
         for person in (m.supplier, m.buyer):
             people[person, b.slot] += 1
             assert b.slot not in tt.away.get(person, ()), f"{person} is away in {b.slot}"

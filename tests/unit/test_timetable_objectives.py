@@ -18,8 +18,8 @@ import pytest
 
 from meetings.domain import fair
 from meetings.domain import tables as seating
-from meetings.domain.model import Booking, Meeting, Objectives, Session, Timetable
-from meetings.domain.timetable import schedule_meetings
+from meetings.domain.model import Booking, Changes, Meeting, Objectives, Session, Timetable
+from meetings.domain.timetable import reschedule, schedule_meetings
 from tests.unit.test_timetable import assert_valid
 
 INTERPRETERS = {"ja": 1, "zh": 1, "th": 1, "lo": 1, "en": 2}
@@ -45,7 +45,8 @@ def served(tt: Timetable) -> Counter:
 
 def independent_best(session: Session, meetings: list[Meeting], away: dict[str, list[str]],
                      locks: dict[str, str] | None = None) -> tuple[int, int]:
-    """(most meetings, most buyers served among timetables placing that many), by a model written here."""
+    """(most meetings, most buyers served among timetables placing that many), by a model written here;
+    suppliers with a reserved table need none of the others."""
     h = highspy.Highs()
     h.silent()
     x = {}
@@ -56,7 +57,8 @@ def independent_best(session: Session, meetings: list[Meeting], away: dict[str, 
     for m in meetings:
         h.addConstr(sum(x[m.id, s] for s in session.slots if (m.id, s) in x) <= 1)
     for s in session.slots:
-        h.addConstr(sum(x[m.id, s] for m in meetings if (m.id, s) in x) <= len(session.tables))
+        h.addConstr(sum(x[m.id, s] for m in meetings if (m.id, s) in x and m.supplier not in session.table_of)
+                    <= len(session.pool))
         for language, cap in INTERPRETERS.items():
             h.addConstr(sum(x[m.id, s] for m in meetings if (m.id, s) in x and m.language == language) <= cap)
         for person in {p for m in meetings for p in (m.supplier, m.buyer)}:
@@ -180,3 +182,63 @@ def test_when_everything_fits_the_objectives_keep_the_delta_slots(seed):
     assert_valid(tt)
     assert not tt.unplaced and tt.slots_used == delta
     assert all(s.optimal for s in tt.scores if s.name != "idle_gaps")
+
+
+def busiest(meetings: list[Meeting], n: int) -> list[str]:
+    count = Counter(m.supplier for m in meetings)
+    return sorted(count, key=lambda s: (-count[s], s))[:n]
+
+
+@pytest.mark.parametrize("objectives", [Objectives(), None], ids=["objectives", "heuristic"])
+def test_a_reserved_table_is_its_suppliers_alone_and_nothing_is_lost(objectives):
+    """Four suppliers with samples get a table each out of 16; they sit nowhere else, nobody else sits there,
+    and the run still places the most any timetable can (with the exact objectives) in a 12-table hall."""
+    session, meetings, away = quang_tri(6)
+    mine = dict(zip(busiest(meetings, 4), ("T03", "T07", "T11", "T16"), strict=True))
+    session = Session(session.slots, session.tables, tuple(sorted(mine.items())))
+    tt = schedule_meetings(session, meetings, away, INTERPRETERS, objectives=objectives)
+    assert_valid(tt)
+    supplier = {m.id: m.supplier for m in meetings}
+    for b in tt.bookings:
+        assert (b.table == mine[supplier[b.meeting_id]]) if supplier[b.meeting_id] in mine else b.table not in set(
+            mine.values()), b
+    assert any(supplier[b.meeting_id] in mine for b in tt.bookings)
+    if objectives is not None:
+        most, can_serve = independent_best(session, meetings, away)
+        assert (len(tt.bookings), len(served(tt))) == (most, can_serve)
+        assert {s.name: s.value for s in tt.scores}["table_changes"] == seating.changes(
+            tt.bookings, {m.id: m for m in meetings})
+
+
+def test_reserved_tables_leave_the_others_only_the_shared_ones():
+    """Three tables, two reserved: in any slot at most one meeting of the other suppliers, the rest unplaced
+    for want of a table (not of people)."""
+    session = Session(("S01", "S02"), ("T01", "T02", "T03"), (("own1", "T01"), ("own2", "T03")))
+    meetings = [Meeting(f"m{i}", f"s{i}", f"b{i}") for i in range(4)] + [
+        Meeting("o1", "own1", "bx"), Meeting("o2", "own2", "by")]
+    tt = schedule_meetings(session, meetings, objectives=Objectives())
+    assert_valid(tt)
+    tables = {b.meeting_id: b.table for b in tt.bookings}
+    assert (tables["o1"], tables["o2"]) == ("T01", "T03")
+    assert sorted(t for mid, t in tables.items() if mid.startswith("m")) == ["T02", "T02"]
+    assert [u.reason for u in tt.unplaced] == ["no_table", "no_table"]
+
+
+def test_a_lock_keeps_its_time_and_gives_its_table_to_a_later_reservation():
+    session = Session(("S01", "S02", "S03"), ("T01", "T02"), (("own", "T02"),))
+    meetings = [Meeting("a", "own", "b1"), Meeting("b", "other", "b2")]
+    locks = [Booking("a", "S02", "T01"), Booking("b", "S01", "T02")]  # both made before T02 was reserved
+    tt = schedule_meetings(session, meetings, locked=locks, objectives=Objectives())
+    assert_valid(tt)
+    assert (tt.booking("a"), tt.booking("b")) == (Booking("a", "S02", "T02"), Booking("b", "S01", "T01"))
+    assert schedule_meetings(session, meetings, locked=locks).bookings == tt.bookings  # the fast path agrees
+    later = reschedule(tt, Changes(add=(Meeting("c", "own", "b3"), Meeting("d", "third", "b1"))))
+    assert_valid(later)  # the shared table is taken at S01 and b1 is busy at S02: d can only go to S03
+    assert (later.booking("c").table, later.booking("d")) == ("T02", Booking("d", "S03", "T01"))
+    assert later.booking("a") == tt.booking("a") and later.booking("b") == tt.booking("b") and not later.moved
+
+
+def test_a_reservation_must_be_one_table_each_in_the_hall():
+    for reserved in ((("a", "T01"), ("b", "T01")), (("a", "T01"), ("a", "T02")), (("a", "T09"),)):
+        with pytest.raises(ValueError):
+            Session(("S01",), ("T01", "T02"), reserved)

@@ -66,6 +66,24 @@ class MeetingRoutes:
         return self.meetings.set_availability(actor(request), session_id, participation_id,
                                               request.body)
 
+    @api("PUT", "/v1/b2b-sessions/<session_id>/supplier-tables",
+         summary="Suppliers with a table of their own for the whole session (organiser); replaces the last list",
+         body=s.SupplierTablesBody, auth="required", tags=("meetings",))
+    def set_supplier_tables(self, request: Request, session_id: str):
+        return self.meetings.set_supplier_tables(actor(request), session_id, request.body)
+
+    @api("PUT", "/v1/editions/<edition_id>/time-away/<participation_id>",
+         summary="Periods a participant is away during the edition (booth duty…), said once for every B2B session",
+         body=s.TimeAwayBody, auth="required", tags=("meetings",))
+    def set_time_away(self, request: Request, edition_id: str, participation_id: str):
+        return self.meetings.set_time_away(actor(request), edition_id, participation_id, request.body)
+
+    @api("GET", "/v1/editions/<edition_id>/time-away/<participation_id>",
+         summary="The periods a participant said it is away during the edition", auth="required",
+         tags=("meetings",))
+    def time_away(self, request: Request, edition_id: str, participation_id: str):
+        return self.meetings.time_away(actor(request), edition_id, participation_id)
+
     @api("GET", "/v1/b2b-sessions/<session_id>/plan",
          summary="Planning aid: tables and slots the accepted requests need (organiser)", auth="required",
          tags=("meetings",))

@@ -350,6 +350,26 @@ class AvailabilityBody(Schema):
     reason = fields.String(allow_none=True, metadata={"example": "site visit"})
 
 
+class SupplierTablesBody(Schema):
+    tables = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                         values=fields.String(validate=validate.Regexp(r"^T\d{2,3}$")), required=True,
+                         validate=validate.Length(max=500),
+                         metadata={"description": "Supplier participation id -> its table", "example": {
+                             "par_0123456789abcdef": "T01"}})
+
+
+class AwayPeriod(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("booth_duty", "site_visit", "other")),
+                         metadata={"example": "booth_duty"})
+    starts_at = fields.AwareDateTime(required=True, metadata={"example": "2025-07-10T08:00:00+07:00"})
+    ends_at = fields.AwareDateTime(required=True, metadata={"example": "2025-07-10T10:30:00+07:00"})
+
+
+class TimeAwayBody(Schema):
+    periods = fields.List(fields.Nested(AwayPeriod), required=True, validate=validate.Length(max=50),
+                          metadata={"description": "Every period away; replaces what was said before"})
+
+
 class MeetingRequestBody(Schema):
     from_ = fields.String(required=True, data_key="from", metadata={"description": "Your participation id"})
     to = fields.String(required=True, metadata={"description": "The participation you want to meet"})

@@ -16,7 +16,7 @@ from meetings import events as ev
 from meetings import planning
 from meetings.domain.interpreters import assign
 from meetings.domain.model import Booking, Changes, Timetable
-from meetings.domain.timetable import reschedule, schedule_meetings
+from meetings.domain.timetable import evaluate, reschedule, schedule_meetings
 from meetings.store import (
     OPEN,
     Change,
@@ -79,14 +79,29 @@ class Booker:
         return slot in self._away_slots.get(participation_id, set())
 
     def _time_away(self) -> dict[str, list[str]]:
-        """participant -> usable slots it is away: what it said (booth duty…) and the site visits it signed up
-        for in the edition's programme."""
+        """participant -> usable slots it is away: the slots it gave for this session, the periods it gave for
+        the edition (booth duty…) and the site visits it signed up for in the edition's programme."""
+        edition_id = self.session["edition_id"]
         away = planning.availability(self.session, self.store.away(self.session["_id"]))
-        visits = planning.programme_away(self.session, self.store.edition(self.session["edition_id"]),
-                                         self.store.participants(self.session["edition_id"]))
-        for pid, slots in visits.items():
-            away[pid] = sorted(set(away.get(pid, [])) | set(slots))
+        for more in (planning.periods_away(self.session, self.store.time_away(edition_id)),
+                     planning.programme_away(self.session, self.store.edition(edition_id),
+                                             self.store.participants(edition_id))):
+            for pid, slots in more.items():
+                away[pid] = sorted(set(away.get(pid, [])) | set(slots))
         return away
+
+    def _tables_for(self, meeting: dict[str, Any], asked: str | None) -> list[str]:
+        """The tables a placement may try: the supplier's own if it has one, else the asked one or every
+        shared table (never another supplier's own)."""
+        own = self.session.get("supplier_tables") or {}
+        mine = own.get(meeting["supplier"]["participation_id"])
+        if mine is not None:
+            if asked not in (None, mine):
+                raise PlaceRefused("table_taken", f"The supplier has its own table, {mine}.")
+            return [mine]
+        if asked in own.values():
+            raise PlaceRefused("table_taken", f"Table {asked} is another supplier's own.")
+        return [asked] if asked else [t for t in self._tables_in_order(meeting) if t not in own.values()]
 
     def _tables_in_order(self, meeting: dict[str, Any]) -> list[str]:
         """The supplier's usual table first: suppliers stay put while buyers move round."""
@@ -151,8 +166,9 @@ class Booker:
         sid, mid = self.session["_id"], meeting["_id"]
         if table is not None and table not in self.session["tables"]:
             raise PlaceRefused("no_table", f"No table {table} in this session.")
+        candidates = self._tables_for(meeting, table)
         taken = self.hold_people(meeting, slot)
-        for candidate in [table] if table else self._tables_in_order(meeting):
+        for candidate in candidates:
             if self._take(table_hold(sid, candidate, slot), mid, taken, slot):
                 taken.table = candidate
                 break
@@ -214,7 +230,8 @@ class Booker:
         current = replace(current, locked=frozenset(b.meeting_id for b in locks))
         changes = Changes(add=tuple(meetings[m["_id"]] for m in accepted if not m.get("slot")),
                           no_show=tuple(sorted(rebook & {m["_id"] for m in placed})), now=now)
-        return reschedule(current, changes), "incremental"
+        kept = reschedule(current, changes)
+        return replace(kept, scores=evaluate(kept, aims)), "incremental"
 
     def _busy_elsewhere(self) -> dict[str, list[str]]:
         """participant -> this session's usable slots at which it has a meeting (or a held request) in an

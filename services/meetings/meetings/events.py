@@ -97,6 +97,22 @@ def availability_changed(session: dict[str, Any], participation_id: str, away: l
     })
 
 
+def supplier_tables_set(session: dict[str, Any], tables: dict[str, str]) -> dict[str, Any]:
+    """Internal: which suppliers have a table of their own in a session (the whole list, replacing the last)."""
+    return _event("supplier_tables.set", f"sessions/{session['_id']}", {
+        "session_id": session["_id"], "edition_id": session["edition_id"],
+        "tables": [{"participation_id": pid, "table": table} for pid, table in sorted(tables.items())],
+    })
+
+
+def time_away_changed(edition_id: str, participation_id: str, periods: list[dict[str, Any]]) -> dict[str, Any]:
+    """Internal: the periods a participant is away during the edition, by kind and time (nothing it wrote)."""
+    return _event("time_away.changed", f"editions/{edition_id}/participants/{participation_id}", {
+        "edition_id": edition_id, "participation_id": participation_id,
+        "periods": [{"kind": p["kind"], "starts_at": p["starts_at"], "ends_at": p["ends_at"]} for p in periods],
+    })
+
+
 def schedule_requested(job: dict[str, Any]) -> dict[str, Any]:
     """Internal: organisers asked for a timetable to be computed in the background (``Prefer: respond-async``);
     the meetings service consumes it itself, so the request survives a restart."""

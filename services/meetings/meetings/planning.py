@@ -132,9 +132,9 @@ def meeting_language(supplier: Profile, buyer: Profile, interpreter_needs: Itera
 
 
 def domain_session(session: Mapping[str, Any]) -> Session:
-    """The slots meetings may use (breaks left out) and the tables."""
+    """The slots meetings may use (breaks left out), the tables and the suppliers' reserved ones."""
     free = [s["id"] for s in session["slots"] if s["id"] not in set(session.get("breaks") or [])]
-    return Session(tuple(free), tuple(session["tables"]))
+    return Session(tuple(free), tuple(session["tables"]), tuple(sorted((session.get("supplier_tables") or {}).items())))
 
 
 def objectives(session: Mapping[str, Any]) -> Objectives:
@@ -177,6 +177,22 @@ def programme_away(session: Mapping[str, Any], edition: Mapping[str, Any] | None
         slots = [s for s in overlapping_slots(session, times) if s in usable] if times else []
         if slots:
             away[p["_id"]] = slots
+    return away
+
+
+def periods_away(session: Mapping[str, Any], time_away: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """participant -> this session's usable slots that overlap a period it said it is away (booth duty…),
+    said once for the edition in times, so no one re-enters slot ids per session."""
+    usable = set(domain_session(session).slots)
+    bounds = [(s["id"], datetime.fromisoformat(s["starts_at"]), datetime.fromisoformat(s["ends_at"]))
+              for s in session["slots"] if s["id"] in usable]
+    away = {}
+    for doc in time_away:
+        periods = [(datetime.fromisoformat(p["starts_at"]), datetime.fromisoformat(p["ends_at"]))
+                   for p in doc.get("periods") or []]
+        slots = [sid for sid, start, end in bounds if any(a < end and start < b for a, b in periods)]
+        if slots:
+            away[doc["participation_id"]] = slots
     return away
 
 

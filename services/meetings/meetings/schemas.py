@@ -122,6 +122,37 @@ class AvailabilityIn(Schema):
     reason = fields.String(allow_none=True, validate=validate.Length(max=200))
 
 
+class SupplierTablesIn(Schema):
+    """Suppliers with a table of their own for the whole session (samples, a banner): replaces the last list."""
+
+    tables = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
+                         values=fields.String(validate=validate.Regexp(r"^T\d{2,3}$")), required=True,
+                         validate=validate.Length(max=500))
+
+
+AWAY_KINDS = ("booth_duty", "site_visit", "other")
+
+
+class PeriodIn(Schema):
+    """A time a participant is away from the B2B hall, in the edition's clock (with its offset)."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(AWAY_KINDS))
+    starts_at = fields.AwareDateTime(required=True)
+    ends_at = fields.AwareDateTime(required=True)
+
+    @validates_schema
+    def _ends_after_start(self, data: dict, **_: object) -> None:
+        if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
+            raise problem("out_of_range", "A period ends after it starts.", field="ends_at")
+
+
+class TimeAwayIn(Schema):
+    """Every period a participant is away during the edition (booth duty, a visit of its own): it replaces
+    what was said before, and every B2B session of the edition keeps the participant out of overlapping slots."""
+
+    periods = fields.List(fields.Nested(PeriodIn), required=True, validate=validate.Length(max=50))
+
+
 class RequestIn(Schema):
     from_participation = fields.String(required=True, data_key="from")
     to_participation = fields.String(required=True, data_key="to")

@@ -19,7 +19,18 @@ from meetings import planning
 from meetings.domain.matching import Profile
 
 # feature mixins imported as modules: `nameko run meetings.service` runs every class here with entrypoints
-from meetings.features import agendas, day, intake, matchmaking, mous, requests, sessions, timetable, upkeep
+from meetings.features import (
+    agendas,
+    day,
+    intake,
+    matchmaking,
+    mous,
+    requests,
+    sessions,
+    time_away,
+    timetable,
+    upkeep,
+)
 from meetings.store import COLLECTIONS, MeetingsStore
 from shared.context import RequestContext
 from shared.entrypoints import rpc
@@ -30,8 +41,9 @@ from shared.store import Store
 from shared.timestamps import now_text
 
 
-class MeetingsService(intake.Intake, sessions.Sessions, matchmaking.Matchmaking, requests.Requests,
-                      upkeep.Upkeep, timetable.Timetabling, agendas.Agendas, day.OnTheDay, mous.Mous):
+class MeetingsService(intake.Intake, sessions.Sessions, time_away.TimeAway, matchmaking.Matchmaking,
+                      requests.Requests, upkeep.Upkeep, timetable.Timetabling, agendas.Agendas, day.OnTheDay,
+                      mous.Mous):
     name = "meetings"
 
     store = Store("meetings", MeetingsStore)

@@ -27,7 +27,7 @@ from shared.store import ServiceStore, keep_newest
 from shared.timestamps import now_text
 
 DUPLICATE_KEY = 11000
-COLLECTIONS = ("meetings", "sessions", "runs", "mous", "participants", "away", "jobs")
+COLLECTIONS = ("meetings", "sessions", "runs", "mous", "participants", "away", "time_away", "jobs")
 OPEN = ("requested", "accepted")
 CLOSED = ("declined", "expired", "cancelled")
 
@@ -98,6 +98,7 @@ class MeetingsStore(ServiceStore):
         self.db.holds.create_index("session_id")
         self.db.holds.create_index("at")
         self.db.mous.create_index("edition_id")
+        self.db.time_away.create_index("edition_id")
 
     # -- what registration tells us (idempotent, order-proof) ---------------------------------------
 
@@ -195,6 +196,10 @@ class MeetingsStore(ServiceStore):
     def sessions(self, edition_id: str) -> list[dict[str, Any]]:
         return list(self.db.sessions.find({"edition_id": edition_id}, {"outbox": 0}).sort("_id", ASCENDING))
 
+    def set_supplier_tables(self, session_id: str, tables: dict[str, str], event: dict[str, Any]) -> None:
+        self.db.sessions.update_one({"_id": session_id}, stage({"$set": {"supplier_tables": tables}}, event))
+        self.staged("sessions", session_id, [event])
+
     def claim_scheduler(self, session_id: str, run_id: str, stale_before: str) -> bool:
         """One optimiser run per session at a time (a crashed run's claim goes stale)."""
         result = self.db.sessions.update_one(
@@ -255,6 +260,22 @@ class MeetingsStore(ServiceStore):
 
     def away(self, session_id: str) -> list[dict[str, Any]]:
         return list(self.db.away.find({"session_id": session_id}))
+
+    def set_time_away(self, edition_id: str, participation_id: str, periods: list[dict[str, Any]],
+                      event: dict[str, Any]) -> None:
+        """A participant's periods away for the whole edition, replacing what it said before (an update,
+        like :meth:`set_away`, so an earlier change's event not yet published stays)."""
+        key = f"{edition_id}|{participation_id}"
+        self.db.time_away.update_one({"_id": key}, stage({"$set": {
+            "edition_id": edition_id, "participation_id": participation_id, "periods": periods,
+            "updated_at": now_text()}}, event), upsert=True)
+        self.staged("time_away", key, [event])
+
+    def time_away(self, edition_id: str, participation_id: str | None = None) -> list[dict[str, Any]]:
+        query = {"edition_id": edition_id}
+        if participation_id is not None:
+            query["_id"] = f"{edition_id}|{participation_id}"
+        return list(self.db.time_away.find(query, {"outbox": 0}))
 
     # -- per-participant limits --------------------------------------------------------------------------
 

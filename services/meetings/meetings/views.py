@@ -43,6 +43,7 @@ def session(doc: Mapping[str, Any], last_run: Mapping[str, Any] | None = None) -
     out["slots"] = [{**s, "break": s["id"] in breaks} for s in doc["slots"]]
     out["last_run"] = run(last_run) if last_run else None
     out["objectives"] = dataclasses.asdict(planning.objectives(doc))
+    out["supplier_tables"] = dict(doc.get("supplier_tables") or {})
     return out
 
 

@@ -45,8 +45,9 @@ def shift_one(grid: Grid, a: int, palette: list[int]) -> bool:
                 continue
             comp = component(grid, mid, a, b)
             seen.update(comp)
-            in_a = sum(1 for c in comp if grid.slot[c] == a)
-            if in_a == len(comp) - in_a + 1 and grid.swap_ok(comp, a, b, None):
+            shared = [c for c in comp if grid.pooled(c)]  # a supplier's own table is no load on the hall's
+            in_a = sum(1 for c in shared if grid.slot[c] == a)
+            if in_a == len(shared) - in_a + 1 and grid.swap_ok(comp, a, b, None):
                 grid.swap(comp, a, b)
                 return True
     return False
@@ -59,7 +60,8 @@ def balance(grid: Grid, palette: list[int], key: Callable[[str], tuple[int, str]
         while grid.count[a] > grid.tables:
             if shift_one(grid, a, palette):
                 continue
-            victim = max((mid for mid, s in grid.slot.items() if s == a and mid not in grid.pinned), key=key)
+            victim = max((mid for mid, s in grid.slot.items()
+                          if s == a and mid not in grid.pinned and grid.pooled(mid)), key=key)
             grid.remove(victim)
             evicted.append(victim)
     return evicted

@@ -79,7 +79,7 @@ def _try_moves(grid: Grid, mid: str, budget: list[int]) -> bool:
     that of a meeting in ``b`` (which frees a table or interpreter seat there)."""
     a = grid.slot[mid]
     for b in range(grid.n_slots):
-        if b == a or not grid.count[b]:  # never open a slot the timetable does not use: the session stays short
+        if b == a or not grid.used[b]:  # never open a slot the timetable does not use: the session stays short
             continue
         own = _component(grid, mid, b)
         partners = [None, *sorted(other for other, s in grid.slot.items() if s == b and other not in own)]

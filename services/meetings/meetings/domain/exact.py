@@ -38,7 +38,7 @@ def best_placement(grid: Grid, order: list[str]) -> dict[str, int] | None:
     fixed_lang: defaultdict[tuple[str, int], int] = defaultdict(int)
     for mid in grid.pinned:
         s = grid.slot[mid]
-        fixed_count[s] += 1
+        fixed_count[s] += grid.pooled(mid)
         if (language := grid.meetings[mid].language) is not None:
             for g in grid.groups(language):
                 fixed_lang[g, s] += 1
@@ -68,12 +68,9 @@ def best_placement(grid: Grid, order: list[str]) -> dict[str, int] | None:
     starts, index = [0], []
     for mid, s in columns:
         m = grid.meetings[mid]
-        entries = [
-            row(("m", mid), 1),
-            row(("p", m.supplier, s), 1),
-            row(("p", m.buyer, s), 1),
-            row(("t", s), grid.tables - fixed_count[s]),
-        ]
+        entries = [row(("m", mid), 1), row(("p", m.supplier, s), 1), row(("p", m.buyer, s), 1)]
+        if grid.pooled(mid):
+            entries.append(row(("t", s), grid.tables - fixed_count[s]))
         for g in grid.groups(m.language) if m.language is not None else ():
             entries.append(row(("l", g, s), grid.interpreter_cap(g, s) - fixed_lang[g, s]))
         index.extend(sorted(entries))

@@ -61,7 +61,7 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
     pinned_of: defaultdict[str, int] = defaultdict(int)
     for mid in grid.pinned:
         m, s = grid.meetings[mid], grid.slot[mid]
-        fixed_count[s] += 1
+        fixed_count[s] += grid.pooled(mid)
         pinned_of[m.supplier] += 1
         pinned_of[m.buyer] += 1
         if m.language is not None:
@@ -85,7 +85,8 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
     for (mid, s), col in x.items():
         m = grid.meetings[mid]
         by_meeting[mid][col] = 1
-        by_slot[s][col] = 1
+        if grid.pooled(mid):
+            by_slot[s][col] = 1
         for person in (m.supplier, m.buyer):
             by_person_slot[person, s][col] = 1
             by_person[person][col] = 1

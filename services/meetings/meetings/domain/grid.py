@@ -31,21 +31,28 @@ class Grid:
         tables: int,
         away: dict[str, frozenset[int]],
         interpreters: dict[str, tuple[int, ...]],
+        reserved: frozenset[str] = frozenset(),
     ) -> None:
         self.meetings = meetings
         self.n_slots = n_slots
-        self.tables = tables
+        self.tables = tables  # the shared tables; a supplier with a reserved table never needs one of them
+        self.reserved = reserved
         self.enforce_tables = True
         self.away = away
         self.interpreters = interpreters
         self.slot: dict[str, int] = {}
         self.busy: dict[tuple[str, int], str] = {}
-        self.count = [0] * n_slots
+        self.count = [0] * n_slots  # meetings at shared tables, per slot
+        self.used = [0] * n_slots  # every meeting, per slot
         self.lang: defaultdict[tuple[str, int], int] = defaultdict(int)  # (language group, slot) -> meetings
         self._groups: dict[str, tuple[str, ...]] = {}
         self.pinned: set[str] = set()  # locked, or history: never moved by a swap
 
     # -- checks ---------------------------------------------------------------------------------
+
+    def pooled(self, meeting_id: str) -> bool:
+        """Whether the meeting takes one of the shared tables (its supplier has none of its own)."""
+        return self.meetings[meeting_id].supplier not in self.reserved
 
     def available(self, m: Meeting, s: int) -> bool:
         return s not in self.away.get(m.supplier, ()) and s not in self.away.get(m.buyer, ())
@@ -72,7 +79,7 @@ class Grid:
             return UNAVAILABLE
         if (m.supplier, s) in self.busy or (m.buyer, s) in self.busy:
             return PARTICIPANT_BUSY
-        if self.enforce_tables and self.count[s] >= self.tables:
+        if self.enforce_tables and m.supplier not in self.reserved and self.count[s] >= self.tables:
             return NO_TABLE
         if m.language is not None and not self.interpreter_free(m.language, s):
             return NO_INTERPRETER
@@ -89,7 +96,8 @@ class Grid:
         self.slot[meeting_id] = s
         self.busy[m.supplier, s] = meeting_id
         self.busy[m.buyer, s] = meeting_id
-        self.count[s] += 1
+        self.count[s] += self.pooled(meeting_id)
+        self.used[s] += 1
         if m.language is not None:
             for g in self.groups(m.language):
                 self.lang[g, s] += 1
@@ -99,7 +107,8 @@ class Grid:
         s = self.slot.pop(meeting_id)
         del self.busy[m.supplier, s]
         del self.busy[m.buyer, s]
-        self.count[s] -= 1
+        self.count[s] -= self.pooled(meeting_id)
+        self.used[s] -= 1
         if m.language is not None:
             for g in self.groups(m.language):
                 self.lang[g, s] -= 1
@@ -127,13 +136,14 @@ class Grid:
             new = b if self.slot[mid] == a else a
             if not self.available(m, new):
                 return False
-            gain[new] += 1
-            gain[a + b - new] -= 1
+            if self.pooled(mid):
+                gain[new] += 1
+                gain[a + b - new] -= 1
             for g in self.groups(m.language) if m.language is not None else ():
                 langs[g, new] += 1
                 langs[g, a + b - new] -= 1
         if extra is not None:
-            gain[a] += 1
+            gain[a] += extra.supplier not in self.reserved
             for g in self.groups(extra.language) if extra.language is not None else ():
                 langs[g, a] += 1
         if self.enforce_tables and any(self.count[s] + g > self.tables for s, g in gain.items() if g > 0):

@@ -48,8 +48,10 @@ class Score:
     minimised objective a lower bound) and whether the value is proven to reach it.
 
     ``method`` says how it was decided: ``exact`` (an integer program, optimal
-    unless its work limit stopped it) or ``heuristic`` (too large for one; the
-    bound is then a simple counting bound and may be loose).
+    unless its work limit stopped it), ``heuristic`` (too large for one; the
+    bound is then a simple counting bound and may be loose) or ``incremental``
+    (a run that moved as few meetings as possible instead of optimising; the
+    value is what it kept, beside the counting bound).
     """
 
     name: str
@@ -61,16 +63,38 @@ class Score:
 
 @dataclass(frozen=True)
 class Session:
-    """One B2B session: ordered time slots (e.g. 20 minutes each) and the tables in the hall."""
+    """One B2B session: ordered time slots (e.g. 20 minutes each) and the tables in the hall.
+
+    ``reserved``: (supplier, table) pairs, a table of its own for a supplier
+    with samples to set out; its meetings sit there whatever the slot, and no
+    one else's do.  The other suppliers share the ``pool``.
+    """
 
     slots: tuple[str, ...]
     tables: tuple[str, ...]
+    reserved: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if len(set(self.slots)) != len(self.slots) or len(set(self.tables)) != len(self.tables):
             raise ValueError("slot and table ids must be unique")
         if not self.tables:
             raise ValueError("a session needs at least one table")
+        suppliers, tables = [s for s, _ in self.reserved], [t for _, t in self.reserved]
+        if len(set(suppliers)) != len(suppliers) or len(set(tables)) != len(tables):
+            raise ValueError("a supplier has one reserved table, a table one supplier")
+        if set(tables) - set(self.tables):
+            raise ValueError(f"reserved tables not in the hall: {sorted(set(tables) - set(self.tables))}")
+
+    @property
+    def table_of(self) -> dict[str, str]:
+        """supplier -> its reserved table."""
+        return dict(self.reserved)
+
+    @property
+    def pool(self) -> tuple[str, ...]:
+        """The tables suppliers without one of their own share, in hall order."""
+        mine = {t for _, t in self.reserved}
+        return tuple(t for t in self.tables if t not in mine)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,21 @@ def _forced(meetings: Mapping[str, Meeting], locks: Mapping[str, Booking], place
 
 def assign(session: Session, meetings: Mapping[str, Meeting], placed: Mapping[str, int],
            locks: Mapping[str, Booking], exact: bool = True) -> tuple[tuple[Booking, ...], StageResult]:
-    """A table for every placed meeting (``placed``: meeting -> slot index), locked tables kept."""
+    """A table for every placed meeting (``placed``: meeting -> slot index), locked tables kept.
+
+    A supplier with a reserved table sits at it (no change possible); the
+    others are seated among the shared tables as if the hall had only those.
+    """
+    own = session.table_of
+    mine = [Booking(mid, session.slots[s], own[meetings[mid].supplier])
+            for mid, s in placed.items() if meetings[mid].supplier in own]
+    if mine:
+        shared = {mid: s for mid, s in placed.items() if meetings[mid].supplier not in own}
+        rest, result = assign(Session(session.slots, session.pool or session.tables), meetings, shared,
+                              {mid: lock for mid, lock in locks.items() if mid in shared}, exact)
+        order = {t: i for i, t in enumerate(session.tables)}
+        both = sorted([*rest, *mine], key=lambda b: (placed[b.meeting_id], order[b.table]))
+        return tuple(both), result
     tables = session.tables
     fixed = {mid: lock.table for mid, lock in locks.items() if lock.table is not None and mid in placed}
     greedy = _greedy(session, meetings, placed, fixed)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from meetings.domain import compact, exact, fair
 from meetings.domain import tables as seating
@@ -105,29 +105,34 @@ def _normalise_interpreters(session: Session, interpreters: Interpreters | None)
 def _grid(timetable: Timetable, meetings: dict[str, Meeting]) -> Grid:
     index = {s: i for i, s in enumerate(timetable.session.slots)}
     away = {p: frozenset(index[s] for s in slots) for p, slots in timetable.away.items()}
-    return Grid(meetings, len(index), len(timetable.session.tables), away, dict(timetable.interpreters))
+    return Grid(meetings, len(index), len(timetable.session.pool), away, dict(timetable.interpreters),
+                frozenset(timetable.session.table_of))
 
 
 def _assign_tables(session: Session, grid: Grid, wanted: Mapping[str, Booking]) -> tuple[Booking, ...]:
-    """Tables slot by slot: a meeting keeps the table it had (or was locked to) when that slot is
-    unchanged, else takes its old table, else its supplier's table, else the first free one."""
+    """Tables slot by slot: a supplier with a reserved table sits there; any other meeting keeps the shared
+    table it had (or was locked to) when that slot is unchanged, else takes its old table, else its
+    supplier's table, else the first free one."""
     by_slot: dict[int, list[str]] = {}
+    own = session.table_of
+    bookings = [Booking(mid, session.slots[s], own[grid.meetings[mid].supplier])
+                for mid, s in grid.slot.items() if not grid.pooled(mid)]
     for mid, s in grid.slot.items():
-        by_slot.setdefault(s, []).append(mid)
+        if grid.pooled(mid):
+            by_slot.setdefault(s, []).append(mid)
     order = {t: i for i, t in enumerate(session.tables)}
     home: dict[str, str] = {}
-    bookings = []
     for s in sorted(by_slot):
         slot = session.slots[s]
         taken: dict[str, str] = {}
         mids = sorted(by_slot[s])
         for mid in mids:
             w = wanted.get(mid)
-            if w is not None and w.slot == slot and w.table in order and w.table not in taken:
+            if w is not None and w.slot == slot and w.table in session.pool and w.table not in taken:
                 taken[w.table] = mid
         kept = set(taken.values())
         rest = [mid for mid in mids if mid not in kept]
-        free = [t for t in session.tables if t not in taken]
+        free = [t for t in session.pool if t not in taken]
         for mid in rest:
             supplier = grid.meetings[mid].supplier
             old = wanted[mid].table if mid in wanted else None
@@ -168,7 +173,7 @@ def schedule_meetings(
         if unknown:
             raise ValueError(f"{participant} away in unknown slots {sorted(unknown)}")
         away[participant] = frozenset(slots)
-    locks = {b.meeting_id: b for b in sorted(locked, key=lambda b: b.meeting_id)}
+    locks = {b.meeting_id: _honour_reserved(session, by_id, b) for b in sorted(locked, key=lambda b: b.meeting_id)}
     timetable = Timetable(
         session,
         tuple(by_id.values()),
@@ -193,8 +198,8 @@ def schedule_meetings(
 
     key = priority_key(by_id)
     order = sorted((mid for mid in by_id if mid not in locks), key=key)
-    tables = len(session.tables)
-    lower = min(len(index), max(max_degree(list(by_id.values())), math.ceil(len(by_id) / tables), 1))
+    shared = sum(grid.pooled(mid) for mid in by_id)
+    lower = min(len(index), max(max_degree(list(by_id.values())), math.ceil(shared / max(grid.tables, 1)), 1))
     # the palette: the slots fewest participants are away from (the earliest first among equals), so
     # that a site visit in the first slot does not cost the session an extra slot
     away_count = {i: sum(slot in slots for slots in away.values()) for slot, i in index.items()}
@@ -247,6 +252,17 @@ def schedule_meetings(
     )
 
 
+def _honour_reserved(session: Session, meetings: Mapping[str, Meeting], lock: Booking) -> Booking:
+    """A lock keeps its time; its table gives way to a reservation made after it (its supplier's own table,
+    or a table now reserved for another supplier), and the run seats it again."""
+    if lock.table is None or lock.meeting_id not in meetings:
+        return lock
+    own = session.table_of.get(meetings[lock.meeting_id].supplier)
+    if (own is not None and lock.table != own) or (own is None and lock.table not in session.pool):
+        return Booking(lock.meeting_id, lock.slot, None)
+    return lock
+
+
 def _scores(grid: Grid, objectives: Objectives, outcome: fair.Outcome | None, table_stage: StageResult) -> tuple[
         Score, ...]:
     """Each objective's value and bound: the solver's (``exact``), a counting bound when the session was too
@@ -276,7 +292,7 @@ def _scores(grid: Grid, objectives: Objectives, outcome: fair.Outcome | None, ta
         min_bound = min(min_bound, next((k for k, level in enumerate(levels) if level.bound < len(demand)),
                                         len(levels)))
     buyers = fair.group_of(grid, "buyer")
-    placed_bound = min(len(grid.meetings), grid.tables * grid.n_slots,
+    placed_bound = min(len(grid.meetings), (grid.tables + len(grid.reserved)) * grid.n_slots,
                        sum(min(d, grid.n_slots - len(grid.away.get(b, ()))) for b, d in buyers.items()))
     priority = sum(grid.meetings[mid].priority for mid in grid.slot)
     fairness = objectives.fairness != "none"
@@ -295,6 +311,20 @@ def _scores(grid: Grid, objectives: Objectives, outcome: fair.Outcome | None, ta
         Score("table_changes", table_stage.value, table_stage.bound, table_stage.optimal, "exact")
         if objectives.keep_tables else Score("table_changes", table_stage.value, None, False, "not_asked"),
     )
+
+
+def evaluate(timetable: Timetable, objectives: Objectives) -> tuple[Score, ...]:
+    """The objectives' values of a timetable a reschedule kept (it moves as few meetings as possible rather
+    than optimising), each beside the counting bound: what the organiser gives up by not running in full.
+    Method ``incremental``; nothing is proven but what reaches its bound."""
+    by_id = {m.id: m for m in timetable.meetings}
+    grid = _grid(timetable, by_id)
+    index = {s: i for i, s in enumerate(timetable.session.slots)}
+    for b in timetable.bookings:
+        grid.place(b.meeting_id, index[b.slot])
+    value = seating.changes(timetable.bookings, by_id)
+    scores = _scores(grid, objectives, None, StageResult(value, 0, value == 0))
+    return tuple(s if s.method == "not_asked" else replace(s, method="incremental") for s in scores)
 
 
 def reschedule(previous: Timetable, changes: Changes) -> Timetable:

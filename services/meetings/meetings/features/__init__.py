@@ -9,7 +9,8 @@ do what is in :mod:`meetings.access`; rules without I/O in
 :mod:`meetings.domain`.
 
 - ``intake``: what registration's events tell us (editions, organisations, participants)
-- ``sessions``: B2B sessions, participants' availability, the planning aid
+- ``sessions``: B2B sessions, suppliers' own tables, participants' availability, the planning aid
+- ``time_away``: periods a participant is away during the edition (booth duty…), for every session
 - ``matchmaking``: profiles and suggestions
 - ``requests``: asking, brokering, answering and calling off meetings; reading them
 - ``upkeep``: timers (expiry, hold sweep and restore, counter repair, gauges)

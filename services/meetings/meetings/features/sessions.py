@@ -11,11 +11,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from meetings import access, planning, views
+from meetings import access, planning, views, what_if
 from meetings import events as ev
 from meetings.booking import Booker
 from meetings.domain.timetable import tables_needed
-from meetings.schemas import AvailabilityIn, SessionIn
+from meetings.schemas import AvailabilityIn, SessionIn, SupplierTablesIn
 from meetings.store import OPEN, MeetingsStore
 from shared.entrypoints import rpc
 from shared.errors import InvalidInput, field_error
@@ -85,6 +85,36 @@ class Sessions:
         return {"participation_id": participation_id, "away": away, "reason": data.get("reason")}
 
     @rpc
+    def set_supplier_tables(self, actor: dict | None, session_id: str, payload: dict) -> dict:
+        """A table of its own for each listed supplier (samples, a banner): its meetings sit there and no one
+        else's do.  Placed meetings move to it at the next run; the answer says how many will."""
+        session = self._session(session_id)
+        access.require_organiser(actor, session["series_id"])
+        tables = load(SupplierTablesIn, payload)["tables"]
+        errors, owner = [], {}
+        for pid, table in sorted(tables.items()):
+            participant = self.store.participant(pid)
+            if (participant is None or participant["edition_id"] != session["edition_id"]
+                    or participant["status"] != "eligible" or participant["side"] != "supplier"):
+                errors.append(field_error(f"tables.{pid}", "not_a_supplier",
+                                          "No approved supplier with this id in this edition."))
+            if table not in session["tables"]:
+                errors.append(field_error(f"tables.{pid}", "not_found", f"No table {table} in this session."))
+            elif table in owner:
+                errors.append(field_error(f"tables.{pid}", "table_given_twice",
+                                          f"{table} is already {owner[table]}'s."))
+            owner.setdefault(table, pid)
+        if errors:
+            raise InvalidInput("Some tables cannot be given.", errors=errors)
+        self.store.set_supplier_tables(session_id, tables, ev.supplier_tables_set(session, tables))
+        placed = self.store.meetings({"session_id": session_id, "status": "accepted"})
+        reserved = set(tables.values())
+        moves = sum(1 for m in placed if m.get("table") and (
+            tables.get(m["supplier"]["participation_id"], m["table"]) != m["table"]
+            or (m["supplier"]["participation_id"] not in tables and m["table"] in reserved)))
+        return {**views.session(self._session(session_id)), "moves_on_next_run": moves}
+
+    @rpc
     def plan(self, actor: dict | None, session_id: str) -> dict:
         """Planning aid: the tables and slots the accepted (and pending) requests need, before booking the hall."""
         session = self._session(session_id)
@@ -114,46 +144,12 @@ class Sessions:
                 "if_all_pending_accepted": {"meetings": len(everything), "tables_needed": later.tables,
                                             "min_slots": later.min_slots, "fits": later.fits,
                                             "interpreters_needed": need(everything)},
-                "hints": self._interpreter_hints(session, found)}
+                "hints": self._hints(session, found)}
 
-    def _interpreter_hints(self, session: dict[str, Any], found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """For each meeting the last run left out for want of an interpreter, the smallest change that helps:
-        one more interpreter of its language (a seat, or a person speaking only it, free all session), with the
-        slots the new timetable uses it in and how many more meetings it places.
-
-        One solve per language that has such meetings (no more), each as a full run would do it on what is
-        accepted now, so the answer is deterministic; nothing is written.
-        """
+    def _hints(self, session: dict[str, Any], found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """What would place the meetings the last run left out (:mod:`meetings.what_if`), on what is accepted now."""
         run = self.store.last_run(session["_id"])
-        waiting = {u["meeting_id"] for u in (run or {}).get("unplaced", []) if u["reason"] == "no_interpreter"}
+        unplaced = {u["meeting_id"]: u["reason"] for u in (run or {}).get("unplaced", [])}
         accepted = [m for m in found if m["status"] == "accepted"]
-        language = {m["_id"]: m.get("language") for m in accepted if m["_id"] in waiting and m.get("language")}
-        if not language:
-            return []
-        base, _ = Booker(self.store, session)._timetable(accepted, True, set(), None)
-        lang_of = {m["_id"]: m.get("language") for m in accepted}
-        order = list(planning.domain_session(session).slots)
-        hints = []
-        for code in sorted(set(language.values())):
-            more = _one_more_interpreter(session, code)
-            after, _ = Booker(self.store, more)._timetable(accepted, True, set(), None)
-            used = Counter(b.slot for b in after.bookings if lang_of[b.meeting_id] == code)
-            used.subtract(Counter(b.slot for b in base.bookings if lang_of[b.meeting_id] == code))
-            slots = [s for s in order if used[s] > 0]
-            gained = len(after.bookings) - len(base.bookings)
-            text = (f"one more {code} interpreter in slots {slots[0]}–{slots[-1]} would place {gained} more"
-                    if slots and gained > 0 else f"one more {code} interpreter would not place more meetings")
-            hints += [{"meeting_id": mid, "hint": {"language": code, "add": 1, "slots": slots, "places": gained,
-                                                   "text": text}}
-                      for mid, lang in sorted(language.items()) if lang == code]
-        return hints
-
-
-def _one_more_interpreter(session: dict[str, Any], language: str) -> dict[str, Any]:
-    """The session with one more interpreter of ``language``, free every slot (a person with named
-    interpreters, a seat with counts), for the planning aid's what-if solve; never stored."""
-    if session.get("interpreter_people"):
-        extra = {"id": "+hint", "name": "", "languages": [language], "away": []}
-        return {**session, "interpreter_people": [*session["interpreter_people"], extra]}
-    counts = dict(session.get("interpreters") or {})
-    return {**session, "interpreters": {**counts, language: int(counts.get(language, 0)) + 1}}
+        return what_if.hints(session, accepted, unplaced,
+                             lambda variant: Booker(self.store, variant)._timetable(accepted, True, set(), None)[0])
