@@ -12,10 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from eventlet import tpool
+
 from meetings import events as ev
 from meetings import planning
 from meetings.domain.interpreters import assign
-from meetings.domain.model import Booking, Changes, Timetable
+from meetings.domain.model import Booking, Changes, Meeting, Objectives, Session, Timetable
 from meetings.domain.timetable import evaluate, reschedule, schedule_meetings
 from meetings.store import (
     OPEN,
@@ -38,6 +40,31 @@ class PlaceRefused(Exception):
         super().__init__(message)
         self.reason = reason
         self.message = message
+
+
+def solve(session: Session, meetings: dict[str, Meeting], away: dict[str, list[str]],
+          interpreters: dict[str, Any], locks: list[Booking], placed: list[Booking], aims: Objectives, full: bool,
+          rebook: set[str], now: str | None) -> tuple[Timetable, str]:
+    """A full run (asked for, nothing placed yet, or availability changed under a booking), else an
+    incremental one that keeps ``placed`` and adds, rebooks or drops as few as possible.
+
+    Pure, with no I/O and no eventlet, so :meth:`Booker._timetable` runs it in
+    a thread of eventlet's pool: the solver and its heuristics give the GIL back
+    often (a 5 ms ticker beside a Quảng Trị-sized solve waited 12 ms at most),
+    so the meetings service answers other calls while a timetable is computed.
+    """
+    if full or not placed:
+        return schedule_meetings(session, meetings.values(), away, interpreters, locks, aims), "full"
+    try:
+        current = schedule_meetings(session, [meetings[b.meeting_id] for b in placed], away, interpreters, placed)
+    except ValueError:  # availability changed under a booking: start again from the locks
+        return schedule_meetings(session, meetings.values(), away, interpreters, locks, aims), "full"
+    current = replace(current, locked=frozenset(b.meeting_id for b in locks))
+    placed_ids = {b.meeting_id for b in placed}
+    changes = Changes(add=tuple(m for mid, m in meetings.items() if mid not in placed_ids),
+                      no_show=tuple(sorted(rebook & placed_ids)), now=now)
+    kept = reschedule(current, changes)
+    return replace(kept, scores=evaluate(kept, aims)), "incremental"
 
 
 def refused(exc: PlaceRefused, field: str = "slot") -> Conflict:
@@ -218,20 +245,10 @@ class Booker:
         meetings = {m["_id"]: planning.domain_meeting(m) for m in accepted}
         locks = [b for m in accepted if m.get("locked") and m["_id"] not in rebook
                  and (b := planning.booking_of(m)) is not None]
-        placed = [m for m in accepted if m.get("slot")]
-        aims = planning.objectives(self.session)
-        if full or not placed:
-            return schedule_meetings(session, meetings.values(), away, interpreters, locks, aims), "full"
-        try:
-            current = schedule_meetings(session, [meetings[m["_id"]] for m in placed], away, interpreters,
-                                        [planning.booking_of(m) for m in placed])
-        except ValueError:  # availability changed under a booking: start again from the locks
-            return schedule_meetings(session, meetings.values(), away, interpreters, locks, aims), "full"
-        current = replace(current, locked=frozenset(b.meeting_id for b in locks))
-        changes = Changes(add=tuple(meetings[m["_id"]] for m in accepted if not m.get("slot")),
-                          no_show=tuple(sorted(rebook & {m["_id"] for m in placed})), now=now)
-        kept = reschedule(current, changes)
-        return replace(kept, scores=evaluate(kept, aims)), "incremental"
+        placed = [b for m in accepted if m.get("slot") and (b := planning.booking_of(m)) is not None]
+        # CPU-bound and pure: in an OS thread, so the service's eventlet hub keeps answering meanwhile
+        return tpool.execute(solve, session, meetings, away, interpreters, locks, placed,
+                             planning.objectives(self.session), full, rebook, now)
 
     def _busy_elsewhere(self) -> dict[str, list[str]]:
         """participant -> this session's usable slots at which it has a meeting (or a held request) in an
