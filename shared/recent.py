@@ -5,7 +5,8 @@ path (the edition behind every registration, the contacts behind every
 notification) is throughput gained for every other caller.  Only found
 documents are kept, so something created a moment ago is never cached away
 as missing; the owning process forgets a key when it writes it, and other
-processes see the change within ``seconds``.
+processes see the change within ``seconds``.  Where callers choose the keys (a
+date in a query string), ``limit`` bounds how many are kept: the oldest kept goes first.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ Document = dict[str, Any]
 
 
 class Recent:
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic, limit: int | None = None) -> None:
         self.seconds = seconds
         self.clock = clock
+        self.limit = limit
         self._kept: dict[Hashable, tuple[float, Document]] = {}
         self._forgotten: dict[Hashable, int] = {}  # how often each key was forgotten
 
@@ -36,7 +38,10 @@ class Recent:
         generation = self._forgotten.get(key, 0)
         found = read(key)
         if found is not None and self._forgotten.get(key, 0) == generation:
+            self._kept.pop(key, None)  # re-inserted last: the dict's order is the order kept
             self._kept[key] = (self.clock() + self.seconds, found)
+            if self.limit is not None and len(self._kept) > self.limit:
+                del self._kept[next(iter(self._kept))]
         return found
 
     def forget(self, key: Hashable) -> None:

@@ -4,13 +4,19 @@ Editions held before the merger name the 63 old units; editions on or after it m
 34 new ones, and cross-edition reports roll old units up into their 2025 successor so that
 "Quảng Bình 2024" and "Quảng Trị 2025" add up. The data ships as
 ``vn-provinces-2025.json`` next to this module and is loaded once.
+
+The data names every unit in Vietnamese only. The English name is the same name without
+diacritics ("Quảng Trị" -> "Quang Tri", "Đắk Lắk" -> "Dak Lak"), the form Vietnam's
+government uses in English; the one exception is Hồ Chí Minh, whose bare name in English is
+the person: the city is "Ho Chi Minh City".
 """
 
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -25,12 +31,41 @@ _ALIASES = {"thua-thien-hue": _HUE}
 
 _DATA_FILE = Path(__file__).with_name("vn-provinces-2025.json")
 
+# "Đ" is a letter of its own, not "D" plus a mark, so NFD leaves it alone
+_STROKE_D = str.maketrans({"Đ": "D", "đ": "d"})
+_ENGLISH_EXCEPTIONS = {"Hồ Chí Minh": "Ho Chi Minh City"}
+
 
 @dataclass(frozen=True)
 class Province:
     slug: str
     name: str
     kind: str  # "province" | "city" (centrally-run city)
+
+    @property
+    def name_en(self) -> str:
+        """The name in English (see the module's docstring)."""
+        if self.name in _ENGLISH_EXCEPTIONS:
+            return _ENGLISH_EXCEPTIONS[self.name]
+        decomposed = unicodedata.normalize("NFD", self.name.translate(_STROKE_D))
+        return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A unit as listed for a day, with the days the registry accepts it and its place in the merger.
+
+    ``valid_from`` and ``valid_to`` are the first and last day (both inclusive) on which this
+    slug names this unit; None where the registry sets no bound (it does not say since when the
+    63 units existed). ``successor`` is the 2025 unit a pre-merger unit went into; ``merged_from``
+    are the pre-merger units a 2025 unit was formed from (empty before the merger).
+    """
+
+    province: Province
+    valid_from: date | None
+    valid_to: date | None
+    successor: Province | None
+    merged_from: tuple[Province, ...]
 
 
 class UnknownProvince(Exception):
@@ -62,6 +97,7 @@ class _Tables:
     old: dict[str, Province]
     new: dict[str, Province]
     successors: dict[str, str]
+    formed_from: dict[str, tuple[str, ...]]  # new slug -> old slugs, in the data's order
 
 
 @cache
@@ -80,8 +116,11 @@ def _tables() -> _Tables:
         for u in raw["from_2025_07_01"]
     }
     successors = {u["slug"]: u["successor"] for u in raw["before_2025_07_01"]}
+    formed_from = {u["slug"]: tuple(u["formed_from"]) for u in raw["from_2025_07_01"]}
+    if {(o, n) for n, olds in formed_from.items() for o in olds} != set(successors.items()):
+        raise RuntimeError(f"{_DATA_FILE.name}: formed_from and successor disagree")
     successors.update({slug: slug for slug in new})
-    return _Tables(old=old, new=new, successors=successors)
+    return _Tables(old=old, new=new, successors=successors, formed_from=formed_from)
 
 
 def _canonical(slug: str) -> str:
@@ -97,6 +136,24 @@ def provinces_on(day: date) -> dict[str, Province]:
     if day < HUE_CITY_DATE:
         units[_HUE] = Province(_HUE, "Thừa Thiên Huế", "province")
     return units
+
+
+def listed_on(day: date) -> list[Listed]:
+    """The units that existed on ``day`` (see ``provinces_on``), by slug, each with its validity and its
+    place in the merger: what a form dated ``day`` may name, and what it becomes or came from."""
+    tables = _tables()
+    if day >= MERGER_DATE:
+        return [Listed(unit, MERGER_DATE, None, None, tuple(tables.old[o] for o in tables.formed_from[slug]))
+                for slug, unit in sorted(tables.new.items())]
+    last_day = MERGER_DATE - timedelta(days=1)
+    listed = []
+    for slug, unit in sorted(provinces_on(day).items()):
+        valid_from, valid_to = None, last_day
+        if slug == _HUE:  # Thừa Thiên Huế, then the city of Huế: one slug, two units
+            valid_from, valid_to = (None, HUE_CITY_DATE - timedelta(days=1)) if day < HUE_CITY_DATE \
+                else (HUE_CITY_DATE, last_day)
+        listed.append(Listed(unit, valid_from, valid_to, tables.new[tables.successors[slug]], ()))
+    return listed
 
 
 def successor(slug: str) -> str:

@@ -6,7 +6,7 @@ deliberate mismatch."""
 from __future__ import annotations
 
 import pytest
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from booths.service import BoothsService
 from gateway import schemas as gateway_schemas
@@ -85,16 +85,22 @@ def test_schemas_that_disagree_in_fields_or_types_are_caught():
         count = fields.Integer()
         money = fields.Nested(Inner)
         only_here = fields.String()
+        kind = fields.String(validate=validate.OneOf(("enterprise", "cooperative")))
+        roles = fields.List(fields.String(validate=validate.OneOf(("buyer", "visitor"))))
 
     class Service(Schema):
         name = fields.String()
         count = fields.String()
         money = fields.Dict()
         only_there = fields.List(fields.String(), data_key="only-there")
+        kind = fields.String(validate=validate.OneOf(("enterprise", "cooperative", "association")))
+        roles = fields.List(fields.String(validate=validate.OneOf(("visitor", "buyer"))))  # same set
 
     assert seam.schema_differences(Gateway, Service) == [
         "only_here: only in the gateway's schema", "only-there: only in the service's schema",
-        "count: integer in the gateway, string in the service", "money: object in the gateway, map in the service"]
+        "count: integer in the gateway, string in the service",
+        "kind: one of ['cooperative', 'enterprise'] in the gateway, ['association', 'cooperative', 'enterprise'] in "
+        "the service", "money: object in the gateway, map in the service"]
 
 
 def test_an_import_of_another_service_is_caught():

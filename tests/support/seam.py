@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
@@ -172,7 +172,8 @@ def _fields(schema: Schema | type[Schema]) -> dict[str, fields.Field]:
 
 
 def schema_differences(gateway: Schema | type[Schema], service: Schema | type[Schema], path: str = "") -> list[str]:
-    """Fields one schema has and the other lacks, and fields whose types differ, down nested schemas."""
+    """Fields one schema has and the other lacks, fields whose types differ, and fields both limit to a list of
+    values that disagree, down nested schemas."""
     ours, theirs = _fields(gateway), _fields(service)
     problems = [f"{path}{name}: only in the gateway's schema" for name in sorted(set(ours) - set(theirs))]
     problems += [f"{path}{name}: only in the service's schema" for name in sorted(set(theirs) - set(ours))]
@@ -181,9 +182,17 @@ def schema_differences(gateway: Schema | type[Schema], service: Schema | type[Sc
     return problems
 
 
+def _choices(field: fields.Field) -> tuple[str, ...] | None:
+    """The values a ``OneOf`` validator of the field allows (None: no such validator)."""
+    return next((tuple(v.choices) for v in field.validators if isinstance(v, validate.OneOf)), None)
+
+
 def field_differences(ours: fields.Field, theirs: fields.Field, path: str) -> list[str]:
     if _kind(ours) != _kind(theirs):
         return [f"{path}: {_kind(ours)} in the gateway, {_kind(theirs)} in the service"]
+    if None not in (_choices(ours), _choices(theirs)) and set(_choices(ours)) != set(_choices(theirs)):
+        # the gateway refuses first: a value only the service knows never reaches it, and the document lies
+        return [f"{path}: one of {sorted(_choices(ours))} in the gateway, {sorted(_choices(theirs))} in the service"]
     if isinstance(ours, fields.Nested) and isinstance(theirs, fields.Nested):
         return schema_differences(ours.schema, theirs.schema, f"{path}.")
     if isinstance(ours, fields.List) and isinstance(theirs, fields.List):

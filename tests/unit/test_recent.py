@@ -32,3 +32,19 @@ def test_a_read_overtaken_by_a_forget_is_not_kept():
 
     assert recent.get("org", slow_read) == {"preferences": "old"}  # answered, but not kept
     assert recent.get("org", lambda key: {"preferences": "new"}) == {"preferences": "new"}
+
+
+def test_a_limit_keeps_the_most_recently_read_keys():
+    """Keys a caller chooses (a date in a query string) cannot grow the cache without bound."""
+    clock, reads = FakeClock(0.0), []
+    recent = Recent(5, clock, limit=2)
+    read = lambda key: reads.append(key) or {"key": key}  # noqa: E731
+    for key in ("a", "b", "c"):
+        recent.get(key, read)
+    assert recent.get("b", read) == {"key": "b"} and recent.get("c", read) == {"key": "c"}
+    assert reads == ["a", "b", "c"]
+    recent.get("a", read)  # read again; "b", the oldest kept, goes
+    assert reads == ["a", "b", "c", "a"]
+    recent.get("c", read)
+    recent.get("b", read)
+    assert reads == ["a", "b", "c", "a", "b"]

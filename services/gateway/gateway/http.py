@@ -9,6 +9,7 @@ mapping of every exception to a problem document.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -91,8 +92,8 @@ class ApiApp(WsgiApp):
         if _cors_headers(request):
             response.headers.update({
                 "Access-Control-Allow-Methods": ", ".join(sorted(set(methods) | {"OPTIONS"})),
-                "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, Idempotency-Key, "
-                                                "Accept-Language, X-Request-ID, Prefer",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, "
+                                                "Idempotency-Key, Accept-Language, X-Request-ID, Prefer",
                 "Access-Control-Max-Age": "600",
             })
         return response
@@ -124,6 +125,11 @@ class ApiHandler(HttpRequestHandler):
     payload)``.  A body that does not fit the declaration is a 422 before the
     route runs, so the schema is named once and the OpenAPI document is what
     is enforced.
+
+    ``cache_seconds`` makes a GET's successful answer cacheable by anyone (data
+    that is the same for every caller): a strong ``ETag`` hashed from the body,
+    ``Cache-Control: public, max-age=…`` (unless the route set its own), and 304
+    with no body for an ``If-None-Match`` that still matches.
     """
 
     server = ApiServer()
@@ -132,7 +138,8 @@ class ApiHandler(HttpRequestHandler):
                  response: Any = None, auth: str = "optional", tags: tuple[str, ...] = (),
                  idempotent: bool | None = None, query: Any = None, status: int = 200,
                  produces: str = "application/json", documented: bool = True,
-                 other_statuses: dict[int, str] | None = None, **kwargs: Any) -> None:
+                 other_statuses: dict[int, str] | None = None, cache_seconds: int | None = None,
+                 **kwargs: Any) -> None:
         kwargs.setdefault("expected_exceptions", KetnoiError)
         super().__init__(method, url, **kwargs)
         self.summary = summary
@@ -145,6 +152,7 @@ class ApiHandler(HttpRequestHandler):
         self.produces = produces
         self.documented = documented
         self.other_statuses = other_statuses or {}  # successful answers besides ``status``, for OpenAPI
+        self.cache_seconds = cache_seconds
         self.idempotent = method == "POST" if idempotent is None else idempotent
 
     def setup(self) -> None:
@@ -178,7 +186,16 @@ class ApiHandler(HttpRequestHandler):
                                     handle_result=partial(self.handle_result, event))
         result = event.wait()
         response = self.response_from_result(result)
+        if self.cache_seconds is not None and response.status_code == 200:
+            self._make_cacheable(response, request)
         return response
+
+    def _make_cacheable(self, response: Response, request: Request) -> None:
+        response.set_etag(hashlib.sha256(response.get_data()).hexdigest()[:32])
+        if "Cache-Control" not in response.headers:
+            response.cache_control.public = True
+            response.cache_control.max_age = self.cache_seconds
+        response.make_conditional(request)  # 304, body dropped, when If-None-Match names this ETag
 
     def response_from_result(self, result: Any) -> Response:
         if isinstance(result, Response):

@@ -32,6 +32,11 @@ _ERRORS = {
     "503": "A service did not answer in time; see Retry-After",
 }
 
+_CACHE_HEADERS = {
+    "ETag": {"description": "Strong validator: a hash of the body", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=…: the same for every caller", "schema": {"type": "string"}},
+}
+
 
 def _endpoints(service_cls: type) -> list[tuple[str, ApiHandler]]:
     """(method name, entrypoint) for every ``@api`` of the service class, by path."""
@@ -51,6 +56,9 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     if endpoint.idempotent:
         params.append({"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
                        "description": "Retrying with the same key and body returns the first answer."})
+    if endpoint.cache_seconds is not None:
+        params.append({"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
+                       "description": "The ETag you hold; 304 with no body while it is still current."})
     if endpoint.method == "PATCH":
         params.append({"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
                        "description": "The ETag you last read; 412 if someone changed it since."})
@@ -67,6 +75,10 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     else:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     op["responses"][str(endpoint.status)] = ok
+    if endpoint.cache_seconds is not None:
+        ok["headers"] = _CACHE_HEADERS
+        op["responses"]["304"] = {"description": "Not modified: the ETag in If-None-Match is current (no body)",
+                                  "headers": _CACHE_HEADERS}
     for status, description in endpoint.other_statuses.items():
         op["responses"][str(status)] = {"description": description,
                                         "content": {"application/json": {"schema": {"type": "object"}}}}

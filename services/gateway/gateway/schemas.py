@@ -462,3 +462,93 @@ class NotificationPreferencesBody(Schema):
     sms = fields.Boolean()
     zalo = fields.Boolean()
     unsubscribed_non_essential = fields.Boolean()
+
+
+# -- reference data (answers) --------------------------------------------------------------------------
+
+
+class ProvincesQuery(Schema):
+    on = fields.Date(metadata={"example": "2025-07-10", "description": "The day (YYYY-MM-DD) the list is for; "
+                                                                       "default: today in Asia/Ho_Chi_Minh"})
+
+
+class BothNames(Schema):
+    vi = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+class ProvinceRef(Schema):
+    code = fields.String(required=True, metadata={"example": "quang-tri"})
+    name = fields.Nested(BothNames, required=True)
+
+
+class ProvinceEntry(ProvinceRef):
+    kind = fields.String(required=True, validate=validate.OneOf(("province", "city")),
+                         metadata={"description": "city: a centrally-run city"})
+    valid_from = fields.Date(required=True, allow_none=True, metadata={
+        "description": "First day this code names this unit (null: the registry sets no bound)"})
+    valid_to = fields.Date(required=True, allow_none=True, metadata={
+        "description": "Last day (inclusive) this code names this unit; null: still current"})
+    successor = fields.Nested(ProvinceRef, required=True, allow_none=True, metadata={
+        "description": "Before 2025-07-01: the unit it is part of since the merger (itself if it kept its code)"})
+    merged_from = fields.List(fields.Nested(ProvinceRef), required=True, metadata={
+        "description": "From 2025-07-01: the units it was formed from; empty before"})
+
+
+class ProvinceList(Schema):
+    on = fields.Date(required=True, metadata={"example": "2025-07-10"})
+    items = fields.List(fields.Nested(ProvinceEntry), required=True)
+
+
+class OrganisationKind(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(KINDS))
+    name = fields.Nested(BothNames, required=True)
+    requires = fields.List(fields.String(validate=validate.OneOf(("tax_code", "province", "foreign"))),
+                           required=True, metadata={"description": "Fields a form for this kind must fill"})
+
+
+class OrganisationKindList(Schema):
+    items = fields.List(fields.Nested(OrganisationKind), required=True)
+
+
+class RoleEntry(Schema):
+    code = fields.String(required=True, validate=validate.OneOf(ROLES))
+    name = fields.Nested(BothNames, required=True)
+
+
+class RoleList(Schema):
+    items = fields.List(fields.Nested(RoleEntry), required=True)
+
+
+class SectorEntry(Schema):
+    code = fields.String(required=True)
+    name = fields.Nested(BothNames, required=True)
+
+
+class SectorRules(Schema):
+    controlled = fields.Boolean(required=True, metadata={
+        "description": "false: sectors are free text meeting the rules below, and items is empty"})
+    items = fields.List(fields.Nested(SectorEntry), required=True)
+    min_length = fields.Integer(required=True)
+    max_length = fields.Integer(required=True)
+    max_items = fields.Integer(required=True, metadata={"description": "Sectors per organisation"})
+    normalised = fields.Nested(BothNames, required=True, metadata={"description": "What is done to a value"})
+
+
+class OcopLevel(Schema):
+    stars = fields.Integer(required=True, metadata={"example": 4})
+    name = fields.Nested(BothNames, required=True)
+    level = fields.String(required=True, validate=validate.OneOf(("provincial", "national")),
+                          metadata={"description": "Who recognises the rating: the province, or nationally"})
+    min_points = fields.Integer(required=True, metadata={"description": "Of 100 in the OCOP assessment"})
+    max_points = fields.Integer(required=True)
+    meaning = fields.Nested(BothNames, required=True)
+
+
+class OcopRules(Schema):
+    min_stars = fields.Integer(required=True)
+    max_stars = fields.Integer(required=True)
+    min_year = fields.Integer(required=True, metadata={"description": "Of the certificate"})
+    max_year = fields.Integer(required=True)
+    certificate_no_max_length = fields.Integer(required=True)
+    items = fields.List(fields.Nested(OcopLevel), required=True)

@@ -4,7 +4,8 @@ Every route is one ``@api`` entrypoint whose declaration is also its OpenAPI
 entry.  Business rules live in the services; the route modules only
 translate HTTP (paths, query strings, ETags, status codes) to RPC and back,
 one module per service called (``registration_routes``, ``booth_routes``,
-``meeting_routes``, ``notification_routes``).
+``meeting_routes``, ``notification_routes``), and ``reference_routes`` for the
+cacheable lists forms offer (answered by registration).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import swagger_ui_bundle
 from werkzeug.wrappers import Request, Response
 
 # route mixins imported as modules: `nameko run gateway.service` runs every service class it sees
-from gateway import booth_routes, meeting_routes, notification_routes, registration_routes
+from gateway import booth_routes, meeting_routes, notification_routes, reference_routes, registration_routes
 from gateway import schemas as s
 from gateway.edge import broker_reachable
 from gateway.http import api
@@ -46,7 +47,8 @@ def _within(check, seconds: float) -> bool:
 
 
 class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
-                     meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes):
+                     meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes,
+                     reference_routes.ReferenceRoutes):
     name = "gateway"
 
     metrics = ServiceMetrics()

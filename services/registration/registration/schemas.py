@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from marshmallow import Schema, fields, post_load, validate, validates, validates_schema
 
+from registration.domain import reference as ref
 from registration.domain.phone import InvalidPhone, normalise_phone
 from registration.domain.taxcode import InvalidTaxCode, parse_tax_code, personal_id_allowed
 from registration.domain.workflow import EDITION_STATUSES, PARTICIPATION_STATUSES
@@ -21,8 +22,9 @@ from shared.validation import problem, public_name
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
 LANGUAGES = ("vi", "en")
-ORGANISATION_KINDS = ("enterprise", "cooperative", "household_business", "association", "agency", "foreign_buyer")
-ROLES = ("exhibitor", "buyer", "visitor", "partner_agency")
+ORGANISATION_KINDS = tuple(kind.code for kind in ref.ORGANISATION_KINDS)
+ROLES = tuple(ref.ROLES)
+OCOP_STARS = validate.Range(min=ref.OCOP_STARS[0], max=ref.OCOP_STARS[1])
 PROGRAMME_KINDS = ("main_session", "exhibition", "b2b_session", "site_visit", "livestream")
 CERTIFICATIONS = ("vietgap", "globalgap", "organic", "haccp", "iso22000", "iso9001", "halal", "fsc", "brc", "other")
 DECISIONS = ("approve", "reject", "waitlist", "cancel")
@@ -145,14 +147,19 @@ class DelegateIn(Schema):
         return {**data, "phone": phone, "email": data["email"].strip().lower()}
 
 
+_IDENTITY_MISSING = {"foreign": "A foreign buyer needs its country and registration number.",
+                     "tax_code": "A Vietnamese organisation needs its tax code.",
+                     "province": "A Vietnamese organisation needs its province."}
+
+
 class OrganisationIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(ORGANISATION_KINDS))
     legal_name = fields.Nested(Bilingual, required=True)
     tax_code = fields.String(allow_none=True)
     foreign = fields.Nested(ForeignRegistration, allow_none=True)
     province = fields.String(allow_none=True)
-    sectors = fields.List(fields.String(validate=validate.Length(min=1, max=60)),
-                          load_default=list, validate=validate.Length(max=20))
+    sectors = fields.List(fields.String(validate=validate.Length(min=ref.SECTOR_LENGTH[0], max=ref.SECTOR_LENGTH[1])),
+                          load_default=list, validate=validate.Length(max=ref.SECTORS_MAX))
     website = fields.URL(allow_none=True)
     delegates = fields.List(fields.Nested(DelegateIn), load_default=list, validate=validate.Length(max=50))
 
@@ -169,17 +176,11 @@ class OrganisationIn(Schema):
 
     @validates_schema
     def _identity(self, data: dict, partial: bool | tuple = False, **_: object) -> None:
-        if partial:
-            return  # a patch never changes identity (kind, tax code, registration)
-        if data.get("kind") == "foreign_buyer":
-            if not data.get("foreign"):
-                raise problem("required", "A foreign buyer needs its country and registration number.",
-                              field="foreign")
-        else:
-            if not data.get("tax_code"):
-                raise problem("required", "A Vietnamese organisation needs its tax code.", field="tax_code")
-            if not data.get("province"):
-                raise problem("required", "A Vietnamese organisation needs its province.", field="province")
+        if partial or data.get("kind") not in ref.KIND_BY_CODE:
+            return  # a patch never changes identity (kind, tax code, registration); a bad kind: its own error
+        for field in ref.KIND_BY_CODE[data["kind"]].requires:
+            if not data.get(field):
+                raise problem("required", _IDENTITY_MISSING[field], field=field)
 
     @post_load
     def _normalise(self, data: dict, **_: object) -> dict:
@@ -197,9 +198,10 @@ class OrganisationPatch(OrganisationIn):
 
 
 class Ocop(Schema):
-    stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=3, max=5))
-    certificate_no = _text(60)
-    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=2018, max=2100))
+    stars = fields.Integer(strict=True, required=True, validate=OCOP_STARS)
+    certificate_no = _text(ref.OCOP_CERTIFICATE_MAX)
+    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=ref.OCOP_YEARS[0],
+                                                                              max=ref.OCOP_YEARS[1]))
 
 
 class ProductIn(Schema):
@@ -282,8 +284,14 @@ class ParticipationQuery(Schema):
 
     role = fields.String(validate=validate.OneOf(ROLES))
     status = fields.String(validate=validate.OneOf(PARTICIPATION_STATUSES))
-    ocop_stars = fields.Integer(validate=validate.Range(min=3, max=5))
+    ocop_stars = fields.Integer(validate=OCOP_STARS)
     sector = fields.String()
     q = fields.String(validate=validate.Length(max=100))
     cursor = fields.String()
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ProvincesOn(Schema):
+    """The day a list of provinces is asked for (``YYYY-MM-DD``)."""
+
+    on = fields.Date(required=True)

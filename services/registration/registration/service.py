@@ -21,7 +21,17 @@ from typing import Any
 
 # feature mixins imported as modules: `nameko run registration.service` runs every class here with entrypoints
 from registration import access
-from registration.features import checkin, claims, editions, forms, listings, organisations, participations, upkeep
+from registration.features import (
+    checkin,
+    claims,
+    editions,
+    forms,
+    listings,
+    organisations,
+    participations,
+    reference,
+    upkeep,
+)
 from registration.store import COLLECTIONS, RegistrationStore
 from shared.auth import Principal
 from shared.context import RequestContext
@@ -33,7 +43,8 @@ from shared.store import Store
 
 
 class RegistrationService(editions.Editions, organisations.Organisations, forms.Forms, claims.Claims,
-                          participations.Participations, listings.Listings, checkin.CheckIn, upkeep.Upkeep):
+                          participations.Participations, listings.Listings, checkin.CheckIn, reference.Reference,
+                          upkeep.Upkeep):
     name = "registration"
 
     store = Store("registration", RegistrationStore)
