@@ -9,14 +9,14 @@ export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVI
 export EVENTLET_NO_GREENDNS := yes
 export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: up test install rabbitmq lint bench drills hunt clean
+.PHONY: up test install rabbitmq promtool lint bench drills hunt clean
 
 ## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
 up: install
 	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
 ## test: lint, then unit, contract, integration and end-to-end tests (starts what it needs)
-test: install rabbitmq
+test: install rabbitmq promtool
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
@@ -40,6 +40,10 @@ $(STORE_VENV)/.installed: requirements/store.txt
 
 rabbitmq:
 	scripts/ensure-rabbitmq.sh
+
+# promtool checks the alert rules and runs their unit cases (tests/contract/test_monitoring.py)
+promtool:
+	scripts/ensure-promtool.sh
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -5,7 +5,8 @@ Stopping the machine's RabbitMQ would take down everything else that uses it
 the same Debian package, with its own name, port, data directory and Erlang
 cookie, and stops only that.  Starting one takes about 7 s; ``pause()`` and
 ``resume()`` stop and start its application (the Erlang VM stays up), which is
-what a broker restart looks like to a client.
+what a broker restart looks like to a client.  With ``prometheus=True`` it also
+runs RabbitMQ's rabbitmq_prometheus plugin on a port of its own, on loopback.
 """
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ def available() -> bool:
 
 
 class PrivateBroker:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, prometheus: bool = False) -> None:
         self.directory = directory
         self.port = free_port()
+        self.prometheus_port = free_port() if prometheus else None
         self.node = f"ketnoi-drill-{uuid.uuid4().hex[:6]}@localhost"
 
     @property
@@ -49,8 +51,11 @@ class PrivateBroker:
     def start(self) -> None:
         for sub in ("log", "mnesia"):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
-        (self.directory / "enabled_plugins").write_text("[].\n")
-        (self.directory / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        config = f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
+        if self.prometheus_port:
+            config += f"prometheus.tcp.ip = 127.0.0.1\nprometheus.tcp.port = {self.prometheus_port}\n"
+        (self.directory / "enabled_plugins").write_text("[rabbitmq_prometheus].\n" if self.prometheus_port else "[].\n")
+        (self.directory / "rabbitmq.conf").write_text(config)
         subprocess.run([str(BIN / "rabbitmq-server"), "-detached"], env=self._env(), check=True,
                        cwd=self.directory, capture_output=True, timeout=60)
         self.ctl("wait", str(self.directory / "pid"), "--timeout", "60", timeout=90)

@@ -13,7 +13,11 @@ import logging
 import os
 import time
 
-from nameko.extensions import DependencyProvider
+from nameko.extensions import DependencyProvider, Entrypoint
+from nameko.messaging import Consumer
+from nameko.rpc import Rpc
+from nameko.timer import Timer
+from nameko.web.handlers import HttpRequestHandler
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics, start_http_server
 
 from shared.errors import KetnoiError
@@ -26,13 +30,14 @@ LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 ENTRYPOINT_CALLS = Counter(
     "ketnoi_entrypoint_calls_total",
-    "Entrypoint invocations (rpc, http, event, timer) by outcome: ok, rejected (expected error), error (bug).",
-    ["service", "entrypoint", "outcome"],
+    "Entrypoint invocations by kind (rpc, http, event, timer) and outcome: ok, rejected (expected error), "
+    "error (bug).",
+    ["service", "entrypoint", "kind", "outcome"],
 )
 ENTRYPOINT_LATENCY = Histogram(
     "ketnoi_entrypoint_duration_seconds",
-    "Time spent in an entrypoint's worker.",
-    ["service", "entrypoint"],
+    "Time spent in an entrypoint's worker, by kind (rpc, http, event, timer).",
+    ["service", "entrypoint", "kind"],
     buckets=LATENCY_BUCKETS,
 )
 EVENTS_PUBLISHED = Counter(
@@ -57,6 +62,11 @@ DEAD_LETTERS = Gauge(
 OUTBOX_BACKLOG = Gauge(
     "ketnoi_outbox_backlog", "Events staged but not yet published, at the last relay pass.", ["collection"]
 )
+OUTBOX_OLDEST = Gauge(
+    "ketnoi_outbox_oldest_seconds",
+    "Age of the oldest event staged but not yet published, at the last relay pass (0: none).",
+    ["collection"],
+)
 OUTBOX_FAILURES = Counter("ketnoi_outbox_relay_failures_total", "Relay passes that failed (broker or store down).")
 
 BUILD_INFO = Gauge("ketnoi_build_info", "1, labelled with the running release (KETNOI_VERSION, KETNOI_REVISION).",
@@ -64,6 +74,13 @@ BUILD_INFO = Gauge("ketnoi_build_info", "1, labelled with the running release (K
 BUILD_INFO.labels(os.environ.get("KETNOI_VERSION", "dev"), os.environ.get("KETNOI_REVISION", "unknown")).set(1)
 
 _exporter_port: int | None = None
+_KINDS = ((HttpRequestHandler, "http"), (Rpc, "rpc"), (Consumer, "event"), (Timer, "timer"))
+
+
+def entrypoint_kind(entrypoint: Entrypoint) -> str:
+    """``rpc``, ``http``, ``event`` or ``timer``: a caller waits on the first two only, so latency alerts look
+    at those, while a timer that sends a rate-limited batch of e-mails may take long and be fine."""
+    return next((kind for cls, kind in _KINDS if isinstance(entrypoint, cls)), type(entrypoint).__name__.lower())
 
 
 def start_exporter(port: int) -> None:
@@ -94,13 +111,13 @@ class ServiceMetrics(DependencyProvider):
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
         started = self._started.pop(id(worker_ctx), None)
-        name = worker_ctx.entrypoint.method_name
+        name, kind = worker_ctx.entrypoint.method_name, entrypoint_kind(worker_ctx.entrypoint)
         if exc_info is None:
             outcome = "ok"
         elif isinstance(exc_info[1], KetnoiError) and exc_info[1].status < 500:
             outcome = "rejected"
         else:
             outcome = "error"
-        ENTRYPOINT_CALLS.labels(self.service, name, outcome).inc()
+        ENTRYPOINT_CALLS.labels(self.service, name, kind, outcome).inc()
         if started is not None:
-            ENTRYPOINT_LATENCY.labels(self.service, name).observe(time.perf_counter() - started)
+            ENTRYPOINT_LATENCY.labels(self.service, name, kind).observe(time.perf_counter() - started)

@@ -17,6 +17,7 @@ import copy
 import logging
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 import eventlet
@@ -53,6 +54,13 @@ def stage(update: dict[str, Any], *events: dict[str, Any]) -> dict[str, Any]:
 def new_document(document: dict[str, Any], *events: dict[str, Any]) -> dict[str, Any]:
     """A document to insert, carrying the events that announce its creation."""
     return {**document, OUTBOX: {e["id"]: e for e in events}, PENDING: len(events)}
+
+
+def _age_of_oldest(found: list[Staged]) -> float:
+    """Seconds since the oldest of ``found`` was staged: a backlog that is small but stuck is what ops must see
+    (the count alone looks the same whether the broker was away for a second or for an hour)."""
+    times = [datetime.fromisoformat(event["time"]) for *_, events in found for event in events]
+    return max((datetime.now(UTC) - min(times)).total_seconds(), 0.0) if times else 0.0
 
 
 class Relay:
@@ -103,6 +111,7 @@ class Relay:
         for name in self.outbox.collections:
             found = [(name, doc_id, events) for doc_id, events in self.outbox.pending(name)]
             metrics.OUTBOX_BACKLOG.labels(name).set(sum(len(events) for *_, events in found))
+            metrics.OUTBOX_OLDEST.labels(name).set(_age_of_oldest(found))
             # after the find: what writers handed over while it ran is published by the hand-over
             handed = {(c, doc_id) for c, doc_id, _ in self._handed}
             published += self._deliver([item for item in found if item[:2] not in handed])

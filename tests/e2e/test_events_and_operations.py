@@ -140,8 +140,10 @@ def test_every_service_exposes_prometheus_metrics(stack, api, new_edition):
     env = stack.config.env()
     metrics = {name: requests.get(f"http://127.0.0.1:{env[f'KETNOI_{name.upper()}_METRICS_PORT']}/metrics",
                                   timeout=5).text for name in ("gateway", "registration")}
-    assert re.search(r'ketnoi_entrypoint_calls_total\{entrypoint="create_edition",outcome="ok",'
+    assert re.search(r'ketnoi_entrypoint_calls_total\{entrypoint="create_edition",kind="http",outcome="ok",'
                      r'service="gateway"\} [1-9]', metrics["gateway"])
+    assert re.search(r'ketnoi_entrypoint_calls_total\{entrypoint="create_edition",kind="rpc",outcome="ok",'
+                     r'service="registration"\} [1-9]', metrics["registration"])
     assert "ketnoi_entrypoint_duration_seconds_bucket" in metrics["registration"]
     assert re.search(r'ketnoi_events_published_total\{type="vn.ketnoi.registration.edition.created.v1"\} '
                      r'[1-9]', metrics["registration"])

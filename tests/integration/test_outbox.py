@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import socket
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from nameko.testing.services import entrypoint_hook, replace_dependencies
+from prometheus_client import REGISTRY
 
 from registration.service import RegistrationService
 from scripts.stack import free_port
@@ -98,11 +100,14 @@ def test_rejected_write_stages_nothing(container_factory, amqp_uri, tap):
 # -- the relay on its own: batches, sweeps and a broker that is not there -------------------------------
 
 
-def staged_series(count: int) -> tuple[Collection, list[dict], list[dict]]:
-    """``count`` series documents stored, each carrying one staged event, as registration writes them."""
+def staged_series(count: int, staged_at: datetime | None = None) -> tuple[Collection, list[dict], list[dict]]:
+    """``count`` series documents stored, each carrying one staged event, as registration writes them
+    (a microsecond apart from ``staged_at``, 2026-01-01 by default)."""
     run = uuid.uuid4().hex[:6]
+    start = staged_at or datetime(2026, 1, 1, tzinfo=UTC)
     events = [{"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/ketnoi/registration", "type": TYPE,
-               "subject": f"series/it-{run}-{i}", "time": f"2026-01-01T00:00:{i % 60:02d}.{i:06d}+00:00",
+               "subject": f"series/it-{run}-{i}",
+               "time": (start + timedelta(microseconds=i)).isoformat(timespec="microseconds"),
                "datacontenttype": "application/json", "data": {"series_id": f"it-{run}-{i}"}}
               for i in range(count)]
     documents = [new_document({"_id": e["data"]["series_id"]}, e) for e in events]
@@ -167,6 +172,27 @@ def test_nothing_is_cleared_while_the_broker_is_unreachable(amqp_uri, tap):
     relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange)  # the broker is back: the sweep delivers
     assert relay.sweep() == 2
     assert sorted(received_ids(tap, events)) == sorted(e["id"] for e in events)
+    relay.stop()
+
+
+def test_the_sweep_reports_the_backlog_and_the_age_of_its_oldest_event(amqp_uri, tap):
+    collection, documents, events = staged_series(2, staged_at=datetime.now(UTC) - timedelta(minutes=10))
+    relay = relay_of(collection, f"amqp://guest:guest@127.0.0.1:{free_port()}/")
+
+    def gauge(name: str) -> float | None:
+        return REGISTRY.get_sample_value(f"ketnoi_outbox_{name}", {"collection": collection.name})
+
+    with pytest.raises(OSError):
+        relay.sweep()  # the broker is away: what the sweep found stays staged, and the gauges say so
+    assert gauge("backlog") == 2
+    assert 600 <= gauge("oldest_seconds") < 660
+
+    relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange)
+    assert relay.sweep() == 2
+    assert sorted(received_ids(tap, events)) == sorted(e["id"] for e in events)
+    assert relay.sweep() == 0  # nothing left: the next pass reports an empty outbox
+    assert (gauge("backlog"), gauge("oldest_seconds")) == (0, 0)
+    assert with_pending(collection, documents, 0) == 2
     relay.stop()
 
 
