@@ -17,6 +17,7 @@ from meetings.store import MeetingsStore
 from shared.auth import Principal
 from shared.store import door_for
 from tests.integration.test_meeting_events import CONFIG, make_session
+from tests.support.waiting import wait_for
 from tests.unit.test_timetable_objectives import INTERPRETERS, quang_tri
 
 pytestmark = pytest.mark.usefixtures("service_env")
@@ -26,9 +27,11 @@ OPS = Principal(role="ops", subject="it-ops").as_dict()
 def test_pings_are_answered_while_a_heavy_timetable_is_solved(container_factory, amqp_uri, monkeypatch):
     session, meetings, away = quang_tri(3)
     real = booking.solve
+    solving: list[bool] = []  # appended from the solver's OS thread (an eventlet Event is not thread-safe)
 
     def heavy(*args):
         """The real solve, after six Quảng Trị-sized ones with every objective (about a second of CPU)."""
+        solving.append(True)
         for _ in range(6):
             schedule_meetings(session, meetings, away, INTERPRETERS, objectives=Objectives())
         return real(*args)
@@ -47,7 +50,7 @@ def test_pings_are_answered_while_a_heavy_timetable_is_solved(container_factory,
     with ClusterRpcProxy(config, timeout=60) as rpc:
         assert rpc.meetings.ping() == {"store": True}
         run = eventlet.spawn(schedule)
-        eventlet.sleep(0.3)  # the run has reached its solve
+        wait_for(lambda: solving, timeout=30)  # the run has reached its solve
         answered = 0
         while not run.dead:
             assert rpc.meetings.ping() == {"store": True}
