@@ -6,7 +6,6 @@ import email
 import email.policy
 import json
 import threading
-import time
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -199,12 +198,10 @@ def test_connection_is_reused_and_reopened_after_a_restart():
     controller = start(first, port)
     try:
         with SmtpChannel("127.0.0.1", port, SENDER, timeout=5) as smtp:
-            started = time.perf_counter()
             for n in range(300):
                 smtp.send(scheduled_message(f"p{n}@example.vn", f"evt{n}.del.email"))
-            rate = 300 / (time.perf_counter() - started)
+            # one connection for all 300 (its speed is bench/notifications' to measure, not a test's)
             assert len(first.messages) == 300 and len(first.peers) == 1
-            assert rate > 100, f"{rate:.0f} messages/s"  # the benchmark wants 200/s; slack for a busy CI machine
 
             controller.stop()  # the server goes away, closing the open connection
             controller = start(second, port)
