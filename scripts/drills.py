@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import email
 import json
+import logging
 import os
 import shutil
 import signal
@@ -98,7 +99,9 @@ class DrillStack:
                 time.sleep(0.3)
 
     def _supervise(self) -> None:
-        supervisor = Supervisor(self.stack, log=open(os.devnull, "w"))  # noqa: SIM115 (lives as long as the thread)
+        silent = logging.getLogger("drills.supervisor")
+        silent.disabled = True  # the drills kill processes on purpose and report what became of them
+        supervisor = Supervisor(self.stack, log=silent)
         supervisor.FIRST = 1.0
         while self._supervising.is_set():
             for name, process in list(self.stack.processes.items()):

@@ -10,6 +10,8 @@ touched.  ``python -m scripts.stack up`` runs in the foreground until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import re
 import shutil
@@ -26,8 +28,11 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit, urlunsplit
 
+from shared.logs import configure
+
 ROOT = Path(__file__).resolve().parents[1]
 GATEWAY = "gateway"
+log = logging.getLogger("stack")
 
 
 def service_names() -> list[str]:
@@ -85,7 +90,7 @@ class StackConfig:
     metrics_ports: dict[str, int] = field(default_factory=dict)
     db_prefix: str = "ketnoi"
     dev_mode: bool = True
-    log_dir: Path | None = None  # None: stream every process's output, prefixed, to stdout
+    echo: bool = False  # every line on the console too, as people read it (make up)
     extra_env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -95,7 +100,7 @@ class StackConfig:
         return cls(data_dir=data_dir, amqp_uri=env.get("KETNOI_AMQP_URI", cls.amqp_uri),
                    store_port=int(env.get("KETNOI_STORE_PORT", cls.store_port)),
                    gateway_port=int(env.get("KETNOI_GATEWAY_PORT", cls.gateway_port)),
-                   smtp_port=int(env.get("KETNOI_SMTP_PORT", cls.smtp_port)))
+                   smtp_port=int(env.get("KETNOI_SMTP_PORT", cls.smtp_port)), echo=True)
 
     @classmethod
     def for_tests(cls, data_dir: Path, amqp_uri: str) -> StackConfig:
@@ -103,7 +108,12 @@ class StackConfig:
         return cls(data_dir=data_dir, amqp_uri=amqp_uri, store_port=free_port(), gateway_port=free_port(),
                    smtp_port=free_port(),
                    metrics_ports={n: free_port() for n in service_names()},
-                   db_prefix=f"t{os.getpid()}", log_dir=data_dir / "logs")
+                   db_prefix=f"t{os.getpid()}")
+
+    @property
+    def logs(self) -> Path:
+        """Where each process writes ``<name>.log``: one JSON object per line (:mod:`shared.logs`)."""
+        return self.data_dir / "logs"
 
     @property
     def gateway_url(self) -> str:
@@ -146,10 +156,27 @@ class StackConfig:
         return env
 
 
-def _pump(stream: IO[bytes], prefix: str) -> None:
-    for line in iter(stream.readline, b""):
-        sys.stdout.write(f"{prefix} | {line.decode('utf-8', 'replace')}")
-        sys.stdout.flush()
+def readable(line: str) -> str:
+    """A JSON log line as people read it on the console (the file keeps the JSON)."""
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return line.rstrip("\n")
+    if not isinstance(record, dict):
+        return line.rstrip("\n")
+    text = (f"{record.get('time', '')[11:23]} {record.get('level', '')} [{record.get('request_id') or '-'}] "
+            f"{record.get('logger')}: {record.get('message')}")
+    return f"{text}\n{record['exc_info']}" if record.get("exc_info") else text
+
+
+def _pump(stream: IO[bytes], name: str, log_file: Path) -> None:
+    """Each line to the process's log file, and to the console readably."""
+    with open(log_file, "ab") as out:
+        for line in iter(stream.readline, b""):
+            out.write(line)
+            out.flush()
+            sys.stdout.write(f"{name:>12} | {readable(line.decode('utf-8', 'replace'))}\n")
+            sys.stdout.flush()
 
 
 class Stack:
@@ -158,36 +185,37 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.process_env: dict[str, dict[str, str]] = {}  # what each process was started with, for restarts
         self.python = sys.executable
-        self.store_bin = os.environ.get("KETNOI_STORE_BIN", str(ROOT / ".venv-store" / "bin" / "nx-27017"))
+        self.store_python = str(ROOT / ".venv-store" / "bin" / "python")
 
     # -- processes ------------------------------------------------------------------
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
         cfg = self.config
         env = {**cfg.env(), **(env or {})}
-        if cfg.log_dir is not None:
-            cfg.log_dir.mkdir(parents=True, exist_ok=True)
-            with open(cfg.log_dir / f"{name}.log", "ab") as out:
-                process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
-        else:
+        cfg.logs.mkdir(parents=True, exist_ok=True)
+        log_file = cfg.logs / f"{name}.log"
+        if cfg.echo:
             process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
                                        stderr=subprocess.STDOUT, start_new_session=True)
-            threading.Thread(target=_pump, args=(process.stdout, f"{name:>12}"), daemon=True).start()
+            threading.Thread(target=_pump, args=(process.stdout, name, log_file), daemon=True).start()
+        else:
+            with open(log_file, "ab") as out:
+                process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                           start_new_session=True)
         self.processes[name] = process
         return process
 
     def start_store(self) -> None:
         data = self.config.data_dir / "store"
         data.mkdir(parents=True, exist_ok=True)
-        self._spawn("store", [self.store_bin, "--data-dir", str(data), "--port", str(self.config.store_port),
-                              "--pid-file", str(data / "nx.pid"), "--log-file", str(data / "nx.log")])
+        self._spawn("store", [self.store_python, "-m", "scripts.store_server", "--data-dir", str(data),
+                              "--port", str(self.config.store_port), "--pid-file", str(data / "nx.pid")])
         self._wait(lambda: port_open(self.config.store_port), 30, "the store", watch=("store",))
 
     def start_smtp_sink(self) -> None:
         """aiosmtpd's Mailbox handler: every message notifications sends lands in a local maildir."""
         self.config.mail_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._spawn("smtp", [self.python, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{self.config.smtp_port}",
+        self._spawn("smtp", [self.python, "-m", "scripts.smtp_sink", "-n", "-l", f"127.0.0.1:{self.config.smtp_port}",
                              "-c", "aiosmtpd.handlers.Mailbox", str(self.config.mail_dir)])
         self._wait(lambda: port_open(self.config.smtp_port), 30, "the SMTP sink", watch=("smtp",))
 
@@ -273,6 +301,7 @@ dev tokens (dev mode only):
 messages sent (local sinks, nothing leaves this machine):
   e-mail         {config.mail_dir}/new/   (one file per message; SMTP sink on 127.0.0.1:{config.smtp_port})
   SMS, Zalo      {config.outbox_dir}/sms.jsonl, zalo.jsonl   (written, not sent: no provider configured)
+logs           {config.logs}/*.log   (one JSON object per line: grep <X-Request-ID> {config.logs}/*.log | jq)
 data: {config.data_dir} (kept across restarts; delete it to start afresh).
 a process that exits is restarted (backoff 1 s … 30 s). Ctrl-C stops everything.
 """
@@ -289,7 +318,7 @@ class Supervisor:
 
     FIRST, LONGEST, STEADY = 1.0, 30.0, 60.0
 
-    def __init__(self, stack: Stack, log: IO[str] = sys.stdout) -> None:
+    def __init__(self, stack: Stack, log: logging.Logger = log) -> None:
         self.stack = stack
         self.log = log
         self.delay: dict[str, float] = {}
@@ -317,21 +346,34 @@ class Supervisor:
                 delay = self.delay.get(name, 0) * 2 or self.FIRST
                 self.delay[name] = min(delay, self.LONGEST)
                 self.due[name] = now + self.delay[name]
-                print(f"{name} exited with code {process.returncode}; restarting in {self.delay[name]:g} s",
-                      file=self.log, flush=True)
+                self.log.warning("%s exited with code %s; restarting in %g s", name, process.returncode,
+                                 self.delay[name], extra={"child": name, "exit_code": process.returncode})
             elif now >= self.due[name]:
                 del self.due[name]
                 try:
                     self.restart(name)
-                    print(f"{name} restarted (pid {self.stack.processes[name].pid})", file=self.log, flush=True)
+                    self.log.info("%s restarted (pid %s)", name, self.stack.processes[name].pid,
+                                  extra={"child": name, "pid": self.stack.processes[name].pid})
                 except Exception as exc:  # it will be tried again after the next, longer delay
-                    print(f"{name} could not be restarted: {exc}", file=self.log, flush=True)
+                    self.log.error("%s could not be restarted: %s", name, exc, extra={"child": name})
+
+
+def log_stack_to(logs: Path) -> None:
+    """``make up``'s own lines (the supervisor's): JSON in ``stack.log`` beside every process's log, and on
+    the console."""
+    logs.mkdir(parents=True, exist_ok=True)
+    configure("stack", os.environ.get("KETNOI_LOG_LEVEL", "INFO"),
+              open(logs / "stack.log", "a", encoding="utf-8"))  # noqa: SIM115 (open while make up runs)
+    console = logging.StreamHandler(sys.stdout)
+    console.setFormatter(logging.Formatter(f"{'stack':>12} | %(message)s"))
+    logging.getLogger().addHandler(console)
 
 
 def up() -> None:
     from demo.load import load_demo
 
     config = StackConfig.from_environment(ROOT / "var")
+    log_stack_to(config.logs)
     stack = Stack(config)
     supervisor = Supervisor(stack)
     stopping = threading.Event()

@@ -38,6 +38,7 @@ from shared.events.catalogue import schema_errors
 from shared.events.parked import ParkedGauge
 from shared.events.serialization import CLOUDEVENTS_SERIALIZER
 from shared.events.topology import HandlerQueues, declare_handler, handler_queues
+from shared.logs import scoped
 from shared.reconnect import QuickQueueConsumer
 from shared.store.inbox import Inbox
 
@@ -112,7 +113,13 @@ class EventHandler(Consumer):
     # -- receiving ---------------------------------------------------------
 
     def handle_message(self, body: Any, message) -> None:
+        """What is logged before the worker runs (a deferral, a dead letter) carries the event's ids too."""
         event = body if isinstance(body, dict) else {}
+        with scoped(request_id=event.get("correlationid") or event.get("id"), handler=self.handler_name,
+                    correlation_id=event.get("correlationid")):
+            self._receive(event, message)
+
+    def _receive(self, event: dict[str, Any], message) -> None:
         event_type = event.get("type", "?")
         problems = self._problems(event)
         if problems:

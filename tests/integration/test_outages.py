@@ -48,7 +48,7 @@ def broker(tmp_path_factory):
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     directory = tmp_path_factory.mktemp("store")
-    stack = Stack(StackConfig(data_dir=directory, store_port=free_port(), log_dir=directory / "logs"))
+    stack = Stack(StackConfig(data_dir=directory, store_port=free_port()))
     stack.start_store()
     yield stack
     os.kill(stack.processes["store"].pid, signal.SIGCONT)

@@ -44,7 +44,7 @@ def mongo_uri(tmp_path_factory) -> str:
         yield given
         return
     data_dir = tmp_path_factory.mktemp("store")
-    stack = Stack(StackConfig(data_dir=data_dir, store_port=free_port(), log_dir=data_dir / "logs"))
+    stack = Stack(StackConfig(data_dir=data_dir, store_port=free_port()))
     stack.start_store()
     yield stack.config.mongo_uri
     stack.stop()
@@ -86,7 +86,7 @@ def stack(amqp_uri: str, service_env: dict[str, str], tmp_path_factory) -> Stack
         running.start(timeout=90)
     except Exception:
         running.stop()
-        for log in sorted((data_dir / "logs").glob("*.log")):
+        for log in sorted(cfg.logs.glob("*.log")):
             print(f"----- {log.name}\n{log.read_text(errors='replace')[-4000:]}")
         raise
     yield running

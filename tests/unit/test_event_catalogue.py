@@ -22,9 +22,9 @@ from meetings import events as meeting_events
 from notifications import events as notification_events
 from registration import events
 from registration.domain.workflow import PARTICIPATION_STATUSES
-from shared import context
 from shared.events.catalogue import catalogue, catalogue_dir, public_types, schema_errors
 from shared.events.envelope import EventSchemaViolation
+from shared.logs import scoped
 from shared.timestamps import from_text
 
 EVENTS_DIR = catalogue_dir()
@@ -558,10 +558,10 @@ def test_readme_mentions_every_type():
 # -- the builders against the schemas -------------------------------------------------------
 
 
-def test_every_builder_produces_valid_cloudevents(monkeypatch):
-    monkeypatch.setattr(context._local, "request_id", "req-42", raising=False)
-    built = (every_builder_call() + every_booths_builder_call() + every_meetings_builder_call()
-             + every_notifications_builder_call())
+def test_every_builder_produces_valid_cloudevents():
+    with scoped(request_id="req-42"):  # as in a worker serving that request
+        built = (every_builder_call() + every_booths_builder_call() + every_meetings_builder_call()
+                 + every_notifications_builder_call())
     assert {e["type"] for e in built} == set(catalogue())
     for event in built:
         producer = catalogue()[event["type"]].producer
@@ -579,8 +579,7 @@ def test_every_builder_produces_valid_cloudevents(monkeypatch):
     assert len({e["id"] for e in built}) == len(built)
 
 
-def test_no_correlation_id_outside_a_request(monkeypatch):
-    monkeypatch.setattr(context._local, "request_id", None, raising=False)
+def test_no_correlation_id_outside_a_request():
     assert "correlationid" not in events.edition_created(edition())
     assert "correlationid" not in booth_events.offer_changed(offer(), "expired")  # the expiry timer
 

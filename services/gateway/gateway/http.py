@@ -13,13 +13,15 @@ import hashlib
 import json
 import logging
 import re
+import time
 import uuid
 from functools import partial
 from typing import Any
 
+from eventlet import wsgi
 from eventlet.event import Event
 from nameko.web.handlers import HttpRequestHandler
-from nameko.web.server import WebServer, WsgiApp
+from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from prometheus_client import Counter
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
@@ -32,13 +34,16 @@ from shared.auth import Principal, read_token
 from shared.config import settings
 from shared.context import REQUEST_ID_KEY
 from shared.errors import BadRequest, KetnoiError, PayloadTooLarge, Unauthorized, UnsupportedMediaType
+from shared.logs import scoped
 
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("gateway.access")
 HTTP_RESPONSES = Counter("ketnoi_http_responses_total", "Answers of the public API, by route template, method "
                          "and HTTP status (problems included).", ["route", "method", "status"])
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
+QUIET_PATHS = frozenset({"/healthz", "/readyz"})  # probed every few seconds
 EXPOSED_HEADERS = ("ETag, Location, Retry-After, X-Request-ID, Idempotent-Replayed, Content-Language, "
                    "Preference-Applied")
 
@@ -62,23 +67,29 @@ def _cors_headers(request: Request) -> dict[str, str]:
 
 
 class ApiApp(WsgiApp):
-    """Routing with problem+json for unknown paths and methods, and CORS preflight."""
+    """Routing with problem+json for unknown paths and methods, CORS preflight, and the access line."""
 
     def __call__(self, environ, start_response):
+        started = time.perf_counter()
         request = Request(environ, shallow=True)
         request.request_id = request_id_of(request)
-        adapter = self.url_map.bind_to_environ(environ)
-        if request.method == "OPTIONS":
-            response = self._preflight(request, adapter)
-        else:
-            try:
-                provider, values = adapter.match()
-                request.path_values = values
-                response = provider.handle_request(request)
-            except HTTPException as exc:
-                response = _http_problem(exc, request)
+        provider = None
+        with scoped(request_id=request.request_id):  # what routing or a problem logs carries the id too
+            adapter = self.url_map.bind_to_environ(environ)
+            if request.method == "OPTIONS":
+                response = self._preflight(request, adapter)
+            else:
+                try:
+                    provider, values = adapter.match()
+                    request.path_values = values
+                    with scoped(handler=handler_name(provider)):
+                        response = provider.handle_request(request)
+                except HTTPException as exc:
+                    response = _http_problem(exc, request)
         response.headers.update(_cors_headers(request))
         response.headers[REQUEST_ID_HEADER] = request.request_id
+        # after the body is written, so the duration is what the client waited
+        environ["eventlet.posthooks"].append((log_access, (request, response, provider, started), {}))
         return response(environ, start_response)
 
     def _preflight(self, request: Request, adapter) -> Response:
@@ -110,9 +121,47 @@ def _http_problem(exc: HTTPException, request: Request) -> Response:
     return response
 
 
+def handler_name(provider: HttpRequestHandler | None) -> str | None:
+    return f"{provider.container.service_name}.{provider.method_name}" if provider is not None else None
+
+
+def log_access(environ, request: Request, response: Response, provider: HttpRequestHandler | None,
+               started: float) -> None:
+    """The access line: one per request, with its id, route template, status and duration (never the query
+    string: claim and unsubscribe links carry their token there).  Probes that succeed are DEBUG."""
+    status = response.status_code
+    level = logging.DEBUG if request.path in QUIET_PATHS and status < 400 else logging.INFO
+    with scoped(request_id=request.request_id, handler=handler_name(provider)):
+        access_log.log(level, "%s %s %s", request.method, request.path, status, extra={
+            "status": str(status), "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "method": request.method, "route": provider.url if provider is not None else None,
+            "path": request.path, "client": environ.get("REMOTE_ADDR")})
+
+
+class EventletLog:
+    """eventlet's server log without its own access line (``log_format=""``): ours has the request id."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def info(self, msg: str, *args) -> None:
+        if msg:
+            self.logger.info(msg, *args)
+
+    def debug(self, msg: str, *args) -> None:
+        self.logger.debug(msg, *args)
+
+    def error(self, msg: str, *args) -> None:
+        self.logger.error(msg, *args)
+
+
 class ApiServer(WebServer):
     def get_wsgi_app(self):
         return ApiApp(self)
+
+    def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
+        return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
+                           log=EventletLog(logging.getLogger("nameko.web.server")), log_format="")
 
 
 class ApiHandler(HttpRequestHandler):

@@ -23,6 +23,7 @@ from notifications.domain.channels import (
 )
 from notifications.domain.policy import TokenBucket, retry_delays
 from notifications.store import NotificationsStore
+from shared.logs import current_scope, scoped
 from shared.timestamps import now_text, to_text
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,19 @@ class Dispatcher:
         return None if message is None else self.send(message)
 
     def send(self, message: dict[str, Any]) -> str:
-        """Send a message this worker holds the lease of (leased by :meth:`deliver`, or stored leased)."""
+        """Send a message this worker holds the lease of (leased by :meth:`deliver`, or stored leased).
+
+        Under the request id of the request that caused it, also when a timer sends it later (a retry, the
+        end of quiet hours): its line, and the event its outcome publishes, carry that id.
+        """
+        with scoped(request_id=message.get("request_id") or current_scope().request_id):
+            outcome = self._attempt(message)
+            log.info("message %s %s", message["_id"], outcome, extra={
+                "status": outcome, "channel": message["channel"], "template": message["template"],
+                "event_id": message.get("event_id"), "attempt": int(message.get("attempts") or 0) + 1})
+        return outcome
+
+    def _attempt(self, message: dict[str, Any]) -> str:
         channel = self.channels.get(message["channel"])
         attempts = int(message.get("attempts") or 0) + 1
         if channel is None:

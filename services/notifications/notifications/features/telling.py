@@ -16,6 +16,7 @@ from notifications.domain.rendering import TEMPLATES, render
 from notifications.invitations import invitation
 from notifications.settings import notify_settings
 from notifications.store import NotificationsStore
+from shared.context import current_request_id
 from shared.events.consumer import event_handler
 from shared.recent import Recent
 from shared.rpc import ServiceRpc
@@ -94,7 +95,7 @@ class Telling:
                 "attachment": invitation(notice.invitation, context["counterpart_name"], context["session_name"],
                                          rendered.language) if channel == "email" and notice.invitation else None,
                 "unsubscribe_url": context.get("unsubscribe_url"), "attempts": 0, "next_at": to_text(due),
-                "created_at": to_text(now),
+                "created_at": to_text(now), "request_id": current_request_id(),  # for its log line if sent later
                 # due now: stored already leased to this worker, which sends it next (one write fewer)
                 **({"status": "sending", "lease_until": to_text(now + LEASE)} if due <= now else
                    {"status": "pending", "lease_until": None})}
