@@ -1,4 +1,5 @@
-"""A RabbitMQ node of its own, on another port, for fault drills that restart the broker.
+"""A RabbitMQ node of its own, on another port, for fault drills that restart the broker
+(and for tests that need its management API, which the machine's broker does not enable).
 
 Stopping the machine's RabbitMQ would take down everything else that uses it
 (``make up``, other tests, other projects); a drill starts a second node from
@@ -26,14 +27,19 @@ def available() -> bool:
 
 
 class PrivateBroker:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, management: bool = False) -> None:
         self.directory = directory
         self.port = free_port()
+        self.management_port = free_port() if management else None
         self.node = f"ketnoi-drill-{uuid.uuid4().hex[:6]}@localhost"
 
     @property
     def amqp_uri(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/"
+
+    @property
+    def management_url(self) -> str:
+        return f"http://guest:guest@127.0.0.1:{self.management_port}/"
 
     def _env(self) -> dict[str, str]:
         d = self.directory
@@ -49,8 +55,12 @@ class PrivateBroker:
     def start(self) -> None:
         for sub in ("log", "mnesia"):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
-        (self.directory / "enabled_plugins").write_text("[].\n")
-        (self.directory / "rabbitmq.conf").write_text(f"listeners.tcp.local = 127.0.0.1:{self.port}\n")
+        plugins, config = [], f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
+        if self.management_port:
+            plugins.append("rabbitmq_management")
+            config += f"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {self.management_port}\n"
+        (self.directory / "enabled_plugins").write_text(f"[{','.join(plugins)}].\n")
+        (self.directory / "rabbitmq.conf").write_text(config)
         subprocess.run([str(BIN / "rabbitmq-server"), "-detached"], env=self._env(), check=True,
                        cwd=self.directory, capture_output=True, timeout=60)
         self.ctl("wait", str(self.directory / "pid"), "--timeout", "60", timeout=90)
