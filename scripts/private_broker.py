@@ -1,4 +1,5 @@
-"""A RabbitMQ node of its own, on another port, for fault drills that restart the broker.
+"""A RabbitMQ node of its own, on another port, for fault drills that restart the broker
+(and for tests that need its management API, which the machine's broker does not enable).
 
 Stopping the machine's RabbitMQ would take down everything else that uses it
 (``make up``, other tests, other projects); a drill starts a second node from
@@ -27,11 +28,16 @@ def available() -> bool:
 
 
 class PrivateBroker:
-    def __init__(self, directory: Path, *, prometheus: bool = False) -> None:
+    def __init__(self, directory: Path, *, prometheus: bool = False, management: bool = False) -> None:
         self.directory = directory
         self.port = free_port()
         self.prometheus_port = free_port() if prometheus else None
+        self.management_port = free_port() if management else None
         self.node = f"ketnoi-drill-{uuid.uuid4().hex[:6]}@localhost"
+
+    @property
+    def management_url(self) -> str:
+        return f"http://guest:guest@127.0.0.1:{self.management_port}/"
 
     @property
     def amqp_uri(self) -> str:
@@ -51,10 +57,14 @@ class PrivateBroker:
     def start(self) -> None:
         for sub in ("log", "mnesia"):
             (self.directory / sub).mkdir(parents=True, exist_ok=True)
-        config = f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
+        plugins, config = [], f"listeners.tcp.local = 127.0.0.1:{self.port}\n"
         if self.prometheus_port:
+            plugins.append("rabbitmq_prometheus")
             config += f"prometheus.tcp.ip = 127.0.0.1\nprometheus.tcp.port = {self.prometheus_port}\n"
-        (self.directory / "enabled_plugins").write_text("[rabbitmq_prometheus].\n" if self.prometheus_port else "[].\n")
+        if self.management_port:
+            plugins.append("rabbitmq_management")
+            config += f"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {self.management_port}\n"
+        (self.directory / "enabled_plugins").write_text(f"[{','.join(plugins)}].\n")
         (self.directory / "rabbitmq.conf").write_text(config)
         subprocess.run([str(BIN / "rabbitmq-server"), "-detached"], env=self._env(), check=True,
                        cwd=self.directory, capture_output=True, timeout=60)

@@ -29,6 +29,7 @@ class Settings:
     db_prefix: str
     events_exchange: str
     public_exchange: str
+    rabbitmq_management_url: str  # empty: port 15672 of the AMQP host (shared.events.provinces)
     jwt_secret: str
     dev_mode: bool
     rpc_timeout: float
@@ -64,6 +65,7 @@ def settings() -> Settings:
         db_prefix=os.environ.get("KETNOI_DB_PREFIX", "ketnoi"),
         events_exchange=os.environ.get("KETNOI_EVENTS_EXCHANGE", "ketnoi.events"),
         public_exchange=os.environ.get("KETNOI_PUBLIC_EXCHANGE", "ketnoi.public"),
+        rabbitmq_management_url=os.environ.get("KETNOI_RABBITMQ_MANAGEMENT_URL", ""),
         jwt_secret=secret,
         dev_mode=dev_mode,
         rpc_timeout=float(os.environ.get("KETNOI_RPC_TIMEOUT", "5")),

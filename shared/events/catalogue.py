@@ -1,7 +1,8 @@
 """The catalogue of event types and their JSON Schemas (``events/`` at the repo root).
 
-One YAML file lists every type with its producer, visibility and schema; the
-schemas are plain JSON Schema files so provinces can validate in any language.
+One YAML file lists every type with its producer, visibility and schema, and
+for a public type the province it is routed to (:mod:`shared.events.routing`);
+the schemas are plain JSON Schema files so provinces can validate in any language.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
+
+# A public type's ``routing`` when it concerns no single province, and the first word of its routing key.
+NATIONAL = "national"
 
 
 def catalogue_dir() -> Path:
@@ -30,6 +34,9 @@ class EventType:
     public: bool
     schema_file: str
     description: str
+    # public types only: the data field naming the province (``parties[].<field>`` for each item of a list),
+    # or NATIONAL
+    routing: str | None = None
 
 
 @cache
@@ -42,6 +49,7 @@ def catalogue() -> dict[str, EventType]:
             public=spec["visibility"] == "public",
             schema_file=spec["schema"],
             description=spec["description"],
+            routing=spec.get("routing"),
         )
         for name, spec in raw["events"].items()
     }

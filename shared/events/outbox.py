@@ -176,7 +176,7 @@ class OutboxRelay(DependencyProvider):
     def setup(self) -> None:
         cfg = settings()
         self.relay = Relay(StagedEvents.of(self.service, self.collection_names),
-                           ConfirmedPublisher(cfg.amqp_uri, cfg.events_exchange))
+                           ConfirmedPublisher(cfg.amqp_uri, cfg.events_exchange, cfg.public_exchange))
 
     def start(self) -> None:
         self.relay.outbox.ensure_indexes()

@@ -8,17 +8,23 @@ a second.  Here every event of a batch is sent on one channel in confirm mode
 and the relay waits once until the broker has confirmed them all: the same
 guarantee (an event counts as published only when RabbitMQ has taken
 responsibility for it), paid once per batch.
+
+Each event goes to ``ketnoi.events`` under its type, for ketnoi's own
+services, and a public one also to ``ketnoi.public`` under each of its
+province keys (:mod:`shared.events.routing`), in the same batch and under
+the same confirms: a province never misses a copy the services were given.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from kombu import Connection, Exchange, Producer
 
+from shared.events.routing import public_routing_keys
 from shared.events.serialization import CLOUDEVENTS_SERIALIZER
 
 log = logging.getLogger(__name__)
@@ -31,9 +37,11 @@ class NotConfirmed(Exception):
 class ConfirmedPublisher:
     """One connection and channel per relay, reopened after any failure."""
 
-    def __init__(self, amqp_uri: str, exchange: str, confirm_timeout: float = 10.0) -> None:
+    def __init__(self, amqp_uri: str, events_exchange: str, public_exchange: str,
+                 confirm_timeout: float = 10.0) -> None:
         self.amqp_uri = amqp_uri
-        self.exchange = Exchange(exchange, type="topic", durable=True, no_declare=True)
+        self.exchange = Exchange(events_exchange, type="topic", durable=True, no_declare=True)
+        self.public = Exchange(public_exchange, type="topic", durable=True, no_declare=True)
         self.confirm_timeout = confirm_timeout
         self._connection: Connection | None = None
         self._producer: Producer | None = None
@@ -65,17 +73,23 @@ class ConfirmedPublisher:
         try:
             producer = self._ready()
             for event in events:
-                producer.publish(
-                    event, routing_key=event["type"], serializer=CLOUDEVENTS_SERIALIZER, delivery_mode=2,
-                    message_id=event["id"], correlation_id=event.get("correlationid"),
-                    headers={"ce-type": event["type"], "ce-id": event["id"]},
-                )
-                self._sent += 1
-                self._unconfirmed.add(self._sent)
+                for exchange, key in self._routes(event):
+                    producer.publish(
+                        event, exchange=exchange, routing_key=key, serializer=CLOUDEVENTS_SERIALIZER,
+                        delivery_mode=2, message_id=event["id"], correlation_id=event.get("correlationid"),
+                        headers={"ce-type": event["type"], "ce-id": event["id"]},
+                    )
+                    self._sent += 1
+                    self._unconfirmed.add(self._sent)
             self._await_confirms()
         except Exception:
             self.close()
             raise
+
+    def _routes(self, event: dict[str, Any]) -> Iterator[tuple[Exchange, str]]:
+        yield self.exchange, event["type"]
+        for key in public_routing_keys(event):
+            yield self.public, key
 
     def _ready(self) -> Producer:
         if self._producer is None:

@@ -16,8 +16,11 @@ Per handler ``ketnoi.<service>.<handler>``:
 - ``….dead``: messages that failed every retry or could not be read, for ops
   to inspect and replay (``python -m shared.events.deadletters``).
 
-Public event types are also routed to ``ketnoi.public``, the only exchange a
-province's credentials may bind to.
+``ketnoi.public``, the only exchange a province's credentials may bind to,
+is fed by the outbox relays themselves (:mod:`shared.events.publisher`), under
+keys that name a province (:mod:`shared.events.routing`).  It is not bound to
+``ketnoi.events``: that exchange's keys are bare event types, which would
+carry every province's events to whoever may bind ``#``.
 """
 
 from __future__ import annotations
@@ -71,14 +74,20 @@ def handler_queues(service: str, handler: str, event_types: tuple[str, ...], bac
 
 
 def declare_exchanges(connection: Connection) -> None:
-    """Both exchanges, and the public one fed with every public event type."""
+    """Both exchanges, each on its own.
+
+    Brokers set up before province keys (2026-11) bound ``ketnoi.public`` to
+    ``ketnoi.events`` for each public type; those bindings are durable and
+    would keep copying every event, under its bare type, to anyone who may
+    bind ``#``, so they are removed (a no-op where they do not exist).
+    """
     channel = connection.default_channel
     events = events_exchange()(channel)
     events.declare()
     public = public_exchange()(channel)
     public.declare()
     for event_type in public_types():
-        public.bind_to(events, routing_key=event_type)
+        public.unbind_from(events, routing_key=event_type)
 
 
 def declare_handler(connection: Connection, queues: HandlerQueues) -> None:

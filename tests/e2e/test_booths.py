@@ -44,7 +44,7 @@ def booth_edition(api, organiser, new_edition):
 
 
 def test_provinces_see_the_floor_plan_and_the_quotas(booth_edition, stack):
-    tap = Tap(f"e2e.booths.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.booths.#",), public=True,
+    tap = Tap(f"e2e.booths.{uuid.uuid4().hex[:6]}", ("*.vn.ketnoi.booths.#",), public=True,
               amqp_uri=stack.config.amqp_uri)
     try:
         rules = {"groups": [{"name": "host", "booths": 1, "provinces": ["thanh-hoa"]},
@@ -101,7 +101,7 @@ def test_quotas_allocation_dry_run_commit_offer_override_and_export(api, organis
     assert "G01" not in {c for codes in run["assignments"].values() for c in codes}  # agency booth stays free
     assert api.request("GET", f"/v1/editions/{eid}/floor-plan").json()["totals"].get("taken", 0) == 0
 
-    tap = Tap(f"e2e.booths.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.booths.#",), public=True,
+    tap = Tap(f"e2e.booths.{uuid.uuid4().hex[:6]}", ("*.vn.ketnoi.booths.#",), public=True,
               amqp_uri=stack.config.amqp_uri)
     try:
         committed = api.request("POST", f"/v1/editions/{eid}/allocations/{run['id']}/commit", organiser)

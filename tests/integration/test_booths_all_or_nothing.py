@@ -234,7 +234,7 @@ def test_livestream_slot_counters_are_repaired_too():
             "starts_at": "2026-08-16T02:00:00.000000Z", "ends_at": "2026-08-16T02:30:00.000000Z",
             "participation_id": neighbour, "organisation_id": "o3", "organisation_name": None}
     assert store.take_quota(neighbour, "slots_held", 3)
-    assert store.book_slot(slot, booth_events.slot_booked(slot))
+    assert store.book_slot(slot, booth_events.slot_booked(slot, "thanh-hoa"))
 
     for _ in range(2):  # a difference is corrected once it is seen twice
         service()._reconcile_counters()

@@ -130,7 +130,8 @@ def with_pending(collection: Collection, documents: list[dict], pending: int) ->
 
 
 def relay_of(collection: Collection, amqp_uri: str | None = None) -> Relay:
-    publisher = ConfirmedPublisher(amqp_uri or settings().amqp_uri, settings().events_exchange)
+    publisher = ConfirmedPublisher(amqp_uri or settings().amqp_uri, settings().events_exchange,
+                                   settings().public_exchange)
     return Relay(StagedEvents(collection.door, [collection.name]), publisher)
 
 
@@ -169,7 +170,8 @@ def test_nothing_is_cleared_while_the_broker_is_unreachable(amqp_uri, tap):
         relay.publish_handed()
     assert with_pending(collection, documents, 1) == 2
 
-    relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange)  # the broker is back: the sweep delivers
+    relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange,  # the broker is back: the sweep delivers
+                                         settings().public_exchange)
     assert relay.sweep() == 2
     assert sorted(received_ids(tap, events)) == sorted(e["id"] for e in events)
     relay.stop()

@@ -236,8 +236,8 @@ def every_builder_call() -> list[dict[str, Any]]:
         events.edition_created(ed),
         events.edition_updated(ed, ["venue", "starts_on"]),
         events.edition_status_changed(ed, "draft"),
-        events.product_registered(product()),
-        events.product_registered(product(ocop=None, origin_province=None, certifications=[])),
+        events.product_registered(product(), "quang-tri"),
+        events.product_registered(product(ocop=None, origin_province=None, certifications=[]), None),
         events.checkin_recorded(
             {
                 "_id": "c1",
@@ -328,6 +328,8 @@ def offer(status: str = "open", **overrides: Any) -> dict[str, Any]:
         "booth_code": "A-12",
         "participation_id": holder(household())["participation_id"],
         "organisation_id": HOUSEHOLD_ID,
+        "quota_group": "bac-trung-bo",
+        "province": "ha-tinh",
         "status": status,
         "expires_at": "2025-09-10T01:00:00.000000Z",
         "created_at": "2025-09-08T01:00:00.000000Z",
@@ -383,7 +385,9 @@ def every_booths_builder_call() -> list[dict[str, Any]]:
     calls += [booth_events.offer_changed(offer(s)) for s in OFFER_STATUSES]
     calls += [booth_events.override_recorded(audit_entry(a)) for a in ("assign", "move", "release")]
     calls.append(booth_events.override_recorded(audit_entry("release", participation_id=None)))
-    calls += [booth_events.slot_booked(slot(org)) for org in (enterprise(), household(), foreign_buyer())]
+    calls += [booth_events.slot_booked(slot(org), org["province"])
+              for org in (enterprise(), household(), foreign_buyer())]
+    calls.append(booth_events.offer_changed(offer(province="foreign", quota_group="quoc-te")))
     applicant = {"_id": "par_1", "edition_id": EDITION_ID, "organisation_id": ORG_ID}
     preferences = [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}]
     calls += [booth_events.application_submitted(applicant, {
@@ -498,7 +502,8 @@ def every_notifications_builder_call() -> list[dict[str, Any]]:
 def test_catalogue_file_is_well_formed():
     raw = yaml.safe_load((EVENTS_DIR / "catalogue.yaml").read_text(encoding="utf-8"))
     for name, spec in raw["events"].items():
-        assert set(spec) == {"producer", "visibility", "schema", "description"}, name
+        routed = {"routing"} if spec["visibility"] == "public" else set()
+        assert set(spec) == {"producer", "visibility", "schema", "description"} | routed, name
         assert re.fullmatch(r"vn\.ketnoi\.[a-z_]+(\.[a-z_]+)+\.v[0-9]+", name), name
         assert spec["visibility"] in ("public", "internal"), name
         assert spec["schema"] == f"schemas/{name}.json", name
@@ -736,7 +741,7 @@ def test_booth_allocated_details():
 def test_household_business_name_is_withheld_from_booths_events():
     org = household()
     public = [booth_events.booth_allocated(booth(), holder(org), s) for s in ("allocation", "claim", "offer")]
-    public.append(booth_events.slot_booked(slot(org)))
+    public.append(booth_events.slot_booked(slot(org), org["province"]))
     for event in public:
         assert event["data"]["organisation_name"] is None
         assert "Lê Văn C" not in json.dumps(event, ensure_ascii=False)
@@ -798,4 +803,4 @@ def test_booths_schemas_reject_what_the_contract_forbids():
     with pytest.raises(EventSchemaViolation):
         booth_events.offer_changed(offer(), "cancelled")
     with pytest.raises(EventSchemaViolation):
-        booth_events.slot_booked({**slot(enterprise()), "starts_at": "2025-09-18 09:00"})
+        booth_events.slot_booked({**slot(enterprise()), "starts_at": "2025-09-18 09:00"}, "quang-tri")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from booths.planning import FOREIGN
 from shared.context import current_request_id
 from shared.events.envelope import make_event
 
@@ -69,7 +70,7 @@ def booth_released(booth: dict[str, Any], holder: dict[str, Any], reason: str) -
     return _event("booth.released", f"editions/{booth['edition_id']}/booths/{booth['code']}", {
         "edition_id": booth["edition_id"], "booth_code": booth["code"],
         "participation_id": holder["participation_id"], "organisation_id": holder["organisation_id"],
-        "reason": reason,
+        "province": holder.get("province"), "reason": reason,
     })
 
 
@@ -81,12 +82,15 @@ def allocation_committed(run: dict[str, Any]) -> dict[str, Any]:
 
 
 def offer_changed(offer: dict[str, Any], status: str | None = None) -> dict[str, Any]:
+    """``offer.<kind>``; an offer keeps the province it counts under in the quotas (``foreign`` for an
+    organisation from abroad, which has no province)."""
     status = status or offer["status"]
+    province = offer.get("province")
     kind = {"open": "made"}.get(status, status)
     return _event(f"offer.{kind}", f"editions/{offer['edition_id']}/offers/{offer['_id']}", {
         "edition_id": offer["edition_id"], "offer_id": offer["_id"], "booth_code": offer["booth_code"],
         "participation_id": offer["participation_id"], "organisation_id": offer["organisation_id"],
-        "expires_at": offer["expires_at"], "status": status,
+        "province": None if province == FOREIGN else province, "expires_at": offer["expires_at"], "status": status,
     })
 
 
@@ -98,9 +102,11 @@ def override_recorded(entry: dict[str, Any]) -> dict[str, Any]:
     })
 
 
-def slot_booked(slot: dict[str, Any]) -> dict[str, Any]:
+def slot_booked(slot: dict[str, Any], province: str | None) -> dict[str, Any]:
+    """``province``: the booking organisation's as registered (the slot itself does not keep it)."""
     return _event("livestream_slot.booked", f"editions/{slot['edition_id']}/booths/{slot['booth_code']}", {
         "edition_id": slot["edition_id"], "booth_code": slot["booth_code"], "starts_at": slot["starts_at"],
         "ends_at": slot["ends_at"], "participation_id": slot["participation_id"],
         "organisation_id": slot["organisation_id"], "organisation_name": slot.get("organisation_name"),
+        "province": province,
     })

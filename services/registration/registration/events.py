@@ -112,10 +112,13 @@ def delegate_languages(org: dict[str, Any]) -> dict[str, list[str]]:
                                              if d.get("interpreter_language")})}
 
 
-def product_registered(product: dict[str, Any]) -> dict[str, Any]:
+def product_registered(product: dict[str, Any], province: str | None) -> dict[str, Any]:
+    """``province``: the registering organisation's, which the event is routed by (``origin_province`` is
+    where the product comes from, and may be another province or none)."""
     return _event("product.registered", f"products/{product['_id']}", {
         "product_id": product["_id"],
         "organisation_id": product["organisation_id"],
+        "province": province,
         "name": _names(product["name"]),
         "category": product["category"],
         "ocop_stars": (product.get("ocop") or {}).get("stars"),

@@ -47,7 +47,7 @@ class LivestreamSlots:
                 "ends_at": to_text(data["starts_at"] + timedelta(minutes=settings["slot_minutes"])),
                 "participation_id": applicant["_id"], "organisation_id": applicant["organisation_id"],
                 "organisation_name": applicant.get("name")}
-        if not self.store.book_slot(slot, ev.slot_booked(slot)):
+        if not self.store.book_slot(slot, ev.slot_booked(slot, applicant.get("province"))):
             self.store.give_back_quota(applicant["_id"], "slots_held")
             raise Conflict("This slot is booked.", code="slot_taken")
         return views.slot(slot)

@@ -203,11 +203,13 @@ class Claims:
         have = self.store.find("products", {"organisation_id": claim["organisation_id"]}, sort=[("_id", 1)])
         ids, names = {p["_id"] for p in have}, {(p["category"], p["search"]) for p in have}
         new = [p for p in claim["products"] if p["_id"] not in ids and (p["category"], p["search"]) not in names]
-        if new:
-            self.store.mark("organisations", claim["organisation_id"], "snapshot_due")
+        if not new:
+            return
+        province = self._organisation(claim["organisation_id"]).get("province")
+        self.store.mark("organisations", claim["organisation_id"], "snapshot_due")
         for product in new:
             with suppress(Duplicate):  # inserted by an attempt cut off, or one running at the same time
-                self.store.insert("products", product, ev.product_registered(product))
+                self.store.insert("products", product, ev.product_registered(product, province))
 
     @rpc
     def decline_claim(self, actor: dict | None, claim_id: str, payload: dict | None = None) -> dict:

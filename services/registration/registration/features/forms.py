@@ -126,7 +126,7 @@ class Forms:
         pending = org["pending"]
         for product in pending["products"]:
             with suppress(Duplicate):  # inserted by the attempt that was cut off
-                self.store.insert("products", product, ev.product_registered(product))
+                self.store.insert("products", product, ev.product_registered(product, org.get("province")))
         participation = {
             "_id": pending["participation_id"], "edition_id": pending["edition_id"], "organisation_id": org["_id"],
             "role": pending["role"], "wants": pending["wants"], "status": "submitted", "form": pending["form"],

@@ -142,6 +142,6 @@ class Organisations:
         require_provinces(date.today(), origin_province=data.get("origin_province"))
         [product] = new_products(org["_id"], [data])
         org["snapshot_due"] = self.store.mark("organisations", org["_id"], "snapshot_due")
-        self.store.insert("products", product, ev.product_registered(product))
+        self.store.insert("products", product, ev.product_registered(product, org.get("province")))
         self._refresh_snapshots(org)
         return views.product(product)
