@@ -9,7 +9,7 @@ export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVI
 export EVENTLET_NO_GREENDNS := yes
 export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: up test install rabbitmq promtool lint bench drills hunt clean
+.PHONY: up test install rabbitmq promtool lint bench drills hunt release clean
 
 ## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
 up: install
@@ -66,6 +66,11 @@ hunt: install rabbitmq
 ## drills: fault drills at full size (1,000 registrations each; a RabbitMQ node and store of their own)
 drills: install rabbitmq
 	$(PY) -m scripts.drills --registrations 1000 --outage 10
+
+## release: lint the Dockerfile, render k8s/ and check compose and k8s for KETNOI_IMAGE:KETNOI_TAG (default: git
+## describe), build the image when a Docker engine answers (PUSH=1 pushes it); see README "Releasing"
+release: install
+	$(PY) -m scripts.release $(if $(PUSH),--push)
 
 clean:
 	rm -rf $(VENV) $(STORE_VENV) var

@@ -27,6 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 K8S_DIR = ROOT / "k8s"
+# Not a Kubernetes object: checked by tests/contract/test_release.py and rendered by kubectl.
+KUSTOMIZATION = K8S_DIR / "kustomization.yaml"
+# The keys of each Secret the manifests read; the Secrets themselves are created outside the repository.
+SECRET_EXAMPLES = {"ketnoi-secrets": K8S_DIR / "secrets.example.env", "mongo-auth": K8S_DIR / "mongo-auth.example.env"}
 COMPOSE_PROMETHEUS = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 MONGO_INIT_SCRIPT = ROOT / "deploy" / "mongo" / "init-replica.js"
 NAMESPACE = "ketnoi"
@@ -85,7 +89,33 @@ def compose_services() -> dict[str, dict[str, Any]]:
 
 
 def k8s_files() -> list[Path]:
-    return sorted(K8S_DIR.glob("*.yaml")) + sorted(K8S_DIR.glob("*.yml"))
+    """The Kubernetes manifests (the kustomization that lists them is not one)."""
+    files = sorted(K8S_DIR.glob("*.yaml")) + sorted(K8S_DIR.glob("*.yml"))
+    return [path for path in files if path != KUSTOMIZATION]
+
+
+def example_keys(path: Path) -> list[str]:
+    """The keys an example env file documents (KEY= lines; comments aside)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.split("=", 1)[0] for line in lines if "=" in line and not line.lstrip().startswith("#")]
+
+
+def secret_key_refs() -> set[tuple[str, str]]:
+    """(Secret, key) of every secretKeyRef and every key a Secret volume mounts."""
+    refs = set()
+    for _, template in pod_templates():
+        for container in all_containers(template["spec"]):
+            for env in container.get("env", []):
+                ref = env.get("valueFrom", {}).get("secretKeyRef")
+                if ref:
+                    refs.add((ref["name"], ref["key"]))
+            assert not any("secretRef" in source for source in container.get("envFrom", [])), (
+                "envFrom a Secret hides which keys a container needs"
+            )
+        for volume in template["spec"].get("volumes", []):
+            if "secret" in volume:
+                refs |= {(volume["secret"]["secretName"], item["key"]) for item in volume["secret"]["items"]}
+    return refs
 
 
 @cache
@@ -297,12 +327,7 @@ def test_service_has_its_own_mongo_user(service: Service) -> None:
     assert variable in as_env_dict(compose_services()["mongo-init"].get("environment"))
     job_env = k8s_env(k8s_of_kind("Job")["mongo-init"]["spec"]["template"]["spec"]["containers"][0])
     assert variable in job_env, "k8s mongo-init Job does not create the user"
-    secret_keys = {
-        key
-        for secret in k8s_of_kind("Secret").values()
-        for key in {**secret.get("stringData", {}), **secret.get("data", {})}
-    }
-    assert variable in secret_keys
+    assert variable in example_keys(SECRET_EXAMPLES["ketnoi-secrets"])
 
 
 @pytest.mark.parametrize("service", SERVICE_PARAMS)
@@ -486,22 +511,37 @@ def test_compose_secrets_come_from_variables() -> None:
     assert checked >= 2 * len(SERVICES)
 
 
-def test_k8s_secrets_hold_only_placeholders() -> None:
-    """Real values come from the secret store; the repository only shows the shape."""
-    secrets = k8s_of_kind("Secret")
-    assert secrets
-    for name, secret in secrets.items():
-        assert "data" not in secret, f"{name}: base64 data hides what is committed"
-        for key, value in secret.get("stringData", {}).items():
-            assert "CHANGE-ME" in value, f"{name}.{key} looks like a real secret"
+def test_k8s_commits_no_secret_and_documents_every_key_it_reads() -> None:
+    """Secrets are created outside the repository from the example env files' keys, so those
+    files must list exactly the keys the manifests read, and no manifest may carry a Secret value."""
+    for name, secret in k8s_of_kind("Secret").items():
+        assert not secret.get("data") and not secret.get("stringData"), f"Secret {name} carries values"
+    refs = secret_key_refs()
+    assert {name for name, _ in refs} == set(SECRET_EXAMPLES), "a Secret without an example env file"
+    for name, path in SECRET_EXAMPLES.items():
+        keys = example_keys(path)
+        assert len(keys) == len(set(keys)), f"{path.name} lists a key twice"
+        assert set(keys) == {key for secret, key in refs if secret == name}, path.name
+    filled_in = [".env", *(str(path.relative_to(ROOT)).replace(".example", "") for path in SECRET_EXAMPLES.values())]
+    examples = [".env.example", *(str(path.relative_to(ROOT)) for path in SECRET_EXAMPLES.values())]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *filled_in, *examples],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    ).stdout.split()
+    assert ignored == filled_in, "filled-in copies must be git-ignored, the examples committed"
 
 
 def test_dockerfile_builds_a_non_root_image_without_secrets() -> None:
     text = DOCKERFILE.read_text(encoding="utf-8")
-    assert re.search(r"^FROM\s+python:3\.11-slim(@sha256:[0-9a-f]+)?\s*$", text, re.MULTILINE)
+    stages: list[str] = []
+    for image, stage in re.findall(r"^FROM\s+(\S+)(?:\s+AS\s+(\S+))?\s*$", text, re.MULTILINE | re.IGNORECASE):
+        # The base is pinned by exact version and digest; later stages build on earlier ones.
+        assert image in stages or re.match(r"^python:3\.11\.\d+-slim-\w+@sha256:[0-9a-f]{64}$", image), image
+        stages.append(stage)
+    assert stages, "Dockerfile has no FROM"
     assert re.search(r"pip install[^\n]*-r requirements/services\.txt", text)
     assert re.search(r"^ENV\b(.|\\\n)*\bEVENTLET_NO_GREENDNS=yes\b", text, re.MULTILINE)
-    for directory in ("shared/", "services/", "events/", "demo/"):
+    for directory in ("shared/", "services/", "events/"):
         assert re.search(rf"^COPY\s+(--\S+\s+)*{directory}\s", text, re.MULTILINE), directory
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert users, "the image runs as root"
