@@ -17,7 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from booths import access, planning
-from booths.features import allocation, applications, claims, intake, livestream, offers, overrides, plans, upkeep
+from booths.features import (
+    allocation,
+    applications,
+    claims,
+    intake,
+    livestream,
+    offers,
+    open_data,
+    overrides,
+    plans,
+    upkeep,
+)
 from booths.planning import quota_province
 from booths.rules import booth_limit
 from booths.store import COLLECTIONS, BoothsStore
@@ -33,7 +44,8 @@ OVERRIDE_LIMIT = 1_000_000  # the "limit" of counters an organiser's override mo
 
 
 class BoothsService(intake.Intake, plans.FloorPlans, applications.Applications, allocation.AllocationRuns,
-                    claims.Claims, offers.Offers, overrides.Overrides, livestream.LivestreamSlots, upkeep.Upkeep):
+                    claims.Claims, offers.Offers, overrides.Overrides, livestream.LivestreamSlots, open_data.OpenData,
+                    upkeep.Upkeep):
     name = "booths"
 
     store = Store("booths", BoothsStore)

@@ -552,3 +552,60 @@ class OcopRules(Schema):
     max_year = fields.Integer(required=True)
     certificate_no_max_length = fields.Integer(required=True)
     items = fields.List(fields.Nested(OcopLevel), required=True)
+
+
+def _counts(description: str) -> fields.Dict:
+    return fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                       metadata={"description": description, "example": {"quang-tri": 42}})
+
+
+class OpenDataParticipants(Schema):
+    total = fields.Integer(required=True, metadata={"description": "Approved registrations"})
+    by_role = _counts("role -> registrations")
+    by_kind = _counts("organisation kind -> registrations")
+    by_province = _counts("2025 province of Vietnamese organisations -> registrations")
+    by_country = _counts("country (ISO 3166 alpha-2) -> registrations")
+    by_sector = _counts("sector -> registrations giving it (an organisation may give several)")
+    by_ocop_stars = _counts("most OCOP stars among an organisation's products (or none) -> registrations")
+
+
+class OpenDataBooths(Schema):
+    total = fields.Integer(required=True)
+    by_status = _counts("taken, on_offer or free -> booths")
+    by_zone = _counts("zone -> booths")
+    by_kind = _counts("booth kind -> booths")
+    taken_by_quota_group = _counts("quota group of the holder -> booths taken")
+    taken_by_province = _counts("2025 province of the holder -> booths taken")
+
+
+class OpenDataMeetingCounts(Schema):
+    total = fields.Integer(required=True, metadata={"description": "Every meeting request"})
+    by_status = _counts("requested, accepted, declined, expired, cancelled -> meetings")
+    scheduled = fields.Integer(required=True, metadata={"description": "Accepted and given a slot"})
+    by_outcome = _counts("what happened on the day (done, no_show, …, not_recorded) -> scheduled meetings")
+    by_supplier_province = _counts("2025 province of the supplier -> scheduled meetings")
+    by_buyer_country = _counts("country of the buyer -> scheduled meetings")
+
+
+class OpenDataMous(Schema):
+    total = fields.Integer(required=True)
+    value_by_currency = _counts("currency -> total estimated value (never converted)")
+    by_sector = _counts("sector -> MOUs")
+    by_province = _counts("province of a party -> MOUs")
+    by_country = _counts("country of a party -> MOUs")
+
+
+class OpenDataMeetings(Schema):
+    sessions = fields.Integer(required=True)
+    meetings = fields.Nested(OpenDataMeetingCounts, required=True)
+    mous = fields.Nested(OpenDataMous, required=True)
+
+
+class OpenData(Schema):
+    edition_id = fields.String(required=True)
+    published = fields.Boolean(required=True, metadata={"description": "False: a preview for organisers, ops "
+                                                                        "and provinces before the edition ends"})
+    published_after = fields.Date(required=True, metadata={"description": "The edition's last day"})
+    participants = fields.Nested(OpenDataParticipants, required=True)
+    booths = fields.Nested(OpenDataBooths, required=True)
+    b2b = fields.Nested(OpenDataMeetings, required=True)

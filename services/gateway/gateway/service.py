@@ -4,8 +4,9 @@ Every route is one ``@api`` entrypoint whose declaration is also its OpenAPI
 entry.  Business rules live in the services; the route modules only
 translate HTTP (paths, query strings, ETags, status codes) to RPC and back,
 one module per service called (``registration_routes``, ``booth_routes``,
-``meeting_routes``, ``notification_routes``), and ``reference_routes`` for the
-cacheable lists forms offer (answered by registration).
+``meeting_routes``, ``notification_routes``), ``reference_routes`` for the
+cacheable lists forms offer (answered by registration), and ``open_data_routes``
+for an edition's counts (asking three services).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ import swagger_ui_bundle
 from werkzeug.wrappers import Request, Response
 
 # route mixins imported as modules: `nameko run gateway.service` runs every service class it sees
-from gateway import booth_routes, meeting_routes, notification_routes, reference_routes, registration_routes
+from gateway import (
+    booth_routes,
+    meeting_routes,
+    notification_routes,
+    open_data_routes,
+    reference_routes,
+    registration_routes,
+)
 from gateway import schemas as s
 from gateway.edge import broker_reachable
 from gateway.http import api
@@ -48,7 +56,7 @@ def _within(check, seconds: float) -> bool:
 
 class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
                      meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes,
-                     reference_routes.ReferenceRoutes):
+                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes):
     name = "gateway"
 
     metrics = ServiceMetrics()

@@ -25,6 +25,7 @@ from meetings.features import (
     intake,
     matchmaking,
     mous,
+    open_data,
     requests,
     sessions,
     time_away,
@@ -43,7 +44,7 @@ from shared.timestamps import now_text
 
 class MeetingsService(intake.Intake, sessions.Sessions, time_away.TimeAway, matchmaking.Matchmaking,
                       requests.Requests, upkeep.Upkeep, timetable.Timetabling, agendas.Agendas, day.OnTheDay,
-                      mous.Mous):
+                      mous.Mous, open_data.OpenData):
     name = "meetings"
 
     store = Store("meetings", MeetingsStore)

@@ -27,6 +27,7 @@ from registration.features import (
     editions,
     forms,
     listings,
+    open_data,
     organisations,
     participations,
     reference,
@@ -44,7 +45,7 @@ from shared.store import Store
 
 class RegistrationService(editions.Editions, organisations.Organisations, forms.Forms, claims.Claims,
                           participations.Participations, listings.Listings, checkin.CheckIn, reference.Reference,
-                          upkeep.Upkeep):
+                          open_data.OpenData, upkeep.Upkeep):
     name = "registration"
 
     store = Store("registration", RegistrationStore)

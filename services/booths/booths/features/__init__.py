@@ -8,6 +8,7 @@
 - ``offers``: freed booths offered to the waitlist, replies, expiry.
 - ``overrides``: organisers assigning, moving or releasing booths on the record, and the audit trail.
 - ``livestream``: time slots on livestream studios.
+- ``open_data``: the floor counted for an edition's open data.
 - ``upkeep``: timers that finish work cut off half-way, repair counters and refresh gauges.
 
 The mixins are not nameko services (no ``name``); each declares with type

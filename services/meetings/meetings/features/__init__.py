@@ -18,4 +18,5 @@ do what is in :mod:`meetings.access`; rules without I/O in
 - ``agendas``: publishing, each participant's agenda (JSON, iCalendar, print), table sheets
 - ``day``: live status and outcomes on the day
 - ``mous``: MOUs and their statistics
+- ``open_data``: meetings and MOUs counted for an edition's open data
 """

@@ -15,6 +15,7 @@ may do what is in :mod:`registration.access`; rules without I/O in
 - ``participations``: applying, decisions (one or many), places and the waitlist, reading one registration
 - ``listings``: an edition's registrations for organisers and provinces, the public directory, export, stats
 - ``checkin``: badges and scanning them at the gate
+- ``open_data``: an edition's participation counts, public once it is over
 - ``reference``: what forms offer (provinces of a day, kinds, roles, sectors, OCOP), from the validators' tables
 - ``upkeep``: timers finishing work cut off half-way, reconciling places, refreshing gauges
 """
