@@ -60,7 +60,7 @@ bench: install rabbitmq
 ## hunt: the stateful tests that hunt for broken rules, run long (make test runs them short)
 hunt: install rabbitmq
 	KETNOI_HUNT_EXAMPLES=300 KETNOI_HUNT_SHRINK=1 $(PY) -m pytest -p no:cacheprovider --timeout 3600 \
-	  tests/integration/test_booth_rules.py tests/integration/test_meeting_rules.py \
+	  tests/integration/test_booth_rules.py tests/integration/test_meeting_rules.py tests/integration/test_field_errors.py \
 	  tests/integration/test_registration_rules.py
 
 ## drills: fault drills at full size (1,000 registrations each; a RabbitMQ node and store of their own)

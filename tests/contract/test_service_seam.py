@@ -1,7 +1,8 @@
 """The gateway–service seam, checked from the source: every RPC the gateway calls exists and takes the
-arguments it is given; every body the gateway checks is loaded by the service with a schema of the same
-fields and types; no service imports another's package.  The last tests show each check fails on a
-deliberate mismatch."""
+arguments it is given; every body the gateway hands on is loaded by the service with a schema of the same
+fields and types, and checked there only (the service answers every field error at once); every body the
+gateway reads itself is checked by the gateway; no service imports another's package.  The last tests show
+each check fails on a deliberate mismatch."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ SERVICE_CLASSES = {"registration": RegistrationService, "booths": BoothsService,
 RPCS = {name: seam.rpc_methods(cls) for name, cls in SERVICE_CLASSES.items()}
 CALLS = seam.all_gateway_calls()
 BODIES = [(call, position, schema) for call in CALLS for position, schema in call.bodies]
+ROUTES = seam.all_routes_with_bodies()
 
 
 def test_the_scan_sees_the_gateway_s_calls():
@@ -42,6 +44,16 @@ def test_the_gateway_and_the_service_declare_one_body_alike(call, position, sche
     assert seam.schema_differences(getattr(gateway_schemas, schema), loaded) == []
 
 
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.schema}@{r.where.split('/')[-1]}")
+def test_every_body_is_checked_in_one_place(route):
+    """A body a service loads is checked there only: the gateway's schema knows its fields and types but not
+    every rule (tax code check digits, phone numbers), so a check here first would answer some of a form's
+    errors and the rest a submission later.  A body nothing loads is checked here, before the route reads it."""
+    assert route.reads_body != bool(route.forwarded_to), (
+        f"{route.where}: {route.schema} is handed to {', '.join(route.forwarded_to)} and also checked here"
+        if route.reads_body else f"{route.where}: {route.schema} is not handed to a service: say reads_body=True")
+
+
 @pytest.mark.parametrize("service", seam.SERVICES)
 def test_no_service_imports_another_s_package(service):
     found = {str(path.relative_to(seam.ROOT)): imports
@@ -52,7 +64,7 @@ def test_no_service_imports_another_s_package(service):
 
 # -- each check fails on a deliberate mismatch -----------------------------------------------------------
 
-ROUTES = '''
+SOURCE = '''
 class Routes:
     registration = ServiceRpc("registration")
 
@@ -65,15 +77,47 @@ class Routes:
 
     def three(self, request):
         return self.registration.get_edition(actor(request), "ed", "extra", "arguments")
+
+    @api("POST", "/v1/claims/<cid>/confirm", body=s.ClaimDecisionBody)
+    def four(self, request, cid):
+        return self.registration.confirm_claim(actor(request), cid, {**request.body, "token": "t"})
+
+    @api("POST", "/v1/dev/tokens", body=s.DevTokenBody)
+    def five(self, request):
+        return mint(request.body["role"])
+
+    @api("POST", "/v1/organisations", body=s.OrganisationBody, reads_body=True)
+    def six(self, request):
+        return self.registration.create_organisation(actor(request), request.body)
 '''
 
 
 def test_a_missing_rpc_and_a_call_with_wrong_arguments_are_caught():
-    one, two, three = seam.gateway_calls(ROUTES, "routes.py")
+    one, two, three, four, six = seam.gateway_calls(SOURCE, "routes.py")
     assert one.bodies == ((1, "SeriesBody"),)
     assert seam.signature_problem(RPCS["registration"][one.method], one) is None
     assert two.method not in RPCS["registration"]
     assert "too many" in seam.signature_problem(RPCS["registration"][three.method], three)
+    assert four.bodies == ((2, "ClaimDecisionBody"),)  # the body with what the route adds is the body
+    assert six.bodies == ((1, "OrganisationBody"),)
+
+
+def test_a_body_checked_in_two_places_or_in_none_is_caught():
+    routes = {r.schema: r for r in seam.routes_with_bodies(SOURCE, "routes.py")}
+    assert {name: (r.reads_body, r.forwarded_to) for name, r in routes.items()} == {
+        "SeriesBody": (False, ("registration.create_series",)),
+        "ClaimDecisionBody": (False, ("registration.confirm_claim",)),
+        "DevTokenBody": (False, ()),  # read by the route, unchecked
+        "OrganisationBody": (True, ("registration.create_organisation",)),  # checked here and there
+    }
+    failures = []
+    for route in routes.values():
+        try:
+            test_every_body_is_checked_in_one_place(route)
+        except AssertionError as exc:
+            failures.append(str(exc).splitlines()[0].split(": ", 1)[1])
+    assert failures == ["DevTokenBody is not handed to a service: say reads_body=True",
+                        "OrganisationBody is handed to registration.create_organisation and also checked here"]
 
 
 def test_schemas_that_disagree_in_fields_or_types_are_caught():

@@ -50,27 +50,67 @@ def _schema_name(node: ast.expr) -> str | None:
     return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", None)
 
 
-def _declared_body(function: ast.FunctionDef) -> str | None:
-    """The schema of ``@api(…, body=s.X)``: the gateway checks the body against it before the route runs."""
+def _api_keyword(function: ast.FunctionDef, name: str) -> ast.expr | None:
     for decorator in function.decorator_list:
         if isinstance(decorator, ast.Call) and getattr(decorator.func, "id", None) == "api":
             for keyword in decorator.keywords:
-                if keyword.arg == "body":
-                    return _schema_name(keyword.value)
+                if keyword.arg == name:
+                    return keyword.value
     return None
 
 
+def _declared_body(function: ast.FunctionDef) -> str | None:
+    """The schema of ``@api(…, body=s.X)``: what the OpenAPI document shows of the body."""
+    node = _api_keyword(function, "body")
+    return _schema_name(node) if node is not None else None
+
+
 def _checked_schema(node: ast.expr, local: dict[str, str], declared: str | None = None) -> str | None:
-    """The schema a value was checked against: ``request.body`` (the route's declared body),
-    ``checked(s.X, …)``, or a name assigned from either; else None."""
+    """The schema a value was declared or checked against: ``request.body`` (the route's declared body),
+    ``{**request.body, …}`` (the body with what the route adds), ``checked(s.X, …)``, or a name assigned from
+    any of them; else None."""
     if isinstance(node, ast.Name):
         return local.get(node.id)
     if (isinstance(node, ast.Attribute) and node.attr == "body" and isinstance(node.value, ast.Name)
             and node.value.id == "request"):
         return declared
+    if isinstance(node, ast.Dict):
+        return next((found for key, value in zip(node.keys, node.values, strict=True)
+                     if key is None and (found := _checked_schema(value, local, declared))), None)
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "checked":
         return _schema_name(node.args[0])
     return None
+
+
+@dataclass(frozen=True)
+class Route:
+    """A gateway route that declares a body: where it goes, and who checks it."""
+
+    where: str
+    schema: str
+    reads_body: bool  # ``@api(…, reads_body=True)``: the gateway checks it in full before the route runs
+    forwarded_to: tuple[str, ...]  # ``service.method`` of every RPC the route hands the body to
+
+
+def routes_with_bodies(source: str, where: str) -> Iterator[Route]:
+    calls = list(gateway_calls(source, where))
+    for function in (n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.FunctionDef)):
+        schema = _declared_body(function)
+        if schema is None:
+            continue
+        reads = _api_keyword(function, "reads_body")
+        lines = range(function.lineno, (function.end_lineno or function.lineno) + 1)
+        forwarded = tuple(f"{c.service}.{c.method}" for c in calls
+                          if int(c.where.rsplit(":", 1)[1]) in lines and any(s == schema for _, s in c.bodies))
+        yield Route(f"{where}:{function.lineno}", schema, isinstance(reads, ast.Constant) and reads.value is True,
+                    forwarded)
+
+
+def all_routes_with_bodies() -> list[Route]:
+    routes = []
+    for path in sorted((ROOT / "services/gateway/gateway").glob("*.py")):
+        routes += routes_with_bodies(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    return routes
 
 
 def gateway_calls(source: str, where: str, proxies: dict[str, str] | None = None) -> Iterator[Call]:

@@ -17,7 +17,7 @@ from meetings.views import UNPLACED_HINTS as HINT_OF
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted([*ROOT.glob("services/*/*/**/*.py"), *ROOT.glob("shared/**/*.py")])
 PROBLEM_CODES = (r'\bcode="([a-z_]+)"', r'default_code = "([a-z_]+)"')
-FIELD_CODES = (r'field_error\([^,()]+,\s*"([a-z_]+)"', r'\bproblem\(\s*"([a-z_]+)"')
+FIELD_CODES = (r'field_error\([^,()]+,\s*"([a-z_]+)"', r'\b[pP]roblem\(\s*"([a-z_]+)"')
 
 
 def codes(patterns: tuple[str, ...]) -> set[str]:

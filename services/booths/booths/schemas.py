@@ -1,11 +1,15 @@
-"""Marshmallow schemas at the booths service's RPC edge."""
+"""Marshmallow schemas at the booths service's RPC edge.
+
+Schema-level rules run beside the fields' own errors and name every broken
+field at once (see :mod:`shared.validation`).
+"""
 
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate, validates_schema
 
 from booths.domain.floorplan import FEATURES
-from shared.validation import problem, public_name
+from shared.validation import failed, problem, problems, public_name
 
 PREFERENCE_TYPES = ("booth", "zone", "kind")
 OVERRIDES = ("assign", "move", "release")
@@ -46,16 +50,21 @@ class RulesIn(Schema):
     offer_hours = fields.Integer(strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 14))
     livestream = fields.Nested(Livestream, load_default=lambda: Livestream().load({}))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _groups(self, data: dict, **_: object) -> None:
+        """Read from the groups' valid parts only (a wrong value is left out): what is alike or missing there is
+        so whatever else is wrong."""
         groups = data.get("groups") or []
-        if len({g["name"] for g in groups}) != len(groups):
-            raise problem("duplicate_key", "Quota group names must be unique.", field="groups")
-        if sum(g.get("provinces") is None for g in groups) > 1:
-            raise problem("invalid", "At most one group may take all other provinces.", field="groups")
+        names = [g["name"] for g in groups if "name" in g]
+        found = []
+        if len(set(names)) != len(names):
+            found.append(problem("duplicate_key", "Quota group names must be unique.", field="groups"))
+        if sum("provinces" in g and g["provinces"] is None for g in groups) > 1:
+            found.append(problem("invalid", "At most one group may take all other provinces.", field="groups"))
         listed = [p for g in groups for p in (g.get("provinces") or [])]
         if len(set(listed)) != len(listed):
-            raise problem("duplicate_key", "A province may belong to one quota group only.", field="groups")
+            found.append(problem("duplicate_key", "A province may belong to one quota group only.", field="groups"))
+        problems(found)
 
 
 class FloorPlanIn(Schema):
@@ -84,12 +93,12 @@ class OverrideIn(Schema):
     to_booth = fields.String(allow_none=True)
     reason = fields.String(required=True, validate=validate.Length(min=3, max=500))
 
-    @validates_schema
-    def _targets(self, data: dict, **_: object) -> None:
-        if data.get("action") == "assign" and not data.get("participation_id"):
-            raise problem("required", "Say whom the booth is assigned to.", field="participation_id")
-        if data.get("action") == "move" and not data.get("to_booth"):
-            raise problem("required", "Say which booth to move to.", field="to_booth")
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _targets(self, data: dict, original: object, **_: object) -> None:
+        needed = {"assign": ("participation_id", "Say whom the booth is assigned to."),
+                  "move": ("to_booth", "Say which booth to move to.")}.get(data.get("action", ""))
+        if needed and not data.get(needed[0]) and not failed(self, data, original, needed[0]):
+            raise problem("required", needed[1], field=needed[0])
 
 
 class OfferReplyIn(Schema):

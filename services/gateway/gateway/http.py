@@ -26,7 +26,7 @@ from prometheus_client import Counter
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from gateway.edge import checked
+from gateway.edge import checked, json_object
 from gateway.idempotency import idempotency_store
 from gateway.messages import pick_language
 from gateway.problems import problem_response
@@ -168,12 +168,16 @@ class ApiHandler(HttpRequestHandler):
     """``@api(method, url, ...)``: one public endpoint, described for OpenAPI.
 
     The decorated method receives the request (with ``principal``,
-    ``language`` and ``request_id`` set, and ``body``: the JSON body already
-    checked against the declared ``body`` schema) plus path values, and
-    returns a ``Response`` or a ``(status, payload)`` / ``(status, headers,
-    payload)``.  A body that does not fit the declaration is a 422 before the
-    route runs, so the schema is named once and the OpenAPI document is what
-    is enforced.
+    ``language`` and ``request_id`` set, and ``body``: the JSON body, an
+    object) plus path values, and returns a ``Response`` or a ``(status,
+    payload)`` / ``(status, headers, payload)``.  The declared ``body`` schema
+    is what the OpenAPI document shows; the service the route hands the body
+    to loads it with its own schema of the same fields and answers every
+    field error at once (checking here first would answer the part the
+    gateway knows, and the rest a submission later).  A route that reads the
+    body itself says ``reads_body=True``: it is checked against the schema
+    here, a 422 before the route runs.  tests/contract/test_service_seam.py
+    holds every route to one of the two.
 
     ``cache_seconds`` makes a GET's successful answer cacheable by anyone (data
     that is the same for every caller): a strong ``ETag`` hashed from the body,
@@ -184,7 +188,8 @@ class ApiHandler(HttpRequestHandler):
     server = ApiServer()
 
     def __init__(self, method: str, url: str, *, summary: str = "", body: Any = None,
-                 response: Any = None, auth: str = "optional", tags: tuple[str, ...] = (),
+                 reads_body: bool = False, response: Any = None, auth: str = "optional",
+                 tags: tuple[str, ...] = (),
                  idempotent: bool | None = None, query: Any = None, status: int = 200,
                  produces: str = "application/json", documented: bool = True,
                  other_statuses: dict[int, str] | None = None, cache_seconds: int | None = None,
@@ -193,6 +198,7 @@ class ApiHandler(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
         self.summary = summary
         self.body = body
+        self.reads_body = reads_body
         self.response = response
         self.auth = auth
         self.tags = tags
@@ -219,8 +225,9 @@ class ApiHandler(HttpRequestHandler):
         try:
             request.principal = self._principal(request)
             request.json_body = self._body(request)
-            # the route's declared body is checked here, once, before an idempotency key is claimed
-            request.body = checked(self.body, request.json_body) if self.body is not None else None
+            # before an idempotency key is claimed: a body only a service loads need be an object here
+            request.body = None if self.body is None else (
+                checked(self.body, request.json_body) if self.reads_body else json_object(request.json_body))
             key = request.headers.get("Idempotency-Key") if self.idempotent else None
             if key:
                 return self.idempotency.run(key, request, partial(self._call, request))

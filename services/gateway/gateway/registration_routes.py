@@ -14,9 +14,9 @@ from shared.auth import require
 from shared.rpc import ServiceRpc
 
 
-def _claim_decision(request: Request) -> dict[str, str | None]:
+def _link_token(request: Request) -> object:
     """The link's token, from the body or the query (the link as the e-mail gives it)."""
-    return {"token": request.body.get("token") or request.args.get("token")}
+    return request.body.get("token") or request.args.get("token")
 
 
 class RegistrationRoutes:
@@ -105,13 +105,15 @@ class RegistrationRoutes:
                  "organiser's bearer token). 403/410 for a bad or expired link, 409 once decided",
          auth="optional", body=s.ClaimDecisionBody, tags=("registration",))
     def confirm_registration_claim(self, request: Request, claim_id: str):
-        return self.registration.confirm_claim(actor(request), claim_id, _claim_decision(request))
+        return self.registration.confirm_claim(actor(request), claim_id,
+                                               {**request.body, "token": _link_token(request)})
 
     @api("POST", "/v1/registration-claims/<claim_id>/decline",
          summary="Decline a registration made in the organisation's name; nothing else changes",
          auth="optional", body=s.ClaimDecisionBody, tags=("registration",))
     def decline_registration_claim(self, request: Request, claim_id: str):
-        return self.registration.decline_claim(actor(request), claim_id, _claim_decision(request))
+        return self.registration.decline_claim(actor(request), claim_id,
+                                               {**request.body, "token": _link_token(request)})
 
     @api("POST", "/v1/editions/<edition_id>/participations",
          summary="An organisation on file applies for an edition", body=s.ApplicationBody, auth="required",

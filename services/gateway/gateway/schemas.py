@@ -1,10 +1,12 @@
 """Marshmallow schemas of the public HTTP API: the shape clients send and get.
 
-They validate structure at the edge (types, required fields, sizes) so that
-malformed requests never cost an RPC, and they generate the OpenAPI
-document.  Rules that need the domain (tax code check digits, provinces as
-of an edition's date, capacity) are checked by the owning service, which
-answers with the same field-level problem format.
+They generate the OpenAPI document.  A body the gateway hands to a service
+is checked there only, by the service's own schema of the same fields and
+types (tests/contract/test_service_seam.py): the service knows every rule
+(tax code check digits, phone numbers, dates in order) and answers every
+broken field at once, where a check here first would answer the part it
+knows and leave the rest for the next submission.  Bodies the gateway reads
+itself (``reads_body``) and query strings are checked here.
 """
 
 from __future__ import annotations

@@ -102,7 +102,7 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
                         headers={"Cache-Control": "public, max-age=86400"})
 
     @api("POST", "/v1/dev/tokens", summary="Dev mode only: mint a token for any role", auth="none",
-         body=s.DevTokenBody, tags=("dev",), status=201, idempotent=False)
+         body=s.DevTokenBody, reads_body=True, tags=("dev",), status=201, idempotent=False)
     def dev_token(self, request: Request):
         if not settings().dev_mode:
             raise NotFound("Not available.", code="dev_mode_off")

@@ -1,4 +1,9 @@
-"""Marshmallow schemas at the meetings service's RPC edge."""
+"""Marshmallow schemas at the meetings service's RPC edge.
+
+Schema-level rules run beside the fields' own errors and name every broken
+field at once, silent about a field that is itself wrong (see
+:mod:`shared.validation`).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from marshmallow import Schema, fields, validate, validates_schema
 
 from meetings.domain.model import FAIRNESS
 from meetings.planning import GRID_MINUTES
-from shared.validation import problem, public_name
+from shared.validation import failed, items_as_sent, known_province, problem, problems, public_name
 
 LANGUAGE = validate.Regexp(r"^[a-z]{2}$")
 COUNTRY = validate.Regexp(r"^[A-Z]{2}$")
@@ -81,40 +86,49 @@ class SessionIn(Schema):
                                      validate=validate.Length(max=200))
     objectives = fields.Nested(ObjectivesIn, load_default=lambda: ObjectivesIn().load({}))
 
-    @validates_schema
-    def _interpreters_are_distinct(self, data: dict, **_: object) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _interpreters_are_distinct(self, data: dict, original: object, **_: object) -> None:
         """Ids are hold keys (one person, one meeting a slot); more than 8 languages would make the optimiser's
-        language groups (:mod:`meetings.domain.interpreters`) too many."""
-        people = data.get("interpreter_people") or []
-        seen: set[str] = set()
-        for i, person in enumerate(people):
-            if person["id"] in seen:
-                raise problem("duplicate_interpreter", f"Interpreter id {person['id']} is given twice.",
-                              field=f"interpreter_people.{i}.id")
-            seen.add(person["id"])
-        slots = data.get("slots", 0)
-        for i, person in enumerate(people):
-            for j, slot in enumerate(person["away"]):
-                if not 1 <= int(slot[1:]) <= slots:
-                    raise problem("not_found", f"No slot {slot}.", field=f"interpreter_people.{i}.away.{j}")
-        if len({language for person in people for language in person["languages"]}) > 8:
-            raise problem("out_of_range", "At most 8 interpreter languages in a session.",
-                          field="interpreter_people")
+        language groups (:mod:`meetings.domain.interpreters`) too many.  Each rule reads the valid fields of
+        each person only, at the person's place in the body; slots away against a valid number of slots."""
+        person_schema = self.fields["interpreter_people"].inner.schema
+        people = items_as_sent(self, original, "interpreter_people")
+        found, seen = [], set()
+        for i, _, person in people:
+            if "id" in person and person["id"] in seen:
+                found.append(problem("duplicate_interpreter", f"Interpreter id {person['id']} is given twice.",
+                                     field=f"interpreter_people.{i}.id"))
+            seen.add(person.get("id"))
+        if "slots" in data:
+            found += [problem("not_found", f"No slot {slot}.", field=f"interpreter_people.{i}.away.{j}")
+                      for i, sent, person in people if not failed(person_schema, person, sent, "away")
+                      for j, slot in enumerate(person.get("away") or []) if not 1 <= int(slot[1:]) <= data["slots"]]
+        languages = {language for _, sent, person in people if not failed(person_schema, person, sent, "languages")
+                     for language in person.get("languages") or []}
+        if len(languages) > 8:
+            found.append(problem("out_of_range", "At most 8 interpreter languages in a session.",
+                                 field="interpreter_people"))
+        problems(found)
 
-    @validates_schema
-    def _breaks_leave_room(self, data: dict, **_: object) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _breaks_leave_room(self, data: dict, original: object, **_: object) -> None:
+        if failed(self, data, original, "breaks"):
+            return
         if len(set(data.get("breaks") or [])) >= data.get("slots", 0) > 0:
             raise problem("out_of_range", "Breaks may not take every slot.", field="breaks")
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _on_the_grid(self, data: dict, **_: object) -> None:
         """Sessions of one edition may overlap; a shared five-minute grid is how one person's time is
-        compared across them (see :func:`meetings.planning.busy_steps`)."""
+        compared across them (see :func:`meetings.planning.busy_steps`).  A wrong time is absent from ``data``."""
+        found = []
         if int(data.get("starts_at", "00:00")[3:]) % GRID_MINUTES:
-            raise problem("off_grid", f"Sessions start on a {GRID_MINUTES}-minute mark (09:00, 09:05…).",
-                          field="starts_at")
+            found.append(problem("off_grid", f"Sessions start on a {GRID_MINUTES}-minute mark (09:00, 09:05…).",
+                                 field="starts_at"))
         if data.get("slot_minutes", GRID_MINUTES) % GRID_MINUTES:
-            raise problem("off_grid", f"Slots last a multiple of {GRID_MINUTES} minutes.", field="slot_minutes")
+            found.append(problem("off_grid", f"Slots last a multiple of {GRID_MINUTES} minutes.",
+                                 field="slot_minutes"))
+        problems(found)
 
 
 class AvailabilityIn(Schema):
@@ -140,7 +154,7 @@ class PeriodIn(Schema):
     starts_at = fields.AwareDateTime(required=True)
     ends_at = fields.AwareDateTime(required=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _ends_after_start(self, data: dict, **_: object) -> None:
         if "starts_at" in data and "ends_at" in data and data["ends_at"] <= data["starts_at"]:
             raise problem("out_of_range", "A period ends after it starts.", field="ends_at")
@@ -202,9 +216,11 @@ class LiveIn(Schema):
     status = fields.String(required=True, validate=validate.OneOf(LIVE))
     outcome = fields.Nested(Outcome, allow_none=True)
 
-    @validates_schema
-    def _outcome_when_done(self, data: dict, **_: object) -> None:
-        if data.get("outcome") and data.get("status") != "done":
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _outcome_when_done(self, data: dict, original: object, **_: object) -> None:
+        if failed(self, data, original, "outcome"):
+            return
+        if data.get("outcome") and "status" in data and data["status"] != "done":  # a wrong status is left out
             raise problem("invalid", "An outcome is recorded when the meeting is done.", field="outcome")
 
 
@@ -219,11 +235,13 @@ class PartyIn(Schema):
     organisation_id = fields.String(allow_none=True)
     name = fields.Nested(Bilingual, allow_none=True)
     kind = fields.String(load_default="organisation", validate=validate.OneOf(PARTY_KINDS))
-    province = fields.String(allow_none=True, validate=validate.Regexp(r"^[a-z0-9-]+$"))
+    province = fields.String(allow_none=True, validate=known_province)
     country = fields.String(load_default="VN", validate=COUNTRY)
 
-    @validates_schema
-    def _one_identity(self, data: dict, **_: object) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _one_identity(self, data: dict, original: object, **_: object) -> None:
+        if failed(self, data, original, "organisation_id", "name"):
+            return
         if bool(data.get("organisation_id")) == bool(data.get("name")):
             raise problem("invalid", "Give either organisation_id or a name.", field="organisation_id")
 

@@ -16,9 +16,10 @@ class PreferencesIn(Schema):
     zalo = fields.Boolean()
     unsubscribed_non_essential = fields.Boolean()
 
-    @validates_schema
-    def _something(self, data: dict, **_: object) -> None:
-        if not data:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _something(self, data: dict, original: object, **_: object) -> None:
+        """Silent when a field was named, even a wrong one: its own error says what is wrong."""
+        if not data and not (isinstance(original, dict) and set(original) & set(self.fields)):
             raise problem("nothing_to_change", "Name at least one of email, sms, zalo, unsubscribed_non_essential.")
 
 

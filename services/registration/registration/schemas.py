@@ -1,24 +1,37 @@
 """Marshmallow schemas at the registration service's RPC edge.
 
 They check shape and every rule that needs no stored state (tax code check
-digit, phone numbers, languages, dates in order).  Rules that depend on an
-edition (its date decides which provinces exist) run in the service.
+digit, phone numbers, languages, dates in order), and report every broken
+field at once: rules that can fail are validators, never ``post_load``
+(which runs only once every field of its schema is valid, so its error came a
+submission later), and schema-level rules run beside the fields' own errors,
+silent about a field that is itself wrong (:func:`shared.validation.failed`).
+Rules that depend on a stored edition (its date decides which provinces
+exist, its programme which site visits) run in the service, all together.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from marshmallow import Schema, fields, post_load, validate, validates, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from registration.domain import reference as ref
 from registration.domain.phone import InvalidPhone, normalise_phone
 from registration.domain.taxcode import InvalidTaxCode, parse_tax_code, personal_id_allowed
 from registration.domain.workflow import EDITION_STATUSES, PARTICIPATION_STATUSES
-from shared.reference.provinces import UnknownProvince, rollup
-from shared.validation import problem, public_name
+from shared.validation import (
+    current_province,
+    failed,
+    known_province,
+    problem,
+    problems,
+    province_problem,
+    public_name,
+)
 
 SLUG = validate.Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", error="Use lower-case letters, digits and hyphens.")
 LANGUAGES = ("vi", "en")
@@ -64,7 +77,7 @@ class ProgrammeItem(Schema):
     location = _text(required=False)
     capacity = fields.Integer(strict=True, validate=validate.Range(min=1, max=100_000), allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _in_order(self, data: dict, **_: object) -> None:
         if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
             raise problem("ends_before_start", "Must end after it starts.", field="ends_at")
@@ -74,8 +87,8 @@ class EditionBody(Schema):
     """Fields an organiser sets on an edition (all optional when patching)."""
 
     title = fields.Nested(Bilingual, required=True)
-    host_province = fields.String(required=True)
-    partner_provinces = fields.List(fields.String(), load_default=list)
+    host_province = fields.String(required=True, validate=known_province)
+    partner_provinces = fields.List(fields.String(validate=known_province), load_default=list)
     venue = fields.Nested(Venue, required=True)
     starts_on = fields.Date(required=True)
     ends_on = fields.Date(required=True)
@@ -96,16 +109,39 @@ class EditionBody(Schema):
         except (ZoneInfoNotFoundError, ValueError):
             raise problem("unknown_timezone", "Unknown time zone.") from None
 
-    @validates_schema
-    def _dates(self, data: dict, partial: bool = False, **_: object) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _dates(self, data: dict, original: object, **_: object) -> None:
+        """Every rule that is broken, each on its field; a wrong date is absent from ``data``, so no rule reads it."""
+        found = []
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            raise problem("ends_before_start", "The edition must end on or after its first day.")
+            found.append(problem("ends_before_start", "The edition must end on or after its first day.",
+                                 field="ends_on"))
         opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
         if opens and closes and closes <= opens:
-            raise problem("ends_before_start", "Registration must close after it opens.")
-        keys = [item["key"] for item in data.get("programme") or []]
-        if len(keys) != len(set(keys)):
-            raise problem("duplicate_key", "Programme item keys must be unique.")
+            found.append(problem("ends_before_start", "Registration must close after it opens.",
+                                 field="registration_closes_at"))
+        keys = [item["key"] for item in data.get("programme") or [] if "key" in item]
+        if len(keys) != len(set(keys)):  # keys that are valid and alike are alike whatever else is wrong
+            found.append(problem("duplicate_key", "Programme item keys must be unique.", field="programme"))
+        problems(found + self._provinces(data, original))
+
+    @staticmethod
+    def _provinces(data: dict, original: object) -> list[ValidationError]:
+        """The provinces must exist on the edition's first day (the body says which day: no stored state).
+
+        Only names of either list are read here (others have their own error); partners from the body as
+        sent, for a wrong one is left out of ``data`` and the positions after it would shift.
+        """
+        first_day = data.get("starts_on")
+        if first_day is None:
+            return []  # wrong, or not sent in a patch: the merged edition is checked again
+        named = [("host_province", data.get("host_province"))]
+        partners = original.get("partner_provinces") if isinstance(original, Mapping) else None
+        if isinstance(partners, list):
+            named += [(f"partner_provinces.{i}", p) for i, p in enumerate(partners)
+                      if isinstance(p, str) and province_problem(p, None) is None]
+        return [ValidationError(found, field_name=field) for field, slug in named if slug is not None
+                for found in [province_problem(slug, first_day)] if found]
 
 
 class EditionIn(EditionBody):
@@ -138,13 +174,17 @@ class DelegateIn(Schema):
     preferred_language = fields.String(load_default="vi", validate=validate.OneOf(LANGUAGES))
     interpreter_language = fields.String(allow_none=True, validate=validate.Regexp(r"^[a-z]{2}$"))
 
+    @validates("phone")
+    def _phone(self, value: str, **_: object) -> None:
+        try:
+            normalise_phone(value)
+        except InvalidPhone:
+            raise problem("invalid_phone", "Not a valid phone number.") from None
+
     @post_load
     def _normalise(self, data: dict, **_: object) -> dict:
-        try:
-            phone = normalise_phone(data["phone"])
-        except InvalidPhone:
-            raise problem("invalid_phone", "Not a valid phone number.", field="phone") from None
-        return {**data, "phone": phone, "email": data["email"].strip().lower()}
+        """Only reshapes what the validators passed (it runs once every field is valid, and never refuses)."""
+        return {**data, "phone": normalise_phone(data["phone"]), "email": data["email"].strip().lower()}
 
 
 _IDENTITY_MISSING = {"foreign": "A foreign buyer needs its country and registration number.",
@@ -157,7 +197,8 @@ class OrganisationIn(Schema):
     legal_name = fields.Nested(Bilingual, required=True)
     tax_code = fields.String(allow_none=True)
     foreign = fields.Nested(ForeignRegistration, allow_none=True)
-    province = fields.String(allow_none=True)
+    province = fields.String(allow_none=True, validate=known_province,
+                             metadata={"description": "checked against the edition's first day once it is read"})
     sectors = fields.List(fields.String(validate=validate.Length(min=ref.SECTOR_LENGTH[0], max=ref.SECTOR_LENGTH[1])),
                           load_default=list, validate=validate.Length(max=ref.SECTORS_MAX))
     website = fields.URL(allow_none=True)
@@ -174,13 +215,14 @@ class OrganisationIn(Schema):
         if code.kind == "personal" and not personal_id_allowed(date.today()):
             raise problem("tax_code_personal_not_yet", "Personal numbers serve as tax codes from 2025-07-01.")
 
-    @validates_schema
-    def _identity(self, data: dict, partial: bool | tuple = False, **_: object) -> None:
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _identity(self, data: dict, original: object, partial: bool | tuple = False, **_: object) -> None:
+        """Every identity field the kind needs and the form left empty; one sent but wrong has its own error."""
         if partial or data.get("kind") not in ref.KIND_BY_CODE:
             return  # a patch never changes identity (kind, tax code, registration); a bad kind: its own error
-        for field in ref.KIND_BY_CODE[data["kind"]].requires:
-            if not data.get(field):
-                raise problem("required", _IDENTITY_MISSING[field], field=field)
+        problems(problem("required", _IDENTITY_MISSING[field], field=field)
+                 for field in ref.KIND_BY_CODE[data["kind"]].requires
+                 if not data.get(field) and not failed(self, data, original, field))
 
     @post_load
     def _normalise(self, data: dict, **_: object) -> dict:
@@ -190,7 +232,13 @@ class OrganisationIn(Schema):
         return data
 
 
-class OrganisationPatch(OrganisationIn):
+class OrganisationOnFile(OrganisationIn):
+    """An organisation put on file outside any edition: its province is one of today's."""
+
+    province = fields.String(allow_none=True, validate=current_province)
+
+
+class OrganisationPatch(OrganisationOnFile):
     """Everything but identity (kind, tax code, foreign registration) may change."""
 
     class Meta:
@@ -210,8 +258,16 @@ class ProductIn(Schema):
     ocop = fields.Nested(Ocop, allow_none=True)
     certifications = fields.List(fields.String(validate=validate.OneOf(CERTIFICATIONS)), load_default=list)
     unit = _text(30, required=False)
-    origin_province = fields.String(allow_none=True)
+    origin_province = fields.String(allow_none=True, validate=known_province,
+                                    metadata={"description": "checked against the edition's first day once it "
+                                                             "is read"})
     photos = fields.List(fields.URL(), load_default=list, validate=validate.Length(max=10))
+
+
+class ProductOnFile(ProductIn):
+    """A product added to an organisation on file, outside any edition: its province is one of today's."""
+
+    origin_province = fields.String(allow_none=True, validate=current_province)
 
 
 class Wants(Schema):
@@ -250,9 +306,10 @@ class DecisionIn(Schema):
     reason_code = fields.String(validate=validate.OneOf(REJECTION_REASONS), load_default="other",
                                 metadata={"description": "What provinces are told about a rejection"})
 
-    @validates_schema
-    def _reason(self, data: dict, **_: object) -> None:
-        if data.get("action") == "reject" and not (data.get("reason") or "").strip():
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _reason(self, data: dict, original: object, **_: object) -> None:
+        if (data.get("action") == "reject" and not (data.get("reason") or "").strip()
+                and not failed(self, data, original, "reason")):
             raise problem("reason_required", "Say why the registration is rejected.", field="reason")
 
 
@@ -273,15 +330,8 @@ class CheckInIn(Schema):
 
 
 class ParticipationQuery(Schema):
-    province = fields.String(metadata={"description": "a province of either registry; old ones roll up"})
-
-    @validates("province")
-    def _province(self, value: str, **_: object) -> None:
-        try:
-            rollup(value)
-        except UnknownProvince:
-            raise problem("unknown_province", f"{value} is not a Vietnamese province.", province=value) from None
-
+    province = fields.String(validate=known_province,
+                             metadata={"description": "a province of either registry; old ones roll up"})
     role = fields.String(validate=validate.OneOf(ROLES))
     status = fields.String(validate=validate.OneOf(PARTICIPATION_STATUSES))
     ocop_stars = fields.Integer(validate=OCOP_STARS)

@@ -24,7 +24,14 @@ from shared.auth import signed_in
 from shared.entrypoints import rpc
 from shared.errors import Conflict, Forbidden, InvalidInput, field_error
 from shared.timestamps import now_text, to_text
-from shared.validation import load
+from shared.validation import gather, load
+
+
+def _slot_allowed(session: dict[str, Any], slot: str | None) -> None:
+    """A request or an answer may name a slot only where participants pick their slots."""
+    if slot and session["mode"] != "pick":
+        raise InvalidInput("In this session the organisers' timetable gives the slots.",
+                           errors=[field_error("slot", "not_pickable", "Leave the slot out.")])
 
 
 class Requests:
@@ -114,15 +121,14 @@ class Requests:
         """Either side asks the other for a meeting (accepted at once where the session auto-accepts)."""
         session = self._session(session_id)
         data = load(RequestIn, payload)
-        sender = self._participant(data["from_participation"], session["edition_id"], "from")
-        receiver = self._participant(data["to_participation"], session["edition_id"], "to")
+        sender, receiver, _ = gather(
+            lambda: self._participant(data["from_participation"], session["edition_id"], "from"),
+            lambda: self._participant(data["to_participation"], session["edition_id"], "to"),
+            lambda: _slot_allowed(session, data.get("slot")))
         access.require_sender(actor, sender)
         if sender["side"] == receiver["side"]:
             raise InvalidInput("A meeting is between a supplier and a buyer.",
                                errors=[field_error("to", "same_side", "Choose a participant on the other side.")])
-        if data.get("slot") and session["mode"] != "pick":
-            raise InvalidInput("In this session the organisers' timetable gives the slots.",
-                               errors=[field_error("slot", "not_pickable", "Leave the slot out.")])
         if receiver.get("b2b") == "no":
             raise Conflict("This participant does not take B2B meetings.", code="not_in_b2b")
         supplier, buyer = (sender, receiver) if sender["side"] == "supplier" else (receiver, sender)
@@ -138,11 +144,12 @@ class Requests:
         session = self._session(session_id)
         access.require_organiser(actor, session["series_id"])
         data = load(BrokerIn, payload)
-        supplier = self._participant(data["supplier"], session["edition_id"], "supplier")
-        buyer = self._participant(data["buyer"], session["edition_id"], "buyer")
-        if supplier["side"] != "supplier" or buyer["side"] != "buyer":
-            raise InvalidInput("The supplier must be an exhibitor and the buyer a buyer.", errors=[
-                field_error("supplier" if supplier["side"] != "supplier" else "buyer", "wrong_side", "Wrong side.")])
+        supplier, buyer = gather(lambda: self._participant(data["supplier"], session["edition_id"], "supplier"),
+                                 lambda: self._participant(data["buyer"], session["edition_id"], "buyer"))
+        wrong = [field_error(field, "wrong_side", "Wrong side.")
+                 for field, party in (("supplier", supplier), ("buyer", buyer)) if party["side"] != field]
+        if wrong:
+            raise InvalidInput("The supplier must be an exhibitor and the buyer a buyer.", errors=wrong)
         meeting = self._new_meeting(session, supplier, buyer, "organiser", data.get("note"), brokered=True)
         after = self._open(session, meeting, data.get("slot"), data.get("table"), accept=True, locked="organiser")
         return views.meeting(after, session)
@@ -172,9 +179,8 @@ class Requests:
                 raise refused(exc) from None
             table = held.table
             seated = booker.seated(held)
-        elif data.get("slot"):
-            raise InvalidInput("In this session the organisers' timetable gives the slots.",
-                               errors=[field_error("slot", "not_pickable", "Leave the slot out.")])
+        else:
+            _slot_allowed(session, data.get("slot"))
 
         def events(after: dict[str, Any]) -> list[dict[str, Any]]:
             found = [ev.meeting_event("accepted", after, session)]

@@ -21,7 +21,23 @@ from shared.entrypoints import rpc
 from shared.errors import InvalidInput, field_error
 from shared.ids import new_id
 from shared.timestamps import now_text
-from shared.validation import load
+from shared.validation import gather, load
+
+
+def _on_a_day_of(edition: dict[str, Any], day: str) -> None:
+    """A rule on the stored edition's days: answered with the session's other such rules, at once."""
+    if not edition["starts_on"] <= day <= edition["ends_on"]:
+        raise InvalidInput("The session must be on a day of the edition.", errors=[field_error(
+            "date", "out_of_range", f"Between {edition['starts_on']} and {edition['ends_on']}.")])
+
+
+def _break_slots(slots: list[dict[str, str]], breaks: list[str]) -> list[str]:
+    """The slots the breaks take; a break must start with a slot, in the edition's clock."""
+    try:
+        return planning.break_slots(slots, breaks)
+    except ValueError as exc:
+        raise InvalidInput("A break must start when a slot starts.",
+                           errors=[field_error("breaks", "invalid", str(exc))]) from None
 
 
 class Sessions:
@@ -36,15 +52,9 @@ class Sessions:
         access.require_organiser(actor, edition["series_id"])
         data = load(SessionIn, payload)
         day = data["date"]
-        if not edition["starts_on"] <= day.isoformat() <= edition["ends_on"]:
-            raise InvalidInput("The session must be on a day of the edition.", errors=[field_error(
-                "date", "out_of_range", f"Between {edition['starts_on']} and {edition['ends_on']}.")])
         slots = planning.slot_times(day, data["starts_at"], data["slot_minutes"], data["slots"], edition["timezone"])
-        try:
-            breaks = planning.break_slots(slots, data["breaks"])
-        except ValueError as exc:
-            raise InvalidInput("A break must start when a slot starts.",
-                               errors=[field_error("breaks", "invalid", str(exc))]) from None
+        _, breaks = gather(lambda: _on_a_day_of(edition, day.isoformat()),
+                           lambda: _break_slots(slots, data["breaks"]))
         session = {"_id": new_id("ses"), "edition_id": edition_id, "series_id": edition["series_id"],
                    "name": data["name"], "date": day.isoformat(), "timezone": edition["timezone"],
                    "venue": edition.get("venue"), "slot_minutes": data["slot_minutes"], "slots": slots,

@@ -26,7 +26,7 @@ from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, 
 from shared.ids import new_id
 from shared.recent import Recent
 from shared.timestamps import to_text
-from shared.validation import load, require_provinces, schema_of
+from shared.validation import load, schema_of
 
 # Every public registration reads its edition; editions change a few times a year.  A status
 # change made on another replica reaches this one's registration form within this many seconds
@@ -78,11 +78,31 @@ class Editions:
         self.store.insert("editions", edition, ev.edition_created(edition))
         return views.edition(edition, self.store.capacity_of(edition["_id"]))
 
-    def _edition_document(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Check provinces and site visits as of the edition's dates; shape for storage."""
+    def _load_change(self, payload: Any, current: dict[str, Any]) -> dict[str, Any]:
+        """A change to an edition, checked twice and answered once: what was sent, alone (its errors name what the
+        caller sent, not a stored field that a newer rule would refuse), and the edition it makes, whole (rules
+        across fields: a last day sent before the stored first day)."""
+        errors: list[dict[str, Any]] = []
+        try:
+            load(EditionBody, payload, partial=True)
+        except InvalidInput as exc:
+            if exc.code == "body_not_object":
+                raise
+            errors = exc.errors
+        shown = views.edition(current)
+        merged = {**{k: shown[k] for k in schema_of(EditionBody).fields if shown.get(k) is not None}, **payload}
+        try:
+            data = load(EditionBody, merged)
+        except InvalidInput as exc:
+            errors += [e for e in exc.errors if e not in errors]
+        if errors:
+            raise InvalidInput("Some fields are not valid.", errors=errors)
+        return data
+
+    @staticmethod
+    def _edition_document(data: dict[str, Any]) -> dict[str, Any]:
+        """Shape for storage (the schema checked the provinces as of the edition's first day)."""
         first_day: date = data["starts_on"]
-        require_provinces(first_day, host_province=data["host_province"],
-                          **{f"partner_provinces.{i}": p for i, p in enumerate(data["partner_provinces"])})
         programme = {
             item.pop("key"): {**item, "starts_at": to_text(item["starts_at"]), "ends_at": to_text(item["ends_at"])}
             for item in data.pop("programme")
@@ -111,10 +131,7 @@ class Editions:
         principal = access.principal_of(actor)
         current = self._edition(principal, edition_id)
         access.require_organiser(principal, current)
-        load(EditionBody, payload, partial=True)  # field errors name only what the caller sent
-        shown = views.edition(current)
-        merged = {**{k: shown[k] for k in schema_of(EditionBody).fields if shown.get(k) is not None}, **payload}
-        data = self._edition_document(load(EditionBody, merged))
+        data = self._edition_document(self._load_change(payload, current))
         changed = [k for k in payload if data.get(k) != current.get(k)]
         updated = self.store.update_versioned(
             "editions", edition_id, version_guard(expected_version), {**data, "capacity_due": now()},

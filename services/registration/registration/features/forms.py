@@ -29,7 +29,7 @@ from shared.auth import Principal
 from shared.entrypoints import rpc
 from shared.errors import Conflict
 from shared.ids import new_id
-from shared.validation import load, require_provinces
+from shared.validation import gather, load, require_provinces
 
 
 def _form_key(edition_id: str, form: dict[str, Any]) -> str:
@@ -60,15 +60,16 @@ class Forms:
         already on file (same tax code, or same country and registration number)
         is :meth:`_register_known`.
         """
-        data = load(RegistrationIn, payload)
+        data = load(RegistrationIn, payload)  # everything the form says on its own, in one answer
         principal = access.principal_of(actor)
         edition = self._open_edition(principal, edition_id)
         first_day = date.fromisoformat(edition["starts_on"])
         org_data = data["organisation"]
-        require_provinces(first_day, **{"organisation.province": org_data.get("province")},
-                          **{f"products.{i}.origin_province": p.get("origin_province")
-                             for i, p in enumerate(data["products"])})
-        check_wants(edition, data["wants"], "wants")
+        gather(  # then everything the edition decides, in one answer
+            lambda: require_provinces(first_day, **{"organisation.province": org_data.get("province")},
+                                      **{f"products.{i}.origin_province": p.get("origin_province")
+                                         for i, p in enumerate(data["products"])}),
+            lambda: check_wants(edition, data["wants"], "wants"))
         form = _form_key(edition_id, data)
         org = new_organisation(org_data)
         org["pending"] = {"form": form, "edition_id": edition_id, "role": data["role"], "wants": data["wants"],

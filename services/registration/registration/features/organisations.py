@@ -12,20 +12,19 @@ snapshot and the refresh too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from registration import access, views
 from registration import events as ev
 from registration.domain.folding import fold
 from registration.domain.organisations import new_organisation, new_products
-from registration.schemas import DelegateIn, OrganisationIn, OrganisationPatch, ProductIn
+from registration.schemas import DelegateIn, OrganisationOnFile, OrganisationPatch, ProductOnFile
 from registration.store import Duplicate, RegistrationStore, now, version_guard
 from shared.entrypoints import rpc
 from shared.errors import Conflict, PreconditionFailed
 from shared.ids import new_id
 from shared.reference.provinces import rollup
-from shared.validation import load, require_provinces
+from shared.validation import load
 
 
 class Organisations:
@@ -34,8 +33,7 @@ class Organisations:
 
     @rpc
     def create_organisation(self, actor: dict | None, payload: dict) -> dict:
-        data = load(OrganisationIn, payload)
-        require_provinces(date.today(), province=data.get("province"))
+        data = load(OrganisationOnFile, payload)  # its province is one of today's
         org, created = self._insert_organisation(new_organisation(data))
         if not created:
             raise Conflict("This organisation is already registered.", code="organisation_exists",
@@ -75,7 +73,6 @@ class Organisations:
         principal = access.principal_of(actor)
         access.require_acts_for(principal, organisation_id)
         changes = load(OrganisationPatch, payload, partial=True)
-        require_provinces(date.today(), province=changes.get("province"))
         if "legal_name" in changes:
             changes["search"] = fold(" ".join(filter(None, changes["legal_name"].values())))
         updated = self.store.update_versioned(
@@ -138,8 +135,7 @@ class Organisations:
     def add_product(self, actor: dict | None, organisation_id: str, payload: dict) -> dict:
         access.require_acts_for(access.principal_of(actor), organisation_id)
         org = self._organisation(organisation_id)
-        data = load(ProductIn, payload)
-        require_provinces(date.today(), origin_province=data.get("origin_province"))
+        data = load(ProductOnFile, payload)  # its province is one of today's
         [product] = new_products(org["_id"], [data])
         org["snapshot_due"] = self.store.mark("organisations", org["_id"], "snapshot_due")
         self.store.insert("products", product, ev.product_registered(product, org.get("province")))

@@ -26,7 +26,7 @@ from shared.auth import Principal
 from shared.entrypoints import rpc
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.ids import new_id
-from shared.validation import load, require_provinces
+from shared.validation import gather, load, require_provinces
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,8 @@ class Participations:
         access.require_acts_for(principal, data["organisation_id"])
         edition = self._open_edition(principal, edition_id)
         org = self._organisation(data["organisation_id"])
-        require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province"))
-        check_wants(edition, data["wants"], "wants")
+        gather(lambda: require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province")),
+               lambda: check_wants(edition, data["wants"], "wants"))
         return views.participation(self._submit(edition, org, data["role"], data["wants"]))
 
     def _submit(self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict,
