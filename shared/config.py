@@ -30,6 +30,7 @@ class Settings:
     events_exchange: str
     public_exchange: str
     rabbitmq_management_url: str  # empty: port 15672 of the AMQP host (shared.events.provinces)
+    history_max_age: str  # how long each province's stream keeps events (RabbitMQ x-max-age: 400D, 18M…)
     jwt_secret: str
     dev_mode: bool
     rpc_timeout: float
@@ -66,6 +67,7 @@ def settings() -> Settings:
         events_exchange=os.environ.get("KETNOI_EVENTS_EXCHANGE", "ketnoi.events"),
         public_exchange=os.environ.get("KETNOI_PUBLIC_EXCHANGE", "ketnoi.public"),
         rabbitmq_management_url=os.environ.get("KETNOI_RABBITMQ_MANAGEMENT_URL", ""),
+        history_max_age=os.environ.get("KETNOI_HISTORY_MAX_AGE", "400D"),
         jwt_secret=secret,
         dev_mode=dev_mode,
         rpc_timeout=float(os.environ.get("KETNOI_RPC_TIMEOUT", "5")),

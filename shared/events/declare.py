@@ -16,6 +16,7 @@ from kombu import Connection
 
 from shared.config import settings
 from shared.events.consumer import EventHandler
+from shared.events.history import declare_history
 from shared.events.topology import HandlerQueues, declare_exchanges, declare_handler
 
 
@@ -30,10 +31,12 @@ def handlers_of(service_cls: type) -> list[tuple[str, HandlerQueues]]:
 
 
 def declare_services(modules: list[str]) -> list[str]:
-    """Declare the exchanges and every handler queue of the service classes defined in ``modules``."""
+    """Declare the exchanges, every province's history stream and every handler queue of the service classes
+    defined in ``modules``."""
     declared = []
     with Connection(settings().amqp_uri) as connection:
         declare_exchanges(connection)
+        declared += declare_history(connection)
         for module_name in modules:
             module = importlib.import_module(module_name)
             for _, cls in inspect.getmembers(module, inspect.isclass):

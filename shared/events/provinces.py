@@ -8,7 +8,9 @@ named ``province.<slug>.…``, may read (bind to) the exchange
 permission** on ``ketnoi.public`` lets it bind only keys that start with
 ``<slug>.`` or ``national.`` (:mod:`shared.events.routing`): the broker answers
 ``ACCESS_REFUSED`` to a binding of ``#`` or of another province's key, so a
-province cannot read what is not its own whatever its code does.  An ops user
+province cannot read what is not its own whatever its code does.  It may also
+consume its history stream ``history.<slug>`` (:mod:`shared.events.history`)
+from any offset, but not configure or delete it.  An ops user
 (``--ops dashboard``: user ``ops.dashboard``, queues ``ops.dashboard.…``) may
 bind any key.
 
@@ -46,6 +48,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 from shared.config import settings
 from shared.events.catalogue import NATIONAL
+from shared.events.history import PREFIX as HISTORY_PREFIX
+from shared.events.history import stream_name
 from shared.reference.provinces import MERGER_DATE, ProvinceMerged, UnknownProvince, check_province
 
 MANAGEMENT_PORT = 15672
@@ -62,6 +66,7 @@ class Reader:
 
     user: str
     keys: str  # regular expression on binding keys (RabbitMQ topic permission "read")
+    history: str  # regular expression on the history streams it may read (shared.events.history), not configure
 
     @property
     def queues(self) -> str:
@@ -69,8 +74,10 @@ class Reader:
         return rf"^{re.escape(self.user)}\..+$"
 
     def permissions(self, exchange: str) -> dict[str, str]:
-        """configure/write/read: its own queues; read also on ``exchange``, which a binding needs."""
-        return {"configure": self.queues, "write": self.queues, "read": rf"{self.queues}|^{re.escape(exchange)}$"}
+        """configure/write/read: its own queues; read also on ``exchange``, which a binding needs, and on its
+        history streams, which it may consume from any offset but not delete."""
+        return {"configure": self.queues, "write": self.queues,
+                "read": rf"{self.queues}|^{re.escape(exchange)}$|{self.history}"}
 
 
 def province_reader(slug: str) -> Reader:
@@ -82,14 +89,15 @@ def province_reader(slug: str) -> Reader:
                          f"create {merged.successor_slug} instead") from None
     except UnknownProvince as unknown:
         raise ValueError(str(unknown)) from None
-    return Reader(user=f"province.{slug}", keys=rf"^({re.escape(slug)}|{NATIONAL})\.")
+    return Reader(user=f"province.{slug}", keys=rf"^({re.escape(slug)}|{NATIONAL})\.",
+                  history=rf"^{re.escape(stream_name(slug))}$")
 
 
 def ops_reader(name: str) -> Reader:
     """A reader of every province's events (ops, the Ministry)."""
     if not NAME.fullmatch(name):
         raise ValueError(f"{name!r}: lower-case letters, digits and '-' only")
-    return Reader(user=f"ops.{name}", keys=".*")
+    return Reader(user=f"ops.{name}", keys=".*", history=rf"^{re.escape(HISTORY_PREFIX)}.+$")
 
 
 class Management:

@@ -8,6 +8,7 @@ gets a vhost of its own; the relay's publisher sends the events, as the services
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 
@@ -19,6 +20,7 @@ from kombu import Connection
 from registration import events
 from scripts import private_broker
 from shared import config
+from shared.events.history import declare_history
 from shared.events.provinces import Management, main
 from shared.events.publisher import ConfirmedPublisher
 from shared.events.topology import declare_exchanges
@@ -260,3 +262,52 @@ def test_a_broker_set_up_before_province_keys_stops_copying_bare_types(broker, v
         event = approved_in("hue")
         publish(broker, vhost, event)
         assert [key for key, _ in everything_in(ketnoi, "ops.it.all")] == [f"hue.{APPROVED}"]
+
+
+def replay(connection: Connection, stream: str, count: int, offset: object = "first") -> list[tuple[int, str, dict]]:
+    """(stream offset, routing key, event) of the first ``count`` messages from ``offset`` (a stream needs a
+    prefetch and acks); fails the test if they do not all come within 15 s."""
+    channel, got = connection.channel(), []
+
+    def on_message(message) -> None:
+        got.append((message.headers["x-stream-offset"], message.delivery_info["routing_key"],
+                    json.loads(message.body)))
+        channel.basic_ack(message.delivery_tag)
+
+    channel.basic_qos(0, 100, False)
+    channel.basic_consume(queue=stream, callback=on_message, arguments={"x-stream-offset": offset})
+    wait_for(lambda: _drained(connection) or len(got) >= count, timeout=15)
+    channel.close()
+    return got[:count]
+
+
+def _drained(connection: Connection) -> bool:
+    with contextlib.suppress(TimeoutError):
+        connection.drain_events(timeout=0.2)
+    return False
+
+
+def test_a_province_replays_its_own_history_from_the_start_or_an_offset_and_nothing_else(broker, vhost):
+    with Connection(uri(broker, vhost)) as ketnoi:
+        assert len(declare_history(ketnoi)) == 34
+        declare_history(ketnoi)  # the topology job runs at every deployment: the same arguments again
+    assert create("quang-tri", password="qt-secret") == 0
+    sent = two_provinces_worth()
+    publish(broker, vhost, *sent.values())  # before the province ever connects
+    mine = sorted(sent[k]["id"] for k in ("quang-tri", "quang-binh", "foreign", "edition", "mou"))
+    with Connection(uri(broker, vhost, "province.quang-tri", "qt-secret")) as quang_tri:
+        first = replay(quang_tri, "history.quang-tri", len(mine))
+        assert sorted(e["id"] for _, _, e in first) == mine
+        assert {key.split(".")[0] for _, key, _ in first} == {"quang-tri", "national"}
+        again = replay(quang_tri, "history.quang-tri", len(mine))  # a replay is the same history
+        assert [e["id"] for _, _, e in again] == [e["id"] for _, _, e in first]
+        resumed = replay(quang_tri, "history.quang-tri", 2, offset=first[-2][0])  # where a consumer stopped
+        assert [e["id"] for _, _, e in resumed] == [e["id"] for _, _, e in first[-2:]]
+
+        assert refused(quang_tri, lambda ch: ch.basic_consume(queue="history.hue", arguments={
+            "x-stream-offset": "first"}))  # another province's history
+        assert refused(quang_tri, lambda ch: ch.queue_delete(queue="history.quang-tri"))  # nor may it lose its own
+    with Connection(uri(broker, vhost)) as ketnoi:
+        hue = replay(ketnoi, "history.hue", 4)  # its own, the MOU with a party there, the national ones
+        assert sorted(e["id"] for _, _, e in hue) == sorted(sent[k]["id"] for k in ("hue", "mou", "foreign",
+                                                                                        "edition"))
