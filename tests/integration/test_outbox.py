@@ -189,7 +189,7 @@ def test_the_sweep_reports_the_backlog_and_the_age_of_its_oldest_event(amqp_uri,
     assert gauge("backlog") == 2
     assert 600 <= gauge("oldest_seconds") < 660
 
-    relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange)
+    relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange, settings().public_exchange)
     assert relay.sweep() == 2
     assert sorted(received_ids(tap, events)) == sorted(e["id"] for e in events)
     assert relay.sweep() == 0  # nothing left: the next pass reports an empty outbox
