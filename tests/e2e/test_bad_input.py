@@ -218,3 +218,26 @@ def test_pages_follow_signed_cursors_and_a_forged_one_is_a_400(api, organiser, e
         assert response.status_code == 400, (forged, response.text)
         assert response.json()["errors"][0] == {**response.json()["errors"][0], "field": "cursor",
                                                 "code": "invalid_cursor"}
+
+
+def test_every_problem_type_resolves_to_a_page_in_both_languages(api, organiser, edition_id):
+    """A problem's ``type`` (``/problems/<code>``) is a page saying what the code means, in vi and en; the index
+    lists every code; an unknown one is itself a 404 problem."""
+    answers = [api.request("POST", f"/v1/editions/{edition_id}/registrations", json={"role": "nobody"}),
+               api.request("GET", "/v1/editions/ed_nope"), api.request("GET", "/v1/editions", "not-a-token"),
+               api.request("DELETE", "/v1/editions")]
+    types = {a.json()["type"] for a in answers}
+    assert len(types) == 4, [a.text for a in answers]
+    for problem_type in types:
+        page = api.request("GET", problem_type)
+        assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html"), problem_type
+        code = problem_type.rsplit("/", 1)[1]
+        assert f"<code>{code}</code>" in page.text and 'lang="vi"' in page.text and 'lang="en"' in page.text
+        again = api.request("GET", problem_type, headers={"If-None-Match": page.headers["ETag"]})
+        assert again.status_code == 304
+    validation = api.request("GET", "/problems/validation_failed").text
+    assert "<code>invalid_phone</code>" in validation  # the field-level codes, where they occur
+    index = api.request("GET", "/problems").text
+    assert all(f'href="{t}"' in index for t in types)
+    missing = api.request("GET", "/problems/no_such_code")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"

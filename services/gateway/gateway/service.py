@@ -24,6 +24,7 @@ from gateway import (
     meeting_routes,
     notification_routes,
     open_data_routes,
+    problem_pages,
     reference_routes,
     registration_routes,
 )
@@ -56,7 +57,7 @@ def _within(check, seconds: float) -> bool:
 
 class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
                      meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes,
-                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes):
+                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes, problem_pages.ProblemPages):
     name = "gateway"
 
     metrics = ServiceMetrics()
