@@ -15,9 +15,10 @@ export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 up: install
 	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
-## test: lint, then unit, contract, integration and end-to-end tests (starts what it needs)
+## test: lint and the type check, then unit, contract, integration and end-to-end tests (starts what it needs)
 test: install rabbitmq promtool
 	$(VENV)/bin/ruff check .
+	$(PY) -m scripts.typecheck
 	$(PY) -m pytest
 
 install: $(VENV)/.installed $(STORE_VENV)/.installed
@@ -47,6 +48,7 @@ promtool:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(PY) -m scripts.typecheck
 
 ## bench: benchmarks print numbers and ratios (see README)
 bench: install rabbitmq

@@ -89,4 +89,4 @@ def _timezone(zone: str) -> Timezone:
     probe.add("dtstart", datetime(2000, 1, 1, tzinfo=ZoneInfo(zone)))
     cal.add_component(probe)
     cal.add_missing_timezones()
-    return cal.walk("VTIMEZONE")[0]
+    return cal.timezones[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import Any, overload
 
 Document = dict[str, Any]
 
@@ -25,6 +25,12 @@ class Recent:
         self.limit = limit
         self._kept: dict[Hashable, tuple[float, Document]] = {}
         self._forgotten: dict[Hashable, int] = {}  # how often each key was forgotten
+
+    @overload
+    def get(self, key: Hashable, read: Callable[[Any], Document]) -> Document: ...
+
+    @overload
+    def get(self, key: Hashable, read: Callable[[Any], Document | None]) -> Document | None: ...
 
     def get(self, key: Hashable, read: Callable[[Any], Document | None]) -> Document | None:
         """The document under ``key``, read with ``read(key)`` unless found in the last ``seconds``.

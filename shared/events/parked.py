@@ -13,7 +13,7 @@ import logging
 from contextlib import suppress
 
 import eventlet
-from kombu import Connection
+from kombu import Connection, Queue
 from nameko.extensions import SharedExtension
 
 from shared import metrics
@@ -27,7 +27,7 @@ class ParkedGauge(SharedExtension):
     """Shared by every event handler of a container (``parked = ParkedGauge()`` on the handler class)."""
 
     def setup(self) -> None:
-        self.handlers: dict[str, object] = {}  # handler name -> its dead-letter kombu Queue
+        self.handlers: dict[str, Queue] = {}  # handler name -> its dead-letter queue
         self._thread = None
         self._connection: Connection | None = None
 

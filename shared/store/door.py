@@ -106,7 +106,7 @@ def _explicit_equality(query: dict[str, Any]) -> dict[str, Any]:
     membership there, so this is only right for fields that hold one value:
     every field our stores compare beside a timestamp does (``status`` …).
     """
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in query.items():
         if key == "$and":
             out[key] = [_explicit_equality(branch) for branch in value]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
 from datetime import date
 
@@ -14,6 +13,7 @@ from shared.events.catalogue import catalogue, schema_errors
 from shared.events.topology import public_types
 from tests.support.api import edition_body, registration
 from tests.support.events import Tap
+from tests.support.waiting import wait_for
 
 
 def test_provinces_receive_public_events_without_personal_data(api, organiser, new_edition, stack, service_env):
@@ -183,7 +183,5 @@ def test_a_restarted_service_answers_again_and_meanwhile_the_gateway_says_503(st
         assert ready.status_code == 503 and ready.json()["checks"]["registration"] is False
     finally:
         stack.start_service("registration")
-    deadline = time.monotonic() + 60
-    while not stack.ready() and time.monotonic() < deadline:
-        time.sleep(0.3)
+    wait_for(stack.ready, timeout=60)
     assert api.request("GET", "/v1/series").status_code == 200

@@ -13,6 +13,7 @@ from notifications.settings import DEV_UNSUBSCRIBE_SECRET
 from tests.support.api import registration
 from tests.support.events import Tap
 from tests.support.mail import mails_to, subject
+from tests.support.waiting import wait_for
 
 
 def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, new_edition, stack, service_env):
@@ -68,9 +69,7 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
     assert cancelled.status_code == 200, cancelled.text
     assert len(mails_to(stack.config.mail_dir, vi_email, expect=3)) == 3
     outbox = stack.config.outbox_dir / "sms.jsonl"
-    deadline = time.monotonic() + 20
-    while not (outbox.exists() and "+84912345678" in outbox.read_text("utf-8")) and time.monotonic() < deadline:
-        time.sleep(0.3)
+    wait_for(lambda: outbox.exists() and "+84912345678" in outbox.read_text("utf-8"), timeout=20)
     sms = [json.loads(line) for line in outbox.read_text("utf-8").splitlines() if "+84912345678" in line]
     assert len(sms) == 1 and "đã được hủy" in sms[0]["text"]
 

@@ -24,6 +24,7 @@ from shared.events.declare import handlers_of
 from shared.events.envelope import make_event
 from shared.events.topology import declare_handler
 from shared.store import ServiceStore, Store, database
+from tests.support.counters import CONSUMED, Counted
 from tests.support.events import publish
 from tests.support.waiting import wait_for
 
@@ -71,12 +72,13 @@ def test_redelivered_event_changes_nothing_twice(container_factory, amqp_uri, pr
     container = container_factory(probe, config(amqp_uri))
     container.start()
     db = database(probe.name)
+    duplicates = Counted(CONSUMED, handler=f"{probe.name}.on_series", type=TYPE, outcome="duplicate")
     ev = event("s-1")
     with entrypoint_waiter(container, "on_series"):
         publish(ev)
     publish(ev)  # delivered again, as after a lost ack or a relay that published twice
     publish(ev)
-    eventlet.sleep(1.0)
+    duplicates.wait(2)  # both copies seen, and acked without running the handler
     assert db.effects.count_documents({"event": ev["id"]}) == 1
     assert db.attempts.count_documents({"event": ev["id"]}) == 1
     assert db.inbox.find_one({"_id": f"on_series:{ev['id']}"})["state"] == "done"
@@ -87,15 +89,16 @@ def test_two_workers_given_the_same_event_at_once_run_it_once(container_factory,
     second = container_factory(probe, config(amqp_uri))
     first.start()
     second.start()
+    duplicates = Counted(CONSUMED, handler=f"{probe.name}.on_series", type=TYPE, outcome="duplicate")
     ev = event("s-2")
     pool = eventlet.GreenPool()
     for _ in range(6):
         pool.spawn(publish, ev)
     pool.waitall()
     db = database(probe.name)
-    wait_for(lambda: db.effects.count_documents({"event": ev["id"]}))
-    eventlet.sleep(2.5)  # any copy parked as "busy" comes back after the 1 s retry delay
+    duplicates.wait(5)  # a copy that found the event "busy" comes back after the 1 s retry delay
     assert db.effects.count_documents({"event": ev["id"]}) == 1
+    assert db.attempts.count_documents({"event": ev["id"]}) == 1
 
 
 def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_factory, amqp_uri, probe,
@@ -167,12 +170,13 @@ def test_undecodable_and_foreign_messages_are_parked_with_their_reason_and_repla
 
 
 def test_event_published_while_consumer_is_stopped_waits_for_it(container_factory, amqp_uri, probe):
-    with Connection(amqp_uri) as connection:
-        for _, queues in handlers_of(probe):
-            declare_handler(connection, queues)  # what `python -m shared.events.declare` does at deploy time
+    [(_, queues)] = handlers_of(probe)
     ev = event("s-4")
-    publish(ev)
-    eventlet.sleep(0.5)
+    with Connection(amqp_uri) as connection:
+        declare_handler(connection, queues)  # what `python -m shared.events.declare` does at deploy time
+        publish(ev)
+        waiting = queues.main(connection.default_channel)
+        wait_for(lambda: waiting.queue_declare(passive=True).message_count == 1)  # in its queue, nobody reading
     container = container_factory(probe, config(amqp_uri))
     container.start()
     db = database(probe.name)

@@ -4,7 +4,6 @@ twice; a cancelled participant's meetings are cancelled once; requests fall due 
 from __future__ import annotations
 
 import json
-import time
 import uuid
 
 import pytest
@@ -19,6 +18,7 @@ from meetings.store import MeetingsStore, participant_hold, table_hold
 from shared.auth import Principal
 from shared.events.envelope import make_event
 from shared.store import database, door_for
+from tests.support.counters import CONSUMED, Counted
 from tests.support.events import Tap, publish
 from tests.support.waiting import wait_for
 
@@ -58,6 +58,8 @@ def make_session(store: MeetingsStore, edition_id: str) -> dict:
 def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meetings_once(container_factory,
                                                                                           amqp_uri):
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
+    approvals = Counted(CONSUMED, handler="meetings.on_approved", type=meeting_events.PARTICIPATION_APPROVED,
+                        outcome="ok")
     container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
     container.start()
     store = MeetingsStore(door_for("meetings"))
@@ -109,7 +111,7 @@ def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meet
         assert database("meetings").loads.find_one({"_id": f"{session['_id']}|p_sup"})["n"] == 0
         # approval redelivered after the cancellation: the tombstone stays
         publish(participation(edition_id, "p_buy", "buyer"))
-        time.sleep(1.5)  # time for the handler to (wrongly) revive it
+        approvals.wait(4)  # the supplier's, the buyer's and the visitor's approvals, then this one, each run once
         assert store.participant("p_buy")["status"] == "cancelled"
     finally:
         tap.delete()

@@ -8,7 +8,6 @@ import email
 import email.policy
 import json
 import os
-import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -18,12 +17,14 @@ from nameko.standalone.rpc import ClusterRpcProxy
 
 from notifications import service as notifications_service
 from notifications import settings as notify_settings_module
+from notifications.events import EDITION_UPDATED
 from notifications.service import NotificationsService
 from notifications.store import NotificationsStore
 from scripts.stack import free_port
 from shared.events.envelope import make_event
 from shared.store import door_for
 from shared.timestamps import to_text
+from tests.support.counters import CALLS, CONSUMED, Counted
 from tests.support.events import Tap, publish
 from tests.support.waiting import wait_for
 
@@ -104,10 +105,11 @@ def test_one_event_delivered_three_times_sends_one_email_per_delegate(container,
     org, vi, en = f"org_{tag}", f"ha.{tag}@example.vn", f"tan.{tag}@example.vn"
     edition_and_contacts(org, [(f"dlg_vi_{tag}", vi, "vi"), (f"dlg_en_{tag}", en, "en")])
     event = approved(org, f"par_{tag}")
+    handled = Counted(CONSUMED, handler="notifications.notify", type=event["type"], outcome="ok")
     for _ in range(3):
         publish(event)
     wait_for(lambda: relay.to(vi) and relay.to(en))
-    time.sleep(2)  # room for a duplicate to show up
+    handled.wait(3)  # every copy ran to the end (the handler is idempotent by its messages' keys, no inbox)
     [vi_mail], [en_mail] = relay.to(vi), relay.to(en)
     assert "đã được duyệt" in str(vi_mail["Subject"]) and "approved" in str(en_mail["Subject"])
     assert vi_mail["Message-ID"] != en_mail["Message-ID"]
@@ -160,11 +162,12 @@ def test_a_reminder_due_while_the_service_was_down_fires_once_across_restarts(co
                         "context": {"counterpart_name": {"vi": "Cũ"}, "starts_at": "2020-01-01T07:30:00+07:00",
                                     "table": "T01"}}, 0)
     for _ in range(2):  # started after the due time, then restarted: one e-mail
+        runs = Counted(CALLS, service="notifications", entrypoint="fire_reminders", kind="timer", outcome="ok")
         container = container_factory(NotificationsService, {"AMQP_URI": amqp_uri,
                                                              "ACCEPT": ["json", "cloudevents"]})
         container.start()
         wait_for(lambda: relay.to(address))
-        time.sleep(2.5)
+        runs.wait(1)  # this start's reminder timer ran: the first start's fired it, the restart's must not
         container.stop()
     [mail] = relay.to(address)
     assert "Kansai Food" in str(mail["Subject"]) or "Kansai Food" in mail.get_body(("plain",)).get_content()
@@ -221,8 +224,9 @@ def test_day_before_reminders_follow_the_editions_dates(container, relay):
     assert store.db.reminders.find_one({"_id": reminder_id})["due_at"] == "2031-08-15T01:00:00.000000Z"  # 08:00
     publish(edition(2, "2031-08-23"))
     wait_for(lambda: store.db.reminders.find_one({"_id": reminder_id})["due_at"] == "2031-08-22T01:00:00.000000Z")
+    editions = Counted(CONSUMED, handler="notifications.on_edition", type=EDITION_UPDATED, outcome="ok")
     publish(edition(1, "2031-08-16"))  # the old version, redelivered late
-    time.sleep(1.5)
+    editions.wait(1)
     moved = store.db.reminders.find_one({"_id": reminder_id})
     assert (moved["due_at"], moved["context"]["starts_on"], moved["arm"]) == ("2031-08-22T01:00:00.000000Z",
                                                                               "2031-08-23", 2)

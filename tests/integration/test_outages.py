@@ -79,7 +79,7 @@ class Slow:
 
     @rpc
     def take(self, seconds: float) -> str:
-        eventlet.sleep(seconds)
+        eventlet.sleep(seconds)  # not a wait: the work whose reply falls due while the broker is away
         return "done"
 
 
@@ -89,10 +89,10 @@ def test_a_reply_due_while_the_broker_is_away_kills_nothing(broker, own_environm
     with ClusterRpcProxy(conf(broker)) as cluster:
         assert getattr(cluster, Slow.name).take(0) == "done"
         getattr(cluster, Slow.name).take.call_async(1.5)  # its reply is due while the broker is away
-    time.sleep(0.3)
+    wait_for(lambda: container._worker_threads)  # the service is working on it
     broker.pause()
     try:
-        time.sleep(2.5)
+        time.sleep(2.5)  # not a wait: the outage, long enough to outlast the work (1.5 s)
         assert not container._died.ready(), "the service died with the broker"
     finally:
         broker.resume()
@@ -116,7 +116,7 @@ def test_a_service_finds_the_broker_again_within_seconds_of_its_return(broker, o
     assert answers(broker)
     broker.pause()
     try:
-        time.sleep(13)  # long enough for kombu's retries to be 8 s apart
+        time.sleep(13)  # not a wait: the outage, long enough for kombu's retries to be 8 s apart
     finally:
         broker.resume()
     back = time.monotonic()
@@ -131,7 +131,7 @@ def probe_class() -> type:
 
         @event_handler(TYPE, backoff=(1, 1))
         def on_series(self, event: dict) -> None:
-            eventlet.sleep(1.0)  # the store is paused while this runs
+            eventlet.sleep(1.0)  # not a wait: the work, during which the store is paused
             with suppress(DuplicateKeyError):  # as every handler's writes, idempotent by its own key
                 self.store.db.effects.insert_one({"_id": event["id"]})
 
@@ -147,10 +147,10 @@ def test_an_event_handled_while_the_store_is_away_kills_nothing_and_happens_once
         declare_exchanges(connection)
     event = make_event(TYPE, "registration", "series/x", {"series_id": "s-1", "name": {"vi": "x"}})
     publish(event)
-    time.sleep(0.4)
+    wait_for(lambda: container._worker_threads)  # the event is claimed, and its handler is working
     os.kill(store.processes["store"].pid, signal.SIGSTOP)
     try:
-        time.sleep(4)
+        time.sleep(4)  # not a wait: the outage, long enough for the handler's store calls to time out (2 s)
         assert not container._died.ready(), "the service died with the store"
     finally:
         os.kill(store.processes["store"].pid, signal.SIGCONT)

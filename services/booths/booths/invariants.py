@@ -39,8 +39,8 @@ def broken(plan: dict[str, Any], rules: QuotaRules | None, booths: list[dict[str
                 by_group[group] += 1
                 by_province[(group, quota_province(who))] += 1
     for offer in open_offers.values():
-        booth = next((b for b in booths if b["code"] == offer["booth_code"]), None)
-        if booth is None or (booth.get("offer") or {}).get("offer_id") != offer["_id"]:
+        reserved_booth = next((b for b in booths if b["code"] == offer["booth_code"]), None)
+        if reserved_booth is None or (reserved_booth.get("offer") or {}).get("offer_id") != offer["_id"]:
             problems.append(f"open offer {offer['_id']} does not hold its booth {offer['booth_code']}")
     limit = (plan.get("quotas") or {}).get("organisation_max")
     for applicant in applicants:

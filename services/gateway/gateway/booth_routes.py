@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from gateway import schemas as s
 from gateway.edge import actor
 from gateway.http import api
+from gateway.request import Request
 from shared.rpc import ServiceRpc
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from kombu import Connection
 from marshmallow import Schema
-from werkzeug.wrappers import Request
 
+from gateway.request import Request
 from shared.config import settings
 from shared.errors import InvalidInput, PreconditionRequired
 from shared.validation import flatten, schema_of

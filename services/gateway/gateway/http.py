@@ -24,12 +24,13 @@ from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import HttpOnlyProtocol, WebServer, WsgiApp
 from prometheus_client import Counter
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, RequestEntityTooLarge
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from gateway.edge import checked, json_object
 from gateway.idempotency import idempotency_store
 from gateway.messages import pick_language
 from gateway.problems import problem_response
+from gateway.request import Request
 from shared.auth import Principal, read_token
 from shared.config import settings
 from shared.context import REQUEST_ID_KEY

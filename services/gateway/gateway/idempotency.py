@@ -16,9 +16,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import eventlet
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from gateway.problems import RETRY_AFTER_SECONDS, unreachable_store
+from gateway.request import Request
 from gateway.store import GatewayStore, gateway_store
 from shared.errors import BadRequest, Conflict, InvalidInput, ServiceUnavailable
 from shared.timestamps import to_text

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from gateway import schemas as s
 from gateway.edge import actor, prefers_async
 from gateway.http import api
 from gateway.messages import unplaced_hint
+from gateway.request import Request
 from shared.rpc import ServiceRpc
 
 LANGUAGES = ("vi", "en")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from werkzeug.wrappers import Request
-
 from gateway import schemas as s
 from gateway.edge import actor, query_of
 from gateway.http import api
+from gateway.request import Request
 from shared.rpc import ServiceRpc
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from gateway import schemas as s
 from gateway.edge import actor
 from gateway.http import api
+from gateway.request import Request
 from shared.open_data import to_csv
 from shared.rpc import ServiceRpc
 

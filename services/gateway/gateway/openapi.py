@@ -40,7 +40,7 @@ _CACHE_HEADERS = {
 
 def _endpoints(service_cls: type) -> list[tuple[str, ApiHandler]]:
     """(method name, entrypoint) for every ``@api`` of the service class, by path."""
-    found = []
+    found: list[tuple[str, ApiHandler]] = []
     for name, fn in inspect.getmembers(service_cls, inspect.isfunction):
         found.extend((name, e) for e in getattr(fn, "nameko_entrypoints", ()) if isinstance(e, ApiHandler))
     return sorted(found, key=lambda pair: (pair[1].url, pair[1].method))
@@ -82,8 +82,8 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     for status, description in endpoint.other_statuses.items():
         op["responses"][str(status)] = {"description": description,
                                         "content": {"application/json": {"schema": {"type": "object"}}}}
-    for status, description in _ERRORS.items():
-        op["responses"][status] = {"description": description,
+    for code, description in _ERRORS.items():
+        op["responses"][code] = {"description": description,
                                    "content": {"application/problem+json": {"schema": "Problem"}}}
     if endpoint.auth != "none":
         op["security"] = [{"bearer": []}] if endpoint.auth == "required" else [{}, {"bearer": []}]

@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from werkzeug.wrappers import Request
-
 from gateway import schemas as s
 from gateway.edge import query_of
 from gateway.http import api
+from gateway.request import Request
 from shared.recent import Recent
 from shared.rpc import ServiceRpc
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from gateway import schemas as s
 from gateway.edge import actor, expected_version, query_of, with_etag
 from gateway.http import api
 from gateway.messages import title
+from gateway.request import Request
 from shared.auth import require
 from shared.rpc import ServiceRpc
 

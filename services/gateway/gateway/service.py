@@ -16,7 +16,7 @@ from pathlib import Path
 
 import eventlet
 import swagger_ui_bundle
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 # route mixins imported as modules: `nameko run gateway.service` runs every service class it sees
 from gateway import (
@@ -33,6 +33,7 @@ from gateway.edge import broker_reachable
 from gateway.http import api
 from gateway.idempotency import idempotency_store
 from gateway.openapi import openapi_document
+from gateway.request import Request
 from shared.auth import Principal, mint_token, scope_problem
 from shared.config import settings
 from shared.context import RequestContext

@@ -153,13 +153,14 @@ def table_sheets(session_doc: Mapping[str, Any], meetings: Iterable[Mapping[str,
     for table in session_doc["tables"]:
         rows = []
         for s in session_doc["slots"]:
-            m = by_table[table].get(s["id"])
+            seated = by_table[table].get(s["id"])
             rows.append({"slot": s["id"], "starts_at": s["starts_at"], "ends_at": s["ends_at"],
-                         "break": s["id"] in breaks, "meeting_id": m["_id"] if m else None,
-                         "supplier": m["supplier"] if m else None, "buyer": m["buyer"] if m else None,
-                         "language": m.get("language") if m else None,
-                         "interpreter": interpreter(m, session_doc) if m else None,
-                         "live": m.get("live") if m else None})
+                         "break": s["id"] in breaks, "meeting_id": seated["_id"] if seated else None,
+                         "supplier": seated["supplier"] if seated else None,
+                         "buyer": seated["buyer"] if seated else None,
+                         "language": seated.get("language") if seated else None,
+                         "interpreter": interpreter(seated, session_doc) if seated else None,
+                         "live": seated.get("live") if seated else None})
         sheets.append({"table": table, "rows": rows, "meetings": len(by_table[table])})
     return sheets
 
@@ -171,7 +172,7 @@ def mou(doc: Mapping[str, Any]) -> dict[str, Any]:
 def mou_stats(mous: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """MOUs by country, province and sector: how many, and their value per currency (never converted)."""
     buckets: dict[str, dict[str, dict[str, Any]]] = {"by_country": {}, "by_province": {}, "by_sector": {}}
-    total = {"count": 0, "value": defaultdict(int)}
+    total: dict[str, Any] = {"count": 0, "value": defaultdict(int)}
 
     def add(group: str, key: str, value: Mapping[str, Any] | None) -> None:
         entry = buckets[group].setdefault(key, {"count": 0, "value": defaultdict(int)})

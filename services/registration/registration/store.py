@@ -77,7 +77,7 @@ class RegistrationStore(ServiceStore):
             self.db[collection].insert_one(new_document(document, *events))
         except DuplicateKeyError:
             raise Duplicate(self._holder_of(collection, document)) from None
-        self.staged(collection, document["_id"], events)
+        self.staged(collection, document["_id"], list(events))
         return document
 
     def _holder_of(self, collection: str, document: dict[str, Any]) -> str | None:

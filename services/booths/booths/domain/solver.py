@@ -37,6 +37,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import highspy
 import numpy as np
@@ -142,7 +143,7 @@ class _Builder:
         def children() -> list[int | None]:
             sets = self.exact.get((kind, zone), {})
             return [
-                self.graph.pool(("exact", kind, zone, f), lambda codes=codes: self._booths(codes))
+                self.graph.pool(("exact", kind, zone, f), partial(self._booths, codes))
                 for f, codes in sets.items()
                 if needs <= f
             ]

@@ -30,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 
 SEP = "+"
 MAX_LANGUAGES = 8  # connected languages per session: 2^8 groups at most
@@ -44,9 +45,9 @@ class Interpreter:
     away: frozenset[str] = frozenset()
 
 
-def people_of(records: Iterable[Mapping[str, object]]) -> list[Interpreter]:
+def people_of(records: Iterable[Mapping[str, Any]]) -> list[Interpreter]:
     """The session document's ``interpreter_people`` as domain values (names stay out of the optimiser)."""
-    return [Interpreter(str(r["id"]), frozenset(r["languages"]), frozenset(r.get("away") or ()))  # type: ignore[arg-type]
+    return [Interpreter(str(r["id"]), frozenset(r["languages"]), frozenset(r.get("away") or ()))
             for r in records]
 
 

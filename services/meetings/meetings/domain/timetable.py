@@ -235,8 +235,9 @@ def schedule_meetings(
 
     if objectives is not None and objectives.compact:
         compact.improve(grid)
+    scores: tuple[Score, ...] = ()
     if objectives is None:
-        bookings, scores = _assign_tables(session, grid, locks), ()
+        bookings = _assign_tables(session, grid, locks)
     else:
         bookings, table_stage = seating.assign(session, by_id, grid.slot, locks, exact=objectives.keep_tables)
         scores = _scores(grid, objectives, outcome, table_stage)

@@ -199,10 +199,10 @@ class SmtpChannel:
         times the CPU per message, which caps a worker below 200 messages/s.
         Bodies are base64 (7-bit safe: smtplib never asks for 8BITMIME).
         """
-        body = MIMEText(message.text, "plain", "utf-8")
+        body: Message = MIMEText(message.text, "plain", "utf-8")
         if message.html:
             body = MIMEMultipart("alternative", _subparts=[body, MIMEText(message.html, "html", "utf-8")])
-        mime: Message = body
+        mime = body
         if message.attachments:
             mime = MIMEMultipart("mixed", _subparts=[body, *(_attachment(Attachment(*a)) for a in message.attachments)])
         mime["Subject"] = _header(_one_line("subject", message.subject))

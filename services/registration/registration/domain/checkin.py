@@ -81,7 +81,7 @@ def read_qr_token(secret: bytes, token: str) -> QrClaims:
         raise InvalidQrToken("payload") from None
     if not isinstance(claims, dict) or claims.get("v") != VERSION:
         raise InvalidQrToken("payload")
-    ids = [claims.get(key) for key in ("e", "p", "d")]
-    if not all(isinstance(i, str) and i for i in ids):
+    ids = [i for i in (claims.get(key) for key in ("e", "p", "d")) if isinstance(i, str) and i]
+    if len(ids) != 3:
         raise InvalidQrToken("payload")
     return QrClaims(*ids)
