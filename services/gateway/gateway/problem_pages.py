@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from html import escape
 
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
 from gateway.http import api
 from gateway.messages import FIELD_MESSAGES, TITLES
+from gateway.request import Request
 from shared.errors import NotFound
 
 CACHE_SECONDS = 3600
