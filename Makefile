@@ -9,14 +9,14 @@ export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVI
 export EVENTLET_NO_GREENDNS := yes
 export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: up test install rabbitmq promtool lint bench drills hunt release clean
+.PHONY: up test install rabbitmq promtool node lint bench drills hunt release clean
 
 ## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
 up: install
 	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
 ## test: lint and the type check, then unit, contract, integration and end-to-end tests (starts what it needs)
-test: install rabbitmq promtool
+test: install rabbitmq promtool node
 	$(VENV)/bin/ruff check .
 	$(PY) -m scripts.typecheck
 	$(PY) -m pytest
@@ -45,6 +45,16 @@ rabbitmq:
 # promtool checks the alert rules and runs their unit cases (tests/contract/test_monitoring.py)
 promtool:
 	scripts/ensure-promtool.sh
+
+# node: Node.js and the province consumer example's npm packages, exactly as its package-lock.json pins them
+# (tests/e2e/test_province_consumer.py runs it against the stack)
+CONSUMER := examples/province-consumer
+node: $(CONSUMER)/node_modules/.installed
+
+$(CONSUMER)/node_modules/.installed: $(CONSUMER)/package.json $(CONSUMER)/package-lock.json
+	scripts/ensure-node.sh
+	cd $(CONSUMER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -75,4 +85,4 @@ release: install
 	$(PY) -m scripts.release $(if $(PUSH),--push)
 
 clean:
-	rm -rf $(VENV) $(STORE_VENV) var
+	rm -rf $(VENV) $(STORE_VENV) var $(CONSUMER)/node_modules
