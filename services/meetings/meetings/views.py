@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from meetings import planning
 from shared.calendar import Entry
+from shared.reference.provinces import rollup
 
 INTERNAL = ("outbox", "outbox_n", "scheduler")
 # Why a meeting has no place -> what would give it one (the gateway words it in vi/en: messages.yaml).
@@ -170,7 +171,10 @@ def mou(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def mou_stats(mous: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """MOUs by country, province and sector: how many, and their value per currency (never converted)."""
+    """MOUs by country, 2025 province and sector: how many, and their value per currency (never converted).
+
+    A party registered under a province merged in 2025 counts under the unit it went into, as its events
+    are routed (:mod:`shared.events.routing`) and as registration's statistics count."""
     buckets: dict[str, dict[str, dict[str, Any]]] = {"by_country": {}, "by_province": {}, "by_sector": {}}
     total: dict[str, Any] = {"count": 0, "value": defaultdict(int)}
 
@@ -188,7 +192,8 @@ def mou_stats(mous: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         add("by_sector", m["sector"], value)
         for country in sorted({p.get("country") or "VN" for p in m["parties"]}):
             add("by_country", country, value)
-        for province in sorted({p["province"] for p in m["parties"] if p.get("province")}):
+        for province in sorted({p.get("province_2025") or rollup(p["province"])
+                                for p in m["parties"] if p.get("province")}):
             add("by_province", province, value)
     out: dict[str, Any] = {"total": {"count": total["count"], "value": dict(total["value"])}}
     for group, entries in buckets.items():
