@@ -9,14 +9,14 @@ export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVI
 export EVENTLET_NO_GREENDNS := yes
 export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: up test install rabbitmq promtool lint bench drills hunt release clean
+.PHONY: up test install rabbitmq promtool asyncapi-tools lint bench drills hunt release clean
 
 ## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
 up: install
 	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
 ## test: lint, then unit, contract, integration and end-to-end tests (starts what it needs)
-test: install rabbitmq promtool
+test: install rabbitmq promtool asyncapi-tools
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest
 
@@ -44,6 +44,16 @@ rabbitmq:
 # promtool checks the alert rules and runs their unit cases (tests/contract/test_monitoring.py)
 promtool:
 	scripts/ensure-promtool.sh
+
+# the AsyncAPI Initiative's parser and JSON Schema, pinned in tools/asyncapi/package-lock.json, check the event
+# contract (tests/unit/test_event_contract.py); Node.js and npm from Debian where the machine has none
+ASYNCAPI_TOOLS := tools/asyncapi/node_modules/.installed
+asyncapi-tools: $(ASYNCAPI_TOOLS)
+
+$(ASYNCAPI_TOOLS): tools/asyncapi/package.json tools/asyncapi/package-lock.json
+	scripts/ensure-node.sh
+	cd tools/asyncapi && npm ci --loglevel=error
+	touch $@
 
 lint: install
 	$(VENV)/bin/ruff check .
