@@ -46,14 +46,21 @@ rabbitmq:
 promtool:
 	scripts/ensure-promtool.sh
 
-# node: Node.js and the province consumer example's npm packages, exactly as its package-lock.json pins them
-# (tests/e2e/test_province_consumer.py runs it against the stack)
+# node: Node.js and the npm packages of the province consumer example (tests/e2e/test_province_consumer.py runs
+# it against the stack) and of the AsyncAPI Initiative's parser and JSON Schema (tests/unit/test_event_contract.py
+# checks the event contract with them), exactly as their package-lock.json files pin them
 CONSUMER := examples/province-consumer
-node: $(CONSUMER)/node_modules/.installed
+ASYNCAPI_TOOLS := tools/asyncapi/node_modules/.installed
+node: $(CONSUMER)/node_modules/.installed $(ASYNCAPI_TOOLS)
 
 $(CONSUMER)/node_modules/.installed: $(CONSUMER)/package.json $(CONSUMER)/package-lock.json
 	scripts/ensure-node.sh
 	cd $(CONSUMER) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASYNCAPI_TOOLS): tools/asyncapi/package.json tools/asyncapi/package-lock.json
+	scripts/ensure-node.sh
+	cd tools/asyncapi && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 lint: install
@@ -85,4 +92,4 @@ release: install
 	$(PY) -m scripts.release $(if $(PUSH),--push)
 
 clean:
-	rm -rf $(VENV) $(STORE_VENV) var $(CONSUMER)/node_modules
+	rm -rf $(VENV) $(STORE_VENV) var $(CONSUMER)/node_modules tools/asyncapi/node_modules

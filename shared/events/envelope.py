@@ -13,6 +13,12 @@ from typing import Any
 from shared.events.catalogue import schema_errors
 
 SPEC_VERSION = "1.0"
+DATA_CONTENT_TYPE = "application/json"
+
+
+def source_of(service: str) -> str:
+    """The CloudEvents ``source`` of every event ``service`` produces (its catalogue ``producer``)."""
+    return f"/ketnoi/{service}"
 
 
 class EventSchemaViolation(Exception):
@@ -38,11 +44,11 @@ def make_event(
     event = {
         "specversion": SPEC_VERSION,
         "id": str(uuid.uuid4()),
-        "source": f"/ketnoi/{source_service}",
+        "source": source_of(source_service),
         "type": event_type,
         "subject": subject,
         "time": datetime.now(UTC).isoformat(timespec="microseconds"),
-        "datacontenttype": "application/json",
+        "datacontenttype": DATA_CONTENT_TYPE,
         "data": data,
     }
     if correlation_id:

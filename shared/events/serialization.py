@@ -12,6 +12,7 @@ from kombu.serialization import register
 
 CLOUDEVENTS_SERIALIZER = "cloudevents"
 CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json"
+CLOUDEVENTS_CONTENT_ENCODING = "utf-8"
 
 
 def _dumps(obj: object) -> str:
@@ -23,5 +24,5 @@ register(
     _dumps,
     json.loads,
     content_type=CLOUDEVENTS_CONTENT_TYPE,
-    content_encoding="utf-8",
+    content_encoding=CLOUDEVENTS_CONTENT_ENCODING,
 )

@@ -38,6 +38,7 @@ from shared.auth import Principal, mint_token, scope_problem
 from shared.config import settings
 from shared.context import RequestContext
 from shared.errors import InvalidInput, NotFound
+from shared.events.asyncapi import document as asyncapi_document
 from shared.metrics import ServiceMetrics
 
 DOCS_HTML = (Path(__file__).with_name("docs.html")).read_text(encoding="utf-8")
@@ -46,6 +47,7 @@ ASSET_TYPES = {".js": "application/javascript", ".css": "text/css", ".png": "ima
 
 
 READY_CHECK_SECONDS = 0.8
+CONTRACT_CACHE_SECONDS = 3600  # the event contract changes only with a deployment
 
 
 def _within(check, seconds: float) -> bool:
@@ -90,6 +92,12 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
     @api("GET", "/v1/openapi.json", summary="This document", auth="none", tags=("docs",))
     def openapi(self, request: Request):
         return openapi_document(GatewayService)
+
+    @api("GET", "/v1/asyncapi.json", summary="The public events provinces consume, as AsyncAPI 3.0: the exchange "
+         "ketnoi.public, its routing keys by province, the CloudEvents envelope and each type's schema",
+         auth="none", tags=("docs",), cache_seconds=CONTRACT_CACHE_SECONDS)
+    def asyncapi(self, request: Request):
+        return asyncapi_document()
 
     @api("GET", "/docs", summary="Interactive API documentation", auth="none", documented=False)
     def docs(self, request: Request):
