@@ -84,10 +84,11 @@ def province_keys() -> list[str]:
 
 def routed_to(spec: EventType) -> str:
     """What decides the first word of the type's routing key, in words (the rule of shared.events.routing)."""
-    if spec.routing == NATIONAL:
+    routing = spec.routing or NATIONAL  # every public type has one (tests/unit/test_event_routing.py)
+    if routing == NATIONAL:
         return "Always `national`: this type concerns no single province."
-    if spec.routing.startswith("parties[]."):
-        field = spec.routing.removeprefix("parties[].")
+    if routing.startswith("parties[]."):
+        field = routing.removeprefix("parties[].")
         return (f"Published once per province named by `data.parties[].{field}` (the unit it belongs to since "
                 "2025-07-01), each copy the same event with the same `id`; `national` when no party has a "
                 "province.")

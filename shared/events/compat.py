@@ -126,7 +126,7 @@ def _value_problems(old: dict[str, Any], new: dict[str, Any], where: str) -> Ite
     old_types, new_types = _types(old), _types(new)
     if new_types is not None and old_types is None:
         yield f"{where}: type now limited to {', '.join(sorted(new_types))}"
-    elif new_types is not None:
+    elif new_types is not None and old_types is not None:
         lost = sorted(t for t in old_types if t not in new_types and not (t == "integer" and "number" in new_types))
         if lost:
             yield f"{where}: type no longer allows {', '.join(lost)}"
