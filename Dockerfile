@@ -62,7 +62,7 @@ COPY services/ services/
 # Each service package lives in services/<name>/<name>/; nameko imports
 # "<name>.service", so every services/<name> directory must be on the path.
 # tests/contract/test_deployment.py fails when a service directory is missing here.
-ENV PYTHONPATH=/app:/app/services/gateway:/app/services/registration:/app/services/booths:/app/services/meetings:/app/services/notifications
+ENV PYTHONPATH=/app:/app/services/gateway:/app/services/registration:/app/services/booths:/app/services/meetings:/app/services/notifications:/app/services/integrations
 
 # Last, so a new version does not invalidate the layers above. The values label
 # the ketnoi_build_info metric and the image.

@@ -11,13 +11,14 @@ from marshmallow import Schema, fields, validate
 
 from booths.service import BoothsService
 from gateway import schemas as gateway_schemas
+from integrations.service import IntegrationsService
 from meetings.service import MeetingsService
 from notifications.service import NotificationsService
 from registration.service import RegistrationService
 from tests.support import seam
 
 SERVICE_CLASSES = {"registration": RegistrationService, "booths": BoothsService, "meetings": MeetingsService,
-                   "notifications": NotificationsService}
+                   "notifications": NotificationsService, "integrations": IntegrationsService}
 RPCS = {name: seam.rpc_methods(cls) for name, cls in SERVICE_CLASSES.items()}
 CALLS = seam.all_gateway_calls()
 BODIES = [(call, position, schema) for call in CALLS for position, schema in call.bodies]

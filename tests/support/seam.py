@@ -21,7 +21,7 @@ from nameko.extensions import ENTRYPOINT_EXTENSIONS_ATTR
 from nameko.rpc import Rpc
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("booths", "gateway", "meetings", "notifications", "registration")
+SERVICES = ("booths", "gateway", "integrations", "meetings", "notifications", "registration")
 
 
 @dataclass(frozen=True)

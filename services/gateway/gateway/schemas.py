@@ -611,3 +611,18 @@ class OpenData(Schema):
     participants = fields.Nested(OpenDataParticipants, required=True)
     booths = fields.Nested(OpenDataBooths, required=True)
     b2b = fields.Nested(OpenDataMeetings, required=True)
+
+
+class ProvinceFeedQuery(Schema):
+    after = fields.String(validate=validate.Length(max=200))
+    limit = fields.Integer(validate=validate.Range(min=1, max=500))
+
+
+class WebhookBody(Schema):
+    url = fields.String(required=True, validate=validate.Length(max=2000))
+    event_types = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=50))
+    province = fields.String()
+
+
+class WebhookDeliveriesQuery(Schema):
+    limit = fields.Integer(validate=validate.Range(min=1, max=1000))

@@ -4,7 +4,7 @@ Every route is one ``@api`` entrypoint whose declaration is also its OpenAPI
 entry.  Business rules live in the services; the route modules only
 translate HTTP (paths, query strings, ETags, status codes) to RPC and back,
 one module per service called (``registration_routes``, ``booth_routes``,
-``meeting_routes``, ``notification_routes``), ``reference_routes`` for the
+``meeting_routes``, ``notification_routes``, ``integration_routes``), ``reference_routes`` for the
 cacheable lists forms offer (answered by registration), and ``open_data_routes``
 for an edition's counts (asking three services).
 """
@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 # route mixins imported as modules: `nameko run gateway.service` runs every service class it sees
 from gateway import (
     booth_routes,
+    integration_routes,
     meeting_routes,
     notification_routes,
     open_data_routes,
@@ -60,7 +61,8 @@ def _within(check, seconds: float) -> bool:
 
 class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
                      meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes,
-                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes, problem_pages.ProblemPages):
+                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes, problem_pages.ProblemPages,
+                     integration_routes.IntegrationRoutes):
     name = "gateway"
 
     metrics = ServiceMetrics()
@@ -81,7 +83,8 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
             "broker": broker_reachable, "store": lambda: idempotency_store().records.ping(),
             **{service: lambda proxy=proxy: bool(proxy.ping()["store"]) for service, proxy in (
                 ("registration", self.registration), ("booths", self.booths),
-                ("meetings", self.meetings), ("notifications", self.notifications))}}
+                ("meetings", self.meetings), ("notifications", self.notifications),
+                ("integrations", self.integrations))}}
         pool = eventlet.GreenPool(len(checks))
         threads = {name: pool.spawn(_within, check, READY_CHECK_SECONDS) for name, check in checks.items()}
         checks = {name: thread.wait() for name, thread in threads.items()}

@@ -1,0 +1,1 @@
+"""The integrations service's entrypoints, one module per feature, mixed into :class:`IntegrationsService`."""
