@@ -20,10 +20,11 @@ from kombu import Connection
 from registration import events
 from scripts import private_broker
 from shared import config
+from shared.events.consumer import DEFAULT_BACKOFF
 from shared.events.history import declare_history
 from shared.events.provinces import Management, main
 from shared.events.publisher import ConfirmedPublisher
-from shared.events.topology import declare_exchanges
+from shared.events.topology import declare_exchanges, declare_handler, handler_queues
 from tests.support.waiting import wait_for
 from tests.unit.test_event_catalogue import edition, enterprise, foreign_buyer, participation
 from tests.unit.test_event_routing import mou
@@ -31,6 +32,7 @@ from tests.unit.test_event_routing import mou
 EVENTS, PUBLIC = "ketnoi.events", "ketnoi.public"
 APPROVED = "vn.ketnoi.registration.participation.approved.v1"
 MOU = "vn.ketnoi.meetings.mou.signed.v1"
+CONTACTS = "vn.ketnoi.registration.organisation.contacts_changed.v1"
 
 
 @pytest.fixture(scope="module")
@@ -143,10 +145,9 @@ def test_a_province_receives_its_own_and_national_events_and_nothing_else(broker
             Connection(uri(broker, vhost)) as ketnoi:
         bound_queue(quang_tri, "province.quang-tri.reports", "quang-tri.#", "national.#")
         bound_queue(hue, "province.hue.reports", "hue.vn.ketnoi.registration.#", "hue.vn.ketnoi.meetings.#")
-        internal = ketnoi.channel()  # a service's handler queue, bound by type on the internal exchange
-        internal.queue_declare(queue="ketnoi.it.handler", durable=True, auto_delete=False)
-        for event_type in (APPROVED, MOU, "vn.ketnoi.registration.organisation.contacts_changed.v1"):
-            internal.queue_bind(queue="ketnoi.it.handler", exchange=EVENTS, routing_key=event_type)
+        # a service's handler queues as the topology declares them, bound by type on the internal exchange
+        internal = handler_queues("it", "handler", (APPROVED, MOU, CONTACTS), DEFAULT_BACKOFF)
+        declare_handler(ketnoi, internal)
         sent = two_provinces_worth()
         publish(broker, vhost, *sent.values())
 
@@ -158,7 +159,7 @@ def test_a_province_receives_its_own_and_national_events_and_nothing_else(broker
         got = everything_in(hue, "province.hue.reports")
         assert sorted(e["id"] for _, e in got) == sorted(sent[k]["id"] for k in ("hue", "mou"))
         # ketnoi's own consumers are untouched: every event once, under its type, the internal one too
-        got = everything_in(ketnoi, "ketnoi.it.handler")
+        got = everything_in(ketnoi, internal.main.name)
         assert sorted(e["id"] for _, e in got) == sorted(e["id"] for k, e in sent.items() if k != "edition")
         assert all(key == e["type"] for key, e in got)
 

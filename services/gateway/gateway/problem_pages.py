@@ -16,9 +16,9 @@ from shared.errors import NotFound
 CACHE_SECONDS = 3600
 
 PAGE = """<!doctype html>
-<html lang="vi"><head><meta charset="utf-8"><title>{code} — ketnoi</title></head>
+<html lang="vi"><head><meta charset="utf-8"><title>{name} — ketnoi</title></head>
 <body><main>
-<h1><code>{code}</code></h1>
+<h1><code>{name}</code></h1>
 <p lang="vi">{vi}</p>
 <p lang="en">{en}</p>
 {fields}
@@ -41,7 +41,7 @@ class ProblemPages:
         items = "".join(f'<li><a href="/problems/{escape(code)}"><code>{escape(code)}</code></a>: '
                         f'<span lang="vi">{escape(text["vi"])}</span> / <span lang="en">{escape(text["en"])}</span>'
                         f"</li>" for code, text in sorted(TITLES.items()))
-        return Response(PAGE.format(code="problems", vi="Các mã lỗi của API.", en="The API's problem types.",
+        return Response(PAGE.format(name="problems", vi="Các mã lỗi của API.", en="The API's problem types.",
                                     fields=f"<ul>{items}</ul>"), mimetype="text/html")
 
     @api("GET", "/problems/<code>", summary="What a problem type means (the `type` of a problem document)",
@@ -51,5 +51,5 @@ class ProblemPages:
         if text is None:
             raise NotFound("No such problem type.", code="not_found")
         fields = _field_list(sorted(FIELD_MESSAGES)) if code == "validation_failed" else ""
-        return Response(PAGE.format(code=escape(code), vi=escape(text["vi"]), en=escape(text["en"]), fields=fields),
+        return Response(PAGE.format(name=escape(code), vi=escape(text["vi"]), en=escape(text["en"]), fields=fields),
                         mimetype="text/html")
