@@ -22,7 +22,7 @@ class DeliveryLog:
     def delivery_log(self, actor: dict | None, edition_id: str, query: dict) -> dict:
         """Organisers: every message of an edition, newest first, filtered by organisation, status, channel,
         template.  Not counted: an edition's log grows with every delegate, event and channel (tens of
-        thousands), and a count of it cost about as much as the page itself."""
+        thousands), and a count reads all of it on every page where the page reads ``limit`` rows."""
         access.organiser_of(self.store, actor, edition_id)
         params = load(LogQuery, query)
         filters = {k: params[k] for k in ("organisation_id", "status", "channel", "template") if k in params}
