@@ -93,7 +93,7 @@ def load_edition(api: Api, data: dict[str, Any]) -> tuple[str, str, dict[str, di
     """
     ops = api.token(role="ops")
     series_id = data["series"]["key"]
-    if any(s["id"] == series_id for s in api.call("GET", "/v1/series")["items"]):
+    if api.http.get(f"{api.base}/v1/series/{series_id}", timeout=30).status_code == 200:
         return None
     api.call("POST", "/v1/series", {"key": series_id, "name": data["series"]["name"]}, ops)
     organiser = api.token(role="organiser", series=series_id)

@@ -20,6 +20,7 @@ from nameko.extensions import DependencyProvider
 from pymongo import MongoClient
 from pymongo.database import Database
 
+from shared import pages
 from shared.config import settings
 from shared.store.door import Door
 from shared.store.recount import Recount
@@ -94,6 +95,28 @@ class ServiceStore:
 
     def ping(self) -> bool:
         return self.db.ping()
+
+    def page(self, collection: str, query: dict[str, Any], wanted: pages.Wanted, projection: Any = None,
+             counted: bool = True) -> pages.Fetched:
+        """One page of ``query`` in ``wanted.order`` after its cursor (see :mod:`shared.pages`), with the
+        count of ``query`` unless ``counted`` is False.
+
+        The bound on a leading timestamp is inclusive (nx-27017 compares those to the millisecond), so rows
+        tied with the cursor may fill the first places: they are dropped here, and the read is repeated
+        with a larger limit while they leave the page short.
+        """
+        order = wanted.order
+        bounded = order.bound(query, wanted.after)
+        want = fetch = wanted.limit + 1
+        while True:
+            rows = list(self.db[collection].find(bounded, projection or {"outbox": 0}, sort=order.sort(),
+                                                 limit=fetch))
+            after = [r for r in rows if wanted.after is None or order.beyond(r, wanted.after)]
+            if len(after) >= want or len(rows) < fetch:
+                break
+            fetch *= 2
+        total = self.db[collection].count_documents(query) if counted else None
+        return pages.Fetched(wanted, after[:want], total)
 
     def when_changed(self, recount: Recount, look: Callable[[], None]) -> bool:
         """Run a periodic look at the whole database only when something may have changed (see

@@ -128,7 +128,8 @@ def key_of(entry: Mapping[str, Any]) -> str:
 
 
 ROOT = Path(__file__).resolve().parents[2]
-_PLUMBING = {str(Path(__file__).with_name(name)) for name in ("door.py", "shapes.py")}
+# provider.py: the base store's helpers (a page of a list) send on behalf of the service that calls them
+_PLUMBING = {str(Path(__file__).with_name(name)) for name in ("door.py", "shapes.py", "provider.py")}
 
 
 def catalogue_of(module: Path) -> Path | None:

@@ -34,8 +34,8 @@ def test_demo_loads_once_and_the_quang_tri_session_schedules_at_delta(api, stack
     assert (run["scheduled"], run["unplaced"]) == (accepted, [])
     assert run["slots_used"] == run["delta"] == plan["accepted"]["min_slots"]
 
-    meetings = api.request("GET", f"/v1/b2b-sessions/{session['id']}/meetings", organiser,
-                           params={"status": "accepted"}).json()["items"]
+    meetings = api.every(f"/v1/b2b-sessions/{session['id']}/meetings", organiser, params={"status": "accepted"})
+    assert len(meetings) == accepted  # all of them, not the first page of the default 50
     seats = Counter((m["slot"], p) for m in meetings for p in (m["supplier"]["participation_id"],
                                                                 m["buyer"]["participation_id"], m["table"]))
     assert max(seats.values()) == 1

@@ -67,7 +67,7 @@ def test_runs_are_listed_and_read_back_and_only_the_newest_unchanged_one_commits
     edition_id = new_edition()
     older = with_applicants(edition_id)
     newer = service().run_allocation(OPS, edition_id, {"keep_current": False})
-    listed = service().allocation_runs(OPS, edition_id)
+    listed = service().allocation_runs(OPS, edition_id)["items"]
     assert [r["id"] for r in listed] == [newer["id"], older["id"]] and "explanations" not in listed[0]
     read = service().allocation_run(OPS, edition_id, older["id"])
     assert read["assignments"] == older["assignments"] and "inputs" not in read

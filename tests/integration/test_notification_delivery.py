@@ -129,8 +129,7 @@ def test_a_failing_relay_is_retried_then_dead_lettered_and_an_organiser_resends(
         events = list({e["id"]: e for e in (json.loads(m.body) for m in tap.drain(expect=3, timeout=30))}.values())
         assert [e["type"].split(".")[-2] for e in events] == ["failed", "failed", "dead_lettered"]
         assert [e["data"]["attempts"] for e in events] == [1, 2, 3] and "451" in events[-1]["data"]["error"]
-        store = NotificationsStore(door_for("notifications"))
-        [dead] = store.messages({"organisation_id": org, "status": "dead"})
+        [dead] = door_for("notifications").messages.find({"organisation_id": org, "status": "dead"})
         assert relay.to(address) == []
 
         relay.busy.discard(address)

@@ -28,6 +28,19 @@ class Client:
         return self.http.request(method, self.base + path, json=json, data=data, headers=all_headers,
                                  params=params, timeout=30)
 
+    def every(self, path: str, token: str | None = None, params: dict[str, str] | None = None) -> list[dict]:
+        """Every item of a list, page after page at the largest page size."""
+        items: list[dict] = []
+        cursor = None
+        while True:
+            page = self.request("GET", path, token, params={**(params or {}), "limit": "200",
+                                                            **({"cursor": cursor} if cursor else {})})
+            assert page.status_code == 200, page.text
+            items += page.json()["items"]
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                return items
+
     def token(self, role: str, **scope: str) -> str:
         response = self.request("POST", "/v1/dev/tokens", json={"role": role, **scope})
         assert response.status_code == 201, response.text

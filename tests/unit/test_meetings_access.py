@@ -5,6 +5,7 @@ Plain functions, so each refusal and each step is checked without a broker or a 
 
 from __future__ import annotations
 
+import mongomock
 import pytest
 
 from meetings import access
@@ -45,11 +46,21 @@ def test_only_the_side_that_did_not_ask_answers_and_either_side_or_an_organiser_
 
 
 def test_a_province_sees_mous_with_a_party_of_its_province_before_or_after_the_merger():
-    mous = [{"parties": [{"province": "Old", "province_2025": "New"}]}, {"parties": [{"province": "Else"}]}]
-    province = Principal("province", "p", province="New")
-    assert access.visible_mous(province, "ser_a", mous) == mous[:1]
+    """The rule is a store filter (so a page of MOUs is full and counted); run here by mongomock."""
+    mous = mongomock.MongoClient().db.mous
+    mous.insert_many([
+        {"_id": "old_name", "parties": [{"province": "Old", "province_2025": "New"}, {"province": "Else"}]},
+        {"_id": "new_name", "parties": [{"organisation_id": "org_s", "province": "New"}]},
+        {"_id": "other", "parties": [{"organisation_id": "org_b", "province": "Else", "province_2025": "Else"}]}])
+
+    def seen(principal: Principal) -> list[str]:
+        return sorted(m["_id"] for m in mous.find(access.visible_mous(principal, "ser_a")))
+
+    assert seen(Principal("province", "p", province="New")) == ["new_name", "old_name"]
+    assert seen(Principal("member", "m", organisation="org_s")) == ["new_name"]
+    assert seen(Principal("organiser", "o", series="ser_a")) == ["new_name", "old_name", "other"]
     with pytest.raises(Forbidden):
-        access.visible_mous(Principal("organiser", "o", series="ser_b"), "ser_a", [])
+        access.visible_mous(Principal("organiser", "o", series="ser_b"), "ser_a")
 
 
 def test_live_steps_and_the_meeting_identity():

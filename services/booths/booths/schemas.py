@@ -9,6 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate, validates_schema
 
 from booths.domain.floorplan import FEATURES
+from shared.pages import PageQuery
 from shared.validation import failed, problem, problems, public_name
 
 PREFERENCE_TYPES = ("booth", "zone", "kind")
@@ -99,6 +100,11 @@ class OverrideIn(Schema):
                   "move": ("to_booth", "Say which booth to move to.")}.get(data.get("action", ""))
         if needed and not data.get(needed[0]) and not failed(self, data, original, needed[0]):
             raise problem("required", needed[1], field=needed[0])
+
+
+class OfferQuery(PageQuery):
+    participation_id = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "An exhibitor's own offers (organisers see every offer without it)"})
 
 
 class OfferReplyIn(Schema):

@@ -53,6 +53,7 @@ class BoothsStore(ServiceStore):
         self.db.slots.create_index("edition_id")
         self.db.booths.create_index("offer_due")
         self.db.offers.create_index("assigning")
+        self.db.offers.create_index("edition_id")  # a page of an edition's offers is counted on an index
         self.db.audit.create_index("state")
 
     # -- editions and applicants, learned from registration's events ---------------------
@@ -453,10 +454,6 @@ class BoothsStore(ServiceStore):
         cutoff = to_text(datetime.now(UTC) - older_than)
         return [e for e in self.db.audit.find({"state": "applying"}, {"outbox": 0}, polling=True) if e["at"] < cutoff]
 
-    def audit_trail(self, edition_id: str) -> list[dict[str, Any]]:
-        return list(self.db.audit.find({"edition_id": edition_id, "state": {"$exists": False}},
-                                       {"outbox": 0, "outbox_n": 0}).sort("at", 1))
-
     def book_slot(self, slot: dict[str, Any], event: dict[str, Any]) -> bool:
         try:
             self.db.slots.insert_one(new_document(slot, event))
@@ -464,6 +461,3 @@ class BoothsStore(ServiceStore):
             return False
         self.staged("slots", slot["_id"], [event])
         return True
-
-    def slots(self, edition_id: str) -> list[dict[str, Any]]:
-        return list(self.db.slots.find({"edition_id": edition_id}, {"outbox": 0, "outbox_n": 0}).sort("_id", 1))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from gateway import schemas as s
-from gateway.edge import actor
+from gateway.edge import actor, query_of
 from gateway.http import api
 from gateway.request import Request
 from shared.rpc import ServiceRpc
@@ -54,9 +54,9 @@ class BoothRoutes:
         return 201, self.booths.run_allocation(actor(request), edition_id, body)
 
     @api("GET", "/v1/editions/<edition_id>/allocations", summary="The edition's allocation runs, newest first",
-         auth="required", tags=("booths",))
+         auth="required", query=s.PageQuery, response=s.Page, tags=("booths",))
     def allocation_runs(self, request: Request, edition_id: str):
-        return {"items": self.booths.allocation_runs(actor(request), edition_id)}
+        return self.booths.allocation_runs(actor(request), edition_id, query_of(request, s.PageQuery))
 
     @api("GET", "/v1/editions/<edition_id>/allocations/<run_id>",
          summary="One allocation run with every applicant's explanation", auth="required", tags=("booths",))
@@ -82,9 +82,9 @@ class BoothRoutes:
                                     request.body)
 
     @api("GET", "/v1/editions/<edition_id>/booth-audit", summary="Organiser overrides, oldest first",
-         auth="required", tags=("booths",))
+         auth="required", query=s.PageQuery, response=s.Page, tags=("booths",))
     def booth_audit(self, request: Request, edition_id: str):
-        return {"items": self.booths.audit_trail(actor(request), edition_id)}
+        return self.booths.audit_trail(actor(request), edition_id, query_of(request, s.PageQuery))
 
     @api("GET", "/v1/editions/<edition_id>/booth-assignments.csv",
          summary="Booth, organisation, province, quota group (UTF-8 with BOM)", auth="required", tags=("booths",),
@@ -96,9 +96,9 @@ class BoothRoutes:
 
     @api("GET", "/v1/editions/<edition_id>/booth-offers",
          summary="Waitlist offers (organisers: all; exhibitors: ?participation_id=their own)", auth="required",
-         tags=("booths",))
+         query=s.OfferQuery, response=s.Page, tags=("booths",))
     def booth_offers(self, request: Request, edition_id: str):
-        return {"items": self.booths.offers(actor(request), edition_id, request.args.get("participation_id"))}
+        return self.booths.offers(actor(request), edition_id, query_of(request, s.OfferQuery))
 
     @api("POST", "/v1/booth-offers/<offer_id>/reply", summary="Accept or decline a booth offer",
          body=s.OfferReplyBody, auth="required", tags=("booths",), idempotent=False)
@@ -106,9 +106,9 @@ class BoothRoutes:
         return self.booths.reply_to_offer(actor(request), offer_id, request.body)
 
     @api("GET", "/v1/editions/<edition_id>/livestream-slots", summary="Booked livestream slots", auth="none",
-         tags=("booths",))
+         query=s.PageQuery, response=s.Page, tags=("booths",))
     def livestream_slots(self, request: Request, edition_id: str):
-        return {"items": self.booths.slots(edition_id)}
+        return self.booths.slots(edition_id, query_of(request, s.PageQuery))
 
     @api("POST", "/v1/editions/<edition_id>/booths/<booth_code>/slots",
          summary="Book a livestream studio slot (no double booking; a few per exhibitor)", body=s.SlotBody,

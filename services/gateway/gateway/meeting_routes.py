@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Response
 
 from gateway import schemas as s
-from gateway.edge import actor, prefers_async
+from gateway.edge import actor, prefers_async, query_of
 from gateway.http import api
 from gateway.messages import unplaced_hint
 from gateway.request import Request
@@ -51,9 +51,9 @@ class MeetingRoutes:
                                                  request.body)
 
     @api("GET", "/v1/editions/<edition_id>/b2b-sessions", summary="B2B sessions of an edition", auth="none",
-         tags=("meetings",))
+         query=s.PageQuery, response=s.Page, tags=("meetings",))
     def b2b_sessions(self, request: Request, edition_id: str):
-        return {"items": self.meetings.sessions(edition_id)}
+        return self.meetings.sessions(edition_id, query_of(request, s.PageQuery))
 
     @api("GET", "/v1/b2b-sessions/<session_id>", summary="A B2B session with its slots and last timetable run",
          auth="none", tags=("meetings",))
@@ -92,11 +92,11 @@ class MeetingRoutes:
         return self.meetings.plan(actor(request), session_id)
 
     @api("GET", "/v1/b2b-sessions/<session_id>/suggestions/<participation_id>",
-         summary="Whom to meet, ranked, with the reasons", auth="required", tags=("meetings",))
+         summary="Whom to meet, best first, with the reasons", auth="required", query=s.PageQuery,
+         response=s.Page, tags=("meetings",))
     def b2b_suggestions(self, request: Request, session_id: str, participation_id: str):
-        limit = request.args.get("limit", "10")
         return self.meetings.suggestions(actor(request), session_id, participation_id,
-                                         int(limit) if limit.isdigit() else 10)
+                                         query_of(request, s.PageQuery))
 
     # -- requests and meetings ---------------------------------------------------------------------------
 
@@ -115,10 +115,9 @@ class MeetingRoutes:
 
     @api("GET", "/v1/b2b-sessions/<session_id>/meetings",
          summary="Meetings (organisers: all; participants: ?participation_id=their own), ?status=",
-         auth="required", tags=("meetings",))
+         auth="required", query=s.MeetingQuery, response=s.Page, tags=("meetings",))
     def session_meetings(self, request: Request, session_id: str):
-        return self.meetings.meetings(actor(request), session_id, request.args.get("participation_id"),
-                                      request.args.get("status"))
+        return self.meetings.meetings(actor(request), session_id, query_of(request, s.MeetingQuery))
 
     @api("GET", "/v1/meetings/<meeting_id>", summary="One meeting (its parties and the organisers)",
          auth="required", tags=("meetings",))
@@ -231,9 +230,9 @@ class MeetingRoutes:
 
     @api("GET", "/v1/editions/<edition_id>/mous",
          summary="MOUs (organisers: all; provinces: their province's; members: their own)", auth="required",
-         tags=("meetings",))
+         query=s.PageQuery, response=s.Page, tags=("meetings",))
     def list_mous(self, request: Request, edition_id: str):
-        return self.meetings.mous(actor(request), edition_id)
+        return self.meetings.mous(actor(request), edition_id, query_of(request, s.PageQuery))
 
     @api("GET", "/v1/editions/<edition_id>/mous/stats",
          summary="MOUs by country, province and sector, with values per currency", auth="required",

@@ -13,8 +13,9 @@ class NotificationRoutes:
     notifications = ServiceRpc("notifications")
 
     @api("GET", "/v1/editions/<edition_id>/notifications",
-         summary="Delivery log (organiser): ?organisation_id, status (pending, sent, written, dead), channel, "
-                 "template, limit", auth="required", tags=("notifications",))
+         summary="Delivery log (organiser), newest first: ?organisation_id, status (pending, sent, written, dead), "
+                 "channel, template", auth="required", query=s.NotificationLogQuery, response=s.Page,
+         tags=("notifications",))
     def delivery_log(self, request: Request, edition_id: str):
         return self.notifications.delivery_log(actor(request), edition_id,
                                                query_of(request, s.NotificationLogQuery))
@@ -25,12 +26,11 @@ class NotificationRoutes:
         return self.notifications.resend(actor(request), message_id)
 
     @api("GET", "/v1/organisations/<organisation_id>/notifications",
-         summary="The messages sent to an organisation's delegates (member)", auth="required",
-         tags=("notifications",))
+         summary="The messages sent to an organisation's delegates (member), newest first", auth="required",
+         query=s.PageQuery, response=s.Page, tags=("notifications",))
     def organisation_notifications(self, request: Request, organisation_id: str):
-        limit = request.args.get("limit", "100")
         return self.notifications.organisation_messages(actor(request), organisation_id,
-                                                        int(limit) if limit.isdigit() else 100)
+                                                        query_of(request, s.PageQuery))
 
     @api("GET", "/v1/organisations/<organisation_id>/delegates/<delegate_id>/notification-preferences",
          summary="A delegate's channels (e-mail by default; SMS and Zalo opt-in)", auth="required",

@@ -25,9 +25,10 @@ class RegistrationRoutes:
 
     # -- series and editions --------------------------------------------------------
 
-    @api("GET", "/v1/series", summary="Conference series", auth="none", tags=("editions",))
+    @api("GET", "/v1/series", summary="Conference series", auth="none", query=s.PageQuery, response=s.Page,
+         tags=("editions",))
     def list_series(self, request: Request):
-        return {"items": self.registration.list_series()}
+        return self.registration.list_series(query_of(request, s.PageQuery))
 
     @api("GET", "/v1/series/<series_id>", summary="One conference series", auth="none", tags=("editions",))
     def get_series(self, request: Request, series_id: str):
@@ -40,10 +41,10 @@ class RegistrationRoutes:
         series = self.registration.create_series(actor(request), request.body)
         return 201, {"Location": f"/v1/series/{series['id']}"}, series
 
-    @api("GET", "/v1/editions", summary="Editions (drafts only for their organisers)", auth="optional",
-         tags=("editions",))
+    @api("GET", "/v1/editions", summary="Editions, newest first (drafts only for their organisers)",
+         auth="optional", query=s.EditionQuery, response=s.Page, tags=("editions",))
     def list_editions(self, request: Request):
-        return {"items": self.registration.list_editions(actor(request), request.args.get("series_id"))}
+        return self.registration.list_editions(actor(request), query_of(request, s.EditionQuery))
 
     @api("POST", "/v1/editions", summary="Create an edition (organiser of the series)", body=s.EditionBody,
          auth="required", tags=("editions",), status=201)
@@ -126,7 +127,7 @@ class RegistrationRoutes:
 
     @api("GET", "/v1/editions/<edition_id>/participations",
          summary="Registrations of an edition (organisers; provinces see their own)", auth="required",
-         query=s.ParticipationQuery, tags=("registration",))
+         query=s.ParticipationQuery, response=s.Page, tags=("registration",))
     def list_participations(self, request: Request, edition_id: str):
         return self.registration.list_participations(actor(request), edition_id,
                                                      query_of(request, s.ParticipationQuery))
@@ -151,7 +152,7 @@ class RegistrationRoutes:
 
     @api("GET", "/v1/editions/<edition_id>/directory",
          summary="Public directory of approved participants (no personal data)", auth="none",
-         query=s.ParticipationQuery, tags=("registration",))
+         query=s.ParticipationQuery, response=s.Page, tags=("registration",))
     def directory(self, request: Request, edition_id: str):
         return self.registration.directory(edition_id, query_of(request, s.ParticipationQuery))
 

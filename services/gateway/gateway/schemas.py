@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from shared import pages
+
+Page = pages.Page  # what every list answers: one component of the OpenAPI document
+PageQuery = pages.PageQuery  # ?limit= and ?cursor=, which every list's query schema extends
 ROLES = ("exhibitor", "buyer", "visitor", "partner_agency")
 KINDS = ("enterprise", "cooperative", "household_business", "association", "agency", "foreign_buyer")
 LANG = validate.OneOf(("vi", "en"))
@@ -177,15 +181,17 @@ class DevTokenBody(Schema):
     subject = fields.String(allow_none=True)
 
 
-class ParticipationQuery(Schema):
+class EditionQuery(PageQuery):
+    series_id = fields.String(validate=validate.Length(max=100))
+
+
+class ParticipationQuery(PageQuery):
     province = fields.String()
     role = fields.String(validate=validate.OneOf(ROLES))
     status = fields.String(validate=validate.OneOf(("submitted", "approved", "rejected", "waitlisted", "cancelled")))
     ocop_stars = fields.Integer()
     sector = fields.String()
     q = fields.String(metadata={"description": "Diacritics-insensitive search: 'dak lak' finds 'Đắk Lắk'."})
-    cursor = fields.String()
-    limit = fields.Integer()
 
 
 class Problem(Schema):
@@ -272,6 +278,11 @@ class OverrideBody(Schema):
     participation_id = fields.String(allow_none=True)
     to_booth = fields.String(allow_none=True)
     reason = fields.String(required=True)
+
+
+class OfferQuery(PageQuery):
+    participation_id = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "An exhibitor's own offers (organisers see every offer without it)"})
 
 
 class OfferReplyBody(Schema):
@@ -372,6 +383,12 @@ class TimeAwayBody(Schema):
                           metadata={"description": "Every period away; replaces what was said before"})
 
 
+class MeetingQuery(PageQuery):
+    participation_id = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "A participant's own meetings (organisers see every meeting without it)"})
+    status = fields.String(validate=validate.OneOf(("requested", "accepted", "declined", "expired", "cancelled")))
+
+
 class MeetingRequestBody(Schema):
     from_ = fields.String(required=True, data_key="from", metadata={"description": "Your participation id"})
     to = fields.String(required=True, metadata={"description": "The participation you want to meet"})
@@ -451,12 +468,11 @@ class MouBody(Schema):
 # -- notifications ------------------------------------------------------------------------------------
 
 
-class NotificationLogQuery(Schema):
+class NotificationLogQuery(PageQuery):
     organisation_id = fields.String()
     status = fields.String(validate=validate.OneOf(("pending", "sending", "sent", "written", "dead")))
     channel = fields.String(validate=validate.OneOf(("email", "sms", "zalo")))
     template = fields.String()
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
 
 
 class NotificationPreferencesBody(Schema):

@@ -75,15 +75,15 @@ def require_mou_registrar(principal: Principal, series_id: str, parties: Iterabl
         raise Forbidden("Organisers or the parties register an MOU.", code="not_a_party")
 
 
-def visible_mous(principal: Principal, series_id: str, mous: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Organisers see all; a province those with a party of the province; a member its own."""
+def visible_mous(principal: Principal, series_id: str) -> dict[str, Any]:
+    """The MOUs a caller sees, as a store filter (so a page is full and counted): organisers all; a province
+    those with a party of the province (before or after the 2025 merger); a member its own."""
     if organises(principal, series_id):
-        return mous
+        return {}
     if principal.role == "province":
-        return [m for m in mous if any(principal.province in (p.get("province"), p.get("province_2025"))
-                                       for p in m["parties"])]
+        return {"$or": [{"parties.province": principal.province}, {"parties.province_2025": principal.province}]}
     if principal.role == "member":
-        return [m for m in mous if any(p.get("organisation_id") == principal.organisation for p in m["parties"])]
+        return {"parties.organisation_id": principal.organisation}
     raise Forbidden("Your role may not see MOUs.", code="forbidden_role")
 
 

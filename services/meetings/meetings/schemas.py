@@ -11,6 +11,7 @@ from marshmallow import Schema, fields, validate, validates_schema
 
 from meetings.domain.model import FAIRNESS
 from meetings.planning import GRID_MINUTES
+from shared.pages import PageQuery
 from shared.validation import failed, items_as_sent, known_province, problem, problems, public_name
 
 LANGUAGE = validate.Regexp(r"^[a-z]{2}$")
@@ -22,6 +23,7 @@ LIVE = ("checked_in", "in_progress", "done", "no_show")
 RESULTS = ("none", "follow_up", "quotation", "sample_order", "contract", "mou")
 MOU_KINDS = ("mou", "agreement")
 PARTY_KINDS = ("alliance", "agency", "organisation")
+MEETING_STATUSES = ("requested", "accepted", "declined", "expired", "cancelled")
 
 
 def _words(max_items: int = 30) -> fields.List:
@@ -129,6 +131,12 @@ class SessionIn(Schema):
             found.append(problem("off_grid", f"Slots last a multiple of {GRID_MINUTES} minutes.",
                                  field="slot_minutes"))
         problems(found)
+
+
+class MeetingQuery(PageQuery):
+    participation_id = fields.String(validate=validate.Length(max=100), metadata={
+        "description": "A participant's own meetings (organisers see every meeting without it)"})
+    status = fields.String(validate=validate.OneOf(MEETING_STATUSES))
 
 
 class AvailabilityIn(Schema):

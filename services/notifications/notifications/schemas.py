@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate, validates_schema
 
+from shared.pages import PageQuery
 from shared.validation import problem
 
 STATUSES = ("pending", "sending", "sent", "written", "dead")
@@ -23,9 +24,8 @@ class PreferencesIn(Schema):
             raise problem("nothing_to_change", "Name at least one of email, sms, zalo, unsubscribed_non_essential.")
 
 
-class LogQuery(Schema):
+class LogQuery(PageQuery):
     organisation_id = fields.String()
     status = fields.String(validate=validate.OneOf(STATUSES))
     channel = fields.String(validate=validate.OneOf(CHANNELS))
     template = fields.String(validate=validate.Length(max=60))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))

@@ -15,6 +15,7 @@ from typing import Any
 from pymongo import ASCENDING
 from pymongo.errors import DuplicateKeyError
 
+from shared import pages
 from shared.events.outbox import stage
 from shared.store import ServiceStore, keep_newest
 from shared.timestamps import now_text
@@ -137,9 +138,9 @@ class NotificationsStore(ServiceStore):
             {"$set": {"status": "pending", "next_at": now_text(), "attempts": 0, "resent_at": now_text()}},
             projection={"outbox": 0})
 
-    def messages(self, query: dict[str, Any], limit: int = 200) -> list[dict[str, Any]]:
-        return list(self.db.messages.find(query, {"outbox": 0, "html": 0, "text": 0, "attachment": 0})
-                    .sort("created_at", -1).limit(limit))
+    def messages(self, query: dict[str, Any], wanted: pages.Wanted, counted: bool) -> pages.Fetched:
+        """A page of messages without their bodies."""
+        return self.page("messages", query, wanted, {"outbox": 0, "html": 0, "text": 0, "attachment": 0}, counted)
 
     def delivery_counts(self) -> dict[str, Any]:
         """What the gauges show: the oldest due message's time, waiting and dead messages by channel, reminders."""

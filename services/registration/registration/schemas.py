@@ -23,6 +23,7 @@ from registration.domain import reference as ref
 from registration.domain.phone import InvalidPhone, normalise_phone
 from registration.domain.taxcode import InvalidTaxCode, parse_tax_code, personal_id_allowed
 from registration.domain.workflow import EDITION_STATUSES, PARTICIPATION_STATUSES
+from shared.pages import PageQuery
 from shared.validation import (
     current_province,
     failed,
@@ -329,7 +330,11 @@ class CheckInIn(Schema):
     gate = _text(40)
 
 
-class ParticipationQuery(Schema):
+class EditionQuery(PageQuery):
+    series_id = fields.String(validate=validate.Length(max=100))
+
+
+class ParticipationQuery(PageQuery):
     province = fields.String(validate=known_province,
                              metadata={"description": "a province of either registry; old ones roll up"})
     role = fields.String(validate=validate.OneOf(ROLES))
@@ -337,8 +342,6 @@ class ParticipationQuery(Schema):
     ocop_stars = fields.Integer(validate=OCOP_STARS)
     sector = fields.String()
     q = fields.String(validate=validate.Length(max=100))
-    cursor = fields.String()
-    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class ProvincesOn(Schema):

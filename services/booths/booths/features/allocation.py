@@ -19,6 +19,7 @@ from booths.domain.allocation import Allocation, allocate_booths
 from booths.metrics import OFFERS, RUN_OBJECTIVE, RUN_SECONDS
 from booths.schemas import RunIn
 from booths.store import BoothsStore, Taken
+from shared import pages
 from shared.entrypoints import rpc
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
@@ -48,10 +49,11 @@ class AllocationRuns:
         return views.run(run)
 
     @rpc
-    def allocation_runs(self, actor: dict | None, edition_id: str) -> list[dict]:
+    def allocation_runs(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
         """The edition's dry runs, newest first, without their explanations (read one for those)."""
         access.require_organiser(actor, self._plan(edition_id))
-        return [views.run_summary(run) for run in self.store.runs(edition_id)]
+        wanted = pages.requested(query, f"runs:{edition_id}", pages.NEWEST_ID_FIRST)
+        return self.store.page("runs", {"edition_id": edition_id}, wanted).answer(views.run_summary)
 
     @rpc
     def allocation_run(self, actor: dict | None, edition_id: str, run_id: str) -> dict:

@@ -15,6 +15,7 @@ from booths import events as ev
 from booths import views
 from booths.schemas import Livestream, SlotIn
 from booths.store import BoothsStore, booth_id
+from shared import pages
 from shared.entrypoints import rpc
 from shared.errors import Conflict, InvalidInput, NotFound, field_error
 from shared.timestamps import to_text
@@ -53,6 +54,8 @@ class LivestreamSlots:
         return views.slot(slot)
 
     @rpc
-    def slots(self, edition_id: str) -> list[dict]:
+    def slots(self, edition_id: str, query: dict | None = None) -> dict:
         self._plan(edition_id)
-        return [views.slot(s) for s in self.store.slots(edition_id)]
+        wanted = pages.requested(query, f"slots:{edition_id}")
+        return self.store.page("slots", {"edition_id": edition_id}, wanted,
+                               projection={"outbox": 0, "outbox_n": 0}).answer(views.slot)

@@ -22,8 +22,9 @@ from booths import events as ev
 from booths.domain.scoring import Scoring
 from booths.metrics import OFFERS
 from booths.rules import booth_limit
-from booths.schemas import OfferReplyIn
+from booths.schemas import OfferQuery, OfferReplyIn
 from booths.store import BoothsStore, Taken
+from shared import pages
 from shared.entrypoints import rpc
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
@@ -42,14 +43,17 @@ class Offers:
     _give_back_offer_places: Callable[[dict[str, Any]], None]
 
     @rpc
-    def offers(self, actor: dict | None, edition_id: str, participation_id: str | None = None) -> list[dict]:
+    def offers(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
+        """Organisers see every offer; an exhibitor names its participation to see its own."""
         plan = self._plan(edition_id)
-        if participation_id:
-            self._applicant_for(actor, participation_id, edition_id)
-            return [views.offer(o) for o in self.store.offers({"edition_id": edition_id,
-                                                                "participation_id": participation_id})]
-        access.require_organiser(actor, plan)
-        return [views.offer(o) for o in self.store.offers({"edition_id": edition_id})]
+        params = load(OfferQuery, query or {})
+        mongo = {"edition_id": edition_id}
+        if params.get("participation_id"):
+            self._applicant_for(actor, params["participation_id"], edition_id)
+            mongo["participation_id"] = params["participation_id"]
+        else:
+            access.require_organiser(actor, plan)
+        return self.store.page("offers", mongo, pages.wanted(params, f"offers:{edition_id}")).answer(views.offer)
 
     @rpc
     def reply_to_offer(self, actor: dict | None, offer_id: str, payload: dict) -> dict:

@@ -16,11 +16,14 @@ from booths import events as ev
 from booths.rules import group_name
 from booths.schemas import OverrideIn
 from booths.store import BoothsStore, Taken
+from shared import pages
 from shared.entrypoints import rpc
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
 from shared.timestamps import now_text
 from shared.validation import load
+
+OLDEST_FIRST = pages.Order((("at", 1), ("_id", 1)))
 
 
 class Overrides:
@@ -64,9 +67,12 @@ class Overrides:
         return views.audit(entry)
 
     @rpc
-    def audit_trail(self, actor: dict | None, edition_id: str) -> list[dict]:
+    def audit_trail(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
+        """Overrides done, oldest first (one still being applied is not in the trail yet)."""
         access.require_organiser(actor, self._plan(edition_id))
-        return [views.audit(e) for e in self.store.audit_trail(edition_id)]
+        wanted = pages.requested(query, f"audit:{edition_id}", OLDEST_FIRST)
+        return self.store.page("audit", {"edition_id": edition_id, "state": {"$exists": False}}, wanted,
+                               projection={"outbox": 0, "outbox_n": 0}).answer(views.audit)
 
     def _apply_override(self, entry: dict[str, Any]) -> None:
         """The override's booth changes, each conditional, so a repeat after a cut-off one does nothing twice.

@@ -15,9 +15,12 @@ from meetings import events as ev
 from meetings.domain.matching import Profile, suggest
 from meetings.schemas import ProfileIn
 from meetings.store import OPEN, MeetingsStore
+from shared import pages
 from shared.entrypoints import rpc
 from shared.errors import Forbidden, field_error
 from shared.validation import load
+
+BEST_FIRST = pages.Order((("score", -1), ("_id", 1)))  # as matching.suggest ranks
 
 
 class Matchmaking:
@@ -57,8 +60,11 @@ class Matchmaking:
                 "priority": stated.get("priority", 0), "stated": stated}
 
     @rpc
-    def suggestions(self, actor: dict | None, session_id: str, participation_id: str, limit: int = 10) -> dict:
+    def suggestions(self, actor: dict | None, session_id: str, participation_id: str,
+                    query: dict | None = None) -> dict:
+        """Whom to meet, best first (ties by participation id), a page at a time like every list."""
         session = self._session(session_id)
+        wanted = pages.requested(query, f"suggestions:{session_id}:{participation_id}", BEST_FIRST)
         participant = self._participant(participation_id, session["edition_id"])
         access.require_acting_for(actor, participant, session["series_id"])
         participants = self.store.participants(session["edition_id"])
@@ -68,8 +74,9 @@ class Matchmaking:
             {"supplier.organisation_id": participant["organisation_id"]},
             {"buyer.organisation_id": participant["organisation_id"]}]})
         found = suggest(profiles[participation_id], [profiles[p["_id"]] for p in participants],
-                        planning.met_pairs(history, of_org), max(1, min(int(limit), 50)),
+                        planning.met_pairs(history, of_org), len(participants),
                         sorted(k for k, v in planning.interpreter_counts(session).items() if v))
         names = {p["_id"]: planning.party(p) for p in participants}
-        return {"participation_id": participation_id,
-                "items": [{**names[s.profile_id], "score": s.score, "reasons": list(s.reasons)} for s in found]}
+        ranked = [{"_id": s.profile_id, "score": s.score, "reasons": list(s.reasons)} for s in found]
+        return pages.of_rows(ranked, wanted).answer(
+            lambda s: {**names[s["_id"]], "score": s["score"], "reasons": s["reasons"]})

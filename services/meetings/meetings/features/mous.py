@@ -1,8 +1,9 @@
 """MOUs and cooperation agreements signed at an edition, and their statistics.
 
 Organisers or a member of one of the parties register an MOU; who sees which
-is :func:`meetings.access.visible_mous`; how parties are named and their
-provinces rolled up is :mod:`meetings.domain.mous`.
+is :func:`meetings.access.visible_mous` (a store filter, so the list pages like
+every other); how parties are named and their provinces rolled up is
+:mod:`meetings.domain.mous`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from meetings import events as ev
 from meetings.domain.mous import party_as_stated, party_on_file, roll_up_provinces
 from meetings.schemas import MouIn
 from meetings.store import MeetingsStore
+from shared import pages
 from shared.auth import signed_in
 from shared.entrypoints import rpc
 from shared.errors import InvalidInput, field_error
@@ -60,12 +62,14 @@ class Mous:
         return views.mou(mou)
 
     @rpc
-    def mous(self, actor: dict | None, edition_id: str) -> dict:
+    def mous(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
         """Organisers see all; a province those with a party of the province; a member its own."""
         edition = self._edition(edition_id)
         principal = signed_in(actor)
-        visible = access.visible_mous(principal, edition["series_id"], self.store.mous(edition_id))
-        return {"items": [views.mou({**m, "registered_by": None}) for m in visible]}
+        wanted = pages.requested(query, f"mous:{edition_id}")
+        visible = {"edition_id": edition_id, **access.visible_mous(principal, edition["series_id"])}
+        page = self.store.page("mous", visible, wanted, projection={"outbox": 0, "outbox_n": 0})
+        return page.answer(lambda m: views.mou({**m, "registered_by": None}))
 
     @rpc
     def mou_stats(self, actor: dict | None, edition_id: str) -> dict:

@@ -18,8 +18,9 @@ from meetings.booking import Booker, PlaceRefused, refused
 from meetings.domain.lifecycle import meeting_id
 from meetings.domain.matching import Profile
 from meetings.metrics import PICK_CONFLICTS
-from meetings.schemas import AcceptIn, BrokerIn, ReasonIn, RequestIn
+from meetings.schemas import AcceptIn, BrokerIn, MeetingQuery, ReasonIn, RequestIn
 from meetings.store import OPEN, MeetingsStore
+from shared import pages
 from shared.auth import signed_in
 from shared.entrypoints import rpc
 from shared.errors import Conflict, Forbidden, InvalidInput, field_error
@@ -225,22 +226,24 @@ class Requests:
         return views.meeting(after, session)
 
     @rpc
-    def meetings(self, actor: dict | None, session_id: str, participation_id: str | None = None,
-                 status: str | None = None) -> dict:
+    def meetings(self, actor: dict | None, session_id: str, query: dict | None = None) -> dict:
         """Organisers see every meeting; a participant sees its own (name its participation)."""
         session = self._session(session_id)
         principal = signed_in(actor)
-        query: dict[str, Any] = {"session_id": session_id}
+        params = load(MeetingQuery, query or {})
+        participation_id = params.get("participation_id")
+        mongo: dict[str, Any] = {"session_id": session_id}
         if participation_id:
             participant = self._participant(participation_id, session["edition_id"])
             access.require_acting_for(actor, participant, session["series_id"])
-            query["$or"] = [{"supplier.participation_id": participation_id},
+            mongo["$or"] = [{"supplier.participation_id": participation_id},
                             {"buyer.participation_id": participation_id}]
         elif not access.organises(principal, session["series_id"]):
             raise Forbidden("Name your participation to see your meetings.", code="not_organiser")
-        if status:
-            query["status"] = status
-        return {"items": [views.meeting(m, session) for m in self.store.meetings(query)]}
+        if params.get("status"):
+            mongo["status"] = params["status"]
+        page = self.store.page("meetings", mongo, pages.wanted(params, f"meetings:{session_id}"))
+        return page.answer(lambda m: views.meeting(m, session))
 
     @rpc
     def meeting(self, actor: dict | None, meeting_id: str) -> dict:

@@ -17,6 +17,7 @@ from meetings.booking import Booker
 from meetings.domain.timetable import tables_needed
 from meetings.schemas import AvailabilityIn, SessionIn, SupplierTablesIn
 from meetings.store import OPEN, MeetingsStore
+from shared import pages
 from shared.entrypoints import rpc
 from shared.errors import InvalidInput, field_error
 from shared.ids import new_id
@@ -68,9 +69,10 @@ class Sessions:
         return views.session(session)
 
     @rpc
-    def sessions(self, edition_id: str) -> list[dict]:
+    def sessions(self, edition_id: str, query: dict | None = None) -> dict:
         self._edition(edition_id)
-        return [views.session(s) for s in self.store.sessions(edition_id)]
+        wanted = pages.requested(query, f"sessions:{edition_id}")
+        return self.store.page("sessions", {"edition_id": edition_id}, wanted).answer(views.session)
 
     @rpc
     def session(self, session_id: str) -> dict:

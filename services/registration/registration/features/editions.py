@@ -18,8 +18,9 @@ from registration import access, views
 from registration import events as ev
 from registration.domain.editions import places
 from registration.domain.workflow import IllegalTransition, check_edition_transition
-from registration.schemas import EditionBody, EditionIn, SeriesIn, StatusChange
+from registration.schemas import EditionBody, EditionIn, EditionQuery, SeriesIn, StatusChange
 from registration.store import Duplicate, RegistrationStore, now, version_guard
+from shared import pages
 from shared.auth import Principal
 from shared.entrypoints import rpc
 from shared.errors import Conflict, InvalidInput, NotFound, PreconditionFailed, field_error
@@ -28,6 +29,7 @@ from shared.recent import Recent
 from shared.timestamps import to_text
 from shared.validation import load, schema_of
 
+NEWEST_FIRST = pages.Order((("starts_on", -1), ("_id", -1)))
 # Every public registration reads its edition; editions change a few times a year.  A status
 # change made on another replica reaches this one's registration form within this many seconds
 # (the window's dates are compared with the clock on every call, so closing on time is exact).
@@ -60,8 +62,9 @@ class Editions:
         return views.series(series)
 
     @rpc
-    def list_series(self) -> list[dict]:
-        return [views.series(s) for s in self.store.find("series", {}, sort=[("_id", 1)])]
+    def list_series(self, query: dict | None = None) -> dict:
+        wanted = pages.requested(query, "series")
+        return self.store.page("series", {}, wanted).answer(views.series)
 
     @rpc
     def create_edition(self, actor: dict | None, payload: dict) -> dict:
@@ -118,11 +121,14 @@ class Editions:
         return views.edition(edition, self.store.capacity_of(edition_id))
 
     @rpc
-    def list_editions(self, actor: dict | None, series_id: str | None = None) -> list[dict]:
+    def list_editions(self, actor: dict | None, query: dict | None = None) -> dict:
+        """Newest first; drafts only for their organisers."""
         principal = access.principal_of(actor)
-        query = {"series_id": series_id} if series_id else {}
-        editions = self.store.find("editions", query, sort=[("starts_on", -1)])
-        return [views.edition(e) for e in editions if access.can_see_edition(principal, e)]
+        params = load(EditionQuery, query or {})
+        mongo = {**access.visible_editions(principal),
+                 **({"series_id": params["series_id"]} if params.get("series_id") else {})}
+        wanted = pages.wanted(params, "editions", NEWEST_FIRST)
+        return self.store.page("editions", mongo, wanted).answer(views.edition)
 
     @rpc
     def update_edition(self, actor: dict | None, edition_id: str, expected_version: int | None,

@@ -1,7 +1,7 @@
 """Reading an edition's registrations in bulk: the organisers' and provinces' list, the public directory,
 the organisers' spreadsheet and the statistics.
 
-Lists page by ``_id`` with signed cursors and filter on the organisation's
+Lists page by ``_id`` (:mod:`shared.pages`) and filter on the organisation's
 copy each participation carries (``org.*``).  A province sees only its own
 province's registrations (:func:`registration.access.province_scope`); the
 public directory shows approved organisations, never people.
@@ -18,7 +18,7 @@ from registration import access, views
 from registration.domain.folding import search_pattern
 from registration.schemas import ParticipationQuery
 from registration.store import RegistrationStore
-from shared import cursors
+from shared import pages
 from shared.auth import Principal
 from shared.entrypoints import rpc
 from shared.reference.provinces import rollup
@@ -39,18 +39,8 @@ class Listings:
         province = access.province_scope(principal, params.get("province"))
         if province is not None:
             mongo["org.province_2025"] = province
-        page, next_cursor = self._page(mongo, params, f"participations:{edition_id}")
-        items = [views.participation(p, for_province=principal.role == "province") for p in page]
-        return {"items": items, "next_cursor": next_cursor}
-
-    def _page(self, mongo: dict[str, Any], params: dict[str, Any], scope: str) -> tuple[list[dict], str | None]:
-        """One page of participations by ``_id``, and the signed cursor of the next (None on the last)."""
-        if params.get("cursor"):
-            mongo["_id"] = {"$gt": cursors.position_of(params["cursor"], scope)}
-        page = self.store.find("participations", mongo, sort=[("_id", 1)], limit=params["limit"] + 1)
-        more = len(page) > params["limit"]
-        page = page[: params["limit"]]
-        return page, cursors.issue(page[-1]["_id"], scope) if more else None
+        page = self.store.page("participations", mongo, pages.wanted(params, f"participations:{edition_id}"))
+        return page.answer(lambda p: views.participation(p, for_province=principal.role == "province"))
 
     @staticmethod
     def _participation_filter(edition_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -74,8 +64,8 @@ class Listings:
         params = load(ParticipationQuery, query)
         params.pop("status", None)
         mongo = {**self._participation_filter(edition_id, params), "status": "approved"}
-        page, next_cursor = self._page(mongo, params, f"directory:{edition_id}")
-        return {"items": [views.directory_entry(p) for p in page], "next_cursor": next_cursor}
+        return self.store.page("participations", mongo, pages.wanted(params, f"directory:{edition_id}")).answer(
+            views.directory_entry)
 
     @rpc
     def export_csv(self, actor: dict | None, edition_id: str) -> str:
