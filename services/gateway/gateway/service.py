@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 # route mixins imported as modules: `nameko run gateway.service` runs every service class it sees
 from gateway import (
     booth_routes,
+    demo_page,
     meeting_routes,
     notification_routes,
     open_data_routes,
@@ -60,7 +61,8 @@ def _within(check, seconds: float) -> bool:
 
 class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
                      meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes,
-                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes, problem_pages.ProblemPages):
+                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes, problem_pages.ProblemPages,
+                     demo_page.DemoPage):
     name = "gateway"
 
     metrics = ServiceMetrics()
