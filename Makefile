@@ -9,14 +9,14 @@ export PYTHONPATH := $(CURDIR):$(subst $(eval) ,:,$(addprefix $(CURDIR)/,$(SERVI
 export EVENTLET_NO_GREENDNS := yes
 export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 
-.PHONY: up test install rabbitmq promtool node lint bench drills hunt release clean
+.PHONY: up test install rabbitmq promtool node chromium client lint bench drills hunt release clean
 
 ## up: run gateway + every service on the local RabbitMQ and an embedded store, with demo data (Ctrl-C stops)
-up: install
+up: install client
 	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
 ## test: lint and the type check, then unit, contract, integration and end-to-end tests (starts what it needs)
-test: install rabbitmq promtool node
+test: install rabbitmq promtool node chromium client
 	$(VENV)/bin/ruff check .
 	$(PY) -m scripts.typecheck
 	$(PY) -m pytest
@@ -41,6 +41,23 @@ $(STORE_VENV)/.installed: requirements/store.txt
 
 rabbitmq:
 	scripts/ensure-rabbitmq.sh
+
+# Chromium (Debian's) for the demo page's browser test (tests/e2e/test_demo_browser.py)
+chromium:
+	scripts/ensure-chromium.sh
+
+CLIENT := clients/typescript
+
+## client: the TypeScript client generated from the OpenAPI document (no stack needed), compiled with
+## tsc --strict, and the demo page built into $(CLIENT)/dist (served at /demo/ in dev mode); see README
+client: install $(CLIENT)/node_modules/.installed
+	$(PY) -m scripts.openapi_file $(CLIENT)/openapi.json
+	npm --prefix $(CLIENT) run --silent build
+
+$(CLIENT)/node_modules/.installed: $(CLIENT)/package.json $(CLIENT)/package-lock.json
+	scripts/ensure-node.sh
+	cd $(CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
 # promtool checks the alert rules and runs their unit cases (tests/contract/test_monitoring.py)
 promtool:
@@ -92,4 +109,5 @@ release: install
 	$(PY) -m scripts.release $(if $(PUSH),--push)
 
 clean:
-	rm -rf $(VENV) $(STORE_VENV) var $(CONSUMER)/node_modules tools/asyncapi/node_modules
+	rm -rf $(VENV) $(STORE_VENV) var $(CONSUMER)/node_modules tools/asyncapi/node_modules $(CLIENT)/node_modules \
+	  $(CLIENT)/dist

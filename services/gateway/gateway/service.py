@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response
 # route mixins imported as modules: `nameko run gateway.service` runs every service class it sees
 from gateway import (
     booth_routes,
+    demo_page,
     integration_routes,
     meeting_routes,
     notification_routes,
@@ -62,7 +63,7 @@ def _within(check, seconds: float) -> bool:
 class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
                      meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes,
                      reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes, problem_pages.ProblemPages,
-                     integration_routes.IntegrationRoutes):
+                     integration_routes.IntegrationRoutes, demo_page.DemoPage):
     name = "gateway"
 
     metrics = ServiceMetrics()
