@@ -28,6 +28,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from marshmallow import Schema, fields, validate
@@ -183,6 +184,6 @@ def of_rows(rows: Iterable[dict[str, Any]], wanted: Wanted) -> Fetched:
     """A page of a list computed in memory (a ranking): the same keyset, with every row counted."""
     ordered = list(rows)
     for name, direction in reversed(wanted.order.keys):  # stable sorts, least significant key first
-        ordered.sort(key=lambda row, name=name: row[name], reverse=direction == -1)
+        ordered.sort(key=itemgetter(name), reverse=direction == -1)
     after = [row for row in ordered if wanted.after is None or wanted.order.beyond(row, wanted.after)]
     return Fetched(wanted, after[:wanted.limit + 1], len(ordered))

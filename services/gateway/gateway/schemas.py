@@ -642,3 +642,71 @@ class WebhookBody(Schema):
 
 class WebhookDeliveriesQuery(Schema):
     limit = fields.Integer(validate=validate.Range(min=1, max=1000))
+
+
+class Webhook(Schema):
+    id = fields.String(required=True)
+    url = fields.String(required=True)
+    event_types = fields.List(fields.String(), required=True, metadata={"description": "Types or * patterns"})
+    province = fields.String(required=True, metadata={"description": "Whose events it gets (or every province)"})
+    status = fields.String(required=True)
+    created_at = fields.String(required=True)
+    previous_secret_valid_until = fields.String(required=True, allow_none=True, metadata={
+        "description": "While the secret it replaced still signs deliveries too (a second v1)"})
+
+
+class WebhookWithSecret(Webhook):
+    secret = fields.String(required=True, metadata={"description": "Shown once: keep it to verify signatures"})
+
+
+class WebhookAttempt(Schema):
+    at = fields.String(required=True)
+    status_code = fields.Integer(required=True, allow_none=True, metadata={
+        "description": "The endpoint's HTTP status, if it answered"})
+    error = fields.String(required=True, allow_none=True)
+    ms = fields.Integer(required=True, metadata={"description": "How long the attempt took"})
+
+
+class WebhookDelivery(Schema):
+    id = fields.String(required=True)
+    webhook_id = fields.String(required=True)
+    event_id = fields.String(required=True)
+    event_type = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "pending, sending, delivered or dead"})
+    attempts = fields.Integer(required=True)
+    next_at = fields.String(required=True, allow_none=True)
+    delivered_at = fields.String(required=True, allow_none=True)
+    last = fields.Nested(WebhookAttempt, required=True, allow_none=True)
+    redeliveries = fields.Integer(required=True)
+    created_at = fields.String(required=True)
+
+
+class WebhookDeliveries(Schema):
+    items = fields.List(fields.Nested(WebhookDelivery), required=True)
+
+
+class WebhookReplay(Schema):
+    queued = fields.Integer(required=True, metadata={"description": "Deliveries queued again"})
+
+
+class CloudEvent(Schema):
+    """A public event exactly as published (structured-mode CloudEvents 1.0); ``data``'s schema per type is in
+    ``GET /v1/asyncapi.json`` and ``events/schemas/``."""
+
+    class Meta:
+        unknown = INCLUDE  # extension attributes (correlationid) may grow
+
+    specversion = fields.String(required=True, metadata={"example": "1.0"})
+    id = fields.String(required=True)
+    source = fields.String(required=True)
+    type = fields.String(required=True, metadata={"example": "vn.ketnoi.registration.participation.approved.v1"})
+    subject = fields.String(required=True)
+    time = fields.String(required=True)
+    datacontenttype = fields.String(required=True)
+    data = fields.Dict(required=True, metadata={"description": "The type's data: see the AsyncAPI document"})
+
+
+class ProvinceFeed(Schema):
+    items = fields.List(fields.Nested(CloudEvent), required=True)
+    next_cursor = fields.String(required=True, allow_none=True, metadata={
+        "description": "Pass as ?after= to continue; the feed never ends: poll with the last one you got"})

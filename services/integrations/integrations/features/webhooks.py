@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from integrations import access, views
+from integrations.features.feed import feed_position
 from integrations.features.log import wants
 from integrations.schemas import DeliveriesQuery, FeedQuery, WebhookIn
 from integrations.settings import hook_settings
 from integrations.signing import new_secret
 from integrations.store import IntegrationsStore
-from shared import cursors
 from shared.entrypoints import rpc
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
@@ -76,8 +76,7 @@ class Webhooks:
             raise Conflict("Replay follows one province's feed; this webhook takes every province's events.",
                            code="replay_needs_province")
         asked = load(FeedQuery, query)
-        scope = f"feed:{webhook['province']}"
-        after = int(cursors.position_of(asked["after"], scope)) if asked.get("after") else 0
+        after = feed_position(webhook["province"], asked.get("after"))
         queued = 0
         for row in self.store.entries(webhook["province"], after, asked["limit"]):
             event = json.loads(row["body"])
