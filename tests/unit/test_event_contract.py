@@ -49,7 +49,7 @@ MOU = "vn.ketnoi.meetings.mou.signed.v1"
 
 def tools_installed() -> None:
     if not (TOOLS / "node_modules" / ".installed").is_file() or shutil.which("node") is None:
-        pytest.fail("the AsyncAPI tools are not installed: `make asyncapi-tools` (make test does it)")
+        pytest.fail("the AsyncAPI tools are not installed: `make node` (make test does it)")
 
 
 @cache
