@@ -15,9 +15,10 @@ export KETNOI_TEST_AMQP_URI ?= amqp://guest:guest@127.0.0.1:5672/
 up: install client
 	@started=$$(scripts/ensure-rabbitmq.sh) && KETNOI_BROKER_STARTED_HERE=$$started $(PY) -m scripts.stack up
 
-## test: lint and the type check, then unit, contract, integration and end-to-end tests (starts what it needs)
+## test: lint, format and type checks, then unit, contract, integration and end-to-end tests (starts what it needs)
 test: install rabbitmq promtool node chromium client
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m scripts.typecheck
 	$(PY) -m pytest
 
@@ -82,6 +83,7 @@ $(ASYNCAPI_TOOLS): tools/asyncapi/package.json tools/asyncapi/package-lock.json
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m scripts.typecheck
 
 ## bench: benchmarks print numbers and ratios (see README)

@@ -54,8 +54,12 @@ def exhibitors(api: Api, edition_id: str, organiser: str, count: int) -> list[tu
 
 def claim(base: str, edition_id: str, code: str, who: tuple[str, str]) -> tuple[float, int, dict[str, Any]]:
     started = time.perf_counter()
-    response = requests.post(f"{base}/v1/editions/{edition_id}/booths/{code}/claim", json={"participation_id": who[0]},
-                             headers={"Authorization": f"Bearer {who[1]}"}, timeout=30)
+    response = requests.post(
+        f"{base}/v1/editions/{edition_id}/booths/{code}/claim",
+        json={"participation_id": who[0]},
+        headers={"Authorization": f"Bearer {who[1]}"},
+        timeout=30,
+    )
     return time.perf_counter() - started, response.status_code, response.json()
 
 
@@ -78,23 +82,31 @@ def main() -> None:
             base = f"/v1/editions/{edition_id}"
             # the booths service learns the edition and the approvals from events
             api.call("PUT", f"{base}/floor-plan", {"csv": floor_plan(args.booths)}, organiser, wait_for_events=20)
-            api.call("PUT", f"{base}/booth-rules", {"groups": [{"name": "all", "booths": 100_000, "provinces": None}],
-                                                    "organisation_max": 1}, organiser)
+            api.call(
+                "PUT",
+                f"{base}/booth-rules",
+                {"groups": [{"name": "all", "booths": 100_000, "provinces": None}], "organisation_max": 1},
+                organiser,
+            )
             people = exhibitors(api, edition_id, organiser, args.exhibitors)
             for pid, token in people:
                 api.call("GET", f"{base}/booth-offers?participation_id={pid}", token=token, wait_for_events=20)
             run = api.call("POST", f"{base}/allocations", {}, organiser)  # nobody applied: every booth stays free
             api.call("POST", f"{base}/allocations/{run['id']}/commit", None, organiser)
-            print(f"booth claims  {time.strftime('%Y-%m-%dT%H:%M:%S%z')}  nproc={os.cpu_count()}  "
-                  f"{args.booths} booths, {args.exhibitors} exhibitors")
+            print(
+                f"booth claims  {time.strftime('%Y-%m-%dT%H:%M:%S%z')}  nproc={os.cpu_count()}  "
+                f"{args.booths} booths, {args.exhibitors} exhibitors"
+            )
 
             last = people[:100]
             with ThreadPoolExecutor(100) as pool:
                 results = list(pool.map(lambda who: claim(api.base, edition_id, "A000", who), last))
             winners = sum(1 for _, status, _ in results if status == 200)
             others = sorted({status for _, status, _ in results if status != 200})
-            print(f"last booth: 100 concurrent claims -> {winners} winner(s), the rest answered {others}  "
-                  f"({'MET' if winners == 1 else 'MISSED'}: exactly one winner)")
+            print(
+                f"last booth: 100 concurrent claims -> {winners} winner(s), the rest answered {others}  "
+                f"({'MET' if winners == 1 else 'MISSED'}: exactly one winner)"
+            )
 
             rest = people[100:] if len(people) > 100 else []
             rest += [who for who, (_, status, _) in zip(last, results, strict=True) if status != 200]
@@ -118,13 +130,17 @@ def main() -> None:
             elapsed = time.perf_counter() - started
             plan = api.call("GET", f"{base}/floor-plan")
             holders = [b["holder"]["participation_id"] for b in plan["booths"] if b.get("holder")]
-            print(f"claim window: {len(latencies)} claims in {elapsed:.1f} s = "
-                  f"{len(latencies) / elapsed:.1f} claims/s; "
-                  f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
-                  f"p99 {percentile(latencies, 99):.0f} ms; answers {dict(sorted(statuses.items()))}")
-            print(f"booths taken {len(holders)}/{args.booths}; successful claims {statuses.get(200, 0) + winners}; "
-                  f"one holder per booth and one booth per exhibitor: "
-                  f"{'MET' if len(holders) == len(set(holders)) == statuses.get(200, 0) + winners else 'MISSED'}")
+            print(
+                f"claim window: {len(latencies)} claims in {elapsed:.1f} s = "
+                f"{len(latencies) / elapsed:.1f} claims/s; "
+                f"p50 {percentile(latencies, 50):.0f} ms, p95 {percentile(latencies, 95):.0f} ms, "
+                f"p99 {percentile(latencies, 99):.0f} ms; answers {dict(sorted(statuses.items()))}"
+            )
+            print(
+                f"booths taken {len(holders)}/{args.booths}; successful claims {statuses.get(200, 0) + winners}; "
+                f"one holder per booth and one booth per exhibitor: "
+                f"{'MET' if len(holders) == len(set(holders)) == statuses.get(200, 0) + winners else 'MISSED'}"
+            )
         finally:
             stack.stop()
 

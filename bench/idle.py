@@ -58,7 +58,7 @@ def top_up_messages(stack: Stack, wanted: int) -> int:
         return have
     batch = [{**model, "_id": f"bench-{uuid.uuid4().hex}"} for _ in range(wanted - have)]
     for start in range(0, len(batch), 1000):
-        messages.insert_many(batch[start:start + 1000])
+        messages.insert_many(batch[start : start + 1000])
     return messages.count_documents({"status": "sent"})
 
 
@@ -91,8 +91,11 @@ def main() -> None:
             print(f"demo and {ok} registrations loaded in {time.monotonic() - started:.0f} s", flush=True)
             settled = settle_seconds(stack, work.vhost, timeout=600)
             delivered = top_up_messages(stack, args.notifications)
-            print(f"events settled {settled:.0f} s after the last registration; {delivered} delivered messages on "
-                  f"file; waiting {BACKED_OFF:g} s for the system to go quiet …", flush=True)
+            print(
+                f"events settled {settled:.0f} s after the last registration; {delivered} delivered messages on "
+                f"file; waiting {BACKED_OFF:g} s for the system to go quiet …",
+                flush=True,
+            )
             time.sleep(BACKED_OFF)
             log = stack.config.logs / "store.log"
             fallbacks_before = store_fallbacks(log)

@@ -201,8 +201,9 @@ def compare_objectives(instance: Instance, repeats: int) -> None:
         durations, tt = [], None
         for _ in range(repeats):
             started = time.perf_counter()
-            tt = schedule_meetings(instance.session, instance.meetings, instance.away, instance.interpreters,
-                                   objectives=objectives)
+            tt = schedule_meetings(
+                instance.session, instance.meetings, instance.away, instance.interpreters, objectives=objectives
+            )
             durations.append(time.perf_counter() - started)
         assert isinstance(tt, Timetable)
         per_buyer = Counter(by_id[b.meeting_id].buyer for b in tt.bookings)
@@ -212,29 +213,47 @@ def compare_objectives(instance: Instance, repeats: int) -> None:
         for b in tt.bookings:
             tables_of.setdefault(by_id[b.meeting_id].supplier, set()).add(b.table or "")
         multi = [s for s, n in suppliers.items() if n >= 2]
-        print(f"{label}: median {statistics.median(durations) * 1000:.1f} ms; placed {len(tt.bookings)}; "
-              f"min per buyer {min(counts)}, max {max(counts)}, buyers with none {counts.count(0)}/{len(buyers)}; "
-              f"table changes {seating.changes(tt.bookings, by_id)} "
-              f"({sum(len(tables_of[s]) == 1 for s in multi)}/{len(multi)} suppliers with 2+ keep one table)")
+        print(
+            f"{label}: median {statistics.median(durations) * 1000:.1f} ms; placed {len(tt.bookings)}; "
+            f"min per buyer {min(counts)}, max {max(counts)}, buyers with none {counts.count(0)}/{len(buyers)}; "
+            f"table changes {seating.changes(tt.bookings, by_id)} "
+            f"({sum(len(tables_of[s]) == 1 for s in multi)}/{len(multi)} suppliers with 2+ keep one table)"
+        )
         if tt.scores:
-            print("  " + "; ".join(f"{s.name} {s.value} (bound {s.bound}, {s.method}"
-                                   f"{', optimal' if s.optimal else ''})" for s in tt.scores))
+            print(
+                "  "
+                + "; ".join(
+                    f"{s.name} {s.value} (bound {s.bound}, {s.method}{', optimal' if s.optimal else ''})"
+                    for s in tt.scores
+                )
+            )
 
 
 def buyer_form(n: int) -> dict[str, Any]:
     """A foreign buyer; every tenth asks for a Japanese interpreter, the others meet in English."""
-    delegate = {"name": "Tanaka Hiroshi", "email": f"buyer{n}@example.jp", "phone": "+81 90 1234 5678",
-                "preferred_language": "en", "interpreter_language": "ja" if n % 10 == 0 else None}
+    delegate = {
+        "name": "Tanaka Hiroshi",
+        "email": f"buyer{n}@example.jp",
+        "phone": "+81 90 1234 5678",
+        "preferred_language": "en",
+        "interpreter_language": "ja" if n % 10 == 0 else None,
+    }
     name = f"Import Co. {n:04d}"
-    return {"organisation": {"kind": "foreign_buyer", "legal_name": {"vi": name, "en": name},
-                             "foreign": {"country": "JP", "registration_no": f"BENCH-{n:05d}"},
-                             "sectors": ["processed_food"], "delegates": [delegate]},
-            "role": "buyer", "products": [], "wants": {"booths": 0, "b2b": True, "site_visits": [],
-                                                         "livestream": False}}
+    return {
+        "organisation": {
+            "kind": "foreign_buyer",
+            "legal_name": {"vi": name, "en": name},
+            "foreign": {"country": "JP", "registration_no": f"BENCH-{n:05d}"},
+            "sectors": ["processed_food"],
+            "delegates": [delegate],
+        },
+        "role": "buyer",
+        "products": [],
+        "wants": {"booths": 0, "b2b": True, "site_visits": [], "livestream": False},
+    }
 
 
-def measure_api(suppliers: int, buyers: int, per_supplier: int, slots: int, tables: int,
-                timeout: float = 120) -> None:
+def measure_api(suppliers: int, buyers: int, per_supplier: int, slots: int, tables: int, timeout: float = 120) -> None:
     """The API row: one ``POST …/schedule`` on a running system, to every meeting, hold and event stored and
     published (see the module's docstring)."""
     import requests
@@ -246,8 +265,10 @@ def measure_api(suppliers: int, buyers: int, per_supplier: int, slots: int, tabl
     from scripts.stack import Stack, StackConfig
 
     meetings = suppliers * per_supplier
-    print(f"\n== API: {suppliers + buyers} participants, {meetings} accepted meetings, {slots} slots, "
-          f"{tables} tables (POST /v1/b2b-sessions/{{id}}/schedule)")
+    print(
+        f"\n== API: {suppliers + buyers} participants, {meetings} accepted meetings, {slots} slots, "
+        f"{tables} tables (POST /v1/b2b-sessions/{{id}}/schedule)"
+    )
     with workspace("ketnoi-schedule-") as work:
         stack = Stack(StackConfig.for_tests(work.dir / "stack", work.amqp))
         try:
@@ -257,8 +278,9 @@ def measure_api(suppliers: int, buyers: int, per_supplier: int, slots: int, tabl
             forms = Forms()
 
             def approved(body: dict[str, Any]) -> str:
-                created = requests.post(f"{api.base}/v1/editions/{edition_id}/registrations", json=body,
-                                        timeout=30).json()
+                created = requests.post(
+                    f"{api.base}/v1/editions/{edition_id}/registrations", json=body, timeout=30
+                ).json()
                 pid = created["participation"]["id"]
                 api.call("POST", f"/v1/participations/{pid}/decision", {"action": "approve"}, organiser)
                 return pid
@@ -267,50 +289,87 @@ def measure_api(suppliers: int, buyers: int, per_supplier: int, slots: int, tabl
             with ThreadPoolExecutor(16) as pool:
                 supplier_ids = list(pool.map(lambda _: approved(forms()), range(suppliers)))
                 buyer_ids = list(pool.map(lambda n: approved(buyer_form(n)), range(buyers)))
-            session = api.call("POST", f"/v1/editions/{edition_id}/b2b-sessions", {
-                "name": {"vi": "Kết nối B2B (bench)"}, "date": EDITION_DAY.isoformat(), "starts_at": "08:00",
-                "slot_minutes": 20, "slots": slots, "tables": tables, "mode": "optimise",
-                "max_meetings": per_supplier * 2, "interpreters": {"en": tables, "ja": 4}}, organiser)
+            session = api.call(
+                "POST",
+                f"/v1/editions/{edition_id}/b2b-sessions",
+                {
+                    "name": {"vi": "Kết nối B2B (bench)"},
+                    "date": EDITION_DAY.isoformat(),
+                    "starts_at": "08:00",
+                    "slot_minutes": 20,
+                    "slots": slots,
+                    "tables": tables,
+                    "mode": "optimise",
+                    "max_meetings": per_supplier * 2,
+                    "interpreters": {"en": tables, "ja": 4},
+                },
+                organiser,
+            )
             sid = session["id"]
             # supplier i meets buyers i, i + step, …: distinct pairs, every buyer as busy as every supplier
             step = max(1, buyers // per_supplier)
             pairs = [(s, (s + k * step) % buyers) for s in range(suppliers) for k in range(per_supplier)]
             with ThreadPoolExecutor(16) as pool:
-                list(pool.map(lambda p: api.call(
-                    "POST", f"/v1/b2b-sessions/{sid}/brokered-meetings",
-                    {"supplier": supplier_ids[p[0]], "buyer": buyer_ids[p[1]]}, organiser, wait_for_events=60),
-                    pairs))
+                list(
+                    pool.map(
+                        lambda p: api.call(
+                            "POST",
+                            f"/v1/b2b-sessions/{sid}/brokered-meetings",
+                            {"supplier": supplier_ids[p[0]], "buyer": buyer_ids[p[1]]},
+                            organiser,
+                            wait_for_events=60,
+                        ),
+                        pairs,
+                    )
+                )
             settled = settle_seconds(stack, work.vhost, timeout=timeout)
-            print(f"set-up: {time.perf_counter() - started:.0f} s (events settled: "
-                  f"{'not measured' if settled is None else f'{settled:.0f} s'})")
+            print(
+                f"set-up: {time.perf_counter() - started:.0f} s (events settled: "
+                f"{'not measured' if settled is None else f'{settled:.0f} s'})"
+            )
 
             db = MongoClient(stack.config.mongo_uri)[f"{stack.config.db_prefix}_meetings"]
             called = time.perf_counter()
-            response = requests.post(f"{api.base}/v1/b2b-sessions/{sid}/schedule", json={},
-                                     headers={"Authorization": f"Bearer {organiser}"}, timeout=timeout)
+            response = requests.post(
+                f"{api.base}/v1/b2b-sessions/{sid}/schedule",
+                json={},
+                headers={"Authorization": f"Bearer {organiser}"},
+                timeout=timeout,
+            )
             answered = time.perf_counter() - called
             run, deadline = None, time.monotonic() + timeout
             while time.monotonic() < deadline:
                 run = db.runs.find_one({"session_id": sid})
-                if run and not db.meetings.count_documents({"session_id": sid, "outbox_n": {"$gt": 0}}) \
-                        and not db.runs.count_documents({"session_id": sid, "outbox_n": {"$gt": 0}}):
+                if (
+                    run
+                    and not db.meetings.count_documents({"session_id": sid, "outbox_n": {"$gt": 0}})
+                    and not db.runs.count_documents({"session_id": sid, "outbox_n": {"$gt": 0}})
+                ):
                     break
                 time.sleep(0.05)
             published = time.perf_counter() - called
             if run is None:
-                print(f"schedule answered {response.status_code} after {answered:.2f} s; no run stored in "
-                      f"{timeout:.0f} s: MISSED")
+                print(
+                    f"schedule answered {response.status_code} after {answered:.2f} s; no run stored in "
+                    f"{timeout:.0f} s: MISSED"
+                )
                 return
             placed = db.meetings.count_documents({"session_id": sid, "status": "accepted", "slot": {"$ne": None}})
             holds = db.holds.count_documents({"session_id": sid})
             unplaced = Counter(u["reason"] for u in run["unplaced"])
-            print(f"answer {response.status_code} after {answered:.2f} s; every meeting, hold and event stored and "
-                  f"published after {published:.2f} s; solver {run['solver_ms']:.0f} ms "
-                  f"({run['solver_ms'] / 1000 / published:.1%})")
-            print(f"placed {placed}/{meetings} in {run['slots_used']} slots (Δ {run['delta']}), {holds} holds, "
-                  f"unplaced {dict(sorted(unplaced.items()))}")
-            print(f"target < 5 s: {'MET' if published < 5 and response.status_code == 200 else 'MISSED'} "
-                  f"({published:.2f} s)")
+            print(
+                f"answer {response.status_code} after {answered:.2f} s; every meeting, hold and event stored and "
+                f"published after {published:.2f} s; solver {run['solver_ms']:.0f} ms "
+                f"({run['solver_ms'] / 1000 / published:.1%})"
+            )
+            print(
+                f"placed {placed}/{meetings} in {run['slots_used']} slots (Δ {run['delta']}), {holds} holds, "
+                f"unplaced {dict(sorted(unplaced.items()))}"
+            )
+            print(
+                f"target < 5 s: {'MET' if published < 5 and response.status_code == 200 else 'MISSED'} "
+                f"({published:.2f} s)"
+            )
         finally:
             stack.stop()
 

@@ -66,16 +66,22 @@ def publish_all(amqp: str, events: list[dict]) -> None:
     with Connection(amqp) as connection:
         producer = connection.Producer(serializer=CLOUDEVENTS_SERIALIZER)
         for e in events:
-            producer.publish(e, exchange="ketnoi.events", routing_key=e["type"], delivery_mode=2,
-                             message_id=e["id"])
+            producer.publish(e, exchange="ketnoi.events", routing_key=e["type"], delivery_mode=2, message_id=e["id"])
 
 
 def baseline(port: int, sink: Counting) -> float:
     channel = SmtpChannel("127.0.0.1", port, "Ban Tổ chức <no-reply@ketnoi.vn>")
     started = time.perf_counter()
     for i in range(BASELINE_MESSAGES):
-        channel.send(OutgoingMessage(f"baseline.{i}.email", f"baseline{i}@example.vn", "Đăng ký đã được duyệt",
-                                     "Nội dung " * 40, "<p>" + "Nội dung " * 40 + "</p>"))
+        channel.send(
+            OutgoingMessage(
+                f"baseline.{i}.email",
+                f"baseline{i}@example.vn",
+                "Đăng ký đã được duyệt",
+                "Nội dung " * 40,
+                "<p>" + "Nội dung " * 40 + "</p>",
+            )
+        )
     elapsed = time.perf_counter() - started
     channel.close()
     return BASELINE_MESSAGES / elapsed
@@ -111,26 +117,70 @@ def main() -> None:
             time.sleep(4)  # consumers up
             run = uuid.uuid4().hex[:6]
             orgs = [f"org_{run}_{i}" for i in range(args.organisations)]
-            setup = [event("edition.created", {
-                "edition_id": EDITION, "series_id": "bench", "title": {"vi": "Hội nghị", "en": "Conference"},
-                "status": "open", "host_province": "thanh-hoa", "partner_provinces": [], "starts_on": "2030-08-16",
-                "ends_on": "2030-08-18", "timezone": "Asia/Ho_Chi_Minh", "venue": "Nhà thi đấu", "capacity": {},
-                "version": 1})]
-            setup += [event("organisation.contacts_changed", {
-                "organisation_id": org, "version": 1, "delegates": [{
-                    "delegate_id": f"dlg_{org}", "name": "Lê Văn Hùng", "email": f"{org}@example.vn",
-                    "phone": "+84912345678", "preferred_language": "vi" if i % 3 else "en"}]})
-                for i, org in enumerate(orgs)]
+            setup = [
+                event(
+                    "edition.created",
+                    {
+                        "edition_id": EDITION,
+                        "series_id": "bench",
+                        "title": {"vi": "Hội nghị", "en": "Conference"},
+                        "status": "open",
+                        "host_province": "thanh-hoa",
+                        "partner_provinces": [],
+                        "starts_on": "2030-08-16",
+                        "ends_on": "2030-08-18",
+                        "timezone": "Asia/Ho_Chi_Minh",
+                        "venue": "Nhà thi đấu",
+                        "capacity": {},
+                        "version": 1,
+                    },
+                )
+            ]
+            setup += [
+                event(
+                    "organisation.contacts_changed",
+                    {
+                        "organisation_id": org,
+                        "version": 1,
+                        "delegates": [
+                            {
+                                "delegate_id": f"dlg_{org}",
+                                "name": "Lê Văn Hùng",
+                                "email": f"{org}@example.vn",
+                                "phone": "+84912345678",
+                                "preferred_language": "vi" if i % 3 else "en",
+                            }
+                        ],
+                    },
+                )
+                for i, org in enumerate(orgs)
+            ]
             publish_all(work.amqp, setup)
             time.sleep(3)  # contacts stored (the service would otherwise retry, which is fine but not measured)
 
-            notices = [event("participation.submitted", {
-                "participation_id": f"par_{run}_{i}", "edition_id": EDITION, "organisation_id": orgs[i % len(orgs)],
-                "organisation_kind": "enterprise", "organisation_name": {"vi": f"Công ty số {i}"}, "province": "ha-noi",
-                "province_2025": "ha-noi", "country": "VN", "sectors": [], "ocop_max_stars": None, "role": "visitor",
-                "status": "submitted", "wants": {"booths": 0, "b2b": False, "site_visits": [], "livestream": False},
-                "version": 1}) for i in range(args.messages)]
-            redelivered = notices[:: 10]
+            notices = [
+                event(
+                    "participation.submitted",
+                    {
+                        "participation_id": f"par_{run}_{i}",
+                        "edition_id": EDITION,
+                        "organisation_id": orgs[i % len(orgs)],
+                        "organisation_kind": "enterprise",
+                        "organisation_name": {"vi": f"Công ty số {i}"},
+                        "province": "ha-noi",
+                        "province_2025": "ha-noi",
+                        "country": "VN",
+                        "sectors": [],
+                        "ocop_max_stars": None,
+                        "role": "visitor",
+                        "status": "submitted",
+                        "wants": {"booths": 0, "b2b": False, "site_visits": [], "livestream": False},
+                        "version": 1,
+                    },
+                )
+                for i in range(args.messages)
+            ]
+            redelivered = notices[::10]
             print(f"publishing {len(notices)} events (+{len(redelivered)} published twice) …", flush=True)
             started = time.monotonic()
             publish_all(work.amqp, notices + redelivered)
@@ -143,11 +193,16 @@ def main() -> None:
             duplicates = sum(n - 1 for n in sink.ids.values() if n > 1)
             losses = args.messages - len(sink.ids)
             rate = min(received, args.messages) / (done_at - started)
-            print(f"service: {received} e-mails received in {done_at - started:.1f} s: {rate:.0f}/s "
-                  f"({rate / rate_direct:.2f} of the bare channel)")
+            print(
+                f"service: {received} e-mails received in {done_at - started:.1f} s: {rate:.0f}/s "
+                f"({rate / rate_direct:.2f} of the bare channel)"
+            )
             print(f"duplicates: {duplicates}   losses: {losses}")
-            for name, ok in (("throughput >= 200/s", rate >= TARGET_RATE), ("0 duplicates", duplicates == 0),
-                             ("0 losses", losses == 0)):
+            for name, ok in (
+                ("throughput >= 200/s", rate >= TARGET_RATE),
+                ("0 duplicates", duplicates == 0),
+                ("0 losses", losses == 0),
+            ):
                 print(f"  {name}: {'met' if ok else 'MISSED'}")
             work.keep = work.keep or duplicates > 0 or losses > 0
         finally:

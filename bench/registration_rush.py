@@ -99,9 +99,14 @@ class Forms:
                 "tax_code": tax_code,
                 "province": PROVINCES[n % len(PROVINCES)],
                 "sectors": ["nong-san", "thuc-pham"],
-                "delegates": [{"name": "Nguyễn Thị Lan", "position": "Giám đốc",
-                               "email": f"lan.{tax_code}@example.vn",
-                               "phone": f"0912 {n // 1000 % 1000:03d} {n % 1000:03d}"}],
+                "delegates": [
+                    {
+                        "name": "Nguyễn Thị Lan",
+                        "position": "Giám đốc",
+                        "email": f"lan.{tax_code}@example.vn",
+                        "phone": f"0912 {n // 1000 % 1000:03d} {n % 1000:03d}",
+                    }
+                ],
             },
             "role": "exhibitor",
             "wants": {"booths": 1, "b2b": True},
@@ -113,21 +118,25 @@ class Forms:
 
 def open_edition(api: Api) -> tuple[str, str]:
     """A series and an edition open for registration now; returns (edition id, organiser token)."""
-    series = api.call("POST", "/v1/series", {"key": SERIES_KEY, "name": {"vi": "Kết nối bench"}},
-                      api.token(role="ops"))
+    series = api.call("POST", "/v1/series", {"key": SERIES_KEY, "name": {"vi": "Kết nối bench"}}, api.token(role="ops"))
     organiser = api.token(role="organiser", series=series["id"])
     now = datetime.now(UTC).replace(microsecond=0)
-    edition = api.call("POST", "/v1/editions", {
-        "series_id": series["id"],
-        "title": {"vi": "Tuần lễ kết nối cung cầu (bench)"},
-        "host_province": "thanh-hoa",
-        "partner_provinces": ["nghe-an", "ha-noi"],
-        "venue": {"name": "Quảng trường Lam Sơn", "address": "TP Thanh Hóa"},
-        "starts_on": EDITION_DAY.isoformat(),
-        "ends_on": (EDITION_DAY + timedelta(days=2)).isoformat(),
-        "registration_opens_at": (now - timedelta(days=1)).isoformat(),
-        "registration_closes_at": (now + timedelta(days=30)).isoformat(),
-    }, organiser)
+    edition = api.call(
+        "POST",
+        "/v1/editions",
+        {
+            "series_id": series["id"],
+            "title": {"vi": "Tuần lễ kết nối cung cầu (bench)"},
+            "host_province": "thanh-hoa",
+            "partner_provinces": ["nghe-an", "ha-noi"],
+            "venue": {"name": "Quảng trường Lam Sơn", "address": "TP Thanh Hóa"},
+            "starts_on": EDITION_DAY.isoformat(),
+            "ends_on": (EDITION_DAY + timedelta(days=2)).isoformat(),
+            "registration_opens_at": (now - timedelta(days=1)).isoformat(),
+            "registration_closes_at": (now + timedelta(days=30)).isoformat(),
+        },
+        organiser,
+    )
     api.call("POST", f"/v1/editions/{edition['id']}/status", {"status": "open"}, organiser)
     return edition["id"], organiser
 
@@ -146,19 +155,31 @@ class Echo:
         return f"http://127.0.0.1:{self.port}/echo"
 
     def start(self, timeout: float = 60) -> None:
-        env = {**os.environ, "EVENTLET_NO_GREENDNS": "yes",
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        env = {
+            **os.environ,
+            "EVENTLET_NO_GREENDNS": "yes",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        }
         nameko = str(Path(sys.executable).with_name("nameko"))
         logs = self.work_dir / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         for service, workers in ECHO_WORKERS.items():
             config = self.work_dir / f"echo-{service}.yaml"
-            config.write_text(f"AMQP_URI: '{self.amqp}'\nWEB_SERVER_ADDRESS: '127.0.0.1:{self.port}'\n"
-                              f"max_workers: {workers}\nserializer: json\n")
+            config.write_text(
+                f"AMQP_URI: '{self.amqp}'\nWEB_SERVER_ADDRESS: '127.0.0.1:{self.port}'\n"
+                f"max_workers: {workers}\nserializer: json\n"
+            )
             with open(logs / f"echo-{service}.log", "ab") as out:
-                self.processes.append(subprocess.Popen(
-                    [nameko, "run", "--config", str(config), f"bench.echo:{service}"], cwd=ROOT, env=env,
-                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True))
+                self.processes.append(
+                    subprocess.Popen(
+                        [nameko, "run", "--config", str(config), f"bench.echo:{service}"],
+                        cwd=ROOT,
+                        env=env,
+                        stdout=out,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if any(p.poll() is not None for p in self.processes):
@@ -245,16 +266,27 @@ def settle_seconds(stack: Stack, vhost: str | None, timeout: float = 300) -> flo
     metrics_urls = [f"http://127.0.0.1:{env[metrics_port_var(name)]}/metrics" for name in service_names()]
 
     def backlog() -> float:
-        return sum(sample.value for url in metrics_urls
-                   for family in text_string_to_metric_families(requests.get(url, timeout=5).text)
-                   if family.name == "ketnoi_outbox_backlog" for sample in family.samples)
+        return sum(
+            sample.value
+            for url in metrics_urls
+            for family in text_string_to_metric_families(requests.get(url, timeout=5).text)
+            if family.name == "ketnoi_outbox_backlog"
+            for sample in family.samples
+        )
 
     def in_queues() -> int:
-        listed = subprocess.run(["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
-                                capture_output=True, text=True, check=True).stdout
+        listed = subprocess.run(
+            ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "messages"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         rows = (line.split() for line in listed.splitlines())
-        return sum(int(row[1]) for row in rows if len(row) == 2 and row[1].isdigit()
-                   and row[0].startswith("ketnoi.") and not row[0].endswith(".dead"))
+        return sum(
+            int(row[1])
+            for row in rows
+            if len(row) == 2 and row[1].isdigit() and row[0].startswith("ketnoi.") and not row[0].endswith(".dead")
+        )
 
     start = time.monotonic()
     while time.monotonic() - start < timeout:
@@ -321,8 +353,15 @@ def client(url: str, form: Callable[[], dict[str, Any]], deadline: float, cap: i
     return samples
 
 
-def rush(name: str, url: str, form: Callable[[], dict[str, Any]], clients: int, seconds: float,
-         cap: int = PER_CLIENT_CAP, pids: dict[str, int] | None = None) -> Run:
+def rush(
+    name: str,
+    url: str,
+    form: Callable[[], dict[str, Any]],
+    clients: int,
+    seconds: float,
+    cap: int = PER_CLIENT_CAP,
+    pids: dict[str, int] | None = None,
+) -> Run:
     with CpuMeter({**(pids or {}), "clients (this process)": os.getpid()}) as meter:
         start = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
@@ -346,14 +385,20 @@ def verdict(met: bool) -> str:
 
 def report(runs: list[Run], clients: int, seconds: float) -> Run:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    print(f"\nregistration rush  {datetime.now().astimezone().isoformat(timespec='seconds')}  "
-          f"nproc={cpus}  python {sys.version.split()[0]}  {clients} clients × {seconds:g} s")
-    print(f"{'target':<9}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
-          f"{'errors':>8}{'409':>6}  error kinds")
+    print(
+        f"\nregistration rush  {datetime.now().astimezone().isoformat(timespec='seconds')}  "
+        f"nproc={cpus}  python {sys.version.split()[0]}  {clients} clients × {seconds:g} s"
+    )
+    print(
+        f"{'target':<9}{'requests':>10}{'req/s':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+        f"{'errors':>8}{'409':>6}  error kinds"
+    )
     for run in runs:
-        print(f"{run.name:<9}{len(run.samples):>10}{run.throughput:>10.1f}{run.percentile_ms(50):>9.1f}"
-              f"{run.percentile_ms(95):>9.1f}{run.percentile_ms(99):>9.1f}{run.errors:>8}{run.conflicts:>6}"
-              f"  {run.error_kinds()}")
+        print(
+            f"{run.name:<9}{len(run.samples):>10}{run.throughput:>10.1f}{run.percentile_ms(50):>9.1f}"
+            f"{run.percentile_ms(95):>9.1f}{run.percentile_ms(99):>9.1f}{run.errors:>8}{run.conflicts:>6}"
+            f"  {run.error_kinds()}"
+        )
     echo, gateway = runs
     ratio = gateway.throughput / echo.throughput if echo.throughput else 0.0
     p99 = gateway.percentile_ms(99)
@@ -365,11 +410,14 @@ def report(runs: list[Run], clients: int, seconds: float) -> Run:
     print("\nCPU ms per successful request, by process (both runs are CPU-bound on this machine):")
     processes = list(dict.fromkeys([*echo.cpu, *gateway.cpu]))
     for process in sorted(processes, key=lambda p: -max(echo.cpu_ms_per_request(p), gateway.cpu_ms_per_request(p))):
-        cells = [f"{run.cpu_ms_per_request(process):>8.2f}" if process in run.cpu else f"{'':>8}"
-                 for run in (echo, gateway)]
+        cells = [
+            f"{run.cpu_ms_per_request(process):>8.2f}" if process in run.cpu else f"{'':>8}" for run in (echo, gateway)
+        ]
         print(f"  {process:<24}{cells[0]}{cells[1]}")
-    print(f"  {'total':<24}" + "".join(f"{sum(run.cpu.values()) * 1000 / run.ok if run.ok else math.nan:>8.2f}"
-                                       for run in (echo, gateway)))
+    print(
+        f"  {'total':<24}"
+        + "".join(f"{sum(run.cpu.values()) * 1000 / run.ok if run.ok else math.nan:>8.2f}" for run in (echo, gateway))
+    )
     return gateway
 
 
@@ -406,19 +454,30 @@ def main() -> None:
             for name, url in (("echo", echo.url), ("gateway", register_url)):
                 warm = warm_up(name, url, form, args.clients)
                 warm_ok += warm.ok if name == "gateway" else 0
-                print(f"{name}: warm-up {len(warm.samples)} requests ({warm.errors} errors); "
-                      f"measuring {args.seconds:g} s …", flush=True)
+                print(
+                    f"{name}: warm-up {len(warm.samples)} requests ({warm.errors} errors); "
+                    f"measuring {args.seconds:g} s …",
+                    flush=True,
+                )
                 runs.append(rush(name, url, form, args.clients, args.seconds, pids=pids[name]))
             settled = settle_seconds(stack, work.vhost)
             gateway = report(runs, args.clients, args.seconds)
-            print("events: " + ("not measured (needs rabbitmqctl and a private vhost)" if settled is None else
-                                f"every event of the rush published and handled {settled:.1f} s after the last answer"))
+            print(
+                "events: "
+                + (
+                    "not measured (needs rabbitmqctl and a private vhost)"
+                    if settled is None
+                    else f"every event of the rush published and handled {settled:.1f} s after the last answer"
+                )
+            )
 
             stored = stored_registrations(api, edition_id, organiser)
             posted = warm_ok + gateway.ok
             same = stored == posted
-            print(f"store: {stored} registrations, {posted} successful POSTs (incl. {warm_ok} warm-up): "
-                  f"{'equal, no lost or doubled writes' if same else 'MISMATCH'}")
+            print(
+                f"store: {stored} registrations, {posted} successful POSTs (incl. {warm_ok} warm-up): "
+                f"{'equal, no lost or doubled writes' if same else 'MISMATCH'}"
+            )
             work.keep = work.keep or not same or any(run.errors for run in runs)
         finally:
             echo.stop()

@@ -28,8 +28,9 @@ class Api:
     def token(self, **claims: Any) -> str:
         return self.call("POST", "/v1/dev/tokens", claims)["token"]
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None,
-             wait_for_events: float = 0) -> Any:
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None, wait_for_events: float = 0
+    ) -> Any:
         """``wait_for_events``: retry a 404/409 that only means another service has not caught up yet."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         deadline = time.monotonic() + wait_for_events
@@ -77,12 +78,21 @@ def registration_body(org: dict[str, Any], participation: dict[str, Any]) -> dic
         organisation["foreign"] = {"country": org["country"], "registration_no": org["registration_no"]}
     else:
         organisation.update(tax_code=org["tax_code"], province=org["province"])
-    products = [{**p, "certifications": [c.lower() for c in p.get("certifications", [])]}
-                for p in org.get("products", [])]
+    products = [
+        {**p, "certifications": [c.lower() for c in p.get("certifications", [])]} for p in org.get("products", [])
+    ]
     wants = participation["wants"]
-    return {"organisation": organisation, "products": products, "role": participation["role"],
-            "wants": {"booths": wants.get("booth", 0), "b2b": wants["b2b"],
-                      "site_visits": wants["site_visits"], "livestream": wants["livestream"]}}
+    return {
+        "organisation": organisation,
+        "products": products,
+        "role": participation["role"],
+        "wants": {
+            "booths": wants.get("booth", 0),
+            "b2b": wants["b2b"],
+            "site_visits": wants["site_visits"],
+            "livestream": wants["livestream"],
+        },
+    }
 
 
 def load_edition(api: Api, data: dict[str, Any]) -> tuple[str, str, dict[str, dict[str, Any]]] | None:
@@ -102,12 +112,17 @@ def load_edition(api: Api, data: dict[str, Any]) -> tuple[str, str, dict[str, di
     registered = {}
     for participation in data["participations"]:
         org = organisations[participation["organisation"]]
-        result = api.call("POST", f"/v1/editions/{edition['id']}/registrations",
-                          registration_body(org, participation), organiser)
+        result = api.call(
+            "POST", f"/v1/editions/{edition['id']}/registrations", registration_body(org, participation), organiser
+        )
         action = DECISIONS.get(participation["status"])
         if action:
-            api.call("POST", f"/v1/participations/{result['participation']['id']}/decision",
-                     {"action": action, "reason": participation.get("reason")}, organiser)
+            api.call(
+                "POST",
+                f"/v1/participations/{result['participation']['id']}/decision",
+                {"action": action, "reason": participation.get("reason")},
+                organiser,
+            )
         registered[participation["organisation"]] = result
     api.call("POST", f"/v1/editions/{edition['id']}/status", {"status": "open"}, organiser)
     return edition["id"], organiser, registered
@@ -125,20 +140,27 @@ def load_demo(gateway: str) -> str:
             continue
         edition_id, organiser, registered = loaded
         extra(api, data, edition_id, organiser, registered)
-        lines.append(f"demo: loaded {data['edition']['key']} as edition {edition_id} "
-                     f"with {len(data['participations'])} registrations")
+        lines.append(
+            f"demo: loaded {data['edition']['key']} as edition {edition_id} "
+            f"with {len(data['participations'])} registrations"
+        )
     return "\n".join(lines)
 
 
-def load_thanh_hoa_booths(api: Api, data: dict[str, Any], edition_id: str, organiser: str,
-                          registered: dict[str, dict[str, Any]]) -> None:
-    exhibitors = [(registered[p["organisation"]], p["wants"].get("booth", 1) or 1) for p in data["participations"]
-                  if p["status"] == "approved" and p["role"] == "exhibitor"]
+def load_thanh_hoa_booths(
+    api: Api, data: dict[str, Any], edition_id: str, organiser: str, registered: dict[str, dict[str, Any]]
+) -> None:
+    exhibitors = [
+        (registered[p["organisation"]], p["wants"].get("booth", 1) or 1)
+        for p in data["participations"]
+        if p["status"] == "approved" and p["role"] == "exhibitor"
+    ]
     load_booths(api, edition_id, data["edition"]["host_province"], organiser, exhibitors)
 
 
-def load_b2b(api: Api, data: dict[str, Any], edition_id: str, organiser: str,
-             registered: dict[str, dict[str, Any]]) -> None:
+def load_b2b(
+    api: Api, data: dict[str, Any], edition_id: str, organiser: str, registered: dict[str, dict[str, Any]]
+) -> None:
     """Seed 003's afternoon: profiles, the B2B session, late buyers, requests and answers, MOUs.
 
     The timetable itself is left for the organiser to compute from the docs
@@ -153,25 +175,44 @@ def load_b2b(api: Api, data: dict[str, Any], edition_id: str, organiser: str,
     session = api.call("POST", f"{base}/b2b-sessions", b2b["session"], organiser)
     late = [s["id"] for s in session["slots"][:2]]
     for key in b2b["late_from_site_visit"]:
-        api.call("PUT", f"/v1/b2b-sessions/{session['id']}/availability/{pid[key]}",
-                 {"away": late, "reason": "site visit"}, members[key])
+        api.call(
+            "PUT",
+            f"/v1/b2b-sessions/{session['id']}/availability/{pid[key]}",
+            {"away": late, "reason": "site visit"},
+            members[key],
+        )
     meetings = {}
     for request in b2b["requests"]:
-        made = api.call("POST", f"/v1/b2b-sessions/{session['id']}/requests",
-                        {"from": pid[request["from"]], "to": pid[request["to"]]}, members[request["from"]])
+        made = api.call(
+            "POST",
+            f"/v1/b2b-sessions/{session['id']}/requests",
+            {"from": pid[request["from"]], "to": pid[request["to"]]},
+            members[request["from"]],
+        )
         meetings[frozenset((request["from"], request["to"]))] = made["id"]
         answer = {"accepted": "accept", "declined": "decline"}.get(request["status"])
         if answer:
             api.call("POST", f"/v1/meetings/{made['id']}/{answer}", {}, members[request["to"]])
     for mou in b2b["mous"]:
-        parties = [{"organisation_id": registered[p]["organisation_id"]} if isinstance(p, str) else
-                   {"name": p["alliance"], "kind": "alliance", "province": p["province"]} for p in mou["parties"]]
+        parties = [
+            {"organisation_id": registered[p]["organisation_id"]}
+            if isinstance(p, str)
+            else {"name": p["alliance"], "kind": "alliance", "province": p["province"]}
+            for p in mou["parties"]
+        ]
         keys = [p for p in mou["parties"] if isinstance(p, str)]
         linked = [meetings[frozenset(keys)]] if frozenset(keys) in meetings else []
-        api.call("POST", f"{base}/mous", {**{k: mou[k] for k in ("title", "kind", "sector", "products", "value",
-                                                               "document_ref", "signed_on")},
-                                          "parties": parties, "meeting_ids": linked,
-                                          "signed_at_event": data["edition"]["name"]["vi"]}, organiser)
+        api.call(
+            "POST",
+            f"{base}/mous",
+            {
+                **{k: mou[k] for k in ("title", "kind", "sector", "products", "value", "document_ref", "signed_on")},
+                "parties": parties,
+                "meeting_ids": linked,
+                "signed_at_event": data["edition"]["name"]["vi"],
+            },
+            organiser,
+        )
 
 
 def load_booths(api: Api, edition_id: str, host: str, organiser: str, exhibitors: list[tuple[dict, int]]) -> None:
@@ -181,20 +222,36 @@ def load_booths(api: Api, edition_id: str, host: str, organiser: str, exhibitors
     each call waits until it has caught up.
     """
     base = f"/v1/editions/{edition_id}"
-    api.call("PUT", f"{base}/floor-plan", {"csv": FLOOR_PLAN.read_text(encoding="utf-8")}, organiser,
-             wait_for_events=30)
-    api.call("PUT", f"{base}/booth-rules", {
-        "groups": [{"name": "host", "booths": 36, "provinces": [host]},
-                   {"name": "others", "booths": 46, "provinces": None, "province_cap": 8}],
-        "organisation_max": 3,
-    }, organiser)
+    api.call(
+        "PUT", f"{base}/floor-plan", {"csv": FLOOR_PLAN.read_text(encoding="utf-8")}, organiser, wait_for_events=30
+    )
+    api.call(
+        "PUT",
+        f"{base}/booth-rules",
+        {
+            "groups": [
+                {"name": "host", "booths": 36, "provinces": [host]},
+                {"name": "others", "booths": 46, "provinces": None, "province_cap": 8},
+            ],
+            "organisation_max": 3,
+        },
+        organiser,
+    )
     zones = ["A", "B", "B", "O"]
     for index, (registration, wanted) in enumerate(exhibitors):
         member = api.token(role="member", organisation=registration["organisation_id"])
         preferences = [{"type": "zone", "value": zones[index % len(zones)]}, {"type": "kind", "value": "standard"}]
         if registration["participation"]["org"].get("ocop_max_stars"):
             preferences.insert(0, {"type": "kind", "value": "ocop"})
-        api.call("POST", f"{base}/booth-applications",
-                 {"participation_id": registration["participation"]["id"], "booths_wanted": min(wanted, 3),
-                  "preferences": preferences, "needs": ["power"]}, member, wait_for_events=30)
-
+        api.call(
+            "POST",
+            f"{base}/booth-applications",
+            {
+                "participation_id": registration["participation"]["id"],
+                "booths_wanted": min(wanted, 3),
+                "preferences": preferences,
+                "needs": ["power"],
+            },
+            member,
+            wait_for_events=30,
+        )

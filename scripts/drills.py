@@ -147,9 +147,15 @@ class DrillStack:
         """Work not yet settled: events in handler queues (ready or taken) and in outboxes, registrations
         pending, e-mails not yet sent."""
         listed = self.broker.ctl("list_queues", "-q", "name", "messages")
-        queued = {row[0]: int(row[1]) for row in (line.split() for line in listed.splitlines())
-                  if len(row) == 2 and row[1].isdigit() and int(row[1]) and row[0].startswith("ketnoi.")
-                  and not row[0].endswith(".dead")}
+        queued = {
+            row[0]: int(row[1])
+            for row in (line.split() for line in listed.splitlines())
+            if len(row) == 2
+            and row[1].isdigit()
+            and int(row[1])
+            and row[0].startswith("ketnoi.")
+            and not row[0].endswith(".dead")
+        }
         found = {f"queue {name}": n for name, n in queued.items()}
         for service in ("registration", "booths", "meetings", "notifications"):
             for collection in self.db(service).list_collection_names():
@@ -212,13 +218,29 @@ class Forms:
         with self._lock:
             n, tax = next(self._codes)
         return {
-            "organisation": {"kind": "cooperative", "legal_name": {"vi": f"HTX Nông sản {tax}"}, "tax_code": tax,
-                             "province": PROVINCES[n % len(PROVINCES)], "sectors": ["nong-san"],
-                             "delegates": [{"name": "Trần Văn Bình", "email": f"binh.{tax}@example.vn",
-                                            "phone": f"0913 {n // 1000 % 1000:03d} {n % 1000:03d}"}]},
+            "organisation": {
+                "kind": "cooperative",
+                "legal_name": {"vi": f"HTX Nông sản {tax}"},
+                "tax_code": tax,
+                "province": PROVINCES[n % len(PROVINCES)],
+                "sectors": ["nong-san"],
+                "delegates": [
+                    {
+                        "name": "Trần Văn Bình",
+                        "email": f"binh.{tax}@example.vn",
+                        "phone": f"0913 {n // 1000 % 1000:03d} {n % 1000:03d}",
+                    }
+                ],
+            },
             "role": "exhibitor",
-            "products": [{"name": {"vi": f"Gạo ST25 lô {i}"}, "category": "rice",
-                          "ocop": {"stars": 3 + i, "certificate_no": f"ST-{tax}-{i}", "year": 2025}} for i in (0, 1)],
+            "products": [
+                {
+                    "name": {"vi": f"Gạo ST25 lô {i}"},
+                    "category": "rice",
+                    "ocop": {"stars": 3 + i, "certificate_no": f"ST-{tax}-{i}", "year": 2025},
+                }
+                for i in (0, 1)
+            ],
             "wants": {"booths": 1, "b2b": False},
         }
 
@@ -242,8 +264,12 @@ def submit(gateways: list[str], edition_id: str, form: dict[str, Any], turn: int
             url = gateways[turn % len(gateways)]
             turn += 1
             try:
-                response = http.post(f"{url}/v1/editions/{edition_id}/registrations", json=form, timeout=10,
-                                     headers={"Idempotency-Key": key})
+                response = http.post(
+                    f"{url}/v1/editions/{edition_id}/registrations",
+                    json=form,
+                    timeout=10,
+                    headers={"Idempotency-Key": key},
+                )
             except requests.RequestException:
                 outcome.answers[0] += 1
                 time.sleep(0.5)
@@ -252,8 +278,9 @@ def submit(gateways: list[str], edition_id: str, form: dict[str, Any], turn: int
             if response.status_code == 409:
                 outcome.answers[response.json().get("code", "409")] += 1
             retry = response.status_code >= 500 or (
-                response.status_code == 409 and response.json().get("code") in (
-                    "idempotency_in_progress", "registration_in_progress"))
+                response.status_code == 409
+                and response.json().get("code") in ("idempotency_in_progress", "registration_in_progress")
+            )
             if not retry:
                 outcome.status = response.status_code
                 if response.status_code == 201:
@@ -278,12 +305,22 @@ def open_edition(gateway: str) -> str:
     call("POST", "/v1/series", {"key": key, "name": {"vi": "Diễn tập sự cố"}}, ops)
     organiser = call("POST", "/v1/dev/tokens", {"role": "organiser", "series": key})["token"]
     now = datetime.now(UTC).replace(microsecond=0)
-    edition = call("POST", "/v1/editions", {
-        "series_id": key, "title": {"vi": "Diễn tập"}, "host_province": "thanh-hoa",
-        "partner_provinces": ["nghe-an"], "venue": {"name": "Nhà thi đấu", "address": "Thanh Hóa"},
-        "starts_on": EDITION_DAY.isoformat(), "ends_on": (EDITION_DAY + timedelta(days=1)).isoformat(),
-        "registration_opens_at": (now - timedelta(days=1)).isoformat(),
-        "registration_closes_at": (now + timedelta(days=30)).isoformat()}, organiser)
+    edition = call(
+        "POST",
+        "/v1/editions",
+        {
+            "series_id": key,
+            "title": {"vi": "Diễn tập"},
+            "host_province": "thanh-hoa",
+            "partner_provinces": ["nghe-an"],
+            "venue": {"name": "Nhà thi đấu", "address": "Thanh Hóa"},
+            "starts_on": EDITION_DAY.isoformat(),
+            "ends_on": (EDITION_DAY + timedelta(days=1)).isoformat(),
+            "registration_opens_at": (now - timedelta(days=1)).isoformat(),
+            "registration_closes_at": (now + timedelta(days=30)).isoformat(),
+        },
+        organiser,
+    )
     call("POST", f"/v1/editions/{edition['id']}/status", {"status": "open"}, organiser)
     return edition["id"]
 
@@ -312,20 +349,26 @@ class Report:
 
     def ok(self, recovery: float) -> bool:
         """Nothing lost or doubled, no 500, no death, and everything settled within ``recovery`` seconds."""
-        return (self.lost == self.doubled == self.effects_lost == self.errors_500 == self.deaths == 0
-                and self.acknowledged == self.sent and self.answering_after <= recovery
-                and self.settled_after <= recovery)
+        return (
+            self.lost == self.doubled == self.effects_lost == self.errors_500 == self.deaths == 0
+            and self.acknowledged == self.sent
+            and self.answering_after <= recovery
+            and self.settled_after <= recovery
+        )
 
     def line(self) -> str:
-        return (f"{self.drill:<15} sent {self.sent:>5}  stored {self.stored:>5}  lost {self.lost}  "
-                f"doubled {self.doubled}  effects lost {self.effects_lost}  500s {self.errors_500}  "
-                f"503s {self.unavailable_503:>4}  dropped {self.dropped:>4}  deaths {self.deaths}  "
-                f"resent {self.resent}  answering again {self.answering_after:4.1f} s after the fault; settled "
-                f"{self.settled_after:4.1f} s after the last answer")
+        return (
+            f"{self.drill:<15} sent {self.sent:>5}  stored {self.stored:>5}  lost {self.lost}  "
+            f"doubled {self.doubled}  effects lost {self.effects_lost}  500s {self.errors_500}  "
+            f"503s {self.unavailable_503:>4}  dropped {self.dropped:>4}  deaths {self.deaths}  "
+            f"resent {self.resent}  answering again {self.answering_after:4.1f} s after the fault; settled "
+            f"{self.settled_after:4.1f} s after the last answer"
+        )
 
 
-def run(system: DrillStack, name: str, fault: Callable[[], float], count: int, clients: int, rate: float,
-        fault_at: float) -> Report:
+def run(
+    system: DrillStack, name: str, fault: Callable[[], float], count: int, clients: int, rate: float, fault_at: float
+) -> Report:
     """``count`` forms at ``rate`` a second through ``clients`` clients, then :data:`TAIL` more once the fault
     has ended; ``fault()`` starts ``fault_at`` seconds in and returns the moment its fault ended
     (``time.monotonic()``)."""
@@ -357,29 +400,49 @@ def run(system: DrillStack, name: str, fault: Callable[[], float], count: int, c
         batch += tail
         outcomes += pool.map(lambda j: submit(system.gateways, edition_id, tail[j], count + j), range(TAIL))
     settled_after = system.settle()
-    return check(system, name, edition_id, batch, outcomes, fault_end, settled_after,
-                 sum(system.deaths.values()) - deaths_before)
+    return check(
+        system, name, edition_id, batch, outcomes, fault_end, settled_after, sum(system.deaths.values()) - deaths_before
+    )
 
 
-def check(system: DrillStack, name: str, edition_id: str, batch: list[dict], outcomes: list[Outcome],
-          fault_end: float, settled_after: float, deaths: int) -> Report:
-    registration, notifications, meetings = system.db("registration"), system.db("notifications"), \
-        system.db("meetings")
-    parts = list(registration.participations.find({"edition_id": edition_id},
-                                                  {"organisation_id": 1, "org": 1, "status": 1}))
+def check(
+    system: DrillStack,
+    name: str,
+    edition_id: str,
+    batch: list[dict],
+    outcomes: list[Outcome],
+    fault_end: float,
+    settled_after: float,
+    deaths: int,
+) -> Report:
+    registration, notifications, meetings = system.db("registration"), system.db("notifications"), system.db("meetings")
+    parts = list(
+        registration.participations.find({"edition_id": edition_id}, {"organisation_id": 1, "org": 1, "status": 1})
+    )
     by_org = Counter(p["organisation_id"] for p in parts)
-    orgs = {o["org_key"]: o for o in registration.organisations.find(
-        {"org_key": {"$in": [f"vn:{f['organisation']['tax_code']}" for f in batch]}})}
+    orgs = {
+        o["org_key"]: o
+        for o in registration.organisations.find(
+            {"org_key": {"$in": [f"vn:{f['organisation']['tax_code']}" for f in batch]}}
+        )
+    }
     acknowledged = {o.tax_code: o for o in outcomes if o.status == 201}
     # whole collections read once, counted here: one count per registration is a scan each on the store
     org_ids = sorted({o["_id"] for o in orgs.values()} | set(by_org))
-    products_of = Counter(p["organisation_id"] for p in registration.products.find(
-        {"organisation_id": {"$in": org_ids}}, {"organisation_id": 1}))
-    e_mails_of = Counter(m["organisation_id"] for m in notifications.messages.find(
-        {"edition_id": edition_id, "template": "participation.submitted"}, {"organisation_id": 1}))
+    products_of = Counter(
+        p["organisation_id"]
+        for p in registration.products.find({"organisation_id": {"$in": org_ids}}, {"organisation_id": 1})
+    )
+    e_mails_of = Counter(
+        m["organisation_id"]
+        for m in notifications.messages.find(
+            {"edition_id": edition_id, "template": "participation.submitted"}, {"organisation_id": 1}
+        )
+    )
     known_to_meetings = {o["_id"] for o in meetings.organisations.find({"_id": {"$in": org_ids}}, {"_id": 1})}
-    tax_of = {o["_id"]: o["tax_code"] for o in registration.organisations.find(
-        {"_id": {"$in": org_ids}}, {"tax_code": 1})}
+    tax_of = {
+        o["_id"]: o["tax_code"] for o in registration.organisations.find({"_id": {"$in": org_ids}}, {"tax_code": 1})
+    }
     lost = doubled = effects_lost = 0
     notes = []
     for form in batch:
@@ -389,8 +452,9 @@ def check(system: DrillStack, name: str, edition_id: str, batch: list[dict], out
             lost += tax in acknowledged
             continue
         products = products_of[org["_id"]]
-        if tax in acknowledged and (by_org[org["_id"]] != 1 or products < len(form["products"])
-                                    or org.get("state") == "pending"):
+        if tax in acknowledged and (
+            by_org[org["_id"]] != 1 or products < len(form["products"]) or org.get("state") == "pending"
+        ):
             lost += 1
             notes.append(f"{tax}: {by_org[org['_id']]} participations, {products} products, {org.get('state')}")
         doubled += max(0, by_org[org["_id"]] - 1) + max(0, products - len(form["products"]))
@@ -412,16 +476,32 @@ def check(system: DrillStack, name: str, edition_id: str, batch: list[dict], out
         doubled += max(0, len(copies) - 1)  # two different e-mails for one registration
         resent += sum(copies.values()) - len(copies)  # the same e-mail (Message-ID) delivered again
     if resent:
-        notes.append(f"{resent} e-mail(s) delivered again with the same Message-ID (a sender killed between "
-                     "the SMTP server's 250 and recording it)")
+        notes.append(
+            f"{resent} e-mail(s) delivered again with the same Message-ID (a sender killed between "
+            "the SMTP server's 250 and recording it)"
+        )
     answers = sum((o.answers for o in outcomes), Counter())
     notes.append(f"answers: {dict(sorted(answers.items(), key=str))}")
     after = [o.done_at - fault_end for o in outcomes if o.status == 201 and o.done_at >= fault_end]
     last = max((o.done_at for o in outcomes), default=fault_end) - fault_end
-    return Report(name, len(batch), len(acknowledged), len(parts), lost, doubled, effects_lost,
-                  sum(n for code, n in answers.items() if isinstance(code, int) and code >= 500 and code != 503),
-                  answers[503], answers[0], deaths, min(after) if after else float("inf"), last, settled_after,
-                  resent, notes[:10])
+    return Report(
+        name,
+        len(batch),
+        len(acknowledged),
+        len(parts),
+        lost,
+        doubled,
+        effects_lost,
+        sum(n for code, n in answers.items() if isinstance(code, int) and code >= 500 and code != 503),
+        answers[503],
+        answers[0],
+        deaths,
+        min(after) if after else float("inf"),
+        last,
+        settled_after,
+        resent,
+        notes[:10],
+    )
 
 
 # -- the faults ------------------------------------------------------------------------------------
@@ -433,6 +513,7 @@ def broker_restart(system: DrillStack, seconds: float) -> Callable[[], float]:
         time.sleep(seconds)
         system.broker.resume()
         return time.monotonic()
+
     return fault
 
 
@@ -442,16 +523,19 @@ def store_pause(system: DrillStack, seconds: float) -> Callable[[], float]:
         time.sleep(seconds)
         system.resume_store()
         return time.monotonic()
+
     return fault
 
 
 def sigkill_each(system: DrillStack, gap: float) -> Callable[[], float]:
     """One replica of every service and gateway killed, one after another."""
+
     def fault() -> float:
         for name in service_names():
             system.kill(name)
             time.sleep(gap)
         return time.monotonic()
+
     return fault
 
 
@@ -469,28 +553,57 @@ class Poison:
         updated = "vn.ketnoi.registration.organisation.updated.v1"
         with Connection(self.system.broker.amqp_uri) as connection:
             producer = connection.Producer()
-            for body, content_type in ((b'{"specversion": "1.0", "id": ', "application/cloudevents+json"),
-                                       ("Xin chào".encode(), "text/plain"),
-                                       (json.dumps({"specversion": "1.0", "id": "bad-1", "type": edition_created,
-                                                    "data": {"edition_id": 42}}).encode(),
-                                        "application/cloudevents+json")):
-                producer.publish(body, exchange=exchange, routing_key=edition_created, content_type=content_type,
-                                 content_encoding="utf-8", delivery_mode=2)
+            for body, content_type in (
+                (b'{"specversion": "1.0", "id": ', "application/cloudevents+json"),
+                ("Xin chào".encode(), "text/plain"),
+                (
+                    json.dumps(
+                        {"specversion": "1.0", "id": "bad-1", "type": edition_created, "data": {"edition_id": 42}}
+                    ).encode(),
+                    "application/cloudevents+json",
+                ),
+            ):
+                producer.publish(
+                    body,
+                    exchange=exchange,
+                    routing_key=edition_created,
+                    content_type=content_type,
+                    content_encoding="utf-8",
+                    delivery_mode=2,
+                )
             meetings = self.system.db("meetings").organisations
             for doc in meetings.find({}, {"_id": 1, "version": 1}).limit(5):
                 self.newest[doc["_id"]] = doc["version"] + 2
                 for version in (doc["version"] + 2, doc["version"] + 1):  # newer first: the late one must lose
-                    event = {"specversion": "1.0", "id": f"{doc['_id']}-v{version}", "source": "/ketnoi/registration",
-                             "type": updated, "subject": f"organisations/{doc['_id']}",
-                             "time": datetime.now(UTC).isoformat(), "datacontenttype": "application/json",
-                             "correlationid": "drill",
-                             "data": {"organisation_id": doc["_id"], "kind": "cooperative",
-                                      "name": {"vi": f"HTX phiên bản {version}"}, "province": "thanh-hoa",
-                                      "country": "VN", "sectors": ["nong-san"], "version": version}}
+                    event = {
+                        "specversion": "1.0",
+                        "id": f"{doc['_id']}-v{version}",
+                        "source": "/ketnoi/registration",
+                        "type": updated,
+                        "subject": f"organisations/{doc['_id']}",
+                        "time": datetime.now(UTC).isoformat(),
+                        "datacontenttype": "application/json",
+                        "correlationid": "drill",
+                        "data": {
+                            "organisation_id": doc["_id"],
+                            "kind": "cooperative",
+                            "name": {"vi": f"HTX phiên bản {version}"},
+                            "province": "thanh-hoa",
+                            "country": "VN",
+                            "sectors": ["nong-san"],
+                            "version": version,
+                        },
+                    }
                     for _ in range(2):  # and each twice
-                        producer.publish(json.dumps(event).encode(), exchange=exchange, routing_key=updated,
-                                         content_type="application/cloudevents+json", content_encoding="utf-8",
-                                         delivery_mode=2, message_id=event["id"])
+                        producer.publish(
+                            json.dumps(event).encode(),
+                            exchange=exchange,
+                            routing_key=updated,
+                            content_type="application/cloudevents+json",
+                            content_encoding="utf-8",
+                            delivery_mode=2,
+                            message_id=event["id"],
+                        )
         time.sleep(1.0)
         return time.monotonic()
 
@@ -515,22 +628,29 @@ class Poison:
 def parked_messages(system: DrillStack) -> dict[str, int]:
     """What the dead-letter queues hold, by queue."""
     listed = system.broker.ctl("list_queues", "-q", "name", "messages")
-    return {row[0]: int(row[1]) for row in (line.split() for line in listed.splitlines())
-            if len(row) == 2 and row[0].endswith(".dead") and row[1].isdigit() and int(row[1])}
+    return {
+        row[0]: int(row[1])
+        for row in (line.split() for line in listed.splitlines())
+        if len(row) == 2 and row[0].endswith(".dead") and row[1].isdigit() and int(row[1])
+    }
 
 
 DRILLS = ("broker-restart", "store-pause", "sigkill", "poison")
 
 
 def fault_for(system: DrillStack, drill: str, outage: float) -> Callable[[], float]:
-    faults = {"broker-restart": lambda: broker_restart(system, outage),
-              "store-pause": lambda: store_pause(system, outage),
-              "sigkill": lambda: sigkill_each(system, 0.5), "poison": lambda: Poison(system)}
+    faults = {
+        "broker-restart": lambda: broker_restart(system, outage),
+        "store-pause": lambda: store_pause(system, outage),
+        "sigkill": lambda: sigkill_each(system, 0.5),
+        "poison": lambda: Poison(system),
+    }
     return faults[drill]()
 
 
-def drill(system: DrillStack, name: str, count: int, clients: int, rate: float, fault_at: float,
-          outage: float) -> Report:
+def drill(
+    system: DrillStack, name: str, count: int, clients: int, rate: float, fault_at: float, outage: float
+) -> Report:
     """One drill, its checks included (the poison drill's own: what was parked, what survived disorder)."""
     fault = fault_for(system, name, outage)
     report = run(system, name, fault, count, clients, rate, fault_at)
@@ -558,13 +678,11 @@ def main() -> None:
     system = DrillStack(directory)
     reports = []
     try:
-        print(f"starting a private broker, a store and 2 replicas of every service (logs in {directory}) …",
-              flush=True)
+        print(f"starting a private broker, a store and 2 replicas of every service (logs in {directory}) …", flush=True)
         system.start()
         for name in args.drills or DRILLS:
             print(f"{name}: {args.registrations} registrations, {args.clients} clients …", flush=True)
-            reports.append(drill(system, name, args.registrations, args.clients, args.rate, args.fault_at,
-                                 args.outage))
+            reports.append(drill(system, name, args.registrations, args.clients, args.rate, args.fault_at, args.outage))
             print(reports[-1].line(), flush=True)
             for note in reports[-1].notes:
                 print(f"    {note}")

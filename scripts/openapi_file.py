@@ -50,8 +50,9 @@ def _untyped(schema: Any, components: dict[str, Any], seen: frozenset[str] = fro
         values = schema.get("additionalProperties")
         if not members and not isinstance(values, dict):
             return True
-        return (any(_untyped(member, components, seen) for member in members.values())
-                or (isinstance(values, dict) and _untyped(values, components, seen)))
+        return any(_untyped(member, components, seen) for member in members.values()) or (
+            isinstance(values, dict) and _untyped(values, components, seen)
+        )
     return False
 
 
@@ -85,8 +86,10 @@ def main() -> None:
     doc = document()
     args.output.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     untyped = untyped_operations(doc)
-    print(f"{args.output}: {operation_count(doc)} operations, {len(untyped)} with an untyped success response "
-          f"(baseline {len(read_baseline())}, {BASELINE.relative_to(ROOT)})")
+    print(
+        f"{args.output}: {operation_count(doc)} operations, {len(untyped)} with an untyped success response "
+        f"(baseline {len(read_baseline())}, {BASELINE.relative_to(ROOT)})"
+    )
 
 
 if __name__ == "__main__":

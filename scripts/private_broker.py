@@ -45,14 +45,28 @@ class PrivateBroker:
 
     def _env(self) -> dict[str, str]:
         d = self.directory
-        return {**os.environ, "HOME": str(d), "RABBITMQ_NODENAME": self.node, "RABBITMQ_NODE_PORT": str(self.port),
-                "RABBITMQ_DIST_PORT": str(free_port()), "RABBITMQ_MNESIA_BASE": str(d / "mnesia"),
-                "RABBITMQ_LOG_BASE": str(d / "log"), "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "enabled_plugins"),
-                "RABBITMQ_PID_FILE": str(d / "pid"), "RABBITMQ_CONFIG_FILE": str(d / "rabbitmq.conf")}
+        return {
+            **os.environ,
+            "HOME": str(d),
+            "RABBITMQ_NODENAME": self.node,
+            "RABBITMQ_NODE_PORT": str(self.port),
+            "RABBITMQ_DIST_PORT": str(free_port()),
+            "RABBITMQ_MNESIA_BASE": str(d / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(d / "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(d / "pid"),
+            "RABBITMQ_CONFIG_FILE": str(d / "rabbitmq.conf"),
+        }
 
     def ctl(self, *args: str, timeout: float = 60) -> str:
-        return subprocess.run([str(BIN / "rabbitmqctl"), "-n", self.node, *args], env=self._env(), check=True,
-                              capture_output=True, text=True, timeout=timeout).stdout
+        return subprocess.run(
+            [str(BIN / "rabbitmqctl"), "-n", self.node, *args],
+            env=self._env(),
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        ).stdout
 
     def start(self) -> None:
         for sub in ("log", "mnesia"):
@@ -66,8 +80,14 @@ class PrivateBroker:
             config += f"management.tcp.ip = 127.0.0.1\nmanagement.tcp.port = {self.management_port}\n"
         (self.directory / "enabled_plugins").write_text(f"[{','.join(plugins)}].\n")
         (self.directory / "rabbitmq.conf").write_text(config)
-        subprocess.run([str(BIN / "rabbitmq-server"), "-detached"], env=self._env(), check=True,
-                       cwd=self.directory, capture_output=True, timeout=60)
+        subprocess.run(
+            [str(BIN / "rabbitmq-server"), "-detached"],
+            env=self._env(),
+            check=True,
+            cwd=self.directory,
+            capture_output=True,
+            timeout=60,
+        )
         self.ctl("wait", str(self.directory / "pid"), "--timeout", "60", timeout=90)
 
     def pause(self) -> None:

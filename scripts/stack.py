@@ -64,8 +64,9 @@ def private_vhost(base_uri: str) -> tuple[str, str | None]:
     vhost = f"ketnoi-test-{uuid.uuid4().hex[:8]}"
     subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
     user = urlsplit(base_uri).username or "guest"
-    subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True, capture_output=True
+    )
     parts = urlsplit(base_uri)
     return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", "", "")), vhost
 
@@ -97,18 +98,27 @@ class StackConfig:
     def from_environment(cls, data_dir: Path) -> StackConfig:
         """``make up``: the defaults above, each overridable like the services' own settings."""
         env = os.environ
-        return cls(data_dir=data_dir, amqp_uri=env.get("KETNOI_AMQP_URI", cls.amqp_uri),
-                   store_port=int(env.get("KETNOI_STORE_PORT", cls.store_port)),
-                   gateway_port=int(env.get("KETNOI_GATEWAY_PORT", cls.gateway_port)),
-                   smtp_port=int(env.get("KETNOI_SMTP_PORT", cls.smtp_port)), echo=True)
+        return cls(
+            data_dir=data_dir,
+            amqp_uri=env.get("KETNOI_AMQP_URI", cls.amqp_uri),
+            store_port=int(env.get("KETNOI_STORE_PORT", cls.store_port)),
+            gateway_port=int(env.get("KETNOI_GATEWAY_PORT", cls.gateway_port)),
+            smtp_port=int(env.get("KETNOI_SMTP_PORT", cls.smtp_port)),
+            echo=True,
+        )
 
     @classmethod
     def for_tests(cls, data_dir: Path, amqp_uri: str) -> StackConfig:
         """Free ports and a private database prefix, so tests never meet ``make up``."""
-        return cls(data_dir=data_dir, amqp_uri=amqp_uri, store_port=free_port(), gateway_port=free_port(),
-                   smtp_port=free_port(),
-                   metrics_ports={n: free_port() for n in service_names()},
-                   db_prefix=f"t{os.getpid()}")
+        return cls(
+            data_dir=data_dir,
+            amqp_uri=amqp_uri,
+            store_port=free_port(),
+            gateway_port=free_port(),
+            smtp_port=free_port(),
+            metrics_ports={n: free_port() for n in service_names()},
+            db_prefix=f"t{os.getpid()}",
+        )
 
     @property
     def logs(self) -> Path:
@@ -164,8 +174,10 @@ def readable(line: str) -> str:
         return line.rstrip("\n")
     if not isinstance(record, dict):
         return line.rstrip("\n")
-    text = (f"{record.get('time', '')[11:23]} {record.get('level', '')} [{record.get('request_id') or '-'}] "
-            f"{record.get('logger')}: {record.get('message')}")
+    text = (
+        f"{record.get('time', '')[11:23]} {record.get('level', '')} [{record.get('request_id') or '-'}] "
+        f"{record.get('logger')}: {record.get('message')}"
+    )
     return f"{text}\n{record['exc_info']}" if record.get("exc_info") else text
 
 
@@ -195,34 +207,65 @@ class Stack:
         cfg.logs.mkdir(parents=True, exist_ok=True)
         log_file = cfg.logs / f"{name}.log"
         if cfg.echo:
-            process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+            )
             threading.Thread(target=_pump, args=(process.stdout, name, log_file), daemon=True).start()
         else:
             with open(log_file, "ab") as out:
-                process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+                process = subprocess.Popen(
+                    argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+                )
         self.processes[name] = process
         return process
 
     def start_store(self) -> None:
         data = self.config.data_dir / "store"
         data.mkdir(parents=True, exist_ok=True)
-        self._spawn("store", [self.store_python, "-m", "scripts.store_server", "--data-dir", str(data),
-                              "--port", str(self.config.store_port), "--pid-file", str(data / "nx.pid")])
+        self._spawn(
+            "store",
+            [
+                self.store_python,
+                "-m",
+                "scripts.store_server",
+                "--data-dir",
+                str(data),
+                "--port",
+                str(self.config.store_port),
+                "--pid-file",
+                str(data / "nx.pid"),
+            ],
+        )
         self._wait(lambda: port_open(self.config.store_port), 30, "the store", watch=("store",))
 
     def start_smtp_sink(self) -> None:
         """aiosmtpd's Mailbox handler: every message notifications sends lands in a local maildir."""
         self.config.mail_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._spawn("smtp", [self.python, "-m", "scripts.smtp_sink", "-n", "-l", f"127.0.0.1:{self.config.smtp_port}",
-                             "-c", "aiosmtpd.handlers.Mailbox", str(self.config.mail_dir)])
+        self._spawn(
+            "smtp",
+            [
+                self.python,
+                "-m",
+                "scripts.smtp_sink",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.config.smtp_port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(self.config.mail_dir),
+            ],
+        )
         self._wait(lambda: port_open(self.config.smtp_port), 30, "the SMTP sink", watch=("smtp",))
 
     def declare_topology(self) -> None:
         modules = [f"{n}.service" for n in service_names()]
-        subprocess.run([self.python, "-m", "shared.events.declare", *modules], cwd=ROOT, env=self.config.env(),
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [self.python, "-m", "shared.events.declare", *modules],
+            cwd=ROOT,
+            env=self.config.env(),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
 
     def start_service(self, name: str, replica: int = 0, env: dict[str, str] | None = None) -> subprocess.Popen:
         """``nameko run`` of one service; ``replica`` > 0 starts another process of it (as production scales),
@@ -286,8 +329,9 @@ class Stack:
 
 
 def banner(config: StackConfig) -> str:
-    metrics = "\n".join(f"  {n:<13} http://127.0.0.1:{config.env()[metrics_port_var(n)]}/metrics"
-                        for n in service_names())
+    metrics = "\n".join(
+        f"  {n:<13} http://127.0.0.1:{config.env()[metrics_port_var(n)]}/metrics" for n in service_names()
+    )
     return f"""
 ketnoi is up.
   API docs       {config.gateway_url}/docs   (OpenAPI: {config.gateway_url}/v1/openapi.json)
@@ -346,14 +390,23 @@ class Supervisor:
                 delay = self.delay.get(name, 0) * 2 or self.FIRST
                 self.delay[name] = min(delay, self.LONGEST)
                 self.due[name] = now + self.delay[name]
-                self.log.warning("%s exited with code %s; restarting in %g s", name, process.returncode,
-                                 self.delay[name], extra={"child": name, "exit_code": process.returncode})
+                self.log.warning(
+                    "%s exited with code %s; restarting in %g s",
+                    name,
+                    process.returncode,
+                    self.delay[name],
+                    extra={"child": name, "exit_code": process.returncode},
+                )
             elif now >= self.due[name]:
                 del self.due[name]
                 try:
                     self.restart(name)
-                    self.log.info("%s restarted (pid %s)", name, self.stack.processes[name].pid,
-                                  extra={"child": name, "pid": self.stack.processes[name].pid})
+                    self.log.info(
+                        "%s restarted (pid %s)",
+                        name,
+                        self.stack.processes[name].pid,
+                        extra={"child": name, "pid": self.stack.processes[name].pid},
+                    )
                 except Exception as exc:  # it will be tried again after the next, longer delay
                     self.log.error("%s could not be restarted: %s", name, exc, extra={"child": name})
 
@@ -362,8 +415,7 @@ def log_stack_to(logs: Path) -> None:
     """``make up``'s own lines (the supervisor's): JSON in ``stack.log`` beside every process's log, and on
     the console."""
     logs.mkdir(parents=True, exist_ok=True)
-    configure("stack", os.environ.get("KETNOI_LOG_LEVEL", "INFO"),
-              open(logs / "stack.log", "a", encoding="utf-8"))  # noqa: SIM115 (open while make up runs)
+    configure("stack", os.environ.get("KETNOI_LOG_LEVEL", "INFO"), open(logs / "stack.log", "a", encoding="utf-8"))  # noqa: SIM115 (open while make up runs)
     console = logging.StreamHandler(sys.stdout)
     console.setFormatter(logging.Formatter(f"{'stack':>12} | %(message)s"))
     logging.getLogger().addHandler(console)

@@ -21,8 +21,9 @@ from nx_27017.nx_27017 import main as run_store
 from shared.logs import Demote, configure
 
 NOISE = {
-    "nx_27017": Demote(always=("Calling db.command with", "NeoSQLite returned", "Command response",
-                               "Accepted connection")),
+    "nx_27017": Demote(
+        always=("Calling db.command with", "NeoSQLite returned", "Command response", "Accepted connection")
+    ),
     "neosqlite.collection.query_engine": Demote(repeats=("SQL tier",)),
     "neosqlite.collection.temporary_table_aggregation.manager": Demote(repeats=("Temporary table aggregation",)),
 }

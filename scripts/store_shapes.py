@@ -26,10 +26,10 @@ ORDER = ("op", "filter", "update", "pipeline", "projection", "sort", "limit", "u
 
 
 def write(path: Path, entries: list[dict]) -> None:
-    entries = [{k: e[k] for k in sorted(e, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))}
-               for e in entries]
-    body = yaml.safe_dump({"queries": entries}, allow_unicode=True, sort_keys=False, width=120,
-                          default_flow_style=None)
+    entries = [
+        {k: e[k] for k in sorted(e, key=lambda k: ORDER.index(k) if k in ORDER else len(ORDER))} for e in entries
+    ]
+    body = yaml.safe_dump({"queries": entries}, allow_unicode=True, sort_keys=False, width=120, default_flow_style=None)
     path.write_text(HEADER + body, encoding="utf-8")
 
 

@@ -23,8 +23,16 @@ from mypy import api
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / ".ci" / "mypy-baseline.txt"
 # one line per error whatever the local mypy settings: no context notes, columns, colours or summary
-MYPY_ARGS = ["--hide-error-context", "--hide-column-numbers", "--hide-error-end", "--show-error-codes",
-             "--no-pretty", "--no-color-output", "--no-error-summary", "--hide-absolute-path"]
+MYPY_ARGS = [
+    "--hide-error-context",
+    "--hide-column-numbers",
+    "--hide-error-end",
+    "--show-error-codes",
+    "--no-pretty",
+    "--no-color-output",
+    "--no-error-summary",
+    "--hide-absolute-path",
+]
 ERROR = re.compile(r"^(?P<path>[^:\s]+\.pyi?):(?P<line>\d+): error: (?P<message>.+)$")
 HEADER = """\
 # mypy errors that predate the type check (scripts/typecheck.py): file, message, code; no line numbers.
@@ -82,16 +90,19 @@ def check(report: str, baseline_path: Path = BASELINE, shrink: bool = False) -> 
     baseline = read_baseline(baseline_path)
     new, gone = compare(current, baseline)
     if new:
-        lines = [line for key in sorted(new) for line in found[key][-new[key]:]]
-        return False, (f"mypy: {new.total()} error(s) not in {baseline_path.name}; fix them "
-                       f"(the baseline only shrinks):\n" + "\n".join(lines))
+        lines = [line for key in sorted(new) for line in found[key][-new[key] :]]
+        return False, (
+            f"mypy: {new.total()} error(s) not in {baseline_path.name}; fix them "
+            f"(the baseline only shrinks):\n" + "\n".join(lines)
+        )
     if gone and shrink:
         write_baseline(current.elements(), baseline_path)
         return True, f"mypy: {gone.total()} fixed error(s) dropped from {baseline_path.name}; commit it."
     if gone:
-        return False, (f"mypy: {gone.total()} error(s) in {baseline_path.name} are fixed; shrink it with "
-                       f"`.venv/bin/python -m scripts.typecheck --shrink` and commit it:\n"
-                       + "\n".join(sorted(gone.elements())))
+        return False, (
+            f"mypy: {gone.total()} error(s) in {baseline_path.name} are fixed; shrink it with "
+            f"`.venv/bin/python -m scripts.typecheck --shrink` and commit it:\n" + "\n".join(sorted(gone.elements()))
+        )
     return True, f"mypy: {current.total()} known error(s), none new ({baseline_path.name})"
 
 

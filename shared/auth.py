@@ -62,15 +62,21 @@ def mint_token(principal: Principal, secret: str, ttl: timedelta = timedelta(hou
 def read_token(token: str, secret: str) -> Principal:
     """Verify signature, expiry and issuer; reject tokens whose scope does not fit the role."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
-                            options={"require": ["exp", "sub", "iss"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], issuer=ISSUER, options={"require": ["exp", "sub", "iss"]}
+        )
     except jwt.ExpiredSignatureError as exc:
         raise Unauthorized("The token has expired.", code="token_expired") from exc
     except jwt.PyJWTError as exc:
         raise Unauthorized("The token is not valid.", code="token_invalid") from exc
     role = claims.get("role")
-    principal = Principal(role=role, subject=claims["sub"], series=claims.get("series"),
-                          organisation=claims.get("org"), province=claims.get("province"))
+    principal = Principal(
+        role=role,
+        subject=claims["sub"],
+        series=claims.get("series"),
+        organisation=claims.get("org"),
+        province=claims.get("province"),
+    )
     problem = scope_problem(principal)
     if problem:
         raise Unauthorized(problem, code="token_invalid")

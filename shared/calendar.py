@@ -61,8 +61,9 @@ def _event(entry: Entry, stamp: datetime) -> Event:
     return event
 
 
-def calendar(entries: Iterable[Entry], method: str = "PUBLISH", name: str | None = None,
-             stamp: datetime | None = None) -> bytes:
+def calendar(
+    entries: Iterable[Entry], method: str = "PUBLISH", name: str | None = None, stamp: datetime | None = None
+) -> bytes:
     """A calendar of ``entries``; ``method`` REQUEST or CANCEL for one emailed meeting, PUBLISH for a feed."""
     if method not in ("PUBLISH", "REQUEST", "CANCEL"):
         raise ValueError(f"unsupported iTIP method {method}")

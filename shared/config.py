@@ -56,10 +56,12 @@ def settings() -> Settings:
             raise RuntimeError("KETNOI_JWT_SECRET is required unless KETNOI_DEV_MODE=1")
         secret = DEV_JWT_SECRET
     # a frontend's dev server: Create React App / Next (3000), Vite (5173, preview 4173), others (8080)
-    dev_origins = ",".join(f"http://{host}:{port}" for port in (3000, 5173, 4173, 8080)
-                           for host in ("localhost", "127.0.0.1"))
-    origins = os.environ.get("KETNOI_CORS_ORIGINS",
-                             dev_origins if dev_mode else "http://localhost:3000,http://127.0.0.1:3000")
+    dev_origins = ",".join(
+        f"http://{host}:{port}" for port in (3000, 5173, 4173, 8080) for host in ("localhost", "127.0.0.1")
+    )
+    origins = os.environ.get(
+        "KETNOI_CORS_ORIGINS", dev_origins if dev_mode else "http://localhost:3000,http://127.0.0.1:3000"
+    )
     return Settings(
         amqp_uri=os.environ.get("KETNOI_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/"),
         mongo_uri=os.environ.get("KETNOI_MONGO_URI", "mongodb://127.0.0.1:27117/"),

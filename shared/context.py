@@ -52,8 +52,11 @@ class RequestContext(DependencyProvider):
         correlation_id = None
         if isinstance(entrypoint, EventHandler) and worker_ctx.args and isinstance(worker_ctx.args[0], dict):
             correlation_id = worker_ctx.args[0].get("correlationid")
-        scope = LogScope(request_id=worker_ctx.data.get(REQUEST_ID_KEY), correlation_id=correlation_id,
-                         handler=f"{worker_ctx.service_name}.{entrypoint.method_name}")
+        scope = LogScope(
+            request_id=worker_ctx.data.get(REQUEST_ID_KEY),
+            correlation_id=correlation_id,
+            handler=f"{worker_ctx.service_name}.{entrypoint.method_name}",
+        )
         self._running[id(worker_ctx)] = (time.perf_counter(), enter_scope(scope))
 
     def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
@@ -62,8 +65,10 @@ class RequestContext(DependencyProvider):
         if started is None or not isinstance(entrypoint, (Rpc, EventHandler)):
             return  # HTTP routes have the gateway's access line; timers run every second
         exc = exc_info[1] if exc_info else None
-        extra = {"status": outcome(exc, entrypoint.expected_exceptions),
-                 "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
+        extra = {
+            "status": outcome(exc, entrypoint.expected_exceptions),
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
         if exc is not None:
             extra["error"] = exc.code if isinstance(exc, KetnoiError) else type(exc).__name__
         if isinstance(entrypoint, EventHandler):

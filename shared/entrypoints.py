@@ -37,8 +37,12 @@ class OutageProofRpcConsumer(RpcConsumer):
         try:
             return super().handle_result(message, result, exc_info)
         except Exception as exc:
-            log.warning("could not reply to %s (%s: %s): the caller has given up; the broker redelivers the request",
-                        message.delivery_info.get("routing_key"), type(exc).__name__, exc)
+            log.warning(
+                "could not reply to %s (%s: %s): the caller has given up; the broker redelivers the request",
+                message.delivery_info.get("routing_key"),
+                type(exc).__name__,
+                exc,
+            )
             return result, exc_info
 
     queue_consumer = QuickQueueConsumer()

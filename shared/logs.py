@@ -87,16 +87,18 @@ class JsonLines(JsonFormatter):
 
     def add_fields(self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]) -> None:
         scope = _scope.get()
-        log_data.update({
-            "time": rfc3339(record.created),
-            "level": record.levelname,
-            "service": self.service,
-            "logger": record.name,
-            "message": record.message,
-            "request_id": scope.request_id,
-            "correlation_id": scope.correlation_id,
-            "handler": scope.handler,
-        })
+        log_data.update(
+            {
+                "time": rfc3339(record.created),
+                "level": record.levelname,
+                "service": self.service,
+                "logger": record.name,
+                "message": record.message,
+                "request_id": scope.request_id,
+                "correlation_id": scope.correlation_id,
+                "handler": scope.handler,
+            }
+        )
         log_data.update(message_dict)
         # ``extra={...}`` of the call: status, duration_ms, and what a line about one unit of work adds
         merge_record_extra(record, log_data, reserved=NOT_EXTRA)

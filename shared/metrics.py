@@ -30,8 +30,7 @@ LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 
 ENTRYPOINT_CALLS = Counter(
     "ketnoi_entrypoint_calls_total",
-    "Entrypoint invocations by kind (rpc, http, event, timer) and outcome: ok, rejected (expected error), "
-    "error (bug).",
+    "Entrypoint invocations by kind (rpc, http, event, timer) and outcome: ok, rejected (expected error), error (bug).",
     ["service", "entrypoint", "kind", "outcome"],
 )
 ENTRYPOINT_LATENCY = Histogram(
@@ -40,13 +39,10 @@ ENTRYPOINT_LATENCY = Histogram(
     ["service", "entrypoint", "kind"],
     buckets=LATENCY_BUCKETS,
 )
-EVENTS_PUBLISHED = Counter(
-    "ketnoi_events_published_total", "Events published to the broker (confirmed).", ["type"]
-)
+EVENTS_PUBLISHED = Counter("ketnoi_events_published_total", "Events published to the broker (confirmed).", ["type"])
 EVENTS_CONSUMED = Counter(
     "ketnoi_events_consumed_total",
-    "Events handled, by handler and outcome: ok, duplicate, retried, deferred (store or peer away), "
-    "dead_lettered.",
+    "Events handled, by handler and outcome: ok, duplicate, retried, deferred (store or peer away), dead_lettered.",
     ["handler", "type", "outcome"],
 )
 EVENTS_REDELIVERED = Counter(
@@ -69,8 +65,11 @@ OUTBOX_OLDEST = Gauge(
 )
 OUTBOX_FAILURES = Counter("ketnoi_outbox_relay_failures_total", "Relay passes that failed (broker or store down).")
 
-BUILD_INFO = Gauge("ketnoi_build_info", "1, labelled with the running release (KETNOI_VERSION, KETNOI_REVISION).",
-                   ["version", "revision"])
+BUILD_INFO = Gauge(
+    "ketnoi_build_info",
+    "1, labelled with the running release (KETNOI_VERSION, KETNOI_REVISION).",
+    ["version", "revision"],
+)
 BUILD_INFO.labels(os.environ.get("KETNOI_VERSION", "dev"), os.environ.get("KETNOI_REVISION", "unknown")).set(1)
 
 _exporter_port: int | None = None

@@ -48,21 +48,31 @@ class PageQuery(Schema):
     """``limit`` and ``cursor``: the query parameters of every list (the gateway's and the services' schemas
     of list queries derive from this one)."""
 
-    limit = fields.Integer(load_default=DEFAULT_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT),
-                           metadata={"description": f"Rows per page (default {DEFAULT_LIMIT})."})
-    cursor = fields.String(validate=validate.Length(max=MAX_CURSOR),
-                           metadata={"description": "The next_cursor of the previous page; none for the first."})
+    limit = fields.Integer(
+        load_default=DEFAULT_LIMIT,
+        validate=validate.Range(min=1, max=MAX_LIMIT),
+        metadata={"description": f"Rows per page (default {DEFAULT_LIMIT})."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=MAX_CURSOR),
+        metadata={"description": "The next_cursor of the previous page; none for the first."},
+    )
 
 
 class Page(Schema):
     """A page of a list (the OpenAPI component every list answers with)."""
 
     items = fields.List(fields.Dict(), required=True)
-    next_cursor = fields.String(required=True, allow_none=True, metadata={
-        "description": "Pass as ?cursor= for the next page; null on the last page."})
+    next_cursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Pass as ?cursor= for the next page; null on the last page."},
+    )
     limit = fields.Integer(required=True, validate=validate.Range(min=1, max=MAX_LIMIT))
-    total = fields.Integer(validate=validate.Range(min=0), metadata={
-        "description": "Rows of the whole list with these filters; absent where counting is not cheap."})
+    total = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "Rows of the whole list with these filters; absent where counting is not cheap."},
+    )
 
 
 @dataclass(frozen=True)
@@ -154,8 +164,11 @@ def position_of(cursor: str, scope: str, order: Order) -> list[Any]:
         position = json.loads(text)
         if isinstance(position, list) and len(position) == len(order.keys):
             return position
-    raise BadRequest("This cursor was not issued for this list; start again without one.", code="invalid_cursor",
-                     errors=[field_error("cursor", "invalid_cursor", "Use the next_cursor of a page.")])
+    raise BadRequest(
+        "This cursor was not issued for this list; start again without one.",
+        code="invalid_cursor",
+        errors=[field_error("cursor", "invalid_cursor", "Use the next_cursor of a page.")],
+    )
 
 
 @dataclass(frozen=True)
@@ -169,12 +182,13 @@ class Fetched:
     def answer(self, view: Callable[[dict[str, Any]], Any] = lambda row: row) -> dict[str, Any]:
         """The page as every list answers it; one row more than ``limit`` says there is a next page."""
         wanted = self.wanted
-        rows = self.rows[:wanted.limit]
+        rows = self.rows[: wanted.limit]
         more = len(self.rows) > wanted.limit
         page: dict[str, Any] = {
             "items": [view(row) for row in rows],
             "next_cursor": sign(wanted.order.key(rows[-1]), wanted.scope, wanted.order) if more else None,
-            "limit": wanted.limit}
+            "limit": wanted.limit,
+        }
         if self.total is not None:
             page["total"] = self.total
         return page
@@ -186,4 +200,4 @@ def of_rows(rows: Iterable[dict[str, Any]], wanted: Wanted) -> Fetched:
     for name, direction in reversed(wanted.order.keys):  # stable sorts, least significant key first
         ordered.sort(key=itemgetter(name), reverse=direction == -1)
     after = [row for row in ordered if wanted.after is None or wanted.order.beyond(row, wanted.after)]
-    return Fetched(wanted, after[:wanted.limit + 1], len(ordered))
+    return Fetched(wanted, after[: wanted.limit + 1], len(ordered))

@@ -18,8 +18,10 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w/-])(?:\+|0)\d(?:[ .-]?\d){7,12}(?!\d)")
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 
-MESSAGE = ("This text is published to every province: leave out telephone numbers, e-mail addresses and "
-           "links (contacts belong in the organisation's delegates).")
+MESSAGE = (
+    "This text is published to every province: leave out telephone numbers, e-mail addresses and "
+    "links (contacts belong in the organisation's delegates)."
+)
 
 
 def contact_details(text: str) -> str | None:

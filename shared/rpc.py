@@ -36,11 +36,16 @@ class _DeadlineProxy:
                     reply = getattr(self._proxy, method).call_async(*args, **kwargs)
                     return reply.result()
             except (UnknownService, OperationalError, OSError) as exc:
-                raise ServiceUnavailable(f"The {self._service} service is not reachable ({type(exc).__name__}).",
-                                         extra={"service": self._service}) from None
+                raise ServiceUnavailable(
+                    f"The {self._service} service is not reachable ({type(exc).__name__}).",
+                    extra={"service": self._service},
+                ) from None
             except eventlet.Timeout:
-                raise ServiceUnavailable(f"The {self._service} service did not answer within {self._timeout:g}s.",
-                                         extra={"service": self._service}) from None
+                raise ServiceUnavailable(
+                    f"The {self._service} service did not answer within {self._timeout:g}s.",
+                    extra={"service": self._service},
+                ) from None
+
         return call
 
 
@@ -54,5 +59,6 @@ class ServiceRpc(RpcProxy):
         self.timeout = timeout
 
     def get_dependency(self, worker_ctx) -> _DeadlineProxy:
-        return _DeadlineProxy(super().get_dependency(worker_ctx), self.target_service,
-                              self.timeout or settings().rpc_timeout)
+        return _DeadlineProxy(
+            super().get_dependency(worker_ctx), self.target_service, self.timeout or settings().rpc_timeout
+        )

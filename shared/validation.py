@@ -139,8 +139,18 @@ def _code_for(message: str) -> str:
         return message.code
     if message in _STOCK_CODES:
         return _STOCK_CODES[message]
-    if message.startswith(("Must be one of", "Must be greater", "Must be less", "Length must",
-                           "Shorter than", "Longer than", "Must be at least", "Must be between")):
+    if message.startswith(
+        (
+            "Must be one of",
+            "Must be greater",
+            "Must be less",
+            "Length must",
+            "Shorter than",
+            "Longer than",
+            "Must be at least",
+            "Must be between",
+        )
+    ):
         return "out_of_range"
     if message.startswith(("String does not match", "Does not match")):
         return "invalid_format"
@@ -158,9 +168,11 @@ def flatten(messages: Any, prefix: str = "") -> list[dict[str, Any]]:
     if isinstance(messages, (list, tuple)):
         found = []
         for item in messages:
-            found.extend(flatten(item, prefix) if isinstance(item, (dict, list)) else
-                         [field_error(prefix or "body", _code_for(item), str(item),
-                                      **getattr(item, "params", {}))])
+            found.extend(
+                flatten(item, prefix)
+                if isinstance(item, (dict, list))
+                else [field_error(prefix or "body", _code_for(item), str(item), **getattr(item, "params", {}))]
+            )
         return found
     return [field_error(prefix or "body", _code_for(messages), str(messages), **getattr(messages, "params", {}))]
 
@@ -181,8 +193,11 @@ def load(schema_class: type[Schema], data: Any, *, partial: bool = False) -> Any
     """Deserialise ``data`` or raise :class:`InvalidInput` listing every bad field."""
     schema = schema_of(schema_class)
     if data is None or (not isinstance(data, dict) and not schema.many):
-        raise InvalidInput("The request body must be a JSON object.", code="body_not_object",
-                           errors=[field_error("body", "invalid_type", "Expected a JSON object.")])
+        raise InvalidInput(
+            "The request body must be a JSON object.",
+            code="body_not_object",
+            errors=[field_error("body", "invalid_type", "Expected a JSON object.")],
+        )
     try:
         return schema.load(data, partial=partial)
     except ValidationError as exc:
@@ -198,10 +213,14 @@ def province_problem(slug: str, on: date | None) -> Problem | None:
         else:
             check_province(slug, on)
     except ProvinceMerged as exc:
-        return Problem("province_merged",
-                       f"{slug} is no longer a province on {exc.on.isoformat()}: since 2025-07-01 it is part of "
-                       f"{exc.successor_name} ({exc.successor_slug}).",
-                       province=slug, successor=exc.successor_slug, successor_name=exc.successor_name)
+        return Problem(
+            "province_merged",
+            f"{slug} is no longer a province on {exc.on.isoformat()}: since 2025-07-01 it is part of "
+            f"{exc.successor_name} ({exc.successor_slug}).",
+            province=slug,
+            successor=exc.successor_slug,
+            successor_name=exc.successor_name,
+        )
     except UnknownProvince:
         return Problem("unknown_province", f"{slug!r} is not a Vietnamese province.", province=slug)
     return None
@@ -262,7 +281,8 @@ def gather(*rules: Callable[[], Any]) -> list[Any]:
         first, errors = refused[0], [e for exc in refused for e in exc.errors]
         if all(type(exc) is type(first) and exc.code == first.code for exc in refused):
             details = {exc.detail for exc in refused}
-            raise type(first)(first.detail if len(details) == 1 else "Some fields are not valid.",
-                              code=first.code, errors=errors)
+            raise type(first)(
+                first.detail if len(details) == 1 else "Some fields are not valid.", code=first.code, errors=errors
+            )
         raise InvalidInput("Some fields are not valid.", errors=errors)
     return results

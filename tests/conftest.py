@@ -31,5 +31,6 @@ def pytest_collection_modifyitems(items):
     background work they would otherwise disturb, but before ``last``: what they make the
     services send to the store is checked too.
     """
-    items.sort(key=lambda item: (item.get_closest_marker("last") is not None,
-                                 item.get_closest_marker("late") is not None))
+    items.sort(
+        key=lambda item: (item.get_closest_marker("last") is not None, item.get_closest_marker("late") is not None)
+    )

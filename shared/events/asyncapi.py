@@ -38,12 +38,48 @@ PUBLIC_EXCHANGE = {"name": "ketnoi.public", "type": "topic", "durable": True, "a
 PRODUCTION_VHOST = "ketnoi"
 AMQP_PORT = "5672"
 # JSON Schema keywords with the same meaning in draft-07 and 2020-12: the schema files may use these only
-SHARED_KEYWORDS = frozenset({
-    "$schema", "$id", "$comment", "title", "description", "examples", "default", "type", "enum", "const",
-    "properties", "required", "additionalProperties", "patternProperties", "propertyNames", "minProperties",
-    "maxProperties", "items", "minItems", "maxItems", "uniqueItems", "contains", "minLength", "maxLength",
-    "pattern", "format", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "allOf",
-    "anyOf", "oneOf", "not", "if", "then", "else"})
+SHARED_KEYWORDS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "type",
+        "enum",
+        "const",
+        "properties",
+        "required",
+        "additionalProperties",
+        "patternProperties",
+        "propertyNames",
+        "minProperties",
+        "maxProperties",
+        "items",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "contains",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "then",
+        "else",
+    }
+)
 # keywords whose value is a map of names to schemas, not a schema of its own
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties"})
 
@@ -60,8 +96,10 @@ def _check_keywords(schema: Any, where: str) -> None:
         return
     unknown = sorted(set(schema) - SHARED_KEYWORDS)
     if unknown:
-        raise UnportableSchema(f"{where}: {', '.join(unknown)} is not read the same by draft-07 (AsyncAPI's Schema "
-                               "Object): describe it with keywords both drafts share, or teach shared.events.asyncapi")
+        raise UnportableSchema(
+            f"{where}: {', '.join(unknown)} is not read the same by draft-07 (AsyncAPI's Schema "
+            "Object): describe it with keywords both drafts share, or teach shared.events.asyncapi"
+        )
     for keyword, value in schema.items():
         if keyword in _SCHEMA_MAPS:
             for name, sub in value.items():
@@ -89,11 +127,15 @@ def routed_to(spec: EventType) -> str:
         return "Always `national`: this type concerns no single province."
     if routing.startswith("parties[]."):
         field = routing.removeprefix("parties[].")
-        return (f"Published once per province named by `data.parties[].{field}` (the unit it belongs to since "
-                "2025-07-01), each copy the same event with the same `id`; `national` when no party has a "
-                "province.")
-    return (f"The province in `data.{spec.routing}` (the unit it belongs to since 2025-07-01, so an "
-            "organisation of `quang-binh` is `quang-tri`); `national` when it is null (a foreign organisation).")
+        return (
+            f"Published once per province named by `data.parties[].{field}` (the unit it belongs to since "
+            "2025-07-01), each copy the same event with the same `id`; `national` when no party has a "
+            "province."
+        )
+    return (
+        f"The province in `data.{spec.routing}` (the unit it belongs to since 2025-07-01, so an "
+        "organisation of `quang-binh` is `quang-tri`); `national` when it is null (a foreign organisation)."
+    )
 
 
 def envelope(spec: EventType, title: str) -> dict[str, Any]:
@@ -105,25 +147,36 @@ def envelope(spec: EventType, title: str) -> dict[str, Any]:
         "title": f"{title} event",
         "type": "object",
         "description": "A CloudEvents 1.0 event in structured mode. Extension attributes may be added: ignore "
-                       "those you do not know.",
+        "those you do not know.",
         "required": ["specversion", "id", "source", "type", "subject", "time", "datacontenttype", "data"],
         "properties": {
             "specversion": {"const": SPEC_VERSION},
-            "id": {"type": "string", "minLength": 1,
-                   "description": "UUID of this event, the same in every redelivery and in every copy: "
-                                  "deduplicate by it."},
+            "id": {
+                "type": "string",
+                "minLength": 1,
+                "description": "UUID of this event, the same in every redelivery and in every copy: deduplicate by it.",
+            },
             "source": {"const": source_of(spec.producer), "description": "The producing service."},
             "type": {"const": spec.type},
-            "subject": {"type": "string", "minLength": 1,
-                        "description": "The resource, e.g. `participations/<id>`, `editions/<id>`."},
-            "time": {"type": "string", "format": "date-time",
-                     "description": "When the event was built (RFC 3339, UTC)."},
+            "subject": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The resource, e.g. `participations/<id>`, `editions/<id>`.",
+            },
+            "time": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When the event was built (RFC 3339, UTC).",
+            },
             "datacontenttype": {"const": DATA_CONTENT_TYPE},
             "data": {"$ref": f"#/components/schemas/{spec.type}"},
-            "correlationid": {"type": "string", "minLength": 1,
-                              "description": "Extension: the X-Request-ID of the request that caused the change "
-                                             "(absent when a timer caused it). Quote it when you report a "
-                                             "problem."},
+            "correlationid": {
+                "type": "string",
+                "minLength": 1,
+                "description": "Extension: the X-Request-ID of the request that caused the change "
+                "(absent when a timer caused it). Quote it when you report a "
+                "problem.",
+            },
         },
     }
 
@@ -134,8 +187,10 @@ def headers(spec: EventType, title: str) -> dict[str, Any]:
         "title": f"{title} headers",
         "type": "object",
         "required": ["ce-type", "ce-id"],
-        "properties": {"ce-type": {"const": spec.type, "description": "The event's `type`."},
-                       "ce-id": {"type": "string", "minLength": 1, "description": "The event's `id`."}},
+        "properties": {
+            "ce-type": {"const": spec.type, "description": "The event's `type`."},
+            "ce-id": {"type": "string", "minLength": 1, "description": "The event's `id`."},
+        },
     }
 
 
@@ -144,9 +199,11 @@ def message(spec: EventType, title: str) -> dict[str, Any]:
         "name": spec.type,
         "title": title,
         "summary": spec.description,
-        "description": (f"AMQP properties: content type `{CLOUDEVENTS_CONTENT_TYPE}`, content encoding "
-                        f"`{CLOUDEVENTS_CONTENT_ENCODING}`, `message_id` the event's `id`, `correlation_id` its "
-                        "`correlationid` (when it has one), delivery mode 2 (persistent)."),
+        "description": (
+            f"AMQP properties: content type `{CLOUDEVENTS_CONTENT_TYPE}`, content encoding "
+            f"`{CLOUDEVENTS_CONTENT_ENCODING}`, `message_id` the event's `id`, `correlation_id` its "
+            "`correlationid` (when it has one), delivery mode 2 (persistent)."
+        ),
         "contentType": CLOUDEVENTS_CONTENT_TYPE,
         "headers": headers(spec, title),
         "payload": envelope(spec, title),
@@ -215,8 +272,10 @@ def document() -> dict[str, Any]:
             "title": "ketnoi public events",
             "version": contract_version(),
             "description": INFO,
-            "tags": [{"name": producer, "description": f"Produced by the {producer} service."}
-                     for producer in sorted({s.producer for s in specs})],
+            "tags": [
+                {"name": producer, "description": f"Produced by the {producer} service."}
+                for producer in sorted({s.producer for s in specs})
+            ],
         },
         "defaultContentType": CLOUDEVENTS_CONTENT_TYPE,
         "servers": {
@@ -227,10 +286,10 @@ def document() -> dict[str, Any]:
                 "protocolVersion": "0.9.1",
                 "title": "ketnoi's RabbitMQ",
                 "description": "Ask ketnoi's operators for your province's credentials: the user "
-                               "`province.<your province>`, its password, the broker's host and port and the "
-                               "virtual host. Declare a durable queue named `province.<your province>.<anything>` "
-                               "(no other name, and no server-named queue), bind it to `ketnoi.public` with your "
-                               "keys, and acknowledge each message once you have processed it.",
+                "`province.<your province>`, its password, the broker's host and port and the "
+                "virtual host. Declare a durable queue named `province.<your province>.<anything>` "
+                "(no other name, and no server-named queue), bind it to `ketnoi.public` with your "
+                "keys, and acknowledge each message once you have processed it.",
                 "variables": {
                     "host": {"description": "The broker's host, given with your credentials."},
                     "port": {"default": AMQP_PORT, "description": "AMQP 0-9-1 port."},
@@ -260,30 +319,35 @@ def document() -> dict[str, Any]:
                 "provinceUser": {
                     "type": "userPassword",
                     "description": "One RabbitMQ user per province, `province.<slug>` (e.g. "
-                                   "`province.quang-tri`), created by ketnoi's operators. The broker lets it bind "
-                                   "`ketnoi.public` only with keys that start with `<slug>.` or `national.`, and "
-                                   "declare, bind, read and delete only queues named `province.<slug>.…`; it may "
-                                   "publish nowhere. Anything else is ACCESS_REFUSED (reply code 403), which "
-                                   "closes the channel. Operators' users (`ops.<name>`) may bind any key.",
+                    "`province.quang-tri`), created by ketnoi's operators. The broker lets it bind "
+                    "`ketnoi.public` only with keys that start with `<slug>.` or `national.`, and "
+                    "declare, bind, read and delete only queues named `province.<slug>.…`; it may "
+                    "publish nowhere. Anything else is ACCESS_REFUSED (reply code 403), which "
+                    "closes the channel. Operators' users (`ops.<name>`) may bind any key.",
                 },
             },
             "correlationIds": {
-                "request": {"description": "The request that caused the change, across every service's logs.",
-                            "location": "$message.payload#/correlationid"},
+                "request": {
+                    "description": "The request that caused the change, across every service's logs.",
+                    "location": "$message.payload#/correlationid",
+                },
             },
             "channelBindings": {
-                "publicExchange": {"amqp": {
-                    "is": "routingKey",
-                    "exchange": {**PUBLIC_EXCHANGE, "vhost": PRODUCTION_VHOST},
-                    "bindingVersion": AMQP_BINDING_VERSION,
-                }},
+                "publicExchange": {
+                    "amqp": {
+                        "is": "routingKey",
+                        "exchange": {**PUBLIC_EXCHANGE, "vhost": PRODUCTION_VHOST},
+                        "bindingVersion": AMQP_BINDING_VERSION,
+                    }
+                },
             },
             "operationBindings": {
                 "acknowledge": {"amqp": {"ack": True, "bindingVersion": AMQP_BINDING_VERSION}},
             },
             "messageBindings": {
-                "cloudEvent": {"amqp": {"contentEncoding": CLOUDEVENTS_CONTENT_ENCODING,
-                                        "bindingVersion": AMQP_BINDING_VERSION}},
+                "cloudEvent": {
+                    "amqp": {"contentEncoding": CLOUDEVENTS_CONTENT_ENCODING, "bindingVersion": AMQP_BINDING_VERSION}
+                },
             },
         },
     }

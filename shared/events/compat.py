@@ -44,13 +44,29 @@ ROUTING_FILE = "routing.yaml"
 # a release's name (its image tag, e.g. v1.4.0) is one directory name
 VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}")
 # keywords that describe and never constrain
-ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "examples", "default",
-                         "deprecated", "readOnly", "writeOnly"})
+ANNOTATIONS = frozenset(
+    {"$schema", "$id", "$comment", "title", "description", "examples", "default", "deprecated", "readOnly", "writeOnly"}
+)
 LOWER_BOUNDS = ("minLength", "minimum", "exclusiveMinimum", "minItems", "minProperties")
 UPPER_BOUNDS = ("maxLength", "maximum", "exclusiveMaximum", "maxItems", "maxProperties")
 # compared below one by one; any other keyword may only stay as it was or go
-COMPARED = frozenset({"type", "enum", "const", "pattern", "format", "uniqueItems", "required", "properties",
-                      "additionalProperties", "items", "propertyNames", *LOWER_BOUNDS, *UPPER_BOUNDS})
+COMPARED = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "uniqueItems",
+        "required",
+        "properties",
+        "additionalProperties",
+        "items",
+        "propertyNames",
+        *LOWER_BOUNDS,
+        *UPPER_BOUNDS,
+    }
+)
 
 
 class NoRelease(Exception):
@@ -79,8 +95,10 @@ def last_release(root: Path | None = None) -> Release:
     root = root or released_dir()
     found = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     if len(found) != 1:
-        raise NoRelease(f"{root} must hold one release's snapshot, not {len(found)}: "
-                        "python -m shared.events.compat snapshot VERSION")
+        raise NoRelease(
+            f"{root} must hold one release's snapshot, not {len(found)}: "
+            "python -m shared.events.compat snapshot VERSION"
+        )
     return Release(found[0].name, found[0])
 
 
@@ -97,9 +115,13 @@ def schema_problems(old: Any, new: Any, where: str = "data") -> list[str]:
     if new is False:
         return [f"{where}: now accepts nothing"]
     old, new = _as_object(old), _as_object(new)
-    return [*_value_problems(old, new, where), *_bound_problems(old, new, where),
-            *_object_problems(old, new, where), *_nested_problems(old, new, where),
-            *_other_problems(old, new, where)]
+    return [
+        *_value_problems(old, new, where),
+        *_bound_problems(old, new, where),
+        *_object_problems(old, new, where),
+        *_nested_problems(old, new, where),
+        *_other_problems(old, new, where),
+    ]
 
 
 def _as_object(schema: Any) -> dict[str, Any]:
@@ -148,8 +170,10 @@ def _value_problems(old: dict[str, Any], new: dict[str, Any], where: str) -> Ite
 
 
 def _bound_problems(old: dict[str, Any], new: dict[str, Any], where: str) -> Iterator[str]:
-    for keyword, narrower in [*((k, lambda o, n: n > o) for k in LOWER_BOUNDS),
-                              *((k, lambda o, n: n < o) for k in UPPER_BOUNDS)]:
+    for keyword, narrower in [
+        *((k, lambda o, n: n > o) for k in LOWER_BOUNDS),
+        *((k, lambda o, n: n < o) for k in UPPER_BOUNDS),
+    ]:
         if keyword not in new:
             continue
         if keyword not in old:
@@ -201,11 +225,15 @@ def incompatibilities(release: Release) -> dict[str, list[str]]:
     for event_type, routing in sorted(release.routing().items()):
         spec = current.get(event_type)
         if spec is None or not spec.public:
-            reasons = [f"released in {release.version} and {'gone' if spec is None else 'now internal'} "
-                       "(publish a .v2 beside it; retire it only after its deprecation period: snapshot --retire)"]
+            reasons = [
+                f"released in {release.version} and {'gone' if spec is None else 'now internal'} "
+                "(publish a .v2 beside it; retire it only after its deprecation period: snapshot --retire)"
+            ]
         elif spec.routing != routing:
-            reasons = [f"routed by {spec.routing!r}, released routed by {routing!r}: queues bound to its old keys "
-                       "would miss it"]
+            reasons = [
+                f"routed by {spec.routing!r}, released routed by {routing!r}: queues bound to its old keys "
+                "would miss it"
+            ]
         else:
             reasons = schema_problems(release.schema(event_type), _schema(event_type))
         if reasons:
@@ -243,8 +271,12 @@ def snapshot(version: str, retire: Iterable[str] = (), root: Path | None = None)
         previous = None
     if previous is not None:
         gone = set(previous.routing()) - set(public_types())
-        refused = [f"{t}: {reason}" for t, reasons in incompatibilities(previous).items() if t not in retired & gone
-                   for reason in reasons]
+        refused = [
+            f"{t}: {reason}"
+            for t, reasons in incompatibilities(previous).items()
+            if t not in retired & gone
+            for reason in reasons
+        ]
         refused += [f"{t}: --retire names a type that is still public" for t in sorted(retired - gone)]
         if refused:
             raise ValueError("\n".join(refused))
@@ -264,8 +296,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("check", help="hold the current public types to the last release's snapshot")
     take = commands.add_parser("snapshot", help="at a release: make the current public types the snapshot")
     take.add_argument("version", help="the release's name, e.g. its image tag v1.4.0")
-    take.add_argument("--retire", nargs="*", default=(), metavar="TYPE",
-                      help="released types removed on purpose, after their deprecation period")
+    take.add_argument(
+        "--retire",
+        nargs="*",
+        default=(),
+        metavar="TYPE",
+        help="released types removed on purpose, after their deprecation period",
+    )
     args = parser.parse_args(argv)
     if args.command == "snapshot":
         try:
@@ -284,8 +321,11 @@ def main(argv: list[str] | None = None) -> int:
     for problem in found:
         print(problem, file=sys.stderr)
     if found:
-        print(f"{len(found)} incompatible changes since {release.version}: make a .v2 type instead "
-              "(events/README.md, Versioning)", file=sys.stderr)
+        print(
+            f"{len(found)} incompatible changes since {release.version}: make a .v2 type instead "
+            "(events/README.md, Versioning)",
+            file=sys.stderr,
+        )
         return 1
     print(f"compatible with {release.version}: {len(release.routing())} released public types")
     return 0

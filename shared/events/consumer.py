@@ -77,8 +77,14 @@ class EventHandler(Consumer):
     queue_consumer = ParkingQueueConsumer()
     parked = ParkedGauge()
 
-    def __init__(self, *event_types: str, backoff: tuple[int, ...] = DEFAULT_BACKOFF, dedupe: bool = True,
-                 lease: timedelta = CLAIM_LEASE, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *event_types: str,
+        backoff: tuple[int, ...] = DEFAULT_BACKOFF,
+        dedupe: bool = True,
+        lease: timedelta = CLAIM_LEASE,
+        **kwargs: Any,
+    ) -> None:
         """``dedupe=False`` skips the inbox (two store writes per event) for a handler that is idempotent
         by its own keys, e.g. one that writes a document whose ``_id`` derives from the event id."""
         if not event_types:
@@ -109,14 +115,16 @@ class EventHandler(Consumer):
         self.parked.watch(self.handler_name, self.queues.dead)
         super().setup()
 
-
     # -- receiving ---------------------------------------------------------
 
     def handle_message(self, body: Any, message) -> None:
         """What is logged before the worker runs (a deferral, a dead letter) carries the event's ids too."""
         event = body if isinstance(body, dict) else {}
-        with scoped(request_id=event.get("correlationid") or event.get("id"), handler=self.handler_name,
-                    correlation_id=event.get("correlationid")):
+        with scoped(
+            request_id=event.get("correlationid") or event.get("id"),
+            handler=self.handler_name,
+            correlation_id=event.get("correlationid"),
+        ):
             self._receive(event, message)
 
     def _receive(self, event: dict[str, Any], message) -> None:
@@ -149,7 +157,10 @@ class EventHandler(Consumer):
         context = {"request_id": event.get("correlationid") or event["id"]}
         try:
             self.container.spawn_worker(
-                self, (event,), {}, context_data=context,
+                self,
+                (event,),
+                {},
+                context_data=context,
                 handle_result=partial(self.handle_result, message),
             )
         except ContainerBeingKilled:
@@ -162,11 +173,15 @@ class EventHandler(Consumer):
         reason = f"undecodable: {type(exc).__name__}: {exc}"[:500]
         log.error("parking an undecodable message on %s: %s", self.queue.name, reason)
         try:
-            self.publisher.publish(message.body, exchange="", routing_key=self.queues.dead.name,
-                                   headers={**(message.headers or {}), "x-ketnoi-error": reason},
-                                   content_type=message.content_type or "application/octet-stream",
-                                   content_encoding=message.content_encoding or "binary",
-                                   message_id=message.properties.get("message_id"))
+            self.publisher.publish(
+                message.body,
+                exchange="",
+                routing_key=self.queues.dead.name,
+                headers={**(message.headers or {}), "x-ketnoi-error": reason},
+                content_type=message.content_type or "application/octet-stream",
+                content_encoding=message.content_encoding or "binary",
+                message_id=message.properties.get("message_id"),
+            )
         except Exception:
             log.warning("could not park it (the broker is away?); the message goes back")
             self.queue_consumer.requeue_message(message)
@@ -215,8 +230,7 @@ class EventHandler(Consumer):
         try:
             self._settle(message, event, exc_info)
         except Exception:
-            log.exception("could not settle %s on %s; the broker will deliver it again", event["id"],
-                          self.handler_name)
+            log.exception("could not settle %s on %s; the broker will deliver it again", event["id"], self.handler_name)
         return result, exc_info
 
     def _settle(self, message, event: dict[str, Any], exc_info) -> None:
@@ -225,8 +239,9 @@ class EventHandler(Consumer):
                 try:
                     self.inbox.done(self._key(event))
                 except Exception:  # the effect happened: ack, and record it once the store is back
-                    log.warning("handled %s but could not record it (the store is away); recording it later",
-                                event["id"])
+                    log.warning(
+                        "handled %s but could not record it (the store is away); recording it later", event["id"]
+                    )
                     self._owed[self._key(event)] = "done"
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "ok").inc()
             self.queue_consumer.ack_message(message)
@@ -236,20 +251,33 @@ class EventHandler(Consumer):
         attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0))
         error = f"{exc_info[0].__name__}: {exc_info[1]}"[:500]
         if outage(exc_info[1]):  # the store or a peer is away: not the event's fault, no attempt used up
-            log.warning("handler %s could not run %s (%s); retrying in %ss", self.handler_name, event["id"],
-                        error, self.backoff[0])
+            log.warning(
+                "handler %s could not run %s (%s); retrying in %ss",
+                self.handler_name,
+                event["id"],
+                error,
+                self.backoff[0],
+            )
             self._forward(message, self.queues.retries[0].name, {"x-ketnoi-error": error})
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "deferred").inc()
             return
         if attempt < len(self.backoff):
-            log.warning("handler %s failed on %s (attempt %s), retrying in %ss: %s",
-                        self.handler_name, event["id"], attempt + 1, self.backoff[attempt], error)
-            self._forward(message, self.queues.retries[attempt].name,
-                          {ATTEMPT_HEADER: attempt + 1, "x-ketnoi-error": error})
+            log.warning(
+                "handler %s failed on %s (attempt %s), retrying in %ss: %s",
+                self.handler_name,
+                event["id"],
+                attempt + 1,
+                self.backoff[attempt],
+                error,
+            )
+            self._forward(
+                message, self.queues.retries[attempt].name, {ATTEMPT_HEADER: attempt + 1, "x-ketnoi-error": error}
+            )
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "retried").inc()
         else:
-            log.error("handler %s gave up on %s after %s attempts: %s",
-                      self.handler_name, event["id"], attempt + 1, error)
+            log.error(
+                "handler %s gave up on %s after %s attempts: %s", self.handler_name, event["id"], attempt + 1, error
+            )
             self._forward(message, self.queues.dead.name, {ATTEMPT_HEADER: attempt + 1, "x-ketnoi-error": error})
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "dead_lettered").inc()
 
@@ -274,7 +302,8 @@ class EventHandler(Consumer):
 def outage(exc: BaseException) -> bool:
     """Is this failure the store or a peer being away (retry without end) rather than the event's fault?"""
     return isinstance(exc, (ConnectionFailure, OperationalError, ConnectionError, TimeoutError)) or (
-        isinstance(exc, KetnoiError) and exc.status == 503)
+        isinstance(exc, KetnoiError) and exc.status == 503
+    )
 
 
 event_handler = EventHandler.decorator

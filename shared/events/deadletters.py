@@ -50,8 +50,12 @@ def _readable(message):
         payload = None
     if isinstance(payload, dict):
         return payload
-    return {"undecodable": message.body.decode("utf-8", "replace") if isinstance(message.body, bytes)
-            else str(message.body), "content_type": message.content_type}
+    return {
+        "undecodable": message.body.decode("utf-8", "replace")
+        if isinstance(message.body, bytes)
+        else str(message.body),
+        "content_type": message.content_type,
+    }
 
 
 def replay(queue: str) -> int:
@@ -67,10 +71,17 @@ def replay(queue: str) -> int:
             while moved < snapshot:
                 message = simple.get(block=False)
                 headers = {k: v for k, v in (message.headers or {}).items() if k != ATTEMPT_HEADER}
-                producer.publish(message.body, exchange="", routing_key=queue, headers=headers, delivery_mode=2,
-                                 retry=True, content_type=message.content_type,
-                                 content_encoding=message.content_encoding,
-                                 message_id=message.properties.get("message_id"))
+                producer.publish(
+                    message.body,
+                    exchange="",
+                    routing_key=queue,
+                    headers=headers,
+                    delivery_mode=2,
+                    retry=True,
+                    content_type=message.content_type,
+                    content_encoding=message.content_encoding,
+                    message_id=message.properties.get("message_id"),
+                )
                 message.ack()
                 moved += 1
         except simple.Empty:

@@ -60,8 +60,11 @@ def declare_services(modules: list[str]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="service modules, e.g. registration.service")
-    parser.add_argument("--migrate", action="store_true",
-                        help="first move queues that exist with other arguments (stop their consumers first)")
+    parser.add_argument(
+        "--migrate",
+        action="store_true",
+        help="first move queues that exist with other arguments (stop their consumers first)",
+    )
     args = parser.parse_args()
     try:
         if args.migrate:

@@ -58,11 +58,14 @@ def migrate_handlers(amqp_uri: str, handlers: list[HandlerQueues]) -> list[str]:
     # publisher confirms: a message is acked on the queue it leaves only once the broker holds its copy
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as connection:
         planned = [h for h in handlers if _differs(connection, h)]
-        busy = {q.name: n for h in planned for q in h.every()
-                if _exists(connection, q.name) and (n := _consumers(connection, q.name))}
+        busy = {
+            q.name: n
+            for h in planned
+            for q in h.every()
+            if _exists(connection, q.name) and (n := _consumers(connection, q.name))
+        }
         if busy:
-            raise MigrationRefused("stop the consumers of "
-                                   f"{', '.join(f'{k} ({v})' for k, v in busy.items())} first")
+            raise MigrationRefused(f"stop the consumers of {', '.join(f'{k} ({v})' for k, v in busy.items())} first")
         moved = []
         for queues in planned:
             for queue in (*queues.retries, queues.dead, queues.main):
@@ -148,10 +151,12 @@ def _empty_into(connection: Connection, source: str, target: str) -> None:
     for _ in range(EMPTYING_ROUNDS):
         while (message := channel.basic_get(source, no_ack=False)) is not None:
             properties = dict(message.properties)
-            headers = {k: v for k, v in (properties.pop("application_headers", None) or {}).items()
-                       if k != "x-delivery-count"}
-            channel.basic_publish(Message(message.body, application_headers=headers, **properties), exchange="",
-                                  routing_key=target)  # returns once confirmed
+            headers = {
+                k: v for k, v in (properties.pop("application_headers", None) or {}).items() if k != "x-delivery-count"
+            }
+            channel.basic_publish(
+                Message(message.body, application_headers=headers, **properties), exchange="", routing_key=target
+            )  # returns once confirmed
             channel.basic_ack(message.delivery_tag)
         if channel.queue_declare(source, passive=True).message_count == 0:
             break
@@ -161,5 +166,7 @@ def _empty_into(connection: Connection, source: str, target: str) -> None:
     lost = channel.queue_delete(source)
     channel.close()
     if lost:
-        raise MigrationRefused(f"{lost} message(s) reached {source} while it was deleted: something still "
-                               "writes to it (a consumer of the old version?)")
+        raise MigrationRefused(
+            f"{lost} message(s) reached {source} while it was deleted: something still "
+            "writes to it (a consumer of the old version?)"
+        )

@@ -124,7 +124,7 @@ class Relay:
         for start in range(0, len(staged), BATCH):
             clears: dict[str, list[tuple[Any, list[str]]]] = {}
             ordered: list[dict[str, Any]] = []
-            for collection, doc_id, events in staged[start:start + BATCH]:
+            for collection, doc_id, events in staged[start : start + BATCH]:
                 ordered.extend(sorted(events, key=lambda e: e["time"]))
                 clears.setdefault(collection, []).append((doc_id, [f"{OUTBOX}.{e['id']}" for e in events]))
             self.publisher.publish_all(ordered)
@@ -175,8 +175,10 @@ class OutboxRelay(DependencyProvider):
 
     def setup(self) -> None:
         cfg = settings()
-        self.relay = Relay(StagedEvents.of(self.service, self.collection_names),
-                           ConfirmedPublisher(cfg.amqp_uri, cfg.events_exchange, cfg.public_exchange))
+        self.relay = Relay(
+            StagedEvents.of(self.service, self.collection_names),
+            ConfirmedPublisher(cfg.amqp_uri, cfg.events_exchange, cfg.public_exchange),
+        )
 
     def start(self) -> None:
         self.relay.outbox.ensure_indexes()

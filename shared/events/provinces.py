@@ -76,8 +76,11 @@ class Reader:
     def permissions(self, exchange: str) -> dict[str, str]:
         """configure/write/read: its own queues; read also on ``exchange``, which a binding needs, and on its
         history streams, which it may consume from any offset but not delete."""
-        return {"configure": self.queues, "write": self.queues,
-                "read": rf"{self.queues}|^{re.escape(exchange)}$|{self.history}"}
+        return {
+            "configure": self.queues,
+            "write": self.queues,
+            "read": rf"{self.queues}|^{re.escape(exchange)}$|{self.history}",
+        }
 
 
 def province_reader(slug: str) -> Reader:
@@ -85,12 +88,17 @@ def province_reader(slug: str) -> Reader:
     try:
         check_province(slug, MERGER_DATE)
     except ProvinceMerged as merged:
-        raise ValueError(f"{slug} is part of {merged.successor_slug} since {MERGER_DATE.isoformat()}: "
-                         f"create {merged.successor_slug} instead") from None
+        raise ValueError(
+            f"{slug} is part of {merged.successor_slug} since {MERGER_DATE.isoformat()}: "
+            f"create {merged.successor_slug} instead"
+        ) from None
     except UnknownProvince as unknown:
         raise ValueError(str(unknown)) from None
-    return Reader(user=f"province.{slug}", keys=rf"^({re.escape(slug)}|{NATIONAL})\.",
-                  history=rf"^{re.escape(stream_name(slug))}$")
+    return Reader(
+        user=f"province.{slug}",
+        keys=rf"^({re.escape(slug)}|{NATIONAL})\.",
+        history=rf"^{re.escape(stream_name(slug))}$",
+    )
 
 
 def ops_reader(name: str) -> Reader:
@@ -115,8 +123,12 @@ class Management:
     def call(self, method: str, *path: str, body: dict[str, Any] | None = None) -> Any:
         """One request; None for a 404 (a user or queue that is not there)."""
         url = self.base + "/".join(quote(p, safe="") for p in path)
-        request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
-                                         headers={"Authorization": self.auth, "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": self.auth, "Content-Type": "application/json"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 answer = response.read()
@@ -145,8 +157,9 @@ def create(api: Management, vhost: str, reader: Reader, exchange: str, password:
     if password is not None:
         api.call("PUT", "users", reader.user, body={"password": password, "tags": ""})
     api.call("PUT", "permissions", vhost, reader.user, body=reader.permissions(exchange))
-    api.call("PUT", "topic-permissions", vhost, reader.user, body={"exchange": exchange, "write": "^$",
-                                                                   "read": reader.keys})
+    api.call(
+        "PUT", "topic-permissions", vhost, reader.user, body={"exchange": exchange, "write": "^$", "read": reader.keys}
+    )
     return generated
 
 
@@ -188,9 +201,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ops", action="store_true", help="a user that may bind every province's keys")
     parser.add_argument("--password-file", type=Path, help="create: the password, on the file's first line")
     parser.add_argument("--vhost", default=default_vhost(cfg.amqp_uri), help="default: KETNOI_AMQP_URI's")
-    parser.add_argument("--management-url", default=cfg.rabbitmq_management_url or default_management_url(cfg.amqp_uri),
-                        help="default: KETNOI_RABBITMQ_MANAGEMENT_URL, else port 15672 of KETNOI_AMQP_URI's host "
-                             "with its user and password")
+    parser.add_argument(
+        "--management-url",
+        default=cfg.rabbitmq_management_url or default_management_url(cfg.amqp_uri),
+        help="default: KETNOI_RABBITMQ_MANAGEMENT_URL, else port 15672 of KETNOI_AMQP_URI's host "
+        "with its user and password",
+    )
     args = parser.parse_args(argv)
     try:
         reader = ops_reader(args.name) if args.ops else province_reader(args.name)
@@ -205,8 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     keys = "any key" if args.ops else f"{args.name}.# and {NATIONAL}.#"
-    print(f"user {reader.user} on vhost {args.vhost}: queues {reader.user}.<name>; "
-          f"binds {cfg.public_exchange} with {keys}")
+    print(
+        f"user {reader.user} on vhost {args.vhost}: queues {reader.user}.<name>; "
+        f"binds {cfg.public_exchange} with {keys}"
+    )
     if generated:
         print(f"password (shown once): {generated}")
     return 0

@@ -37,8 +37,9 @@ class NotConfirmed(Exception):
 class ConfirmedPublisher:
     """One connection and channel per relay, reopened after any failure."""
 
-    def __init__(self, amqp_uri: str, events_exchange: str, public_exchange: str,
-                 confirm_timeout: float = 10.0) -> None:
+    def __init__(
+        self, amqp_uri: str, events_exchange: str, public_exchange: str, confirm_timeout: float = 10.0
+    ) -> None:
         self.amqp_uri = amqp_uri
         self.exchange = Exchange(events_exchange, type="topic", durable=True, no_declare=True)
         self.public = Exchange(public_exchange, type="topic", durable=True, no_declare=True)
@@ -75,8 +76,13 @@ class ConfirmedPublisher:
             for event in events:
                 for exchange, key in self._routes(event):
                     producer.publish(
-                        event, exchange=exchange, routing_key=key, serializer=CLOUDEVENTS_SERIALIZER,
-                        delivery_mode=2, message_id=event["id"], correlation_id=event.get("correlationid"),
+                        event,
+                        exchange=exchange,
+                        routing_key=key,
+                        serializer=CLOUDEVENTS_SERIALIZER,
+                        delivery_mode=2,
+                        message_id=event["id"],
+                        correlation_id=event.get("correlationid"),
                         headers={"ce-type": event["type"], "ce-id": event["id"]},
                     )
                     self._sent += 1

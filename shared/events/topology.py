@@ -73,8 +73,12 @@ class TopologyMismatch(RuntimeError):
 
 def dead_lettering_to(queue: str) -> dict[str, Any]:
     """Arguments that dead-letter into ``queue`` at least once (which needs ``reject-publish`` overflow)."""
-    return {"x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue,
-            "x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+    return {
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": queue,
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
 
 
 def events_exchange() -> Exchange:
@@ -144,4 +148,5 @@ def declare_handler(connection: Connection, queues: HandlerQueues) -> None:
             raise TopologyMismatch(
                 f"{queue.name} exists with other arguments than ketnoi declares ({exc.reply_text}); with its "
                 "consumers stopped, `python -m shared.events.declare --migrate <service modules>` moves it "
-                "(README, \"Quorum queues\")") from exc
+                '(README, "Quorum queues")'
+            ) from exc

@@ -79,9 +79,7 @@ class UnknownProvince(Exception):
 class ProvinceMerged(Exception):
     """A pre-merger unit was named for a date on or after the merger."""
 
-    def __init__(
-        self, slug: str, successor_slug: str, successor_name: str, on: date
-    ) -> None:
+    def __init__(self, slug: str, successor_slug: str, successor_name: str, on: date) -> None:
         super().__init__(
             f"{slug!r} no longer exists on {on.isoformat()}: since {MERGER_DATE.isoformat()} "
             f"it is part of {successor_name} ({successor_slug!r})"
@@ -104,17 +102,9 @@ class _Tables:
 def _tables() -> _Tables:
     raw = json.loads(_DATA_FILE.read_text(encoding="utf-8"))
     if date.fromisoformat(raw["effective_date"]) != MERGER_DATE:
-        raise RuntimeError(
-            f"{_DATA_FILE.name}: effective_date does not match MERGER_DATE"
-        )
-    old = {
-        u["slug"]: Province(u["slug"], u["name"], u["kind"])
-        for u in raw["before_2025_07_01"]
-    }
-    new = {
-        u["slug"]: Province(u["slug"], u["name"], u["kind"])
-        for u in raw["from_2025_07_01"]
-    }
+        raise RuntimeError(f"{_DATA_FILE.name}: effective_date does not match MERGER_DATE")
+    old = {u["slug"]: Province(u["slug"], u["name"], u["kind"]) for u in raw["before_2025_07_01"]}
+    new = {u["slug"]: Province(u["slug"], u["name"], u["kind"]) for u in raw["from_2025_07_01"]}
     successors = {u["slug"]: u["successor"] for u in raw["before_2025_07_01"]}
     formed_from = {u["slug"]: tuple(u["formed_from"]) for u in raw["from_2025_07_01"]}
     if {(o, n) for n, olds in formed_from.items() for o in olds} != set(successors.items()):
@@ -143,15 +133,18 @@ def listed_on(day: date) -> list[Listed]:
     place in the merger: what a form dated ``day`` may name, and what it becomes or came from."""
     tables = _tables()
     if day >= MERGER_DATE:
-        return [Listed(unit, MERGER_DATE, None, None, tuple(tables.old[o] for o in tables.formed_from[slug]))
-                for slug, unit in sorted(tables.new.items())]
+        return [
+            Listed(unit, MERGER_DATE, None, None, tuple(tables.old[o] for o in tables.formed_from[slug]))
+            for slug, unit in sorted(tables.new.items())
+        ]
     last_day = MERGER_DATE - timedelta(days=1)
     listed = []
     for slug, unit in sorted(provinces_on(day).items()):
         valid_from, valid_to = None, last_day
         if slug == _HUE:  # Thừa Thiên Huế, then the city of Huế: one slug, two units
-            valid_from, valid_to = (None, HUE_CITY_DATE - timedelta(days=1)) if day < HUE_CITY_DATE \
-                else (HUE_CITY_DATE, last_day)
+            valid_from, valid_to = (
+                (None, HUE_CITY_DATE - timedelta(days=1)) if day < HUE_CITY_DATE else (HUE_CITY_DATE, last_day)
+            )
         listed.append(Listed(unit, valid_from, valid_to, tables.new[tables.successors[slug]], ()))
     return listed
 

@@ -5,5 +5,18 @@ from shared.store.provider import ServiceStore, Staged, Store, client_for, datab
 from shared.store.recount import Recount
 from shared.store.versions import keep_newest
 
-__all__ = ["Collection", "Door", "Recount", "ServiceStore", "Staged", "Store", "UnsafeStoreCall", "client_for",
-           "database", "door_for", "forget_clients", "keep_newest", "safe_filter"]
+__all__ = [
+    "Collection",
+    "Door",
+    "Recount",
+    "ServiceStore",
+    "Staged",
+    "Store",
+    "UnsafeStoreCall",
+    "client_for",
+    "database",
+    "door_for",
+    "forget_clients",
+    "keep_newest",
+    "safe_filter",
+]

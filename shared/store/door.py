@@ -91,7 +91,8 @@ def _compares_date_text(query: Mapping[str, Any]) -> bool:
             if any(_compares_date_text(branch) for branch in value):
                 return True
         elif isinstance(value, Mapping) and any(
-                isinstance(value.get(op), str) and _DATE_TEXT.match(value[op]) for op in _COMPARISONS):
+            isinstance(value.get(op), str) and _DATE_TEXT.match(value[op]) for op in _COMPARISONS
+        ):
             return True
     return False
 
@@ -154,11 +155,15 @@ def check_update(update: Mapping[str, Any]) -> None:
             raise UnsafeStoreCall("$addToSet does nothing on a missing field in nx-27017: keep a map keyed by value")
         for path, value in fields.items():
             if op == "$push" and _has_document(value):
-                raise UnsafeStoreCall(f"$push {path}: nx-27017 turns every element into a JSON string; "
-                                      "keep sub-documents in a map keyed by id")
+                raise UnsafeStoreCall(
+                    f"$push {path}: nx-27017 turns every element into a JSON string; "
+                    "keep sub-documents in a map keyed by id"
+                )
             if op in ("$set", "$setOnInsert") and isinstance(value, (bool, datetime)):
-                raise UnsafeStoreCall(f"{op} {path}: nx-27017 returns a {type(value).__name__} set this way as "
-                                      "another type; store it as text (shared.timestamps) or inside a sub-document")
+                raise UnsafeStoreCall(
+                    f"{op} {path}: nx-27017 returns a {type(value).__name__} set this way as "
+                    "another type; store it as text (shared.timestamps) or inside a sub-document"
+                )
 
 
 def _has_document(value: Any) -> bool:
@@ -171,7 +176,7 @@ def check_pipeline(pipeline: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
     """Normalise ``$match`` stages; refuse a ``$group`` keyed by anything but one field path."""
     out: list[dict[str, Any]] = []
     for stage in pipeline:
-        (name, spec), = stage.items()
+        ((name, spec),) = stage.items()
         if name == "$match":
             spec = safe_filter(spec)
         elif name == "$facet":
@@ -179,8 +184,10 @@ def check_pipeline(pipeline: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
         elif name == "$group":
             key = spec.get("_id")
             if key is not None and not (isinstance(key, str) and key.startswith("$")):
-                raise UnsafeStoreCall(f"$group by {key!r}: nx-27017 ignores compound keys and evaluates expression "
-                                      "keys in Python over the whole collection; group by one field path")
+                raise UnsafeStoreCall(
+                    f"$group by {key!r}: nx-27017 ignores compound keys and evaluates expression "
+                    "keys in Python over the whole collection; group by one field path"
+                )
         out.append({name: spec})
     return out
 
@@ -188,8 +195,16 @@ def check_pipeline(pipeline: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]
 class Cursor:
     """A find in progress; the shape (with its sort and limit) is recorded when it is read."""
 
-    def __init__(self, collection: Collection, query: dict[str, Any], projection: Any,
-                 sort: list[tuple[str, int]] | None, limit: int, batch_size: int, polling: bool) -> None:
+    def __init__(
+        self,
+        collection: Collection,
+        query: dict[str, Any],
+        projection: Any,
+        sort: list[tuple[str, int]] | None,
+        limit: int,
+        batch_size: int,
+        polling: bool,
+    ) -> None:
         self._collection = collection
         self._query, self._projection = query, projection
         self._sort, self._limit, self._batch_size, self._polling = sort, limit, batch_size, polling
@@ -204,10 +219,17 @@ class Cursor:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         c = self._collection
-        c.note("find", filter=self._query, projection=self._projection, sort=self._sort, limit=self._limit,
-               polling=self._polling and c.name)
-        cursor = c.raw.find(self._query, self._projection, sort=self._sort, limit=self._limit,
-                            batch_size=self._batch_size)
+        c.note(
+            "find",
+            filter=self._query,
+            projection=self._projection,
+            sort=self._sort,
+            limit=self._limit,
+            polling=self._polling and c.name,
+        )
+        cursor = c.raw.find(
+            self._query, self._projection, sort=self._sort, limit=self._limit, batch_size=self._batch_size
+        )
         return iter(cursor)
 
 
@@ -230,15 +252,27 @@ class Collection:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def find(self, query: Mapping[str, Any] | None = None, projection: Any = None, *,
-             sort: list[tuple[str, int]] | None = None, limit: int = 0, batch_size: int = 0,
-             polling: bool = False) -> Cursor:
+    def find(
+        self,
+        query: Mapping[str, Any] | None = None,
+        projection: Any = None,
+        *,
+        sort: list[tuple[str, int]] | None = None,
+        limit: int = 0,
+        batch_size: int = 0,
+        polling: bool = False,
+    ) -> Cursor:
         """``polling``: a query a timer repeats while the system is idle; it must find nothing without a
         scan, which ``tests/contract/test_store_polling.py`` checks on the store's own query plan."""
         return Cursor(self, read_filter(query), check_projection(projection), sort, limit, batch_size, polling)
 
-    def find_one(self, query: Mapping[str, Any] | None = None, projection: Any = None, *,
-                 sort: list[tuple[str, int]] | None = None) -> dict[str, Any] | None:
+    def find_one(
+        self,
+        query: Mapping[str, Any] | None = None,
+        projection: Any = None,
+        *,
+        sort: list[tuple[str, int]] | None = None,
+    ) -> dict[str, Any] | None:
         query = read_filter(query)
         check_projection(projection)
         self.note("find_one", filter=query, projection=projection, sort=sort)
@@ -301,20 +335,41 @@ class Collection:
         self.note("replace_one", filter=query, upsert=upsert)
         return self.raw.replace_one(query, document, upsert=upsert)
 
-    def find_one_and_update(self, query: Mapping[str, Any], update: dict[str, Any], *, projection: Any = None,
-                            sort: list[tuple[str, int]] | None = None, upsert: bool = False,
-                            after: bool = True) -> dict[str, Any] | None:
+    def find_one_and_update(
+        self,
+        query: Mapping[str, Any],
+        update: dict[str, Any],
+        *,
+        projection: Any = None,
+        sort: list[tuple[str, int]] | None = None,
+        upsert: bool = False,
+        after: bool = True,
+    ) -> dict[str, Any] | None:
         query = safe_filter(query, write=True)
         check_update(update)
         if upsert and set(update) == {"$setOnInsert"}:
-            raise UnsafeStoreCall("find_one_and_update(upsert=True) with only $setOnInsert drops the inserted "
-                                  "fields in nx-27017: insert, and catch DuplicateKeyError")
+            raise UnsafeStoreCall(
+                "find_one_and_update(upsert=True) with only $setOnInsert drops the inserted "
+                "fields in nx-27017: insert, and catch DuplicateKeyError"
+            )
         check_projection(projection)
-        self.note("find_one_and_update", filter=query, update=update, projection=projection, sort=sort,
-                  upsert=upsert, after=after)
+        self.note(
+            "find_one_and_update",
+            filter=query,
+            update=update,
+            projection=projection,
+            sort=sort,
+            upsert=upsert,
+            after=after,
+        )
         return self.raw.find_one_and_update(
-            query, update, projection=projection, sort=sort, upsert=upsert,
-            return_document=ReturnDocument.AFTER if after else ReturnDocument.BEFORE)
+            query,
+            update,
+            projection=projection,
+            sort=sort,
+            upsert=upsert,
+            return_document=ReturnDocument.AFTER if after else ReturnDocument.BEFORE,
+        )
 
     def delete_one(self, query: Mapping[str, Any]) -> int:
         query = safe_filter(query, write=True)
@@ -364,8 +419,9 @@ class Door:
         return int(found["n"]) if found else 0
 
     def move_revision(self) -> int:
-        after = self.db[ACTIVITY].find_one_and_update({"_id": "revision"}, {"$inc": {"n": 1}}, upsert=True,
-                                                      return_document=ReturnDocument.AFTER)
+        after = self.db[ACTIVITY].find_one_and_update(
+            {"_id": "revision"}, {"$inc": {"n": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
         return int(after["n"])
 
     def ping(self) -> bool:

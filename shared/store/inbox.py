@@ -48,8 +48,16 @@ class Inbox:
         now = datetime.now(UTC)
         token = new_id("claim")
         try:
-            self.records.insert_one({"_id": key, "state": "processing", "claimed_at": to_text(now), "claim": token,
-                                     "expires_at": now + KEEP, "type": event_type})
+            self.records.insert_one(
+                {
+                    "_id": key,
+                    "state": "processing",
+                    "claimed_at": to_text(now),
+                    "claim": token,
+                    "expires_at": now + KEEP,
+                    "type": event_type,
+                }
+            )
             return "run"
         except DuplicateKeyError:
             pass
@@ -60,8 +68,10 @@ class Inbox:
             return "done"
         if record["claimed_at"] >= to_text(now - self.lease):
             return "busy"
-        taken = self.records.update_one({"_id": key, "state": "processing", "claim": record.get("claim")},
-                                        {"$set": {"claimed_at": to_text(now), "claim": token}})
+        taken = self.records.update_one(
+            {"_id": key, "state": "processing", "claim": record.get("claim")},
+            {"$set": {"claimed_at": to_text(now), "claim": token}},
+        )
         return "run" if taken.modified_count else "busy"  # the previous claimant died; one taker wins
 
     def done(self, key: str) -> None:

@@ -54,8 +54,9 @@ def client_for(uri: str) -> MongoClient:
             client = _clients.get(uri)
             if client is None:
                 timeout_ms = int(1000 * float(os.environ.get("KETNOI_STORE_TIMEOUT", "10")))
-                client = _clients[uri] = MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=5000,
-                                                     connectTimeoutMS=3000, socketTimeoutMS=timeout_ms)
+                client = _clients[uri] = MongoClient(
+                    uri, tz_aware=True, serverSelectionTimeoutMS=5000, connectTimeoutMS=3000, socketTimeoutMS=timeout_ms
+                )
     return client
 
 
@@ -96,8 +97,9 @@ class ServiceStore:
     def ping(self) -> bool:
         return self.db.ping()
 
-    def page(self, collection: str, query: dict[str, Any], wanted: pages.Wanted, projection: Any = None,
-             counted: bool = True) -> pages.Fetched:
+    def page(
+        self, collection: str, query: dict[str, Any], wanted: pages.Wanted, projection: Any = None, counted: bool = True
+    ) -> pages.Fetched:
         """One page of ``query`` in ``wanted.order`` after its cursor (see :mod:`shared.pages`), with the
         count of ``query`` unless ``counted`` is False.
 
@@ -109,8 +111,7 @@ class ServiceStore:
         bounded = order.bound(query, wanted.after)
         want = fetch = wanted.limit + 1
         while True:
-            rows = list(self.db[collection].find(bounded, projection or {"outbox": 0}, sort=order.sort(),
-                                                 limit=fetch))
+            rows = list(self.db[collection].find(bounded, projection or {"outbox": 0}, sort=order.sort(), limit=fetch))
             after = [r for r in rows if wanted.after is None or order.beyond(r, wanted.after)]
             if len(after) >= want or len(rows) < fetch:
                 break

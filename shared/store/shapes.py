@@ -58,7 +58,7 @@ def path_shape(path: str, maps: Iterable[str]) -> str:
     parts = path.split(".")
     maps = set(maps)
     for i in range(len(parts) - 1):
-        if ".".join(parts[:i + 1]) in maps:
+        if ".".join(parts[: i + 1]) in maps:
             parts[i + 1] = KEY
     return ".".join(parts)
 
@@ -71,8 +71,11 @@ def filter_shape(query: Any, maps: Iterable[str]) -> Any:
         if key in ("$and", "$or", "$nor"):
             out[key] = [filter_shape(branch, maps) for branch in value]
         elif key.startswith("$"):
-            out[key] = value if key in LITERAL_OPERATORS else (
-                filter_shape(value, maps) if key in ("$elemMatch", "$not") else value_shape(value))
+            out[key] = (
+                value
+                if key in LITERAL_OPERATORS
+                else (filter_shape(value, maps) if key in ("$elemMatch", "$not") else value_shape(value))
+            )
         elif isinstance(value, Mapping) and value and all(k.startswith("$") for k in value):
             out[path_shape(key, maps)] = filter_shape(value, maps)
         else:
@@ -81,14 +84,13 @@ def filter_shape(query: Any, maps: Iterable[str]) -> Any:
 
 
 def update_shape(update: Mapping[str, Any], maps: Iterable[str]) -> dict[str, Any]:
-    return {op: {path_shape(path, maps): value_shape(v) for path, v in fields.items()}
-            for op, fields in update.items()}
+    return {op: {path_shape(path, maps): value_shape(v) for path, v in fields.items()} for op, fields in update.items()}
 
 
 def pipeline_shape(pipeline: Iterable[Mapping[str, Any]], maps: Iterable[str]) -> list[dict[str, Any]]:
     out = []
     for stage in pipeline:
-        (name, spec), = stage.items()
+        ((name, spec),) = stage.items()
         if name == "$match":
             spec = filter_shape(spec, maps)
         elif name == "$facet":
@@ -123,8 +125,9 @@ def shape_of(op: str, parts: Mapping[str, Any], maps: Iterable[str]) -> dict[str
 
 def key_of(entry: Mapping[str, Any]) -> str:
     """A canonical text for comparing shapes (the catalogue's ``used_by`` and notes are not part of it)."""
-    return json.dumps({k: v for k, v in entry.items() if k not in ("used_by", "note")}, sort_keys=True,
-                      ensure_ascii=False)
+    return json.dumps(
+        {k: v for k, v in entry.items() if k not in ("used_by", "note")}, sort_keys=True, ensure_ascii=False
+    )
 
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -35,8 +35,10 @@ class StagedEvents:
 
     def pending(self, collection: str) -> list[tuple[Any, list[dict[str, Any]]]]:
         """(document id, its staged events) for every document with events still to publish."""
-        return [(doc["_id"], list((doc.get(OUTBOX) or {}).values()))
-                for doc in self.door[collection].find({PENDING: {"$gt": 0}}, {OUTBOX: 1}, polling=True)]
+        return [
+            (doc["_id"], list((doc.get(OUTBOX) or {}).values()))
+            for doc in self.door[collection].find({PENDING: {"$gt": 0}}, {OUTBOX: 1}, polling=True)
+        ]
 
     def clear(self, collection: str, documents: list[tuple[Any, list[str]]]) -> None:
         """Remove published events (``outbox.<id>`` paths) from their documents, one round trip.
@@ -50,9 +52,12 @@ class StagedEvents:
             return
         col = self.door[collection]
         matched = col.update_each(
-            ({"_id": doc_id, **{path: {"$exists": True} for path in paths}},
-             {"$unset": dict.fromkeys(paths, ""), "$inc": {PENDING: -len(paths)}})
-            for doc_id, paths in documents)
+            (
+                {"_id": doc_id, **{path: {"$exists": True} for path in paths}},
+                {"$unset": dict.fromkeys(paths, ""), "$inc": {PENDING: -len(paths)}},
+            )
+            for doc_id, paths in documents
+        )
         if matched == len(documents):
             return
         for doc_id, paths in documents:

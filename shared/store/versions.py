@@ -10,8 +10,13 @@ from pymongo.errors import DuplicateKeyError
 from shared.store.door import Collection
 
 
-def keep_newest(collection: Collection, doc_id: Any, fields: Mapping[str, Any], version_field: str = "version",
-                on_insert: Mapping[str, Any] | None = None) -> bool:
+def keep_newest(
+    collection: Collection,
+    doc_id: Any,
+    fields: Mapping[str, Any],
+    version_field: str = "version",
+    on_insert: Mapping[str, Any] | None = None,
+) -> bool:
     """Keep a fact another service owns (an edition, an organisation, its contacts) at its newest version.
 
     Events arrive more than once and in any order: the first one inserts
@@ -24,6 +29,9 @@ def keep_newest(collection: Collection, doc_id: Any, fields: Mapping[str, Any], 
         return True
     except DuplicateKeyError:
         version = fields[version_field]
-        return bool(collection.update_one(
-            {"_id": doc_id, "$or": [{version_field: {"$lt": version}}, {version_field: {"$exists": False}}]},
-            {"$set": dict(fields)}).modified_count)
+        return bool(
+            collection.update_one(
+                {"_id": doc_id, "$or": [{version_field: {"$lt": version}}, {version_field: {"$exists": False}}]},
+                {"$set": dict(fields)},
+            ).modified_count
+        )

@@ -37,9 +37,7 @@ NAMESPACE = "ketnoi"
 REPLICA_SET = "rs0"
 
 # `METRICS_PORT: ${KETNOI_REGISTRATION_METRICS_PORT:9101}` in a nameko config.yaml.
-METRICS_PORT_LINE = re.compile(
-    r"""^\s*METRICS_PORT:\s*["']?\$\{(?P<var>[A-Za-z0-9_]+):(?P<port>\d+)\}""", re.MULTILINE
-)
+METRICS_PORT_LINE = re.compile(r"""^\s*METRICS_PORT:\s*["']?\$\{(?P<var>[A-Za-z0-9_]+):(?P<port>\d+)\}""", re.MULTILINE)
 # A compose value that is only a *required* variable: ${VAR}, ${VAR?msg}, ${VAR:?msg}.
 # A default (${VAR:-x}) would be a literal secret written in the file.
 REQUIRED_VARIABLE = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?\?[^}]*)?\}$")
@@ -215,9 +213,7 @@ def k8s_prometheus_config() -> dict[str, Any]:
 def run_validator(module: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run a validator CLI from the test interpreter's environment (requirements/dev.txt)."""
     if importlib.util.find_spec(module) is None:
-        pytest.fail(
-            f"{module} is not installed in {sys.executable}: pip install -r requirements/dev.txt"
-        )
+        pytest.fail(f"{module} is not installed in {sys.executable}: pip install -r requirements/dev.txt")
     return subprocess.run(
         [sys.executable, "-m", module, *args],
         cwd=ROOT,
@@ -232,9 +228,7 @@ def run_validator(module: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_compose_file_matches_the_compose_spec() -> None:
-    result = run_validator(
-        "check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE)
-    )
+    result = run_validator("check_jsonschema", "--builtin-schema", "vendor.compose-spec", str(COMPOSE_FILE))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -263,9 +257,7 @@ def test_service_declares_a_metrics_port(service: Service) -> None:
 
 @pytest.mark.parametrize("service", SERVICE_PARAMS)
 def test_image_puts_service_package_on_pythonpath(service: Service) -> None:
-    paths = re.findall(
-        r"^ENV\s+PYTHONPATH=(\S+)", DOCKERFILE.read_text(encoding="utf-8"), re.MULTILINE
-    )
+    paths = re.findall(r"^ENV\s+PYTHONPATH=(\S+)", DOCKERFILE.read_text(encoding="utf-8"), re.MULTILINE)
     assert paths, "Dockerfile sets no PYTHONPATH"
     assert f"/app/services/{service.name}" in paths[-1].split(":")
 
@@ -347,9 +339,7 @@ def test_k8s_deploys_service(service: Service) -> None:
     assert credentials, "KETNOI_MONGO_URI carries no credentials"
     assert credentials["user"] == service.name, "one database user per service"
     password_keys = {
-        e["valueFrom"]["secretKeyRef"]["key"]
-        for e in env.values()
-        if "secretKeyRef" in e.get("valueFrom", {})
+        e["valueFrom"]["secretKeyRef"]["key"] for e in env.values() if "secretKeyRef" in e.get("valueFrom", {})
     }
     assert f"KETNOI_{service.name.upper()}_MONGO_PASSWORD" in password_keys
     config = config_map_env()
@@ -363,9 +353,7 @@ def test_k8s_deploys_service(service: Service) -> None:
 @pytest.mark.parametrize("service", SERVICE_PARAMS)
 def test_k8s_prometheus_scrapes_service(service: Service) -> None:
     """Pods are discovered by annotation: the annotation must name the metrics port."""
-    annotations = k8s_of_kind("Deployment")[service.name]["spec"]["template"]["metadata"].get(
-        "annotations", {}
-    )
+    annotations = k8s_of_kind("Deployment")[service.name]["spec"]["template"]["metadata"].get("annotations", {})
     assert annotations.get("prometheus.io/scrape") == "true"
     assert annotations.get("prometheus.io/port") == str(service.metrics_port)
     assert annotations.get("prometheus.io/path", "/metrics") == "/metrics"
@@ -374,8 +362,7 @@ def test_k8s_prometheus_scrapes_service(service: Service) -> None:
         job
         for job in scrape_jobs(k8s_prometheus_config())
         if any(
-            sd.get("role") == "pod"
-            and NAMESPACE in sd.get("namespaces", {}).get("names", [NAMESPACE])
+            sd.get("role") == "pod" and NAMESPACE in sd.get("namespaces", {}).get("names", [NAMESPACE])
             for sd in job.get("kubernetes_sd_configs", [])
         )
     ]
@@ -453,10 +440,7 @@ def test_gateway_serves_health_endpoints_and_autoscales() -> None:
     rpc_timeout = float(config_map_env()["KETNOI_RPC_TIMEOUT"])
     assert container["readinessProbe"]["timeoutSeconds"] > rpc_timeout, "/readyz makes an RPC call"
     assert config_map_env()["KETNOI_GATEWAY_HOST"] == "0.0.0.0"
-    assert (
-        as_env_dict(compose_services()["gateway"]["environment"])["KETNOI_GATEWAY_HOST"]
-        == "0.0.0.0"
-    )
+    assert as_env_dict(compose_services()["gateway"]["environment"])["KETNOI_GATEWAY_HOST"] == "0.0.0.0"
     hpa = k8s_of_kind("HorizontalPodAutoscaler")["gateway"]
     assert hpa["apiVersion"] == "autoscaling/v2"
     assert hpa["spec"]["scaleTargetRef"] == {
@@ -474,9 +458,7 @@ def test_selectors_match_their_pods() -> None:
     for kind_name, template in pod_templates():
         if kind_name.startswith("Job/"):
             continue
-        workload = next(
-            o for o in k8s_objects() if f"{o['kind']}/{o['metadata']['name']}" == kind_name
-        )
+        workload = next(o for o in k8s_objects() if f"{o['kind']}/{o['metadata']['name']}" == kind_name)
         selector = workload["spec"]["selector"]["matchLabels"]
         assert selector.items() <= template["metadata"]["labels"].items(), kind_name
     for name, service in k8s_of_kind("Service").items():
@@ -502,9 +484,7 @@ def test_compose_secrets_come_from_variables() -> None:
                 assert REQUIRED_VARIABLE.match(value), f"{name}: {key} is not a required ${{VAR}}"
                 checked += 1
             for credentials in URI_CREDENTIALS.finditer(value):
-                assert REQUIRED_VARIABLE.match(credentials["password"]), (
-                    f"{name}: {key} has a literal password"
-                )
+                assert REQUIRED_VARIABLE.match(credentials["password"]), f"{name}: {key} has a literal password"
                 checked += 1
     for secret, spec in compose().get("secrets", {}).items():
         assert set(spec) & {"environment", "file", "external"}, f"secret {secret} has no source"
@@ -526,7 +506,10 @@ def test_k8s_commits_no_secret_and_documents_every_key_it_reads() -> None:
     examples = [".env.example", *(str(path.relative_to(ROOT)) for path in SECRET_EXAMPLES.values())]
     ignored = subprocess.run(
         ["git", "check-ignore", "--no-index", *filled_in, *examples],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.split()
     assert ignored == filled_in, "filled-in copies must be git-ignored, the examples committed"
 
@@ -556,9 +539,7 @@ def test_dockerfile_builds_a_non_root_image_without_secrets() -> None:
 def test_compose_mongo_is_a_mongo_7_replica_set() -> None:
     services = compose_services()
     mongods = {
-        name: spec
-        for name, spec in services.items()
-        if "mongod " in " ".join(as_argv(spec.get("command"))) + " "
+        name: spec for name, spec in services.items() if "mongod " in " ".join(as_argv(spec.get("command"))) + " "
     }
     assert len(mongods) >= 3, "expected a three-member replica set"
     for name, spec in mongods.items():
@@ -603,8 +584,7 @@ def test_k8s_mongo_is_a_mongo_7_replica_set() -> None:
     env = {e["name"]: e.get("value") for e in job["env"]}
     assert env["MONGO_RS_NAME"] == REPLICA_SET
     expected = [
-        f"{mongo['metadata']['name']}-{i}.{headless['metadata']['name']}.{NAMESPACE}"
-        f".svc.cluster.local:27017"
+        f"{mongo['metadata']['name']}-{i}.{headless['metadata']['name']}.{NAMESPACE}.svc.cluster.local:27017"
         for i in range(mongo["spec"]["replicas"])
     ]
     assert env["MONGO_RS_MEMBERS"].split(",") == expected

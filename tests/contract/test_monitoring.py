@@ -91,9 +91,13 @@ def panels(board: dict[str, Any]) -> list[dict[str, Any]]:
 
 def dashboard_queries() -> list[tuple[str, str]]:
     """(where, PromQL) of every panel target."""
-    return [(f"{path.name} #{panel['id']} {panel.get('title', '')}", target["expr"])
-            for path, board in dashboards().items() for panel in panels(board)
-            for target in panel.get("targets", []) if target.get("expr")]
+    return [
+        (f"{path.name} #{panel['id']} {panel.get('title', '')}", target["expr"])
+        for path, board in dashboards().items()
+        for panel in panels(board)
+        for target in panel.get("targets", [])
+        if target.get("expr")
+    ]
 
 
 def variable_queries() -> list[tuple[str, str]]:
@@ -118,8 +122,12 @@ def as_promql(query: str) -> str:
 
 def sample_names(name: str, kind: str) -> list[str]:
     """The series names a metric family exports (``_created`` is switched off, see shared/metrics.py)."""
-    return {"counter": [f"{name}_total"], "histogram": [f"{name}_bucket", f"{name}_count", f"{name}_sum"],
-            "summary": [name, f"{name}_count", f"{name}_sum"], "info": [f"{name}_info"]}.get(kind, [name])
+    return {
+        "counter": [f"{name}_total"],
+        "histogram": [f"{name}_bucket", f"{name}_count", f"{name}_sum"],
+        "summary": [name, f"{name}_count", f"{name}_sum"],
+        "info": [f"{name}_info"],
+    }.get(kind, [name])
 
 
 @cache
@@ -140,8 +148,10 @@ def project_metrics() -> dict[str, set[str]]:
 
 @cache
 def rabbitmq_metrics() -> dict[str, set[str]]:
-    return {name: set(labels) for name, labels in
-            yaml.safe_load(RABBITMQ_METRICS.read_text(encoding="utf-8"))["metrics"].items()}
+    return {
+        name: set(labels)
+        for name, labels in yaml.safe_load(RABBITMQ_METRICS.read_text(encoding="utf-8"))["metrics"].items()
+    }
 
 
 def target_labels() -> set[str]:
@@ -151,8 +161,11 @@ def target_labels() -> set[str]:
     for config in (compose, k8s_prometheus_config()):
         for job in config["scrape_configs"]:
             found |= {label for static in job.get("static_configs", []) for label in static.get("labels", {})}
-            found |= {r["target_label"] for r in job.get("relabel_configs", [])
-                      if "target_label" in r and not r["target_label"].startswith("__")}
+            found |= {
+                r["target_label"]
+                for r in job.get("relabel_configs", [])
+                if "target_label" in r and not r["target_label"].startswith("__")
+            }
     return found
 
 
@@ -173,8 +186,11 @@ def unknown_names(expr: str) -> list[str]:
     problems = [f"metric {m}" for m in sorted(used.metrics) if m not in known]
     labels = set().union(*(known.get(m, set()) for m in used.metrics)) | targets
     for selector in used.selectors:
-        problems += [f"label {label} on {selector.metric}" for label in sorted(selector.matchers)
-                     if label not in known.get(selector.metric, set()) | targets | {"__name__"}]
+        problems += [
+            f"label {label} on {selector.metric}"
+            for label in sorted(selector.matchers)
+            if label not in known.get(selector.metric, set()) | targets | {"__name__"}
+        ]
     problems += [f"label {label} (grouping)" for label in sorted(used.grouping - labels)]
     return problems
 
@@ -227,8 +243,12 @@ def test_k8s_prometheus_config_is_valid_and_carries_the_rule_files_verbatim(tmp_
     # the volume puts the rules where prometheus.yml looks for them
     pod = k8s_of_kind("Deployment")["prometheus"]["spec"]["template"]["spec"]
     config = next(v for v in pod["volumes"] if v["name"] == "config")
-    items = [i for source in config["projected"]["sources"] if source["configMap"]["name"] == "prometheus-rules"
-             for i in source["configMap"]["items"]]
+    items = [
+        i
+        for source in config["projected"]["sources"]
+        if source["configMap"]["name"] == "prometheus-rules"
+        for i in source["configMap"]["items"]
+    ]
     assert sorted(i["key"] for i in items) == sorted(carried)
     assert all(i["path"] == f"rules/{i['key']}" for i in items)
 
@@ -247,8 +267,21 @@ def test_dashboard_queries_are_valid_promql(tmp_path):
     queries = dashboard_queries()
     assert len(queries) >= 40
     rules_file = tmp_path / "dashboards.yml"
-    rules_file.write_text(yaml.safe_dump({"groups": [{"name": "dashboards", "rules": [
-        {"record": f"dashboard:query_{i}:x", "expr": as_promql(expr)} for i, (_, expr) in enumerate(queries)]}]}))
+    rules_file.write_text(
+        yaml.safe_dump(
+            {
+                "groups": [
+                    {
+                        "name": "dashboards",
+                        "rules": [
+                            {"record": f"dashboard:query_{i}:x", "expr": as_promql(expr)}
+                            for i, (_, expr) in enumerate(queries)
+                        ],
+                    }
+                ]
+            }
+        )
+    )
     assert_promtool("check", "rules", str(rules_file))
 
 
@@ -259,8 +292,9 @@ def test_every_alert_has_a_severity_and_tells_what_to_do():
     alerts = rules("alert")
     assert len(alerts) >= 10
     assert len({a["alert"] for a in alerts}) == len(alerts), "alert names repeat"
-    headings = {slug(line.lstrip("#")) for line in RUNBOOK.read_text(encoding="utf-8").splitlines()
-                if line.startswith("#")}
+    headings = {
+        slug(line.lstrip("#")) for line in RUNBOOK.read_text(encoding="utf-8").splitlines() if line.startswith("#")
+    }
     for alert in alerts:
         assert alert["labels"]["severity"] in SEVERITIES, alert["alert"]
         annotations = alert["annotations"]
@@ -321,12 +355,15 @@ def test_the_metric_inventory_is_real():
     assert "ketnoi_http_responses_total" in metrics and "ketnoi_notifications_messages_total" in metrics
     assert {"service", "pod", "namespace"} <= target_labels()
     assert unknown_names('sum by (channel) (rate(ketnoi_notifications_messages_totl{outcom="x"}[5m]))') == [
-        "metric ketnoi_notifications_messages_totl", "label outcom on ketnoi_notifications_messages_totl",
-        "label channel (grouping)"]
+        "metric ketnoi_notifications_messages_totl",
+        "label outcom on ketnoi_notifications_messages_totl",
+        "label channel (grouping)",
+    ]
 
 
-@pytest.mark.parametrize("rule", [pytest.param(r, id=r.get("alert") or r["record"]) for r in
-                                  rules("alert") + rules("record")])
+@pytest.mark.parametrize(
+    "rule", [pytest.param(r, id=r.get("alert") or r["record"]) for r in rules("alert") + rules("record")]
+)
 def test_rules_name_only_metrics_and_labels_that_exist(rule):
     assert unknown_names(rule["expr"]) == []
 

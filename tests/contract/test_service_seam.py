@@ -17,8 +17,13 @@ from notifications.service import NotificationsService
 from registration.service import RegistrationService
 from tests.support import seam
 
-SERVICE_CLASSES = {"registration": RegistrationService, "booths": BoothsService, "meetings": MeetingsService,
-                   "notifications": NotificationsService, "integrations": IntegrationsService}
+SERVICE_CLASSES = {
+    "registration": RegistrationService,
+    "booths": BoothsService,
+    "meetings": MeetingsService,
+    "notifications": NotificationsService,
+    "integrations": IntegrationsService,
+}
 RPCS = {name: seam.rpc_methods(cls) for name, cls in SERVICE_CLASSES.items()}
 CALLS = seam.all_gateway_calls()
 BODIES = [(call, position, schema) for call in CALLS for position, schema in call.bodies]
@@ -52,20 +57,24 @@ def test_every_body_is_checked_in_one_place(route):
     errors and the rest a submission later.  A body nothing loads is checked here, before the route reads it."""
     assert route.reads_body != bool(route.forwarded_to), (
         f"{route.where}: {route.schema} is handed to {', '.join(route.forwarded_to)} and also checked here"
-        if route.reads_body else f"{route.where}: {route.schema} is not handed to a service: say reads_body=True")
+        if route.reads_body
+        else f"{route.where}: {route.schema} is not handed to a service: say reads_body=True"
+    )
 
 
 @pytest.mark.parametrize("service", seam.SERVICES)
 def test_no_service_imports_another_s_package(service):
-    found = {str(path.relative_to(seam.ROOT)): imports
-             for path in sorted((seam.ROOT / "services" / service).rglob("*.py"))
-             if (imports := seam.foreign_imports(service, path.read_text(encoding="utf-8")))}
+    found = {
+        str(path.relative_to(seam.ROOT)): imports
+        for path in sorted((seam.ROOT / "services" / service).rglob("*.py"))
+        if (imports := seam.foreign_imports(service, path.read_text(encoding="utf-8")))
+    }
     assert found == {}
 
 
 # -- each check fails on a deliberate mismatch -----------------------------------------------------------
 
-SOURCE = '''
+SOURCE = """
 class Routes:
     registration = ServiceRpc("registration")
 
@@ -90,7 +99,7 @@ class Routes:
     @api("POST", "/v1/organisations", body=s.OrganisationBody, reads_body=True)
     def six(self, request):
         return self.registration.create_organisation(actor(request), request.body)
-'''
+"""
 
 
 def test_a_missing_rpc_and_a_call_with_wrong_arguments_are_caught():
@@ -117,8 +126,10 @@ def test_a_body_checked_in_two_places_or_in_none_is_caught():
             test_every_body_is_checked_in_one_place(route)
         except AssertionError as exc:
             failures.append(str(exc).splitlines()[0].split(": ", 1)[1])
-    assert failures == ["DevTokenBody is not handed to a service: say reads_body=True",
-                        "OrganisationBody is handed to registration.create_organisation and also checked here"]
+    assert failures == [
+        "DevTokenBody is not handed to a service: say reads_body=True",
+        "OrganisationBody is handed to registration.create_organisation and also checked here",
+    ]
 
 
 def test_schemas_that_disagree_in_fields_or_types_are_caught():
@@ -142,10 +153,13 @@ def test_schemas_that_disagree_in_fields_or_types_are_caught():
         roles = fields.List(fields.String(validate=validate.OneOf(("visitor", "buyer"))))  # same set
 
     assert seam.schema_differences(Gateway, Service) == [
-        "only_here: only in the gateway's schema", "only-there: only in the service's schema",
+        "only_here: only in the gateway's schema",
+        "only-there: only in the service's schema",
         "count: integer in the gateway, string in the service",
         "kind: one of ['cooperative', 'enterprise'] in the gateway, ['association', 'cooperative', 'enterprise'] in "
-        "the service", "money: object in the gateway, map in the service"]
+        "the service",
+        "money: object in the gateway, map in the service",
+    ]
 
 
 def test_an_import_of_another_service_is_caught():

@@ -17,8 +17,21 @@ import yaml
 
 from shared.store.shapes import ROOT, key_of, load_catalogue, recorded
 
-KNOWN_OPS = {"find", "find_one", "count_documents", "aggregate", "insert_one", "insert_many", "update_one",
-             "update_many", "update_each", "replace_one", "find_one_and_update", "delete_one", "delete_many"}
+KNOWN_OPS = {
+    "find",
+    "find_one",
+    "count_documents",
+    "aggregate",
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "update_each",
+    "replace_one",
+    "find_one_and_update",
+    "delete_one",
+    "delete_many",
+}
 
 
 def _catalogues() -> list[Path]:
@@ -47,6 +60,8 @@ def test_every_shape_the_code_sent_is_catalogued():
         new = [e for e in entries if key_of(e) not in known]
         if new:
             missing[catalogue] = new
-    assert not missing, ("shapes sent but not catalogued (add them, or run "
-                         f"`python -m scripts.store_shapes {directory}`):\n"
-                         + yaml.safe_dump(missing, allow_unicode=True, sort_keys=False))
+    assert not missing, (
+        "shapes sent but not catalogued (add them, or run "
+        f"`python -m scripts.store_shapes {directory}`):\n"
+        + yaml.safe_dump(missing, allow_unicode=True, sort_keys=False)
+    )

@@ -90,29 +90,52 @@ def test_outbox_map_stage_and_conditional_clear(db):
 
 def test_upsert_set_on_insert_keeps_existing_counters(db):
     for limit in (3, 4):
-        db.c.update_one({"_id": "e:r"}, {"$set": {"limit": limit}, "$setOnInsert": {"taken": 0, "holders": {}}},
-                        upsert=True)
+        db.c.update_one(
+            {"_id": "e:r"}, {"$set": {"limit": limit}, "$setOnInsert": {"taken": 0, "holders": {}}}, upsert=True
+        )
     db.c.update_one({"_id": "e:r"}, {"$inc": {"taken": 1}})
     db.c.update_one({"_id": "e:r"}, {"$set": {"limit": 5}, "$setOnInsert": {"taken": 0}}, upsert=True)
     assert db.c.find_one({"_id": "e:r"}) == {"_id": "e:r", "limit": 5, "taken": 1, "holders": {}}
 
 
 def test_queries_lists_use(db):
-    db.p.insert_many([
-        {"_id": f"par_{i:03d}", "edition_id": "e", "status": "approved" if i % 2 else "submitted",
-         "org": {"province": "dak-lak", "province_2025": "dak-lak", "sectors": ["coffee", "food"],
-                 "ocop_max_stars": 3 + i % 3, "search": f"cong ty ca phe dak lak {i}"}}
-        for i in range(12)
-    ])
+    db.p.insert_many(
+        [
+            {
+                "_id": f"par_{i:03d}",
+                "edition_id": "e",
+                "status": "approved" if i % 2 else "submitted",
+                "org": {
+                    "province": "dak-lak",
+                    "province_2025": "dak-lak",
+                    "sectors": ["coffee", "food"],
+                    "ocop_max_stars": 3 + i % 3,
+                    "search": f"cong ty ca phe dak lak {i}",
+                },
+            }
+            for i in range(12)
+        ]
+    )
     page = list(db.p.find({"edition_id": "e", "_id": {"$gt": "par_003"}}).sort("_id", 1).limit(3))
     assert [p["_id"] for p in page] == ["par_004", "par_005", "par_006"]
     assert db.p.count_documents({"org.sectors": "coffee", "org.ocop_max_stars": {"$gte": 5}}) == 4
     assert db.p.count_documents({"org.search": {"$regex": "dak lak 1"}}) == 3
     assert db.p.count_documents({"_id": {"$in": ["par_001", "par_002", "nope"]}}) == 2
-    facets = next(iter(db.p.aggregate([{"$match": {"edition_id": "e"}}, {"$facet": {
-        "status": [{"$group": {"_id": "$status", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}],
-        "province": [{"$group": {"_id": "$org.province", "n": {"$sum": 1}}}],
-    }}])))
+    facets = next(
+        iter(
+            db.p.aggregate(
+                [
+                    {"$match": {"edition_id": "e"}},
+                    {
+                        "$facet": {
+                            "status": [{"$group": {"_id": "$status", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}],
+                            "province": [{"$group": {"_id": "$org.province", "n": {"$sum": 1}}}],
+                        }
+                    },
+                ]
+            )
+        )
+    )
     assert facets["status"] == [{"_id": "approved", "n": 6}, {"_id": "submitted", "n": 6}]
     assert facets["province"] == [{"_id": "dak-lak", "n": 12}]
     assert db.p.update_many({"edition_id": "e"}, {"$set": {"org.sectors": ["tea"]}}).modified_count == 12
@@ -147,8 +170,7 @@ def test_upsert_whose_filter_excludes_the_existing_document_fails_instead_of_dup
     """The booths service's tombstone: a cancellation seen first must survive a late approval."""
     db.a.insert_one({"_id": "p1", "status": "cancelled"})
     with pytest.raises(DuplicateKeyError):
-        db.a.update_one({"_id": "p1", "status": {"$ne": "cancelled"}}, {"$set": {"status": "eligible"}},
-                        upsert=True)
+        db.a.update_one({"_id": "p1", "status": {"$ne": "cancelled"}}, {"$set": {"status": "eligible"}}, upsert=True)
     assert list(db.a.find({"_id": "p1"})) == [{"_id": "p1", "status": "cancelled"}]
 
 

@@ -44,9 +44,14 @@ MAP_KEYS = ["k1", "k2"]
 # that hold times get times.  Other text (ids, codes, statuses) never looks like a date in our data, and
 # equality on date-like text is one more place where nx-27017 differs (README, "The store").
 TIMES = ["2026-01-01T00:00:00.000000Z", "2026-01-02T00:00:00.000000Z", "2026-01-03T00:00:00.000000Z"]
-POOLS: dict[str, list[Any]] = {"<str>": ["a", "b", "c"], "<time>": TIMES, "<int>": [0, 1, 2, 3],
-                               "<float>": [0.5, 1.5],
-                               "<doc>": [{"x": 1}, {"x": 2, "y": "a"}], "<null>": [None]}
+POOLS: dict[str, list[Any]] = {
+    "<str>": ["a", "b", "c"],
+    "<time>": TIMES,
+    "<int>": [0, 1, 2, 3],
+    "<float>": [0.5, 1.5],
+    "<doc>": [{"x": 1}, {"x": 2, "y": "a"}],
+    "<null>": [None],
+}
 
 pytestmark = pytest.mark.usefixtures("service_env")
 
@@ -102,8 +107,11 @@ def _filter_fields(query: Any, found: dict[str, Field]) -> None:
             for op, arg in value.items():
                 if op == "$exists" and value.get("$ne") == "<null>":
                     continue  # "not null": both stores exclude null and missing alike
-                field.roles.add("range" if op in RANGE else {"$exists": "exists", "$ne": "equality",
-                                                            "$in": "equality", "$nin": "equality"}.get(op, op))
+                field.roles.add(
+                    "range"
+                    if op in RANGE
+                    else {"$exists": "exists", "$ne": "equality", "$in": "equality", "$nin": "equality"}.get(op, op)
+                )
                 field.typed(arg[0] if isinstance(arg, list) and arg else arg)
         else:
             field.roles.add("equality")
@@ -119,7 +127,7 @@ def fields_of(entry: dict[str, Any]) -> dict[str, Field]:
     found: dict[str, Field] = {}
     _filter_fields(entry.get("filter"), found)
     for stage in entry.get("pipeline") or []:
-        (name, spec), = stage.items()
+        ((name, spec),) = stage.items()
         pipelines = spec.values() if name == "$facet" else [[stage]]
         for inner in (s for p in pipelines for s in p):
             if "$match" in inner:
@@ -155,8 +163,12 @@ def _value(draw, field: Field, scalar_equalities: bool) -> Any:
     choices = ["missing", "value", "value", "value"]
     if not field.roles & {"exists", "$inc"}:  # counters are never null (MongoDB refuses to $inc one)
         choices.append("null")
-    if "list" in field.roles or (field.roles <= {"equality", "read", "$set", "$unset"} and not scalar_equalities
-                                 and "equality" in field.roles and field.kind in ("<str>", "<int>", "<time>")):
+    if "list" in field.roles or (
+        field.roles <= {"equality", "read", "$set", "$unset"}
+        and not scalar_equalities
+        and "equality" in field.roles
+        and field.kind in ("<str>", "<int>", "<time>")
+    ):
         choices.append("array")
     choice = draw(st.sampled_from(choices))
     if choice == "missing":
@@ -208,8 +220,10 @@ def documents(draw, fields: dict[str, Field], key: str) -> list[dict[str, Any]]:
 def instantiate(shape: Any, draw, key: str, path: str = "") -> Any:
     """Placeholders filled from the same pools as the documents (so that queries match something)."""
     if isinstance(shape, dict):
-        return {(k if k.startswith("$") else _concrete(k, key)):
-                instantiate(v, draw, key, path if k.startswith("$") else k) for k, v in shape.items()}
+        return {
+            (k if k.startswith("$") else _concrete(k, key)): instantiate(v, draw, key, path if k.startswith("$") else k)
+            for k, v in shape.items()
+        }
     if isinstance(shape, list):
         if shape and all(isinstance(s, str) and s in POOLS for s in shape):  # $in/$nin lists of scalars
             pool = [v for s in shape for v in (IDS if path == "_id" else POOLS[s])]
@@ -263,8 +277,14 @@ def run(col: Collection, op: str, call: dict[str, Any]) -> Any:
         if op == "update_each":
             return col.update_each([(query, update)], upsert=bool(call.get("upsert")))
         if op == "find_one_and_update":
-            return col.find_one_and_update(query, update, projection=projection, sort=sort,
-                                           upsert=bool(call.get("upsert")), after=call.get("after", True))
+            return col.find_one_and_update(
+                query,
+                update,
+                projection=projection,
+                sort=sort,
+                upsert=bool(call.get("upsert")),
+                after=call.get("after", True),
+            )
         if op == "replace_one":
             result = col.replace_one(query, call["replacement"], upsert=bool(call.get("upsert")))
             return result.matched_count, result.modified_count
@@ -290,22 +310,27 @@ def stores(mongo_uri):
     client_for(mongo_uri).drop_database(name)
 
 
-@pytest.mark.parametrize(("catalogue", "index", "entry"), ENTRIES,
-                         ids=[f"{p.parent.name}:{i}:{e['op']}" for p, i, e in ENTRIES])
+@pytest.mark.parametrize(
+    ("catalogue", "index", "entry"), ENTRIES, ids=[f"{p.parent.name}:{i}:{e['op']}" for p, i, e in ENTRIES]
+)
 def test_the_embedded_store_answers_as_mongodb(stores, catalogue: Path, index: int, entry: dict[str, Any]):
     real, reference = stores
     name = f"c{abs(hash((str(catalogue), index))) % 10**8}"
     fields = fields_of(entry)
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
     @given(st.data())
     def same_answer(data):
         draw = data.draw
         key = draw(st.sampled_from(MAP_KEYS))
         docs = documents(draw, fields, key)
-        call = {part: instantiate(entry[part], draw, key) for part in ("filter", "update", "pipeline")
-                if entry.get(part) is not None}
+        call = {
+            part: instantiate(entry[part], draw, key)
+            for part in ("filter", "update", "pipeline")
+            if entry.get(part) is not None
+        }
         call.update({k: entry[k] for k in ("projection", "sort", "upsert", "after") if k in entry})
         if entry.get("limit"):
             call["limit"] = draw(st.integers(1, 3))

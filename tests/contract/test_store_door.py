@@ -52,8 +52,11 @@ def test_only_the_stores_touch_the_database():
 
 def test_the_check_catches_a_service_that_opens_the_database(tmp_path):
     sneaky = tmp_path / "service.py"
-    sneaky.write_text("from shared.store import database\nfrom pymongo import UpdateOne\n"
-                      "class S:\n    def f(self):\n        return self.db.plans.find({})\n", encoding="utf-8")
+    sneaky.write_text(
+        "from shared.store import database\nfrom pymongo import UpdateOne\n"
+        "class S:\n    def f(self):\n        return self.db.plans.find({})\n",
+        encoding="utf-8",
+    )
     assert _violations(sneaky) == ["shared.store.database", "from pymongo import …", "….db (line 5)"]
 
 
@@ -67,13 +70,15 @@ def test_every_service_class_is_given_its_store_object(service):
 
 
 def test_fields_beside_or_keep_their_place_and_the_or_moves_into_an_and():
-    assert safe_filter({"_id": 1, "$or": [{"a": 1}, {"b": 2}]}) == \
-        {"_id": 1, "$and": [{"$or": [{"a": 1}, {"b": 2}]}]}
-    assert safe_filter({"_id": 1, "$nor": [{"a": 1}], "$or": [{"b": 2}, {"c": 3}], "$and": [{"d": 4}]}) == \
-        {"_id": 1, "$and": [{"d": 4}, {"$or": [{"b": 2}, {"c": 3}]}, {"$nor": [{"a": 1}]}]}
+    assert safe_filter({"_id": 1, "$or": [{"a": 1}, {"b": 2}]}) == {"_id": 1, "$and": [{"$or": [{"a": 1}, {"b": 2}]}]}
+    assert safe_filter({"_id": 1, "$nor": [{"a": 1}], "$or": [{"b": 2}, {"c": 3}], "$and": [{"d": 4}]}) == {
+        "_id": 1,
+        "$and": [{"d": 4}, {"$or": [{"b": 2}, {"c": 3}]}, {"$nor": [{"a": 1}]}],
+    }
     # nested inside branches too
-    assert safe_filter({"$or": [{"t": 1, "$or": [{"a": 1}, {"b": 1}]}, {"c": 1}]}) == \
-        {"$or": [{"t": 1, "$and": [{"$or": [{"a": 1}, {"b": 1}]}]}, {"c": 1}]}
+    assert safe_filter({"$or": [{"t": 1, "$or": [{"a": 1}, {"b": 1}]}, {"c": 1}]}) == {
+        "$or": [{"t": 1, "$and": [{"$or": [{"a": 1}, {"b": 1}]}]}, {"c": 1}]
+    }
     # what was already safe is left as it was
     for query in ({}, {"a": 1}, {"$or": [{"a": 1}, {"b": 1}]}, {"a": {"$in": [1, 2]}, "b": None}):
         assert safe_filter(query) == query
@@ -82,14 +87,19 @@ def test_fields_beside_or_keep_their_place_and_the_or_moves_into_an_and():
 def test_ne_is_spelled_so_both_stores_treat_a_missing_field_alike():
     assert safe_filter({"holder": {"$ne": None}}) == {"holder": {"$ne": None, "$exists": True}}
     assert safe_filter({"status": {"$ne": "cancelled"}}) == {"status": {"$ne": "cancelled"}}  # reads are right
-    assert safe_filter({"_id": "p1", "status": {"$ne": "cancelled"}}, write=True) == \
-        {"_id": "p1", "$and": [{"$or": [{"status": {"$ne": "cancelled"}}, {"status": {"$exists": False}}]}]}
+    assert safe_filter({"_id": "p1", "status": {"$ne": "cancelled"}}, write=True) == {
+        "_id": "p1",
+        "$and": [{"$or": [{"status": {"$ne": "cancelled"}}, {"status": {"$exists": False}}]}],
+    }
 
 
-@pytest.mark.parametrize("query", [
-    {"xs": {"$elemMatch": {"k": 1, "$or": [{"v": 1}, {"w": 1}]}}},  # never matches in nx-27017
-    {"n": {"$not": {"$gt": 3}}},  # not implemented there
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"xs": {"$elemMatch": {"k": 1, "$or": [{"v": 1}, {"w": 1}]}}},  # never matches in nx-27017
+        {"n": {"$not": {"$gt": 3}}},  # not implemented there
+    ],
+)
 def test_filters_the_embedded_store_cannot_answer_are_refused(query):
     with pytest.raises(UnsafeStoreCall):
         safe_filter(query)
@@ -103,13 +113,16 @@ def test_dotted_projections_are_refused():
         check_projection({"org.province": 1})
 
 
-@pytest.mark.parametrize("update", [
-    {"$push": {"xs": {"a": 1}}},
-    {"$push": {"xs": {"$each": [{"a": 1}]}}},
-    {"$addToSet": {"tags": "x"}},
-    {"$set": {"flag": True}},
-    {"status": "replaced"},
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"$push": {"xs": {"a": 1}}},
+        {"$push": {"xs": {"$each": [{"a": 1}]}}},
+        {"$addToSet": {"tags": "x"}},
+        {"$set": {"flag": True}},
+        {"status": "replaced"},
+    ],
+)
 def test_updates_the_embedded_store_corrupts_are_refused(update):
     with pytest.raises(UnsafeStoreCall):
         check_update(update)

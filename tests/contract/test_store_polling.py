@@ -39,8 +39,11 @@ def _indexed_by_owner(door: Door, catalogue, collection: str) -> None:
         StagedEvents(door, [collection]).ensure_indexes()
         return
     module = importlib.import_module(f"{rel.parts[1]}.store")
-    [store] = [c for c in vars(module).values()
-               if isinstance(c, type) and issubclass(c, ServiceStore) and c is not ServiceStore]
+    [store] = [
+        c
+        for c in vars(module).values()
+        if isinstance(c, type) and issubclass(c, ServiceStore) and c is not ServiceStore
+    ]
     store(door).ensure_indexes()
 
 
@@ -48,8 +51,9 @@ def test_polling_queries_are_catalogued():
     assert {entry["polling"] for _, entry in POLLING} >= {"messages", "reminders", "offers", "booths", "meetings"}
 
 
-@pytest.mark.parametrize(("catalogue", "entry"), POLLING,
-                         ids=[f"{p.parent.name}:{e['polling']}:{sorted(e['filter'])}" for p, e in POLLING])
+@pytest.mark.parametrize(
+    ("catalogue", "entry"), POLLING, ids=[f"{p.parent.name}:{e['polling']}:{sorted(e['filter'])}" for p, e in POLLING]
+)
 def test_a_polling_query_uses_an_index(mongo_uri, catalogue, entry):
     name = f"polling_{uuid.uuid4().hex[:8]}"
     door = Door(client_for(mongo_uri)[name])

@@ -37,16 +37,26 @@ def organiser(api: Client, series_id: str) -> str:
 def new_edition(api: Client, organiser: str, series_id: str):
     """Create an edition and open it; returns its JSON."""
 
-    def make(starts_on: date = date(2024, 8, 16), host: str = "thanh-hoa",
-             partners: tuple[str, ...] = ("ha-noi", "nghe-an"), capacity: dict[str, int] | None = None,
-             open_it: bool = True) -> dict:
-        created = api.request("POST", "/v1/editions", organiser,
-                              json=edition_body(series_id, starts_on, host, list(partners), capacity))
+    def make(
+        starts_on: date = date(2024, 8, 16),
+        host: str = "thanh-hoa",
+        partners: tuple[str, ...] = ("ha-noi", "nghe-an"),
+        capacity: dict[str, int] | None = None,
+        open_it: bool = True,
+    ) -> dict:
+        created = api.request(
+            "POST", "/v1/editions", organiser, json=edition_body(series_id, starts_on, host, list(partners), capacity)
+        )
         assert created.status_code == 201, created.text
         edition = created.json()
         if open_it:
-            opened = api.request("POST", f"/v1/editions/{edition['id']}/status", organiser, json={"status": "open"},
-                                 headers={"If-Match": created.headers["ETag"]})
+            opened = api.request(
+                "POST",
+                f"/v1/editions/{edition['id']}/status",
+                organiser,
+                json={"status": "open"},
+                headers={"If-Match": created.headers["ETag"]},
+            )
             assert opened.status_code == 200, opened.text
             edition = opened.json()
         return edition

@@ -49,15 +49,25 @@ def seed(api: Client, ops: str) -> Seeded:
     series = f"fuzz-{uuid.uuid4().hex[:8]}"
     assert api.request("POST", "/v1/series", ops, json={"key": series, "name": {"vi": "Thử tải"}}).status_code == 201
     organiser = api.token("organiser", series=series)
-    created = api.request("POST", "/v1/editions", organiser,
-                          json=edition_body(series, date(2024, 8, 16), "thanh-hoa", ["ha-noi", "nghe-an"]))
+    created = api.request(
+        "POST",
+        "/v1/editions",
+        organiser,
+        json=edition_body(series, date(2024, 8, 16), "thanh-hoa", ["ha-noi", "nghe-an"]),
+    )
     assert created.status_code == 201, created.text
     eid = created.json()["id"]
-    opened = api.request("POST", f"/v1/editions/{eid}/status", organiser, json={"status": "open"},
-                         headers={"If-Match": created.headers["ETag"]})
+    opened = api.request(
+        "POST",
+        f"/v1/editions/{eid}/status",
+        organiser,
+        json={"status": "open"},
+        headers={"If-Match": created.headers["ETag"]},
+    )
     assert opened.status_code == 200, opened.text
-    imported = eventually(lambda: api.request("PUT", f"/v1/editions/{eid}/floor-plan", organiser,
-                                              json={"csv": floor_plan(booth("A01"))}))
+    imported = eventually(
+        lambda: api.request("PUT", f"/v1/editions/{eid}/floor-plan", organiser, json={"csv": floor_plan(booth("A01"))})
+    )
     assert imported.status_code == 200, imported.text
     rules = {"groups": [{"name": "all", "booths": 1, "provinces": None}]}
     assert api.request("PUT", f"/v1/editions/{eid}/booth-rules", organiser, json=rules).status_code == 200
@@ -71,9 +81,14 @@ def seed(api: Client, ops: str) -> Seeded:
         decided = api.request("POST", f"/v1/participations/{pid}/decision", organiser, json={"action": "approve"})
         assert decided.status_code == 200, decided.text
         member = api.token("member", organisation=org)
-        applied = eventually(lambda pid=pid, member=member: api.request(
-            "POST", f"/v1/editions/{eid}/booth-applications", member, json={"participation_id": pid,
-                                                                            "booths_wanted": 1}))
+        applied = eventually(
+            lambda pid=pid, member=member: api.request(
+                "POST",
+                f"/v1/editions/{eid}/booth-applications",
+                member,
+                json={"participation_id": pid, "booths_wanted": 1},
+            )
+        )
         assert applied.status_code == 200, applied.text
         exhibitors.append((pid, org, member))
     run = api.request("POST", f"/v1/editions/{eid}/allocations", organiser, json={})
@@ -83,11 +98,16 @@ def seed(api: Client, ops: str) -> Seeded:
     assert committed.status_code == 200, committed.text
     holder = next(e for e in exhibitors if e[0] in assignments)
     pid, org, member = next(e for e in exhibitors if e[0] not in assignments)
-    assert api.request("POST", f"/v1/participations/{holder[0]}/decision", organiser,
-                       json={"action": "cancel"}).status_code == 200
-    offers = eventually(lambda: api.request("GET", f"/v1/editions/{eid}/booth-offers", member,
-                                            params={"participation_id": pid}),
-                        ok=lambda r: r.ok and r.json()["items"])
+    assert (
+        api.request(
+            "POST", f"/v1/participations/{holder[0]}/decision", organiser, json={"action": "cancel"}
+        ).status_code
+        == 200
+    )
+    offers = eventually(
+        lambda: api.request("GET", f"/v1/editions/{eid}/booth-offers", member, params={"participation_id": pid}),
+        ok=lambda r: r.ok and r.json()["items"],
+    )
     assert offers.json()["items"], offers.text
 
     # a B2B session where a buyer asked the exhibitor, who accepted; a timetable computed in the background
@@ -99,20 +119,33 @@ def seed(api: Client, ops: str) -> Seeded:
     assert asked.status_code == 201, asked.text
     accepted = api.request("POST", f"/v1/meetings/{asked.json()['id']}/accept", member, json={})
     assert accepted.status_code == 200, accepted.text
-    job = api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={},
-                      headers={"Prefer": "respond-async"})
+    job = api.request(
+        "POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={}, headers={"Prefer": "respond-async"}
+    )
     assert job.status_code == 202, job.text
 
     delegate = api.request("GET", f"/v1/organisations/{org}", organiser).json()["delegates"][0]["id"]
-    sent = eventually(lambda: api.request("GET", f"/v1/organisations/{org}/notifications", member),
-                      ok=lambda r: r.ok and r.json()["items"])
+    sent = eventually(
+        lambda: api.request("GET", f"/v1/organisations/{org}/notifications", member),
+        ok=lambda r: r.ok and r.json()["items"],
+    )
     assert sent.json()["items"], sent.text
-    return Seeded(organiser, {
-        "edition_id": eid, "participation_id": pid, "organisation_id": org, "delegate_id": delegate,
-        "booth_code": "A01", "run_id": run_id, "offer_id": offers.json()["items"][0]["id"],
-        "session_id": sid, "meeting_id": asked.json()["id"], "job_id": job.json()["id"],
-        "message_id": sent.json()["items"][0]["id"]})
-
+    return Seeded(
+        organiser,
+        {
+            "edition_id": eid,
+            "participation_id": pid,
+            "organisation_id": org,
+            "delegate_id": delegate,
+            "booth_code": "A01",
+            "run_id": run_id,
+            "offer_id": offers.json()["items"][0]["id"],
+            "session_id": sid,
+            "meeting_id": asked.json()["id"],
+            "job_id": job.json()["id"],
+            "message_id": sent.json()["items"][0]["id"],
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,12 +155,17 @@ def seeded(api: Client, ops: str) -> Seeded:
 
 def config_toml(seeded: Seeded) -> str:
     """The seeded ids for every path; the one operation whose 503 is an answer, not an error."""
-    lines = ["[parameters]", *(f'"path.{name}" = {json.dumps(value)}'
-                               for name, value in seeded.path_parameters.items())]
+    lines = [
+        "[parameters]",
+        *(f'"path.{name}" = {json.dumps(value)}' for name, value in seeded.path_parameters.items()),
+    ]
     # /readyz says 503 by design when a service's ping misses its 0.8 s deadline, which a busy 2-core
     # machine can make it do; every other operation must never answer 5xx
-    lines += ["[[operations]]", 'include-path = "/readyz"',
-              'checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]']
+    lines += [
+        "[[operations]]",
+        'include-path = "/readyz"',
+        'checks.not_a_server_error.expected-statuses = ["2xx", "3xx", "4xx", "503"]',
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -139,10 +177,26 @@ def test_no_request_gets_a_server_error_and_every_answer_matches_the_document(ap
     (it sets ``Node._nodeid``, which pytest no longer has), and the CLI runs all four phases."""
     config = tmp_path / "schemathesis.toml"
     config.write_text(config_toml(seeded))
-    argv = [sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
-            "run", f"{api.base}/v1/openapi.json", "--checks", "not_a_server_error,response_schema_conformance",
-            "--max-examples", str(EXAMPLES), "--request-timeout", "20", "--no-color",
-            "--report", "json", "--report-dir", str(tmp_path)]
+    argv = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--config-file",
+        str(config),
+        "run",
+        f"{api.base}/v1/openapi.json",
+        "--checks",
+        "not_a_server_error,response_schema_conformance",
+        "--max-examples",
+        str(EXAMPLES),
+        "--request-timeout",
+        "20",
+        "--no-color",
+        "--report",
+        "json",
+        "--report-dir",
+        str(tmp_path),
+    ]
     if who == "organiser":
         argv += ["--header", f"Authorization: Bearer {seeded.organiser}"]
     else:

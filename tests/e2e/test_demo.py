@@ -36,8 +36,11 @@ def test_demo_loads_once_and_the_quang_tri_session_schedules_at_delta(api, stack
 
     meetings = api.every(f"/v1/b2b-sessions/{session['id']}/meetings", organiser, params={"status": "accepted"})
     assert len(meetings) == accepted  # all of them, not the first page of the default 50
-    seats = Counter((m["slot"], p) for m in meetings for p in (m["supplier"]["participation_id"],
-                                                                m["buyer"]["participation_id"], m["table"]))
+    seats = Counter(
+        (m["slot"], p)
+        for m in meetings
+        for p in (m["supplier"]["participation_id"], m["buyer"]["participation_id"], m["table"])
+    )
     assert max(seats.values()) == 1
     late = {m["buyer"]["participation_id"] for m in meetings if m["slot"] in ("S01", "S02")}
     late_names = {m["buyer"]["name"]["vi"] for m in meetings if m["buyer"]["participation_id"] in late}

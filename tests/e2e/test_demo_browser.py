@@ -40,30 +40,51 @@ def run_browser(plan: dict, tmp_path: Path) -> dict:
     if not (chromium and node and built):
         pytest.fail("needs Chromium, Node.js and the built demo page: `make chromium client` (make test does it)")
     plan_file = tmp_path / "plan.json"
-    plan_file.write_text(json.dumps({**plan, "chromium": chromium, "screenshots": str(tmp_path),
-                                     "timeout_ms": STEP_MS}, ensure_ascii=False), encoding="utf-8")
-    done = subprocess.run([node, str(DRIVER), str(plan_file)], cwd=CLIENT, capture_output=True, text=True,
-                          timeout=WHOLE_RUN_S)
+    plan_file.write_text(
+        json.dumps(
+            {**plan, "chromium": chromium, "screenshots": str(tmp_path), "timeout_ms": STEP_MS}, ensure_ascii=False
+        ),
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [node, str(DRIVER), str(plan_file)], cwd=CLIENT, capture_output=True, text=True, timeout=WHOLE_RUN_S
+    )
     assert done.returncode == 0, f"the browser run failed (screenshots in {tmp_path}):\n{done.stderr[-3000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def test_the_form_shows_all_field_errors_in_vietnamese_then_the_organiser_sees_the_registration(
-        stack, api, organiser, new_edition, tmp_path):
+    stack, api, organiser, new_edition, tmp_path
+):
     edition_id = new_edition()["id"]
     neighbour = api.request("POST", f"/v1/editions/{edition_id}/registrations", json=registration("nghe-an"))
     assert neighbour.status_code == 201, neighbour.text
     neighbour_before = neighbour.json()["participation"]
-    good = {"organisation.kind": "enterprise", "organisation.legal_name.vi": LEGAL_NAME,
-            "organisation.province": "thanh-hoa", "organisation.delegates.0.name": "Nguyễn Thị Lan",
-            "products.0.name.vi": "Nem chua Thanh Hóa", "products.0.ocop.certificate_no": "TH-2023-17",
-            "products.0.ocop.year": "2023", "role": "exhibitor"}
-    fixes = {"organisation.tax_code": tax_code(), "organisation.delegates.0.email": "lan.nguyen@example.vn",
-             "organisation.delegates.0.phone": "0912 345 678", "products.0.ocop.stars": "4"}
+    good = {
+        "organisation.kind": "enterprise",
+        "organisation.legal_name.vi": LEGAL_NAME,
+        "organisation.province": "thanh-hoa",
+        "organisation.delegates.0.name": "Nguyễn Thị Lan",
+        "products.0.name.vi": "Nem chua Thanh Hóa",
+        "products.0.ocop.certificate_no": "TH-2023-17",
+        "products.0.ocop.year": "2023",
+        "role": "exhibitor",
+    }
+    fixes = {
+        "organisation.tax_code": tax_code(),
+        "organisation.delegates.0.email": "lan.nguyen@example.vn",
+        "organisation.delegates.0.phone": "0912 345 678",
+        "products.0.ocop.stars": "4",
+    }
 
-    seen = run_browser({"url": f"{stack.config.gateway_url}/demo/?edition={edition_id}",
-                        "first": {**good, **{name: typed for name, (typed, _) in WRONG.items()}},
-                        "fixes": fixes}, tmp_path)
+    seen = run_browser(
+        {
+            "url": f"{stack.config.gateway_url}/demo/?edition={edition_id}",
+            "first": {**good, **{name: typed for name, (typed, _) in WRONG.items()}},
+            "fixes": fixes,
+        },
+        tmp_path,
+    )
 
     first = seen["first"]
     assert first["status"] == 422

@@ -19,8 +19,12 @@ from tests.support.api import registration
 from tests.support.breaks import broken, expected_fields, some_breaks
 from tests.support.waiting import eventually
 
-EXAMPLES = settings(max_examples=20, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+EXAMPLES = settings(
+    max_examples=20,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 RULES = {"groups": [{"name": "all", "booths": 3, "provinces": None}]}
 
 
@@ -40,9 +44,12 @@ def test_the_reported_body_gets_one_422_naming_all_five_fields(api, organiser, n
     assert response.status_code == 422, response.text
     problem = response.json()
     assert {(e["field"], e["code"]) for e in problem["errors"]} == {
-        ("products.0.ocop.stars", "out_of_range"), ("organisation.delegates.0.email", "invalid_email"),
-        ("organisation.tax_code", "tax_code_check_digit"), ("wants.booths", "out_of_range"),
-        ("organisation.delegates.0.phone", "invalid_phone")}
+        ("products.0.ocop.stars", "out_of_range"),
+        ("organisation.delegates.0.email", "invalid_email"),
+        ("organisation.tax_code", "tax_code_check_digit"),
+        ("wants.booths", "out_of_range"),
+        ("organisation.delegates.0.phone", "invalid_phone"),
+    }
     assert len(problem["errors"]) == 5 and response.headers["Content-Language"] == "vi"
     assert "Mã số thuế sai chữ số kiểm tra." in {e["message"] for e in problem["errors"]}  # in Vietnamese
     assert participations(api, organiser, edition_id) == []
@@ -60,8 +67,7 @@ def edition_after_the_merger(new_edition) -> str:
 @EXAMPLES
 @given(breaks=some_breaks(FORM_BREAKS))
 def test_a_registration_names_every_wrong_field_in_one_answer(api, organiser, edition_after_the_merger, breaks):
-    response = api.request("POST", f"/v1/editions/{edition_after_the_merger}/registrations",
-                           json=broken(FORM, breaks))
+    response = api.request("POST", f"/v1/editions/{edition_after_the_merger}/registrations", json=broken(FORM, breaks))
     assert response.status_code == 422, response.text
     assert {e["field"] for e in response.json()["errors"]} == expected_fields(breaks)
     assert participations(api, organiser, edition_after_the_merger) == []
@@ -82,10 +88,13 @@ def applicant(api, organiser, booth_edition) -> tuple[str, str, str]:  # noqa: F
 def test_a_booth_application_names_every_wrong_field_in_one_answer(api, applicant, breaks):
     """The gateway's schema knows preference types; booths wanted, needs and empty values only the service."""
     edition_id, pid, member = applicant
-    body = {"participation_id": pid, "booths_wanted": 2, "needs": ["power"],
-            "preferences": [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}]}
-    response = api.request("POST", f"/v1/editions/{edition_id}/booth-applications", member,
-                           json=broken(body, breaks))
+    body = {
+        "participation_id": pid,
+        "booths_wanted": 2,
+        "needs": ["power"],
+        "preferences": [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}],
+    }
+    response = api.request("POST", f"/v1/editions/{edition_id}/booth-applications", member, json=broken(body, breaks))
     assert response.status_code == 422, response.text
     assert {e["field"] for e in response.json()["errors"]} == expected_fields(breaks)
     mine = api.request("GET", f"/v1/editions/{edition_id}/booth-applications/{pid}", member).json()

@@ -23,7 +23,8 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
     body = registration("thanh-hoa", name=f"Hợp tác xã Cói {tag}")
     body["organisation"]["delegates"] = [
         {"name": "Mai Thị Thu", "email": vi_email, "phone": "0912 345 678", "preferred_language": "vi"},
-        {"name": "Mai Văn Tấn", "email": en_email, "phone": "0988 123 456", "preferred_language": "en"}]
+        {"name": "Mai Văn Tấn", "email": en_email, "phone": "0988 123 456", "preferred_language": "en"},
+    ]
     created = api.request("POST", f"/v1/editions/{eid}/registrations", json=body)
     assert created.status_code == 201, created.text
     pid, org = created.json()["participation"]["id"], created.json()["organisation_id"]
@@ -34,38 +35,47 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
     en_mail = mails_to(stack.config.mail_dir, en_email, expect=2)
     assert sorted(subject(m) for m in vi_mail) == [
         "Đã nhận đăng ký tham gia Hội nghị kết nối cung cầu",
-        "Đăng ký tham gia Hội nghị kết nối cung cầu đã được duyệt"]
+        "Đăng ký tham gia Hội nghị kết nối cung cầu đã được duyệt",
+    ]
     assert sorted(subject(m) for m in en_mail) == [
         "Registration received: Supply–demand connection conference",
-        "Your registration for Supply–demand connection conference is approved"]
+        "Your registration for Supply–demand connection conference is approved",
+    ]
     approved = next(m for m in en_mail if "approved" in subject(m))
-    assert approved.is_multipart() and {p.get_content_type() for p in approved.walk()} >= {"text/plain",
-                                                                                         "text/html"}
+    assert approved.is_multipart() and {p.get_content_type() for p in approved.walk()} >= {"text/plain", "text/html"}
     assert f"Hợp tác xã Cói {tag}" in approved.get_payload()[0].get_payload(decode=True).decode("utf-8")
 
     member = api.token("member", organisation=org)
     mine = api.request("GET", f"/v1/organisations/{org}/notifications", member).json()["items"]
     assert {(m["template"], m["language"], m["status"]) for m in mine} == {
-        ("participation.submitted", "vi", "sent"), ("participation.submitted", "en", "sent"),
-        ("participation.approved", "vi", "sent"), ("participation.approved", "en", "sent")}
+        ("participation.submitted", "vi", "sent"),
+        ("participation.submitted", "en", "sent"),
+        ("participation.approved", "vi", "sent"),
+        ("participation.approved", "en", "sent"),
+    }
     assert all("…" in m["to"] for m in mine)  # masked outside the organisers' log
-    log = api.request("GET", f"/v1/editions/{eid}/notifications", organiser,
-                      params={"organisation_id": org, "status": "sent"}).json()["items"]
+    log = api.request(
+        "GET", f"/v1/editions/{eid}/notifications", organiser, params={"organisation_id": org, "status": "sent"}
+    ).json()["items"]
     assert {m["to"] for m in log} == {vi_email, en_email}
     assert api.request("GET", f"/v1/editions/{eid}/notifications", member).status_code == 403
-    assert api.request("GET", f"/v1/editions/{eid}/notifications", organiser,
-                       params={"status": "lost"}).status_code == 422
+    assert (
+        api.request("GET", f"/v1/editions/{eid}/notifications", organiser, params={"status": "lost"}).status_code == 422
+    )
 
     # the Vietnamese delegate opts into SMS; the cancellation then goes by e-mail and SMS (to the local outbox)
     delegate = next(m["delegate_id"] for m in mine if m["language"] == "vi")
-    empty = api.request("PUT", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member,
-                        json={})
+    empty = api.request(
+        "PUT", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member, json={}
+    )
     assert empty.status_code == 422 and empty.json()["errors"][0]["code"] == "nothing_to_change", empty.text
-    prefs = api.request("PUT", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member,
-                        json={"sms": True})
+    prefs = api.request(
+        "PUT", f"/v1/organisations/{org}/delegates/{delegate}/notification-preferences", member, json={"sms": True}
+    )
     assert prefs.status_code == 200 and prefs.json()["sms"] is True, prefs.text
-    cancelled = api.request("POST", f"/v1/participations/{pid}/decision", organiser,
-                            json={"action": "cancel", "reason": "Đơn vị rút lui"})
+    cancelled = api.request(
+        "POST", f"/v1/participations/{pid}/decision", organiser, json={"action": "cancel", "reason": "Đơn vị rút lui"}
+    )
     assert cancelled.status_code == 200, cancelled.text
     assert len(mails_to(stack.config.mail_dir, vi_email, expect=3)) == 3
     outbox = stack.config.outbox_dir / "sms.jsonl"
@@ -74,8 +84,9 @@ def test_approval_reaches_each_delegate_once_in_their_language(api, organiser, n
     assert len(sms) == 1 and "đã được hủy" in sms[0]["text"]
 
     token = unsubscribe_token(DEV_UNSUBSCRIBE_SECRET.encode(), delegate)
-    tap = Tap(f"e2e.prefs.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.notifications.preferences.#",),
-              amqp_uri=stack.config.amqp_uri)
+    tap = Tap(
+        f"e2e.prefs.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.notifications.preferences.#",), amqp_uri=stack.config.amqp_uri
+    )
     try:
         assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token}).status_code == 200
         assert api.request("GET", "/v1/notifications/unsubscribe", params={"token": token + "x"}).status_code == 422

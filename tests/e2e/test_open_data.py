@@ -22,19 +22,37 @@ def test_open_data_counts_an_ended_edition_for_anyone_and_names_nobody(api, orga
     form = registration("ha-tinh", name=f"HTX Chờ duyệt {uuid.uuid4().hex[:5]}")  # submitted, never approved
     pending = api.request("POST", f"/v1/editions/{eid}/registrations", json=form)
     assert pending.status_code == 201, pending.text
-    sid = api.request("POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(
-        interpreters={"en": 2})).json()["id"]
+    sid = api.request(
+        "POST", f"/v1/editions/{eid}/b2b-sessions", organiser, json=session_body(interpreters={"en": 2})
+    ).json()["id"]
     for s in (s1, s2):
-        assert api.request("POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser,
-                           json={"supplier": s[0], "buyer": b1[0]}).status_code == 201
+        assert (
+            api.request(
+                "POST", f"/v1/b2b-sessions/{sid}/brokered-meetings", organiser, json={"supplier": s[0], "buyer": b1[0]}
+            ).status_code
+            == 201
+        )
     assert api.request("POST", f"/v1/b2b-sessions/{sid}/schedule", organiser, json={}).json()["scheduled"] == 2
-    assert api.request("POST", f"/v1/editions/{eid}/mous", organiser, json={
-        "title": {"vi": "Biên bản ghi nhớ"}, "parties": [{"organisation_id": s1[1]}, {"organisation_id": b1[1]}],
-        "sector": "processed_food", "value": {"amount": 1_000_000_000, "currency": "VND"},
-        "signed_on": "2024-08-16"}).status_code == 201
+    assert (
+        api.request(
+            "POST",
+            f"/v1/editions/{eid}/mous",
+            organiser,
+            json={
+                "title": {"vi": "Biên bản ghi nhớ"},
+                "parties": [{"organisation_id": s1[1]}, {"organisation_id": b1[1]}],
+                "sector": "processed_food",
+                "value": {"amount": 1_000_000_000, "currency": "VND"},
+                "signed_on": "2024-08-16",
+            },
+        ).status_code
+        == 201
+    )
 
-    found = eventually(lambda: api.request("GET", f"/v1/editions/{eid}/open-data"),  # anonymous
-                       ok=lambda r: r.status_code == 200 and r.json()["b2b"]["mous"]["total"] == 1)
+    found = eventually(
+        lambda: api.request("GET", f"/v1/editions/{eid}/open-data"),  # anonymous
+        ok=lambda r: r.status_code == 200 and r.json()["b2b"]["mous"]["total"] == 1,
+    )
     assert found.status_code == 200, found.text
     data = found.json()
     assert data["published"] is True and data["published_after"] == "2024-08-18"
@@ -51,10 +69,12 @@ def test_open_data_counts_an_ended_edition_for_anyone_and_names_nobody(api, orga
     assert data["b2b"]["mous"]["value_by_currency"] == {"VND": 1_000_000_000}
 
     body = found.text
-    for who in (form["organisation"], *(api.request("GET", f"/v1/organisations/{s[1]}", organiser).json()
-                                        for s in (s1, s2))):
+    for who in (
+        form["organisation"],
+        *(api.request("GET", f"/v1/organisations/{s[1]}", organiser).json() for s in (s1, s2)),
+    ):
         assert who["legal_name"]["vi"] not in body
-        for delegate in (who["delegates"].values() if isinstance(who["delegates"], dict) else who["delegates"]):
+        for delegate in who["delegates"].values() if isinstance(who["delegates"], dict) else who["delegates"]:
             assert delegate["name"] not in body and delegate["email"] not in body
     assert "@" not in body and "+84" not in body
 
@@ -84,5 +104,6 @@ def test_before_the_edition_ends_only_organisers_and_provinces_see_a_preview(api
         assert preview.status_code == 200, preview.text
         assert preview.json()["published"] is False and preview.json()["participants"]["total"] == 1
     assert api.request("GET", "/v1/editions/ed_nope/open-data").status_code == 404
-    assert json.loads(api.request("GET", "/v1/openapi.json").text)["paths"][
-        "/v1/editions/{edition_id}/open-data"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert json.loads(api.request("GET", "/v1/openapi.json").text)["paths"]["/v1/editions/{edition_id}/open-data"][
+        "get"
+    ]["responses"]["200"]["content"]["application/json"]["schema"]

@@ -46,8 +46,9 @@ def province_amqp_url(stack):
         pytest.fail("the example's packages are missing: `make node` (make test runs it) installs them")
     parts = urlsplit(stack.config.amqp_uri)
     vhost = parts.path[1:] or "/"
-    reader: Reader = dataclasses.replace(province_reader(PROVINCE),
-                                         user=f"province.{PROVINCE}.e2e-{uuid.uuid4().hex[:6]}")
+    reader: Reader = dataclasses.replace(
+        province_reader(PROVINCE), user=f"province.{PROVINCE}.e2e-{uuid.uuid4().hex[:6]}"
+    )
     password = secrets.token_urlsafe(16)
     perms = reader.permissions(settings().public_exchange)
     _ctl("add_user", reader.user, password)
@@ -61,9 +62,14 @@ def province_amqp_url(stack):
 
 def consume(url: str, province: str, dump: Path, start: str = "first") -> subprocess.CompletedProcess:
     """One replay from ``start``, until the stream has been quiet for 2 s (at most 60 s)."""
-    return subprocess.run(["node", "consumer.js", "--from", start, "--idle", "2", "--max-seconds", "60",
-                           "--dump", str(dump)], cwd=CONSUMER, capture_output=True, text=True, timeout=90,
-                          env={"PATH": os.environ["PATH"], "KETNOI_AMQP_URL": url, "KETNOI_PROVINCE": province})
+    return subprocess.run(
+        ["node", "consumer.js", "--from", start, "--idle", "2", "--max-seconds", "60", "--dump", str(dump)],
+        cwd=CONSUMER,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={"PATH": os.environ["PATH"], "KETNOI_AMQP_URL": url, "KETNOI_PROVINCE": province},
+    )
 
 
 def exhibitor(api, organiser, eid: str, province: str, sectors: list[str]) -> tuple[str, str, str]:
@@ -72,14 +78,28 @@ def exhibitor(api, organiser, eid: str, province: str, sectors: list[str]) -> tu
     return approved(api, organiser, eid, body)
 
 
-def test_the_node_consumer_replays_only_its_province_and_matches_the_api(api, organiser, new_edition,
-                                                                         province_amqp_url, tmp_path):
+def test_the_node_consumer_replays_only_its_province_and_matches_the_api(
+    api, organiser, new_edition, province_amqp_url, tmp_path
+):
     eid = new_edition()["id"]
-    plan = eventually(lambda: api.request("PUT", f"/v1/editions/{eid}/floor-plan", organiser, json={
-        "csv": floor_plan(booth("A01", x=0), booth("A02", x=3), booth("A03", x=6), booth("A04", x=9))}))
+    plan = eventually(
+        lambda: api.request(
+            "PUT",
+            f"/v1/editions/{eid}/floor-plan",
+            organiser,
+            json={"csv": floor_plan(booth("A01", x=0), booth("A02", x=3), booth("A03", x=6), booth("A04", x=9))},
+        )
+    )
     assert plan.status_code == 200, plan.text
-    assert api.request("PUT", f"/v1/editions/{eid}/booth-rules", organiser, json={
-        "groups": [{"name": "all", "booths": 4, "provinces": None}], "organisation_max": 1}).status_code == 200
+    assert (
+        api.request(
+            "PUT",
+            f"/v1/editions/{eid}/booth-rules",
+            organiser,
+            json={"groups": [{"name": "all", "booths": 4, "provinces": None}], "organisation_max": 1},
+        ).status_code
+        == 200
+    )
 
     qt_coffee = exhibitor(api, organiser, eid, "quang-tri", ["coffee", "agriculture"])
     qt_pepper = exhibitor(api, organiser, eid, "quang-binh", ["pepper"])  # merged into quang-tri
@@ -88,21 +108,33 @@ def test_the_node_consumer_replays_only_its_province_and_matches_the_api(api, or
     pending = api.request("POST", f"/v1/editions/{eid}/registrations", json=registration("quang-tri"))
     assert pending.status_code == 201, pending.text  # submitted, never approved: not counted
     for pid, _, member in (qt_coffee, hue):
-        applied = eventually(lambda pid=pid, member=member: api.request(
-            "POST", f"/v1/editions/{eid}/booth-applications", member, json={"participation_id": pid,
-                                                                              "booths_wanted": 1}))
+        applied = eventually(
+            lambda pid=pid, member=member: api.request(
+                "POST",
+                f"/v1/editions/{eid}/booth-applications",
+                member,
+                json={"participation_id": pid, "booths_wanted": 1},
+            )
+        )
         assert applied.status_code == 200, applied.text
     run = api.request("POST", f"/v1/editions/{eid}/allocations", organiser, json={})
     assert run.status_code == 201 and run.json()["allocated"] == 2, run.text
-    assert api.request("POST", f"/v1/editions/{eid}/allocations/{run.json()['id']}/commit",
-                       organiser).status_code == 200
+    assert (
+        api.request("POST", f"/v1/editions/{eid}/allocations/{run.json()['id']}/commit", organiser).status_code == 200
+    )
 
     def sign(*parties) -> str:
-        body = {"title": {"vi": "Biên bản ghi nhớ"}, "parties": [{"organisation_id": p[1]} for p in parties],
-                "sector": "processed_food", "value": {"amount": 500_000_000, "currency": "VND"},
-                "signed_on": "2024-08-16"}
-        created = eventually(lambda: api.request("POST", f"/v1/editions/{eid}/mous", organiser, json=body),
-                             ok=lambda r: r.status_code == 201)
+        body = {
+            "title": {"vi": "Biên bản ghi nhớ"},
+            "parties": [{"organisation_id": p[1]} for p in parties],
+            "sector": "processed_food",
+            "value": {"amount": 500_000_000, "currency": "VND"},
+            "signed_on": "2024-08-16",
+        }
+        created = eventually(
+            lambda: api.request("POST", f"/v1/editions/{eid}/mous", organiser, json=body),
+            ok=lambda r: r.status_code == 201,
+        )
         assert created.status_code == 201, created.text
         return created.json()["id"]
 
@@ -118,10 +150,13 @@ def test_the_node_consumer_replays_only_its_province_and_matches_the_api(api, or
     floor = api.request("GET", f"/v1/editions/{eid}/floor-plan").json()
     qt_orgs = {qt_coffee[1], qt_pepper[1]}
     held = sum(1 for b in floor["booths"] if (b.get("holder") or {}).get("organisation_id") in qt_orgs)
-    expected = {"registrations_approved": stats["status"]["approved"],
-                "registrations_approved_by_sector": {"agriculture": 1, "coffee": 1, "pepper": 1},
-                "registrations_approved_by_role": {"exhibitor": 2},
-                "booths_allocated": held, "mous_signed": mou_stats["by_province"][PROVINCE]["count"]}
+    expected = {
+        "registrations_approved": stats["status"]["approved"],
+        "registrations_approved_by_sector": {"agriculture": 1, "coffee": 1, "pepper": 1},
+        "registrations_approved_by_role": {"exhibitor": 2},
+        "booths_allocated": held,
+        "mous_signed": mou_stats["by_province"][PROVINCE]["count"],
+    }
     assert (expected["registrations_approved"], held, expected["mous_signed"]) == (2, 1, 2)
 
     dump = tmp_path / "first.jsonl"
@@ -131,15 +166,20 @@ def test_the_node_consumer_replays_only_its_province_and_matches_the_api(api, or
         runs.append(consume(province_amqp_url, PROVINCE, dump))
         return runs[-1]
 
-    first = eventually(replay, ok=lambda r: r.returncode != 0 or json.loads(r.stdout)["editions"].get(eid) == expected,
-                       timeout=60)
+    first = eventually(
+        replay, ok=lambda r: r.returncode != 0 or json.loads(r.stdout)["editions"].get(eid) == expected, timeout=60
+    )
     assert first.returncode == 0, first.stderr + first.stdout
     summary = json.loads(first.stdout)
     assert summary["editions"][eid] == expected
     assert summary["personal_data"] == [] and summary["other_province"] == []
     assert set(summary["routing"]) <= {PROVINCE, "national"}
-    assert {"vn.ketnoi.registration.participation.approved.v1", "vn.ketnoi.booths.booth.allocated.v1",
-            MOU, "vn.ketnoi.registration.edition.created.v1"} <= set(summary["event_types"])
+    assert {
+        "vn.ketnoi.registration.participation.approved.v1",
+        "vn.ketnoi.booths.booth.allocated.v1",
+        MOU,
+        "vn.ketnoi.registration.edition.created.v1",
+    } <= set(summary["event_types"])
 
     # the raw dump, checked here too: only quang-tri's and national keys, nothing of hue's, no people
     text = dump.read_text(encoding="utf-8")

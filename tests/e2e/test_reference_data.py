@@ -13,9 +13,13 @@ from gateway import schemas as s
 from tests.support.api import edition_body, organisation
 
 PROBLEM = "application/problem+json"
-ENDPOINTS = {"/v1/reference/provinces": s.ProvinceList, "/v1/reference/organisation-kinds": s.OrganisationKindList,
-             "/v1/reference/roles": s.RoleList, "/v1/reference/sectors": s.SectorRules,
-             "/v1/reference/ocop": s.OcopRules}
+ENDPOINTS = {
+    "/v1/reference/provinces": s.ProvinceList,
+    "/v1/reference/organisation-kinds": s.OrganisationKindList,
+    "/v1/reference/roles": s.RoleList,
+    "/v1/reference/sectors": s.SectorRules,
+    "/v1/reference/ocop": s.OcopRules,
+}
 
 
 def get(api, path: str, **params: str):
@@ -48,19 +52,30 @@ def test_the_provinces_of_a_day_before_and_after_the_2025_merger(api):
     assert "Quảng Bình".encode() in before.content and "Thừa Thiên Huế".encode() in before.content  # not \\u-escaped
     old = {p["code"]: p for p in before.json()["items"]}
     assert before.json()["on"] == "2024-08-16" and len(old) == 63
-    assert old["quang-binh"] == {"code": "quang-binh", "name": {"vi": "Quảng Bình", "en": "Quang Binh"},
-                                 "kind": "province", "valid_from": None, "valid_to": "2025-06-30",
-                                 "successor": {"code": "quang-tri", "name": {"vi": "Quảng Trị", "en": "Quang Tri"}},
-                                 "merged_from": []}
+    assert old["quang-binh"] == {
+        "code": "quang-binh",
+        "name": {"vi": "Quảng Bình", "en": "Quang Binh"},
+        "kind": "province",
+        "valid_from": None,
+        "valid_to": "2025-06-30",
+        "successor": {"code": "quang-tri", "name": {"vi": "Quảng Trị", "en": "Quang Tri"}},
+        "merged_from": [],
+    }
     assert old["hue"]["name"] == {"vi": "Thừa Thiên Huế", "en": "Thua Thien Hue"}
     after = get(api, "/v1/reference/provinces", on="2025-07-10")
     new = {p["code"]: p for p in after.json()["items"]}
     assert len(new) == 34 and "quang-binh" not in new
     assert new["lam-dong"]["name"] == {"vi": "Lâm Đồng", "en": "Lam Dong"}
     assert [(p["code"], p["name"]["vi"]) for p in new["lam-dong"]["merged_from"]] == [
-        ("lam-dong", "Lâm Đồng"), ("dak-nong", "Đắk Nông"), ("binh-thuan", "Bình Thuận")]
-    assert (new["lam-dong"]["valid_from"], new["lam-dong"]["valid_to"], new["lam-dong"]["successor"]) == \
-        ("2025-07-01", None, None)
+        ("lam-dong", "Lâm Đồng"),
+        ("dak-nong", "Đắk Nông"),
+        ("binh-thuan", "Bình Thuận"),
+    ]
+    assert (new["lam-dong"]["valid_from"], new["lam-dong"]["valid_to"], new["lam-dong"]["successor"]) == (
+        "2025-07-01",
+        None,
+        None,
+    )
     assert new["ho-chi-minh"]["name"]["en"] == "Ho Chi Minh City"
     assert before.headers["ETag"] != after.headers["ETag"]
 
@@ -103,8 +118,9 @@ def test_the_document_types_each_answer_and_says_it_is_cacheable(api):
 
 
 def edition_with(api, organiser: str, series_id: str, starts_on: date, provinces: list[str]):
-    return api.request("POST", "/v1/editions", organiser,
-                       json=edition_body(series_id, starts_on, provinces[0], provinces[1:]))
+    return api.request(
+        "POST", "/v1/editions", organiser, json=edition_body(series_id, starts_on, provinces[0], provinces[1:])
+    )
 
 
 @pytest.mark.parametrize("day", [date(2024, 8, 16), date(2025, 3, 1), date(2025, 7, 10)])
@@ -126,14 +142,17 @@ def test_a_province_not_listed_for_the_day_is_refused_with_its_successor(api, or
     assert f"{successor['name']['vi']} ({successor['code']})" in error["message"]  # "Quảng Trị (quang-tri)"
 
 
-@pytest.mark.parametrize("kind", ["enterprise", "cooperative", "household_business", "association", "agency",
-                                  "foreign_buyer"])
+@pytest.mark.parametrize(
+    "kind", ["enterprise", "cooperative", "household_business", "association", "agency", "foreign_buyer"]
+)
 def test_every_listed_kind_is_accepted_with_what_it_requires_and_refused_without_it(api, kind):
     listed = {k["code"]: k for k in items(api, "/v1/reference/organisation-kinds")}
     body = organisation("thanh-hoa", kind=kind, sectors=["gỗ mỹ nghệ"])
     if kind == "foreign_buyer":
-        body = {**{k: v for k, v in body.items() if k not in ("tax_code", "province")},
-                "foreign": {"country": "JP", "registration_no": uuid.uuid4().hex[:12]}}
+        body = {
+            **{k: v for k, v in body.items() if k not in ("tax_code", "province")},
+            "foreign": {"country": "JP", "registration_no": uuid.uuid4().hex[:12]},
+        }
     for field in listed[kind]["requires"]:
         missing = api.request("POST", "/v1/organisations", json={k: v for k, v in body.items() if k != field})
         assert missing.status_code == 422, missing.text
@@ -145,7 +164,13 @@ def test_every_listed_kind_is_accepted_with_what_it_requires_and_refused_without
 
 def test_the_kinds_roles_and_their_names_are_the_whole_lists(api):
     assert [k["code"] for k in items(api, "/v1/reference/organisation-kinds")] == [
-        "enterprise", "cooperative", "household_business", "association", "agency", "foreign_buyer"]
+        "enterprise",
+        "cooperative",
+        "household_business",
+        "association",
+        "agency",
+        "foreign_buyer",
+    ]
     roles = {r["code"]: r["name"] for r in items(api, "/v1/reference/roles")}
     assert roles["exhibitor"] == {"vi": "Đơn vị trưng bày", "en": "Exhibitor"}
     assert set(roles) == {"exhibitor", "buyer", "visitor", "partner_agency"}
@@ -175,14 +200,20 @@ def test_every_listed_ocop_rating_is_accepted_on_a_product_and_the_ones_around_a
     path = f"/v1/organisations/{org.json()['id']}/products"
 
     def product(stars: int, year: int) -> dict:
-        return {"name": {"vi": f"Chè {stars} sao"}, "category": "tea",
-                "ocop": {"stars": stars, "certificate_no": "X" * ocop["certificate_no_max_length"], "year": year}}
+        return {
+            "name": {"vi": f"Chè {stars} sao"},
+            "category": "tea",
+            "ocop": {"stars": stars, "certificate_no": "X" * ocop["certificate_no_max_length"], "year": year},
+        }
 
     for level in ocop["items"]:
         added = api.request("POST", path, member, json=product(level["stars"], ocop["min_year"]))
         assert added.status_code == 201, added.text
-    for stars, year, field in ((ocop["min_stars"] - 1, 2023, "ocop.stars"), (ocop["max_stars"] + 1, 2023, "ocop.stars"),
-                               (4, ocop["min_year"] - 1, "ocop.year")):
+    for stars, year, field in (
+        (ocop["min_stars"] - 1, 2023, "ocop.stars"),
+        (ocop["max_stars"] + 1, 2023, "ocop.stars"),
+        (4, ocop["min_year"] - 1, "ocop.year"),
+    ):
         refused = api.request("POST", path, member, json=product(stars, year))
         assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == [field]
     names = [p["name"]["vi"] for p in api.request("GET", f"/v1/organisations/{org.json()['id']}").json()["products"]]

@@ -31,8 +31,9 @@ def test_only_the_contacts_on_file_are_asked_and_only_their_link_registers(api, 
     tag = uuid.uuid4().hex[:8]
     owner, stranger = f"chu.{tag}@example.vn", f"la.{tag}@example.vn"
     own = registration("thanh-hoa", name=f"Công ty Cói Nga Sơn {tag}")
-    own["organisation"]["delegates"] = [{"name": "Lê Thị Chủ", "email": owner, "phone": "0912 345 678",
-                                         "preferred_language": "en"}]
+    own["organisation"]["delegates"] = [
+        {"name": "Lê Thị Chủ", "email": owner, "phone": "0912 345 678", "preferred_language": "en"}
+    ]
     created = api.request("POST", f"/v1/editions/{first}/registrations", json=own)
     assert created.status_code == 201, created.text
     org_id = created.json()["organisation_id"]
@@ -41,17 +42,19 @@ def test_only_the_contacts_on_file_are_asked_and_only_their_link_registers(api, 
     before = api.request("GET", path, organiser).json()
     mailing = (CLAIM_REQUESTED, *PARTICIPATION)  # what registration publishes that has someone e-mailed
     relayed = Counted(PUBLISHED, metrics_page(stack, "registration"), type=mailing)
-    told = Counted(CONSUMED, metrics_page(stack, "notifications"), handler="notifications.notify", type=mailing,
-                   outcome="ok")
+    told = Counted(
+        CONSUMED, metrics_page(stack, "notifications"), handler="notifications.notify", type=mailing, outcome="ok"
+    )
 
     form = copy.deepcopy(own)  # someone else, with the organisation's public tax code
-    form["organisation"]["delegates"] = [{"name": "Kẻ Lạ Mặt", "email": stranger, "phone": "0988 000 111",
-                                          "preferred_language": "vi"}]
-    public = Tap(f"e2e.claims.{uuid.uuid4().hex[:6]}", ("#",), public=True,
-                 amqp_uri=stack.config.amqp_uri)
+    form["organisation"]["delegates"] = [
+        {"name": "Kẻ Lạ Mặt", "email": stranger, "phone": "0988 000 111", "preferred_language": "vi"}
+    ]
+    public = Tap(f"e2e.claims.{uuid.uuid4().hex[:6]}", ("#",), public=True, amqp_uri=stack.config.amqp_uri)
     try:
-        answer = api.request("POST", f"/v1/editions/{second}/registrations", json=form,
-                             headers={"Accept-Language": "en"})
+        answer = api.request(
+            "POST", f"/v1/editions/{second}/registrations", json=form, headers={"Accept-Language": "en"}
+        )
         assert answer.status_code == 202, answer.text
         claim = answer.json()
         assert (claim["status"], claim["organisation_id"]) == ("awaiting_confirmation", org_id)
@@ -74,8 +77,10 @@ def test_only_the_contacts_on_file_are_asked_and_only_their_link_registers(api, 
     listed = api.request("GET", f"/v1/editions/{second}/participations", organiser).json()["items"]
     assert listed == []
 
-    assert subject(mail) == f"Please confirm: a registration form for Công ty Cói Nga Sơn {tag} for " \
-                            "Supply–demand connection conference"
+    assert (
+        subject(mail) == f"Please confirm: a registration form for Công ty Cói Nga Sơn {tag} for "
+        "Supply–demand connection conference"
+    )
     text = plain_text(mail)
     assert "Nothing has been registered" in text and "only if you confirm" in text
     assert "received" not in text.lower() and "is approved" not in text
@@ -90,8 +95,10 @@ def test_only_the_contacts_on_file_are_asked_and_only_their_link_registers(api, 
     assert [d["email"] for d in shown["delegates"]] == [stranger]
     unsigned = urlsplit(link).path
     assert api.request("POST", f"{unsigned}/confirm").status_code == 401
-    assert api.request("POST", f"{unsigned}/confirm", json={"token": "1.AAAAAAAAAAAAAAAAAAAAAA"}).json()[
-        "code"] == "claim_link_invalid"
+    assert (
+        api.request("POST", f"{unsigned}/confirm", json={"token": "1.AAAAAAAAAAAAAAAAAAAAAA"}).json()["code"]
+        == "claim_link_invalid"
+    )
 
     confirmed = api.request("POST", shown["links"]["confirm"])
     assert confirmed.status_code == 200, confirmed.text
@@ -102,7 +109,8 @@ def test_only_the_contacts_on_file_are_asked_and_only_their_link_registers(api, 
     after = api.request("GET", path, organiser).json()
     assert [d["email"] for d in after["delegates"]] == [owner, stranger]  # the owner kept, the stranger added
     assert next(d for d in after["delegates"] if d["email"] == owner) == next(
-        d for d in before["delegates"] if d["email"] == owner)
+        d for d in before["delegates"] if d["email"] == owner
+    )
     again = api.request("POST", shown["links"]["confirm"])
     assert again.status_code == 409 and again.json()["code"] == "claim_decided"
     assert api.request("POST", shown["links"]["decline"]).status_code == 409

@@ -20,8 +20,9 @@ def register(api, edition_id: str, body: dict, token: str | None = None):
 
 
 def decide(api, organiser: str, participation_id: str, action: str, reason: str | None = None):
-    return api.request("POST", f"/v1/participations/{participation_id}/decision", organiser,
-                       json={"action": action, "reason": reason})
+    return api.request(
+        "POST", f"/v1/participations/{participation_id}/decision", organiser, json={"action": action, "reason": reason}
+    )
 
 
 def test_review_capacity_waitlist_promotion_checkin_export_and_stats(api, organiser, new_edition):
@@ -94,13 +95,15 @@ def test_same_organisation_registering_twice_at_once_gets_one_registration(api, 
     eid = new_edition()["id"]
     body = registration("thanh-hoa")
     pool = eventlet.GreenPool()
-    responses = list(pool.imap(
-        lambda _: api.request("POST", f"/v1/editions/{eid}/registrations", json=body), range(10)))
+    responses = list(
+        pool.imap(lambda _: api.request("POST", f"/v1/editions/{eid}/registrations", json=body), range(10))
+    )
     assert [r.status_code for r in responses] == [201] * 10
     winner = {r.json()["participation"]["id"] for r in responses}
     assert len(winner) == 1
-    other = api.request("POST", f"/v1/editions/{eid}/registrations",
-                        json={**body, "wants": {**body["wants"], "booths": 2}})
+    other = api.request(
+        "POST", f"/v1/editions/{eid}/registrations", json={**body, "wants": {**body["wants"], "booths": 2}}
+    )
     assert other.status_code == 409 and other.json()["code"] == "already_registered"
     assert other.json()["existing_id"] in winner
     org_id = responses[0].json()["organisation_id"]
@@ -129,14 +132,19 @@ def test_two_organisers_editing_one_edition_get_412_not_a_lost_update(api, organ
     etag = current.headers["ETag"]
     assert api.request("PATCH", path, organiser, json={"plan_reference": "1/KH"}).status_code == 428
     pool = eventlet.GreenPool()
-    results = list(pool.imap(lambda ref: api.request("PATCH", path, organiser, json={"plan_reference": ref},
-                                                      headers={"If-Match": etag}), ["A/KH", "B/KH"]))
+    results = list(
+        pool.imap(
+            lambda ref: api.request("PATCH", path, organiser, json={"plan_reference": ref}, headers={"If-Match": etag}),
+            ["A/KH", "B/KH"],
+        )
+    )
     assert sorted(r.status_code for r in results) == [200, 412]
     winner = next(r for r in results if r.status_code == 200)
     assert winner.headers["ETag"] != etag
     assert api.request("GET", path, organiser).json()["plan_reference"] == winner.json()["plan_reference"]
-    bad_dates = api.request("PATCH", path, organiser, json={"ends_on": "2024-08-01"},
-                            headers={"If-Match": winner.headers["ETag"]})
+    bad_dates = api.request(
+        "PATCH", path, organiser, json={"ends_on": "2024-08-01"}, headers={"If-Match": winner.headers["ETag"]}
+    )
     assert bad_dates.status_code == 422  # merged with the stored start date, the edition would end first
 
 
@@ -144,8 +152,9 @@ def test_post_merger_edition_rejects_quang_binh_with_the_reason(api, new_edition
     edition = new_edition(starts_on=date(2025, 7, 10), host="quang-tri", partners=("hue", "ha-tinh"))
     body = registration("quang-binh")
     for language, word in (("vi", "Quảng Trị"), ("en", "Quảng Trị")):
-        response = api.request("POST", f"/v1/editions/{edition['id']}/registrations", json=body,
-                               headers={"Accept-Language": language})
+        response = api.request(
+            "POST", f"/v1/editions/{edition['id']}/registrations", json=body, headers={"Accept-Language": language}
+        )
         assert response.status_code == 422
         assert response.headers["Content-Type"] == "application/problem+json"
         assert response.headers["Content-Language"] == language
@@ -186,8 +195,11 @@ def test_contacts_only_for_the_organisation_and_its_organisers(api, organiser, n
     member = api.token("member", organisation=p["organisation_id"])
     other_member = api.token("member", organisation="org_someone_else")
     province_reader = api.token("province", province="thanh-hoa")
-    for outsider in (public, api.request("GET", path, other_member).json(),
-                     api.request("GET", path, province_reader).json()):
+    for outsider in (
+        public,
+        api.request("GET", path, other_member).json(),
+        api.request("GET", path, province_reader).json(),
+    ):
         assert "delegates" not in outsider and "tax_code" not in outsider, outsider  # no people, no numbers
         assert "Nguyễn" not in json.dumps(outsider, ensure_ascii=False)
     assert api.request("GET", path, member).json()["delegates"][0]["phone"] == "+84912345678"
@@ -198,8 +210,10 @@ def test_contacts_only_for_the_organisation_and_its_organisers(api, organiser, n
     mine = api.request("GET", f"/v1/editions/{eid}/participations", province)
     assert mine.status_code == 200 and [x["id"] for x in mine.json()["items"]] == [p["id"]]
     assert api.request("GET", f"/v1/editions/{eid}/participations?province=ha-noi", province).status_code == 403
-    assert api.request("POST", f"/v1/participations/{p['id']}/decision", province,
-                       json={"action": "approve"}).status_code == 403
+    assert (
+        api.request("POST", f"/v1/participations/{p['id']}/decision", province, json={"action": "approve"}).status_code
+        == 403
+    )
 
 
 def test_member_keeps_its_profile_and_applies_again_organiser_decides_in_bulk(api, organiser, new_edition):
@@ -210,40 +224,73 @@ def test_member_keeps_its_profile_and_applies_again_organiser_decides_in_bulk(ap
     path = f"/v1/organisations/{org_id}"
 
     etag = api.request("GET", path, member).headers["ETag"]
-    renamed = api.request("PATCH", path, member, json={"legal_name": {"vi": "Công ty CP Mía đường Lam Sơn Xanh"},
-                                                       "province": "ha-noi"}, headers={"If-Match": etag})
+    renamed = api.request(
+        "PATCH",
+        path,
+        member,
+        json={"legal_name": {"vi": "Công ty CP Mía đường Lam Sơn Xanh"}, "province": "ha-noi"},
+        headers={"If-Match": etag},
+    )
     assert renamed.status_code == 200 and renamed.json()["province"] == "ha-noi"
-    merged_away = api.request("PATCH", path, member, json={"province": "ha-tay"},
-                              headers={"If-Match": renamed.headers["ETag"]})
+    merged_away = api.request(
+        "PATCH", path, member, json={"province": "ha-tay"}, headers={"If-Match": renamed.headers["ETag"]}
+    )
     assert merged_away.status_code == 422  # Hà Tây has not existed since 2008: not in either registry
     intruder = api.token("member", organisation="org_other")
-    assert api.request("PATCH", path, intruder, json={"website": "https://x.vn"},
-                       headers={"If-Match": renamed.headers["ETag"]}).status_code == 403
+    assert (
+        api.request(
+            "PATCH", path, intruder, json={"website": "https://x.vn"}, headers={"If-Match": renamed.headers["ETag"]}
+        ).status_code
+        == 403
+    )
 
-    delegate = api.request("POST", f"{path}/delegates", member,
-                           json={"name": "Trần Thị Mai", "email": "Mai.Tran@Example.vn", "phone": "+84 983 111 222",
-                                 "preferred_language": "en"})
+    delegate = api.request(
+        "POST",
+        f"{path}/delegates",
+        member,
+        json={
+            "name": "Trần Thị Mai",
+            "email": "Mai.Tran@Example.vn",
+            "phone": "+84 983 111 222",
+            "preferred_language": "en",
+        },
+    )
     assert delegate.status_code == 201
     assert (delegate.json()["email"], delegate.json()["phone"]) == ("mai.tran@example.vn", "+84983111222")
-    product = api.request("POST", f"{path}/products", member,
-                          json={"name": {"vi": "Đường kính trắng"}, "category": "sugar",
-                                "ocop": {"stars": 5, "certificate_no": "TH-5S-01", "year": 2024}})
+    product = api.request(
+        "POST",
+        f"{path}/products",
+        member,
+        json={
+            "name": {"vi": "Đường kính trắng"},
+            "category": "sugar",
+            "ocop": {"stars": 5, "certificate_no": "TH-5S-01", "year": 2024},
+        },
+    )
     assert product.status_code == 201
     profile = api.request("GET", path, member).json()
     assert len(profile["delegates"]) == 2 and profile["products"][-1]["ocop"]["stars"] == 5
 
     second = new_edition()["id"]
-    applied = api.request("POST", f"/v1/editions/{second}/participations", member,
-                          json={"organisation_id": org_id, "role": "buyer"})
+    applied = api.request(
+        "POST", f"/v1/editions/{second}/participations", member, json={"organisation_id": org_id, "role": "buyer"}
+    )
     assert applied.status_code == 201 and applied.json()["org"]["ocop_max_stars"] == 5
     others = [register(api, second, registration("nghe-an"))["id"] for _ in range(2)]
-    bulk = api.request("POST", f"/v1/editions/{second}/participations/decisions", organiser,
-                       json={"action": "approve", "participation_ids": [applied.json()["id"], *others, "par_nope"]})
+    bulk = api.request(
+        "POST",
+        f"/v1/editions/{second}/participations/decisions",
+        organiser,
+        json={"action": "approve", "participation_ids": [applied.json()["id"], *others, "par_nope"]},
+    )
     assert bulk.status_code == 200
     assert (bulk.json()["succeeded"], bulk.json()["failed"]) == (3, 1)
     assert bulk.json()["results"][-1]["code"] == "participation_not_found"
-    withdrawn = api.request("POST", f"/v1/participations/{applied.json()['id']}/decision", member,
-                            json={"action": "cancel"})
+    withdrawn = api.request(
+        "POST", f"/v1/participations/{applied.json()['id']}/decision", member, json={"action": "cancel"}
+    )
     assert withdrawn.json()["status"] == "cancelled"
-    assert api.request("POST", f"/v1/participations/{others[0]}/decision", member,
-                       json={"action": "cancel"}).status_code == 403
+    assert (
+        api.request("POST", f"/v1/participations/{others[0]}/decision", member, json={"action": "cancel"}).status_code
+        == 403
+    )

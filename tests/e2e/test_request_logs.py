@@ -51,8 +51,13 @@ def test_one_request_id_greps_across_every_service(api, organiser, new_edition, 
     assert len(mails_to(stack.config.mail_dir, email, expect=1)) == 1  # the receipt, before the request we follow
 
     request_id = f"trace-{tag}"
-    decided = api.request("POST", f"/v1/participations/{pid}/decision", organiser, json={"action": "approve"},
-                          headers={"X-Request-ID": request_id})
+    decided = api.request(
+        "POST",
+        f"/v1/participations/{pid}/decision",
+        organiser,
+        json={"action": "approve"},
+        headers={"X-Request-ID": request_id},
+    )
     assert decided.status_code == 200, decided.text
     assert decided.headers["X-Request-ID"] == request_id
     approved = mails_to(stack.config.mail_dir, email, expect=2, where=lambda m: "duyệt" in subject(m))
@@ -61,7 +66,11 @@ def test_one_request_id_greps_across_every_service(api, organiser, new_edition, 
     logs = stack.config.logs
     [access] = logged(logs, "gateway", request_id, lambda line: line["logger"] == "gateway.access")
     assert (access["request_id"], access["method"], access["route"], access["status"]) == (
-        request_id, "POST", "/v1/participations/<participation_id>/decision", "200")
+        request_id,
+        "POST",
+        "/v1/participations/<participation_id>/decision",
+        "200",
+    )
     assert access["handler"].startswith("gateway.") and access["duration_ms"] >= 0
 
     [rpc] = logged(logs, "registration", request_id, lambda line: line["message"].startswith("handled rpc"))
@@ -69,13 +78,24 @@ def test_one_request_id_greps_across_every_service(api, organiser, new_edition, 
     assert rpc["handler"].startswith("registration.") and rpc["duration_ms"] >= 0
 
     # each service handles the event, in no particular order (notifications twice: its facts, then the e-mail)
-    for handler in ("booths.on_approved", "meetings.on_approved", "notifications.on_participation",
-                    "notifications.notify"):
-        [handled] = logged(logs, handler.split(".")[0], request_id,
-                           lambda line, handler=handler: line["message"].startswith("handled event")
-                           and line["handler"] == handler)
+    for handler in (
+        "booths.on_approved",
+        "meetings.on_approved",
+        "notifications.on_participation",
+        "notifications.notify",
+    ):
+        [handled] = logged(
+            logs,
+            handler.split(".")[0],
+            request_id,
+            lambda line, handler=handler: line["message"].startswith("handled event") and line["handler"] == handler,
+        )
         assert (handled["request_id"], handled["correlation_id"], handled["status"], handled["event_type"]) == (
-            request_id, request_id, "ok", APPROVED), handled
+            request_id,
+            request_id,
+            "ok",
+            APPROVED,
+        ), handled
 
     [sent] = logged(logs, "notifications", request_id, lambda line: line["logger"] == "notifications.delivery")
     assert (sent["status"], sent["channel"], sent["template"]) == ("sent", "email", "participation.approved")
@@ -112,5 +132,8 @@ def test_a_request_without_an_id_gets_one_that_its_lines_carry(api, stack):
     [access] = logged(stack.config.logs, "gateway", request_id, lambda line: line["logger"] == "gateway.access")
     assert (access["status"], access["handler"]) == ("404", "gateway.get_edition")
     [rpc] = logged(stack.config.logs, "registration", request_id, lambda line: line["message"].startswith("handled"))
-    assert (rpc["handler"], rpc["status"], rpc["error"]) == ("registration.get_edition", "rejected",
-                                                             "edition_not_found")
+    assert (rpc["handler"], rpc["status"], rpc["error"]) == (
+        "registration.get_edition",
+        "rejected",
+        "edition_not_found",
+    )

@@ -27,27 +27,37 @@ def test_a_registration_cancelled_before_its_approval_is_not_found_on_every_boot
     BoothsStore(door_for("booths")).cancel_applicant("par_cancelled_early", edition_id)  # a tombstone only
     calls = {
         "application": lambda s: s.application(actor, edition_id, "par_cancelled_early"),
-        "apply": lambda s: s.apply(actor, edition_id, {"participation_id": "par_cancelled_early",
-                                                       "booths_wanted": 1}),
+        "apply": lambda s: s.apply(actor, edition_id, {"participation_id": "par_cancelled_early", "booths_wanted": 1}),
         "claim": lambda s: s.claim(actor, edition_id, "A01", {"participation_id": "par_cancelled_early"}),
-        "slots": lambda s: s.book_slot(actor, edition_id, "L01", {"participation_id": "par_cancelled_early",
-                                                                  "starts_at": "2026-08-16T09:00:00+07:00"}),
+        "slots": lambda s: s.book_slot(
+            actor,
+            edition_id,
+            "L01",
+            {"participation_id": "par_cancelled_early", "starts_at": "2026-08-16T09:00:00+07:00"},
+        ),
     }
     for call in calls.values():
         with pytest.raises(NotFound, match="No approved exhibitor"):  # not a KeyError from the tombstone
             call(service())
 
 
-@pytest.mark.parametrize(("provinces", "caps", "field", "code"), [
-    ([""], {}, "groups.0.provinces.0", "unknown_province"),
-    (["atlantis"], {}, "groups.0.provinces.0", "unknown_province"),
-    (["thanh-hoa", "quang-binh"], {}, "groups.0.provinces.1", "province_merged"),  # part of Quảng Trị since 2025
-    (["thanh-hoa"], {"ha-giang": 1}, "groups.0.province_caps.ha-giang", "province_merged"),  # Tuyên Quang
-])
+@pytest.mark.parametrize(
+    ("provinces", "caps", "field", "code"),
+    [
+        ([""], {}, "groups.0.provinces.0", "unknown_province"),
+        (["atlantis"], {}, "groups.0.provinces.0", "unknown_province"),
+        (["thanh-hoa", "quang-binh"], {}, "groups.0.provinces.1", "province_merged"),  # part of Quảng Trị since 2025
+        (["thanh-hoa"], {"ha-giang": 1}, "groups.0.province_caps.ha-giang", "province_merged"),  # Tuyên Quang
+    ],
+)
 def test_rules_name_only_provinces_of_the_edition_s_date(provinces, caps, field, code):
     edition_id = new_edition()  # starts 2026-08-16: after the 2025 merger
-    rules = {"groups": [{"name": "host", "booths": 10, "provinces": provinces, "province_caps": caps},
-                        {"name": "others", "booths": 10, "provinces": None}]}
+    rules = {
+        "groups": [
+            {"name": "host", "booths": 10, "provinces": provinces, "province_caps": caps},
+            {"name": "others", "booths": 10, "provinces": None},
+        ]
+    }
     with pytest.raises(InvalidInput) as refused:
         service().set_rules(OPS, edition_id, rules)
     assert (refused.value.errors[0]["field"], refused.value.errors[0]["code"]) == (field, code)
@@ -56,8 +66,12 @@ def test_rules_name_only_provinces_of_the_edition_s_date(provinces, caps, field,
 
 def test_rules_may_name_buyers_from_abroad():
     edition_id = new_edition()
-    rules = {"groups": [{"name": "host", "booths": 10, "provinces": ["thanh-hoa", "foreign"]},
-                        {"name": "others", "booths": 10, "provinces": None}]}
+    rules = {
+        "groups": [
+            {"name": "host", "booths": 10, "provinces": ["thanh-hoa", "foreign"]},
+            {"name": "others", "booths": 10, "provinces": None},
+        ]
+    }
     assert service().set_rules(OPS, edition_id, rules)["rules"]["groups"][0]["provinces"] == ["thanh-hoa", "foreign"]
 
 

@@ -26,34 +26,53 @@ def service():
 def exhibitor(edition_id: str, name: str, province: str, kind: str = "enterprise", wanted: int = 1) -> str:
     store = BoothsStore(door_for("booths"))
     pid = f"{edition_id}-{name}"
-    store.upsert_applicant({"participation_id": pid, "edition_id": edition_id, "organisation_id": f"o-{pid}",
-                            "organisation_kind": kind, "organisation_name": None, "province": province,
-                            "province_2025": province, "ocop_max_stars": None}, returning=False)
+    store.upsert_applicant(
+        {
+            "participation_id": pid,
+            "edition_id": edition_id,
+            "organisation_id": f"o-{pid}",
+            "organisation_kind": kind,
+            "organisation_name": None,
+            "province": province,
+            "province_2025": province,
+            "ocop_max_stars": None,
+        },
+        returning=False,
+    )
     wish = {"booths_wanted": wanted, "preferences": [], "needs": [], "submitted_at": "2026-07-01T00:00:00.000000Z"}
     store.set_application(pid, wish, booth_events.application_submitted(store.applicant(pid), wish))
     return pid
 
 
 def rules(edition_id: str, groups: list[dict]) -> None:
-    service().set_rules(OPS, edition_id, {"groups": groups, "organisation_max": 1,
-                                          "priorities": {"base": 1.0, "cooperative": 5.0}})
+    service().set_rules(
+        OPS, edition_id, {"groups": groups, "organisation_max": 1, "priorities": {"base": 1.0, "cooperative": 5.0}}
+    )
 
 
 def cancelled(edition_id: str, pid: str) -> dict:
-    return {"id": f"ev-{pid}", "type": "vn.ketnoi.registration.participation.cancelled.v1",
-            "data": {"participation_id": pid, "edition_id": edition_id}}
+    return {
+        "id": f"ev-{pid}",
+        "type": "vn.ketnoi.registration.participation.cancelled.v1",
+        "data": {"participation_id": pid, "edition_id": edition_id},
+    }
 
 
 def counters(edition_id: str) -> dict[str, int]:
-    return {k: n for k, n in BoothsStore(door_for("booths")).counters(edition_id).items()
-            if k.startswith(("group:", "province:"))}
+    return {
+        k: n
+        for k, n in BoothsStore(door_for("booths")).counters(edition_id).items()
+        if k.startswith(("group:", "province:"))
+    }
 
 
 def test_a_freed_booth_is_offered_only_to_an_exhibitor_whose_group_has_room():
     edition_id = new_edition()
     service().import_floor_plan(OPS, edition_id, {"csv": csv_of(["A01", "A02", "A03", "A04"])})
-    rules(edition_id, [{"name": "host", "booths": 2, "provinces": ["thanh-hoa"]},
-                       {"name": "others", "booths": 1, "provinces": None}])
+    rules(
+        edition_id,
+        [{"name": "host", "booths": 2, "provinces": ["thanh-hoa"]}, {"name": "others", "booths": 1, "provinces": None}],
+    )
     h1, h2 = exhibitor(edition_id, "h1", "thanh-hoa"), exhibitor(edition_id, "h2", "thanh-hoa")
     o1 = exhibitor(edition_id, "o1", "ha-noi", kind="cooperative")  # worth most, but its group will be full
     o2 = exhibitor(edition_id, "o2", "nghe-an", kind="cooperative")

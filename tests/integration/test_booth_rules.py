@@ -51,25 +51,44 @@ class BoothRules(RuleBasedStateMachine):
         self.edition_id = new_edition()
         self.store = BoothsStore(door_for("booths"))
         service().import_floor_plan(OPS, self.edition_id, {"csv": csv_of(CODES)})
-        service().set_rules(OPS, self.edition_id, {
-            "groups": [{"name": "host", "booths": 4, "provinces": ["thanh-hoa"], "province_cap": 3},
-                       {"name": "others", "booths": 3, "provinces": None, "province_cap": 1,
-                        "province_caps": {"ha-noi": 2}}],
-            "organisation_max": 2, "priorities": {"cooperative": 2.0}})
+        service().set_rules(
+            OPS,
+            self.edition_id,
+            {
+                "groups": [
+                    {"name": "host", "booths": 4, "provinces": ["thanh-hoa"], "province_cap": 3},
+                    {
+                        "name": "others",
+                        "booths": 3,
+                        "provinces": None,
+                        "province_cap": 1,
+                        "province_caps": {"ha-noi": 2},
+                    },
+                ],
+                "organisation_max": 2,
+                "priorities": {"cooperative": 2.0},
+            },
+        )
         run = service().run_allocation(OPS, self.edition_id, {"keep_current": False})  # nobody yet: claims open
         service().commit_allocation(OPS, self.edition_id, run["id"])
 
-    @rule(target=exhibitors, province=st.sampled_from(PROVINCES), cooperative=st.booleans(),
-          wanted=st.integers(1, 3))
+    @rule(target=exhibitors, province=st.sampled_from(PROVINCES), cooperative=st.booleans(), wanted=st.integers(1, 3))
     def approve_and_apply(self, province: str, cooperative: bool, wanted: int) -> str:
         pid = f"{self.edition_id}-{uuid.uuid4().hex[:6]}"
-        self.store.upsert_applicant({"participation_id": pid, "edition_id": self.edition_id,
-                                     "organisation_id": f"o-{pid}", "organisation_name": None,
-                                     "organisation_kind": "cooperative" if cooperative else "enterprise",
-                                     "province": province, "province_2025": province, "ocop_max_stars": None},
-                                    returning=False)
-        wish = {"booths_wanted": wanted, "preferences": [], "needs": [],
-                "submitted_at": "2026-07-01T00:00:00.000000Z"}
+        self.store.upsert_applicant(
+            {
+                "participation_id": pid,
+                "edition_id": self.edition_id,
+                "organisation_id": f"o-{pid}",
+                "organisation_name": None,
+                "organisation_kind": "cooperative" if cooperative else "enterprise",
+                "province": province,
+                "province_2025": province,
+                "ocop_max_stars": None,
+            },
+            returning=False,
+        )
+        wish = {"booths_wanted": wanted, "preferences": [], "needs": [], "submitted_at": "2026-07-01T00:00:00.000000Z"}
         self.store.set_application(pid, wish, booth_events.application_submitted(self.store.applicant(pid), wish))
         return pid
 
@@ -78,29 +97,43 @@ class BoothRules(RuleBasedStateMachine):
         def run_and_commit() -> None:
             run = service().run_allocation(OPS, self.edition_id, {"keep_current": keep_current})
             service().commit_allocation(OPS, self.edition_id, run["id"])
+
         attempt(run_and_commit)
 
     @rule(pid=exhibitors, code=st.sampled_from(CODES))
     def claim(self, pid: str, code: str) -> None:
         attempt(lambda: service().claim(OPS, self.edition_id, code, {"participation_id": pid}))
 
-    @rule(pids=st.lists(exhibitors, min_size=2, max_size=4), code=st.sampled_from(CODES),
-          same_booth=st.booleans())
+    @rule(pids=st.lists(exhibitors, min_size=2, max_size=4), code=st.sampled_from(CODES), same_booth=st.booleans())
     def race_claims(self, pids: list[str], code: str, same_booth: bool) -> None:
         codes = [code] * len(pids) if same_booth else CODES[: len(pids)]
         with ThreadPoolExecutor(len(pids)) as pool:
-            list(pool.map(lambda args: attempt(lambda: service().claim(
-                OPS, self.edition_id, args[1], {"participation_id": args[0]})), zip(pids, codes, strict=True)))
+            list(
+                pool.map(
+                    lambda args: attempt(
+                        lambda: service().claim(OPS, self.edition_id, args[1], {"participation_id": args[0]})
+                    ),
+                    zip(pids, codes, strict=True),
+                )
+            )
 
     @rule(pid=exhibitors)
     def cancel(self, pid: str) -> None:
-        service().on_cancelled({"id": f"ev-{uuid.uuid4().hex}", "type": "cancelled",
-                                "data": {"participation_id": pid, "edition_id": self.edition_id}})
+        service().on_cancelled(
+            {
+                "id": f"ev-{uuid.uuid4().hex}",
+                "type": "cancelled",
+                "data": {"participation_id": pid, "edition_id": self.edition_id},
+            }
+        )
 
     @rule(code=st.sampled_from(CODES))
     def organiser_releases(self, code: str) -> None:
-        attempt(lambda: service().override(OPS, self.edition_id, code, {"action": "release",
-                                                                         "reason": "ban tổ chức điều chỉnh"}))
+        attempt(
+            lambda: service().override(
+                OPS, self.edition_id, code, {"action": "release", "reason": "ban tổ chức điều chỉnh"}
+            )
+        )
 
     @rule(accept=st.booleans(), both=st.booleans())
     def answer_an_offer(self, accept: bool, both: bool) -> None:
@@ -109,15 +142,20 @@ class BoothRules(RuleBasedStateMachine):
             return
         if both:  # accepted and declined at once (two tabs)
             with ThreadPoolExecutor(2) as pool:
-                list(pool.map(lambda yes: attempt(lambda: service().reply_to_offer(
-                    OPS, offers[0]["_id"], {"accept": yes})), (True, False)))
+                list(
+                    pool.map(
+                        lambda yes: attempt(lambda: service().reply_to_offer(OPS, offers[0]["_id"], {"accept": yes})),
+                        (True, False),
+                    )
+                )
         else:
             attempt(lambda: service().reply_to_offer(OPS, offers[0]["_id"], {"accept": accept}))
 
     @rule()
     def offers_expire(self) -> None:
-        database("booths").offers.update_many({"edition_id": self.edition_id, "status": "open"},
-                                              {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}})
+        database("booths").offers.update_many(
+            {"edition_id": self.edition_id, "status": "open"}, {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}}
+        )
         service().expire_offers()
 
     @invariant()
@@ -126,9 +164,13 @@ class BoothRules(RuleBasedStateMachine):
             return
         plan = self.store.plan(self.edition_id)
         rules = planning.quota_rules(plan["quotas"]) if plan.get("quotas") else None
-        problems = invariants.broken(plan, rules, self.store.booths(self.edition_id),
-                                     self.store.applicants(self.edition_id),
-                                     self.store.offers({"edition_id": self.edition_id}))
+        problems = invariants.broken(
+            plan,
+            rules,
+            self.store.booths(self.edition_id),
+            self.store.applicants(self.edition_id),
+            self.store.offers({"edition_id": self.edition_id}),
+        )
         stored = self.store.counters(self.edition_id)
         problems += invariants.counters_drift(stored, self.store.counts_from_booths(self.edition_id, stored))
         assert not problems, problems
@@ -136,10 +178,17 @@ class BoothRules(RuleBasedStateMachine):
 
 # make test reports a failing sequence as found (shrinking one step by step can take minutes);
 # make hunt (KETNOI_HUNT_SHRINK=1) shrinks it to the shortest
-PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if os.environ.get("KETNOI_HUNT_SHRINK")
-                                                          else [])
-BoothRules.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=14, deadline=None,
-                                        database=None, phases=PHASES, suppress_health_check=list(HealthCheck))
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
+    [Phase.shrink] if os.environ.get("KETNOI_HUNT_SHRINK") else []
+)
+BoothRules.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=14,
+    deadline=None,
+    database=None,
+    phases=PHASES,
+    suppress_health_check=list(HealthCheck),
+)
 test_booth_rules = BoothRules.TestCase
 
 

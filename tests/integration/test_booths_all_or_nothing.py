@@ -48,31 +48,62 @@ class DyingStore(BoothsStore):
                 if self.part is not None:  # half the booths written, then the process dies
                     edition_id = args[0]
                     record = self.plan(edition_id)["importing"]
-                    self.db.booths.update_each([({"_id": f"{edition_id}:{b['code']}"}, {"$set": {
-                        **b, "edition_id": edition_id, "holder": None, "offer": None, "import_id": record["id"]},
-                        "$setOnInsert": {"outbox": {}, "outbox_n": 0}}) for b in record["booths"][:self.part]],
-                        upsert=True)
+                    self.db.booths.update_each(
+                        [
+                            (
+                                {"_id": f"{edition_id}:{b['code']}"},
+                                {
+                                    "$set": {
+                                        **b,
+                                        "edition_id": edition_id,
+                                        "holder": None,
+                                        "offer": None,
+                                        "import_id": record["id"],
+                                    },
+                                    "$setOnInsert": {"outbox": {}, "outbox_n": 0},
+                                },
+                            )
+                            for b in record["booths"][: self.part]
+                        ],
+                        upsert=True,
+                    )
                 raise CutOff(name)
             self.left -= 1
             return real(*args, **kwargs)
+
         return dying
 
 
 def csv_of(codes: list[str]) -> str:
-    return (HEADER + "hall,H1,Nhà thi đấu,,,,,,,,,,\n" + "zone,A,Khu A,H1,,,,,,,,,\n"
-            + "".join(f"booth,{c},,,A,standard,standard,,,{3 * i},0,3,3\n" for i, c in enumerate(codes)))
+    return (
+        HEADER
+        + "hall,H1,Nhà thi đấu,,,,,,,,,,\n"
+        + "zone,A,Khu A,H1,,,,,,,,,\n"
+        + "".join(f"booth,{c},,,A,standard,standard,,,{3 * i},0,3,3\n" for i, c in enumerate(codes))
+    )
 
 
 def new_edition() -> str:
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     store = BoothsStore(door_for("booths"))
     store.ensure_indexes()
-    store.remember_edition({"edition_id": edition_id, "series_id": "s", "host_province": "thanh-hoa",
-                            "starts_on": "2026-08-16", "ends_on": "2026-08-18", "timezone": "Asia/Ho_Chi_Minh",
-                            "version": 1})
-    rules = {"groups": [{"name": "all", "booths": 10, "provinces": None}], "organisation_max": 2,
-             "offer_hours": 24, "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2,
-                                               "returning": 0.2, "earliness": 0.01}}
+    store.remember_edition(
+        {
+            "edition_id": edition_id,
+            "series_id": "s",
+            "host_province": "thanh-hoa",
+            "starts_on": "2026-08-16",
+            "ends_on": "2026-08-18",
+            "timezone": "Asia/Ho_Chi_Minh",
+            "version": 1,
+        }
+    )
+    rules = {
+        "groups": [{"name": "all", "booths": 10, "provinces": None}],
+        "organisation_max": 2,
+        "offer_hours": 24,
+        "priorities": {"base": 1.0, "per_ocop_star": 0.1, "cooperative": 0.2, "returning": 0.2, "earliness": 0.01},
+    }
     store.set_quotas(edition_id, rules, booth_events.rules_set(edition_id, rules))
     store.start_group_counters(edition_id, ["all"])
     return edition_id
@@ -89,11 +120,13 @@ def staged_types(edition_id: str) -> list[str]:
 
 def a_minute_passes(edition_id: str) -> None:
     db = database("booths")
-    db.plans.update_one({"_id": edition_id, "import_state": "applying"},
-                        {"$set": {"import_started_at": "2020-01-01T00:00:00.000000Z"}})
+    db.plans.update_one(
+        {"_id": edition_id, "import_state": "applying"}, {"$set": {"import_started_at": "2020-01-01T00:00:00.000000Z"}}
+    )
     long_ago = "2020-01-01T00:00:00.000000Z"
-    db.runs.update_many({"edition_id": edition_id, "commit_state": "applying"},
-                        {"$set": {"commit_started_at": long_ago}})
+    db.runs.update_many(
+        {"edition_id": edition_id, "commit_state": "applying"}, {"$set": {"commit_started_at": long_ago}}
+    )
     db.audit.update_many({"edition_id": edition_id, "state": "applying"}, {"$set": {"at": long_ago}})
     db.booths.update_many({"edition_id": edition_id, "offer_due": {"$exists": True}}, {"$set": {"offer_due": long_ago}})
     db.offers.update_many({"edition_id": edition_id, "assigning": {"$exists": True}}, {"$set": {"assigning": long_ago}})
@@ -128,8 +161,9 @@ def test_an_import_nobody_retries_is_finished_by_the_service():
     edition_id, neighbour = new_edition(), new_edition()
     service().import_floor_plan(OPS, edition_id, {"csv": csv_of(["OLD1"])})
     with pytest.raises(CutOff):
-        service(DyingStore("apply_floor_plan", part=1)).import_floor_plan(OPS, edition_id,
-                                                                         {"csv": csv_of(["A01", "A02"])})
+        service(DyingStore("apply_floor_plan", part=1)).import_floor_plan(
+            OPS, edition_id, {"csv": csv_of(["A01", "A02"])}
+        )
     with pytest.raises(CutOff):  # a neighbour's import still on its way is left alone
         service(DyingStore("apply_floor_plan")).import_floor_plan(OPS, neighbour, {"csv": csv_of(["N1"])})
     assert staged_types(edition_id).count("vn.ketnoi.booths.floor_plan.imported.v1") == 2  # the first, and this
@@ -147,9 +181,19 @@ def with_applicants(edition_id: str, pids: tuple[str, ...] = PIDS) -> dict:
     service().import_floor_plan(OPS, edition_id, {"csv": csv_of([f"A0{i}" for i in range(1, 9)])})
     for pid in pids:
         full_id = f"{edition_id}-{pid}"
-        store.upsert_applicant({"participation_id": full_id, "edition_id": edition_id, "organisation_id": f"o{pid}",
-                                "organisation_kind": "enterprise", "organisation_name": None, "province": "ha-noi",
-                                "province_2025": "ha-noi", "ocop_max_stars": None}, returning=False)
+        store.upsert_applicant(
+            {
+                "participation_id": full_id,
+                "edition_id": edition_id,
+                "organisation_id": f"o{pid}",
+                "organisation_kind": "enterprise",
+                "organisation_name": None,
+                "province": "ha-noi",
+                "province_2025": "ha-noi",
+                "ocop_max_stars": None,
+            },
+            returning=False,
+        )
         wish = {"booths_wanted": 2, "preferences": [], "needs": [], "submitted_at": "2026-07-01T00:00:00.000000Z"}
         store.set_application(full_id, wish, booth_events.application_submitted(store.applicant(full_id), wish))
     return service().run_allocation(OPS, edition_id, {"keep_current": False})
@@ -163,16 +207,20 @@ def assert_committed_once(edition_id: str, run_id: str) -> None:
     wanted = {code: pid for pid, codes in run["assignments"].items() for code in codes}
     assert len(wanted) == 8
     assert {c: (b["holder"] or {}).get("participation_id") for c, b in floor.items()} == wanted
-    allocated = [e for b in floor.values() for e in (b.get("outbox") or {}).values()
-                 if e["type"] == "vn.ketnoi.booths.booth.allocated.v1"]
+    allocated = [
+        e
+        for b in floor.values()
+        for e in (b.get("outbox") or {}).values()
+        if e["type"] == "vn.ketnoi.booths.booth.allocated.v1"
+    ]
     assert len(allocated) == 8  # one announcement per booth, none twice
     store = BoothsStore(door_for("booths"))
     booth_counters = {k: n for k, n in store.counters(edition_id).items() if not k.startswith("slots:")}
-    assert booth_counters == {**{f"applicant:{edition_id}-{p}": 2 for p in PIDS}, "group:all": 8,
-                              "province:ha-noi": 8}
+    assert booth_counters == {**{f"applicant:{edition_id}-{p}": 2 for p in PIDS}, "group:all": 8, "province:ha-noi": 8}
     assert db.plans.find_one({"_id": edition_id})["committed_run"] == run_id
-    committed = [e for e in (run.get("outbox") or {}).values()
-                 if e["type"] == "vn.ketnoi.booths.allocation.committed.v1"]
+    committed = [
+        e for e in (run.get("outbox") or {}).values() if e["type"] == "vn.ketnoi.booths.allocation.committed.v1"
+    ]
     assert len(committed) == 1
 
 
@@ -212,10 +260,13 @@ def test_nothing_gives_booths_while_a_cut_off_import_waits_for_its_pass():
         service(DyingStore("apply_floor_plan")).import_floor_plan(OPS, edition_id, {"csv": csv_of(["A01"])})
     before = booths_of(edition_id)
 
-    for attempt in (lambda: service().override(OPS, edition_id, "A01", {
-                        "action": "assign", "participation_id": f"{edition_id}-p1", "reason": "thử"}),
-                    lambda: service().run_allocation(OPS, edition_id, {}),
-                    lambda: service().commit_allocation(OPS, edition_id, run["id"])):
+    for attempt in (
+        lambda: service().override(
+            OPS, edition_id, "A01", {"action": "assign", "participation_id": f"{edition_id}-p1", "reason": "thử"}
+        ),
+        lambda: service().run_allocation(OPS, edition_id, {}),
+        lambda: service().commit_allocation(OPS, edition_id, run["id"]),
+    ):
         with pytest.raises(Exception, match="import is still being written"):
             attempt()
     assert booths_of(edition_id) == before
@@ -230,9 +281,16 @@ def test_livestream_slot_counters_are_repaired_too():
     pid = f"{edition_id}-p2"
     assert store.take_quota(pid, "slots_held", 3)  # and the process died before the slot's insert
     neighbour = f"{edition_id}-p3"
-    slot = {"_id": f"{edition_id}:L1:1", "edition_id": edition_id, "booth_code": "L1",
-            "starts_at": "2026-08-16T02:00:00.000000Z", "ends_at": "2026-08-16T02:30:00.000000Z",
-            "participation_id": neighbour, "organisation_id": "o3", "organisation_name": None}
+    slot = {
+        "_id": f"{edition_id}:L1:1",
+        "edition_id": edition_id,
+        "booth_code": "L1",
+        "starts_at": "2026-08-16T02:00:00.000000Z",
+        "ends_at": "2026-08-16T02:30:00.000000Z",
+        "participation_id": neighbour,
+        "organisation_id": "o3",
+        "organisation_name": None,
+    }
     assert store.take_quota(neighbour, "slots_held", 3)
     assert store.book_slot(slot, booth_events.slot_booked(slot, "thanh-hoa"))
 
@@ -248,8 +306,12 @@ def holders(edition_id: str) -> dict[str, str | None]:
 
 
 def events_in(collection: str, query: dict, kind: str) -> list[dict]:
-    return [e for doc in database("booths")[collection].find(query) for e in (doc.get("outbox") or {}).values()
-            if e["type"] == f"vn.ketnoi.booths.{kind}.v1"]
+    return [
+        e
+        for doc in database("booths")[collection].find(query)
+        for e in (doc.get("outbox") or {}).values()
+        if e["type"] == f"vn.ketnoi.booths.{kind}.v1"
+    ]
 
 
 def test_a_move_cut_off_half_way_never_leaves_two_booths_or_no_audit():
@@ -263,8 +325,9 @@ def test_a_move_cut_off_half_way_never_leaves_two_booths_or_no_audit():
     target = next(c for c, pid in before.items() if pid is None)
     mover = before[source]
     with pytest.raises(CutOff):
-        service(DyingStore("release")).override(OPS, edition_id, source, {"action": "move", "to_booth": target,
-                                                                        "reason": "gần lối vào hơn"})
+        service(DyingStore("release")).override(
+            OPS, edition_id, source, {"action": "move", "to_booth": target, "reason": "gần lối vào hơn"}
+        )
     assert service().audit_trail(OPS, edition_id)["items"] == []  # not done yet, so not in the trail
     a_minute_passes(edition_id)
 
@@ -272,8 +335,9 @@ def test_a_move_cut_off_half_way_never_leaves_two_booths_or_no_audit():
 
     after = holders(edition_id)
     assert after[target] == mover and after[source] is None
-    assert {c: p for c, p in after.items() if c not in (source, target)} == \
-        {c: p for c, p in before.items() if c not in (source, target)}
+    assert {c: p for c, p in after.items() if c not in (source, target)} == {
+        c: p for c, p in before.items() if c not in (source, target)
+    }
     trail = service().audit_trail(OPS, edition_id)["items"]
     assert [(e["action"], e["booth_code"], e["to_booth"]) for e in trail] == [("move", source, target)]
     assert len(events_in("audit", {"edition_id": edition_id}, "override.recorded")) == 1
@@ -303,7 +367,8 @@ def test_an_accepted_offer_cut_off_before_its_booth_was_given_gets_it():
     assert len(events_in("booths", {"_id": f"{edition_id}:{freed}"}, "booth.allocated")) == 2  # run, then offer
     counters = BoothsStore(door_for("booths")).counters(edition_id)
     assert counters[f"applicant:{offer['participation_id']}"] == sum(
-        1 for pid in holders(edition_id).values() if pid == offer["participation_id"])
+        1 for pid in holders(edition_id).values() if pid == offer["participation_id"]
+    )
 
 
 def test_a_booth_freed_just_before_a_crash_is_still_offered_on():
@@ -313,8 +378,9 @@ def test_a_booth_freed_just_before_a_crash_is_still_offered_on():
     service().commit_allocation(OPS, edition_id, run["id"])
     freed = next(c for c, pid in sorted(holders(edition_id).items()) if pid)
     with pytest.raises(CutOff):
-        service(DyingStore("put_on_offer")).override(OPS, edition_id, freed, {"action": "release",
-                                                                             "reason": "rút một gian"})
+        service(DyingStore("put_on_offer")).override(
+            OPS, edition_id, freed, {"action": "release", "reason": "rút một gian"}
+        )
     assert database("booths").offers.count_documents({"edition_id": edition_id}) == 0
     a_minute_passes(edition_id)
 

@@ -42,22 +42,57 @@ def channel_of(routing_key: str) -> str:
 def events() -> list[dict[str, Any]]:
     """A participation of a Quảng Bình enterprise (routed to Quảng Trị), a series, an MOU of two provinces."""
     run = uuid.uuid4().hex[:8]
-    org = {"kind": "enterprise", "public_name": {"vi": "Công ty TNHH Cà phê Khe Sanh"},
-           "province": "quang-binh", "province_2025": "quang-tri", "country": "VN", "sectors": ["coffee"],
-           "ocop_max_stars": 4, "languages": ["vi"], "interpreter_languages": []}
-    participation = {"_id": f"p-{run}", "edition_id": f"e-{run}", "organisation_id": f"org-{run}", "org": org,
-                     "role": "exhibitor",
-                     "status": "approved", "version": 3, "promoted_from_waitlist": False,
-                     "wants": {"booths": 1, "b2b": True, "site_visits": [], "livestream": False}}
-    mou = {"_id": f"mou-{run}", "edition_id": f"e-{run}", "kind": "mou", "title": {"vi": "Biên bản ghi nhớ"},
-           "sector": "wood", "products": [], "value": None, "signed_on": "2025-07-10", "meeting_ids": [],
-           "document_ref": None,
-           "parties": [{"organisation_id": None, "kind": "cooperative", "name": {"vi": f"Liên minh HTX {p}"},
-                        "province": p, "province_2025": p, "country": "VN"} for p in ("quang-tri", "hue")]}
+    org = {
+        "kind": "enterprise",
+        "public_name": {"vi": "Công ty TNHH Cà phê Khe Sanh"},
+        "province": "quang-binh",
+        "province_2025": "quang-tri",
+        "country": "VN",
+        "sectors": ["coffee"],
+        "ocop_max_stars": 4,
+        "languages": ["vi"],
+        "interpreter_languages": [],
+    }
+    participation = {
+        "_id": f"p-{run}",
+        "edition_id": f"e-{run}",
+        "organisation_id": f"org-{run}",
+        "org": org,
+        "role": "exhibitor",
+        "status": "approved",
+        "version": 3,
+        "promoted_from_waitlist": False,
+        "wants": {"booths": 1, "b2b": True, "site_visits": [], "livestream": False},
+    }
+    mou = {
+        "_id": f"mou-{run}",
+        "edition_id": f"e-{run}",
+        "kind": "mou",
+        "title": {"vi": "Biên bản ghi nhớ"},
+        "sector": "wood",
+        "products": [],
+        "value": None,
+        "signed_on": "2025-07-10",
+        "meeting_ids": [],
+        "document_ref": None,
+        "parties": [
+            {
+                "organisation_id": None,
+                "kind": "cooperative",
+                "name": {"vi": f"Liên minh HTX {p}"},
+                "province": p,
+                "province_2025": p,
+                "country": "VN",
+            }
+            for p in ("quang-tri", "hue")
+        ],
+    }
     with scoped(request_id=f"req-{run}"):  # as in a worker serving a request: the events carry its id
-        return [registration_events.participation_changed(participation),
-                registration_events.series_created({"_id": f"s-{run}", "name": {"vi": "Kết nối cung cầu"}}),
-                meeting_events.mou_signed(mou)]
+        return [
+            registration_events.participation_changed(participation),
+            registration_events.series_created({"_id": f"s-{run}", "name": {"vi": "Kết nối cung cầu"}}),
+            meeting_events.mou_signed(mou),
+        ]
 
 
 @pytest.fixture
@@ -78,13 +113,23 @@ def test_every_message_on_the_public_exchange_is_what_the_document_says(amqp_uri
     received = [m for m in province_tap.drain(expect=4, timeout=20) if m.payload["id"] in ours]
 
     keys = sorted(m.delivery_info["routing_key"] for m in received)
-    assert keys == sorted([f"quang-tri.{sent[0]['type']}", f"national.{sent[1]['type']}",
-                           f"quang-tri.{sent[2]['type']}", f"hue.{sent[2]['type']}"])
+    assert keys == sorted(
+        [
+            f"quang-tri.{sent[0]['type']}",
+            f"national.{sent[1]['type']}",
+            f"quang-tri.{sent[2]['type']}",
+            f"hue.{sent[2]['type']}",
+        ]
+    )
     doc = document()
     binding = resolved(doc, doc["components"]["channelBindings"]["publicExchange"])["amqp"]["exchange"]
     exchange = public_exchange()
-    assert (binding["name"], binding["type"], binding["durable"], binding["autoDelete"]) == \
-        (exchange.name, exchange.type, exchange.durable, exchange.auto_delete)
+    assert (binding["name"], binding["type"], binding["durable"], binding["autoDelete"]) == (
+        exchange.name,
+        exchange.type,
+        exchange.durable,
+        exchange.auto_delete,
+    )
     for message in received:
         name = channel_of(message.delivery_info["routing_key"])
         channel = resolved(doc, doc["channels"][name])

@@ -101,8 +101,7 @@ def test_two_workers_given_the_same_event_at_once_run_it_once(container_factory,
     assert db.attempts.count_documents({"event": ev["id"]}) == 1
 
 
-def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_factory, amqp_uri, probe,
-                                                                    monkeypatch):
+def test_failing_handler_is_retried_with_backoff_then_dead_lettered(container_factory, amqp_uri, probe, monkeypatch):
     monkeypatch.setattr(parked_module, "CHECK_SECONDS", 0.3)
     parked_now = metrics.DEAD_LETTERS.labels(f"{probe.name}.on_series")
     container = container_factory(probe, config(amqp_uri))
@@ -142,12 +141,19 @@ def test_unreadable_message_goes_straight_to_dead_letters(container_factory, amq
 
 def publish_raw(body: bytes, content_type: str) -> None:
     with Connection(settings().amqp_uri) as connection:
-        connection.Producer().publish(body, exchange=settings().events_exchange, routing_key=TYPE,
-                                      content_type=content_type, content_encoding="utf-8", delivery_mode=2)
+        connection.Producer().publish(
+            body,
+            exchange=settings().events_exchange,
+            routing_key=TYPE,
+            content_type=content_type,
+            content_encoding="utf-8",
+            delivery_mode=2,
+        )
 
 
 def test_undecodable_and_foreign_messages_are_parked_with_their_reason_and_replayed_once(
-        container_factory, amqp_uri, probe, monkeypatch):
+    container_factory, amqp_uri, probe, monkeypatch
+):
     """nameko acked and dropped what it could not decode; now it is parked, counted, and replay moves each
     parked message once, even while the consumer parks it again."""
     monkeypatch.setattr(parked_module, "CHECK_SECONDS", 0.3)

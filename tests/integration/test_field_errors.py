@@ -41,13 +41,18 @@ from tests.support.breaks import DELETE, Break, broken, expected_fields, named_f
 
 pytestmark = pytest.mark.usefixtures("service_env")
 OPS = Principal(role="ops", subject="it-ops").as_dict()
-EXAMPLES = settings(max_examples=int(os.environ.get("KETNOI_HUNT_EXAMPLES", "30")), deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+EXAMPLES = settings(
+    max_examples=int(os.environ.get("KETNOI_HUNT_EXAMPLES", "30")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 PHONE_IN_TEXT = "Gọi 0912 345 678"  # contact details are refused in text published to provinces
 
 
-def refused_once(call: Callable[[dict[str, Any]], Any], body: dict[str, Any], breaks: list[Break],
-                 service: str, *unchanged: str) -> KetnoiError:
+def refused_once(
+    call: Callable[[dict[str, Any]], Any], body: dict[str, Any], breaks: list[Break], service: str, *unchanged: str
+) -> KetnoiError:
     """One refusal naming exactly the broken fields; the service's ``unchanged`` collections hold as many
     documents as before."""
     before = counts(service, *unchanged)
@@ -96,8 +101,7 @@ def open_edition(series_key: str) -> str:
     return created["id"]
 
 
-FORM = {**registration("thanh-hoa"), "wants": {"booths": 1, "b2b": True, "site_visits": ["visit"],
-                                               "livestream": False}}
+FORM = {**registration("thanh-hoa"), "wants": {"booths": 1, "b2b": True, "site_visits": ["visit"], "livestream": False}}
 FORM["products"][0]["origin_province"] = "nghe-an"
 FORM_BREAKS = [
     Break("organisation.delegates.0.email", "not-an-email", "organisation.delegates.0.email"),
@@ -123,15 +127,29 @@ FORM_BREAKS = [
 @EXAMPLES
 @given(breaks=some_breaks(FORM_BREAKS))
 def test_the_registration_form_names_every_wrong_field_at_once(open_edition, breaks):
-    refused_once(lambda body: registration_service().register(None, open_edition, body), FORM, breaks,
-                 "registration", "organisations", "participations", "products")
+    refused_once(
+        lambda body: registration_service().register(None, open_edition, body),
+        FORM,
+        breaks,
+        "registration",
+        "organisations",
+        "participations",
+        "products",
+    )
 
 
 def test_the_reported_form_is_refused_once_with_all_five_fields(open_edition):
     """The body of the report: ``ocop.stars``, e-mail, tax code, ``wants.booths`` and phone in one answer."""
     breaks = [b for b in FORM_BREAKS if b.value in (7, "not-an-email", "0101248142", 25, "12")]
-    refused = refused_once(lambda body: registration_service().register(None, open_edition, body), FORM, breaks,
-                           "registration", "organisations", "participations", "products")
+    refused = refused_once(
+        lambda body: registration_service().register(None, open_edition, body),
+        FORM,
+        breaks,
+        "registration",
+        "organisations",
+        "participations",
+        "products",
+    )
     assert len(refused.errors) == 5
 
 
@@ -161,8 +179,13 @@ ORGANISATION_BREAKS = [
 @EXAMPLES
 @given(breaks=some_breaks(ORGANISATION_BREAKS))
 def test_an_organisation_names_every_wrong_field_at_once(breaks):
-    refused_once(lambda body: registration_service().create_organisation(OPS, body), ORGANISATION, breaks,
-                 "registration", "organisations")
+    refused_once(
+        lambda body: registration_service().create_organisation(OPS, body),
+        ORGANISATION,
+        breaks,
+        "registration",
+        "organisations",
+    )
 
 
 def edition_form(series: str) -> dict[str, Any]:
@@ -190,8 +213,13 @@ EDITION_BREAKS = [
 @EXAMPLES
 @given(breaks=some_breaks(EDITION_BREAKS))
 def test_an_edition_names_every_wrong_field_at_once(series_key, breaks):
-    refused_once(lambda body: registration_service().create_edition(OPS, body), edition_form(series_key), breaks,
-                 "registration", "editions")
+    refused_once(
+        lambda body: registration_service().create_edition(OPS, body),
+        edition_form(series_key),
+        breaks,
+        "registration",
+        "editions",
+    )
 
 
 def test_a_change_names_the_fields_sent_and_the_rules_across_the_whole_at_once(series_key):
@@ -223,10 +251,27 @@ def meetings_edition() -> dict[str, Any]:
     """An edition on 2025-07-10 with a supplier and a buyer, and a session the organisers' timetable fills."""
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     service = meetings_service()
-    service.on_edition(make_event(meeting_events.EDITION_CREATED, "registration", "x", {
-        "edition_id": edition_id, "series_id": "s1", "title": {"vi": "Kết nối"}, "venue": "Đồng Hới",
-        "host_province": "quang-tri", "partner_provinces": [], "starts_on": "2025-07-10", "ends_on": "2025-07-10",
-        "timezone": "Asia/Ho_Chi_Minh", "status": "open", "capacity": {}, "version": 1}))
+    service.on_edition(
+        make_event(
+            meeting_events.EDITION_CREATED,
+            "registration",
+            "x",
+            {
+                "edition_id": edition_id,
+                "series_id": "s1",
+                "title": {"vi": "Kết nối"},
+                "venue": "Đồng Hới",
+                "host_province": "quang-tri",
+                "partner_provinces": [],
+                "starts_on": "2025-07-10",
+                "ends_on": "2025-07-10",
+                "timezone": "Asia/Ho_Chi_Minh",
+                "status": "open",
+                "capacity": {},
+                "version": 1,
+            },
+        )
+    )
     supplier, buyer = f"s-{edition_id}", f"b-{edition_id}"
     service.on_approved(participation(edition_id, supplier, "exhibitor"))
     service.on_approved(participation(edition_id, buyer, "buyer"))
@@ -234,11 +279,22 @@ def meetings_edition() -> dict[str, Any]:
     return {"id": edition_id, "supplier": supplier, "buyer": buyer, "session": session["id"]}
 
 
-SESSION = {"name": {"vi": "Kết nối B2B"}, "date": "2025-07-10", "starts_at": "13:30", "slot_minutes": 20,
-           "slots": 6, "tables": 4, "breaks": ["14:30"], "mode": "pick", "max_meetings": 5,
-           "interpreters": {"ja": 1},
-           "interpreter_people": [{"id": "lan", "name": "Nguyễn Thị Lan", "languages": ["ja"], "away": ["S02"]},
-                                  {"id": "minh", "name": "Trần Minh", "languages": ["ja", "en"]}]}
+SESSION = {
+    "name": {"vi": "Kết nối B2B"},
+    "date": "2025-07-10",
+    "starts_at": "13:30",
+    "slot_minutes": 20,
+    "slots": 6,
+    "tables": 4,
+    "breaks": ["14:30"],
+    "mode": "pick",
+    "max_meetings": 5,
+    "interpreters": {"ja": 1},
+    "interpreter_people": [
+        {"id": "lan", "name": "Nguyễn Thị Lan", "languages": ["ja"], "away": ["S02"]},
+        {"id": "minh", "name": "Trần Minh", "languages": ["ja", "en"]},
+    ],
+}
 SESSION_BREAKS = [
     Break("name.vi", "", "name.vi"),
     Break("starts_at", "13:32", "starts_at"),  # off the five-minute grid
@@ -259,8 +315,13 @@ SESSION_BREAKS = [
 @EXAMPLES
 @given(breaks=some_breaks(SESSION_BREAKS))
 def test_a_b2b_session_names_every_wrong_field_at_once(meetings_edition, breaks):
-    refused_once(lambda body: meetings_service().create_session(OPS, meetings_edition["id"], body), SESSION, breaks,
-                 "meetings", "sessions")
+    refused_once(
+        lambda body: meetings_service().create_session(OPS, meetings_edition["id"], body),
+        SESSION,
+        breaks,
+        "meetings",
+        "sessions",
+    )
 
 
 REQUEST_BREAKS = [
@@ -277,15 +338,29 @@ REQUEST_BREAKS = [
 @given(breaks=some_breaks(REQUEST_BREAKS))
 def test_a_meeting_request_names_every_wrong_field_at_once(meetings_edition, breaks):
     body = {"from": meetings_edition["supplier"], "to": meetings_edition["buyer"], "note": "Xin gặp"}
-    refused_once(lambda b: meetings_service().request_meeting(OPS, meetings_edition["session"], b), body, breaks,
-                 "meetings", "meetings", "holds")
+    refused_once(
+        lambda b: meetings_service().request_meeting(OPS, meetings_edition["session"], b),
+        body,
+        breaks,
+        "meetings",
+        "meetings",
+        "holds",
+    )
 
 
-MOU = {"title": {"vi": "Biên bản ghi nhớ hợp tác tiêu thụ nông sản"}, "kind": "mou", "sector": "nông sản",
-       "products": ["gạo", "cà phê"], "value": {"amount": 5_000_000_000, "currency": "VND"},
-       "signed_on": "2025-07-10", "signed_at_event": "Hội nghị kết nối cung cầu Quảng Trị",
-       "parties": [{"name": {"vi": "Liên minh HTX tỉnh Hà Tĩnh"}, "kind": "alliance", "province": "ha-tinh"},
-                   {"name": {"vi": "Liên minh HTX tỉnh Nghệ An"}, "kind": "alliance", "province": "nghe-an"}]}
+MOU = {
+    "title": {"vi": "Biên bản ghi nhớ hợp tác tiêu thụ nông sản"},
+    "kind": "mou",
+    "sector": "nông sản",
+    "products": ["gạo", "cà phê"],
+    "value": {"amount": 5_000_000_000, "currency": "VND"},
+    "signed_on": "2025-07-10",
+    "signed_at_event": "Hội nghị kết nối cung cầu Quảng Trị",
+    "parties": [
+        {"name": {"vi": "Liên minh HTX tỉnh Hà Tĩnh"}, "kind": "alliance", "province": "ha-tinh"},
+        {"name": {"vi": "Liên minh HTX tỉnh Nghệ An"}, "kind": "alliance", "province": "nghe-an"},
+    ],
+}
 MOU_BREAKS = [
     Break("title.vi", PHONE_IN_TEXT, "title.vi"),
     Break("kind", "treaty", "kind"),
@@ -306,8 +381,9 @@ MOU_BREAKS = [
 @EXAMPLES
 @given(breaks=some_breaks(MOU_BREAKS))
 def test_an_mou_names_every_wrong_field_at_once(meetings_edition, breaks):
-    refused_once(lambda body: meetings_service().register_mou(OPS, meetings_edition["id"], body), MOU, breaks,
-                 "meetings", "mous")
+    refused_once(
+        lambda body: meetings_service().register_mou(OPS, meetings_edition["id"], body), MOU, breaks, "meetings", "mous"
+    )
 
 
 # -- booths ---------------------------------------------------------------------------------------------
@@ -318,10 +394,19 @@ def booth_applicant() -> dict[str, str]:
     edition_id = new_booth_edition()
     booths_service().import_floor_plan(OPS, edition_id, {"csv": csv_of(["A01", "A02", "A03"])})
     pid = f"{edition_id}-p1"
-    BoothsStore(door_for("booths")).upsert_applicant({
-        "participation_id": pid, "edition_id": edition_id, "organisation_id": "o-p1",
-        "organisation_kind": "enterprise", "organisation_name": None, "province": "ha-noi",
-        "province_2025": "ha-noi", "ocop_max_stars": None}, returning=False)
+    BoothsStore(door_for("booths")).upsert_applicant(
+        {
+            "participation_id": pid,
+            "edition_id": edition_id,
+            "organisation_id": "o-p1",
+            "organisation_kind": "enterprise",
+            "organisation_name": None,
+            "province": "ha-noi",
+            "province_2025": "ha-noi",
+            "ocop_max_stars": None,
+        },
+        returning=False,
+    )
     return {"edition_id": edition_id, "participation_id": pid}
 
 
@@ -338,8 +423,12 @@ APPLICATION_BREAKS = [
 @EXAMPLES
 @given(breaks=some_breaks(APPLICATION_BREAKS))
 def test_a_booth_application_names_every_wrong_field_at_once(booth_applicant, breaks):
-    body = {"participation_id": booth_applicant["participation_id"], "booths_wanted": 2, "needs": ["power"],
-            "preferences": [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}]}
+    body = {
+        "participation_id": booth_applicant["participation_id"],
+        "booths_wanted": 2,
+        "needs": ["power"],
+        "preferences": [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}],
+    }
     refused_once(lambda b: booths_service().apply(OPS, booth_applicant["edition_id"], b), body, breaks, "booths")
     stored = BoothsStore(door_for("booths")).applicant(booth_applicant["participation_id"])
     assert not stored.get("application")  # the one document an application would change

@@ -21,18 +21,53 @@ from tests.integration.test_meeting_events import participation
 
 pytestmark = pytest.mark.usefixtures("service_env")
 OPS = Principal(role="ops", subject="it-ops").as_dict()
-HALL = {"name": {"vi": "Hội trường"}, "date": "2025-07-10", "starts_at": "13:30", "slot_minutes": 20, "slots": 4,
-        "tables": 3, "mode": "optimise", "max_meetings": 4, "interpreters": {"ja": 2}}
-SIDE = {"name": {"vi": "Sân khấu phụ"}, "date": "2025-07-10", "starts_at": "13:40", "slot_minutes": 30, "slots": 3,
-        "tables": 2, "mode": "pick", "max_meetings": 4, "interpreters": {"ja": 1}}
+HALL = {
+    "name": {"vi": "Hội trường"},
+    "date": "2025-07-10",
+    "starts_at": "13:30",
+    "slot_minutes": 20,
+    "slots": 4,
+    "tables": 3,
+    "mode": "optimise",
+    "max_meetings": 4,
+    "interpreters": {"ja": 2},
+}
+SIDE = {
+    "name": {"vi": "Sân khấu phụ"},
+    "date": "2025-07-10",
+    "starts_at": "13:40",
+    "slot_minutes": 30,
+    "slots": 3,
+    "tables": 2,
+    "mode": "pick",
+    "max_meetings": 4,
+    "interpreters": {"ja": 1},
+}
 
 
 def new_edition(service: MeetingsService) -> str:
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-    service.on_edition(make_event(ev.EDITION_CREATED, "registration", "x", {
-        "edition_id": edition_id, "series_id": "s1", "title": {"vi": "Kết nối"}, "venue": "Đồng Hới",
-        "host_province": "quang-tri", "partner_provinces": [], "starts_on": "2025-07-10", "ends_on": "2025-07-10",
-        "timezone": "Asia/Ho_Chi_Minh", "status": "open", "capacity": {"exhibitor": 10, "buyer": 10}, "version": 1}))
+    service.on_edition(
+        make_event(
+            ev.EDITION_CREATED,
+            "registration",
+            "x",
+            {
+                "edition_id": edition_id,
+                "series_id": "s1",
+                "title": {"vi": "Kết nối"},
+                "venue": "Đồng Hới",
+                "host_province": "quang-tri",
+                "partner_provinces": [],
+                "starts_on": "2025-07-10",
+                "ends_on": "2025-07-10",
+                "timezone": "Asia/Ho_Chi_Minh",
+                "status": "open",
+                "capacity": {"exhibitor": 10, "buyer": 10},
+                "version": 1,
+            },
+        )
+    )
     return edition_id
 
 
@@ -59,8 +94,10 @@ def two_brokered_meetings() -> tuple[MeetingsStore, MeetingsService, str, dict, 
         service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
         service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
     hall = service.create_session(OPS, edition_id, HALL)
-    ids = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
-           for i in range(2)]
+    ids = [
+        service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
+        for i in range(2)
+    ]
     return store, service, edition_id, hall, ids
 
 
@@ -80,8 +117,7 @@ def test_a_pick_between_solve_and_write_unplaces_exactly_its_meeting(monkeypatch
     # a neighbour already placed on the side stage, and six accepted, unplaced meetings in the hall
     neighbour = service.broker(OPS, side["id"], {"supplier": suppliers[3], "buyer": buyers[3], "slot": "S03"})["id"]
     pairs = [(0, 0), (1, 1), (2, 1), (0, 2), (1, 2), (2, 3)]  # b0 meets only s0 here
-    hall_ids = [service.broker(OPS, hall["id"], {"supplier": suppliers[s], "buyer": buyers[b]})["id"]
-                for s, b in pairs]
+    hall_ids = [service.broker(OPS, hall["id"], {"supplier": suppliers[s], "buyer": buyers[b]})["id"] for s, b in pairs]
     before_neighbour, before_holds = edition_state(edition_id, sids)
     neighbour_holds = sorted(h["_id"] for h in before_holds if h["meeting_id"] == neighbour)
     victim = hall_ids[0]  # s0 meets b0: b0 is picked (with s4) into an overlapping side-stage slot meanwhile
@@ -94,8 +130,9 @@ def test_a_pick_between_solve_and_write_unplaces_exactly_its_meeting(monkeypatch
             at = next(s for s in hall["slots"] if s["id"] == after[victim].slot)
             side_slot = planning.overlapping_slots(side, [at])[0]
             pick_writes.append(store.db.writes)
-            picked.append(service.broker(OPS, side["id"], {"supplier": suppliers[4], "buyer": buyers[0],
-                                                           "slot": side_slot})["id"])
+            picked.append(
+                service.broker(OPS, side["id"], {"supplier": suppliers[4], "buyer": buyers[0], "slot": side_slot})["id"]
+            )
             pick_writes.append(store.db.writes)
         return write_places(booker, changing, by_id, after, rebook)
 
@@ -121,8 +158,10 @@ def test_a_pick_between_solve_and_write_unplaces_exactly_its_meeting(monkeypatch
     # taken and given back one by one); one meeting at a time, the five others alone made 55 (10 holds + 1)
     assert writes <= 25, writes
     # each placed meeting announced once, in its own document, for the relay
-    staged = {m["_id"]: list(m.get("outbox", {}).values()) for m in database("meetings").meetings.find(
-        {"_id": {"$in": hall_ids}})}
+    staged = {
+        m["_id"]: list(m.get("outbox", {}).values())
+        for m in database("meetings").meetings.find({"_id": {"$in": hall_ids}})
+    }
     for mid in hall_ids:
         scheduled = [e for e in staged[mid] if e["type"] == "vn.ketnoi.meetings.meeting.scheduled.v1"]
         assert len(scheduled) == (mid != victim)
@@ -186,10 +225,13 @@ def test_a_run_cut_off_between_its_holds_and_its_meetings_is_repaired_by_the_swe
         service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
         service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
     hall = service.create_session(OPS, edition_id, HALL)
-    neighbour = service.broker(OPS, hall["id"], {"supplier": f"s2-{edition_id}", "buyer": f"b2-{edition_id}",
-                                                 "slot": "S04"})["id"]
-    ids = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
-           for i in range(2)]
+    neighbour = service.broker(
+        OPS, hall["id"], {"supplier": f"s2-{edition_id}", "buyer": f"b2-{edition_id}", "slot": "S04"}
+    )["id"]
+    ids = [
+        service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
+        for i in range(2)
+    ]
     before, _ = edition_state(edition_id, [hall["id"]])
 
     def died(self, changes):
@@ -205,8 +247,9 @@ def test_a_run_cut_off_between_its_holds_and_its_meetings_is_repaired_by_the_swe
 
     service.sweep_holds()  # younger than a minute: may be a run in flight
     assert {h["meeting_id"] for h in edition_state(edition_id, [hall["id"]])[1]} == {neighbour, *ids}
-    database("meetings").holds.update_many({"meeting_id": {"$in": ids}},
-                                           {"$set": {"at": "2020-01-01T00:00:00.000000Z"}})  # a minute later
+    database("meetings").holds.update_many(
+        {"meeting_id": {"$in": ids}}, {"$set": {"at": "2020-01-01T00:00:00.000000Z"}}
+    )  # a minute later
     service._sweep_holds()  # (the periodic pass: nothing was written since the last look)
 
     meetings, holds = edition_state(edition_id, [hall["id"]])
@@ -227,8 +270,10 @@ def test_placed_meetings_moved_or_unplaced_by_a_run_are_announced_as_rescheduled
         service.on_approved(participation(edition_id, f"s{i}-{edition_id}", "exhibitor"))
         service.on_approved(participation(edition_id, f"b{i}-{edition_id}", "buyer"))
     hall = service.create_session(OPS, edition_id, HALL)
-    moved, dropped = [service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}",
-                                                       "buyer": f"b{i}-{edition_id}"})["id"] for i in range(2)]
+    moved, dropped = [
+        service.broker(OPS, hall["id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}"})["id"]
+        for i in range(2)
+    ]
     service.schedule(OPS, hall["id"], {})
     first = {mid: store.meeting(mid) for mid in (moved, dropped)}
     service.set_availability(OPS, hall["id"], f"b0-{edition_id}", {"away": [first[moved]["slot"]]})
@@ -243,6 +288,5 @@ def test_placed_meetings_moved_or_unplaced_by_a_run_are_announced_as_rescheduled
         assert after[mid]["sequence"] == first[mid]["sequence"] + 1
         staged = database("meetings").meetings.find_one({"_id": mid})["outbox"].values()
         rescheduled = [e["data"] for e in staged if e["type"] == "vn.ketnoi.meetings.meeting.rescheduled.v1"]
-        assert [(e["slot"], e["previous"]["slot"]) for e in rescheduled] == [(after[mid]["slot"],
-                                                                              first[mid]["slot"])]
+        assert [(e["slot"], e["previous"]["slot"]) for e in rescheduled] == [(after[mid]["slot"], first[mid]["slot"])]
     assert broken(edition_id, [hall["id"]]) == []

@@ -31,67 +31,141 @@ def registration_event(kind: str, data: dict) -> dict:
 
 
 def participation(edition_id: str, pid: str, role: str, status: str = "approved") -> dict:
-    data = {"participation_id": pid, "edition_id": edition_id, "organisation_id": f"org_{pid}",
-            "organisation_kind": "foreign_buyer" if role == "buyer" else "cooperative",
-            "organisation_name": {"vi": f"Tổ chức {pid}"}, "province": None if role == "buyer" else "quang-tri",
-            "province_2025": None if role == "buyer" else "quang-tri", "country": "JP" if role == "buyer" else "VN",
-            "sectors": ["processed_food"], "ocop_max_stars": None, "languages": ["en"] if role == "buyer" else ["vi"],
-            "interpreter_languages": ["ja"] if role == "buyer" else [], "role": role, "status": status,
-            "wants": {"booths": 0, "b2b": True, "site_visits": [], "livestream": False}, "version": 2}
+    data = {
+        "participation_id": pid,
+        "edition_id": edition_id,
+        "organisation_id": f"org_{pid}",
+        "organisation_kind": "foreign_buyer" if role == "buyer" else "cooperative",
+        "organisation_name": {"vi": f"Tổ chức {pid}"},
+        "province": None if role == "buyer" else "quang-tri",
+        "province_2025": None if role == "buyer" else "quang-tri",
+        "country": "JP" if role == "buyer" else "VN",
+        "sectors": ["processed_food"],
+        "ocop_max_stars": None,
+        "languages": ["en"] if role == "buyer" else ["vi"],
+        "interpreter_languages": ["ja"] if role == "buyer" else [],
+        "role": role,
+        "status": status,
+        "wants": {"booths": 0, "b2b": True, "site_visits": [], "livestream": False},
+        "version": 2,
+    }
     if status == "approved":
         data["promoted_from_waitlist"] = False
     return registration_event(f"participation.{status}", data)
 
 
 def make_session(store: MeetingsStore, edition_id: str) -> dict:
-    session = {"_id": f"ses_{uuid.uuid4().hex[:8]}", "edition_id": edition_id, "series_id": "s1",
-               "name": {"vi": "B2B"}, "date": "2025-07-10", "timezone": "Asia/Ho_Chi_Minh", "venue": "Đồng Hới",
-               "slot_minutes": 20, "slots": [{"id": f"S0{i}", "starts_at": f"2025-07-10T1{i}:00:00+07:00",
-                                              "ends_at": f"2025-07-10T1{i}:20:00+07:00"} for i in range(1, 4)],
-               "breaks": [], "tables": ["T01"], "mode": "pick", "settings": {"auto_accept": False},
-               "request_ttl_hours": 48, "max_meetings": 5, "interpreters": {"ja": 1}, "agenda": None,
-               "scheduler": None}
+    session = {
+        "_id": f"ses_{uuid.uuid4().hex[:8]}",
+        "edition_id": edition_id,
+        "series_id": "s1",
+        "name": {"vi": "B2B"},
+        "date": "2025-07-10",
+        "timezone": "Asia/Ho_Chi_Minh",
+        "venue": "Đồng Hới",
+        "slot_minutes": 20,
+        "slots": [
+            {"id": f"S0{i}", "starts_at": f"2025-07-10T1{i}:00:00+07:00", "ends_at": f"2025-07-10T1{i}:20:00+07:00"}
+            for i in range(1, 4)
+        ],
+        "breaks": [],
+        "tables": ["T01"],
+        "mode": "pick",
+        "settings": {"auto_accept": False},
+        "request_ttl_hours": 48,
+        "max_meetings": 5,
+        "interpreters": {"ja": 1},
+        "agenda": None,
+        "scheduler": None,
+    }
     store.insert_session(session, meeting_events.session_created(session))
     return session
 
 
-def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meetings_once(container_factory,
-                                                                                          amqp_uri):
+def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meetings_once(container_factory, amqp_uri):
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-    approvals = Counted(CONSUMED, handler="meetings.on_approved", type=meeting_events.PARTICIPATION_APPROVED,
-                        outcome="ok")
+    approvals = Counted(
+        CONSUMED, handler="meetings.on_approved", type=meeting_events.PARTICIPATION_APPROVED, outcome="ok"
+    )
     container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
     container.start()
     store = MeetingsStore(door_for("meetings"))
     tap = Tap(f"it.meetings.{uuid.uuid4().hex[:6]}", ("vn.ketnoi.meetings.#",))
     try:
-        organisation = registration_event("organisation.registered", {
-            "organisation_id": "org_p_sup", "kind": "cooperative", "name": {"vi": "HTX Nấm Tân Hợp"},
-            "province": "quang-tri", "country": "VN", "sectors": ["processed_food"], "version": 1})
-        product = registration_event("product.registered", {
-            "product_id": "prd_1", "organisation_id": "org_p_sup", "name": {"vi": "Nấm linh chi"},
-            "category": "farm_produce", "ocop_stars": 4, "certifications": ["vietgap"], "origin_province": "quang-tri"})
-        for event in (organisation, product, participation(edition_id, "p_sup", "exhibitor"),
-                       participation(edition_id, "p_buy", "buyer"), participation(edition_id, "p_vis", "visitor")):
+        organisation = registration_event(
+            "organisation.registered",
+            {
+                "organisation_id": "org_p_sup",
+                "kind": "cooperative",
+                "name": {"vi": "HTX Nấm Tân Hợp"},
+                "province": "quang-tri",
+                "country": "VN",
+                "sectors": ["processed_food"],
+                "version": 1,
+            },
+        )
+        product = registration_event(
+            "product.registered",
+            {
+                "product_id": "prd_1",
+                "organisation_id": "org_p_sup",
+                "name": {"vi": "Nấm linh chi"},
+                "category": "farm_produce",
+                "ocop_stars": 4,
+                "certifications": ["vietgap"],
+                "origin_province": "quang-tri",
+            },
+        )
+        for event in (
+            organisation,
+            product,
+            participation(edition_id, "p_sup", "exhibitor"),
+            participation(edition_id, "p_buy", "buyer"),
+            participation(edition_id, "p_vis", "visitor"),
+        ):
             publish(event)
             publish(event)  # redelivered
         wait_for(lambda: len(store.participants(edition_id)) == 2 and store.products(["org_p_sup"]))
-        assert {p["_id"]: p["side"] for p in store.participants(edition_id)} == {"p_sup": "supplier",
-                                                                                 "p_buy": "buyer"}
+        assert {p["_id"]: p["side"] for p in store.participants(edition_id)} == {"p_sup": "supplier", "p_buy": "buyer"}
         assert store.participant("p_buy")["interpreter_languages"] == ["ja"]
         assert len(store.products(["org_p_sup"])["org_p_sup"]) == 1
 
         session = make_session(store, edition_id)
         mid = meeting_id(session["_id"], "p_sup", "p_buy")
         sup, buy = store.participant("p_sup"), store.participant("p_buy")
-        meeting = {"_id": mid, "session_id": session["_id"], "edition_id": edition_id,
-                   "supplier": {"participation_id": "p_sup", "organisation_id": "org_p_sup", "name": sup["name"],
-                                "country": "VN", "province": "quang-tri"},
-                   "buyer": {"participation_id": "p_buy", "organisation_id": "org_p_buy", "name": buy["name"],
-                             "country": "JP", "province": None},
-                   "requested_by": "buyer", "note": None, "brokered": "no", "status": "accepted", "slot": "S01",
-                   "table": "T01", "held_slot": None, "locked": "participant", "live": None, "language": "ja",
-                   "priority": 0, "sequence": 0, "version": 1, "expires_at": None}
+        meeting = {
+            "_id": mid,
+            "session_id": session["_id"],
+            "edition_id": edition_id,
+            "supplier": {
+                "participation_id": "p_sup",
+                "organisation_id": "org_p_sup",
+                "name": sup["name"],
+                "country": "VN",
+                "province": "quang-tri",
+            },
+            "buyer": {
+                "participation_id": "p_buy",
+                "organisation_id": "org_p_buy",
+                "name": buy["name"],
+                "country": "JP",
+                "province": None,
+            },
+            "requested_by": "buyer",
+            "note": None,
+            "brokered": "no",
+            "status": "accepted",
+            "slot": "S01",
+            "table": "T01",
+            "held_slot": None,
+            "locked": "participant",
+            "live": None,
+            "language": "ja",
+            "priority": 0,
+            "sequence": 0,
+            "version": 1,
+            "expires_at": None,
+        }
         store.open_meeting(meeting, [])
         for pid in ("p_sup", "p_buy"):
             assert store.take_load(session["_id"], pid, 5)
@@ -117,24 +191,48 @@ def test_redelivered_events_change_nothing_twice_and_a_cancellation_cancels_meet
         tap.delete()
 
 
-def test_a_request_due_while_the_service_was_down_expires_on_start_and_frees_its_slot(container_factory,
-                                                                                      amqp_uri):
+def test_a_request_due_while_the_service_was_down_expires_on_start_and_frees_its_slot(container_factory, amqp_uri):
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     store = MeetingsStore(door_for("meetings"))
     for pid, role in (("q_sup", "exhibitor"), ("q_buy", "buyer")):
-        store.upsert_participant(participation(edition_id, pid, role)["data"],
-                                 "supplier" if role == "exhibitor" else "buyer")
+        store.upsert_participant(
+            participation(edition_id, pid, role)["data"], "supplier" if role == "exhibitor" else "buyer"
+        )
     session = make_session(store, edition_id)
     mid = meeting_id(session["_id"], "q_sup", "q_buy")
-    request = {"_id": mid, "session_id": session["_id"], "edition_id": edition_id,
-               "supplier": {"participation_id": "q_sup", "organisation_id": "org_q_sup", "name": None,
-                            "country": "VN", "province": "quang-tri"},
-               "buyer": {"participation_id": "q_buy", "organisation_id": "org_q_buy", "name": None,
-                         "country": "JP", "province": None},
-               "requested_by": "supplier", "note": "Xin gặp", "brokered": "no", "status": "requested",
-               "held_slot": "S02", "slot": None, "table": None, "locked": None, "live": None,
-               "language": "ja", "priority": 0, "sequence": 0, "version": 1,
-               "expires_at": "2020-01-01T00:00:00.000000Z"}
+    request = {
+        "_id": mid,
+        "session_id": session["_id"],
+        "edition_id": edition_id,
+        "supplier": {
+            "participation_id": "q_sup",
+            "organisation_id": "org_q_sup",
+            "name": None,
+            "country": "VN",
+            "province": "quang-tri",
+        },
+        "buyer": {
+            "participation_id": "q_buy",
+            "organisation_id": "org_q_buy",
+            "name": None,
+            "country": "JP",
+            "province": None,
+        },
+        "requested_by": "supplier",
+        "note": "Xin gặp",
+        "brokered": "no",
+        "status": "requested",
+        "held_slot": "S02",
+        "slot": None,
+        "table": None,
+        "locked": None,
+        "live": None,
+        "language": "ja",
+        "priority": 0,
+        "sequence": 0,
+        "version": 1,
+        "expires_at": "2020-01-01T00:00:00.000000Z",
+    }
     store.open_meeting(request, [])
     assert Booker(store, session).hold_people(request, "S02").keys
 
@@ -154,21 +252,42 @@ def test_the_sweeper_drops_holds_a_crash_left_and_keeps_live_ones():
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     session = make_session(store, edition_id)
     live = meeting_id(session["_id"], "w_sup", "w_buy")
-    store.open_meeting({"_id": live, "session_id": session["_id"], "edition_id": edition_id, "status": "accepted",
-                        "supplier": {"participation_id": "w_sup"}, "buyer": {"participation_id": "w_buy"},
-                        "slot": "S01", "table": "T01", "version": 1}, [])
+    store.open_meeting(
+        {
+            "_id": live,
+            "session_id": session["_id"],
+            "edition_id": edition_id,
+            "status": "accepted",
+            "supplier": {"participation_id": "w_sup"},
+            "buyer": {"participation_id": "w_buy"},
+            "slot": "S01",
+            "table": "T01",
+            "version": 1,
+        },
+        [],
+    )
     old = "2020-01-01T00:00:00.000000Z"
     step = {slot["id"]: busy_steps(slot)[0] for slot in session["slots"]}
-    keys = {"live": (participant_hold(edition_id, "w_sup", step["S01"]), "S01"),
-            "table": (table_hold(session["_id"], "T01", "S01"), "S01"),
-            "moved": (participant_hold(edition_id, "w_sup", step["S02"]), "S02"),
-            "orphan": (participant_hold(edition_id, "w_x", step["S03"]), "S03")}
+    keys = {
+        "live": (participant_hold(edition_id, "w_sup", step["S01"]), "S01"),
+        "table": (table_hold(session["_id"], "T01", "S01"), "S01"),
+        "moved": (participant_hold(edition_id, "w_sup", step["S02"]), "S02"),
+        "orphan": (participant_hold(edition_id, "w_x", step["S03"]), "S03"),
+    }
     for name, (key, slot) in keys.items():
-        db.holds.insert_one({"_id": key, "session_id": session["_id"], "at": old, "slot": slot,
-                             "meeting_id": "mtg_never_written" if name == "orphan" else live})
+        db.holds.insert_one(
+            {
+                "_id": key,
+                "session_id": session["_id"],
+                "at": old,
+                "slot": slot,
+                "meeting_id": "mtg_never_written" if name == "orphan" else live,
+            }
+        )
     worker_factory(MeetingsService, store=store).sweep_holds()
-    assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == sorted([keys["live"][0],
-                                                                                           keys["table"][0]])
+    assert sorted(h["_id"] for h in db.holds.find({"session_id": session["_id"]})) == sorted(
+        [keys["live"][0], keys["table"][0]]
+    )
 
 
 def test_a_background_timetable_outlives_its_worker_and_runs_once(container_factory, amqp_uri):
@@ -178,10 +297,20 @@ def test_a_background_timetable_outlives_its_worker_and_runs_once(container_fact
     request = {"full": False, "rebook_no_shows": False}
     jobs = {}
     for name, status in (("orphan", "running"), ("finished", "done")):
-        jobs[name] = {"_id": f"job_{name}_{uuid.uuid4().hex[:6]}", "session_id": session["_id"],
-                      "edition_id": session["edition_id"], "series_id": "s1", "request": request, "status": status,
-                      "requested_at": "2026-01-01T00:00:00.000000Z", "started_at": "2026-01-01T00:00:01.000000Z",
-                      "finished_at": None, "attempts": 1, "run": None, "error": None}
+        jobs[name] = {
+            "_id": f"job_{name}_{uuid.uuid4().hex[:6]}",
+            "session_id": session["_id"],
+            "edition_id": session["edition_id"],
+            "series_id": "s1",
+            "request": request,
+            "status": status,
+            "requested_at": "2026-01-01T00:00:00.000000Z",
+            "started_at": "2026-01-01T00:00:01.000000Z",
+            "finished_at": None,
+            "attempts": 1,
+            "run": None,
+            "error": None,
+        }
         store.db.jobs.insert_one(jobs[name])  # as a worker that died (or finished) left it
 
     container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
@@ -193,8 +322,11 @@ def test_a_background_timetable_outlives_its_worker_and_runs_once(container_fact
     orphan = store.job(jobs["orphan"]["_id"])
     assert orphan["attempts"] == 2 and orphan["run"]["meetings"] == 0 and orphan["error"] is None
     inbox = database("meetings").inbox
-    wait_for(lambda: (inbox.find_one({"_id": f"run_schedule_job:{requested['finished']['id']}"}) or {}).get(
-        "state") == "done")  # its event was handled ...
+    wait_for(
+        lambda: (
+            (inbox.find_one({"_id": f"run_schedule_job:{requested['finished']['id']}"}) or {}).get("state") == "done"
+        )
+    )  # its event was handled ...
     finished = store.job(jobs["finished"]["_id"])
     assert (finished["status"], finished["attempts"], finished["finished_at"]) == ("done", 1, None)  # untouched
 
@@ -202,10 +334,20 @@ def test_a_background_timetable_outlives_its_worker_and_runs_once(container_fact
 def test_asking_again_while_a_timetable_is_queued_answers_the_same_job(container_factory, amqp_uri):
     store = MeetingsStore(door_for("meetings"))
     session = make_session(store, f"ed_{uuid.uuid4().hex[:8]}")
-    queued = {"_id": f"job_{uuid.uuid4().hex[:6]}", "session_id": session["_id"], "edition_id": session["edition_id"],
-              "series_id": "s1", "request": {"full": False, "rebook_no_shows": False}, "status": "queued",
-              "requested_at": "2026-01-01T00:00:00.000000Z", "started_at": None, "finished_at": None,
-              "attempts": 0, "run": None, "error": None}
+    queued = {
+        "_id": f"job_{uuid.uuid4().hex[:6]}",
+        "session_id": session["_id"],
+        "edition_id": session["edition_id"],
+        "series_id": "s1",
+        "request": {"full": False, "rebook_no_shows": False},
+        "status": "queued",
+        "requested_at": "2026-01-01T00:00:00.000000Z",
+        "started_at": None,
+        "finished_at": None,
+        "attempts": 0,
+        "run": None,
+        "error": None,
+    }
     store.db.jobs.insert_one(queued)
     container = container_factory(MeetingsService, {"AMQP_URI": amqp_uri, **CONFIG})
     container.start()

@@ -23,13 +23,19 @@ def edition() -> MeetingRules:
 def snapshot(state: MeetingRules) -> tuple[list, list, list]:
     db = database("meetings")
     sids = sorted(state.sessions.values())
-    return (state._meetings(), sorted(h["_id"] for h in db.holds.find({"session_id": {"$in": sids}})),
-            sorted((d["_id"], d["n"]) for d in db.loads.find({"session_id": {"$in": sids}}) if d["n"]))
+    return (
+        state._meetings(),
+        sorted(h["_id"] for h in db.holds.find({"session_id": {"$in": sids}})),
+        sorted((d["_id"], d["n"]) for d in db.loads.find({"session_id": {"$in": sids}}) if d["n"]),
+    )
 
 
 def broker(state: MeetingRules, where: str, s: int, b: int, slot: str | None = None, table: str | None = None):
-    return service().broker(OPS, state.sessions[where], {"supplier": state.suppliers[s], "buyer": state.buyers[b],
-                                                         "slot": slot, "table": table})
+    return service().broker(
+        OPS,
+        state.sessions[where],
+        {"supplier": state.suppliers[s], "buyer": state.buyers[b], "slot": slot, "table": table},
+    )
 
 
 def test_the_limit_refuses_the_next_meeting_and_a_refused_place_gives_both_limits_back(edition):
@@ -61,15 +67,15 @@ def test_a_lock_onto_a_taken_table_moves_nothing(edition):
         service().lock(OPS, second["id"], {"slot": "S01", "table": "T01"})
     assert taken.value.code == "table_taken"
     assert snapshot(edition) == before
-    assert (service().meeting(OPS, first["id"])["slot"], service().meeting(OPS, second["id"])["slot"]) == (
-        "S01", "S02")
+    assert (service().meeting(OPS, first["id"])["slot"], service().meeting(OPS, second["id"])["slot"]) == ("S01", "S02")
     edition.every_rule_holds()
 
 
 def test_a_lock_while_the_timetable_is_computed_is_409_and_moves_nothing(edition):
     meeting = broker(edition, "side", 0, 2)
-    database("meetings").sessions.update_one({"_id": edition.sessions["side"]},
-                                             {"$set": {"scheduler": {"run": "claim_x", "at": "2099-01-01"}}})
+    database("meetings").sessions.update_one(
+        {"_id": edition.sessions["side"]}, {"$set": {"scheduler": {"run": "claim_x", "at": "2099-01-01"}}}
+    )
     before = snapshot(edition)
     with pytest.raises(Conflict) as running:
         service().lock(OPS, meeting["id"], {"slot": "S02"})

@@ -37,12 +37,31 @@ pytestmark = pytest.mark.usefixtures("service_env")
 EXAMPLES = int(os.environ.get("KETNOI_HUNT_EXAMPLES", "20"))
 OPS = Principal(role="ops", subject="it-ops").as_dict()
 SESSIONS = {  # 13:30-14:50 in 20-minute slots, and 13:40-15:10 in 30-minute ones: every slot overlaps another
-    "hall": {"name": {"vi": "Hội trường"}, "date": "2025-07-10", "starts_at": "13:30", "slot_minutes": 20,
-             "slots": 4, "tables": 2, "mode": "pick", "max_meetings": 2, "interpreters": {"ja": 1}},
-    "side": {"name": {"vi": "Sân khấu phụ"}, "date": "2025-07-10", "starts_at": "13:40", "slot_minutes": 30,
-             "slots": 3, "tables": 1, "mode": "optimise", "max_meetings": 3, "interpreter_people": [
-                 {"id": "lan", "name": "Nguyễn Thị Lan", "languages": ["ja", "en"], "away": ["S02"]},
-                 {"id": "minh", "name": "Trần Minh", "languages": ["ja"]}]},
+    "hall": {
+        "name": {"vi": "Hội trường"},
+        "date": "2025-07-10",
+        "starts_at": "13:30",
+        "slot_minutes": 20,
+        "slots": 4,
+        "tables": 2,
+        "mode": "pick",
+        "max_meetings": 2,
+        "interpreters": {"ja": 1},
+    },
+    "side": {
+        "name": {"vi": "Sân khấu phụ"},
+        "date": "2025-07-10",
+        "starts_at": "13:40",
+        "slot_minutes": 30,
+        "slots": 3,
+        "tables": 1,
+        "mode": "optimise",
+        "max_meetings": 3,
+        "interpreter_people": [
+            {"id": "lan", "name": "Nguyễn Thị Lan", "languages": ["ja", "en"], "away": ["S02"]},
+            {"id": "minh", "name": "Trần Minh", "languages": ["ja"]},
+        ],
+    },
 }  # the hall counts interpreter seats, the side stage has named interpreters
 SLOTS = ["S01", "S02", "S03", "S04"]
 PEOPLE = st.integers(0, 2)
@@ -62,11 +81,27 @@ class MeetingRules(RuleBasedStateMachine):
     @initialize()
     def edition(self) -> None:
         self.edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-        service().on_edition(make_event(ev.EDITION_CREATED, "registration", "x", {
-            "edition_id": self.edition_id, "series_id": "s1", "title": {"vi": "Kết nối"}, "venue": "Đồng Hới",
-            "host_province": "quang-tri", "partner_provinces": [], "starts_on": "2025-07-10",
-            "ends_on": "2025-07-10", "timezone": "Asia/Ho_Chi_Minh", "status": "open",
-            "capacity": {"exhibitor": 10, "buyer": 10}, "version": 1}))
+        service().on_edition(
+            make_event(
+                ev.EDITION_CREATED,
+                "registration",
+                "x",
+                {
+                    "edition_id": self.edition_id,
+                    "series_id": "s1",
+                    "title": {"vi": "Kết nối"},
+                    "venue": "Đồng Hới",
+                    "host_province": "quang-tri",
+                    "partner_provinces": [],
+                    "starts_on": "2025-07-10",
+                    "ends_on": "2025-07-10",
+                    "timezone": "Asia/Ho_Chi_Minh",
+                    "status": "open",
+                    "capacity": {"exhibitor": 10, "buyer": 10},
+                    "version": 1,
+                },
+            )
+        )
         self.suppliers = [f"s{i}-{self.edition_id}" for i in range(3)]
         self.buyers = [f"b{i}-{self.edition_id}" for i in range(3)]
         for pid in self.suppliers:
@@ -76,8 +111,9 @@ class MeetingRules(RuleBasedStateMachine):
             if i == 2:  # speaks Vietnamese: meets without an interpreter
                 event["data"].update(languages=["vi"], interpreter_languages=[])
             service().on_approved(event)
-        self.sessions = {name: service().create_session(OPS, self.edition_id, body)["id"]
-                         for name, body in SESSIONS.items()}
+        self.sessions = {
+            name: service().create_session(OPS, self.edition_id, body)["id"] for name, body in SESSIONS.items()
+        }
 
     def _meetings(self, *statuses: str) -> list[dict]:
         query = {"edition_id": self.edition_id, **({"status": {"$in": list(statuses)}} if statuses else {})}
@@ -89,16 +125,27 @@ class MeetingRules(RuleBasedStateMachine):
 
     @rule(where=st.sampled_from(sorted(SESSIONS)), s=PEOPLE, b=PEOPLE, slot=st.none() | st.sampled_from(SLOTS))
     def broker(self, where: str, s: int, b: int, slot: str | None) -> None:
-        attempt(lambda: service().broker(OPS, self.sessions[where], {
-            "supplier": self.suppliers[s], "buyer": self.buyers[b], "slot": slot}))
+        attempt(
+            lambda: service().broker(
+                OPS, self.sessions[where], {"supplier": self.suppliers[s], "buyer": self.buyers[b], "slot": slot}
+            )
+        )
 
-    @rule(where=st.sampled_from(sorted(SESSIONS)), s=PEOPLE, b=PEOPLE, from_supplier=st.booleans(),
-          slot=st.none() | st.sampled_from(SLOTS))
+    @rule(
+        where=st.sampled_from(sorted(SESSIONS)),
+        s=PEOPLE,
+        b=PEOPLE,
+        from_supplier=st.booleans(),
+        slot=st.none() | st.sampled_from(SLOTS),
+    )
     def request(self, where: str, s: int, b: int, from_supplier: bool, slot: str | None) -> None:
         ends = [self.suppliers[s], self.buyers[b]]
         sender, receiver = ends if from_supplier else ends[::-1]
-        attempt(lambda: service().request_meeting(OPS, self.sessions[where], {
-            "from": sender, "to": receiver, "slot": slot if where == "hall" else None}))
+        attempt(
+            lambda: service().request_meeting(
+                OPS, self.sessions[where], {"from": sender, "to": receiver, "slot": slot if where == "hall" else None}
+            )
+        )
 
     @rule(index=st.integers(0, 20), slot=st.none() | st.sampled_from(SLOTS))
     def accept(self, index: int, slot: str | None) -> None:
@@ -128,8 +175,17 @@ class MeetingRules(RuleBasedStateMachine):
     def booth_duty(self, s: int, start: str, minutes: int) -> None:
         """A supplier's booth duty for the edition (0 minutes: it is over); placed meetings stay where they are."""
         begin = datetime.fromisoformat(f"2025-07-10T{start}:00+07:00")
-        periods = [{"kind": "booth_duty", "starts_at": begin.isoformat(),
-                    "ends_at": (begin + timedelta(minutes=minutes)).isoformat()}] if minutes else []
+        periods = (
+            [
+                {
+                    "kind": "booth_duty",
+                    "starts_at": begin.isoformat(),
+                    "ends_at": (begin + timedelta(minutes=minutes)).isoformat(),
+                }
+            ]
+            if minutes
+            else []
+        )
         attempt(lambda: service().set_time_away(OPS, self.edition_id, self.suppliers[s], {"periods": periods}))
 
     @rule(s=st.none() | PEOPLE, table=st.sampled_from(["T01", "T02"]))
@@ -140,22 +196,33 @@ class MeetingRules(RuleBasedStateMachine):
 
     @rule()
     def requests_expire(self) -> None:
-        database("meetings").meetings.update_many({"edition_id": self.edition_id, "status": "requested"},
-                                                  {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}})
+        database("meetings").meetings.update_many(
+            {"edition_id": self.edition_id, "status": "requested"},
+            {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}},
+        )
         service().expire_requests()
 
     @rule(b=PEOPLE)
     def a_buyer_withdraws(self, b: int) -> None:
         service().on_cancelled(participation(self.edition_id, self.buyers[b], "buyer", status="cancelled"))
 
-    @rule(s=st.tuples(PEOPLE, PEOPLE), b=PEOPLE, slots=st.tuples(st.sampled_from(SLOTS[:4]),
-                                                                  st.sampled_from(SLOTS[:3])))
+    @rule(
+        s=st.tuples(PEOPLE, PEOPLE), b=PEOPLE, slots=st.tuples(st.sampled_from(SLOTS[:4]), st.sampled_from(SLOTS[:3]))
+    )
     def race_one_buyer_in_both_sessions(self, s: tuple[int, int], b: int, slots: tuple[str, str]) -> None:
-        calls = [(self.sessions["hall"], self.suppliers[s[0]], slots[0]),
-                 (self.sessions["side"], self.suppliers[s[1]], slots[1])]
+        calls = [
+            (self.sessions["hall"], self.suppliers[s[0]], slots[0]),
+            (self.sessions["side"], self.suppliers[s[1]], slots[1]),
+        ]
         with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda c: attempt(lambda: service().broker(OPS, c[0], {
-                "supplier": c[1], "buyer": self.buyers[b], "slot": c[2]})), calls))
+            list(
+                pool.map(
+                    lambda c: attempt(
+                        lambda: service().broker(OPS, c[0], {"supplier": c[1], "buyer": self.buyers[b], "slot": c[2]})
+                    ),
+                    calls,
+                )
+            )
 
     @rule(slot=st.sampled_from(SLOTS))
     def race_two_acceptances_into_one_slot(self, slot: str) -> None:
@@ -178,10 +245,17 @@ class MeetingRules(RuleBasedStateMachine):
 
 
 # make test reports a failing sequence as found; make hunt (KETNOI_HUNT_SHRINK=1) shrinks it to the shortest
-PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if os.environ.get("KETNOI_HUNT_SHRINK")
-                                                          else [])
-MeetingRules.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=16, deadline=None,
-                                          database=None, phases=PHASES, suppress_health_check=list(HealthCheck))
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
+    [Phase.shrink] if os.environ.get("KETNOI_HUNT_SHRINK") else []
+)
+MeetingRules.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=16,
+    deadline=None,
+    database=None,
+    phases=PHASES,
+    suppress_health_check=list(HealthCheck),
+)
 test_meeting_rules = MeetingRules.TestCase
 
 

@@ -32,13 +32,17 @@ def test_holds_dropped_by_a_cut_off_run_are_given_back_or_the_meeting_unplaced()
     database("meetings").sessions.update_one({"_id": session["_id"]}, {"$set": {"interpreters": {"ja": 2}}})
     for i in range(1, 5):
         for role in ("supplier", "buyer"):
-            event = participation(edition_id, f"{role[0]}{i}-{edition_id}", "exhibitor" if role == "supplier"
-                                  else "buyer")
+            event = participation(
+                edition_id, f"{role[0]}{i}-{edition_id}", "exhibitor" if role == "supplier" else "buyer"
+            )
             service.on_approved(event)
 
     def brokered(i: int, slot: str) -> str:
-        return service.broker(OPS, session["_id"], {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}",
-                                                    "slot": slot, "table": "T01"})["id"]
+        return service.broker(
+            OPS,
+            session["_id"],
+            {"supplier": f"s{i}-{edition_id}", "buyer": f"b{i}-{edition_id}", "slot": slot, "table": "T01"},
+        )["id"]
 
     kept, lost, neighbour = brokered(1, "S01"), brokered(2, "S02"), brokered(3, "S03")
     before = {m: holds_of(m) for m in (kept, lost, neighbour)}
@@ -69,8 +73,9 @@ def test_meeting_counters_left_one_off_by_a_crash_are_repaired():
     session = make_session(store, edition_id)
     for i in (1, 2):
         for role in ("supplier", "buyer"):
-            service.on_approved(participation(edition_id, f"{role[0]}{i}-{edition_id}",
-                                              "exhibitor" if role == "supplier" else "buyer"))
+            service.on_approved(
+                participation(edition_id, f"{role[0]}{i}-{edition_id}", "exhibitor" if role == "supplier" else "buyer")
+            )
     first = service.broker(OPS, session["_id"], {"supplier": f"s1-{edition_id}", "buyer": f"b1-{edition_id}"})
     service.broker(OPS, session["_id"], {"supplier": f"s2-{edition_id}", "buyer": f"b2-{edition_id}"})
     loads = database("meetings").loads

@@ -58,8 +58,9 @@ def relay(service_env):
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    os.environ.update({"KETNOI_SMTP_HOST": "127.0.0.1", "KETNOI_SMTP_PORT": str(port),
-                       "KETNOI_NOTIFY_MAX_ATTEMPTS": "3"})
+    os.environ.update(
+        {"KETNOI_SMTP_HOST": "127.0.0.1", "KETNOI_SMTP_PORT": str(port), "KETNOI_NOTIFY_MAX_ATTEMPTS": "3"}
+    )
     notify_settings_module.notify_settings.cache_clear()
     notifications_service.channel_set.cache_clear()
     yield handler
@@ -80,24 +81,67 @@ def registration_event(kind: str, data: dict) -> dict:
 
 
 def edition_and_contacts(org: str, delegates: list[tuple[str, str, str]], starts_on: str = "2024-08-16") -> None:
-    publish(registration_event("edition.created", {
-        "edition_id": EDITION_ID, "series_id": "s-notify", "title": {"vi": "Hội nghị Thanh Hóa", "en": "Thanh Hoa"},
-        "status": "open", "host_province": "thanh-hoa", "partner_provinces": [], "starts_on": starts_on,
-        "ends_on": starts_on, "timezone": "Asia/Ho_Chi_Minh", "venue": "Nhà thi đấu", "capacity": {},
-        "version": 1}))
-    publish(registration_event("organisation.contacts_changed", {
-        "organisation_id": org, "version": 1,
-        "delegates": [{"delegate_id": d, "name": f"Đại biểu {d}", "email": address, "phone": "+84912345678",
-                       "preferred_language": language} for d, address, language in delegates]}))
+    publish(
+        registration_event(
+            "edition.created",
+            {
+                "edition_id": EDITION_ID,
+                "series_id": "s-notify",
+                "title": {"vi": "Hội nghị Thanh Hóa", "en": "Thanh Hoa"},
+                "status": "open",
+                "host_province": "thanh-hoa",
+                "partner_provinces": [],
+                "starts_on": starts_on,
+                "ends_on": starts_on,
+                "timezone": "Asia/Ho_Chi_Minh",
+                "venue": "Nhà thi đấu",
+                "capacity": {},
+                "version": 1,
+            },
+        )
+    )
+    publish(
+        registration_event(
+            "organisation.contacts_changed",
+            {
+                "organisation_id": org,
+                "version": 1,
+                "delegates": [
+                    {
+                        "delegate_id": d,
+                        "name": f"Đại biểu {d}",
+                        "email": address,
+                        "phone": "+84912345678",
+                        "preferred_language": language,
+                    }
+                    for d, address, language in delegates
+                ],
+            },
+        )
+    )
 
 
 def approved(org: str, pid: str) -> dict:
-    return registration_event("participation.approved", {
-        "participation_id": pid, "edition_id": EDITION_ID, "organisation_id": org, "organisation_kind": "enterprise",
-        "organisation_name": {"vi": "Công ty Lam Sơn Xanh"}, "province": "thanh-hoa", "province_2025": "thanh-hoa",
-        "country": "VN", "sectors": [], "ocop_max_stars": None, "role": "exhibitor", "status": "approved",
-        "wants": {"booths": 1, "b2b": False, "site_visits": [], "livestream": False}, "version": 2,
-        "promoted_from_waitlist": True})
+    return registration_event(
+        "participation.approved",
+        {
+            "participation_id": pid,
+            "edition_id": EDITION_ID,
+            "organisation_id": org,
+            "organisation_kind": "enterprise",
+            "organisation_name": {"vi": "Công ty Lam Sơn Xanh"},
+            "province": "thanh-hoa",
+            "province_2025": "thanh-hoa",
+            "country": "VN",
+            "sectors": [],
+            "ocop_max_stars": None,
+            "role": "exhibitor",
+            "status": "approved",
+            "wants": {"booths": 1, "b2b": False, "site_visits": [], "livestream": False},
+            "version": 2,
+            "promoted_from_waitlist": True,
+        },
+    )
 
 
 def test_one_event_delivered_three_times_sends_one_email_per_delegate(container, relay):
@@ -142,28 +186,58 @@ def test_a_failing_relay_is_retried_then_dead_lettered_and_an_organiser_resends(
         tap.delete()
 
 
-def test_a_reminder_due_while_the_service_was_down_fires_once_across_restarts(container_factory, amqp_uri, relay,
-                                                                              service_env):
+def test_a_reminder_due_while_the_service_was_down_fires_once_across_restarts(
+    container_factory, amqp_uri, relay, service_env
+):
     tag = uuid.uuid4().hex[:6]
     org, address = f"org_{tag}", f"remind.{tag}@example.vn"
     store = NotificationsStore(door_for("notifications"))
-    store.remember_contacts({"organisation_id": org, "version": 1, "delegates": [
-        {"delegate_id": f"dlg_{tag}", "name": "Lê Văn Hùng", "email": address, "phone": "+84912345678",
-         "preferred_language": "vi"}]})
-    store.arm_reminder({"_id": f"meeting_soon:mtg_{tag}:par_{tag}", "template": "reminder.meeting_soon",
-                        "organisation_id": org, "edition_id": EDITION_ID, "due_at": "2020-01-01T00:00:00.000000Z",
-                        "until": to_text_in(hours=1),
-                        "context": {"counterpart_name": {"vi": "Kansai Food", "en": "Kansai Food"},
-                                    "starts_at": "2030-07-10T14:00:00+07:00", "table": "T07"}}, 0)
-    store.arm_reminder({"_id": f"meeting_soon:mtg_old_{tag}:par_{tag}", "template": "reminder.meeting_soon",
-                        "organisation_id": org, "edition_id": EDITION_ID, "due_at": "2020-01-01T00:00:00.000000Z",
-                        "until": "2020-01-01T00:30:00.000000Z",
-                        "context": {"counterpart_name": {"vi": "Cũ"}, "starts_at": "2020-01-01T07:30:00+07:00",
-                                    "table": "T01"}}, 0)
+    store.remember_contacts(
+        {
+            "organisation_id": org,
+            "version": 1,
+            "delegates": [
+                {
+                    "delegate_id": f"dlg_{tag}",
+                    "name": "Lê Văn Hùng",
+                    "email": address,
+                    "phone": "+84912345678",
+                    "preferred_language": "vi",
+                }
+            ],
+        }
+    )
+    store.arm_reminder(
+        {
+            "_id": f"meeting_soon:mtg_{tag}:par_{tag}",
+            "template": "reminder.meeting_soon",
+            "organisation_id": org,
+            "edition_id": EDITION_ID,
+            "due_at": "2020-01-01T00:00:00.000000Z",
+            "until": to_text_in(hours=1),
+            "context": {
+                "counterpart_name": {"vi": "Kansai Food", "en": "Kansai Food"},
+                "starts_at": "2030-07-10T14:00:00+07:00",
+                "table": "T07",
+            },
+        },
+        0,
+    )
+    store.arm_reminder(
+        {
+            "_id": f"meeting_soon:mtg_old_{tag}:par_{tag}",
+            "template": "reminder.meeting_soon",
+            "organisation_id": org,
+            "edition_id": EDITION_ID,
+            "due_at": "2020-01-01T00:00:00.000000Z",
+            "until": "2020-01-01T00:30:00.000000Z",
+            "context": {"counterpart_name": {"vi": "Cũ"}, "starts_at": "2020-01-01T07:30:00+07:00", "table": "T01"},
+        },
+        0,
+    )
     for _ in range(2):  # started after the due time, then restarted: one e-mail
         runs = Counted(CALLS, service="notifications", entrypoint="fire_reminders", kind="timer", outcome="ok")
-        container = container_factory(NotificationsService, {"AMQP_URI": amqp_uri,
-                                                             "ACCEPT": ["json", "cloudevents"]})
+        container = container_factory(NotificationsService, {"AMQP_URI": amqp_uri, "ACCEPT": ["json", "cloudevents"]})
         container.start()
         wait_for(lambda: relay.to(address))
         runs.wait(1)  # this start's reminder timer ran: the first start's fired it, the restart's must not
@@ -182,9 +256,15 @@ def test_reminders_follow_the_newest_state_of_what_they_remind_of(service_env):
     """Late or redelivered events of an older state change nothing; a move re-arms; a cancellation sticks."""
     store = NotificationsStore(door_for("notifications"))
     rid = f"meeting_soon:mtg_{uuid.uuid4().hex[:6]}:par_x"
-    base = {"_id": rid, "template": "reminder.meeting_soon", "organisation_id": "org_x", "edition_id": EDITION_ID,
-            "due_at": "2030-07-10T06:30:00.000000Z", "until": "2030-07-10T07:00:00.000000Z",
-            "context": {"counterpart_name": {"vi": "A"}, "starts_at": "2030-07-10T14:00:00+07:00", "table": "T01"}}
+    base = {
+        "_id": rid,
+        "template": "reminder.meeting_soon",
+        "organisation_id": "org_x",
+        "edition_id": EDITION_ID,
+        "due_at": "2030-07-10T06:30:00.000000Z",
+        "until": "2030-07-10T07:00:00.000000Z",
+        "context": {"counterpart_name": {"vi": "A"}, "starts_at": "2030-07-10T14:00:00+07:00", "table": "T01"},
+    }
     store.arm_reminder(base, 0)
     store.arm_reminder({**base, "context": {**base["context"], "table": "T05"}}, 1)  # a table-only move
     moved = store.db.reminders.find_one({"_id": rid})
@@ -206,11 +286,24 @@ def test_day_before_reminders_follow_the_editions_dates(container, relay):
     edition_id, org = f"ed_move_{tag}", f"org_{tag}"
 
     def edition(version: int, starts_on: str) -> dict:
-        return registration_event("edition.updated", {
-            "edition_id": edition_id, "series_id": "s-notify", "title": {"vi": "Hội nghị dời ngày"}, "status": "open",
-            "host_province": "thanh-hoa", "partner_provinces": [], "starts_on": starts_on, "ends_on": starts_on,
-            "timezone": "Asia/Ho_Chi_Minh", "venue": "Nhà thi đấu", "capacity": {}, "version": version,
-            "changed": ["starts_on"]})
+        return registration_event(
+            "edition.updated",
+            {
+                "edition_id": edition_id,
+                "series_id": "s-notify",
+                "title": {"vi": "Hội nghị dời ngày"},
+                "status": "open",
+                "host_province": "thanh-hoa",
+                "partner_provinces": [],
+                "starts_on": starts_on,
+                "ends_on": starts_on,
+                "timezone": "Asia/Ho_Chi_Minh",
+                "venue": "Nhà thi đấu",
+                "capacity": {},
+                "version": version,
+                "changed": ["starts_on"],
+            },
+        )
 
     publish(edition(1, "2031-08-16"))
     store = NotificationsStore(door_for("notifications"))
@@ -227,5 +320,8 @@ def test_day_before_reminders_follow_the_editions_dates(container, relay):
     publish(edition(1, "2031-08-16"))  # the old version, redelivered late
     editions.wait(1)
     moved = store.db.reminders.find_one({"_id": reminder_id})
-    assert (moved["due_at"], moved["context"]["starts_on"], moved["arm"]) == ("2031-08-22T01:00:00.000000Z",
-                                                                              "2031-08-23", 2)
+    assert (moved["due_at"], moved["context"]["starts_on"], moved["arm"]) == (
+        "2031-08-22T01:00:00.000000Z",
+        "2031-08-23",
+        2,
+    )

@@ -108,8 +108,7 @@ def answers(broker, timeout: float = 3) -> bool:
         return False
 
 
-def test_a_service_finds_the_broker_again_within_seconds_of_its_return(broker, own_environment,
-                                                                        container_factory):
+def test_a_service_finds_the_broker_again_within_seconds_of_its_return(broker, own_environment, container_factory):
     """kombu's own backoff (2, 4, 6, 8 … s apart) brought services back up to 8 s after the broker."""
     container = container_factory(Slow, conf(broker))
     container.start()
@@ -139,7 +138,8 @@ def probe_class() -> type:
 
 
 def test_an_event_handled_while_the_store_is_away_kills_nothing_and_happens_once(
-        broker, store, own_environment, container_factory):
+    broker, store, own_environment, container_factory
+):
     probe = probe_class()
     container = container_factory(probe, conf(broker))
     container.start()

@@ -105,11 +105,19 @@ def staged_series(count: int, staged_at: datetime | None = None) -> tuple[Collec
     (a microsecond apart from ``staged_at``, 2026-01-01 by default)."""
     run = uuid.uuid4().hex[:6]
     start = staged_at or datetime(2026, 1, 1, tzinfo=UTC)
-    events = [{"specversion": "1.0", "id": str(uuid.uuid4()), "source": "/ketnoi/registration", "type": TYPE,
-               "subject": f"series/it-{run}-{i}",
-               "time": (start + timedelta(microseconds=i)).isoformat(timespec="microseconds"),
-               "datacontenttype": "application/json", "data": {"series_id": f"it-{run}-{i}"}}
-              for i in range(count)]
+    events = [
+        {
+            "specversion": "1.0",
+            "id": str(uuid.uuid4()),
+            "source": "/ketnoi/registration",
+            "type": TYPE,
+            "subject": f"series/it-{run}-{i}",
+            "time": (start + timedelta(microseconds=i)).isoformat(timespec="microseconds"),
+            "datacontenttype": "application/json",
+            "data": {"series_id": f"it-{run}-{i}"},
+        }
+        for i in range(count)
+    ]
     documents = [new_document({"_id": e["data"]["series_id"]}, e) for e in events]
     # a database of its own (nothing another test left is swept), not recorded: the relay's shapes are the
     # services' own, recorded when they run
@@ -130,8 +138,9 @@ def with_pending(collection: Collection, documents: list[dict], pending: int) ->
 
 
 def relay_of(collection: Collection, amqp_uri: str | None = None) -> Relay:
-    publisher = ConfirmedPublisher(amqp_uri or settings().amqp_uri, settings().events_exchange,
-                                   settings().public_exchange)
+    publisher = ConfirmedPublisher(
+        amqp_uri or settings().amqp_uri, settings().events_exchange, settings().public_exchange
+    )
     return Relay(StagedEvents(collection.door, [collection.name]), publisher)
 
 
@@ -170,8 +179,11 @@ def test_nothing_is_cleared_while_the_broker_is_unreachable(amqp_uri, tap):
         relay.publish_handed()
     assert with_pending(collection, documents, 1) == 2
 
-    relay.publisher = ConfirmedPublisher(amqp_uri, settings().events_exchange,  # the broker is back: the sweep delivers
-                                         settings().public_exchange)
+    relay.publisher = ConfirmedPublisher(
+        amqp_uri,
+        settings().events_exchange,  # the broker is back: the sweep delivers
+        settings().public_exchange,
+    )
     assert relay.sweep() == 2
     assert sorted(received_ids(tap, events)) == sorted(e["id"] for e in events)
     relay.stop()

@@ -132,17 +132,25 @@ def approved_in(province: str | None) -> dict:
 
 
 def two_provinces_worth() -> dict[str, dict]:
-    return {"quang-tri": approved_in("quang-tri"), "quang-binh": approved_in("quang-binh"),
-            "hue": approved_in("hue"), "foreign": approved_in(None), "edition": events.edition_created(edition()),
-            "mou": mou(("quang-tri", "quang-tri"), ("hue", "hue")), "contacts": events.contacts_changed(enterprise())}
+    return {
+        "quang-tri": approved_in("quang-tri"),
+        "quang-binh": approved_in("quang-binh"),
+        "hue": approved_in("hue"),
+        "foreign": approved_in(None),
+        "edition": events.edition_created(edition()),
+        "mou": mou(("quang-tri", "quang-tri"), ("hue", "hue")),
+        "contacts": events.contacts_changed(enterprise()),
+    }
 
 
 def test_a_province_receives_its_own_and_national_events_and_nothing_else(broker, vhost):
     assert create("quang-tri", password="qt-secret") == 0
     assert create("hue", password="hue-secret") == 0
-    with Connection(uri(broker, vhost, "province.quang-tri", "qt-secret")) as quang_tri, \
-            Connection(uri(broker, vhost, "province.hue", "hue-secret")) as hue, \
-            Connection(uri(broker, vhost)) as ketnoi:
+    with (
+        Connection(uri(broker, vhost, "province.quang-tri", "qt-secret")) as quang_tri,
+        Connection(uri(broker, vhost, "province.hue", "hue-secret")) as hue,
+        Connection(uri(broker, vhost)) as ketnoi,
+    ):
         bound_queue(quang_tri, "province.quang-tri.reports", "quang-tri.#", "national.#")
         bound_queue(hue, "province.hue.reports", "hue.vn.ketnoi.registration.#", "hue.vn.ketnoi.meetings.#")
         # a service's handler queues as the topology declares them, bound by type on the internal exchange
@@ -152,10 +160,15 @@ def test_a_province_receives_its_own_and_national_events_and_nothing_else(broker
         publish(broker, vhost, *sent.values())
 
         got = everything_in(quang_tri, "province.quang-tri.reports")
-        assert sorted(e["id"] for _, e in got) == sorted(sent[k]["id"] for k in
-                                                         ("quang-tri", "quang-binh", "foreign", "edition", "mou"))
-        assert {key for key, _ in got} == {f"quang-tri.{APPROVED}", f"quang-tri.{MOU}", f"national.{APPROVED}",
-                                           "national.vn.ketnoi.registration.edition.created.v1"}
+        assert sorted(e["id"] for _, e in got) == sorted(
+            sent[k]["id"] for k in ("quang-tri", "quang-binh", "foreign", "edition", "mou")
+        )
+        assert {key for key, _ in got} == {
+            f"quang-tri.{APPROVED}",
+            f"quang-tri.{MOU}",
+            f"national.{APPROVED}",
+            "national.vn.ketnoi.registration.edition.created.v1",
+        }
         got = everything_in(hue, "province.hue.reports")
         assert sorted(e["id"] for _, e in got) == sorted(sent[k]["id"] for k in ("hue", "mou"))
         # ketnoi's own consumers are untouched: every event once, under its type, the internal one too
@@ -173,16 +186,26 @@ def test_a_province_may_bind_nothing_but_its_own_and_national_keys(broker, vhost
 
     with Connection(uri(broker, vhost, "province.quang-tri", "qt-secret")) as quang_tri:
         bound_queue(quang_tri, queue)
-        for key in ("#", "*.#", "hue.#", f"hue.{APPROVED}", f"*.{APPROVED}", "vn.ketnoi.#", "quang-binh.#",
-                    "quang-tri-x.#", "#.quang-tri.#"):
+        for key in (
+            "#",
+            "*.#",
+            "hue.#",
+            f"hue.{APPROVED}",
+            f"*.{APPROVED}",
+            "vn.ketnoi.#",
+            "quang-binh.#",
+            "quang-tri-x.#",
+            "#.quang-tri.#",
+        ):
             assert refused(quang_tri, binding(key)), key
         for key in ("quang-tri.#", f"quang-tri.{APPROVED}", "national.#"):
             assert not refused(quang_tri, binding(key)), key
         assert refused(quang_tri, binding(APPROVED, EVENTS))  # ketnoi's internal exchange
         assert not refused(quang_tri, lambda channel: channel.exchange_declare(PUBLIC, "topic", passive=True))
         assert refused(quang_tri, lambda channel: channel.exchange_declare(PUBLIC, "topic", durable=True))
-        assert refused(quang_tri, lambda channel: channel.basic_publish(Message(b"{}"), exchange=PUBLIC,
-                                                                        routing_key="quang-tri.x"))
+        assert refused(
+            quang_tri, lambda channel: channel.basic_publish(Message(b"{}"), exchange=PUBLIC, routing_key="quang-tri.x")
+        )
         assert refused(quang_tri, lambda channel: channel.basic_consume(queue="ketnoi.registration.any"))
 
 
@@ -271,8 +294,7 @@ def replay(connection: Connection, stream: str, count: int, offset: object = "fi
     channel, got = connection.channel(), []
 
     def on_message(message) -> None:
-        got.append((message.headers["x-stream-offset"], message.delivery_info["routing_key"],
-                    json.loads(message.body)))
+        got.append((message.headers["x-stream-offset"], message.delivery_info["routing_key"], json.loads(message.body)))
         channel.basic_ack(message.delivery_tag)
 
     channel.basic_qos(0, 100, False)
@@ -305,10 +327,10 @@ def test_a_province_replays_its_own_history_from_the_start_or_an_offset_and_noth
         resumed = replay(quang_tri, "history.quang-tri", 2, offset=first[-2][0])  # where a consumer stopped
         assert [e["id"] for _, _, e in resumed] == [e["id"] for _, _, e in first[-2:]]
 
-        assert refused(quang_tri, lambda ch: ch.basic_consume(queue="history.hue", arguments={
-            "x-stream-offset": "first"}))  # another province's history
+        assert refused(
+            quang_tri, lambda ch: ch.basic_consume(queue="history.hue", arguments={"x-stream-offset": "first"})
+        )  # another province's history
         assert refused(quang_tri, lambda ch: ch.queue_delete(queue="history.quang-tri"))  # nor may it lose its own
     with Connection(uri(broker, vhost)) as ketnoi:
         hue = replay(ketnoi, "history.hue", 4)  # its own, the MOU with a party there, the national ones
-        assert sorted(e["id"] for _, _, e in hue) == sorted(sent[k]["id"] for k in ("hue", "mou", "foreign",
-                                                                                        "edition"))
+        assert sorted(e["id"] for _, _, e in hue) == sorted(sent[k]["id"] for k in ("hue", "mou", "foreign", "edition"))

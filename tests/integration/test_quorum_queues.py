@@ -81,18 +81,31 @@ def queues_in(broker, vhost: str) -> dict[str, dict]:
 
 
 def bindings_of(broker, vhost: str, queue: str) -> set[tuple[str, str]]:
-    rows = json.loads(broker.ctl("list_bindings", "-q", "-p", vhost, "source_name", "destination_name",
-                                 "routing_key", "--formatter", "json"))
+    rows = json.loads(
+        broker.ctl(
+            "list_bindings", "-q", "-p", vhost, "source_name", "destination_name", "routing_key", "--formatter", "json"
+        )
+    )
     return {(r["source_name"], r["routing_key"]) for r in rows if r["destination_name"] == queue and r["source_name"]}
 
 
 def topology_job(broker, vhost: str, *options: str) -> subprocess.CompletedProcess:
     """The one-shot job of docker-compose.yml (the k8s init containers run the same), on ``vhost``."""
     argv = as_argv(compose_services()["topology"]["command"])
-    env = {**os.environ, "KETNOI_AMQP_URI": uri(broker, vhost), "KETNOI_DEV_MODE": "1",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), *(str(ROOT / "services" / n) for n in service_names())])}
-    return subprocess.run([sys.executable, *argv[1:3], *options, *argv[3:]], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "KETNOI_AMQP_URI": uri(broker, vhost),
+        "KETNOI_DEV_MODE": "1",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *(str(ROOT / "services" / n) for n in service_names())]),
+    }
+    return subprocess.run(
+        [sys.executable, *argv[1:3], *options, *argv[3:]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def system_handlers() -> list[HandlerQueues]:
@@ -102,15 +115,28 @@ def system_handlers() -> list[HandlerQueues]:
 def expected_arguments(queues: HandlerQueues) -> dict[str, dict]:
     """What each queue of one handler must hold: written out here, not read from the code under test."""
     main = queues.main.name
-    at_least_once = {"x-dead-letter-exchange": "", "x-dead-letter-strategy": "at-least-once",
-                     "x-overflow": "reject-publish"}
-    expected = {main: {"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT,
-                       "x-dead-letter-routing-key": f"{main}.dead", **at_least_once},
-                f"{main}.dead": {"x-queue-type": "quorum"}}
+    at_least_once = {
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-strategy": "at-least-once",
+        "x-overflow": "reject-publish",
+    }
+    expected = {
+        main: {
+            "x-queue-type": "quorum",
+            "x-delivery-limit": DELIVERY_LIMIT,
+            "x-dead-letter-routing-key": f"{main}.dead",
+            **at_least_once,
+        },
+        f"{main}.dead": {"x-queue-type": "quorum"},
+    }
     for retry in queues.retries:
         seconds = int(retry.name.rsplit(".", 1)[1].rstrip("s"))
-        expected[retry.name] = {"x-queue-type": "quorum", "x-message-ttl": seconds * 1000,
-                                "x-dead-letter-routing-key": main, **at_least_once}
+        expected[retry.name] = {
+            "x-queue-type": "quorum",
+            "x-message-ttl": seconds * 1000,
+            "x-dead-letter-routing-key": main,
+            **at_least_once,
+        }
     return expected
 
 
@@ -118,9 +144,15 @@ def as_before_quorum(queues: HandlerQueues) -> list[Queue]:
     """The same queues as the topology declared them before quorum queues: classic, TTL and dead-lettering
     only."""
     kept = ("x-message-ttl", "x-dead-letter-exchange", "x-dead-letter-routing-key")
-    return [Queue(q.name, bindings=q.bindings, durable=True,
-                  queue_arguments={k: v for k, v in (q.queue_arguments or {}).items() if k in kept})
-            for q in queues.every()]
+    return [
+        Queue(
+            q.name,
+            bindings=q.bindings,
+            durable=True,
+            queue_arguments={k: v for k, v in (q.queue_arguments or {}).items() if k in kept},
+        )
+        for q in queues.every()
+    ]
 
 
 def declare_as_before(connection: Connection, queues: HandlerQueues) -> None:
@@ -133,8 +165,9 @@ def put(connection: Connection, queue: str | None, body: bytes, **properties) ->
     """One persistent message, to ``queue`` by the default exchange or (``None``) to ``TYPE`` on the events
     exchange."""
     channel = connection.channel()
-    message = Message(body, delivery_mode=2, content_type="application/cloudevents+json", content_encoding="utf-8",
-                      **properties)
+    message = Message(
+        body, delivery_mode=2, content_type="application/cloudevents+json", content_encoding="utf-8", **properties
+    )
     if queue is None:
         channel.basic_publish(message, exchange=EVENTS, routing_key=TYPE)
     else:
@@ -148,8 +181,9 @@ def taken(connection: Connection, queue: str) -> list[tuple[bytes, dict]]:
     channel.auto_decode = False
     while (message := channel.basic_get(queue, no_ack=True)) is not None:
         properties = dict(message.properties)
-        headers = {k: v for k, v in (properties.pop("application_headers", None) or {}).items()
-                   if k != "x-delivery-count"}
+        headers = {
+            k: v for k, v in (properties.pop("application_headers", None) or {}).items() if k != "x-delivery-count"
+        }
         found.append((message.body, {**properties, "headers": headers}))
     channel.close()
     return found
@@ -247,29 +281,35 @@ def test_migrate_moves_classic_queues_with_their_messages_and_leaves_the_rest_al
             migrate_handlers(uri(broker, vhost), [old, neighbour])
     assert queues_in(broker, vhost)[old.main.name]["type"] == "classic"
 
-    assert migrate_handlers(uri(broker, vhost), [old, neighbour]) == [q.name for q in (old.main, old.dead,
-                                                                                       *old.retries)]
+    assert migrate_handlers(uri(broker, vhost), [old, neighbour]) == [
+        q.name for q in (old.main, old.dead, *old.retries)
+    ]
     after = queues_in(broker, vhost)
-    assert {name: q["arguments"] for name, q in after.items() if name.startswith("ketnoi.it.on_series")} == \
-        expected_arguments(old)
+    assert {
+        name: q["arguments"] for name, q in after.items() if name.startswith("ketnoi.it.on_series")
+    } == expected_arguments(old)
     assert not [name for name in after if name.endswith(TEMPORARY_SUFFIX)]
     assert after["rpc-it"]["type"] == "classic"
     assert bindings_of(broker, vhost, old.main.name) == {(EVENTS, TYPE)}
     with connect(broker, vhost) as connection:
         moved = taken(connection, old.main.name)
         assert [body for body, _ in moved] == [b'{"n": 0}', b'{"n": 1}', b'{"n": 2}']  # in order
-        assert [(p["message_id"], p["headers"], p["delivery_mode"], p["content_type"]) for _, p in moved] == \
-            [(f"e{n}", {"x-n": n}, 2, "application/cloudevents+json") for n in range(3)]
-        assert [(b, p["headers"]) for b, p in taken(connection, old.retries[0].name)] == \
-            [(b'{"n": "retry"}', {ATTEMPT_HEADER: 1})]
-        assert [(b, p["headers"]) for b, p in taken(connection, old.dead.name)] == \
-            [(b'{"n": "dead"}', {"x-ketnoi-error": "boom"})]
+        assert [(p["message_id"], p["headers"], p["delivery_mode"], p["content_type"]) for _, p in moved] == [
+            (f"e{n}", {"x-n": n}, 2, "application/cloudevents+json") for n in range(3)
+        ]
+        assert [(b, p["headers"]) for b, p in taken(connection, old.retries[0].name)] == [
+            (b'{"n": "retry"}', {ATTEMPT_HEADER: 1})
+        ]
+        assert [(b, p["headers"]) for b, p in taken(connection, old.dead.name)] == [
+            (b'{"n": "dead"}', {"x-ketnoi-error": "boom"})
+        ]
         assert len(taken(connection, neighbour.main.name)) == 3  # its own copies, once each
         assert len(taken(connection, "rpc-it")) == 1
 
         put(connection, None, b'{"n": "after"}')  # the moved queue is bound again, once
-        assert [body for body, _ in wait_for(lambda: taken(connection, old.main.name), timeout=10)] == \
-            [b'{"n": "after"}']
+        assert [body for body, _ in wait_for(lambda: taken(connection, old.main.name), timeout=10)] == [
+            b'{"n": "after"}'
+        ]
     assert migrate_handlers(uri(broker, vhost), [old, neighbour]) == []  # nothing left to move
 
 
@@ -305,14 +345,15 @@ def test_the_job_refuses_an_older_deployments_queues_until_told_to_migrate(broke
     assert refused.returncode != 0
     assert "--migrate" in refused.stderr and "PRECONDITION_FAILED" in refused.stderr
     assert {q["type"] for n, q in queues_in(broker, vhost).items() if not n.startswith(history.PREFIX)} == {
-        "classic"}  # the history streams are new queues: nothing to refuse there
+        "classic"
+    }  # the history streams are new queues: nothing to refuse there
 
     migrated = topology_job(broker, vhost, "--migrate")
     assert migrated.returncode == 0, migrated.stderr
-    assert {q["type"] for n, q in queues_in(broker, vhost).items() if not n.startswith(history.PREFIX)} == {
-        "quorum"}
+    assert {q["type"] for n, q in queues_in(broker, vhost).items() if not n.startswith(history.PREFIX)} == {"quorum"}
     with connect(broker, vhost) as connection:
         for queues in handlers:
             waiting = taken(connection, queues.main.name)
-            assert [body for body, _ in waiting] == ([b'{"id": "waiting"}'] if TYPE in {
-                b.routing_key for b in queues.main.bindings} else [])
+            assert [body for body, _ in waiting] == (
+                [b'{"id": "waiting"}'] if TYPE in {b.routing_key for b in queues.main.bindings} else []
+            )

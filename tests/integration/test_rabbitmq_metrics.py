@@ -45,8 +45,9 @@ def scrape(node: private_broker.PrivateBroker) -> list[Sample]:
     config = yaml.safe_load(COMPOSE_PROMETHEUS.read_text(encoding="utf-8"))
     job = next(j for j in config["scrape_configs"] if j["job_name"] == "rabbitmq-queues")
     query = urllib.parse.urlencode(job.get("params", {}), doseq=True)
-    with urllib.request.urlopen(f"http://127.0.0.1:{node.prometheus_port}{job['metrics_path']}?{query}",
-                                timeout=10) as answer:
+    with urllib.request.urlopen(
+        f"http://127.0.0.1:{node.prometheus_port}{job['metrics_path']}?{query}", timeout=10
+    ) as answer:
         text = answer.read().decode()
     return [sample for family in text_string_to_metric_families(text) for sample in family.samples]
 
@@ -58,8 +59,10 @@ def value(samples: list[Sample], name: str, queue: str) -> float | None:
 def test_the_listed_queue_metrics_are_exported_and_the_rules_pick_the_right_queues(broker):
     queues = handler_queues("booths", "on_participation_approved", ("vn.ketnoi.test.x.v1",), (1, 10, 60))
     rpc = Queue("rpc-booths", durable=True)
-    listed = {name: set(labels) for name, labels in
-              yaml.safe_load(RABBITMQ_METRICS.read_text(encoding="utf-8"))["metrics"].items()}
+    listed = {
+        name: set(labels)
+        for name, labels in yaml.safe_load(RABBITMQ_METRICS.read_text(encoding="utf-8"))["metrics"].items()
+    }
     with Connection(broker.amqp_uri) as connection:
         declare_handler(connection, queues)
         channel = connection.default_channel
@@ -67,9 +70,15 @@ def test_the_listed_queue_metrics_are_exported_and_the_rules_pick_the_right_queu
         channel.basic_publish(channel.prepare_message(b"{}"), exchange="", routing_key=queues.dead.name)
         with Consumer(channel, [queues.main], callbacks=[]):  # the handler is running: one consumer
             # the broker refreshes its statistics every few seconds
-            samples = wait_for(lambda: (found := scrape(broker)) and value(
-                found, "rabbitmq_detailed_queue_consumers", queues.main.name) == 1 and value(
-                found, "rabbitmq_detailed_queue_messages_ready", queues.dead.name) == 1 and found, timeout=30)
+            samples = wait_for(
+                lambda: (
+                    (found := scrape(broker))
+                    and value(found, "rabbitmq_detailed_queue_consumers", queues.main.name) == 1
+                    and value(found, "rabbitmq_detailed_queue_messages_ready", queues.dead.name) == 1
+                    and found
+                ),
+                timeout=30,
+            )
 
     for name, labels in listed.items():
         exported = [s.labels for s in samples if s.name == name]

@@ -58,16 +58,24 @@ def edition() -> str:
 
 def form_with_products(n: int) -> dict:
     body = registration("thanh-hoa", name=f"Công ty Nông sản {uuid.uuid4().hex[:6]}")
-    body["products"] = [{"name": {"vi": f"Sản phẩm {i}"}, "category": "processed_food",
-                         "ocop": {"stars": 3 + i % 3, "certificate_no": f"TH-{i}", "year": 2024}} for i in range(n)]
+    body["products"] = [
+        {
+            "name": {"vi": f"Sản phẩm {i}"},
+            "category": "processed_food",
+            "ocop": {"stars": 3 + i % 3, "certificate_no": f"TH-{i}", "year": 2024},
+        }
+        for i in range(n)
+    ]
     return body
 
 
 def stored(organisation_id: str) -> tuple[dict, list[dict], list[dict]]:
     db = database("registration")
-    return (db.organisations.find_one({"_id": organisation_id}),
-            list(db.products.find({"organisation_id": organisation_id})),
-            list(db.participations.find({"organisation_id": organisation_id})))
+    return (
+        db.organisations.find_one({"_id": organisation_id}),
+        list(db.products.find({"organisation_id": organisation_id})),
+        list(db.participations.find({"organisation_id": organisation_id})),
+    )
 
 
 @pytest.mark.parametrize(("collection", "after"), [("products", 0), ("products", 2), ("participations", 0)])
@@ -104,21 +112,25 @@ def test_a_registration_nobody_retries_is_completed_by_the_service(edition):
     dying = worker_factory(RegistrationService, store=DyingStore(door_for("registration"), "participations", 0))
     with pytest.raises(CutOff):
         dying.register(None, edition, form)
-    org_id = database("registration").organisations.find_one(
-        {"org_key": f"vn:{form['organisation']['tax_code']}"})["_id"]
+    org_id = database("registration").organisations.find_one({"org_key": f"vn:{form['organisation']['tax_code']}"})[
+        "_id"
+    ]
     database("registration").organisations.update_one(  # a minute has passed
-        {"_id": org_id}, {"$set": {"pending.since": "2020-01-01T00:00:00.000000Z"}})
+        {"_id": org_id}, {"$set": {"pending.since": "2020-01-01T00:00:00.000000Z"}}
+    )
     other_pending = form_with_products(1)  # a neighbour still on its way must be left alone
     with pytest.raises(CutOff):
         worker_factory(RegistrationService, store=DyingStore(door_for("registration"), "participations", 0)).register(
-            None, edition, other_pending)
+            None, edition, other_pending
+        )
 
     worker_factory(RegistrationService, store=RegistrationStore(door_for("registration"))).finish_cut_off_work()
 
     org, products, participations = stored(org_id)
     assert "pending" not in org and len(products) == 2 and len(participations) == 1
     neighbour = database("registration").organisations.find_one(
-        {"org_key": f"vn:{other_pending['organisation']['tax_code']}"})
+        {"org_key": f"vn:{other_pending['organisation']['tax_code']}"}
+    )
     assert neighbour["state"] == "pending"
 
 
@@ -146,12 +158,12 @@ def test_an_edition_cut_off_before_its_places_are_written_does_not_exist():
     healthy.create_series(OPS, {"key": key, "name": {"vi": "Kết nối"}})
     dying = worker_factory(RegistrationService, store=DyingOnCapacity(door_for("registration")))
     with pytest.raises(CutOff):
-        dying.create_edition(OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"],
-                                               {"exhibitor": 2}))
+        dying.create_edition(OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"], {"exhibitor": 2}))
     assert database("registration").editions.count_documents({"series_id": key}) == 0
 
-    created = healthy.create_edition(OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"],
-                                                       {"exhibitor": 2}))
+    created = healthy.create_edition(
+        OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"], {"exhibitor": 2})
+    )
     assert created["capacity"]["exhibitor"] == 2
     assert database("registration").editions.count_documents({"series_id": key}) == 1
 
@@ -188,19 +200,20 @@ def test_a_change_cut_off_before_the_participations_copy_is_refreshed_later(edit
 
     assert participations.find_one({"organisation_id": org_id})["org"]["province"] == "nghe-an"
     assert "snapshot_due" not in database("registration").organisations.find_one({"_id": org_id})
-    assert participations.find_one({"organisation_id": neighbour["organisation_id"]})["org"]["province"] == \
-        "thanh-hoa"
+    assert participations.find_one({"organisation_id": neighbour["organisation_id"]})["org"]["province"] == "thanh-hoa"
 
 
 def one_place_one_waiting(service) -> tuple[dict, str, str]:
     """An edition with one exhibitor's place: the first approved, the second waitlisted."""
     key = f"it-{uuid.uuid4().hex[:8]}"
     service.create_series(OPS, {"key": key, "name": {"vi": "Kết nối"}})
-    created = service.create_edition(OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"],
-                                                       {"exhibitor": 1}))
+    created = service.create_edition(
+        OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"], {"exhibitor": 1})
+    )
     opened = service.set_edition_status(OPS, created["id"], created["version"], {"status": "open"})
-    first, second = (service.register(None, created["id"], form_with_products(1))["participation"]["id"]
-                     for _ in range(2))
+    first, second = (
+        service.register(None, created["id"], form_with_products(1))["participation"]["id"] for _ in range(2)
+    )
     assert service.decide(OPS, first, {"action": "approve"})["status"] == "approved"
     assert service.decide(OPS, second, {"action": "approve"})["status"] == "waitlisted"
     return opened, first, second

@@ -82,8 +82,12 @@ def claimed_form(own: dict) -> dict:
     form["organisation"]["legal_name"] = {"vi": "Tên khác hẳn"}
     form["organisation"]["delegates"] = [
         {**known, "name": "Người Lạ", "email": known["email"].upper()},
-        {"name": "Phạm Văn Mới", "email": f"moi.{uuid.uuid4().hex[:6]}@example.vn", "phone": "0913 000 111",
-         "preferred_language": "en"},
+        {
+            "name": "Phạm Văn Mới",
+            "email": f"moi.{uuid.uuid4().hex[:6]}@example.vn",
+            "phone": "0913 000 111",
+            "preferred_language": "en",
+        },
     ]
     form["products"] = [own["products"][0], {"name": {"vi": "Bánh gai"}, "category": "processed_food"}]
     form["role"] = "buyer"
@@ -97,8 +101,7 @@ def everything_about(organisation_id: str) -> dict:
     return {
         "organisation": db.organisations.find_one({"_id": organisation_id}),
         "products": sorted(db.products.find({"organisation_id": organisation_id}), key=lambda p: p["_id"]),
-        "participations": sorted(db.participations.find({"organisation_id": organisation_id}),
-                                 key=lambda p: p["_id"]),
+        "participations": sorted(db.participations.find({"organisation_id": organisation_id}), key=lambda p: p["_id"]),
         "others": sorted(db.organisations.find({"_id": {"$ne": organisation_id}}), key=lambda o: o["_id"]),
     }
 
@@ -132,9 +135,14 @@ def test_an_anonymous_form_with_a_known_tax_code_changes_nothing_and_stores_a_cl
     assert database("registration").participations.count_documents({"edition_id": second}) == 0
     claim = stored_claim(claim_id)
     assert (claim["status"], claim["organisation_id"], claim["edition_id"], claim["role"]) == (
-        "pending", org_id, second, "buyer")
+        "pending",
+        org_id,
+        second,
+        "buyer",
+    )
     assert sorted(d["email"] for d in claim["delegates"].values()) == sorted(
-        d["email"].lower() for d in form["organisation"]["delegates"])
+        d["email"].lower() for d in form["organisation"]["delegates"]
+    )
     assert [p["name"]["vi"] for p in claim["products"]] == ["Nem chua", "Bánh gai"]
     [event] = claim["outbox"].values()  # the only event: the internal request to confirm
     assert event["type"] == CLAIM_REQUESTED and event["data"]["organisation_id"] == org_id
@@ -161,15 +169,18 @@ def test_confirming_with_the_link_registers_and_adds_only_the_new_delegates_and_
     assert answer["participation"]["id"] == participation["_id"]
     assert (participation["role"], participation["status"]) == ("buyer", "submitted")
     assert [e["type"].split(".")[-3:] for e in participation["outbox"].values()] == [
-        ["participation", "submitted", "v1"]]
+        ["participation", "submitted", "v1"]
+    ]
     delegates = after["organisation"]["delegates"]
     assert delegates[known_id] == known  # the delegate on file is unchanged (not renamed "Người Lạ")
     assert sorted(d["email"] for d in delegates.values()) == sorted(
-        [known["email"], form["organisation"]["delegates"][1]["email"]])
+        [known["email"], form["organisation"]["delegates"][1]["email"]]
+    )
     assert sorted(p["name"]["vi"] for p in after["products"]) == ["Bánh gai", "Nem chua"]
     assert after["organisation"]["legal_name"] == before["organisation"]["legal_name"]  # the form's name ignored
     assert [p["_id"] for p in after["participations"] if p["edition_id"] == first] == [
-        p["_id"] for p in before["participations"]]
+        p["_id"] for p in before["participations"]
+    ]
     assert after["others"] == before["others"]
     assert stored_claim(claim_id)["status"] == "confirmed"
     assert stored_claim(claim_id)["participation_id"] == participation["_id"]
@@ -244,7 +255,8 @@ def test_a_bad_or_expired_link_is_refused_and_changes_nothing(service, on_file):
     assert database("registration").participations.count_documents({"edition_id": second}) == 0
 
     database("registration").claims.update_one(  # seven days later: the claim itself is over, link or not
-        {"_id": claim_id}, {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}})
+        {"_id": claim_id}, {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}}
+    )
     member = Principal(role="member", subject="u2", organisation=org_id).as_dict()
     for actor, body in ((None, {"token": good}), (member, {})):
         with pytest.raises(Gone) as late:
@@ -276,9 +288,11 @@ def test_declining_changes_nothing_else(service, on_file):
 def test_the_organisation_itself_or_the_organiser_registers_at_once_as_before(service, on_file, who):
     org_id, own, _ = on_file
     second = open_edition(service)
-    actor = {"member": Principal(role="member", subject="u3", organisation=org_id),
-             "ops": Principal(role="ops", subject="u4"),
-             "organiser": Principal(role="organiser", subject="u5", series=second["series_id"])}[who].as_dict()
+    actor = {
+        "member": Principal(role="member", subject="u3", organisation=org_id),
+        "ops": Principal(role="ops", subject="u4"),
+        "organiser": Principal(role="organiser", subject="u5", series=second["series_id"]),
+    }[who].as_dict()
     before = everything_about(org_id)
 
     answer = service.register(actor, second["id"], claimed_form(own))
@@ -321,7 +335,8 @@ def test_a_confirmation_cut_off_half_way_is_finished_by_the_next_or_by_the_servi
     with pytest.raises(CutOff):
         dying.confirm_claim(None, other, {"token": token_of(other)})
     database("registration").claims.update_one(
-        {"_id": other}, {"$set": {"confirming.since": "2020-01-01T00:00:00.000000Z"}})
+        {"_id": other}, {"$set": {"confirming.since": "2020-01-01T00:00:00.000000Z"}}
+    )
     new_service().finish_cut_off_work()
     assert stored_claim(other)["status"] == "confirmed"
     assert database("registration").participations.count_documents({"edition_id": third}) == 1
@@ -333,7 +348,8 @@ def test_the_same_form_after_the_link_expired_asks_again_with_a_new_link(service
     org_id, _, _ = on_file
     claim_id, second, form = claim_for(service, on_file)
     database("registration").claims.update_one(
-        {"_id": claim_id}, {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}})
+        {"_id": claim_id}, {"$set": {"expires_at": "2020-01-01T00:00:00.000000Z"}}
+    )
     before = everything_about(org_id)
 
     again = service.register(None, second, form)

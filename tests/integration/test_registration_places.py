@@ -22,11 +22,21 @@ def test_a_place_pending_since_a_crash_is_released_and_a_written_approval_confir
     approved, crashed, fresh = (f"par_{n}_{edition}" for n in ("approved", "crashed", "fresh"))
     for pid in (approved, crashed, fresh):
         assert store.take_place(edition, "exhibitor", pid)
-    store.insert("participations", {"_id": approved, "edition_id": edition, "organisation_id": "o1",
-                                    "role": "exhibitor", "status": "approved", "version": 2})
+    store.insert(
+        "participations",
+        {
+            "_id": approved,
+            "edition_id": edition,
+            "organisation_id": "o1",
+            "role": "exhibitor",
+            "status": "approved",
+            "version": 2,
+        },
+    )
     # the approval was written but the process died before confirming; the other one died before writing
-    database("registration").capacity.update_one({"_id": f"{edition}:exhibitor"}, {"$set": {
-        f"pending.{approved}": LONG_AGO, f"pending.{crashed}": LONG_AGO}})
+    database("registration").capacity.update_one(
+        {"_id": f"{edition}:exhibitor"}, {"$set": {f"pending.{approved}": LONG_AGO, f"pending.{crashed}": LONG_AGO}}
+    )
 
     worker_factory(RegistrationService, store=store)._reconcile_places()
 
@@ -55,12 +65,22 @@ def test_a_place_whose_cancellation_was_cut_short_is_freed():
     pid = f"par_{edition}"
     assert store.take_place(edition, "exhibitor", pid)
     store.confirm_place(edition, "exhibitor", pid)
-    store.insert("participations", {"_id": pid, "edition_id": edition, "organisation_id": "o1",
-                                    "role": "exhibitor", "status": "approved", "version": 2})
+    store.insert(
+        "participations",
+        {
+            "_id": pid,
+            "edition_id": edition,
+            "organisation_id": "o1",
+            "role": "exhibitor",
+            "status": "approved",
+            "version": 2,
+        },
+    )
     store.recheck_place(edition, "exhibitor", pid)  # what cancelling does first …
     database("registration").participations.update_one({"_id": pid}, {"$set": {"status": "cancelled"}})  # … then
-    database("registration").capacity.update_one({"_id": f"{edition}:exhibitor"},
-                                                 {"$set": {f"pending.{pid}": LONG_AGO}})  # and it died
+    database("registration").capacity.update_one(
+        {"_id": f"{edition}:exhibitor"}, {"$set": {f"pending.{pid}": LONG_AGO}}
+    )  # and it died
 
     worker_factory(RegistrationService, store=store)._reconcile_places()
 

@@ -87,13 +87,13 @@ class RegistrationRules(RuleBasedStateMachine):
         self.store.ensure_indexes()
         key = f"rules-{uuid.uuid4().hex[:8]}"
         self.service().create_series(OPS, {"key": key, "name": {"vi": "Kết nối"}})
-        created = self.service().create_edition(OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"],
-                                                                  {"exhibitor": 2, "buyer": 1}))
+        created = self.service().create_edition(
+            OPS, edition_body(key, date(2026, 8, 16), "thanh-hoa", ["nghe-an"], {"exhibitor": 2, "buyer": 1})
+        )
         self.service().set_edition_status(OPS, created["id"], None, {"status": "open"})
         self.edition_id, self.series_id = created["id"], key
         self.forms: dict[str, dict[str, Any]] = {}  # participation id -> the form that registered it
-        self.personal: set[str] = {WORDS, "Nguyễn Thị Hoa", "0912 345 678", "+84912345678",
-                                   "hoa.nguyen@example.vn"}
+        self.personal: set[str] = {WORDS, "Nguyễn Thị Hoa", "0912 345 678", "+84912345678", "hoa.nguyen@example.vn"}
         self.ceilings: dict[str, int] = {}  # places an organiser's lowering left above the limit
         self.waiting_by_hand: set[str] = set()
         self.seen_staged: set[str] = set()
@@ -134,8 +134,9 @@ class RegistrationRules(RuleBasedStateMachine):
     def register_twice_at_once(self, role: str) -> str:
         form = self._form(role, False)
         with ThreadPoolExecutor(2) as pool:
-            answers = list(pool.map(lambda _: attempt(lambda: self.service().register(
-                None, self.edition_id, form)), range(2)))
+            answers = list(
+                pool.map(lambda _: attempt(lambda: self.service().register(None, self.edition_id, form)), range(2))
+            )
         ids = {a["participation"]["id"] for a in answers if a}
         assert len(ids) == 1, answers  # one registration, whoever came second
         self.relayed = False
@@ -156,8 +157,9 @@ class RegistrationRules(RuleBasedStateMachine):
         """An organisation of the edition applies again (in any role): one participation per organisation."""
         organisation_id = self.store.get("participations", pid)["organisation_id"]
         with pytest.raises(KetnoiError, match="already registered"):
-            self.service().apply(member(organisation_id), self.edition_id,
-                                 {"organisation_id": organisation_id, "role": role})
+            self.service().apply(
+                member(organisation_id), self.edition_id, {"organisation_id": organisation_id, "role": role}
+            )
 
     def _before_decision(self, pids: list[str]) -> list[dict[str, Any]]:
         return [self.store.get("participations", pid) for pid in pids]
@@ -174,28 +176,34 @@ class RegistrationRules(RuleBasedStateMachine):
 
     def _promotion_ran(self, role: str) -> None:
         """The role's waitlist had its chance at the free places: nobody may wait by hand any more."""
-        self.waiting_by_hand -= {p["_id"] for p in database("registration").participations.find(
-            {"edition_id": self.edition_id, "role": role, "status": "waitlisted"})}
+        self.waiting_by_hand -= {
+            p["_id"]
+            for p in database("registration").participations.find(
+                {"edition_id": self.edition_id, "role": role, "status": "waitlisted"}
+            )
+        }
 
     def _decision(self, action: str) -> dict[str, Any]:
         if action == "reject":
             return {"action": action, "reason": WORDS, "reason_code": "incomplete"}
         return {"action": action, "reason": WORDS if action == "cancel" else None}
 
-    @rule(pid=participations, action=st.sampled_from(["approve", "reject", "waitlist", "cancel"]),
-          by_itself=st.booleans())
+    @rule(
+        pid=participations, action=st.sampled_from(["approve", "reject", "waitlist", "cancel"]), by_itself=st.booleans()
+    )
     def decide(self, pid: str, action: str, by_itself: bool) -> None:
         before = self._before_decision([pid])
         actor = member(before[0]["organisation_id"]) if by_itself and action == "cancel" else OPS
         attempt(lambda: self.service().decide(actor, pid, self._decision(action)))
         self._after_decision(before, action)
 
-    @rule(pids=st.lists(participations, min_size=1, max_size=4),
-          action=st.sampled_from(["approve", "reject", "waitlist", "cancel"]))
+    @rule(
+        pids=st.lists(participations, min_size=1, max_size=4),
+        action=st.sampled_from(["approve", "reject", "waitlist", "cancel"]),
+    )
     def decide_many(self, pids: list[str], action: str) -> None:
         before = self._before_decision(pids)
-        answer = self.service().decide_many(OPS, self.edition_id, {"participation_ids": pids,
-                                                                   **self._decision(action)})
+        answer = self.service().decide_many(OPS, self.edition_id, {"participation_ids": pids, **self._decision(action)})
         assert answer["succeeded"] + answer["failed"] == len(pids)
         self._after_decision(before, action)
 
@@ -211,6 +219,7 @@ class RegistrationRules(RuleBasedStateMachine):
                 self.service().decide_many(OPS, self.edition_id, {"participation_ids": [pid], "action": "approve"})
             else:
                 attempt(lambda: self.service().decide(OPS, pid, {"action": "approve"}))
+
         with ThreadPoolExecutor(len(pids)) as pool:
             list(pool.map(approve, enumerate(pids)))
         self._after_decision(before, "approve")
@@ -219,8 +228,12 @@ class RegistrationRules(RuleBasedStateMachine):
     def approve_and_cancel_at_once(self, pid: str) -> None:
         before = self._before_decision([pid])
         with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda action: attempt(lambda: self.service().decide(
-                OPS, pid, self._decision(action))), ("approve", "cancel")))
+            list(
+                pool.map(
+                    lambda action: attempt(lambda: self.service().decide(OPS, pid, self._decision(action))),
+                    ("approve", "cancel"),
+                )
+            )
         self._after_decision(before, "cancel")
 
     @rule(leaving=participations, coming=participations)
@@ -230,9 +243,15 @@ class RegistrationRules(RuleBasedStateMachine):
         before = self._before_decision(list(dict.fromkeys([leaving, coming])))
         organisation_id = before[0]["organisation_id"]
         with ThreadPoolExecutor(2) as pool:
-            list(pool.map(lambda call: attempt(call), (
-                lambda: self.service().decide(member(organisation_id), leaving, self._decision("cancel")),
-                lambda: self.service().decide(OPS, coming, {"action": "approve"}))))
+            list(
+                pool.map(
+                    lambda call: attempt(call),
+                    (
+                        lambda: self.service().decide(member(organisation_id), leaving, self._decision("cancel")),
+                        lambda: self.service().decide(OPS, coming, {"action": "approve"}),
+                    ),
+                )
+            )
         self._after_decision(before, "cancel")
 
     @rule(role=st.sampled_from(ROLES), limit=LIMITS)
@@ -242,8 +261,10 @@ class RegistrationRules(RuleBasedStateMachine):
         capacity = {k: v for k, v in edition["capacity"].items() if k != role}
         if limit is not None:
             capacity[role] = limit
-        approved = Counter(p["role"] for p in database("registration").participations.find(
-            {"edition_id": self.edition_id, "status": "approved"}))
+        approved = Counter(
+            p["role"]
+            for p in database("registration").participations.find({"edition_id": self.edition_id, "status": "approved"})
+        )
         self.service().update_edition(OPS, self.edition_id, None, {"capacity": capacity})
         for name in set(capacity) | set(edition["capacity"]):
             self._promotion_ran(name)
@@ -257,9 +278,15 @@ class RegistrationRules(RuleBasedStateMachine):
         capacity = database("registration").capacity
         if a_minute_later:
             for doc in capacity.find({"edition_id": self.edition_id}):
-                capacity.update_one({"_id": doc["_id"]}, {"$set": {
-                    **{f"pending.{pid}": LONG_AGO for pid in doc.get("pending") or {}},
-                    **({"promotion_due": LONG_AGO} if doc.get("promotion_due") else {})}})
+                capacity.update_one(
+                    {"_id": doc["_id"]},
+                    {
+                        "$set": {
+                            **{f"pending.{pid}": LONG_AGO for pid in doc.get("pending") or {}},
+                            **({"promotion_due": LONG_AGO} if doc.get("promotion_due") else {}),
+                        }
+                    },
+                )
         held = {doc["role"]: set(doc["holders"]) for doc in capacity.find({"edition_id": self.edition_id})}
         self.service().finish_cut_off_work()
         self.service()._reconcile_places()  # the timer's work, without its wait for a change
@@ -294,8 +321,9 @@ class RegistrationRules(RuleBasedStateMachine):
             return
         db = database("registration")
         edition, places, participations, organisations = self.state()
-        problems = invariants.broken(edition, places, participations, organisations, self.ceilings,
-                                     self.waiting_by_hand)
+        problems = invariants.broken(
+            edition, places, participations, organisations, self.ceilings, self.waiting_by_hand
+        )
         for pid, form in self.forms.items():  # every form answered is there, complete, with its organisation
             stored = next((p for p in participations if p["_id"] == pid), None)
             org = organisations.get(stored["organisation_id"]) if stored else None
@@ -313,19 +341,28 @@ class RegistrationRules(RuleBasedStateMachine):
         self.seen_staged |= {eid for _, doc in documents for eid in (doc.get("outbox") or {})}
         approved = Counter(p["role"] for p in participations if p["status"] == "approved")
         limits = {doc["role"]: doc["limit"] for doc in places}
-        self.ceilings = {role: min(ceiling, approved[role]) for role, ceiling in self.ceilings.items()
-                         if limits.get(role) is not None and min(ceiling, approved[role]) > limits[role]}
+        self.ceilings = {
+            role: min(ceiling, approved[role])
+            for role, ceiling in self.ceilings.items()
+            if limits.get(role) is not None and min(ceiling, approved[role]) > limits[role]
+        }
         waiting = {p["_id"] for p in participations if p["status"] == "waitlisted"}
         self.waiting_by_hand &= waiting
 
 
 # make test reports a failing sequence as found (shrinking one step by step can take minutes);
 # make hunt (KETNOI_HUNT_SHRINK=1) shrinks it to the shortest
-PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if os.environ.get("KETNOI_HUNT_SHRINK")
-                                                          else [])
-RegistrationRules.TestCase.settings = settings(max_examples=EXAMPLES, stateful_step_count=14, deadline=None,
-                                               database=None, phases=PHASES,
-                                               suppress_health_check=list(HealthCheck))
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
+    [Phase.shrink] if os.environ.get("KETNOI_HUNT_SHRINK") else []
+)
+RegistrationRules.TestCase.settings = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=14,
+    deadline=None,
+    database=None,
+    phases=PHASES,
+    suppress_health_check=list(HealthCheck),
+)
 test_registration_rules = RegistrationRules.TestCase
 
 
@@ -397,7 +434,6 @@ def test_found_a_place_freed_while_an_approval_waitlisted_left_free():
     state.decide(pid=leaving, action="approve", by_itself=False)
     coming = state.register(role="buyer", household=False, twice=False)
     organisation_id = state.store.get("participations", leaving)["organisation_id"]
-    interleaved(state).between = lambda: state.service().decide(member(organisation_id), leaving,
-                                                                {"action": "cancel"})
+    interleaved(state).between = lambda: state.service().decide(member(organisation_id), leaving, {"action": "cancel"})
     assert state.service().decide(OPS, coming, {"action": "approve"})["status"] == "approved"
     state.every_rule_holds()

@@ -82,19 +82,34 @@ def channel(smtp_server):
 
 
 def scheduled_message(to: str, key: str, attachments=()) -> OutgoingMessage:
-    rendered = render("meeting.scheduled", "vi", {
-        "counterpart_name": "Công ty <b>Sao Mai</b>", "session_name": "Nông sản – Chế biến",
-        "starts_at": "2025-07-10T07:00:00.000000Z", "ends_at": "2025-07-10T07:20:00.000000Z", "table": "T07",
-    })
-    return OutgoingMessage(message_id=key, to_address=to, subject=rendered.subject, text=rendered.text,
-                           html=rendered.html, short=rendered.short, attachments=tuple(attachments))
+    rendered = render(
+        "meeting.scheduled",
+        "vi",
+        {
+            "counterpart_name": "Công ty <b>Sao Mai</b>",
+            "session_name": "Nông sản – Chế biến",
+            "starts_at": "2025-07-10T07:00:00.000000Z",
+            "ends_at": "2025-07-10T07:20:00.000000Z",
+            "table": "T07",
+        },
+    )
+    return OutgoingMessage(
+        message_id=key,
+        to_address=to,
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        short=rendered.short,
+        attachments=tuple(attachments),
+    )
 
 
 def test_email_with_calendar_invitation(smtp_server, channel):
     _, handler = smtp_server
     key = message_key("5f0c6a9e-1b2c-4d3e-8f90-a1b2c3d4e5f6", "del_0193a1b2c3d4", "email")
-    message = scheduled_message("buyer@example.vn", key,
-                                [Attachment("invite.ics", "text/calendar; method=REQUEST; charset=utf-8", ICS)])
+    message = scheduled_message(
+        "buyer@example.vn", key, [Attachment("invite.ics", "text/calendar; method=REQUEST; charset=utf-8", ICS)]
+    )
     assert isinstance(channel, Channel)
     receipt = channel.send(message)
 
@@ -126,7 +141,10 @@ def test_cancel_invitation_and_unsubscribe_header(smtp_server, channel):
     _, handler = smtp_server
     cancel = ICS.replace(b"METHOD:REQUEST", b"METHOD:CANCEL")
     message = OutgoingMessage(
-        message_id="evt:1/ä <weird>", to_address="a@example.vn", subject="Nhắc lịch", text="Xin chào",
+        message_id="evt:1/ä <weird>",
+        to_address="a@example.vn",
+        subject="Nhắc lịch",
+        text="Xin chào",
         attachments=(("cancel.ics", "text/calendar; method=CANCEL", cancel),),
         unsubscribe_url="https://ketnoi.vn/u/tok",
     )
@@ -174,8 +192,11 @@ def test_unreachable_server_is_transient():
 
 def test_names_and_international_domains(smtp_server, channel):
     _, handler = smtp_server
-    channel.send(OutgoingMessage(message_id="k", to_address="Nguyễn Văn An <an@bộ-công-thương.vn>",
-                                 subject="Xin chào", text="Chào anh An"))
+    channel.send(
+        OutgoingMessage(
+            message_id="k", to_address="Nguyễn Văn An <an@bộ-công-thương.vn>", subject="Xin chào", text="Chào anh An"
+        )
+    )
     [got] = handler.messages
     assert handler.envelopes[0][1] == ["an@xn--b-cng-thng-tbb59rtf7231b.vn"]
     assert got["To"].addresses[0].display_name == "Nguyễn Văn An"

@@ -33,11 +33,13 @@ def tag() -> str:
 
 def test_keep_newest_touches_only_its_document(tag):
     col = door_for("meetings")[f"keep_{tag}"]
-    col.insert_many([
-        {"_id": "mine", "name": "old", "version": 1},
-        {"_id": "unversioned", "name": "created by preferences"},  # no version field: the broken $or's 2nd branch
-        {"_id": "newer", "name": "newer", "version": 9},
-    ])
+    col.insert_many(
+        [
+            {"_id": "mine", "name": "old", "version": 1},
+            {"_id": "unversioned", "name": "created by preferences"},  # no version field: the broken $or's 2nd branch
+            {"_id": "newer", "name": "newer", "version": 9},
+        ]
+    )
     before = {d["_id"]: d for d in col.find({"_id": {"$ne": "mine"}})}
 
     assert keep_newest(col, "mine", {"name": "new", "version": 2})
@@ -53,18 +55,32 @@ def test_following_an_organisation_changes_only_its_participants(tag):
     store = MeetingsStore(door_for("meetings"))
     edition = f"ed_{tag}"
     for pid, org in (("p1", "org_a"), ("p2", "org_b"), ("p3", "org_c")):
-        store.upsert_participant({"participation_id": f"{pid}_{tag}", "edition_id": edition,
-                                  "organisation_id": f"{org}_{tag}", "organisation_kind": "enterprise",
-                                  "organisation_name": f"Name {org}", "province": "quang-tri", "sectors": ["food"],
-                                  "wants": {"b2b": True}}, "supplier")
+        store.upsert_participant(
+            {
+                "participation_id": f"{pid}_{tag}",
+                "edition_id": edition,
+                "organisation_id": f"{org}_{tag}",
+                "organisation_kind": "enterprise",
+                "organisation_name": f"Name {org}",
+                "province": "quang-tri",
+                "sectors": ["food"],
+                "wants": {"b2b": True},
+            },
+            "supplier",
+        )
     others = {p["_id"]: p for p in store.participants(edition) if p["organisation_id"] != f"org_a_{tag}"}
 
-    store.follow_organisation({"organisation_id": f"org_a_{tag}", "version": 3, "name": "Renamed A",
-                               "province": "hue", "sectors": ["wood"]})
+    store.follow_organisation(
+        {"organisation_id": f"org_a_{tag}", "version": 3, "name": "Renamed A", "province": "hue", "sectors": ["wood"]}
+    )
 
     mine = store.participant(f"p1_{tag}")
-    assert (mine["name"], mine["province"], mine["sectors"], mine["organisation_version"]) == \
-        ("Renamed A", "hue", ["wood"], 3)
+    assert (mine["name"], mine["province"], mine["sectors"], mine["organisation_version"]) == (
+        "Renamed A",
+        "hue",
+        ["wood"],
+        3,
+    )
     assert {p["_id"]: p for p in store.participants(edition) if p["_id"] != f"p1_{tag}"} == others
 
 
@@ -72,8 +88,15 @@ def test_a_lease_takes_only_the_message_asked_for(tag):
     store = NotificationsStore(door_for("notifications"))
     asked, other = f"msg_asked_{tag}", f"msg_other_{tag}"
     store.add_message({"_id": asked, "status": "pending", "next_at": _now(timedelta(hours=1)), "channel": "email"})
-    store.add_message({"_id": other, "status": "sending", "lease_until": _now(-timedelta(minutes=5)),
-                       "next_at": _now(-timedelta(hours=1)), "channel": "email"})
+    store.add_message(
+        {
+            "_id": other,
+            "status": "sending",
+            "lease_until": _now(-timedelta(minutes=5)),
+            "next_at": _now(-timedelta(hours=1)),
+            "channel": "email",
+        }
+    )
     before = store.message(other)
 
     assert store.lease(asked, _now(), _now(timedelta(minutes=1))) is None  # not due yet
@@ -86,12 +109,12 @@ def test_a_scheduler_claim_takes_only_its_session(tag):
     busy, stale = f"ses_busy_{tag}", f"ses_stale_{tag}"
     event = {"id": f"ev_{tag}", "type": "t", "time": _now()}
     store.insert_session({"_id": busy, "edition_id": f"ed_{tag}", "scheduler": None}, event)
-    store.insert_session({"_id": stale, "edition_id": f"ed_{tag}", "scheduler": None},
-                         {**event, "id": f"ev2_{tag}"})
+    store.insert_session({"_id": stale, "edition_id": f"ed_{tag}", "scheduler": None}, {**event, "id": f"ev2_{tag}"})
     cutoff = _now(-timedelta(minutes=1))
     assert store.claim_scheduler(busy, "run_1", cutoff)
-    database("meetings").sessions.update_one({"_id": stale}, {"$set": {"scheduler": {
-        "run_id": "run_dead", "at": _now(-timedelta(hours=1))}}})
+    database("meetings").sessions.update_one(
+        {"_id": stale}, {"$set": {"scheduler": {"run_id": "run_dead", "at": _now(-timedelta(hours=1))}}}
+    )
     before = store.session(stale)
 
     assert not store.claim_scheduler(busy, "run_2", cutoff)  # busy is claimed by run_1, and not stale

@@ -34,8 +34,12 @@ def store() -> ServiceStore:
 @pytest.fixture
 def collection(store: ServiceStore) -> str:
     name = f"pages_{uuid.uuid4().hex[:8]}"
-    rows = [message(n, micro) for n, micro in enumerate(
-        [5, 5, 5, 120, 130, 999, 999, 1000, 1001, 1001, 1500, 1999, 2000, 2000, 2001, 2500, 2999])]
+    rows = [
+        message(n, micro)
+        for n, micro in enumerate(
+            [5, 5, 5, 120, 130, 999, 999, 1000, 1001, 1001, 1500, 1999, 2000, 2000, 2001, 2500, 2999]
+        )
+    ]
     rows += [message(100 + n, 1001, edition="ed_2") for n in range(3)]  # another edition's, never listed
     store.db[name].insert_many(rows)
     return name
@@ -79,13 +83,15 @@ def test_rows_inserted_mid_walk_shift_no_page(store, collection):
     def insert(page: int) -> None:
         if page == 2:  # the cursor is m011 (…0.001999): m200 ties with it but sorts first, m203 is newer;
             # m201 shares its millisecond but is older, m202 is older still
-            store.db[collection].insert_many([message(200, 1999), message(201, 1000), message(202, 0),
-                                              message(203, 2999)])
+            store.db[collection].insert_many(
+                [message(200, 1999), message(201, 1000), message(202, 0), message(203, 2999)]
+            )
 
     walked = walk(store, collection, NEWEST_FIRST, 3, insert)
     assert walked[:6] == before[:6]
-    assert walked[6:] == [i for i in expected(store, collection, NEWEST_FIRST) if i in set(before[6:]) | {
-        "m201", "m202"}]
+    assert walked[6:] == [
+        i for i in expected(store, collection, NEWEST_FIRST) if i in set(before[6:]) | {"m201", "m202"}
+    ]
     assert "m200" not in walked and "m203" not in walked and len(walked) == len(set(walked))
 
 

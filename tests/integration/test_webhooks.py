@@ -62,12 +62,28 @@ def rpc(amqp_uri, container):
 
 def approved(slug: str) -> dict:
     tag = uuid.uuid4().hex[:8]
-    return make_event(APPROVED, "registration", f"participations/par_{tag}", {
-        "participation_id": f"par_{tag}", "edition_id": "ed_hooks_it", "organisation_id": f"org_{tag}",
-        "organisation_kind": "enterprise", "organisation_name": {"vi": "Công ty Hải Lăng"}, "province": slug,
-        "province_2025": slug, "country": "VN", "sectors": [], "ocop_max_stars": None, "role": "exhibitor",
-        "status": "approved", "wants": {"booths": 1, "b2b": False, "site_visits": [], "livestream": False},
-        "version": 2, "promoted_from_waitlist": False})
+    return make_event(
+        APPROVED,
+        "registration",
+        f"participations/par_{tag}",
+        {
+            "participation_id": f"par_{tag}",
+            "edition_id": "ed_hooks_it",
+            "organisation_id": f"org_{tag}",
+            "organisation_kind": "enterprise",
+            "organisation_name": {"vi": "Công ty Hải Lăng"},
+            "province": slug,
+            "province_2025": slug,
+            "country": "VN",
+            "sectors": [],
+            "ocop_max_stars": None,
+            "role": "exhibitor",
+            "status": "approved",
+            "wants": {"booths": 1, "b2b": False, "site_visits": [], "livestream": False},
+            "version": 2,
+            "promoted_from_waitlist": False,
+        },
+    )
 
 
 def hook(rpc, receiver: Receiver, path: str, actor: dict, types: list[str] | None = None, **extra) -> dict:

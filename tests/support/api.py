@@ -19,22 +19,31 @@ class Client:
         self.base = base
         self.http = requests.Session()
 
-    def request(self, method: str, path: str, token: str | None = None, json: Any = None,
-                headers: dict[str, str] | None = None, data: bytes | None = None,
-                params: dict[str, str] | None = None) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        data: bytes | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
         all_headers = dict(headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(method, self.base + path, json=json, data=data, headers=all_headers,
-                                 params=params, timeout=30)
+        return self.http.request(
+            method, self.base + path, json=json, data=data, headers=all_headers, params=params, timeout=30
+        )
 
     def every(self, path: str, token: str | None = None, params: dict[str, str] | None = None) -> list[dict]:
         """Every item of a list, page after page at the largest page size."""
         items: list[dict] = []
         cursor = None
         while True:
-            page = self.request("GET", path, token, params={**(params or {}), "limit": "200",
-                                                            **({"cursor": cursor} if cursor else {})})
+            page = self.request(
+                "GET", path, token, params={**(params or {}), "limit": "200", **({"cursor": cursor} if cursor else {})}
+            )
             assert page.status_code == 200, page.text
             items += page.json()["items"]
             cursor = page.json()["next_cursor"]
@@ -65,21 +74,37 @@ def organisation(province: str, name: str | None = None, kind: str = "enterprise
         "tax_code": tax_code(),
         "province": province,
         "sectors": ["processed_food"],
-        "delegates": [{"name": f"Nguyễn Văn {n}", "position": "Giám đốc", "email": f"delegate{n}@example.vn",
-                       "phone": "0912 345 678", "preferred_language": "vi"}],
+        "delegates": [
+            {
+                "name": f"Nguyễn Văn {n}",
+                "position": "Giám đốc",
+                "email": f"delegate{n}@example.vn",
+                "phone": "0912 345 678",
+                "preferred_language": "vi",
+            }
+        ],
         **extra,
     }
 
 
 def registration(province: str, role: str = "exhibitor", **org: Any) -> dict[str, Any]:
-    return {"organisation": organisation(province, **org), "role": role,
-            "products": [{"name": {"vi": "Nem chua", "en": "Fermented pork roll"}, "category": "processed_food",
-                          "ocop": {"stars": 4, "certificate_no": "TH-2023-1", "year": 2023}}],
-            "wants": {"booths": 1, "b2b": True, "site_visits": [], "livestream": False}}
+    return {
+        "organisation": organisation(province, **org),
+        "role": role,
+        "products": [
+            {
+                "name": {"vi": "Nem chua", "en": "Fermented pork roll"},
+                "category": "processed_food",
+                "ocop": {"stars": 4, "certificate_no": "TH-2023-1", "year": 2023},
+            }
+        ],
+        "wants": {"booths": 1, "b2b": True, "site_visits": [], "livestream": False},
+    }
 
 
-def edition_body(series_id: str, starts_on: date, host: str, partners: list[str],
-                 capacity: dict[str, int] | None = None) -> dict[str, Any]:
+def edition_body(
+    series_id: str, starts_on: date, host: str, partners: list[str], capacity: dict[str, int] | None = None
+) -> dict[str, Any]:
     """An edition whose registration window is open now, whatever its date."""
     today = date.today()
     return {
@@ -95,9 +120,20 @@ def edition_body(series_id: str, starts_on: date, host: str, partners: list[str]
         "registration_closes_at": f"{today + timedelta(days=30)}T17:00:00+07:00",
         "capacity": capacity or {},
         "programme": [
-            {"key": "main", "kind": "main_session", "title": {"vi": "Phiên chính"},
-             "starts_at": f"{starts_on}T08:00:00+07:00", "ends_at": f"{starts_on}T11:30:00+07:00"},
-            {"key": "visit", "kind": "site_visit", "title": {"vi": "Tham quan nhà máy"}, "capacity": 40,
-             "starts_at": f"{starts_on}T13:30:00+07:00", "ends_at": f"{starts_on}T16:00:00+07:00"},
+            {
+                "key": "main",
+                "kind": "main_session",
+                "title": {"vi": "Phiên chính"},
+                "starts_at": f"{starts_on}T08:00:00+07:00",
+                "ends_at": f"{starts_on}T11:30:00+07:00",
+            },
+            {
+                "key": "visit",
+                "kind": "site_visit",
+                "title": {"vi": "Tham quan nhà máy"},
+                "capacity": 40,
+                "starts_at": f"{starts_on}T13:30:00+07:00",
+                "ends_at": f"{starts_on}T16:00:00+07:00",
+            },
         ],
     }

@@ -59,8 +59,11 @@ class Counted:
         self.start = self.total()
 
     def total(self) -> float:
-        return sum(s.value for s in self.read() if s.name == self.metric
-                   and all(s.labels.get(k) in values for k, values in self.labels.items()))
+        return sum(
+            s.value
+            for s in self.read()
+            if s.name == self.metric and all(s.labels.get(k) in values for k, values in self.labels.items())
+        )
 
     def since(self) -> float:
         return self.total() - self.start

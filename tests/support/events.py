@@ -15,15 +15,19 @@ from shared.events.topology import declare_exchanges, events_exchange, public_ex
 def publish(event: dict[str, Any]) -> None:
     with Connection(settings().amqp_uri) as connection:
         producer = connection.Producer(serializer=CLOUDEVENTS_SERIALIZER)
-        producer.publish(event, exchange=settings().events_exchange, routing_key=event["type"],
-                         delivery_mode=2, message_id=event["id"])
+        producer.publish(
+            event,
+            exchange=settings().events_exchange,
+            routing_key=event["type"],
+            delivery_mode=2,
+            message_id=event["id"],
+        )
 
 
 class Tap:
     """A durable-for-the-test queue bound like a province's integration would bind it."""
 
-    def __init__(self, name: str, patterns: tuple[str, ...], public: bool = False,
-                 amqp_uri: str | None = None) -> None:
+    def __init__(self, name: str, patterns: tuple[str, ...], public: bool = False, amqp_uri: str | None = None) -> None:
         exchange = public_exchange() if public else events_exchange()
         self.amqp_uri = amqp_uri or settings().amqp_uri
         self.queue = Queue(name, bindings=[binding(exchange, routing_key=p) for p in patterns], auto_delete=False)

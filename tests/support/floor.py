@@ -7,12 +7,23 @@ from typing import Any
 from booths import events as booth_events
 from booths.store import BoothsStore
 
-ONE_BOOTH = {"code": "A01", "zone": "A", "size": "standard", "kind": "standard", "features": ["power"],
-             "price_vnd": None, "x": 0, "y": 0, "w": 3, "h": 3}
+ONE_BOOTH = {
+    "code": "A01",
+    "zone": "A",
+    "size": "standard",
+    "kind": "standard",
+    "features": ["power"],
+    "price_vnd": None,
+    "x": 0,
+    "y": 0,
+    "w": 3,
+    "h": 3,
+}
 
 
 def import_booths(store: BoothsStore, edition_id: str, booths: list[dict[str, Any]]) -> None:
     layout: dict[str, list[dict[str, Any]]] = {"halls": [], "zones": []}
-    store.stage_floor_plan(edition_id, booths, layout,
-                           booth_events.floor_plan_imported(edition_id, len(booths), [], []))
+    store.stage_floor_plan(
+        edition_id, booths, layout, booth_events.floor_plan_imported(edition_id, len(booths), [], [])
+    )
     assert store.apply_floor_plan(edition_id)

@@ -13,13 +13,11 @@ def subject(message: Message) -> str:
     return str(make_header(decode_header(message["Subject"])))
 
 
-def mails_to(mail_dir: Path, address: str, expect: int, timeout: float = 20.0,
-             where=lambda m: True) -> list[Message]:
+def mails_to(mail_dir: Path, address: str, expect: int, timeout: float = 20.0, where=lambda m: True) -> list[Message]:
     """Messages for ``address`` (that satisfy ``where``), once ``expect`` of them arrived or the time is up."""
     deadline = time.monotonic() + timeout
     while True:
-        found = [m for m in mailbox.Maildir(mail_dir, create=False)
-                 if address in (m["To"] or "") and where(m)]
+        found = [m for m in mailbox.Maildir(mail_dir, create=False) if address in (m["To"] or "") and where(m)]
         if len(found) >= expect or time.monotonic() > deadline:
             return found
         time.sleep(0.3)

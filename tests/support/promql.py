@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-TOKEN = re.compile(r"""
+TOKEN = re.compile(
+    r"""
     (?P<string>"(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'|`[^`]*`)
   | (?P<range>\[[^\]]*\])
   | (?P<variable>\$\{[^}]*\}|\$\w+)
@@ -21,12 +22,28 @@ TOKEN = re.compile(r"""
   | (?P<name>[A-Za-z_:][A-Za-z0-9_:]*)
   | (?P<punct>=~|!~|!=|==|>=|<=|[{}(),=<>+\-*/%^@])
   | (?P<space>\s+)
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 GROUPING = {"by", "without", "on", "ignoring", "group_left", "group_right"}
 KEYWORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan"} | GROUPING
-AGGREGATIONS = {"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar", "topk", "bottomk", "quantile",
-                "count_values", "limitk", "limit_ratio"}
+AGGREGATIONS = {
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "count",
+    "group",
+    "stddev",
+    "stdvar",
+    "topk",
+    "bottomk",
+    "quantile",
+    "count_values",
+    "limitk",
+    "limit_ratio",
+}
 
 
 @dataclass
@@ -52,7 +69,7 @@ def tokens(expr: str) -> list[tuple[str, str]]:
     while position < len(expr):
         match = TOKEN.match(expr, position)
         if match is None:
-            raise ValueError(f"cannot read {expr[position:position + 20]!r} in {expr!r}")
+            raise ValueError(f"cannot read {expr[position : position + 20]!r} in {expr!r}")
         if match.lastgroup != "space":
             found.append((match.lastgroup, match.group()))
         position = match.end()

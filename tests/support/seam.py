@@ -40,8 +40,11 @@ def _proxies(tree: ast.Module) -> dict[str, str]:
     """Attribute name -> service name, for every ``x = ServiceRpc("service", …)`` in a class body."""
     found = {}
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-                and getattr(node.value.func, "id", None) == "ServiceRpc"):
+        if (
+            isinstance(node, ast.Assign)
+            and isinstance(node.value, ast.Call)
+            and getattr(node.value.func, "id", None) == "ServiceRpc"
+        ):
             found[node.targets[0].id] = node.value.args[0].value
     return found
 
@@ -71,12 +74,22 @@ def _checked_schema(node: ast.expr, local: dict[str, str], declared: str | None 
     any of them; else None."""
     if isinstance(node, ast.Name):
         return local.get(node.id)
-    if (isinstance(node, ast.Attribute) and node.attr == "body" and isinstance(node.value, ast.Name)
-            and node.value.id == "request"):
+    if (
+        isinstance(node, ast.Attribute)
+        and node.attr == "body"
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "request"
+    ):
         return declared
     if isinstance(node, ast.Dict):
-        return next((found for key, value in zip(node.keys, node.values, strict=True)
-                     if key is None and (found := _checked_schema(value, local, declared))), None)
+        return next(
+            (
+                found
+                for key, value in zip(node.keys, node.values, strict=True)
+                if key is None and (found := _checked_schema(value, local, declared))
+            ),
+            None,
+        )
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "checked":
         return _schema_name(node.args[0])
     return None
@@ -100,10 +113,14 @@ def routes_with_bodies(source: str, where: str) -> Iterator[Route]:
             continue
         reads = _api_keyword(function, "reads_body")
         lines = range(function.lineno, (function.end_lineno or function.lineno) + 1)
-        forwarded = tuple(f"{c.service}.{c.method}" for c in calls
-                          if int(c.where.rsplit(":", 1)[1]) in lines and any(s == schema for _, s in c.bodies))
-        yield Route(f"{where}:{function.lineno}", schema, isinstance(reads, ast.Constant) and reads.value is True,
-                    forwarded)
+        forwarded = tuple(
+            f"{c.service}.{c.method}"
+            for c in calls
+            if int(c.where.rsplit(":", 1)[1]) in lines and any(s == schema for _, s in c.bodies)
+        )
+        yield Route(
+            f"{where}:{function.lineno}", schema, isinstance(reads, ast.Constant) and reads.value is True, forwarded
+        )
 
 
 def all_routes_with_bodies() -> list[Route]:
@@ -128,14 +145,23 @@ def gateway_calls(source: str, where: str, proxies: dict[str, str] | None = None
             if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
                 continue
             target = node.func.value
-            if not (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
-                    and target.value.id == "self" and target.attr in proxies):
+            if not (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.value, ast.Name)
+                and target.value.id == "self"
+                and target.attr in proxies
+            ):
                 continue
             bodies = [(i, s) for i, a in enumerate(node.args) if (s := _checked_schema(a, local, declared))]
-            bodies += [(k.arg, s) for k in node.keywords
-                       if k.arg and (s := _checked_schema(k.value, local, declared))]
-            yield Call(f"{where}:{node.lineno}", proxies[target.attr], node.func.attr, len(node.args),
-                       tuple(k.arg for k in node.keywords if k.arg), tuple(bodies))
+            bodies += [(k.arg, s) for k in node.keywords if k.arg and (s := _checked_schema(k.value, local, declared))]
+            yield Call(
+                f"{where}:{node.lineno}",
+                proxies[target.attr],
+                node.func.attr,
+                len(node.args),
+                tuple(k.arg for k in node.keywords if k.arg),
+                tuple(bodies),
+            )
 
 
 def all_gateway_calls() -> list[Call]:
@@ -147,8 +173,11 @@ def all_gateway_calls() -> list[Call]:
 
 def rpc_methods(service_class: type) -> dict[str, Callable[..., Any]]:
     """Every ``@rpc`` of a nameko service class, inherited ones included."""
-    return {name: member for name, member in inspect.getmembers(service_class, inspect.isfunction)
-            if any(isinstance(e, Rpc) for e in getattr(member, ENTRYPOINT_EXTENSIONS_ATTR, ()))}
+    return {
+        name: member
+        for name, member in inspect.getmembers(service_class, inspect.isfunction)
+        if any(isinstance(e, Rpc) for e in getattr(member, ENTRYPOINT_EXTENSIONS_ATTR, ()))
+    }
 
 
 def signature_problem(method: Callable[..., Any], call: Call) -> str | None:
@@ -180,8 +209,11 @@ def loaded_schema(method: Callable[..., Any], parameter: str, owner: type | None
             found = method.__globals__.get(name)
             return found if isinstance(found, type) and issubclass(found, Schema) else None
         helper = getattr(owner, getattr(node.func, "attr", ""), None) if owner else None
-        if (isinstance(node.func, ast.Attribute) and getattr(node.func.value, "id", None) == "self"
-                and inspect.isfunction(helper)):
+        if (
+            isinstance(node.func, ast.Attribute)
+            and getattr(node.func.value, "id", None) == "self"
+            and inspect.isfunction(helper)
+        ):
             for position, argument in enumerate(node.args):
                 if _names(argument, parameter):
                     return loaded_schema(helper, parameter_of(helper, position))
@@ -195,10 +227,18 @@ def parameter_of(method: Callable[..., Any], position: int | str) -> str:
 
 
 _KINDS: tuple[tuple[type[fields.Field], str], ...] = (
-    (fields.Nested, "object"), (fields.Dict, "map"), (fields.List, "list"), (fields.Boolean, "boolean"),
-    (fields.Integer, "integer"), (fields.Float, "number"), (fields.Decimal, "number"),
-    (fields.AwareDateTime, "datetime"), (fields.DateTime, "datetime"), (fields.Date, "date"),
-    (fields.String, "string"), (fields.Raw, "any"),
+    (fields.Nested, "object"),
+    (fields.Dict, "map"),
+    (fields.List, "list"),
+    (fields.Boolean, "boolean"),
+    (fields.Integer, "integer"),
+    (fields.Float, "number"),
+    (fields.Decimal, "number"),
+    (fields.AwareDateTime, "datetime"),
+    (fields.DateTime, "datetime"),
+    (fields.Date, "date"),
+    (fields.String, "string"),
+    (fields.Raw, "any"),
 )
 
 
@@ -238,9 +278,12 @@ def field_differences(ours: fields.Field, theirs: fields.Field, path: str) -> li
     if isinstance(ours, fields.List) and isinstance(theirs, fields.List):
         return field_differences(ours.inner, theirs.inner, f"{path}[]")
     if isinstance(ours, fields.Dict) and isinstance(theirs, fields.Dict):
-        return [p for key in ("key_field", "value_field")
-                if getattr(ours, key) is not None and getattr(theirs, key) is not None
-                for p in field_differences(getattr(ours, key), getattr(theirs, key), f"{path}{{}}")]
+        return [
+            p
+            for key in ("key_field", "value_field")
+            if getattr(ours, key) is not None and getattr(theirs, key) is not None
+            for p in field_differences(getattr(ours, key), getattr(theirs, key), f"{path}{{}}")
+        ]
     return []
 
 
@@ -249,7 +292,12 @@ def foreign_imports(service: str, source: str) -> list[str]:
     others = set(SERVICES) - {service}
     found = []
     for node in ast.walk(ast.parse(source)):
-        names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                 else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and not node.level
+            else []
+        )
         found += [n for n in names if n.split(".")[0] in others]
     return found

@@ -20,8 +20,9 @@ def wait_for(check: Callable[[], T], timeout: float = 15.0) -> T:
     raise AssertionError(f"condition not met in {timeout:g} s")
 
 
-def eventually(call: Callable[[], T], ok: Callable[[T], bool] = lambda r: r.status_code < 400,
-               timeout: float = 20.0) -> T:
+def eventually(
+    call: Callable[[], T], ok: Callable[[T], bool] = lambda r: r.status_code < 400, timeout: float = 20.0
+) -> T:
     """Repeat an HTTP call until ``ok`` (a service that learns from events has caught up); the last response."""
     deadline = time.monotonic() + timeout
     while True:

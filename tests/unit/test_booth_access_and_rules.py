@@ -15,13 +15,22 @@ from booths.rules import booth_limit, check_eligible, check_rule_provinces, grou
 from shared.auth import Principal
 from shared.errors import Forbidden, InvalidInput, Unauthorized
 
-PLAN = {"_id": "ed_1", "series_id": "ser_1",
-        "quotas": {"organisation_max": 2, "groups": [{"name": "host", "booths": 4, "provinces": ["thanh-hoa"]}]}}
+PLAN = {
+    "_id": "ed_1",
+    "series_id": "ser_1",
+    "quotas": {"organisation_max": 2, "groups": [{"name": "host", "booths": 4, "provinces": ["thanh-hoa"]}]},
+}
 
 
 def applicant(**overrides):
-    return {"_id": "par_1", "organisation_id": "org_1", "organisation_kind": "enterprise", "province": "thanh-hoa",
-            "application": {"booths_wanted": 3}, **overrides}
+    return {
+        "_id": "par_1",
+        "organisation_id": "org_1",
+        "organisation_kind": "enterprise",
+        "province": "thanh-hoa",
+        "application": {"booths_wanted": 3},
+        **overrides,
+    }
 
 
 def test_organisers_of_the_series_and_ops_pass_and_others_are_refused():
@@ -52,8 +61,11 @@ def test_group_name_and_eligibility_follow_the_quota_groups():
     assert group_name(PLAN, applicant()) == "host"
     assert group_name(PLAN, applicant(province="ha-noi")) is None
     check_eligible(PLAN, applicant(), {"kind": "standard"})
-    for who, booth in ((applicant(), {"kind": "agency"}), (applicant(), {"kind": "ocop"}),
-                       (applicant(province="ha-noi"), {"kind": "standard"})):
+    for who, booth in (
+        (applicant(), {"kind": "agency"}),
+        (applicant(), {"kind": "ocop"}),
+        (applicant(province="ha-noi"), {"kind": "standard"}),
+    ):
         with pytest.raises(Forbidden):
             check_eligible(PLAN, who, booth)
 
@@ -61,6 +73,7 @@ def test_group_name_and_eligibility_follow_the_quota_groups():
 def test_rule_provinces_must_exist_on_the_editions_date():
     check_rule_provinces({"groups": [{"provinces": ["thanh-hoa", "foreign"]}]}, date(2026, 3, 1))
     with pytest.raises(InvalidInput) as refused:
-        check_rule_provinces({"groups": [{"provinces": ["atlantis"], "province_caps": {"narnia": 1}}]},
-                             date(2026, 3, 1))
+        check_rule_provinces(
+            {"groups": [{"provinces": ["atlantis"], "province_caps": {"narnia": 1}}]}, date(2026, 3, 1)
+        )
     assert [e["field"] for e in refused.value.errors] == ["groups.0.provinces.0", "groups.0.province_caps.narnia"]

@@ -38,16 +38,12 @@ def test_round_trip():
 def test_token_is_compact_url_safe_and_deterministic():
     token = make_qr_token(SECRET, *IDS)
     assert token == make_qr_token(SECRET, *IDS)
-    assert set(token) <= set(
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
-    )
+    assert set(token) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.")
     assert len(token) < 160
 
 
 def test_token_carries_only_ids():
-    payload = json.loads(
-        base64.urlsafe_b64decode(make_qr_token(SECRET, *IDS).split(".")[0] + "==")
-    )
+    payload = json.loads(base64.urlsafe_b64decode(make_qr_token(SECRET, *IDS).split(".")[0] + "=="))
     assert payload == {"e": IDS[0], "p": IDS[1], "d": IDS[2], "v": 1}
 
 
@@ -113,9 +109,7 @@ def test_signed_but_unexpected_payload(payload):
 
 
 def test_hand_signed_valid_payload_is_accepted():
-    assert read_qr_token(
-        SECRET, sign({"e": "a", "p": "b", "d": "c", "v": 1})
-    ) == QrClaims("a", "b", "c")
+    assert read_qr_token(SECRET, sign({"e": "a", "p": "b", "d": "c", "v": 1})) == QrClaims("a", "b", "c")
 
 
 def test_empty_secret_refused():

@@ -35,9 +35,7 @@ ITEM_KINDS = {"main_session", "exhibition", "b2b_session", "site_visit", "livest
 
 
 def bilingual(value) -> bool:
-    return set(value) == {"vi", "en"} and all(
-        isinstance(v, str) and v for v in value.values()
-    )
+    return set(value) == {"vi", "en"} and all(isinstance(v, str) and v for v in value.values())
 
 
 def test_edition_facts_from_the_seed():
@@ -75,23 +73,15 @@ def test_programme_items_within_the_edition():
     for item in ITEMS.values():
         start = datetime.fromisoformat(item["starts_at"])
         end = datetime.fromisoformat(item["ends_at"])
-        assert item["starts_at"].endswith("+07:00") and item["ends_at"].endswith(
-            "+07:00"
-        )
+        assert item["starts_at"].endswith("+07:00") and item["ends_at"].endswith("+07:00")
         assert start < end
-        assert (
-            ON <= start.date() <= end.date() <= date.fromisoformat(EDITION["ends_on"])
-        )
+        assert ON <= start.date() <= end.date() <= date.fromisoformat(EDITION["ends_on"])
         assert bilingual(item["title"])
     main = next(i for i in ITEMS.values() if i["kind"] == "main_session")
     assert main["starts_at"].startswith("2024-08-16T0")  # morning of 16/8
-    exhibition_days = {
-        i["starts_at"][:10] for i in ITEMS.values() if i["kind"] == "exhibition"
-    }
+    exhibition_days = {i["starts_at"][:10] for i in ITEMS.values() if i["kind"] == "exhibition"}
     assert exhibition_days == {"2024-08-16", "2024-08-17", "2024-08-18"}
-    assert (
-        next(i for i in ITEMS.values() if i["kind"] == "site_visit")["capacity"] == 40
-    )
+    assert next(i for i in ITEMS.values() if i["kind"] == "site_visit")["capacity"] == 40
 
 
 def test_about_thirty_organisations_of_every_kind():
@@ -170,9 +160,7 @@ def test_demand_fits_capacities():
     assert booths["other_provinces"] <= EDITION["booths"]["other_provinces"]
     for key, item in ITEMS.items():
         if "capacity" in item and item["kind"] == "site_visit":
-            assert (
-                sum(key in p["wants"]["site_visits"] for p in PARTS) <= item["capacity"]
-            )
+            assert sum(key in p["wants"]["site_visits"] for p in PARTS) <= item["capacity"]
 
 
 # --- Quảng Trị 2025: the first edition after the 2025-07-01 merger, with a B2B session -------------
@@ -358,8 +346,9 @@ def test_qt_requests_pair_a_buyer_with_a_matching_supplier_once():
 
 def test_qt_accepted_meetings_fit_the_session():
     accepted = _accepted()
-    meetings = [Meeting(f"m{i:03d}", s, b, _interpreter(b), PROFILES[b]["priority"])
-                for i, (s, b) in enumerate(accepted)]
+    meetings = [
+        Meeting(f"m{i:03d}", s, b, _interpreter(b), PROFILES[b]["priority"]) for i, (s, b) in enumerate(accepted)
+    ]
     delta = max_degree(meetings)
     assert len(SLOTS) == SESSION["slots"] - len(SESSION["breaks"]) == 11
     assert delta <= len(SLOTS)

@@ -10,17 +10,31 @@ import warnings
 import pytest
 
 
-@pytest.mark.parametrize("module", ["shared.timestamps", "booths.store", "gateway.http", "meetings.views",
-                                    "notifications.delivery", "registration", "tests.support.api",
-                                    "scripts.stack", "demo.load", "bench.idle"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "shared.timestamps",
+        "booths.store",
+        "gateway.http",
+        "meetings.views",
+        "notifications.delivery",
+        "registration",
+        "tests.support.api",
+        "scripts.stack",
+        "demo.load",
+        "bench.idle",
+    ],
+)
 def test_a_deprecation_raised_from_the_project_is_an_error(module):
     with pytest.raises(DeprecationWarning, match="old way"):
-        warnings.warn_explicit("the old way", DeprecationWarning, f"{module.replace('.', '/')}.py", 1,
-                               module=module, registry={})
+        warnings.warn_explicit(
+            "the old way", DeprecationWarning, f"{module.replace('.', '/')}.py", 1, module=module, registry={}
+        )
 
 
-@pytest.mark.parametrize("module", ["eventlet.support.greenlets", "nameko.web.server", "sharedlib", "gateways",
-                                    "testsuite"])
+@pytest.mark.parametrize(
+    "module", ["eventlet.support.greenlets", "nameko.web.server", "sharedlib", "gateways", "testsuite"]
+)
 def test_a_deprecation_inside_a_third_party_library_stays_silent(module):
     with warnings.catch_warnings(record=True) as caught:
         warnings.warn_explicit("the old way", DeprecationWarning, f"{module}.py", 1, module=module, registry={})

@@ -33,8 +33,16 @@ BUILDERS = Path(events.__file__)
 PREFIX = "vn.ketnoi.registration."
 BOOTHS_PREFIX = "vn.ketnoi.booths."
 MEETINGS_PREFIX = "vn.ketnoi.meetings."
-MEETING_KINDS = ("requested", "accepted", "declined", "expired", "cancelled", "scheduled", "rescheduled",
-                 "status_changed")
+MEETING_KINDS = (
+    "requested",
+    "accepted",
+    "declined",
+    "expired",
+    "cancelled",
+    "scheduled",
+    "rescheduled",
+    "status_changed",
+)
 OFFER_STATUSES = ("open", "accepted", "declined", "expired", "withdrawn")
 OFFER_KINDS = ("made", "accepted", "declined", "expired", "withdrawn")  # offer.<kind>: "open" is announced as "made"
 # producer -> (builders module, type prefix, values of each placeholder in its f-string kinds)
@@ -42,8 +50,11 @@ PRODUCERS = {
     "registration": (BUILDERS, PREFIX, {"{status}": PARTICIPATION_STATUSES}),
     "booths": (Path(booth_events.__file__), BOOTHS_PREFIX, {"{kind}": OFFER_KINDS}),
     "meetings": (Path(meeting_events.__file__), MEETINGS_PREFIX, {"{kind}": MEETING_KINDS}),
-    "notifications": (Path(notification_events.__file__), "vn.ketnoi.notifications.",
-                      {"{kind}": ("sent", "failed", "dead_lettered")}),
+    "notifications": (
+        Path(notification_events.__file__),
+        "vn.ketnoi.notifications.",
+        {"{kind}": ("sent", "failed", "dead_lettered")},
+    ),
 }
 INTERNAL = {
     f"{PREFIX}organisation.contacts_changed.v1",
@@ -66,9 +77,9 @@ CODE = r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}"
 SUBJECTS = {
     "registration": r"[a-z]+/[0-9a-z]+",
     "booths": rf"editions/[0-9a-z_]+/(booths/{CODE}|(offers|allocations|applications)/[0-9a-z_]+"
-              r"|floor-plan|booth-rules)",
+    r"|floor-plan|booth-rules)",
     "meetings": r"(sessions/[0-9a-z_]+(/(meetings|participants|jobs)/[0-9a-z_]+)?"
-                r"|editions/[0-9a-z_]+/(mous|participants)/[0-9a-z_]+)",
+    r"|editions/[0-9a-z_]+/(mous|participants)/[0-9a-z_]+)",
     "notifications": r"(notifications/[^/]+|delegates/[0-9a-z_]+/preferences)",
 }
 BOOTH_TIMESTAMPS = ("expires_at", "starts_at", "ends_at", "at")
@@ -255,17 +266,26 @@ def every_builder_call() -> list[dict[str, Any]]:
     calls.append(events.participation_changed(participation(enterprise(), "approved"), promoted=True))
     calls.append(events.participation_changed(participation(enterprise(), "waitlisted"), status="approved"))
     calls.append(events.rejection_explained(participation(household(), "rejected", reason_code="incomplete")))
-    calls += [events.claim_requested(claim(), org, "1767225600.AAAAAAAAAAAAAAAAAAAAAA") for org in (enterprise(),
-                                                                                                   household())]
+    calls += [
+        events.claim_requested(claim(), org, "1767225600.AAAAAAAAAAAAAAAAAAAAAA") for org in (enterprise(), household())
+    ]
     return calls
 
 
 def claim() -> dict[str, Any]:
     """A registration claim as registration stores it (the builder reads ids, role, delegates, expiry)."""
-    return {"_id": "66b1f0c2a1e4d3b2c1a09f50", "edition_id": EDITION_ID, "organisation_id": ORG_ID,
-            "role": "exhibitor", "status": "pending", "expires_at": "2026-01-01T00:00:00.000000Z", "version": 1,
-            "delegates": {"d9": {"name": "Phạm Văn D", "email": "d@example.vn", "phone": "+84912000111",
-                                 "preferred_language": "vi"}}}
+    return {
+        "_id": "66b1f0c2a1e4d3b2c1a09f50",
+        "edition_id": EDITION_ID,
+        "organisation_id": ORG_ID,
+        "role": "exhibitor",
+        "status": "pending",
+        "expires_at": "2026-01-01T00:00:00.000000Z",
+        "version": 1,
+        "delegates": {
+            "d9": {"name": "Phạm Văn D", "email": "d@example.vn", "phone": "+84912000111", "preferred_language": "vi"}
+        },
+    }
 
 
 # -- sample documents, shaped as booths stores them -------------------------------------------
@@ -385,116 +405,256 @@ def every_booths_builder_call() -> list[dict[str, Any]]:
     calls += [booth_events.offer_changed(offer(s)) for s in OFFER_STATUSES]
     calls += [booth_events.override_recorded(audit_entry(a)) for a in ("assign", "move", "release")]
     calls.append(booth_events.override_recorded(audit_entry("release", participation_id=None)))
-    calls += [booth_events.slot_booked(slot(org), org["province"])
-              for org in (enterprise(), household(), foreign_buyer())]
+    calls += [
+        booth_events.slot_booked(slot(org), org["province"]) for org in (enterprise(), household(), foreign_buyer())
+    ]
     calls.append(booth_events.offer_changed(offer(province="foreign", quota_group="quoc-te")))
     applicant = {"_id": "par_1", "edition_id": EDITION_ID, "organisation_id": ORG_ID}
     preferences = [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}]
-    calls += [booth_events.application_submitted(applicant, {
-                  "booths_wanted": 2, "preferences": preferences, "needs": ["power"],
-                  "submitted_at": "2024-07-01T02:00:00.000000Z"}),
-              booth_events.application_submitted(applicant, {"booths_wanted": 1, "preferences": [], "needs": [],
-                                                             "submitted_at": "2024-07-01T02:00:00.000000Z"})]
-    calls += [booth_events.floor_plan_imported(EDITION_ID, 82, [{"code": "A", "name": "Nhà A"}],
-                                               [{"code": "A1", "hall": "A", "name": "OCOP"}]),
-              booth_events.floor_plan_imported(EDITION_ID, 0, [], [])]
-    groups = [{"name": "host", "booths": 36, "provinces": ["thanh-hoa"], "province_cap": None, "province_caps": {}},
-              {"name": "others", "booths": 46, "provinces": None, "province_cap": 6, "province_caps": {"nghe-an": 8}}]
-    calls += [booth_events.rules_set(EDITION_ID, {"groups": groups, "organisation_max": 2, "offer_hours": 48}),
-              booth_events.rules_set(EDITION_ID, {"groups": groups[1:], "organisation_max": None, "offer_hours": 24})]
+    calls += [
+        booth_events.application_submitted(
+            applicant,
+            {
+                "booths_wanted": 2,
+                "preferences": preferences,
+                "needs": ["power"],
+                "submitted_at": "2024-07-01T02:00:00.000000Z",
+            },
+        ),
+        booth_events.application_submitted(
+            applicant,
+            {"booths_wanted": 1, "preferences": [], "needs": [], "submitted_at": "2024-07-01T02:00:00.000000Z"},
+        ),
+    ]
+    calls += [
+        booth_events.floor_plan_imported(
+            EDITION_ID, 82, [{"code": "A", "name": "Nhà A"}], [{"code": "A1", "hall": "A", "name": "OCOP"}]
+        ),
+        booth_events.floor_plan_imported(EDITION_ID, 0, [], []),
+    ]
+    groups = [
+        {"name": "host", "booths": 36, "provinces": ["thanh-hoa"], "province_cap": None, "province_caps": {}},
+        {"name": "others", "booths": 46, "provinces": None, "province_cap": 6, "province_caps": {"nghe-an": 8}},
+    ]
+    calls += [
+        booth_events.rules_set(EDITION_ID, {"groups": groups, "organisation_max": 2, "offer_hours": 48}),
+        booth_events.rules_set(EDITION_ID, {"groups": groups[1:], "organisation_max": None, "offer_hours": 24}),
+    ]
     return calls
 
 
-
 def b2b_session() -> dict[str, Any]:
-    return {"_id": "ses_1", "edition_id": EDITION_ID, "name": {"vi": "Kết nối B2B", "en": "B2B"},
-            "timezone": "Asia/Ho_Chi_Minh", "date": "2025-07-10", "slot_minutes": 20, "breaks": ["S02"],
-            "tables": ["T01", "T02"], "mode": "optimise", "interpreters": {"ja": 2, "zh": 1},
-            "slots": [{"id": "S01", "starts_at": "2025-07-10T13:30:00+07:00", "ends_at": "2025-07-10T13:50:00+07:00"},
-                      {"id": "S02", "starts_at": "2025-07-10T13:50:00+07:00", "ends_at": "2025-07-10T14:10:00+07:00"}],
-            "agenda": {"stage": "final", "version": 2, "published_at": "2025-07-09T01:00:00.000000Z"}}
+    return {
+        "_id": "ses_1",
+        "edition_id": EDITION_ID,
+        "name": {"vi": "Kết nối B2B", "en": "B2B"},
+        "timezone": "Asia/Ho_Chi_Minh",
+        "date": "2025-07-10",
+        "slot_minutes": 20,
+        "breaks": ["S02"],
+        "tables": ["T01", "T02"],
+        "mode": "optimise",
+        "interpreters": {"ja": 2, "zh": 1},
+        "slots": [
+            {"id": "S01", "starts_at": "2025-07-10T13:30:00+07:00", "ends_at": "2025-07-10T13:50:00+07:00"},
+            {"id": "S02", "starts_at": "2025-07-10T13:50:00+07:00", "ends_at": "2025-07-10T14:10:00+07:00"},
+        ],
+        "agenda": {"stage": "final", "version": 2, "published_at": "2025-07-09T01:00:00.000000Z"},
+    }
 
 
 def b2b_meeting(status: str = "accepted", slot: str | None = "S01", household_supplier: bool = False) -> dict:
-    supplier = {"participation_id": "par_s", "organisation_id": HOUSEHOLD_ID if household_supplier else ORG_ID,
-                "name": None if household_supplier else {"vi": "HTX Nấm Tân Hợp"}, "country": "VN",
-                "province": "quang-tri"}
-    buyer = {"participation_id": "par_b", "organisation_id": BUYER_ID, "name": {"vi": "Kansai Food", "en": "Kansai"},
-             "country": "JP", "province": None}
-    return {"_id": "mtg_1", "session_id": "ses_1", "edition_id": EDITION_ID, "supplier": supplier, "buyer": buyer,
-            "requested_by": "buyer", "brokered": "no", "status": status, "language": "ja", "sequence": 1,
-            "expires_at": "2025-07-08T00:00:00.000000Z" if status == "requested" else None, "slot": slot,
-            "table": "T01" if slot else None}
+    supplier = {
+        "participation_id": "par_s",
+        "organisation_id": HOUSEHOLD_ID if household_supplier else ORG_ID,
+        "name": None if household_supplier else {"vi": "HTX Nấm Tân Hợp"},
+        "country": "VN",
+        "province": "quang-tri",
+    }
+    buyer = {
+        "participation_id": "par_b",
+        "organisation_id": BUYER_ID,
+        "name": {"vi": "Kansai Food", "en": "Kansai"},
+        "country": "JP",
+        "province": None,
+    }
+    return {
+        "_id": "mtg_1",
+        "session_id": "ses_1",
+        "edition_id": EDITION_ID,
+        "supplier": supplier,
+        "buyer": buyer,
+        "requested_by": "buyer",
+        "brokered": "no",
+        "status": status,
+        "language": "ja",
+        "sequence": 1,
+        "expires_at": "2025-07-08T00:00:00.000000Z" if status == "requested" else None,
+        "slot": slot,
+        "table": "T01" if slot else None,
+    }
 
 
 def every_meetings_builder_call() -> list[dict[str, Any]]:
     session = b2b_session()
-    calls = [meeting_events.meeting_event("requested", b2b_meeting("requested", None), session),
-             meeting_events.meeting_event("accepted", b2b_meeting(slot=None), session),
-             meeting_events.meeting_event("accepted", b2b_meeting(household_supplier=True), session),
-             meeting_events.meeting_event("accepted", b2b_meeting(), session, auto_accepted=True),
-             meeting_events.meeting_event("declined", b2b_meeting("declined", None), session, reason="declined"),
-             meeting_events.meeting_event("expired", b2b_meeting("expired", None), session, reason="no_answer"),
-             meeting_events.meeting_event("cancelled", b2b_meeting("cancelled"), session,
-                                          reason="participation_cancelled"),
-             meeting_events.meeting_event("scheduled", b2b_meeting(), session),
-             meeting_events.meeting_rescheduled(b2b_meeting(slot="S02"), session, "S01", "T03"),
-             meeting_events.meeting_rescheduled(b2b_meeting(slot=None), session, "S01", "T03"),
-             meeting_events.status_changed(b2b_meeting(), session, "done", "checked_in"),
-             meeting_events.status_changed(b2b_meeting(), session, "no_show", None),
-             meeting_events.agenda_published(session, ["par_b", "par_s"]),
-             meeting_events.session_created(session),
-             meeting_events.session_created({**session, "name": {"vi": "Phiên chiều"}, "interpreters": {},
-                                             "mode": "pick", "breaks": []}),
-             meeting_events.profile_stated(
-                 {"_id": "par_b", "edition_id": EDITION_ID, "organisation_id": BUYER_ID, "side": "buyer"},
-                 {"offers": [], "seeks": ["nấm"], "volumes": "2 container/tháng", "markets": ["JP"],
-                  "certifications_held": [], "certifications_required": ["HACCP"], "languages": ["ja"],
-                  "priority": 3}),
-             meeting_events.profile_stated(
-                 {"_id": "par_s", "edition_id": EDITION_ID, "organisation_id": ORG_ID, "side": "supplier"},
-                 {"offers": ["nấm"], "seeks": [], "markets": [], "certifications_held": [],
-                  "certifications_required": [], "languages": [], "priority": 0}),
-             meeting_events.availability_changed(session, "par_b", ["S01", "S02"]),
-             meeting_events.availability_changed(session, "par_b", []),
-             meeting_events.time_away_changed(EDITION_ID, "par_s", [
-                 {"kind": "booth_duty", "starts_at": "2025-07-10T08:00:00+07:00",
-                  "ends_at": "2025-07-10T10:30:00+07:00", "note": "ca sáng"}]),
-             meeting_events.time_away_changed(EDITION_ID, "par_s", []),
-             meeting_events.supplier_tables_set(session, {"par_s": "T03", "par_t": "T100"}),
-             meeting_events.supplier_tables_set(session, {}),
-             meeting_events.schedule_requested({"_id": "job_1", "session_id": "ses_1", "edition_id": EDITION_ID,
-                                                "request": {"full": False, "rebook_no_shows": False}}),
-             meeting_events.schedule_requested({"_id": "job_2", "session_id": "ses_1", "edition_id": EDITION_ID,
-                                                "request": {"full": True, "rebook_no_shows": True, "now": "S03"}}),
-             meeting_events.session_scheduled({"_id": "run_1", "session_id": "ses_1", "edition_id": EDITION_ID,
-                                               "mode": "full", "meetings": 5, "scheduled": 4,
-                                               "unplaced": [{"meeting_id": "m", "reason": "no_table"}],
-                                               "moved": [], "slots_used": 3, "delta": 3, "slots_available": 11,
-                                               "solver_ms": 2.5})]
-    parties = [{"organisation_id": ORG_ID, "kind": "cooperative", "name": {"vi": "HTX"}, "province": "quang-tri",
-                "province_2025": "quang-tri", "country": "VN"},
-               {"organisation_id": None, "kind": "alliance", "name": {"vi": "Liên minh HTX"}, "province": "ha-tinh",
-                "province_2025": "ha-tinh", "country": "VN"}]
+    calls = [
+        meeting_events.meeting_event("requested", b2b_meeting("requested", None), session),
+        meeting_events.meeting_event("accepted", b2b_meeting(slot=None), session),
+        meeting_events.meeting_event("accepted", b2b_meeting(household_supplier=True), session),
+        meeting_events.meeting_event("accepted", b2b_meeting(), session, auto_accepted=True),
+        meeting_events.meeting_event("declined", b2b_meeting("declined", None), session, reason="declined"),
+        meeting_events.meeting_event("expired", b2b_meeting("expired", None), session, reason="no_answer"),
+        meeting_events.meeting_event("cancelled", b2b_meeting("cancelled"), session, reason="participation_cancelled"),
+        meeting_events.meeting_event("scheduled", b2b_meeting(), session),
+        meeting_events.meeting_rescheduled(b2b_meeting(slot="S02"), session, "S01", "T03"),
+        meeting_events.meeting_rescheduled(b2b_meeting(slot=None), session, "S01", "T03"),
+        meeting_events.status_changed(b2b_meeting(), session, "done", "checked_in"),
+        meeting_events.status_changed(b2b_meeting(), session, "no_show", None),
+        meeting_events.agenda_published(session, ["par_b", "par_s"]),
+        meeting_events.session_created(session),
+        meeting_events.session_created(
+            {**session, "name": {"vi": "Phiên chiều"}, "interpreters": {}, "mode": "pick", "breaks": []}
+        ),
+        meeting_events.profile_stated(
+            {"_id": "par_b", "edition_id": EDITION_ID, "organisation_id": BUYER_ID, "side": "buyer"},
+            {
+                "offers": [],
+                "seeks": ["nấm"],
+                "volumes": "2 container/tháng",
+                "markets": ["JP"],
+                "certifications_held": [],
+                "certifications_required": ["HACCP"],
+                "languages": ["ja"],
+                "priority": 3,
+            },
+        ),
+        meeting_events.profile_stated(
+            {"_id": "par_s", "edition_id": EDITION_ID, "organisation_id": ORG_ID, "side": "supplier"},
+            {
+                "offers": ["nấm"],
+                "seeks": [],
+                "markets": [],
+                "certifications_held": [],
+                "certifications_required": [],
+                "languages": [],
+                "priority": 0,
+            },
+        ),
+        meeting_events.availability_changed(session, "par_b", ["S01", "S02"]),
+        meeting_events.availability_changed(session, "par_b", []),
+        meeting_events.time_away_changed(
+            EDITION_ID,
+            "par_s",
+            [
+                {
+                    "kind": "booth_duty",
+                    "starts_at": "2025-07-10T08:00:00+07:00",
+                    "ends_at": "2025-07-10T10:30:00+07:00",
+                    "note": "ca sáng",
+                }
+            ],
+        ),
+        meeting_events.time_away_changed(EDITION_ID, "par_s", []),
+        meeting_events.supplier_tables_set(session, {"par_s": "T03", "par_t": "T100"}),
+        meeting_events.supplier_tables_set(session, {}),
+        meeting_events.schedule_requested(
+            {
+                "_id": "job_1",
+                "session_id": "ses_1",
+                "edition_id": EDITION_ID,
+                "request": {"full": False, "rebook_no_shows": False},
+            }
+        ),
+        meeting_events.schedule_requested(
+            {
+                "_id": "job_2",
+                "session_id": "ses_1",
+                "edition_id": EDITION_ID,
+                "request": {"full": True, "rebook_no_shows": True, "now": "S03"},
+            }
+        ),
+        meeting_events.session_scheduled(
+            {
+                "_id": "run_1",
+                "session_id": "ses_1",
+                "edition_id": EDITION_ID,
+                "mode": "full",
+                "meetings": 5,
+                "scheduled": 4,
+                "unplaced": [{"meeting_id": "m", "reason": "no_table"}],
+                "moved": [],
+                "slots_used": 3,
+                "delta": 3,
+                "slots_available": 11,
+                "solver_ms": 2.5,
+            }
+        ),
+    ]
+    parties = [
+        {
+            "organisation_id": ORG_ID,
+            "kind": "cooperative",
+            "name": {"vi": "HTX"},
+            "province": "quang-tri",
+            "province_2025": "quang-tri",
+            "country": "VN",
+        },
+        {
+            "organisation_id": None,
+            "kind": "alliance",
+            "name": {"vi": "Liên minh HTX"},
+            "province": "ha-tinh",
+            "province_2025": "ha-tinh",
+            "country": "VN",
+        },
+    ]
     for value in ({"amount": 2_500_000_000, "currency": "VND"}, None):
-        calls.append(meeting_events.mou_signed({
-            "_id": "mou_1", "edition_id": EDITION_ID, "kind": "mou", "title": {"vi": "Biên bản ghi nhớ"},
-            "sector": "wood", "products": ["bàn ghế"], "value": value, "signed_on": "2025-07-10", "parties": parties,
-            "meeting_ids": ["mtg_1"], "document_ref": None}))
+        calls.append(
+            meeting_events.mou_signed(
+                {
+                    "_id": "mou_1",
+                    "edition_id": EDITION_ID,
+                    "kind": "mou",
+                    "title": {"vi": "Biên bản ghi nhớ"},
+                    "sector": "wood",
+                    "products": ["bàn ghế"],
+                    "value": value,
+                    "signed_on": "2025-07-10",
+                    "parties": parties,
+                    "meeting_ids": ["mtg_1"],
+                    "document_ref": None,
+                }
+            )
+        )
     return calls
 
 
 def every_notifications_builder_call() -> list[dict[str, Any]]:
-    message = {"_id": "evt1.dlg2.email", "event_id": "evt1", "event_type": f"{PREFIX}participation.approved.v1",
-               "template": "participation.approved", "channel": "email", "language": "vi", "recipient_id": "dlg2",
-               "organisation_id": ORG_ID, "edition_id": EDITION_ID, "attempts": 1, "status": "sent"}
-    return [notification_events.message_event("sent", message),
-            notification_events.message_event("failed", {**message, "status": "pending"}, "451 try later"),
-            notification_events.message_event("dead_lettered", {**message, "status": "dead", "edition_id": None},
-                                              "550 no such user"),
-            notification_events.preferences_changed(ORG_ID, "dlg2", {"sms": True, "email": False}, "member"),
-            notification_events.preferences_changed(ORG_ID, "dlg2", {"unsubscribed_non_essential": True},
-                                                    "unsubscribe_link")]
+    message = {
+        "_id": "evt1.dlg2.email",
+        "event_id": "evt1",
+        "event_type": f"{PREFIX}participation.approved.v1",
+        "template": "participation.approved",
+        "channel": "email",
+        "language": "vi",
+        "recipient_id": "dlg2",
+        "organisation_id": ORG_ID,
+        "edition_id": EDITION_ID,
+        "attempts": 1,
+        "status": "sent",
+    }
+    return [
+        notification_events.message_event("sent", message),
+        notification_events.message_event("failed", {**message, "status": "pending"}, "451 try later"),
+        notification_events.message_event(
+            "dead_lettered", {**message, "status": "dead", "edition_id": None}, "550 no such user"
+        ),
+        notification_events.preferences_changed(ORG_ID, "dlg2", {"sms": True, "email": False}, "member"),
+        notification_events.preferences_changed(
+            ORG_ID, "dlg2", {"unsubscribed_non_essential": True}, "unsubscribe_link"
+        ),
+    ]
+
 
 # -- the catalogue and its schema files --------------------------------------------------
 
@@ -565,8 +725,12 @@ def test_readme_mentions_every_type():
 
 def test_every_builder_produces_valid_cloudevents():
     with scoped(request_id="req-42"):  # as in a worker serving that request
-        built = (every_builder_call() + every_booths_builder_call() + every_meetings_builder_call()
-                 + every_notifications_builder_call())
+        built = (
+            every_builder_call()
+            + every_booths_builder_call()
+            + every_meetings_builder_call()
+            + every_notifications_builder_call()
+        )
     assert {e["type"] for e in built} == set(catalogue())
     for event in built:
         producer = catalogue()[event["type"]].producer

@@ -19,9 +19,12 @@ from shared.events import compat
 from shared.events.catalogue import catalogue, catalogue_dir, public_types
 from shared.events.compat import Release, incompatibilities, last_release, problems, schema_problems, snapshot
 
-NAME = {"type": ["object", "null"], "properties": {"vi": {"type": "string", "minLength": 1},
-                                                   "en": {"type": "string", "minLength": 1}},
-        "additionalProperties": False, "minProperties": 1}
+NAME = {
+    "type": ["object", "null"],
+    "properties": {"vi": {"type": "string", "minLength": 1}, "en": {"type": "string", "minLength": 1}},
+    "additionalProperties": False,
+    "minProperties": 1,
+}
 RELEASED: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "$id": "https://schemas.ketnoi.vn/events/x.v1.json",
@@ -35,9 +38,15 @@ RELEASED: dict[str, Any] = {
         "name": NAME,
         "stars": {"type": "integer", "minimum": 3, "maximum": 5},
         "sectors": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
-        "parties": {"type": "array", "items": {"type": "object", "required": ["province"],
-                                               "properties": {"province": {"type": ["string", "null"]}},
-                                               "additionalProperties": False}},
+        "parties": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["province"],
+                "properties": {"province": {"type": ["string", "null"]}},
+                "additionalProperties": False,
+            },
+        },
         "extra": {"type": "object", "additionalProperties": {"type": "string"}},
         "kind": {"const": "enterprise"},
     },
@@ -72,8 +81,9 @@ COMPATIBLE = {
     "additionalProperties loosened": changed("additionalProperties", True),
     "a property schema of additionalProperties widened": changed("properties/extra/additionalProperties", True),
     "descriptions and titles reworded": changed("title", "Something else"),
-    "a nested property gains an optional field": changed("properties/parties/items/properties/role",
-                                                         {"type": "string"}),
+    "a nested property gains an optional field": changed(
+        "properties/parties/items/properties/role", {"type": "string"}
+    ),
 }
 
 
@@ -84,39 +94,63 @@ def test_an_additive_change_is_compatible(case):
 
 INCOMPATIBLE = {  # case -> (new schema, the one problem the checker must report)
     "a property removed": (changed("properties/name", delete=True), "data.name: removed"),
-    "a property newly required": (changed("required", ["edition_id", "status", "province", "stars"]),
-                                  "data.stars: newly required"),
-    "a property no longer required": (changed("required", ["edition_id", "status"]),
-                                      "data.province: no longer required (consumers may rely on it)"),
-    "null no longer allowed": (changed("properties/province/type", "string"),
-                               "data.province: type no longer allows null"),
-    "a type where any was allowed": (changed("properties/kind/type", "string"),
-                                     "data.kind: type now limited to string"),
-    "an enum value dropped": (changed("properties/status/enum", ["approved"]),
-                              "data.status: no longer allows ['submitted']"),
-    "an enum where any string was allowed": (changed("properties/edition_id/enum", ["a"]),
-                                             "data.edition_id: values now limited to ['a']"),
-    "a const changed": (changed("properties/kind/const", "cooperative"),
-                        "data.kind: no longer allows ['enterprise']"),
-    "a pattern changed": (changed("properties/province/pattern", "^[a-z]+$"),
-                          "data.province: pattern '^[a-z]+$' added (was '^[a-z0-9-]+$'): it may refuse what was "
-                          "accepted"),
-    "a format added": (changed("properties/edition_id/format", "uuid"),
-                       "data.edition_id: format 'uuid' added: it may refuse what was accepted"),
+    "a property newly required": (
+        changed("required", ["edition_id", "status", "province", "stars"]),
+        "data.stars: newly required",
+    ),
+    "a property no longer required": (
+        changed("required", ["edition_id", "status"]),
+        "data.province: no longer required (consumers may rely on it)",
+    ),
+    "null no longer allowed": (
+        changed("properties/province/type", "string"),
+        "data.province: type no longer allows null",
+    ),
+    "a type where any was allowed": (
+        changed("properties/kind/type", "string"),
+        "data.kind: type now limited to string",
+    ),
+    "an enum value dropped": (
+        changed("properties/status/enum", ["approved"]),
+        "data.status: no longer allows ['submitted']",
+    ),
+    "an enum where any string was allowed": (
+        changed("properties/edition_id/enum", ["a"]),
+        "data.edition_id: values now limited to ['a']",
+    ),
+    "a const changed": (changed("properties/kind/const", "cooperative"), "data.kind: no longer allows ['enterprise']"),
+    "a pattern changed": (
+        changed("properties/province/pattern", "^[a-z]+$"),
+        "data.province: pattern '^[a-z]+$' added (was '^[a-z0-9-]+$'): it may refuse what was accepted",
+    ),
+    "a format added": (
+        changed("properties/edition_id/format", "uuid"),
+        "data.edition_id: format 'uuid' added: it may refuse what was accepted",
+    ),
     "a minimum raised": (changed("properties/stars/minimum", 4), "data.stars: minimum 3 → 4"),
     "a maximum lowered": (changed("properties/stars/maximum", 4), "data.stars: maximum 5 → 4"),
     "a maximum added": (changed("properties/edition_id/maxLength", 24), "data.edition_id: maxLength 24 added"),
     "items made unique": (changed("properties/sectors/uniqueItems", True), "data.sectors: items must now be unique"),
-    "additionalProperties tightened": (changed("properties/extra/additionalProperties", False),
-                                       "data.extra: additionalProperties tightened to false"),
-    "additional properties' schema narrowed": (changed("properties/extra/additionalProperties/minLength", 2),
-                                               "data.extra.*: minLength 2 added"),
-    "a property of list items removed": (changed("properties/parties/items/properties/province", delete=True),
-                                         "data.parties[].province: removed"),
-    "a name's language narrowed": (changed("properties/name/properties/vi/maxLength", 80),
-                                   "data.name.vi: maxLength 80 added"),
-    "a condition added": (changed("if", {"properties": {"status": {"const": "approved"}}}),
-                          "data: if added or changed: the checker cannot tell that it refuses nothing"),
+    "additionalProperties tightened": (
+        changed("properties/extra/additionalProperties", False),
+        "data.extra: additionalProperties tightened to false",
+    ),
+    "additional properties' schema narrowed": (
+        changed("properties/extra/additionalProperties/minLength", 2),
+        "data.extra.*: minLength 2 added",
+    ),
+    "a property of list items removed": (
+        changed("properties/parties/items/properties/province", delete=True),
+        "data.parties[].province: removed",
+    ),
+    "a name's language narrowed": (
+        changed("properties/name/properties/vi/maxLength", 80),
+        "data.name.vi: maxLength 80 added",
+    ),
+    "a condition added": (
+        changed("if", {"properties": {"status": {"const": "approved"}}}),
+        "data: if added or changed: the checker cannot tell that it refuses nothing",
+    ),
     "a property that accepts nothing": (changed("properties/stars", False), "data.stars: now accepts nothing"),
 }
 
@@ -175,10 +209,12 @@ def test_a_change_since_the_release_is_named_with_its_type(tmp_path):
     assert incompatibilities(release) == {
         APPROVED: ["data.legacy_code: no longer required (consumers may rely on it)", "data.legacy_code: removed"],
         "vn.ketnoi.registration.series.created.v1": [
-            "routed by 'national', released routed by 'province': queues bound to its old keys would miss it"],
+            "routed by 'national', released routed by 'province': queues bound to its old keys would miss it"
+        ],
         "vn.ketnoi.registration.series.renamed.v1": [
             f"released in {release.version} and gone (publish a .v2 beside it; retire it only after its "
-            "deprecation period: snapshot --retire)"],
+            "deprecation period: snapshot --retire)"
+        ],
     }
 
 
@@ -199,7 +235,8 @@ def test_a_snapshot_holds_every_public_type_and_replaces_the_last_one(tmp_path):
     assert sorted(p.name for p in taken.directory.glob("*.json")) == [f"{t}.json" for t in public_types()]
     assert taken.routing() == {t: catalogue()[t].routing for t in public_types()}
     assert taken.schema(APPROVED) == json.loads(
-        (catalogue_dir() / catalogue()[APPROVED].schema_file).read_text(encoding="utf-8"))
+        (catalogue_dir() / catalogue()[APPROVED].schema_file).read_text(encoding="utf-8")
+    )
     assert problems(taken) == [] and compat.unchanged_since(taken)
 
 

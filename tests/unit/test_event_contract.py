@@ -65,8 +65,9 @@ def official_errors(doc: dict[str, Any]) -> list[str]:
 def parsed(paths: list[Path]) -> dict[str, dict[str, Any]]:
     """The parser's verdict on each file, by file name (one Node process for all)."""
     tools_installed()
-    run = subprocess.run(["node", str(TOOLS / "validate.js"), *map(str, paths)], capture_output=True, text=True,
-                         timeout=120, check=False)
+    run = subprocess.run(
+        ["node", str(TOOLS / "validate.js"), *map(str, paths)], capture_output=True, text=True, timeout=120, check=False
+    )
     assert run.returncode in (0, 1), run.stderr
     results = [json.loads(line) for line in run.stdout.splitlines()]
     return {Path(r["file"]).name: r for r in results}
@@ -87,8 +88,9 @@ def address_pattern(event_type: str) -> re.Pattern[str]:
     doc = document()
     channel = doc["channels"][event_type]
     allowed = resolved(doc, channel["parameters"]["province"])["enum"]
-    return re.compile(re.escape(channel["address"]).replace(re.escape("{province}"),
-                                                            f"({'|'.join(map(re.escape, allowed))})"))
+    return re.compile(
+        re.escape(channel["address"]).replace(re.escape("{province}"), f"({'|'.join(map(re.escape, allowed))})")
+    )
 
 
 # --- valid for the AsyncAPI Initiative's tools --------------------------------------------------------------
@@ -107,8 +109,9 @@ def test_the_parser_builds_the_committed_document_without_an_error_or_a_warning(
 
 
 def test_the_committed_document_is_the_generated_one():
-    assert COMMITTED.read_text(encoding="utf-8") == as_yaml(document()), \
+    assert COMMITTED.read_text(encoding="utf-8") == as_yaml(document()), (
         "events/asyncapi.yaml is stale: python -m shared.events.asyncapi > events/asyncapi.yaml"
+    )
     assert yaml.safe_load(COMMITTED.read_text(encoding="utf-8")) == json.loads(json.dumps(document()))
 
 
@@ -201,14 +204,19 @@ def test_each_channel_lists_every_key_the_routing_function_gives_its_type():
             samples = [{}]
         elif spec.routing.startswith("parties[]."):
             field = spec.routing.removeprefix("parties[].")
-            samples = [{"parties": [{field: a}, {field: b}]} for a, b in
-                       zip([*units, *before, None], [*reversed(units), *before, None], strict=True)]
+            samples = [
+                {"parties": [{field: a}, {field: b}]}
+                for a, b in zip([*units, *before, None], [*reversed(units), *before, None], strict=True)
+            ]
         else:
             samples = [{spec.routing: slug} for slug in [*units, *before, None]]
         keys = {key for data in samples for key in public_routing_keys({"type": event_type, "data": data})}
         assert keys and all(pattern.fullmatch(key) for key in keys), (event_type, keys)
-        expected = {f"{NATIONAL}.{event_type}"} if spec.routing == NATIONAL else \
-            {f"{p}.{event_type}" for p in [*units, NATIONAL]}
+        expected = (
+            {f"{NATIONAL}.{event_type}"}
+            if spec.routing == NATIONAL
+            else {f"{p}.{event_type}" for p in [*units, NATIONAL]}
+        )
         assert keys == expected  # and every key the channel allows is one routing gives
 
 
@@ -239,16 +247,27 @@ def test_each_message_carries_its_type_s_schema_file_unchanged_but_for_its_draft
         Draft202012Validator.check_schema(on_file)
 
 
-@pytest.mark.parametrize("keyword, value", [("$defs", {"code": {"type": "string"}}),
-                                            ("prefixItems", [{"type": "string"}]),
-                                            ("dependentRequired", {"a": ["b"]}),
-                                            ("unevaluatedProperties", False)])
+@pytest.mark.parametrize(
+    "keyword, value",
+    [
+        ("$defs", {"code": {"type": "string"}}),
+        ("prefixItems", [{"type": "string"}]),
+        ("dependentRequired", {"a": ["b"]}),
+        ("unevaluatedProperties", False),
+    ],
+)
 def test_a_schema_keyword_draft_07_reads_differently_is_refused(tmp_path, keyword, value):
     schema = json.loads((EVENTS_DIR / catalogue()[MOU].schema_file).read_text(encoding="utf-8"))
     schema["properties"]["parties"]["items"][keyword] = value
     (tmp_path / "changed.json").write_text(json.dumps(schema), encoding="utf-8")
-    spec = EventType(type=MOU, producer="meetings", public=True, schema_file=str(tmp_path / "changed.json"),
-                     description="", routing="parties[].province_2025")
+    spec = EventType(
+        type=MOU,
+        producer="meetings",
+        public=True,
+        schema_file=str(tmp_path / "changed.json"),
+        description="",
+        routing="parties[].province_2025",
+    )
     with pytest.raises(UnportableSchema, match=f"properties/parties/items: {re.escape(keyword)}"):
         data_schema(spec)
 

@@ -36,8 +36,12 @@ MOU = "vn.ketnoi.meetings.mou.signed.v1"
 
 
 def every_event() -> list[dict]:
-    return (every_builder_call() + every_booths_builder_call() + every_meetings_builder_call()
-            + every_notifications_builder_call())
+    return (
+        every_builder_call()
+        + every_booths_builder_call()
+        + every_meetings_builder_call()
+        + every_notifications_builder_call()
+    )
 
 
 def schema_properties(event_type: str) -> dict:
@@ -82,7 +86,8 @@ def test_every_public_event_gets_keys_that_name_a_2025_unit_or_national():
 def test_an_organisation_s_events_go_to_its_province():
     org = enterprise()  # quang-tri
     events_about_it = [
-        events.organisation_registered(org), events.participation_changed(participation(org, "approved")),
+        events.organisation_registered(org),
+        events.participation_changed(participation(org, "approved")),
         events.product_registered(product(origin_province="nghe-an"), org["province"]),
         booth_events.booth_allocated(booth(), holder(org), "claim"),
         booth_events.booth_released(booth(), holder(org), "moved"),
@@ -109,21 +114,44 @@ def test_a_pre_2025_province_is_routed_to_its_successor():
 
 def test_editions_series_and_foreign_organisations_are_national():
     ed = edition()  # hosted by quang-tri with partners hue and ha-tinh: still every province's business
-    for event in (events.edition_created(ed), events.edition_updated(ed, ["venue"]),
-                  events.edition_status_changed(ed, "draft"),
-                  events.organisation_registered(foreign_buyer()),
-                  events.participation_changed(participation(foreign_buyer(), "submitted")),
-                  booth_events.offer_changed(offer(province="foreign")),
-                  booth_events.floor_plan_imported("e1", 0, [], [])):
+    for event in (
+        events.edition_created(ed),
+        events.edition_updated(ed, ["venue"]),
+        events.edition_status_changed(ed, "draft"),
+        events.organisation_registered(foreign_buyer()),
+        events.participation_changed(participation(foreign_buyer(), "submitted")),
+        booth_events.offer_changed(offer(province="foreign")),
+        booth_events.floor_plan_imported("e1", 0, [], []),
+    ):
         assert public_routing_keys(event) == [f"{NATIONAL}.{event['type']}"], event["type"]
 
 
 def mou(*parties: tuple[str | None, str | None]) -> dict:
-    return meeting_events.mou_signed({
-        "_id": "mou_1", "edition_id": "e1", "kind": "mou", "title": {"vi": "Biên bản ghi nhớ"}, "sector": "wood",
-        "products": [], "value": None, "signed_on": "2025-07-10", "meeting_ids": [], "document_ref": None,
-        "parties": [{"organisation_id": None, "kind": "cooperative", "name": {"vi": f"Bên {i}"}, "province": p,
-                     "province_2025": p25, "country": "VN" if p else "TH"} for i, (p, p25) in enumerate(parties)]})
+    return meeting_events.mou_signed(
+        {
+            "_id": "mou_1",
+            "edition_id": "e1",
+            "kind": "mou",
+            "title": {"vi": "Biên bản ghi nhớ"},
+            "sector": "wood",
+            "products": [],
+            "value": None,
+            "signed_on": "2025-07-10",
+            "meeting_ids": [],
+            "document_ref": None,
+            "parties": [
+                {
+                    "organisation_id": None,
+                    "kind": "cooperative",
+                    "name": {"vi": f"Bên {i}"},
+                    "province": p,
+                    "province_2025": p25,
+                    "country": "VN" if p else "TH",
+                }
+                for i, (p, p25) in enumerate(parties)
+            ],
+        }
+    )
 
 
 def test_an_mou_goes_once_to_each_party_s_province():

@@ -9,8 +9,14 @@ import sys
 from shared.logs import REQUIRED_KEYS, Demote, ExpectedErrorsInOneLine, JsonLines, configure, scoped
 
 
-def line(message: str, *args: object, logger: str = "registration.features", created: float = 0.0,
-         level: int = logging.INFO, **extra: object) -> logging.LogRecord:
+def line(
+    message: str,
+    *args: object,
+    logger: str = "registration.features",
+    created: float = 0.0,
+    level: int = logging.INFO,
+    **extra: object,
+) -> logging.LogRecord:
     made = logging.LogRecord(logger, level, __file__, 1, message, args, None)
     made.created = created
     made.__dict__.update(extra)  # as logging does with ``extra=``
@@ -45,10 +51,18 @@ def test_a_line_is_one_json_object_with_the_common_fields_and_the_extras():
         text = JsonLines("registration").format(handled)
     assert "\n" not in text
     assert json.loads(text) == {
-        "time": "2026-11-27T12:17:19.492Z", "level": "INFO", "service": "registration",
-        "logger": "registration.features", "message": "handled rpc", "request_id": "trace-1",
-        "correlation_id": None, "handler": "registration.decide", "status": "ok", "duration_ms": 12.5}
-    assert tuple(json.loads(text))[:len(REQUIRED_KEYS)] == REQUIRED_KEYS
+        "time": "2026-11-27T12:17:19.492Z",
+        "level": "INFO",
+        "service": "registration",
+        "logger": "registration.features",
+        "message": "handled rpc",
+        "request_id": "trace-1",
+        "correlation_id": None,
+        "handler": "registration.decide",
+        "status": "ok",
+        "duration_ms": 12.5,
+    }
+    assert tuple(json.loads(text))[: len(REQUIRED_KEYS)] == REQUIRED_KEYS
 
 
 def test_outside_any_work_the_request_fields_are_null_and_text_stays_readable():
@@ -94,7 +108,8 @@ def test_the_stores_pings_and_repeated_fallbacks_fall_below_info():
         ("INFO", "Listening on 127.0.0.1:27017"),
         ("WARNING", "SQL tier 2 aggregation fallback: $group with an expression key"),  # once, not three times
         ("WARNING", "SQL tier 2 aggregation fallback: another shape"),
-        ("WARNING", "Invalid message length: 3")]
+        ("WARNING", "Invalid message length: 3"),
+    ]
     assert {entry["service"] for entry in entries} == {"store"}
 
 

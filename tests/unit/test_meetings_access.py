@@ -19,8 +19,7 @@ OTHER_ORGANISER = Principal("organiser", "o2", series="ser_b").as_dict()
 SUPPLIER = Principal("member", "m1", organisation="org_s").as_dict()
 BUYER = Principal("member", "m2", organisation="org_b").as_dict()
 OPS = Principal("ops", "x").as_dict()
-MEETING = {"supplier": {"organisation_id": "org_s"}, "buyer": {"organisation_id": "org_b"},
-           "requested_by": "supplier"}
+MEETING = {"supplier": {"organisation_id": "org_s"}, "buyer": {"organisation_id": "org_b"}, "requested_by": "supplier"}
 
 
 def test_organisers_of_the_series_and_ops_organise_others_are_refused_with_the_api_code():
@@ -48,10 +47,13 @@ def test_only_the_side_that_did_not_ask_answers_and_either_side_or_an_organiser_
 def test_a_province_sees_mous_with_a_party_of_its_province_before_or_after_the_merger():
     """The rule is a store filter (so a page of MOUs is full and counted); run here by mongomock."""
     mous = mongomock.MongoClient().db.mous
-    mous.insert_many([
-        {"_id": "old_name", "parties": [{"province": "Old", "province_2025": "New"}, {"province": "Else"}]},
-        {"_id": "new_name", "parties": [{"organisation_id": "org_s", "province": "New"}]},
-        {"_id": "other", "parties": [{"organisation_id": "org_b", "province": "Else", "province_2025": "Else"}]}])
+    mous.insert_many(
+        [
+            {"_id": "old_name", "parties": [{"province": "Old", "province_2025": "New"}, {"province": "Else"}]},
+            {"_id": "new_name", "parties": [{"organisation_id": "org_s", "province": "New"}]},
+            {"_id": "other", "parties": [{"organisation_id": "org_b", "province": "Else", "province_2025": "Else"}]},
+        ]
+    )
 
     def seen(principal: Principal) -> list[str]:
         return sorted(m["_id"] for m in mous.find(access.visible_mous(principal, "ser_a")))
@@ -70,8 +72,10 @@ def test_live_steps_and_the_meeting_identity():
 
 
 def test_an_unknown_province_is_a_field_error_and_the_others_are_rolled_up():
-    parties = [party_as_stated({"kind": "company", "name": "X", "country": "JP"}),
-               party_as_stated({"kind": "company", "name": "Y", "country": "VN", "province": "Nowhere"})]
+    parties = [
+        party_as_stated({"kind": "company", "name": "X", "country": "JP"}),
+        party_as_stated({"kind": "company", "name": "Y", "country": "VN", "province": "Nowhere"}),
+    ]
     problems = roll_up_provinces(parties)
     assert parties[0]["province_2025"] is None
     assert [(p["field"], p["code"]) for p in problems] == [("parties.1.province", "unknown_province")]

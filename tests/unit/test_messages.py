@@ -37,10 +37,18 @@ def test_every_code_has_both_languages(table, patterns):
 
 def test_codes_built_from_a_reason_have_both_languages():
     """``tax_code_{reason}`` and ``qr_{reason}`` are built at run time, so the scan cannot see them."""
-    tax_reasons = set(re.findall(r'InvalidTaxCode\(raw, "([a-z_]+)"\)',
-                                 (ROOT / "services/registration/registration/domain/taxcode.py").read_text()))
-    qr_reasons = set(re.findall(r'InvalidQrToken\("([a-z_]+)"\)',
-                                (ROOT / "services/registration/registration/domain/checkin.py").read_text()))
+    tax_reasons = set(
+        re.findall(
+            r'InvalidTaxCode\(raw, "([a-z_]+)"\)',
+            (ROOT / "services/registration/registration/domain/taxcode.py").read_text(),
+        )
+    )
+    qr_reasons = set(
+        re.findall(
+            r'InvalidQrToken\("([a-z_]+)"\)',
+            (ROOT / "services/registration/registration/domain/checkin.py").read_text(),
+        )
+    )
     assert tax_reasons and qr_reasons
     built = {f"tax_code_{r}" for r in tax_reasons} | {f"qr_{r}" for r in qr_reasons}
     assert not sorted(c for c in built if set(FIELD_MESSAGES.get(c, {})) != {"vi", "en"})

@@ -8,9 +8,15 @@ from icalendar import Calendar
 
 from notifications.invitations import invitation
 
-MEETING = {"meeting_id": "mtg_7f3a", "sequence": 0, "status": "accepted", "table": "T07",
-           "starts_at": "2025-07-10T14:10:00+07:00", "ends_at": "2025-07-10T14:30:00+07:00",
-           "timezone": "Asia/Ho_Chi_Minh"}
+MEETING = {
+    "meeting_id": "mtg_7f3a",
+    "sequence": 0,
+    "status": "accepted",
+    "table": "T07",
+    "starts_at": "2025-07-10T14:10:00+07:00",
+    "ends_at": "2025-07-10T14:30:00+07:00",
+    "timezone": "Asia/Ho_Chi_Minh",
+}
 
 
 def parsed(attachment: dict[str, str]) -> tuple[Calendar, dict]:
@@ -21,10 +27,24 @@ def parsed(attachment: dict[str, str]) -> tuple[Calendar, dict]:
 
 def test_scheduled_moved_and_cancelled_share_one_uid_with_rising_sequence():
     first = invitation(MEETING, "Kansai Food Import", "Kết nối B2B", "vi")
-    moved = invitation({**MEETING, "sequence": 1, "starts_at": "2025-07-10T15:30:00+07:00",
-                        "ends_at": "2025-07-10T15:50:00+07:00"}, "Kansai Food Import", "Kết nối B2B", "vi")
-    dropped = invitation({**MEETING, "sequence": 2, "status": "cancelled", "starts_at": "2025-07-10T15:30:00+07:00",
-                          "ends_at": "2025-07-10T15:50:00+07:00"}, "Kansai Food Import", "Kết nối B2B", "en")
+    moved = invitation(
+        {**MEETING, "sequence": 1, "starts_at": "2025-07-10T15:30:00+07:00", "ends_at": "2025-07-10T15:50:00+07:00"},
+        "Kansai Food Import",
+        "Kết nối B2B",
+        "vi",
+    )
+    dropped = invitation(
+        {
+            **MEETING,
+            "sequence": 2,
+            "status": "cancelled",
+            "starts_at": "2025-07-10T15:30:00+07:00",
+            "ends_at": "2025-07-10T15:50:00+07:00",
+        },
+        "Kansai Food Import",
+        "Kết nối B2B",
+        "en",
+    )
     methods, uids, sequences = [], set(), []
     for attachment in (first, moved, dropped):
         cal, event = parsed(attachment)

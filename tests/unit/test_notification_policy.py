@@ -48,7 +48,8 @@ def test_quiet_hours_are_local_time_whatever_zone_the_input_has():
     assert release.tzinfo is UTC
     assert release.astimezone(VN).time() == time(7, 0)
     assert quiet_hours_release(datetime(2025, 7, 10, 13, 59, tzinfo=UTC), "sms") == datetime(
-        2025, 7, 10, 13, 59, tzinfo=UTC)
+        2025, 7, 10, 13, 59, tzinfo=UTC
+    )
 
 
 def test_email_is_never_deferred():
@@ -62,8 +63,9 @@ def test_quiet_hours_configurable():
     assert quiet_hours_release(vn(10, 13, 30), "sms", **lunch) == vn(10, 13, 30)
     assert quiet_hours_release(vn(10, 11, 59), "sms", **lunch) == vn(10, 11, 59)
     paris = datetime(2025, 7, 10, 22, 0, tzinfo=ZoneInfo("Europe/Paris"))
-    assert quiet_hours_release(paris, "sms", tz="Europe/Paris") == datetime(2025, 7, 11, 7, 0, tzinfo=ZoneInfo(
-        "Europe/Paris"))
+    assert quiet_hours_release(paris, "sms", tz="Europe/Paris") == datetime(
+        2025, 7, 11, 7, 0, tzinfo=ZoneInfo("Europe/Paris")
+    )
     assert quiet_hours_release(vn(10, 23), "sms", start=time(9), end=time(9)) == vn(10, 23)
 
 
@@ -163,8 +165,18 @@ def test_tampered_or_foreign_tokens_are_rejected():
     payload, mac = token.split(".")
     other = unsubscribe_token(SECRET, "del_b").split(".")[0]
     flipped = mac[:-2] + ("A" if mac[-2] != "A" else "B") + mac[-1]
-    for bad in (f"{other}.{mac}", f"{payload}.{flipped}", f"{payload}.", f".{mac}", payload, "", "a.b.c",
-                f"{payload}.{mac}x", "%%%.***", f"{payload}.{mac}."):
+    for bad in (
+        f"{other}.{mac}",
+        f"{payload}.{flipped}",
+        f"{payload}.",
+        f".{mac}",
+        payload,
+        "",
+        "a.b.c",
+        f"{payload}.{mac}x",
+        "%%%.***",
+        f"{payload}.{mac}.",
+    ):
         assert read_unsubscribe_token(SECRET, bad) is None, bad
     assert read_unsubscribe_token(b"another-secret", token) is None
     with pytest.raises(ValueError):
@@ -197,12 +209,14 @@ def test_message_key_is_stable_and_injective():
         message_key("", "b", "sms")
 
 
-
-@pytest.mark.parametrize(("value", "expected"), [
-    ("21:00-07:00", (time(21, 0), time(7, 0))),
-    ("22:30 - 6:15", (time(22, 30), time(6, 15))),
-    ("off", (time(0, 0), time(0, 0))),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("21:00-07:00", (time(21, 0), time(7, 0))),
+        ("22:30 - 6:15", (time(22, 30), time(6, 15))),
+        ("off", (time(0, 0), time(0, 0))),
+    ],
+)
 def test_quiet_hours_setting(value, expected):
     start, end = quiet_hours(value)
     assert (start, end) == expected

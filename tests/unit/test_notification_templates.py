@@ -23,10 +23,18 @@ from notifications.domain.rendering import (
 
 EVIL = "Công ty <script>alert('x')</script> & Cộng sự"
 MEETINGS = [
-    {"starts_at": "2025-07-10T07:00:00.000000Z", "ends_at": "2025-07-10T07:20:00.000000Z", "table": "T07",
-     "counterpart_name": "Công ty Thực phẩm Sao Mai"},
-    {"starts_at": "2025-07-10T07:20:00.000000Z", "ends_at": "2025-07-10T07:40:00.000000Z", "table": "T03",
-     "counterpart_name": "HTX Nông nghiệp Quảng Xương"},
+    {
+        "starts_at": "2025-07-10T07:00:00.000000Z",
+        "ends_at": "2025-07-10T07:20:00.000000Z",
+        "table": "T07",
+        "counterpart_name": "Công ty Thực phẩm Sao Mai",
+    },
+    {
+        "starts_at": "2025-07-10T07:20:00.000000Z",
+        "ends_at": "2025-07-10T07:40:00.000000Z",
+        "table": "T03",
+        "counterpart_name": "HTX Nông nghiệp Quảng Xương",
+    },
 ]
 VALUES = {
     "organisation_name": "Hợp tác xã Nông sản Thọ Xuân",
@@ -159,7 +167,8 @@ def test_datetimes_are_shown_in_vietnam_with_their_zone():
     assert format_datetime("2025-07-06T20:30:00Z", "vi") == "03:30, thứ Hai 07/07/2025 (giờ Việt Nam, UTC+7)"
     assert format_datetime(datetime(2025, 7, 13, 2, 0, tzinfo=UTC), "vi").startswith("09:00, Chủ nhật 13/07")
     assert format_timespan("2025-07-10T07:00:00Z", "2025-07-10T07:20:00Z", "en") == (
-        "Thursday 10 July 2025, 14:00–14:20 (UTC+07:00)")
+        "Thursday 10 July 2025, 14:00–14:20 (UTC+07:00)"
+    )
 
 
 def test_dates():
@@ -191,7 +200,7 @@ def test_every_time_shown_carries_its_zone(key):
             clocks = list(CLOCK.finditer(part))
             assert clocks or part == rendered.subject, (key, language, part)
             for clock in clocks:
-                assert label in part[clock.end(): clock.end() + 50], (key, language, part[clock.start():][:80])
+                assert label in part[clock.end() : clock.end() + 50], (key, language, part[clock.start() :][:80])
 
 
 def test_a_claim_asks_for_confirmation_and_says_nothing_was_registered():
@@ -316,7 +325,8 @@ def test_recipient_name_greets_by_name():
 def test_agenda_lists_meetings_and_handles_none():
     rendered = render("agenda.published", "vi", context_for("agenda.published", stage="preliminary"))
     assert "- 14:00–14:20, thứ Năm 10/07/2025 (giờ Việt Nam, UTC+7) – bàn T07 – Công ty Thực phẩm Sao Mai" in (
-        rendered.text)
+        rendered.text
+    )
     assert "lịch dự kiến" in rendered.text and rendered.subject.startswith("Lịch gặp dự kiến")
     assert rendered.html.count("<tr") == 3
     empty = render("agenda.published", "en", context_for("agenda.published", meetings=[]))

@@ -39,7 +39,8 @@ def test_a_cursor_names_the_position_it_was_signed_for():
     assert pages.position_of(cursor, "log:ed_1", BY_TIME) == position
     assert "evt_1" not in cursor and len(cursor) < pages.MAX_CURSOR
     assert pages.wanted({"limit": 5, "cursor": cursor}, "log:ed_1", BY_TIME) == pages.Wanted(
-        "log:ed_1", BY_TIME, 5, position)
+        "log:ed_1", BY_TIME, 5, position
+    )
     assert pages.wanted({"limit": 5, "cursor": ""}, "log:ed_1", BY_TIME).after is None  # ?cursor= : first page
 
 
@@ -55,7 +56,10 @@ def test_a_cursor_edited_moved_or_made_up_is_refused_as_invalid_cursor(monkeypat
         refused(cursor, scope="messages:ed_1"),  # another list
         refused(cursor, order=pages.Order((("created_at", 1), ("_id", 1)))),  # another order
         refused(f"{short}.{pages.sign(['m_1'], 'log:ed_1', BY_TIME).split('.')[1]}"),  # a key of the wrong length
-        refused("m_1"), refused("not a cursor"), refused("%%%.abc"), refused("."),
+        refused("m_1"),
+        refused("not a cursor"),
+        refused("%%%.abc"),
+        refused("."),
     ]
     monkeypatch.setenv("KETNOI_JWT_SECRET", "another-deployment-s-secret-entirely")
     config.settings.cache_clear()
@@ -84,8 +88,9 @@ def test_the_store_bound_is_inclusive_on_a_leading_field_and_strict_on_an_id_alo
     assert BY_TIME.bound({"edition_id": "ed"}, ["t", "m"]) == {"edition_id": "ed", "created_at": {"$lte": "t"}}
     assert pages.BY_ID.bound({"edition_id": "ed"}, ["p"]) == {"edition_id": "ed", "_id": {"$gt": "p"}}
     assert pages.NEWEST_ID_FIRST.bound({}, ["p"]) == {"_id": {"$lt": "p"}}
-    assert pages.BY_ID.bound({"_id": {"$in": ["a"]}}, ["p"]) == {"$and": [{"_id": {"$in": ["a"]}},
-                                                                         {"_id": {"$gt": "p"}}]}
+    assert pages.BY_ID.bound({"_id": {"$in": ["a"]}}, ["p"]) == {
+        "$and": [{"_id": {"$in": ["a"]}}, {"_id": {"$gt": "p"}}]
+    }
     with pytest.raises(ValueError):
         pages.Order((("created_at", 1),))  # not unique: two rows could tie forever
 
@@ -135,7 +140,11 @@ def test_rows_inserted_mid_walk_shift_no_page():
 
 def test_an_empty_list_and_the_last_page_have_no_cursor():
     assert pages.of_rows([], pages.requested(None, "t")).answer() == {
-        "items": [], "next_cursor": None, "limit": 50, "total": 0}
+        "items": [],
+        "next_cursor": None,
+        "limit": 50,
+        "total": 0,
+    }
     fetched = pages.Fetched(pages.requested({"limit": "2"}, "t"), [{"_id": "a"}, {"_id": "b"}])
     assert fetched.answer(lambda row: row["_id"]) == {"items": ["a", "b"], "next_cursor": None, "limit": 2}
 
@@ -151,8 +160,9 @@ def test_every_list_of_the_api_answers_one_page_shape_and_declares_limit_and_cur
         for method, operation in operations.items():
             schema = operation["responses"].get("200", {}).get("content", {}).get("application/json", {})
             if schema.get("schema", {}).get("$ref") == "#/components/schemas/Page":
-                lists[f"{method.upper()} {path}"] = {p["name"]: p["schema"] for p in operation["parameters"]
-                                                     if p["in"] == "query"}
+                lists[f"{method.upper()} {path}"] = {
+                    p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"
+                }
     assert len(lists) == 14, sorted(lists)
     for operation, query in lists.items():
         assert query["limit"] == {"type": "integer", "default": 50, "minimum": 1, "maximum": 200}, operation

@@ -10,12 +10,15 @@ from gateway.problems import problem_response
 from shared.errors import Conflict
 
 
-@pytest.mark.parametrize("exc", [
-    RemoteError("ServerSelectionTimeoutError", "127.0.0.1:27017: [Errno 111] Connection refused"),  # a service's
-    RemoteError("AutoReconnect", "connection closed"),
-    ServerSelectionTimeoutError("no servers"),  # the gateway's own (idempotency keys)
-    AutoReconnect("connection reset"),
-])
+@pytest.mark.parametrize(
+    "exc",
+    [
+        RemoteError("ServerSelectionTimeoutError", "127.0.0.1:27017: [Errno 111] Connection refused"),  # a service's
+        RemoteError("AutoReconnect", "connection closed"),
+        ServerSelectionTimeoutError("no servers"),  # the gateway's own (idempotency keys)
+        AutoReconnect("connection reset"),
+    ],
+)
 def test_an_unreachable_store_is_503_with_retry_after(exc):
     response = problem_response(exc, "vi", "/v1/x", "req-1")
     body = json.loads(response.get_data())

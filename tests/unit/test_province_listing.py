@@ -19,8 +19,10 @@ def by_slug(day: date) -> dict[str, Listed]:
     return {entry.province.slug: entry for entry in listed_on(day)}
 
 
-@pytest.mark.parametrize("day, count", [(date(2024, 8, 16), 63), (LAST_OLD_DAY, 63), (MERGER_DATE, 34),
-                                        (date(2025, 7, 10), 34), (date(2030, 1, 1), 34)])
+@pytest.mark.parametrize(
+    "day, count",
+    [(date(2024, 8, 16), 63), (LAST_OLD_DAY, 63), (MERGER_DATE, 34), (date(2025, 7, 10), 34), (date(2030, 1, 1), 34)],
+)
 def test_the_units_of_a_day_are_those_a_form_of_that_day_may_name(day, count):
     listed = listed_on(day)
     assert len(listed) == count
@@ -48,26 +50,43 @@ def test_from_the_merger_each_unit_lists_what_it_was_formed_from_and_has_no_end(
     formed = [(old.slug, slug) for slug, e in new.items() for old in e.merged_from]
     assert sorted(formed) == sorted((e.province.slug, e.successor.slug) for e in listed_on(LAST_OLD_DAY))
     assert {slug: [p.slug for p in e.merged_from] for slug, e in new.items()} == {
-        unit["slug"]: unit["formed_from"] for unit in DATA["from_2025_07_01"]}
+        unit["slug"]: unit["formed_from"] for unit in DATA["from_2025_07_01"]
+    }
 
 
 def test_hue_is_one_code_for_the_province_and_then_the_city():
     province, city = by_slug(HUE_CITY_DATE - timedelta(days=1))["hue"], by_slug(HUE_CITY_DATE)["hue"]
-    assert (province.province.name, province.province.kind, province.valid_from, province.valid_to) == \
-        ("Thừa Thiên Huế", "province", None, HUE_CITY_DATE - timedelta(days=1))
-    assert (city.province.name, city.province.kind, city.valid_from, city.valid_to) == \
-        ("Huế", "city", HUE_CITY_DATE, LAST_OLD_DAY)
+    assert (province.province.name, province.province.kind, province.valid_from, province.valid_to) == (
+        "Thừa Thiên Huế",
+        "province",
+        None,
+        HUE_CITY_DATE - timedelta(days=1),
+    )
+    assert (city.province.name, city.province.kind, city.valid_from, city.valid_to) == (
+        "Huế",
+        "city",
+        HUE_CITY_DATE,
+        LAST_OLD_DAY,
+    )
     assert province.successor.slug == city.successor.slug == "hue"
     assert [p.name for p in by_slug(MERGER_DATE)["hue"].merged_from] == ["Huế"]
 
 
-@pytest.mark.parametrize("day, slug, english", [
-    (MERGER_DATE, "quang-tri", "Quang Tri"), (MERGER_DATE, "dak-lak", "Dak Lak"),
-    (MERGER_DATE, "da-nang", "Da Nang"), (MERGER_DATE, "ha-noi", "Ha Noi"), (MERGER_DATE, "hue", "Hue"),
-    (MERGER_DATE, "khanh-hoa", "Khanh Hoa"), (MERGER_DATE, "ho-chi-minh", "Ho Chi Minh City"),
-    (LAST_OLD_DAY, "ba-ria-vung-tau", "Ba Ria - Vung Tau"), (LAST_OLD_DAY, "dak-nong", "Dak Nong"),
-    (date(2024, 8, 16), "hue", "Thua Thien Hue"),
-])
+@pytest.mark.parametrize(
+    "day, slug, english",
+    [
+        (MERGER_DATE, "quang-tri", "Quang Tri"),
+        (MERGER_DATE, "dak-lak", "Dak Lak"),
+        (MERGER_DATE, "da-nang", "Da Nang"),
+        (MERGER_DATE, "ha-noi", "Ha Noi"),
+        (MERGER_DATE, "hue", "Hue"),
+        (MERGER_DATE, "khanh-hoa", "Khanh Hoa"),
+        (MERGER_DATE, "ho-chi-minh", "Ho Chi Minh City"),
+        (LAST_OLD_DAY, "ba-ria-vung-tau", "Ba Ria - Vung Tau"),
+        (LAST_OLD_DAY, "dak-nong", "Dak Nong"),
+        (date(2024, 8, 16), "hue", "Thua Thien Hue"),
+    ],
+)
 def test_english_names_are_the_names_without_diacritics(day, slug, english):
     assert by_slug(day)[slug].province.name_en == english
 

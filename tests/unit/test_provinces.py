@@ -39,9 +39,7 @@ def test_provinces_on_returns_a_copy():
 
 
 def test_quang_binh_accepted_before_the_merger():
-    assert check_province("quang-binh", BEFORE) == Province(
-        "quang-binh", "Quảng Bình", "province"
-    )
+    assert check_province("quang-binh", BEFORE) == Province("quang-binh", "Quảng Bình", "province")
 
 
 def test_quang_binh_rejected_after_the_merger():
@@ -65,9 +63,7 @@ def test_surviving_unit_valid_on_both_sides():
     assert check_province("quang-tri", AFTER).name == "Quảng Trị"
 
 
-@pytest.mark.parametrize(
-    "slug", ["atlantis", "", "Thanh-Hoa", "thanh hoa", "quang_binh"]
-)
+@pytest.mark.parametrize("slug", ["atlantis", "", "Thanh-Hoa", "thanh hoa", "quang_binh"])
 def test_unknown_slug(slug):
     with pytest.raises(UnknownProvince) as err:
         check_province(slug, BEFORE)
@@ -107,9 +103,7 @@ def test_every_old_unit_rolls_up_to_a_new_one():
 
 
 def test_hue_before_it_became_a_city():
-    assert provinces_on(date(2022, 11, 2))["hue"] == Province(
-        "hue", "Thừa Thiên Huế", "province"
-    )
+    assert provinces_on(date(2022, 11, 2))["hue"] == Province("hue", "Thừa Thiên Huế", "province")
     assert provinces_on(date(2025, 1, 1))["hue"] == Province("hue", "Huế", "city")
     assert check_province("thua-thien-hue", date(2022, 11, 2)).slug == "hue"
     assert check_province("thua-thien-hue", AFTER) == Province("hue", "Huế", "city")

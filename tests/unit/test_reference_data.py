@@ -48,13 +48,22 @@ def test_a_day_that_is_not_yyyy_mm_dd_is_a_field_error_on_on(bad):
 
 def test_the_provinces_of_a_day_with_names_validity_and_the_merger():
     before, after = SERVICE.reference_provinces("2025-06-30"), SERVICE.reference_provinces("2025-07-01")
-    assert (before["on"], len(before["items"]), after["on"], len(after["items"])) == \
-        ("2025-06-30", 63, "2025-07-01", 34)
+    assert (before["on"], len(before["items"]), after["on"], len(after["items"])) == (
+        "2025-06-30",
+        63,
+        "2025-07-01",
+        34,
+    )
     quang_binh = next(item for item in before["items"] if item["code"] == "quang-binh")
-    assert quang_binh == {"code": "quang-binh", "name": {"vi": "Quảng Bình", "en": "Quang Binh"},
-                          "kind": "province", "valid_from": None, "valid_to": "2025-06-30",
-                          "successor": {"code": "quang-tri", "name": {"vi": "Quảng Trị", "en": "Quang Tri"}},
-                          "merged_from": []}
+    assert quang_binh == {
+        "code": "quang-binh",
+        "name": {"vi": "Quảng Bình", "en": "Quang Binh"},
+        "kind": "province",
+        "valid_from": None,
+        "valid_to": "2025-06-30",
+        "successor": {"code": "quang-tri", "name": {"vi": "Quảng Trị", "en": "Quang Tri"}},
+        "merged_from": [],
+    }
     quang_tri = next(item for item in after["items"] if item["code"] == "quang-tri")
     assert (quang_tri["valid_from"], quang_tri["valid_to"], quang_tri["successor"]) == ("2025-07-01", None, None)
     assert [old["code"] for old in quang_tri["merged_from"]] == ["quang-tri", "quang-binh"]
@@ -62,8 +71,14 @@ def test_the_provinces_of_a_day_with_names_validity_and_the_merger():
 
 def test_every_listed_kind_is_accepted_with_the_fields_it_requires_and_refused_without_each():
     kinds = SERVICE.reference_organisation_kinds()["items"]
-    assert codes({"items": kinds}) == ["enterprise", "cooperative", "household_business", "association", "agency",
-                                       "foreign_buyer"]
+    assert codes({"items": kinds}) == [
+        "enterprise",
+        "cooperative",
+        "household_business",
+        "association",
+        "agency",
+        "foreign_buyer",
+    ]
     for kind in kinds:
         body = organisation_of(kind["code"])
         assert errors_of(OrganisationIn, body) == {}, kind
@@ -90,15 +105,21 @@ def test_the_ocop_stars_and_certificate_rules_are_the_ones_products_are_checked_
     ocop = SERVICE.reference_ocop()
     stars = [level["stars"] for level in ocop["items"]]
     assert stars == list(range(ocop["min_stars"], ocop["max_stars"] + 1)) == [3, 4, 5]
-    product = {"name": {"vi": "Nem chua Thanh Hóa"}, "category": "processed_food",
-               "ocop": {"stars": 3, "certificate_no": "x" * ocop["certificate_no_max_length"],
-                        "year": ocop["min_year"]}}
+    product = {
+        "name": {"vi": "Nem chua Thanh Hóa"},
+        "category": "processed_food",
+        "ocop": {"stars": 3, "certificate_no": "x" * ocop["certificate_no_max_length"], "year": ocop["min_year"]},
+    }
     for star in stars:
         assert errors_of(ProductIn, {**product, "ocop": {**product["ocop"], "stars": star}}) == {}
         assert errors_of(ParticipationQuery, {"ocop_stars": star}) == {}
-    for refused in ({"stars": ocop["min_stars"] - 1}, {"stars": ocop["max_stars"] + 1},
-                    {"year": ocop["min_year"] - 1}, {"year": ocop["max_year"] + 1},
-                    {"certificate_no": "x" * (ocop["certificate_no_max_length"] + 1)}):
+    for refused in (
+        {"stars": ocop["min_stars"] - 1},
+        {"stars": ocop["max_stars"] + 1},
+        {"year": ocop["min_year"] - 1},
+        {"year": ocop["max_year"] + 1},
+        {"certificate_no": "x" * (ocop["certificate_no_max_length"] + 1)},
+    ):
         assert "ocop" in errors_of(ProductIn, {**product, "ocop": {**product["ocop"], **refused}}), refused
     points = [(level["min_points"], level["max_points"]) for level in ocop["items"]]
     assert points == [(50, 69), (70, 89), (90, 100)]
@@ -117,8 +138,9 @@ def test_sectors_are_free_text_within_the_limits_organisations_are_checked_by():
     assert OrganisationIn().load({**body, "sectors": [" Gỗ ", "gỗ"]})["sectors"] == ["gỗ"]  # "normalised"
 
 
-@pytest.mark.parametrize("rpc", ["reference_organisation_kinds", "reference_roles", "reference_sectors",
-                                 "reference_ocop"])
+@pytest.mark.parametrize(
+    "rpc", ["reference_organisation_kinds", "reference_roles", "reference_sectors", "reference_ocop"]
+)
 def test_an_answer_shares_nothing_with_the_tables_the_validators_read(rpc):
     """Changing an answer (a caller in this process) must not change what the validators accept or name."""
     answer, kept = getattr(SERVICE, rpc)(), copy.deepcopy(getattr(SERVICE, rpc)())
@@ -132,6 +154,7 @@ def test_an_answer_shares_nothing_with_the_tables_the_validators_read(rpc):
 
 
 # -- the gateway: cacheable answers ------------------------------------------------------------------------
+
 
 def answer(headers: dict[str, str] | None = None, body: dict | None = None, seconds: int = 60):
     handler = ApiHandler("GET", "/v1/reference/x", cache_seconds=seconds)
@@ -171,10 +194,13 @@ def test_a_route_s_own_cache_control_is_kept():
     assert response.headers["Cache-Control"] == "public, max-age=5" and response.headers["ETag"]
 
 
-@pytest.mark.parametrize("now, seconds", [
-    (datetime(2025, 6, 30, 16, 59, 0, tzinfo=UTC), 60),  # 23:59 in Vietnam: the merger is a minute away
-    (datetime(2025, 6, 30, 17, 0, 0, tzinfo=UTC), 86400),  # midnight in Vietnam
-    (datetime(2025, 7, 10, 5, 0, 0, tzinfo=UTC), 43200),  # noon
-])
+@pytest.mark.parametrize(
+    "now, seconds",
+    [
+        (datetime(2025, 6, 30, 16, 59, 0, tzinfo=UTC), 60),  # 23:59 in Vietnam: the merger is a minute away
+        (datetime(2025, 6, 30, 17, 0, 0, tzinfo=UTC), 86400),  # midnight in Vietnam
+        (datetime(2025, 7, 10, 5, 0, 0, tzinfo=UTC), 43200),  # noon
+    ],
+)
 def test_today_s_list_is_kept_no_later_than_midnight_in_vietnam(now, seconds):
     assert until_midnight(now) == seconds

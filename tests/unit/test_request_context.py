@@ -97,8 +97,12 @@ def test_an_rpc_runs_under_its_callers_request_id_and_says_how_it_went(provider)
         run(provider, worker_ctx(rpc, {"request_id": "trace-9"}), KeyError("bug"))
     ok, rejected, failed = lines()
     assert {key: ok[key] for key in ("level", "message", "request_id", "handler", "status")} == {
-        "level": "INFO", "message": "handled rpc registration.decide: ok", "request_id": "trace-7",
-        "handler": "registration.decide", "status": "ok"}
+        "level": "INFO",
+        "message": "handled rpc registration.decide: ok",
+        "request_id": "trace-7",
+        "handler": "registration.decide",
+        "status": "ok",
+    }
     assert ok["duration_ms"] >= 0 and "error" not in ok
     assert (rejected["request_id"], rejected["status"], rejected["error"]) == ("trace-8", "rejected", "not_found")
     assert (failed["request_id"], failed["status"], failed["error"]) == ("trace-9", "error", "KeyError")
@@ -112,7 +116,12 @@ def test_an_event_handler_runs_under_the_events_correlation_id(provider):
     assert (during.request_id, during.correlation_id) == ("trace-7", "trace-7")
     [line] = lines()
     assert (line["request_id"], line["correlation_id"], line["status"], line["event_id"], line["event_type"]) == (
-        "trace-7", "trace-7", "ok", "ev-1", event["type"])
+        "trace-7",
+        "trace-7",
+        "ok",
+        "ev-1",
+        event["type"],
+    )
 
 
 def test_pings_are_debug_and_timers_log_no_line_each_pass(provider):
@@ -124,8 +133,11 @@ def test_pings_are_debug_and_timers_log_no_line_each_pass(provider):
 
 
 def test_the_access_line_has_the_route_status_and_request_id_never_the_query():
-    provider = SimpleNamespace(url="/v1/registration-claims/<claim_id>", method_name="get_claim",
-                               container=SimpleNamespace(service_name="gateway"))
+    provider = SimpleNamespace(
+        url="/v1/registration-claims/<claim_id>",
+        method_name="get_claim",
+        container=SimpleNamespace(service_name="gateway"),
+    )
     environ = EnvironBuilder(path="/v1/registration-claims/clm_1", query_string="token=secret").get_environ()
     request = Request(environ)
     request.request_id = "trace-3"
@@ -136,8 +148,13 @@ def test_the_access_line_has_the_route_status_and_request_id_never_the_query():
         log_access({}, probe, Response(status=200), None, started=0.0)
     claim, healthz = lines()
     assert {key: claim[key] for key in ("level", "request_id", "handler", "status", "method", "route")} == {
-        "level": "INFO", "request_id": "trace-3", "handler": "gateway.get_claim", "status": "403", "method": "GET",
-        "route": "/v1/registration-claims/<claim_id>"}
+        "level": "INFO",
+        "request_id": "trace-3",
+        "handler": "gateway.get_claim",
+        "status": "403",
+        "method": "GET",
+        "route": "/v1/registration-claims/<claim_id>",
+    }
     assert "secret" not in json.dumps(claim)  # claim and unsubscribe links carry their token in the query
     assert (healthz["level"], healthz["request_id"], healthz["route"]) == ("DEBUG", "probe-1", None)
 
@@ -150,4 +167,5 @@ def test_eventlets_own_access_line_is_dropped_and_its_other_lines_kept(caplog):
         server_log.error("chunked encoding error while discarding request body.")
     assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
         (logging.INFO, "(42) wsgi starting up on http://127.0.0.1:8000"),
-        (logging.ERROR, "chunked encoding error while discarding request body.")]
+        (logging.ERROR, "chunked encoding error while discarding request body."),
+    ]

@@ -44,10 +44,16 @@ def test_calls_and_durations_carry_the_entrypoint_kind(entrypoint, kind):
     run_worker(metrics, entrypoint, (RuntimeError, bug, None))
 
     def calls(outcome: str, of_kind: str = kind) -> float | None:
-        return REGISTRY.get_sample_value("ketnoi_entrypoint_calls_total", {
-            "service": service, "entrypoint": "do_thing", "kind": of_kind, "outcome": outcome})
+        return REGISTRY.get_sample_value(
+            "ketnoi_entrypoint_calls_total",
+            {"service": service, "entrypoint": "do_thing", "kind": of_kind, "outcome": outcome},
+        )
 
     assert (calls("ok"), calls("rejected"), calls("error")) == (2, 1, 1)
-    assert REGISTRY.get_sample_value("ketnoi_entrypoint_duration_seconds_count", {
-        "service": service, "entrypoint": "do_thing", "kind": kind}) == 4
+    assert (
+        REGISTRY.get_sample_value(
+            "ketnoi_entrypoint_duration_seconds_count", {"service": service, "entrypoint": "do_thing", "kind": kind}
+        )
+        == 4
+    )
     assert all(calls("ok", other) is None for other in ("http", "rpc", "event", "timer") if other != kind)

@@ -58,11 +58,7 @@ def test_remainder_zero_has_no_valid_check_digit():
     first_nine = next(
         f"{n:09d}"
         for n in range(100_000_000, 100_001_000)
-        if sum(
-            w * int(d) for w, d in zip((31, 29, 23, 19, 17, 13, 7, 5, 3), f"{n:09d}", strict=True)
-        )
-        % 11
-        == 0
+        if sum(w * int(d) for w, d in zip((31, 29, 23, 19, 17, 13, 7, 5, 3), f"{n:09d}", strict=True)) % 11 == 0
     )
     assert check_digit(first_nine) is None
     for digit in "0123456789":
@@ -74,9 +70,7 @@ def test_whitespace_is_ignored():
     assert parse_tax_code(" 0101 248 141 ").value == "0101248141"
 
 
-@pytest.mark.parametrize(
-    "raw", ["0101248141-001", "0101248141001", " 0101248141 - 001 ", "0101248141-999"]
-)
+@pytest.mark.parametrize("raw", ["0101248141-001", "0101248141001", " 0101248141 - 001 ", "0101248141-999"])
 def test_branch_forms(raw):
     tax = parse_tax_code(raw)
     assert tax.kind == "branch"

@@ -26,8 +26,12 @@ def test_groups_are_the_connected_language_sets():
     zh = Interpreter("ip3", frozenset({"zh"}))
     assert groups([LAN, MINH, zh]) == [("en",), ("ja",), ("en", "ja"), ("zh",)]
     caps = capacities([LAN, MINH, zh], ["S0", "S1"])
-    assert caps == {"en": {"S0": 2, "S1": 1}, "ja": {"S0": 1, "S1": 0}, "en+ja": {"S0": 2, "S1": 1},
-                    "zh": {"S0": 1, "S1": 1}}
+    assert caps == {
+        "en": {"S0": 2, "S1": 1},
+        "ja": {"S0": 1, "S1": 0},
+        "en+ja": {"S0": 2, "S1": 1},
+        "zh": {"S0": 1, "S1": 1},
+    }
 
 
 def test_a_bilingual_interpreter_is_not_counted_twice():
@@ -70,18 +74,28 @@ def test_every_solved_timetable_can_be_staffed():
     langs = ["ja", "en", "ko"]
     for trial in range(30):
         slots = [f"S{i}" for i in range(4)]
-        people = [Interpreter(f"ip{i}", frozenset(rng.sample(langs, rng.randint(1, 2))),
-                              frozenset(rng.sample(slots, rng.randint(0, 2)))) for i in range(rng.randint(1, 4))]
-        ms = [Meeting(f"m{i:02d}", f"s{rng.randrange(5)}", f"b{rng.randrange(6)}", rng.choice([*langs, None]))
-              for i in range(rng.randint(4, 16))]
+        people = [
+            Interpreter(
+                f"ip{i}",
+                frozenset(rng.sample(langs, rng.randint(1, 2))),
+                frozenset(rng.sample(slots, rng.randint(0, 2))),
+            )
+            for i in range(rng.randint(1, 4))
+        ]
+        ms = [
+            Meeting(f"m{i:02d}", f"s{rng.randrange(5)}", f"b{rng.randrange(6)}", rng.choice([*langs, None]))
+            for i in range(rng.randint(4, 16))
+        ]
         ms = list({(m.supplier, m.buyer): m for m in ms}.values())
         caps = capacities(people, slots)
         for aims in (None, Objectives()):
-            timetable = schedule_meetings(Session(tuple(slots), ("T0", "T1", "T2")), ms, interpreters=caps,
-                                          objectives=aims)
+            timetable = schedule_meetings(
+                Session(tuple(slots), ("T0", "T1", "T2")), ms, interpreters=caps, objectives=aims
+            )
             language = {m.id: m.language for m in ms}
-            needs = {b.meeting_id: (b.slot, language[b.meeting_id]) for b in timetable.bookings
-                     if language[b.meeting_id]}
+            needs = {
+                b.meeting_id: (b.slot, language[b.meeting_id]) for b in timetable.bookings if language[b.meeting_id]
+            }
             seated = assign(people, needs)
             assert None not in seated.values(), (trial, needs, people)
             pairs = [(needs[mid][0], pid) for mid, pid in seated.items()]

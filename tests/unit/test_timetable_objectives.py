@@ -43,8 +43,9 @@ def served(tt: Timetable) -> Counter:
     return Counter(buyer[b.meeting_id] for b in tt.bookings)
 
 
-def independent_best(session: Session, meetings: list[Meeting], away: dict[str, list[str]],
-                     locks: dict[str, str] | None = None) -> tuple[int, int]:
+def independent_best(
+    session: Session, meetings: list[Meeting], away: dict[str, list[str]], locks: dict[str, str] | None = None
+) -> tuple[int, int]:
     """(most meetings, most buyers served among timetables placing that many), by a model written here;
     suppliers with a reserved table need none of the others."""
     h = highspy.Highs()
@@ -57,8 +58,10 @@ def independent_best(session: Session, meetings: list[Meeting], away: dict[str, 
     for m in meetings:
         h.addConstr(sum(x[m.id, s] for s in session.slots if (m.id, s) in x) <= 1)
     for s in session.slots:
-        h.addConstr(sum(x[m.id, s] for m in meetings if (m.id, s) in x and m.supplier not in session.table_of)
-                    <= len(session.pool))
+        h.addConstr(
+            sum(x[m.id, s] for m in meetings if (m.id, s) in x and m.supplier not in session.table_of)
+            <= len(session.pool)
+        )
         for language, cap in INTERPRETERS.items():
             h.addConstr(sum(x[m.id, s] for m in meetings if (m.id, s) in x and m.language == language) <= cap)
         for person in {p for m in meetings for p in (m.supplier, m.buyer)}:
@@ -140,8 +143,9 @@ def test_the_same_timetable_whatever_the_input_order():
     rng = random.Random(0)
     for _ in range(2):
         rng.shuffle(meetings)
-        again = schedule_meetings(session, meetings, dict(reversed(list(away.items()))), INTERPRETERS,
-                                  objectives=Objectives())
+        again = schedule_meetings(
+            session, meetings, dict(reversed(list(away.items()))), INTERPRETERS, objectives=Objectives()
+        )
         assert again == first
 
 
@@ -151,12 +155,10 @@ def test_fairness_none_lets_priority_decide_and_participant_fairness_counts_supp
     assert_valid(by_priority)
     scores = {s.name: s for s in by_priority.scores}
     assert scores["buyers_served"].method == "not_asked" and scores["priority"].optimal
-    everyone = schedule_meetings(session, meetings, away, INTERPRETERS,
-                                 objectives=Objectives(fairness="participant"))
+    everyone = schedule_meetings(session, meetings, away, INTERPRETERS, objectives=Objectives(fairness="participant"))
     assert_valid(everyone)
     names = [s.name for s in everyone.scores]
-    assert names == ["placed", "participants_served", "min_per_participant", "priority", "idle_gaps",
-                     "table_changes"]
+    assert names == ["placed", "participants_served", "min_per_participant", "priority", "idle_gaps", "table_changes"]
     assert scores["priority"].value >= {s.name: s for s in everyone.scores}["priority"].value
 
 
@@ -200,14 +202,18 @@ def test_a_reserved_table_is_its_suppliers_alone_and_nothing_is_lost(objectives)
     assert_valid(tt)
     supplier = {m.id: m.supplier for m in meetings}
     for b in tt.bookings:
-        assert (b.table == mine[supplier[b.meeting_id]]) if supplier[b.meeting_id] in mine else b.table not in set(
-            mine.values()), b
+        assert (
+            (b.table == mine[supplier[b.meeting_id]])
+            if supplier[b.meeting_id] in mine
+            else b.table not in set(mine.values())
+        ), b
     assert any(supplier[b.meeting_id] in mine for b in tt.bookings)
     if objectives is not None:
         most, can_serve = independent_best(session, meetings, away)
         assert (len(tt.bookings), len(served(tt))) == (most, can_serve)
         assert {s.name: s.value for s in tt.scores}["table_changes"] == seating.changes(
-            tt.bookings, {m.id: m for m in meetings})
+            tt.bookings, {m.id: m for m in meetings}
+        )
 
 
 def test_reserved_tables_leave_the_others_only_the_shared_ones():
@@ -215,7 +221,9 @@ def test_reserved_tables_leave_the_others_only_the_shared_ones():
     for want of a table (not of people)."""
     session = Session(("S01", "S02"), ("T01", "T02", "T03"), (("own1", "T01"), ("own2", "T03")))
     meetings = [Meeting(f"m{i}", f"s{i}", f"b{i}") for i in range(4)] + [
-        Meeting("o1", "own1", "bx"), Meeting("o2", "own2", "by")]
+        Meeting("o1", "own1", "bx"),
+        Meeting("o2", "own2", "by"),
+    ]
     tt = schedule_meetings(session, meetings, objectives=Objectives())
     assert_valid(tt)
     tables = {b.meeting_id: b.table for b in tt.bookings}

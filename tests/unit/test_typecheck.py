@@ -21,8 +21,9 @@ def baseline_of(tmp_path: Path, *keys: str) -> Path:
 
 def test_known_errors_pass_wherever_their_lines_moved(tmp_path):
     path = baseline_of(tmp_path, f"a/b.py: {NONE_INDEX}", f"a/c.py: {LAMBDA}")
-    ok, message = check(report(f"a/c.py:90: {LAMBDA}", f"a/b.py:7: {NONE_INDEX}",
-                               'a/b.py:7: note: "dict" is invariant'), path)
+    ok, message = check(
+        report(f"a/c.py:90: {LAMBDA}", f"a/b.py:7: {NONE_INDEX}", 'a/b.py:7: note: "dict" is invariant'), path
+    )
     assert ok, message
     assert "2 known error(s), none new" in message
 

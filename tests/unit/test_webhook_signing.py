@@ -60,25 +60,31 @@ def test_backoff_waits_longer_each_time_and_ends_in_a_dead_letter():
 APPROVED = "vn.ketnoi.registration.participation.approved.v1"
 
 
-@pytest.mark.parametrize("webhook, provinces, expected", [
-    ({"province": "quang-tri", "event_types": [APPROVED]}, ["quang-tri"], True),
-    ({"province": "quang-tri", "event_types": [APPROVED]}, ["hue"], False),
-    ({"province": "quang-tri", "event_types": [APPROVED]}, [], True),  # national: every province's
-    ({"province": "quang-tri", "event_types": ["vn.ketnoi.registration.*"]}, ["quang-tri"], True),
-    ({"province": "quang-tri", "event_types": ["vn.ketnoi.booths.*"]}, ["quang-tri"], False),
-    ({"province": "*", "event_types": ["*"]}, ["hue"], True),
-])
+@pytest.mark.parametrize(
+    "webhook, provinces, expected",
+    [
+        ({"province": "quang-tri", "event_types": [APPROVED]}, ["quang-tri"], True),
+        ({"province": "quang-tri", "event_types": [APPROVED]}, ["hue"], False),
+        ({"province": "quang-tri", "event_types": [APPROVED]}, [], True),  # national: every province's
+        ({"province": "quang-tri", "event_types": ["vn.ketnoi.registration.*"]}, ["quang-tri"], True),
+        ({"province": "quang-tri", "event_types": ["vn.ketnoi.booths.*"]}, ["quang-tri"], False),
+        ({"province": "*", "event_types": ["*"]}, ["hue"], True),
+    ],
+)
 def test_a_webhook_takes_the_types_it_named_about_its_province(webhook, provinces, expected):
     assert wants(webhook, APPROVED, provinces) is expected
 
 
-@pytest.mark.parametrize("dev_mode, url, code", [
-    ("0", "https://so-cong-thuong.quangtri.gov.vn/hooks/ketnoi", None),
-    ("0", "http://so-cong-thuong.quangtri.gov.vn/hooks/ketnoi", "webhook_url_not_https"),
-    ("0", "http://127.0.0.1:8080/hook", "webhook_url_not_https"),
-    ("1", "http://127.0.0.1:8080/hook", None),
-    ("1", "https://so-cong-thuong.quangtri.gov.vn/hooks/ketnoi", "webhook_url_not_local"),  # tests send nowhere
-])
+@pytest.mark.parametrize(
+    "dev_mode, url, code",
+    [
+        ("0", "https://so-cong-thuong.quangtri.gov.vn/hooks/ketnoi", None),
+        ("0", "http://so-cong-thuong.quangtri.gov.vn/hooks/ketnoi", "webhook_url_not_https"),
+        ("0", "http://127.0.0.1:8080/hook", "webhook_url_not_https"),
+        ("1", "http://127.0.0.1:8080/hook", None),
+        ("1", "https://so-cong-thuong.quangtri.gov.vn/hooks/ketnoi", "webhook_url_not_local"),  # tests send nowhere
+    ],
+)
 def test_webhook_urls_are_https_and_local_only_in_development(monkeypatch, dev_mode, url, code):
     monkeypatch.setenv("KETNOI_DEV_MODE", dev_mode)
     monkeypatch.setenv("KETNOI_JWT_SECRET", "a-secret-long-enough-for-production-checks-0123456789")
@@ -104,7 +110,8 @@ class _Counter:
 
 @pytest.mark.parametrize("reserved_ago, expected", [(1, [4, 5]), (60, [4, 5, 7, 8])])
 def test_a_feed_page_stops_before_a_number_still_being_written_and_passes_one_a_dead_writer_left(
-        reserved_ago, expected):
+    reserved_ago, expected
+):
     """Numbers 4, 5, 7, 8 are visible and 6 is not: while a writer may still insert 6 (its number was taken
     a moment ago) the page ends at 5, or a reader holding a cursor after 8 would never see 6."""
     feed = Feed()

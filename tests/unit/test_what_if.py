@@ -10,19 +10,35 @@ from meetings.domain.timetable import schedule_meetings
 
 
 def session(slots: int, tables: int, interpreters: dict[str, int] | None = None) -> dict:
-    return {"_id": "ses_1", "slots": planning.slot_times(date(2024, 8, 16), "13:30", 20, slots, "Asia/Ho_Chi_Minh"),
-            "breaks": [], "tables": planning.table_ids(tables), "interpreters": interpreters or {}}
+    return {
+        "_id": "ses_1",
+        "slots": planning.slot_times(date(2024, 8, 16), "13:30", 20, slots, "Asia/Ho_Chi_Minh"),
+        "breaks": [],
+        "tables": planning.table_ids(tables),
+        "interpreters": interpreters or {},
+    }
 
 
 def meeting(mid: str, supplier: str, buyer: str, language: str | None = None) -> dict:
-    return {"_id": mid, "status": "accepted", "language": language, "priority": 0,
-            "supplier": {"participation_id": supplier}, "buyer": {"participation_id": buyer}}
+    return {
+        "_id": mid,
+        "status": "accepted",
+        "language": language,
+        "priority": 0,
+        "supplier": {"participation_id": supplier},
+        "buyer": {"participation_id": buyer},
+    }
 
 
 def solve_with(accepted: list[dict]):
     def solve(variant: dict):
-        return schedule_meetings(planning.domain_session(variant), [planning.domain_meeting(m) for m in accepted],
-                                 interpreters=planning.interpreter_capacity(variant), objectives=Objectives())
+        return schedule_meetings(
+            planning.domain_session(variant),
+            [planning.domain_meeting(m) for m in accepted],
+            interpreters=planning.interpreter_capacity(variant),
+            objectives=Objectives(),
+        )
+
     return solve
 
 
@@ -45,9 +61,14 @@ def test_a_buyer_with_no_free_slot_is_told_one_more_slot_at_the_end_places_it():
     unplaced = left_out(ses, accepted)
     assert list(unplaced.values()) == ["participant_busy"]
     [hint] = what_if.hints(ses, accepted, unplaced, solve_with(accepted))
-    assert hint["hint"] == {"change": "slot", "add": 1, "slots": ["S03"], "places": 1,
-                            "text": "one more slot at the end (S03) would place 1 more",
-                            "text_vi": "thêm một khung giờ ở cuối phiên (S03) sẽ xếp thêm được 1 cuộc gặp"}
+    assert hint["hint"] == {
+        "change": "slot",
+        "add": 1,
+        "slots": ["S03"],
+        "places": 1,
+        "text": "one more slot at the end (S03) would place 1 more",
+        "text_vi": "thêm một khung giờ ở cuối phiên (S03) sẽ xếp thêm được 1 cuộc gặp",
+    }
 
 
 def test_one_more_interpreter_of_the_language_and_nothing_for_what_no_change_helps():
@@ -58,16 +79,27 @@ def test_one_more_interpreter_of_the_language_and_nothing_for_what_no_change_hel
     hints = what_if.hints(ses, accepted, {**unplaced, "mx": "conflict"}, solve_with(accepted))
     assert [h["meeting_id"] for h in hints] == list(unplaced)  # a conflict is solved by running again
     assert {k: hints[0]["hint"][k] for k in ("change", "language", "places")} == {
-        "change": "interpreter", "language": "ja", "places": 1}
+        "change": "interpreter",
+        "language": "ja",
+        "places": 1,
+    }
     assert what_if.hints(ses, accepted, {}, solve_with(accepted)) == []
 
 
 def test_a_change_that_places_nothing_says_so():
     ses = session(1, 1, {"ja": 0})  # the buyer is away: nothing helps but its own time
     accepted = [meeting("m0", "s0", "b0", "ja")]
-    [hint] = what_if.hints(ses, accepted, {"m0": "no_interpreter"}, lambda v: schedule_meetings(
-        planning.domain_session(v), [planning.domain_meeting(accepted[0])], {"b0": planning.domain_session(v).slots},
-        objectives=Objectives()))
+    [hint] = what_if.hints(
+        ses,
+        accepted,
+        {"m0": "no_interpreter"},
+        lambda v: schedule_meetings(
+            planning.domain_session(v),
+            [planning.domain_meeting(accepted[0])],
+            {"b0": planning.domain_session(v).slots},
+            objectives=Objectives(),
+        ),
+    )
     assert hint["hint"]["places"] == 0
     assert hint["hint"]["text"] == "one more ja interpreter would not place more meetings"
 

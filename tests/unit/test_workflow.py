@@ -50,9 +50,7 @@ def test_edition_transition_table(current, target):
             check_edition_transition(current, target)
 
 
-@pytest.mark.parametrize(
-    ("current", "target"), [("bogus", "approved"), ("submitted", "bogus")]
-)
+@pytest.mark.parametrize(("current", "target"), [("bogus", "approved"), ("submitted", "bogus")])
 def test_unknown_statuses_are_illegal(current, target):
     with pytest.raises(IllegalTransition):
         check_transition(current, target)
@@ -78,9 +76,7 @@ def test_edition_sources_for():
     assert edition_sources_for("open") == ("draft", "closed")
     assert edition_sources_for("finished") == ("closed",)
     for target in EDITION_STATUSES:
-        assert set(edition_sources_for(target)) == {
-            c for c, t in EDITION_ALLOWED if t == target
-        }
+        assert set(edition_sources_for(target)) == {c for c, t in EDITION_ALLOWED if t == target}
 
 
 def test_sources_for_unknown_status_is_a_programming_error():

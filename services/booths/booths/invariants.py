@@ -18,8 +18,13 @@ from booths.domain.model import QuotaRules
 from booths.planning import quota_province
 
 
-def broken(plan: dict[str, Any], rules: QuotaRules | None, booths: list[dict[str, Any]],
-           applicants: list[dict[str, Any]], offers: list[dict[str, Any]]) -> list[str]:
+def broken(
+    plan: dict[str, Any],
+    rules: QuotaRules | None,
+    booths: list[dict[str, Any]],
+    applicants: list[dict[str, Any]],
+    offers: list[dict[str, Any]],
+) -> list[str]:
     """Every rule the edition's state breaks; empty when all hold."""
     problems: list[str] = []
     open_offers = {o["_id"]: o for o in offers if o["status"] == "open"}
@@ -47,8 +52,7 @@ def broken(plan: dict[str, Any], rules: QuotaRules | None, booths: list[dict[str
         wanted = (applicant.get("application") or {}).get("booths_wanted", 1)
         maximum = min(wanted, limit) if limit else wanted
         if by_applicant[applicant["_id"]] > maximum:
-            problems.append(f"{applicant['_id']} has {by_applicant[applicant['_id']]} booths, "
-                            f"more than its {maximum}")
+            problems.append(f"{applicant['_id']} has {by_applicant[applicant['_id']]} booths, more than its {maximum}")
         if applicant["status"] != "eligible" and by_applicant[applicant["_id"]]:
             problems.append(f"{applicant['_id']} is {applicant['status']} but holds or is offered a booth")
     if rules is not None:
@@ -65,5 +69,8 @@ def broken(plan: dict[str, Any], rules: QuotaRules | None, booths: list[dict[str
 
 def counters_drift(stored: dict[str, int], actual: dict[str, int]) -> list[str]:
     """Counters that differ from what they count (none may, once no operation is in flight)."""
-    return [f"counter {key} says {stored[key]}, the booths say {actual[key]}"
-            for key in sorted(stored) if stored[key] != actual.get(key, 0)]
+    return [
+        f"counter {key} says {stored[key]}, the booths say {actual[key]}"
+        for key in sorted(stored)
+        if stored[key] != actual.get(key, 0)
+    ]

@@ -20,17 +20,27 @@ def quota_province(who: dict[str, Any]) -> str:
 
 
 def booth_document(booth: Booth) -> dict[str, Any]:
-    return {"code": booth.code, "zone": booth.zone, "size": booth.size, "kind": booth.kind,
-            "features": sorted(booth.features), "price_vnd": booth.price_vnd,
-            "x": booth.x, "y": booth.y, "w": booth.w, "h": booth.h}
+    return {
+        "code": booth.code,
+        "zone": booth.zone,
+        "size": booth.size,
+        "kind": booth.kind,
+        "features": sorted(booth.features),
+        "price_vnd": booth.price_vnd,
+        "x": booth.x,
+        "y": booth.y,
+        "w": booth.w,
+        "h": booth.h,
+    }
 
 
 def floor_plan(plan: dict[str, Any], booths: list[dict[str, Any]]) -> FloorPlan:
     return FloorPlan(
         halls=tuple(Hall(**h) for h in plan.get("halls") or []),
         zones=tuple(Zone(**z) for z in plan.get("zones") or []),
-        booths=tuple(Booth(**{**{k: b[k] for k in BOOTH_FIELDS}, "features": frozenset(b["features"])})
-                     for b in booths),
+        booths=tuple(
+            Booth(**{**{k: b[k] for k in BOOTH_FIELDS}, "features": frozenset(b["features"])}) for b in booths
+        ),
     )
 
 
@@ -39,10 +49,16 @@ def layout_documents(plan: FloorPlan) -> dict[str, list[dict[str, Any]]]:
 
 
 def quota_rules(rules: dict[str, Any]) -> QuotaRules:
-    groups = tuple(QuotaGroup(name=g["name"], booths=g["booths"],
-                              provinces=frozenset(g["provinces"]) if g.get("provinces") is not None else None,
-                              province_cap=g.get("province_cap"), province_caps=g.get("province_caps") or {})
-                   for g in rules["groups"])
+    groups = tuple(
+        QuotaGroup(
+            name=g["name"],
+            booths=g["booths"],
+            provinces=frozenset(g["provinces"]) if g.get("provinces") is not None else None,
+            province_cap=g.get("province_cap"),
+            province_caps=g.get("province_caps") or {},
+        )
+        for g in rules["groups"]
+    )
     return QuotaRules(groups, organisation_max=rules.get("organisation_max"))
 
 
@@ -74,11 +90,17 @@ def application(applicant: dict[str, Any]) -> Application | None:
     )
 
 
-def fingerprint(quotas: dict[str, Any], floor: FloorPlan, applications: list[Application],
-                current: dict[str, list[str]]) -> str:
+def fingerprint(
+    quotas: dict[str, Any], floor: FloorPlan, applications: list[Application], current: dict[str, list[str]]
+) -> str:
     """What an allocation run was computed from, as one hash: equal inputs, equal fingerprint."""
-    inputs = {"quotas": quotas, "floor": asdict(floor), "current": {k: sorted(v) for k, v in current.items()},
-              "applications": sorted((asdict(a) for a in applications), key=lambda a: a["applicant_id"])}
-    text = json.dumps(inputs, sort_keys=True,
-                      default=lambda o: sorted(o) if isinstance(o, (set, frozenset)) else str(o))
+    inputs = {
+        "quotas": quotas,
+        "floor": asdict(floor),
+        "current": {k: sorted(v) for k, v in current.items()},
+        "applications": sorted((asdict(a) for a in applications), key=lambda a: a["applicant_id"]),
+    }
+    text = json.dumps(
+        inputs, sort_keys=True, default=lambda o: sorted(o) if isinstance(o, (set, frozenset)) else str(o)
+    )
     return hashlib.sha256(text.encode()).hexdigest()

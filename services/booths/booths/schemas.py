@@ -19,12 +19,16 @@ OVERRIDES = ("assign", "move", "release")
 class QuotaGroupIn(Schema):
     name = fields.String(required=True, validate=[validate.Length(min=1, max=60), public_name])
     booths = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=100_000))
-    provinces = fields.List(fields.String(), allow_none=True, load_default=None,
-                            metadata={"description": "None: every province no other group lists"})
+    provinces = fields.List(
+        fields.String(),
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "None: every province no other group lists"},
+    )
     province_cap = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0))
-    province_caps = fields.Dict(keys=fields.String(),
-                                values=fields.Integer(strict=True, validate=validate.Range(min=0)),
-                                load_default=dict)
+    province_caps = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True, validate=validate.Range(min=0)), load_default=dict
+    )
 
 
 class Priorities(Schema):
@@ -96,15 +100,19 @@ class OverrideIn(Schema):
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _targets(self, data: dict, original: object, **_: object) -> None:
-        needed = {"assign": ("participation_id", "Say whom the booth is assigned to."),
-                  "move": ("to_booth", "Say which booth to move to.")}.get(data.get("action", ""))
+        needed = {
+            "assign": ("participation_id", "Say whom the booth is assigned to."),
+            "move": ("to_booth", "Say which booth to move to."),
+        }.get(data.get("action", ""))
         if needed and not data.get(needed[0]) and not failed(self, data, original, needed[0]):
             raise problem("required", needed[1], field=needed[0])
 
 
 class OfferQuery(PageQuery):
-    participation_id = fields.String(validate=validate.Length(max=100), metadata={
-        "description": "An exhibitor's own offers (organisers see every offer without it)"})
+    participation_id = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "An exhibitor's own offers (organisers see every offer without it)"},
+    )
 
 
 class OfferReplyIn(Schema):
@@ -112,8 +120,9 @@ class OfferReplyIn(Schema):
 
 
 class RunIn(Schema):
-    keep_current = fields.Boolean(load_default=True, metadata={
-        "description": "Move as few already-placed exhibitors as possible"})
+    keep_current = fields.Boolean(
+        load_default=True, metadata={"description": "Move as few already-placed exhibitors as possible"}
+    )
 
 
 class SlotIn(Schema):

@@ -43,9 +43,18 @@ from shared.store import Store
 OVERRIDE_LIMIT = 1_000_000  # the "limit" of counters an organiser's override moves: it may go beyond any
 
 
-class BoothsService(intake.Intake, plans.FloorPlans, applications.Applications, allocation.AllocationRuns,
-                    claims.Claims, offers.Offers, overrides.Overrides, livestream.LivestreamSlots, open_data.OpenData,
-                    upkeep.Upkeep):
+class BoothsService(
+    intake.Intake,
+    plans.FloorPlans,
+    applications.Applications,
+    allocation.AllocationRuns,
+    claims.Claims,
+    offers.Offers,
+    overrides.Overrides,
+    livestream.LivestreamSlots,
+    open_data.OpenData,
+    upkeep.Upkeep,
+):
     name = "booths"
 
     store = Store("booths", BoothsStore)
@@ -62,8 +71,9 @@ class BoothsService(intake.Intake, plans.FloorPlans, applications.Applications, 
     def _plan(self, edition_id: str) -> dict[str, Any]:
         plan = self.store.plan(edition_id)
         if plan is None:
-            raise NotFound("This edition has no booths (or is not known to the booths service yet).",
-                           code="edition_not_found")
+            raise NotFound(
+                "This edition has no booths (or is not known to the booths service yet).", code="edition_not_found"
+            )
         return plan
 
     def _settled_plan(self, edition_id: str) -> dict[str, Any]:
@@ -71,8 +81,9 @@ class BoothsService(intake.Intake, plans.FloorPlans, applications.Applications, 
         would overwrite the change)."""
         plan = self._plan(edition_id)
         if plan.get("import_state"):
-            raise Conflict("A floor-plan import is still being written; try again in a minute.",
-                           code="floor_plan_importing")
+            raise Conflict(
+                "A floor-plan import is still being written; try again in a minute.", code="floor_plan_importing"
+            )
         return plan
 
     def _applicant_for(self, actor: dict | None, participation_id: str, edition_id: str) -> dict[str, Any]:
@@ -81,8 +92,9 @@ class BoothsService(intake.Intake, plans.FloorPlans, applications.Applications, 
         applicant = self.store.applicant(participation_id)
         if applicant is None or applicant["edition_id"] != edition_id or "organisation_id" not in applicant:
             # (a registration cancelled before its approval reached us was never an exhibitor here)
-            raise NotFound("No approved exhibitor registration with this id in this edition.",
-                           code="participation_not_found")
+            raise NotFound(
+                "No approved exhibitor registration with this id in this edition.", code="participation_not_found"
+            )
         access.require_acts_for(principal, applicant["organisation_id"])
         if applicant["status"] != "eligible":
             raise Conflict("This registration was cancelled.", code="not_approved")
@@ -121,10 +133,16 @@ class BoothsService(intake.Intake, plans.FloorPlans, applications.Applications, 
             self.store.give_back_quota(applicant["_id"], "held")
             held = (self.store.plan(edition_id) or {}).get("group_held", {}).get(group.name, 0)
             if held >= group.booths:
-                raise Conflict(f"The quota of {group.name} is full.", code="quota_full",
-                               extra={"group": group.name, "booths": group.booths})
-            raise Conflict(f"{province} has its {cap} booth(s) in {group.name}.", code="province_cap_reached",
-                           extra={"group": group.name, "province": province, "cap": cap})
+                raise Conflict(
+                    f"The quota of {group.name} is full.",
+                    code="quota_full",
+                    extra={"group": group.name, "booths": group.booths},
+                )
+            raise Conflict(
+                f"{province} has its {cap} booth(s) in {group.name}.",
+                code="province_cap_reached",
+                extra={"group": group.name, "province": province, "cap": cap},
+            )
         return group.name, province
 
     def _give_back_places(self, edition_id: str, participation_id: str, group: str | None, province: str) -> None:
@@ -133,5 +151,6 @@ class BoothsService(intake.Intake, plans.FloorPlans, applications.Applications, 
 
     def _give_back_offer_places(self, offer: dict[str, Any]) -> None:
         """What an offer reserved when it was made (it ended without its booth being given)."""
-        self._give_back_places(offer["edition_id"], offer["participation_id"], offer.get("quota_group"),
-                               quota_province(offer))
+        self._give_back_places(
+            offer["edition_id"], offer["participation_id"], offer.get("quota_group"), quota_province(offer)
+        )

@@ -60,9 +60,14 @@ class BoothsStore(ServiceStore):
 
     def remember_edition(self, data: dict[str, Any]) -> None:
         """Idempotent and order-proof: only a newer edition version changes what we keep."""
-        fields = {"series_id": data["series_id"], "host_province": data["host_province"],
-                  "starts_on": data["starts_on"], "ends_on": data["ends_on"], "timezone": data["timezone"],
-                  "edition_version": data["version"]}
+        fields = {
+            "series_id": data["series_id"],
+            "host_province": data["host_province"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+            "timezone": data["timezone"],
+            "edition_version": data["version"],
+        }
         keep_newest(self.db.plans, data["edition_id"], fields, "edition_version", on_insert={"quotas": None})
 
     def plan(self, edition_id: str) -> dict[str, Any] | None:
@@ -72,8 +77,9 @@ class BoothsStore(ServiceStore):
         self.db.plans.update_one({"_id": edition_id}, stage({"$set": {"quotas": quotas}}, event))
         self.staged("plans", edition_id, [event])
 
-    def stage_floor_plan(self, edition_id: str, booths: list[dict[str, Any]], layout: dict[str, Any],
-                         event: dict[str, Any]) -> str:
+    def stage_floor_plan(
+        self, edition_id: str, booths: list[dict[str, Any]], layout: dict[str, Any], event: dict[str, Any]
+    ) -> str:
         """Record a floor-plan import whole, in one write: its booths, halls, zones and event.
 
         The booths are then written from this record (:meth:`apply_floor_plan`),
@@ -81,9 +87,20 @@ class BoothsStore(ServiceStore):
         :meth:`unfinished_imports`' pass; until they match, the record stays.
         """
         import_id = new_id("imp")
-        self.db.plans.update_one({"_id": edition_id}, stage({"$set": {
-            **layout, "importing": {"id": import_id, "booths": booths},
-            "import_state": "applying", "import_started_at": now_text()}}, event))
+        self.db.plans.update_one(
+            {"_id": edition_id},
+            stage(
+                {
+                    "$set": {
+                        **layout,
+                        "importing": {"id": import_id, "booths": booths},
+                        "import_state": "applying",
+                        "import_started_at": now_text(),
+                    }
+                },
+                event,
+            ),
+        )
         self.staged("plans", edition_id, [event])
         return import_id
 
@@ -99,24 +116,43 @@ class BoothsStore(ServiceStore):
         if not record:
             return True
         self.db.booths.update_each(
-            [({"_id": booth_id(edition_id, b["code"])},
-              {"$set": {**b, "edition_id": edition_id, "holder": None, "offer": None, "source": None,
-                        "since": None, "import_id": record["id"]},
-               "$setOnInsert": {"outbox": {}, "outbox_n": 0}})
-             for b in record["booths"]], upsert=True)
+            [
+                (
+                    {"_id": booth_id(edition_id, b["code"])},
+                    {
+                        "$set": {
+                            **b,
+                            "edition_id": edition_id,
+                            "holder": None,
+                            "offer": None,
+                            "source": None,
+                            "since": None,
+                            "import_id": record["id"],
+                        },
+                        "$setOnInsert": {"outbox": {}, "outbox_n": 0},
+                    },
+                )
+                for b in record["booths"]
+            ],
+            upsert=True,
+        )
         self.db.booths.delete_many({"edition_id": edition_id, "import_id": {"$ne": record["id"]}})
         if self.db.booths.count_documents({"edition_id": edition_id}) != len(record["booths"]):
             return False  # another import is writing too: the newer record's pass finishes the floor
-        done = self.db.plans.update_one({"_id": edition_id, "importing.id": record["id"]},
-                                        {"$unset": {"importing": "", "import_state": "", "import_started_at": ""}})
+        done = self.db.plans.update_one(
+            {"_id": edition_id, "importing.id": record["id"]},
+            {"$unset": {"importing": "", "import_state": "", "import_started_at": ""}},
+        )
         return bool(done.modified_count)
 
     def unfinished_imports(self, older_than: timedelta) -> list[str]:
         """Editions whose floor-plan import was cut off before its booths were written."""
         cutoff = to_text(datetime.now(UTC) - older_than)
-        return [p["_id"] for p in self.db.plans.find({"import_state": "applying"},
-                                                     {"import_started_at": 1}, polling=True)
-                if p["import_started_at"] < cutoff]
+        return [
+            p["_id"]
+            for p in self.db.plans.find({"import_state": "applying"}, {"import_started_at": 1}, polling=True)
+            if p["import_started_at"] < cutoff
+        ]
 
     def upsert_applicant(self, data: dict[str, Any], returning: bool) -> None:
         """Record an approved exhibitor, unless its cancellation arrived first (a tombstone).
@@ -127,12 +163,20 @@ class BoothsStore(ServiceStore):
         with suppress(DuplicateKeyError):
             self.db.applicants.update_one(
                 {"_id": data["participation_id"], "status": {"$ne": "cancelled"}},
-                {"$set": {"edition_id": data["edition_id"], "organisation_id": data["organisation_id"],
-                          "organisation_kind": data["organisation_kind"], "name": data["organisation_name"],
-                          "province": data["province"], "province_2025": data["province_2025"],
-                          "ocop_stars": data["ocop_max_stars"], "returning": "yes" if returning else "no",
-                          "status": "eligible"},
-                 "$setOnInsert": {"held": 0, "application": None, "slots_held": 0}},
+                {
+                    "$set": {
+                        "edition_id": data["edition_id"],
+                        "organisation_id": data["organisation_id"],
+                        "organisation_kind": data["organisation_kind"],
+                        "name": data["organisation_name"],
+                        "province": data["province"],
+                        "province_2025": data["province_2025"],
+                        "ocop_stars": data["ocop_max_stars"],
+                        "returning": "yes" if returning else "no",
+                        "status": "eligible",
+                    },
+                    "$setOnInsert": {"held": 0, "application": None, "slots_held": 0},
+                },
                 upsert=True,
             )
 
@@ -140,8 +184,10 @@ class BoothsStore(ServiceStore):
         """Cancelled, whether or not its approval has been seen yet (events may arrive in any order)."""
         self.db.applicants.update_one(
             {"_id": participation_id},
-            {"$set": {"status": "cancelled", "edition_id": edition_id},
-             "$setOnInsert": {"held": 0, "application": None, "slots_held": 0}},
+            {
+                "$set": {"status": "cancelled", "edition_id": edition_id},
+                "$setOnInsert": {"held": 0, "application": None, "slots_held": 0},
+            },
             upsert=True,
         )
 
@@ -166,15 +212,15 @@ class BoothsStore(ServiceStore):
 
     def take_quota(self, participation_id: str, field: str, limit: int) -> bool:
         """One more booth (or slot) for an applicant, unless it reached ``limit``."""
-        result = self.db.applicants.update_one({"_id": participation_id, field: {"$lt": limit}},
-                                               {"$inc": {field: 1}})
+        result = self.db.applicants.update_one({"_id": participation_id, field: {"$lt": limit}}, {"$inc": {field: 1}})
         return bool(result.modified_count)
 
     def give_back_quota(self, participation_id: str, field: str) -> None:
         self.db.applicants.update_one({"_id": participation_id, field: {"$gt": 0}}, {"$inc": {field: -1}})
 
-    def take_place(self, edition_id: str, group: str, group_limit: int, province: str,
-                   province_cap: int | None) -> bool:
+    def take_place(
+        self, edition_id: str, group: str, group_limit: int, province: str, province_cap: int | None
+    ) -> bool:
         """One more booth for a quota group and for a province, unless either is full: one conditional update
         of the plan's counters, so concurrent claims, offers and accepts can never pass a limit together.
 
@@ -182,22 +228,26 @@ class BoothsStore(ServiceStore):
         """
         query: dict[str, Any] = {"_id": edition_id, f"group_held.{group}": {"$lt": group_limit}}
         if province_cap is not None:  # a province's first booth finds no counter yet
-            query["$or"] = [{f"province_held.{province}": {"$lt": province_cap}},
-                            {f"province_held.{province}": {"$exists": False}}]
-        result = self.db.plans.update_one(query, {"$inc": {f"group_held.{group}": 1,
-                                                           f"province_held.{province}": 1}})
+            query["$or"] = [
+                {f"province_held.{province}": {"$lt": province_cap}},
+                {f"province_held.{province}": {"$exists": False}},
+            ]
+        result = self.db.plans.update_one(query, {"$inc": {f"group_held.{group}": 1, f"province_held.{province}": 1}})
         return bool(result.modified_count)
 
     def give_back_place(self, edition_id: str, group: str | None, province: str) -> None:
         if group:
-            self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$gt": 0}},
-                                     {"$inc": {f"group_held.{group}": -1, f"province_held.{province}": -1}})
+            self.db.plans.update_one(
+                {"_id": edition_id, f"group_held.{group}": {"$gt": 0}},
+                {"$inc": {f"group_held.{group}": -1, f"province_held.{province}": -1}},
+            )
 
     def start_group_counters(self, edition_id: str, groups: Iterable[str]) -> None:
         """A counter at 0 for each new quota group (``$lt`` never matches a missing field)."""
         for group in groups:
-            self.db.plans.update_one({"_id": edition_id, f"group_held.{group}": {"$exists": False}},
-                                     {"$set": {f"group_held.{group}": 0}})
+            self.db.plans.update_one(
+                {"_id": edition_id, f"group_held.{group}": {"$exists": False}}, {"$set": {f"group_held.{group}": 0}}
+            )
 
     def counters(self, edition_id: str) -> dict[str, int]:
         """The stored counters: ``applicant:<pid>``, ``group:<name>`` and ``province:<slug>`` (booths held or
@@ -220,8 +270,11 @@ class BoothsStore(ServiceStore):
             for holder in (booth.get("holder"), booth.get("offer")):  # a booth on offer is reserved
                 if not holder:
                     continue
-                for key in (f"applicant:{holder['participation_id']}", f"group:{holder.get('quota_group')}",
-                            f"province:{quota_province(holder)}"):
+                for key in (
+                    f"applicant:{holder['participation_id']}",
+                    f"group:{holder.get('quota_group')}",
+                    f"province:{quota_province(holder)}",
+                ):
                     if key in actual:
                         actual[key] += 1
         for slot in self.db.slots.find({"edition_id": edition_id}, {"participation_id": 1}):
@@ -252,8 +305,15 @@ class BoothsStore(ServiceStore):
     def held_count(self, edition_id: str) -> int:
         return self.db.booths.count_documents({"edition_id": edition_id, "holder": {"$ne": None}})
 
-    def assign(self, edition_id: str, code: str, holder: dict[str, Any], source: str,
-               event_for: Callable[[dict[str, Any]], dict[str, Any]], offer_id: str | None = None) -> dict:
+    def assign(
+        self,
+        edition_id: str,
+        code: str,
+        holder: dict[str, Any],
+        source: str,
+        event_for: Callable[[dict[str, Any]], dict[str, Any]],
+        offer_id: str | None = None,
+    ) -> dict:
         """Give a free booth to ``holder``; :class:`Taken` if someone has it or it is on offer to another.
 
         ``offer_id``: the booth is on offer to this holder, who accepts it.
@@ -267,18 +327,23 @@ class BoothsStore(ServiceStore):
             query["offer.offer_id"] = offer_id
             del query["offer"]
         after = self.db.booths.find_one_and_update(
-            query, stage({"$set": {"holder": holder, "source": source, "offer": None, "since": now_text()}},
-                         event),
-            projection={"outbox": 0}
+            query,
+            stage({"$set": {"holder": holder, "source": source, "offer": None, "since": now_text()}}, event),
+            projection={"outbox": 0},
         )
         if after is None:
             raise Taken(code)
         self.staged("booths", booth["_id"], [event])
         return after
 
-    def release(self, edition_id: str, code: str, participation_id: str,
-                event_for: Callable[[dict[str, Any]], dict[str, Any]], offer_due: bool = False
-                ) -> dict[str, Any] | None:
+    def release(
+        self,
+        edition_id: str,
+        code: str,
+        participation_id: str,
+        event_for: Callable[[dict[str, Any]], dict[str, Any]],
+        offer_due: bool = False,
+    ) -> dict[str, Any] | None:
         """Free a booth if ``participation_id`` still holds it (a repeat changes nothing).
 
         ``offer_due``: the booth is to be offered to the waitlist; the mark, written with the release, stays
@@ -291,9 +356,18 @@ class BoothsStore(ServiceStore):
         event = event_for(booth)
         after = self.db.booths.find_one_and_update(
             {"_id": booth["_id"], "holder.participation_id": participation_id},
-            stage({"$set": {"holder": None, "source": None, "since": now_text(),
-                            **({"offer_due": now_text()} if offer_due else {})}}, event),
-            projection={"outbox": 0}
+            stage(
+                {
+                    "$set": {
+                        "holder": None,
+                        "source": None,
+                        "since": now_text(),
+                        **({"offer_due": now_text()} if offer_due else {}),
+                    }
+                },
+                event,
+            ),
+            projection={"outbox": 0},
         )
         if after is not None:
             self.staged("booths", booth["_id"], [event])
@@ -309,9 +383,18 @@ class BoothsStore(ServiceStore):
         self.db.offers.insert_one(new_document({**offer, "status": "pending"}))
         reserved = self.db.booths.update_one(
             {"_id": booth["_id"], "holder": None, "offer": None},
-            {"$set": {"offer": {"offer_id": offer["_id"], "participation_id": offer["participation_id"],
-                                "quota_group": offer["quota_group"], "province": offer["province"],
-                                "expires_at": offer["expires_at"]}}, "$unset": {"offer_due": ""}},
+            {
+                "$set": {
+                    "offer": {
+                        "offer_id": offer["_id"],
+                        "participation_id": offer["participation_id"],
+                        "quota_group": offer["quota_group"],
+                        "province": offer["province"],
+                        "expires_at": offer["expires_at"],
+                    }
+                },
+                "$unset": {"offer_due": ""},
+            },
         )
         if not reserved.modified_count:
             self.db.offers.delete_one({"_id": offer["_id"], "status": "pending"})
@@ -322,8 +405,9 @@ class BoothsStore(ServiceStore):
 
     def no_offer_due(self, edition_id: str, code: str) -> None:
         """Nobody is left to offer the booth to: it stays free for claims."""
-        self.db.booths.update_one({"_id": booth_id(edition_id, code), "offer_due": {"$exists": True}},
-                                  {"$unset": {"offer_due": ""}})
+        self.db.booths.update_one(
+            {"_id": booth_id(edition_id, code), "offer_due": {"$exists": True}}, {"$unset": {"offer_due": ""}}
+        )
 
     def booths_due_an_offer(self, older_than: timedelta) -> list[dict[str, Any]]:
         """Freed booths still waiting for their offer after ``older_than`` (the process died before making it)."""
@@ -334,14 +418,19 @@ class BoothsStore(ServiceStore):
         """Offers a crash left ``pending`` (never opened, never announced), or ``accepted`` with their booth
         not yet given (``assigning``)."""
         cutoff = to_text(datetime.now(UTC) - older_than)
-        pending = [o for o in self.db.offers.find({"status": "pending"}, {"outbox": 0}, polling=True)
-                   if o["created_at"] < cutoff]
+        pending = [
+            o
+            for o in self.db.offers.find({"status": "pending"}, {"outbox": 0}, polling=True)
+            if o["created_at"] < cutoff
+        ]
         return pending + list(self.db.offers.find({"assigning": {"$lt": cutoff}}, {"outbox": 0}, polling=True))
 
     def drop_pending_offer(self, offer: dict[str, Any]) -> None:
         """A never-opened offer goes, and the booth it reserved waits for the next offer."""
-        self.db.booths.update_one({"_id": booth_id(offer["edition_id"], offer["booth_code"]),
-                                   "offer.offer_id": offer["_id"]}, {"$set": {"offer": None, "offer_due": now_text()}})
+        self.db.booths.update_one(
+            {"_id": booth_id(offer["edition_id"], offer["booth_code"]), "offer.offer_id": offer["_id"]},
+            {"$set": {"offer": None, "offer_due": now_text()}},
+        )
         self.db.offers.delete_one({"_id": offer["_id"], "status": "pending"})
 
     def offer_assigned(self, offer_id: str) -> None:
@@ -355,9 +444,12 @@ class BoothsStore(ServiceStore):
         scanning the collection, and this runs every few seconds.
         """
         stale = self.db.booths.find({"offer.expires_at": {"$lt": now}}, {"_id": 1}, polling=True)
-        return sum(self.db.booths.update_one({"_id": b["_id"], "offer.expires_at": {"$lt": now}},
-                                             {"$set": {"offer": None, "offer_due": now}}).modified_count
-                   for b in stale)
+        return sum(
+            self.db.booths.update_one(
+                {"_id": b["_id"], "offer.expires_at": {"$lt": now}}, {"$set": {"offer": None, "offer_due": now}}
+            ).modified_count
+            for b in stale
+        )
 
     def close_offer(self, offer: dict[str, Any], status: str, event: dict[str, Any]) -> bool:
         """open → accepted | declined | expired | withdrawn, once.
@@ -368,17 +460,20 @@ class BoothsStore(ServiceStore):
         writes is found by :meth:`offers_left_half_made` or, for a lifted
         reservation, when the offer's deadline passes.
         """
-        closing = {"status": status, "closed_at": now_text(), **({"assigning": now_text()}
-                                                                  if status == "accepted" else {})}
+        closing = {
+            "status": status,
+            "closed_at": now_text(),
+            **({"assigning": now_text()} if status == "accepted" else {}),
+        }
         result = self.db.offers.update_one({"_id": offer["_id"], "status": "open"}, stage({"$set": closing}, event))
         if not result.modified_count:
             return False
         self.staged("offers", offer["_id"], [event])
         if status != "accepted":  # a withdrawn offer's booth is placed by the run that withdrew it
-            self.db.booths.update_one({"_id": booth_id(offer["edition_id"], offer["booth_code"]),
-                                       "offer.offer_id": offer["_id"]},
-                                      {"$set": {"offer": None, **({"offer_due": now_text()}
-                                                                  if status != "withdrawn" else {})}})
+            self.db.booths.update_one(
+                {"_id": booth_id(offer["edition_id"], offer["booth_code"]), "offer.offer_id": offer["_id"]},
+                {"$set": {"offer": None, **({"offer_due": now_text()} if status != "withdrawn" else {})}},
+            )
         return True
 
     def offer(self, offer_id: str) -> dict[str, Any] | None:
@@ -404,20 +499,27 @@ class BoothsStore(ServiceStore):
 
     def start_commit(self, run: dict[str, Any]) -> None:
         """Mark the run as being applied, so that a commit cut off half-way is found and finished."""
-        self.db.runs.update_one({"_id": run["_id"], "committed_at": None},
-                                {"$set": {"commit_state": "applying", "commit_started_at": now_text()}})
+        self.db.runs.update_one(
+            {"_id": run["_id"], "committed_at": None},
+            {"$set": {"commit_state": "applying", "commit_started_at": now_text()}},
+        )
 
     def unfinished_commits(self, older_than: timedelta) -> list[dict[str, Any]]:
         """Runs whose commit began more than ``older_than`` ago and never finished."""
         cutoff = to_text(datetime.now(UTC) - older_than)
-        return [run for run in self.db.runs.find({"commit_state": "applying"}, {"outbox": 0}, polling=True)
-                if run["commit_started_at"] < cutoff]
+        return [
+            run
+            for run in self.db.runs.find({"commit_state": "applying"}, {"outbox": 0}, polling=True)
+            if run["commit_started_at"] < cutoff
+        ]
 
     def mark_committed(self, run: dict[str, Any], event: dict[str, Any]) -> bool:
         """The plan's committed run (which opens the claim window), then the run itself with its event."""
         self.db.plans.update_one({"_id": run["edition_id"]}, {"$set": {"committed_run": run["_id"]}})
-        result = self.db.runs.update_one({"_id": run["_id"], "committed_at": None}, stage(
-            {"$set": {"committed_at": now_text()}, "$unset": {"commit_state": ""}}, event))
+        result = self.db.runs.update_one(
+            {"_id": run["_id"], "committed_at": None},
+            stage({"$set": {"committed_at": now_text()}, "$unset": {"commit_state": ""}}, event),
+        )
         if result.modified_count:
             self.staged("runs", run["_id"], [event])
         return bool(result.modified_count)
@@ -432,8 +534,9 @@ class BoothsStore(ServiceStore):
         for booth in self.db.booths.find({}, {"edition_id": 1, "zone": 1, "kind": 1, "holder": 1, "offer": 1}):
             holder = booth.get("holder")
             status = "taken" if holder else ("on_offer" if booth.get("offer") else "free")
-            counts[(booth["edition_id"], booth["zone"], booth["kind"], (holder or {}).get("quota_group") or "",
-                    status)] += 1
+            counts[
+                (booth["edition_id"], booth["zone"], booth["kind"], (holder or {}).get("quota_group") or "", status)
+            ] += 1
         return counts
 
     def start_override(self, entry: dict[str, Any]) -> None:
@@ -442,8 +545,9 @@ class BoothsStore(ServiceStore):
 
     def finish_override(self, entry: dict[str, Any], event: dict[str, Any]) -> None:
         """Done: the entry joins the audit trail, with the event announcing it."""
-        if self.db.audit.update_one({"_id": entry["_id"], "state": "applying"},
-                                    stage({"$unset": {"state": ""}}, event)).modified_count:
+        if self.db.audit.update_one(
+            {"_id": entry["_id"], "state": "applying"}, stage({"$unset": {"state": ""}}, event)
+        ).modified_count:
             self.staged("audit", entry["_id"], [event])
 
     def drop_override(self, entry: dict[str, Any]) -> None:

@@ -22,8 +22,13 @@ def _clean(doc: dict[str, Any]) -> dict[str, Any]:
 
 def holder(applicant: dict[str, Any], quota_group: str | None) -> dict[str, Any]:
     """Who holds a booth, as stored on the booth and shown on the public plan: an organisation."""
-    return {"participation_id": applicant["_id"], "organisation_id": applicant["organisation_id"],
-            "name": applicant.get("name"), "province": applicant.get("province"), "quota_group": quota_group}
+    return {
+        "participation_id": applicant["_id"],
+        "organisation_id": applicant["organisation_id"],
+        "name": applicant.get("name"),
+        "province": applicant.get("province"),
+        "quota_group": quota_group,
+    }
 
 
 def booth(doc: dict[str, Any]) -> dict[str, Any]:
@@ -39,11 +44,17 @@ def floor_plan(plan: dict[str, Any], booths: list[dict[str, Any]]) -> dict[str, 
     by_status: dict[str, int] = {}
     for b in shown:
         by_status[b["status"]] = by_status.get(b["status"], 0) + 1
-    return {"edition_id": plan["_id"], "halls": plan.get("halls", []), "zones": plan.get("zones", []),
-            "booths": shown, "totals": {"booths": len(shown), **by_status},
-            "quota_groups": [{"name": g["name"], "booths": g["booths"],
-                              "held": (plan.get("group_held") or {}).get(g["name"], 0)}
-                             for g in (plan.get("quotas") or {}).get("groups", [])]}
+    return {
+        "edition_id": plan["_id"],
+        "halls": plan.get("halls", []),
+        "zones": plan.get("zones", []),
+        "booths": shown,
+        "totals": {"booths": len(shown), **by_status},
+        "quota_groups": [
+            {"name": g["name"], "booths": g["booths"], "held": (plan.get("group_held") or {}).get(g["name"], 0)}
+            for g in (plan.get("quotas") or {}).get("groups", [])
+        ],
+    }
 
 
 def applicant(doc: dict[str, Any]) -> dict[str, Any]:
@@ -52,22 +63,38 @@ def applicant(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def run_document(run_id: str, edition_id: str, result: Allocation, rules: QuotaRules,
-                 provinces: dict[str, str | None]) -> dict[str, Any]:
+def run_document(
+    run_id: str, edition_id: str, result: Allocation, rules: QuotaRules, provinces: dict[str, str | None]
+) -> dict[str, Any]:
     """A dry run as stored: the result, each applicant's quota group and explanation."""
     groups = {}
     for aid in result.assignments:
         group = rules.group_for(provinces.get(aid) or FOREIGN)
         groups[aid] = group.name if group else None
-    explanations = {aid: {"status": e.status, "booths": list(e.booths), "booths_wanted": e.booths_wanted,
-                          "priority": e.priority, "reasons": [asdict(r) for r in e.reasons]}
-                    for aid, e in result.explanations.items()}
-    return {"_id": run_id, "edition_id": edition_id, "objective": round(result.objective, 6),
-            "assignments": {aid: list(codes) for aid, codes in result.assignments.items() if codes},
-            "groups": groups, "explanations": explanations, "moved": list(result.moved),
-            "allocated": sum(len(c) for c in result.assignments.values()),
-            "unallocated": sum(1 for e in result.explanations.values() if e.status == "unallocated"),
-            "duration_ms": round(result.duration_ms, 3), "solver": asdict(result.solver), "committed_at": None}
+    explanations = {
+        aid: {
+            "status": e.status,
+            "booths": list(e.booths),
+            "booths_wanted": e.booths_wanted,
+            "priority": e.priority,
+            "reasons": [asdict(r) for r in e.reasons],
+        }
+        for aid, e in result.explanations.items()
+    }
+    return {
+        "_id": run_id,
+        "edition_id": edition_id,
+        "objective": round(result.objective, 6),
+        "assignments": {aid: list(codes) for aid, codes in result.assignments.items() if codes},
+        "groups": groups,
+        "explanations": explanations,
+        "moved": list(result.moved),
+        "allocated": sum(len(c) for c in result.assignments.values()),
+        "unallocated": sum(1 for e in result.explanations.values() if e.status == "unallocated"),
+        "duration_ms": round(result.duration_ms, 3),
+        "solver": asdict(result.solver),
+        "committed_at": None,
+    }
 
 
 RUN_INTERNAL = ("inputs", "commit_state", "commit_started_at")
@@ -114,11 +141,19 @@ def assignments_csv(booths: list[dict[str, Any]]) -> str:
     """Booth, organisation, province, quota group: the sheet organisers print (UTF-8 with BOM)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["booth", "zone", "kind", "organisation", "organisation_id", "province", "quota_group",
-                     "source"])
+    writer.writerow(["booth", "zone", "kind", "organisation", "organisation_id", "province", "quota_group", "source"])
     for doc in booths:  # (not ``booth``/``holder``: this module's own functions)
         held_by = doc.get("holder") or {}
-        writer.writerow([doc["code"], doc["zone"], doc["kind"], (held_by.get("name") or {}).get("vi", ""),
-                         held_by.get("organisation_id", ""), held_by.get("province") or "",
-                         held_by.get("quota_group") or "", doc.get("source") or ""])
+        writer.writerow(
+            [
+                doc["code"],
+                doc["zone"],
+                doc["kind"],
+                (held_by.get("name") or {}).get("vi", ""),
+                held_by.get("organisation_id", ""),
+                held_by.get("province") or "",
+                held_by.get("quota_group") or "",
+                doc.get("source") or "",
+            ]
+        )
     return "\ufeff" + buffer.getvalue()

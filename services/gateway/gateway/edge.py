@@ -26,9 +26,11 @@ def broker_reachable(timeout: float = 0.8) -> bool:
 def json_object(body: Any) -> dict[str, Any]:
     """A body that is a JSON object, as every body of the API is (the services answer the same otherwise)."""
     if not isinstance(body, dict):
-        raise InvalidInput("The request body must be a JSON object.", code="body_not_object",
-                           errors=[{"field": "body", "code": "invalid_type", "message": "Expected a JSON object.",
-                                    "params": {}}])
+        raise InvalidInput(
+            "The request body must be a JSON object.",
+            code="body_not_object",
+            errors=[{"field": "body", "code": "invalid_type", "message": "Expected a JSON object.", "params": {}}],
+        )
     return body
 
 
@@ -78,9 +80,11 @@ def expected_version(request: Request) -> int | None:
         return None
     tag = header.removeprefix("W/").strip('"')
     if not ETAG.fullmatch(tag):
-        raise InvalidInput("If-Match must be an ETag this API gave you.", code="validation_failed",
-                           errors=[{"field": "If-Match", "code": "invalid_format", "message": "Not an ETag.",
-                                    "params": {}}])
+        raise InvalidInput(
+            "If-Match must be an ETag this API gave you.",
+            code="validation_failed",
+            errors=[{"field": "If-Match", "code": "invalid_format", "message": "Not an ETag.", "params": {}}],
+        )
     return int(tag[1:])
 
 

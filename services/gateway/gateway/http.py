@@ -39,14 +39,16 @@ from shared.logs import scoped
 
 log = logging.getLogger(__name__)
 access_log = logging.getLogger("gateway.access")
-HTTP_RESPONSES = Counter("ketnoi_http_responses_total", "Answers of the public API, by route template, method "
-                         "and HTTP status (problems included).", ["route", "method", "status"])
+HTTP_RESPONSES = Counter(
+    "ketnoi_http_responses_total",
+    "Answers of the public API, by route template, method and HTTP status (problems included).",
+    ["route", "method", "status"],
+)
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SURROGATE_ESCAPE = re.compile(rb"\\[uU][dD][89a-fA-F]")
 QUIET_PATHS = frozenset({"/healthz", "/readyz"})  # probed every few seconds
-EXPOSED_HEADERS = ("ETag, Location, Retry-After, X-Request-ID, Idempotent-Replayed, Content-Language, "
-                   "Preference-Applied")
+EXPOSED_HEADERS = "ETag, Location, Retry-After, X-Request-ID, Idempotent-Replayed, Content-Language, Preference-Applied"
 
 
 def request_id_of(request: Request) -> str:
@@ -55,16 +57,19 @@ def request_id_of(request: Request) -> str:
 
 
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload, ensure_ascii=False, default=str), status=status,
-                    mimetype="application/json", headers=headers)
+    return Response(
+        json.dumps(payload, ensure_ascii=False, default=str),
+        status=status,
+        mimetype="application/json",
+        headers=headers,
+    )
 
 
 def _cors_headers(request: Request) -> dict[str, str]:
     origin = request.headers.get("Origin")
     if not origin or origin not in settings().cors_origins:
         return {}
-    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin",
-            "Access-Control-Expose-Headers": EXPOSED_HEADERS}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin", "Access-Control-Expose-Headers": EXPOSED_HEADERS}
 
 
 class ApiApp(WsgiApp):
@@ -102,12 +107,14 @@ class ApiApp(WsgiApp):
             return _http_problem(NotFound(), request)
         response = Response(status=204)
         if _cors_headers(request):
-            response.headers.update({
-                "Access-Control-Allow-Methods": ", ".join(sorted(set(methods) | {"OPTIONS"})),
-                "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, "
-                                                "Idempotency-Key, Accept-Language, X-Request-ID, Prefer",
-                "Access-Control-Max-Age": "600",
-            })
+            response.headers.update(
+                {
+                    "Access-Control-Allow-Methods": ", ".join(sorted(set(methods) | {"OPTIONS"})),
+                    "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, If-None-Match, "
+                    "Idempotency-Key, Accept-Language, X-Request-ID, Prefer",
+                    "Access-Control-Max-Age": "600",
+                }
+            )
         return response
 
 
@@ -115,8 +122,9 @@ def _http_problem(exc: HTTPException, request: Request) -> Response:
     code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.code, "bad_request")
     error = KetnoiError(exc.description or "", code=code)
     error.status = exc.code
-    response = problem_response(error, pick_language(request.headers.get("Accept-Language")), request.path,
-                                request.request_id)
+    response = problem_response(
+        error, pick_language(request.headers.get("Accept-Language")), request.path, request.request_id
+    )
     if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response
@@ -126,17 +134,29 @@ def handler_name(provider: HttpRequestHandler | None) -> str | None:
     return f"{provider.container.service_name}.{provider.method_name}" if provider is not None else None
 
 
-def log_access(environ, request: Request, response: Response, provider: HttpRequestHandler | None,
-               started: float) -> None:
+def log_access(
+    environ, request: Request, response: Response, provider: HttpRequestHandler | None, started: float
+) -> None:
     """The access line: one per request, with its id, route template, status and duration (never the query
     string: claim and unsubscribe links carry their token there).  Probes that succeed are DEBUG."""
     status = response.status_code
     level = logging.DEBUG if request.path in QUIET_PATHS and status < 400 else logging.INFO
     with scoped(request_id=request.request_id, handler=handler_name(provider)):
-        access_log.log(level, "%s %s %s", request.method, request.path, status, extra={
-            "status": str(status), "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "method": request.method, "route": provider.url if provider is not None else None,
-            "path": request.path, "client": environ.get("REMOTE_ADDR")})
+        access_log.log(
+            level,
+            "%s %s %s",
+            request.method,
+            request.path,
+            status,
+            extra={
+                "status": str(status),
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "method": request.method,
+                "route": provider.url if provider is not None else None,
+                "path": request.path,
+                "client": environ.get("REMOTE_ADDR"),
+            },
+        )
 
 
 class EventletLog:
@@ -161,8 +181,15 @@ class ApiServer(WebServer):
         return ApiApp(self)
 
     def get_wsgi_server(self, sock, wsgi_app, protocol=HttpOnlyProtocol, debug=False):
-        return wsgi.Server(sock, sock.getsockname(), wsgi_app, protocol=protocol, debug=debug,
-                           log=EventletLog(logging.getLogger("nameko.web.server")), log_format="")
+        return wsgi.Server(
+            sock,
+            sock.getsockname(),
+            wsgi_app,
+            protocol=protocol,
+            debug=debug,
+            log=EventletLog(logging.getLogger("nameko.web.server")),
+            log_format="",
+        )
 
 
 class ApiHandler(HttpRequestHandler):
@@ -188,13 +215,26 @@ class ApiHandler(HttpRequestHandler):
 
     server = ApiServer()
 
-    def __init__(self, method: str, url: str, *, summary: str = "", body: Any = None,
-                 reads_body: bool = False, response: Any = None, auth: str = "optional",
-                 tags: tuple[str, ...] = (),
-                 idempotent: bool | None = None, query: Any = None, status: int = 200,
-                 produces: str = "application/json", documented: bool = True,
-                 other_statuses: dict[int, str] | None = None, cache_seconds: int | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        *,
+        summary: str = "",
+        body: Any = None,
+        reads_body: bool = False,
+        response: Any = None,
+        auth: str = "optional",
+        tags: tuple[str, ...] = (),
+        idempotent: bool | None = None,
+        query: Any = None,
+        status: int = 200,
+        produces: str = "application/json",
+        documented: bool = True,
+        other_statuses: dict[int, str] | None = None,
+        cache_seconds: int | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("expected_exceptions", KetnoiError)
         super().__init__(method, url, **kwargs)
         self.summary = summary
@@ -227,8 +267,11 @@ class ApiHandler(HttpRequestHandler):
             request.principal = self._principal(request)
             request.json_body = self._body(request)
             # before an idempotency key is claimed: a body only a service loads need be an object here
-            request.body = None if self.body is None else (
-                checked(self.body, request.json_body) if self.reads_body else json_object(request.json_body))
+            request.body = (
+                None
+                if self.body is None
+                else (checked(self.body, request.json_body) if self.reads_body else json_object(request.json_body))
+            )
             key = request.headers.get("Idempotency-Key") if self.idempotent else None
             if key:
                 return self.idempotency.run(key, request, partial(self._call, request))
@@ -239,8 +282,13 @@ class ApiHandler(HttpRequestHandler):
     def _call(self, request: Request) -> Response:
         context = {REQUEST_ID_KEY: request.request_id, "language": request.language}
         event = Event()
-        self.container.spawn_worker(self, (request,), request.path_values, context_data=context,
-                                    handle_result=partial(self.handle_result, event))
+        self.container.spawn_worker(
+            self,
+            (request,),
+            request.path_values,
+            context_data=context,
+            handle_result=partial(self.handle_result, event),
+        )
         result = event.wait()
         response = self.response_from_result(result)
         if self.cache_seconds is not None and response.status_code == 200:
@@ -308,8 +356,10 @@ class ApiHandler(HttpRequestHandler):
             try:
                 json.dumps(body, ensure_ascii=False).encode("utf-8")
             except UnicodeEncodeError:
-                raise BadRequest("The body contains an unpaired surrogate (\\uD800-\\uDFFF) where text belongs.",
-                                 code="malformed_json") from None
+                raise BadRequest(
+                    "The body contains an unpaired surrogate (\\uD800-\\uDFFF) where text belongs.",
+                    code="malformed_json",
+                ) from None
         return body
 
     def handle_result(self, event, worker_ctx, result, exc_info):

@@ -71,8 +71,12 @@ class IdempotencyStore:
         if response.status_code >= 300:
             self.records.release_key(record_id)
             return response
-        self.records.finish_key(record_id, response.status_code, response.get_data(as_text=True),
-                                {k: v for k, v in response.headers.items() if k in ("ETag", "Location")})
+        self.records.finish_key(
+            record_id,
+            response.status_code,
+            response.get_data(as_text=True),
+            {k: v for k, v in response.headers.items() if k in ("ETag", "Location")},
+        )
         return response
 
     def _let_retry(self, record_id: str, at: datetime) -> None:
@@ -89,21 +93,24 @@ class IdempotencyStore:
         """The stored answer, or None when a crashed claim was taken over by this request."""
         record = self.records.key_record(record_id)
         if record is None:
-            raise Conflict("The first request with this key just finished failing; retry.",
-                           code="idempotency_in_progress")
+            raise Conflict(
+                "The first request with this key just finished failing; retry.", code="idempotency_in_progress"
+            )
         if record["fingerprint"] != fingerprint:
-            raise InvalidInput("This Idempotency-Key was used with a different body.",
-                               code="idempotency_key_reused")
+            raise InvalidInput("This Idempotency-Key was used with a different body.", code="idempotency_key_reused")
         if record["state"] == "done":
-            response = Response(record["body"], status=record["status"], mimetype="application/json",
-                                headers=record.get("headers") or {})
+            response = Response(
+                record["body"],
+                status=record["status"],
+                mimetype="application/json",
+                headers=record.get("headers") or {},
+            )
             response.headers["Idempotent-Replayed"] = "true"
             return response
         stale = record["claimed_at"] < to_text(now - LEASE)
         if stale and self.records.take_over_key(record_id, record.get("claim"), now):
             return None
-        raise Conflict("A request with this Idempotency-Key is still being processed.",
-                       code="idempotency_in_progress")
+        raise Conflict("A request with this Idempotency-Key is still being processed.", code="idempotency_in_progress")
 
 
 _store: list[IdempotencyStore] = []
@@ -117,4 +124,3 @@ def idempotency_store() -> IdempotencyStore:
         if not _store:
             _store.append(IdempotencyStore(gateway_store()))
         return _store[0]
-

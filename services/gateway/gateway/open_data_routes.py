@@ -29,20 +29,36 @@ class OpenDataRoutes:
         found = self.registration.open_data(actor(request), edition_id)
         return {**found, "booths": self.booths.open_data(edition_id), "b2b": self.meetings.open_data(edition_id)}
 
-    @api("GET", "/v1/editions/<edition_id>/open-data",
-         summary="Open data: registrations, booths, B2B meetings and MOUs counted by province, sector, OCOP stars "
-                 "and more; public once the edition is over (organisers, ops and provinces may preview it)",
-         auth="optional", response=s.OpenData, tags=("open data",))
+    @api(
+        "GET",
+        "/v1/editions/<edition_id>/open-data",
+        summary="Open data: registrations, booths, B2B meetings and MOUs counted by province, sector, OCOP stars "
+        "and more; public once the edition is over (organisers, ops and provinces may preview it)",
+        auth="optional",
+        response=s.OpenData,
+        tags=("open data",),
+    )
     def open_data(self, request: Request, edition_id: str):
         return self._open_data(request, edition_id)
 
-    @api("GET", "/v1/editions/<edition_id>/open-data.csv",
-         summary="The same open data as CSV, one number per line (edition_id, measure, dimension, key, value)",
-         auth="optional", tags=("open data",), produces="text/csv")
+    @api(
+        "GET",
+        "/v1/editions/<edition_id>/open-data.csv",
+        summary="The same open data as CSV, one number per line (edition_id, measure, dimension, key, value)",
+        auth="optional",
+        tags=("open data",),
+        produces="text/csv",
+    )
     def open_data_csv(self, request: Request, edition_id: str):
         found = self._open_data(request, edition_id)
-        measures = {"participants": found["participants"], "booths": found["booths"],
-                    "meetings": {"sessions": found["b2b"]["sessions"], **found["b2b"]["meetings"]},
-                    "mous": found["b2b"]["mous"]}
-        return Response(to_csv(edition_id, measures).encode("utf-8"), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="{edition_id}-open-data.csv"'})
+        measures = {
+            "participants": found["participants"],
+            "booths": found["booths"],
+            "meetings": {"sessions": found["b2b"]["sessions"], **found["b2b"]["meetings"]},
+            "mous": found["b2b"]["mous"],
+        }
+        return Response(
+            to_csv(edition_id, measures).encode("utf-8"),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{edition_id}-open-data.csv"'},
+        )

@@ -47,23 +47,56 @@ def _endpoints(service_cls: type) -> list[tuple[str, ApiHandler]]:
 
 
 def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
-    op: dict[str, Any] = {"operationId": name, "summary": endpoint.summary, "tags": list(endpoint.tags),
-                          "responses": {}}
-    params = [{"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
-              for p in _PATH_PARAM.findall(endpoint.url)]
+    op: dict[str, Any] = {
+        "operationId": name,
+        "summary": endpoint.summary,
+        "tags": list(endpoint.tags),
+        "responses": {},
+    }
+    params = [
+        {"in": "path", "name": p, "required": True, "schema": {"type": "string"}}
+        for p in _PATH_PARAM.findall(endpoint.url)
+    ]
     if endpoint.query is not None:
         params.append({"in": "query", "schema": endpoint.query})
     if endpoint.idempotent:
-        params.append({"in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
-                       "description": "Retrying with the same key and body returns the first answer."})
+        params.append(
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Retrying with the same key and body returns the first answer.",
+            }
+        )
     if endpoint.cache_seconds is not None:
-        params.append({"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"},
-                       "description": "The ETag you hold; 304 with no body while it is still current."})
+        params.append(
+            {
+                "in": "header",
+                "name": "If-None-Match",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "The ETag you hold; 304 with no body while it is still current.",
+            }
+        )
     if endpoint.method == "PATCH":
-        params.append({"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string"},
-                       "description": "The ETag you last read; 412 if someone changed it since."})
-    params.append({"in": "header", "name": "Accept-Language", "required": False,
-                   "schema": {"type": "string", "enum": ["vi", "en"]}})
+        params.append(
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "The ETag you last read; 412 if someone changed it since.",
+            }
+        )
+    params.append(
+        {
+            "in": "header",
+            "name": "Accept-Language",
+            "required": False,
+            "schema": {"type": "string", "enum": ["vi", "en"]},
+        }
+    )
     op["parameters"] = params
     if endpoint.body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": endpoint.body}}}
@@ -77,14 +110,20 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     op["responses"][str(endpoint.status)] = ok
     if endpoint.cache_seconds is not None:
         ok["headers"] = _CACHE_HEADERS
-        op["responses"]["304"] = {"description": "Not modified: the ETag in If-None-Match is current (no body)",
-                                  "headers": _CACHE_HEADERS}
+        op["responses"]["304"] = {
+            "description": "Not modified: the ETag in If-None-Match is current (no body)",
+            "headers": _CACHE_HEADERS,
+        }
     for status, description in endpoint.other_statuses.items():
-        op["responses"][str(status)] = {"description": description,
-                                        "content": {"application/json": {"schema": {"type": "object"}}}}
+        op["responses"][str(status)] = {
+            "description": description,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        }
     for code, description in _ERRORS.items():
-        op["responses"][code] = {"description": description,
-                                   "content": {"application/problem+json": {"schema": "Problem"}}}
+        op["responses"][code] = {
+            "description": description,
+            "content": {"application/problem+json": {"schema": "Problem"}},
+        }
     if endpoint.auth != "none":
         op["security"] = [{"bearer": []}] if endpoint.auth == "required" else [{}, {"bearer": []}]
     return op
@@ -97,8 +136,10 @@ def openapi_document(service_cls: type) -> dict[str, Any]:
         version="1.0.0",
         openapi_version="3.1.0",
         plugins=[MarshmallowPlugin()],
-        info={"description": "Registration, booths, B2B meetings and notifications for Vietnam's "
-                             "supply–demand connection conferences. Errors are RFC 9457 problem documents."},
+        info={
+            "description": "Registration, booths, B2B meetings and notifications for Vietnam's "
+            "supply–demand connection conferences. Errors are RFC 9457 problem documents."
+        },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Problem", schema=Problem)

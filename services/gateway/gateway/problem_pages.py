@@ -29,27 +29,53 @@ PAGE = """<!doctype html>
 
 def _field_list(codes: list[str]) -> str:
     """Field-level codes (``errors[].code``) listed on the validation page, where they occur."""
-    items = "".join(f'<li><code>{escape(c)}</code>: <span lang="vi">{escape(FIELD_MESSAGES[c]["vi"])}</span> / '
-                    f'<span lang="en">{escape(FIELD_MESSAGES[c]["en"])}</span></li>' for c in codes)
+    items = "".join(
+        f'<li><code>{escape(c)}</code>: <span lang="vi">{escape(FIELD_MESSAGES[c]["vi"])}</span> / '
+        f'<span lang="en">{escape(FIELD_MESSAGES[c]["en"])}</span></li>'
+        for c in codes
+    )
     return f"<h2>Lỗi theo trường / field errors (<code>errors[].code</code>)</h2><ul>{items}</ul>"
 
 
 class ProblemPages:
-    @api("GET", "/problems", summary="Every problem type the API answers with, in Vietnamese and English",
-         auth="none", tags=("docs",), produces="text/html", cache_seconds=CACHE_SECONDS)
+    @api(
+        "GET",
+        "/problems",
+        summary="Every problem type the API answers with, in Vietnamese and English",
+        auth="none",
+        tags=("docs",),
+        produces="text/html",
+        cache_seconds=CACHE_SECONDS,
+    )
     def problem_index(self, request: Request):
-        items = "".join(f'<li><a href="/problems/{escape(code)}"><code>{escape(code)}</code></a>: '
-                        f'<span lang="vi">{escape(text["vi"])}</span> / <span lang="en">{escape(text["en"])}</span>'
-                        f"</li>" for code, text in sorted(TITLES.items()))
-        return Response(PAGE.format(name="problems", vi="Các mã lỗi của API.", en="The API's problem types.",
-                                    fields=f"<ul>{items}</ul>"), mimetype="text/html")
+        items = "".join(
+            f'<li><a href="/problems/{escape(code)}"><code>{escape(code)}</code></a>: '
+            f'<span lang="vi">{escape(text["vi"])}</span> / <span lang="en">{escape(text["en"])}</span>'
+            f"</li>"
+            for code, text in sorted(TITLES.items())
+        )
+        return Response(
+            PAGE.format(
+                name="problems", vi="Các mã lỗi của API.", en="The API's problem types.", fields=f"<ul>{items}</ul>"
+            ),
+            mimetype="text/html",
+        )
 
-    @api("GET", "/problems/<code>", summary="What a problem type means (the `type` of a problem document)",
-         auth="none", tags=("docs",), produces="text/html", cache_seconds=CACHE_SECONDS)
+    @api(
+        "GET",
+        "/problems/<code>",
+        summary="What a problem type means (the `type` of a problem document)",
+        auth="none",
+        tags=("docs",),
+        produces="text/html",
+        cache_seconds=CACHE_SECONDS,
+    )
     def problem_page(self, request: Request, code: str):
         text = TITLES.get(code)
         if text is None:
             raise NotFound("No such problem type.", code="not_found")
         fields = _field_list(sorted(FIELD_MESSAGES)) if code == "validation_failed" else ""
-        return Response(PAGE.format(name=escape(code), vi=escape(text["vi"]), en=escape(text["en"]), fields=fields),
-                        mimetype="text/html")
+        return Response(
+            PAGE.format(name=escape(code), vi=escape(text["vi"]), en=escape(text["en"]), fields=fields),
+            mimetype="text/html",
+        )

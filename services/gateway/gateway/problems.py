@@ -25,8 +25,16 @@ RETRY_AFTER_SECONDS = 5
 
 
 # pymongo's "cannot reach the store right now" errors, by class name as they arrive from a service in a RemoteError
-STORE_UNREACHABLE = frozenset({"AutoReconnect", "ConnectionFailure", "NetworkTimeout", "NotPrimaryError",
-                               "ServerSelectionTimeoutError", "WaitQueueTimeoutError"})
+STORE_UNREACHABLE = frozenset(
+    {
+        "AutoReconnect",
+        "ConnectionFailure",
+        "NetworkTimeout",
+        "NotPrimaryError",
+        "ServerSelectionTimeoutError",
+        "WaitQueueTimeoutError",
+    }
+)
 
 
 def unreachable_store(exc: BaseException) -> bool:
@@ -40,8 +48,7 @@ def problem_response(exc: BaseException, language: str, instance: str, request_i
         exc = ServiceUnavailable("The data store is not reachable right now.", code="store_unavailable")
     if isinstance(exc, KetnoiError):
         status, code, detail = exc.status, exc.code, exc.detail
-        errors = [{"field": e["field"], "code": e["code"], "message": field_message(e, language)}
-                  for e in exc.errors]
+        errors = [{"field": e["field"], "code": e["code"], "message": field_message(e, language)} for e in exc.errors]
         extra = exc.extra
     else:
         log.error("unexpected error on %s", instance, exc_info=exc)

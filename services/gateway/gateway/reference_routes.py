@@ -40,11 +40,17 @@ def until_midnight(now: datetime) -> int:
 class ReferenceRoutes:
     registration = ServiceRpc("registration")
 
-    @api("GET", "/v1/reference/provinces",
-         summary="Provinces valid on a day (?on=YYYY-MM-DD, default today in Vietnam): names in vi/en, the days "
-                 "each is valid, the 2025 unit an old one went into and the old ones a 2025 unit was formed from",
-         auth="none", query=s.ProvincesQuery, response=s.ProvinceList, tags=("reference",),
-         cache_seconds=CACHE_SECONDS)
+    @api(
+        "GET",
+        "/v1/reference/provinces",
+        summary="Provinces valid on a day (?on=YYYY-MM-DD, default today in Vietnam): names in vi/en, the days "
+        "each is valid, the 2025 unit an old one went into and the old ones a 2025 unit was formed from",
+        auth="none",
+        query=s.ProvincesQuery,
+        response=s.ProvinceList,
+        tags=("reference",),
+        cache_seconds=CACHE_SECONDS,
+    )
     def reference_provinces(self, request: Request):
         given = query_of(request, s.ProvincesQuery).get("on")
         now = datetime.now(VIETNAM)
@@ -54,26 +60,51 @@ class ReferenceRoutes:
             return answer
         return 200, {"Cache-Control": f"public, max-age={min(CACHE_SECONDS, until_midnight(now))}"}, answer
 
-    @api("GET", "/v1/reference/organisation-kinds",
-         summary="Organisation kinds, their names in vi/en and the identity fields each must give "
-                 "(tax code and province, or a foreign registration)", auth="none",
-         response=s.OrganisationKindList, tags=("reference",), cache_seconds=CACHE_SECONDS)
+    @api(
+        "GET",
+        "/v1/reference/organisation-kinds",
+        summary="Organisation kinds, their names in vi/en and the identity fields each must give "
+        "(tax code and province, or a foreign registration)",
+        auth="none",
+        response=s.OrganisationKindList,
+        tags=("reference",),
+        cache_seconds=CACHE_SECONDS,
+    )
     def reference_organisation_kinds(self, request: Request):
         return _kept(("organisation-kinds",), lambda: self.registration.reference_organisation_kinds())
 
-    @api("GET", "/v1/reference/roles", summary="Roles an organisation registers in, with their names in vi/en",
-         auth="none", response=s.RoleList, tags=("reference",), cache_seconds=CACHE_SECONDS)
+    @api(
+        "GET",
+        "/v1/reference/roles",
+        summary="Roles an organisation registers in, with their names in vi/en",
+        auth="none",
+        response=s.RoleList,
+        tags=("reference",),
+        cache_seconds=CACHE_SECONDS,
+    )
     def reference_roles(self, request: Request):
         return _kept(("roles",), lambda: self.registration.reference_roles())
 
-    @api("GET", "/v1/reference/sectors",
-         summary="Sectors: whether they are a closed list, and the rules a free-text sector must meet",
-         auth="none", response=s.SectorRules, tags=("reference",), cache_seconds=CACHE_SECONDS)
+    @api(
+        "GET",
+        "/v1/reference/sectors",
+        summary="Sectors: whether they are a closed list, and the rules a free-text sector must meet",
+        auth="none",
+        response=s.SectorRules,
+        tags=("reference",),
+        cache_seconds=CACHE_SECONDS,
+    )
     def reference_sectors(self, request: Request):
         return _kept(("sectors",), lambda: self.registration.reference_sectors())
 
-    @api("GET", "/v1/reference/ocop",
-         summary="OCOP star ratings a product may carry, what each means (vi/en), and the certificate's rules",
-         auth="none", response=s.OcopRules, tags=("reference",), cache_seconds=CACHE_SECONDS)
+    @api(
+        "GET",
+        "/v1/reference/ocop",
+        summary="OCOP star ratings a product may carry, what each means (vi/en), and the certificate's rules",
+        auth="none",
+        response=s.OcopRules,
+        tags=("reference",),
+        cache_seconds=CACHE_SECONDS,
+    )
     def reference_ocop(self, request: Request):
         return _kept(("ocop",), lambda: self.registration.reference_ocop())

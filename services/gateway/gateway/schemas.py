@@ -39,8 +39,10 @@ class SeriesBody(Schema):
 
 class ProgrammeItem(Schema):
     key = fields.String(required=True, metadata={"example": "b2b-morning"})
-    kind = fields.String(required=True, validate=validate.OneOf(
-        ("main_session", "exhibition", "b2b_session", "site_visit", "livestream")))
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("main_session", "exhibition", "b2b_session", "site_visit", "livestream")),
+    )
     title = fields.Nested(Bilingual, required=True)
     starts_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-16T08:00:00+07:00"})
     ends_at = fields.AwareDateTime(required=True)
@@ -144,8 +146,12 @@ class RegistrationBody(Schema):
 
 
 class ClaimDecisionBody(Schema):
-    token = fields.String(metadata={"description": "The token of the link in the e-mail; or send a member's (or the "
-                                                   "edition's organiser's) bearer token instead"})
+    token = fields.String(
+        metadata={
+            "description": "The token of the link in the e-mail; or send a member's (or the "
+            "edition's organiser's) bearer token instead"
+        }
+    )
 
 
 class ApplicationBody(Schema):
@@ -156,12 +162,14 @@ class ApplicationBody(Schema):
 
 class DecisionBody(Schema):
     action = fields.String(required=True, validate=validate.OneOf(("approve", "reject", "waitlist", "cancel")))
-    reason = fields.String(allow_none=True, metadata={"description": "The organiser's words to the applicant "
-                                                                     "(never published to provinces)"})
-    reason_code = fields.String(validate=validate.OneOf(("incomplete", "not_eligible", "out_of_scope", "duplicate",
-                                                         "other")),
-                                metadata={"description": "Why a registration is rejected, as provinces are told "
-                                                         "(default other)"})
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": "The organiser's words to the applicant (never published to provinces)"},
+    )
+    reason_code = fields.String(
+        validate=validate.OneOf(("incomplete", "not_eligible", "out_of_scope", "duplicate", "other")),
+        metadata={"description": "Why a registration is rejected, as provinces are told (default other)"},
+    )
 
 
 class BulkDecisionBody(DecisionBody):
@@ -217,8 +225,9 @@ class Problem(Schema):
 class QuotaGroup(Schema):
     name = fields.String(required=True, metadata={"example": "host"})
     booths = fields.Integer(strict=True, required=True, metadata={"example": 36})
-    provinces = fields.List(fields.String(), allow_none=True,
-                            metadata={"description": "null: every province no other group lists"})
+    provinces = fields.List(
+        fields.String(), allow_none=True, metadata={"description": "null: every province no other group lists"}
+    )
     province_cap = fields.Integer(strict=True, allow_none=True)
     province_caps = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True))
 
@@ -249,8 +258,12 @@ class BoothRulesBody(Schema):
 
 
 class FloorPlanBody(Schema):
-    csv = fields.String(required=True, metadata={"description": "record,code,name,hall,zone,size,kind,features,"
-                                                                "price_vnd,x,y,w,h (see the booths README)"})
+    csv = fields.String(
+        required=True,
+        metadata={
+            "description": "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h (see the booths README)"
+        },
+    )
 
 
 class BoothPreference(Schema):
@@ -281,8 +294,10 @@ class OverrideBody(Schema):
 
 
 class OfferQuery(PageQuery):
-    participation_id = fields.String(validate=validate.Length(max=100), metadata={
-        "description": "An exhibitor's own offers (organisers see every offer without it)"})
+    participation_id = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "An exhibitor's own offers (organisers see every offer without it)"},
+    )
 
 
 class OfferReplyBody(Schema):
@@ -316,19 +331,29 @@ class B2bProfileBody(Schema):
 
 
 class B2bObjectives(Schema):
-    fairness = fields.String(validate=validate.OneOf(("buyer", "participant", "none")), metadata={
-        "example": "buyer", "description": "After the most meetings: as many buyers (or participants) as possible "
-                                           "get one, then two, ... (default buyer); none: buyer priority decides"})
+    fairness = fields.String(
+        validate=validate.OneOf(("buyer", "participant", "none")),
+        metadata={
+            "example": "buyer",
+            "description": "After the most meetings: as many buyers (or participants) as possible "
+            "get one, then two, ... (default buyer); none: buyer priority decides",
+        },
+    )
     keep_tables = fields.Boolean(metadata={"description": "Each supplier keeps one table (default true)"})
-    compact = fields.Boolean(metadata={"description": "Fewest idle slots between a participant's meetings "
-                                                      "(default true)"})
+    compact = fields.Boolean(
+        metadata={"description": "Fewest idle slots between a participant's meetings (default true)"}
+    )
 
 
 class B2bInterpreter(Schema):
     id = fields.String(required=True, metadata={"example": "ip1", "description": "Unique in the session"})
-    name = fields.String(required=True, metadata={"example": "Nguyễn Thị Lan",
-                                                  "description": "Personal data: shown to the meeting's parties "
-                                                                 "and organisers only, never in events"})
+    name = fields.String(
+        required=True,
+        metadata={
+            "example": "Nguyễn Thị Lan",
+            "description": "Personal data: shown to the meeting's parties and organisers only, never in events",
+        },
+    )
     languages = fields.List(fields.String(), required=True, metadata={"example": ["ja", "en"]})
     away = fields.List(fields.String(validate=SLOT_ID), metadata={"example": ["S01"]})
 
@@ -336,26 +361,42 @@ class B2bInterpreter(Schema):
 class B2bSessionBody(Schema):
     name = fields.Nested(Names, required=True)
     date = fields.Date(required=True, metadata={"example": "2025-07-10"})
-    starts_at = fields.String(required=True, metadata={
-        "example": "13:30", "description": "Local time on a 5-minute mark; sessions of one edition may overlap, "
-                                           "and a participant is never in two meetings at once across them"})
+    starts_at = fields.String(
+        required=True,
+        metadata={
+            "example": "13:30",
+            "description": "Local time on a 5-minute mark; sessions of one edition may overlap, "
+            "and a participant is never in two meetings at once across them",
+        },
+    )
     slot_minutes = fields.Integer(strict=True, metadata={"example": 20, "description": "A multiple of 5"})
     slots = fields.Integer(strict=True, required=True, metadata={"example": 12})
     tables = fields.Integer(strict=True, required=True, metadata={"example": 16})
     breaks = fields.List(fields.String(), metadata={"example": ["15:10"]})
-    mode = fields.String(validate=validate.OneOf(("pick", "optimise")),
-                         metadata={"description": "pick: participants pick slots when they accept; optimise: the "
-                                                  "organisers schedule all accepted meetings at once"})
+    mode = fields.String(
+        validate=validate.OneOf(("pick", "optimise")),
+        metadata={
+            "description": "pick: participants pick slots when they accept; optimise: the "
+            "organisers schedule all accepted meetings at once"
+        },
+    )
     auto_accept = fields.Boolean()
     request_ttl_hours = fields.Integer(strict=True, metadata={"example": 48})
     max_meetings = fields.Integer(strict=True, metadata={"example": 10})
-    interpreters = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True),
-                               metadata={"example": {"ja": 2}})
-    interpreter_people = fields.List(fields.Nested(B2bInterpreter), metadata={
-        "description": "Named interpreters; when given, the optimiser plans with them (a person speaking two "
-                       "languages is one seat at a time) and each meeting needing a language gets one of them"})
-    objectives = fields.Nested(B2bObjectives, metadata={"description": "What the optimiser aims for; the run "
-                                                                       "report gives each one's value and bound"})
+    interpreters = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True), metadata={"example": {"ja": 2}}
+    )
+    interpreter_people = fields.List(
+        fields.Nested(B2bInterpreter),
+        metadata={
+            "description": "Named interpreters; when given, the optimiser plans with them (a person speaking two "
+            "languages is one seat at a time) and each meeting needing a language gets one of them"
+        },
+    )
+    objectives = fields.Nested(
+        B2bObjectives,
+        metadata={"description": "What the optimiser aims for; the run report gives each one's value and bound"},
+    )
 
 
 class AvailabilityBody(Schema):
@@ -364,28 +405,39 @@ class AvailabilityBody(Schema):
 
 
 class SupplierTablesBody(Schema):
-    tables = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
-                         values=fields.String(validate=validate.Regexp(r"^T\d{2,3}$")), required=True,
-                         validate=validate.Length(max=500),
-                         metadata={"description": "Supplier participation id -> its table", "example": {
-                             "par_0123456789abcdef": "T01"}})
+    tables = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.String(validate=validate.Regexp(r"^T\d{2,3}$")),
+        required=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "Supplier participation id -> its table", "example": {"par_0123456789abcdef": "T01"}},
+    )
 
 
 class AwayPeriod(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(("booth_duty", "site_visit", "other")),
-                         metadata={"example": "booth_duty"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("booth_duty", "site_visit", "other")),
+        metadata={"example": "booth_duty"},
+    )
     starts_at = fields.AwareDateTime(required=True, metadata={"example": "2025-07-10T08:00:00+07:00"})
     ends_at = fields.AwareDateTime(required=True, metadata={"example": "2025-07-10T10:30:00+07:00"})
 
 
 class TimeAwayBody(Schema):
-    periods = fields.List(fields.Nested(AwayPeriod), required=True, validate=validate.Length(max=50),
-                          metadata={"description": "Every period away; replaces what was said before"})
+    periods = fields.List(
+        fields.Nested(AwayPeriod),
+        required=True,
+        validate=validate.Length(max=50),
+        metadata={"description": "Every period away; replaces what was said before"},
+    )
 
 
 class MeetingQuery(PageQuery):
-    participation_id = fields.String(validate=validate.Length(max=100), metadata={
-        "description": "A participant's own meetings (organisers see every meeting without it)"})
+    participation_id = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "A participant's own meetings (organisers see every meeting without it)"},
+    )
     status = fields.String(validate=validate.OneOf(("requested", "accepted", "declined", "expired", "cancelled")))
 
 
@@ -429,8 +481,9 @@ class AgendaBody(Schema):
 
 
 class Outcome(Schema):
-    result = fields.String(required=True, validate=validate.OneOf(
-        ("none", "follow_up", "quotation", "sample_order", "contract", "mou")))
+    result = fields.String(
+        required=True, validate=validate.OneOf(("none", "follow_up", "quotation", "sample_order", "contract", "mou"))
+    )
     notes = fields.String(allow_none=True)
 
 
@@ -486,8 +539,12 @@ class NotificationPreferencesBody(Schema):
 
 
 class ProvincesQuery(Schema):
-    on = fields.Date(metadata={"example": "2025-07-10", "description": "The day (YYYY-MM-DD) the list is for; "
-                                                                       "default: today in Asia/Ho_Chi_Minh"})
+    on = fields.Date(
+        metadata={
+            "example": "2025-07-10",
+            "description": "The day (YYYY-MM-DD) the list is for; default: today in Asia/Ho_Chi_Minh",
+        }
+    )
 
 
 class BothNames(Schema):
@@ -501,16 +558,34 @@ class ProvinceRef(Schema):
 
 
 class ProvinceEntry(ProvinceRef):
-    kind = fields.String(required=True, validate=validate.OneOf(("province", "city")),
-                         metadata={"description": "city: a centrally-run city"})
-    valid_from = fields.Date(required=True, allow_none=True, metadata={
-        "description": "First day this code names this unit (null: the registry sets no bound)"})
-    valid_to = fields.Date(required=True, allow_none=True, metadata={
-        "description": "Last day (inclusive) this code names this unit; null: still current"})
-    successor = fields.Nested(ProvinceRef, required=True, allow_none=True, metadata={
-        "description": "Before 2025-07-01: the unit it is part of since the merger (itself if it kept its code)"})
-    merged_from = fields.List(fields.Nested(ProvinceRef), required=True, metadata={
-        "description": "From 2025-07-01: the units it was formed from; empty before"})
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(("province", "city")),
+        metadata={"description": "city: a centrally-run city"},
+    )
+    valid_from = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "First day this code names this unit (null: the registry sets no bound)"},
+    )
+    valid_to = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Last day (inclusive) this code names this unit; null: still current"},
+    )
+    successor = fields.Nested(
+        ProvinceRef,
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "Before 2025-07-01: the unit it is part of since the merger (itself if it kept its code)"
+        },
+    )
+    merged_from = fields.List(
+        fields.Nested(ProvinceRef),
+        required=True,
+        metadata={"description": "From 2025-07-01: the units it was formed from; empty before"},
+    )
 
 
 class ProvinceList(Schema):
@@ -521,8 +596,11 @@ class ProvinceList(Schema):
 class OrganisationKind(Schema):
     code = fields.String(required=True, validate=validate.OneOf(KINDS))
     name = fields.Nested(BothNames, required=True)
-    requires = fields.List(fields.String(validate=validate.OneOf(("tax_code", "province", "foreign"))),
-                           required=True, metadata={"description": "Fields a form for this kind must fill"})
+    requires = fields.List(
+        fields.String(validate=validate.OneOf(("tax_code", "province", "foreign"))),
+        required=True,
+        metadata={"description": "Fields a form for this kind must fill"},
+    )
 
 
 class OrganisationKindList(Schema):
@@ -544,8 +622,10 @@ class SectorEntry(Schema):
 
 
 class SectorRules(Schema):
-    controlled = fields.Boolean(required=True, metadata={
-        "description": "false: sectors are free text meeting the rules below, and items is empty"})
+    controlled = fields.Boolean(
+        required=True,
+        metadata={"description": "false: sectors are free text meeting the rules below, and items is empty"},
+    )
     items = fields.List(fields.Nested(SectorEntry), required=True)
     min_length = fields.Integer(required=True)
     max_length = fields.Integer(required=True)
@@ -556,8 +636,11 @@ class SectorRules(Schema):
 class OcopLevel(Schema):
     stars = fields.Integer(required=True, metadata={"example": 4})
     name = fields.Nested(BothNames, required=True)
-    level = fields.String(required=True, validate=validate.OneOf(("provincial", "national")),
-                          metadata={"description": "Who recognises the rating: the province, or nationally"})
+    level = fields.String(
+        required=True,
+        validate=validate.OneOf(("provincial", "national")),
+        metadata={"description": "Who recognises the rating: the province, or nationally"},
+    )
     min_points = fields.Integer(required=True, metadata={"description": "Of 100 in the OCOP assessment"})
     max_points = fields.Integer(required=True)
     meaning = fields.Nested(BothNames, required=True)
@@ -573,8 +656,12 @@ class OcopRules(Schema):
 
 
 def _counts(description: str) -> fields.Dict:
-    return fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
-                       metadata={"description": description, "example": {"quang-tri": 42}})
+    return fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": description, "example": {"quang-tri": 42}},
+    )
 
 
 class OpenDataParticipants(Schema):
@@ -621,8 +708,10 @@ class OpenDataMeetings(Schema):
 
 class OpenData(Schema):
     edition_id = fields.String(required=True)
-    published = fields.Boolean(required=True, metadata={"description": "False: a preview for organisers, ops "
-                                                                        "and provinces before the edition ends"})
+    published = fields.Boolean(
+        required=True,
+        metadata={"description": "False: a preview for organisers, ops and provinces before the edition ends"},
+    )
     published_after = fields.Date(required=True, metadata={"description": "The edition's last day"})
     participants = fields.Nested(OpenDataParticipants, required=True)
     booths = fields.Nested(OpenDataBooths, required=True)
@@ -651,8 +740,11 @@ class Webhook(Schema):
     province = fields.String(required=True, metadata={"description": "Whose events it gets (or every province)"})
     status = fields.String(required=True)
     created_at = fields.String(required=True)
-    previous_secret_valid_until = fields.String(required=True, allow_none=True, metadata={
-        "description": "While the secret it replaced still signs deliveries too (a second v1)"})
+    previous_secret_valid_until = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "While the secret it replaced still signs deliveries too (a second v1)"},
+    )
 
 
 class WebhookWithSecret(Webhook):
@@ -661,8 +753,9 @@ class WebhookWithSecret(Webhook):
 
 class WebhookAttempt(Schema):
     at = fields.String(required=True)
-    status_code = fields.Integer(required=True, allow_none=True, metadata={
-        "description": "The endpoint's HTTP status, if it answered"})
+    status_code = fields.Integer(
+        required=True, allow_none=True, metadata={"description": "The endpoint's HTTP status, if it answered"}
+    )
     error = fields.String(required=True, allow_none=True)
     ms = fields.Integer(required=True, metadata={"description": "How long the attempt took"})
 
@@ -708,5 +801,8 @@ class CloudEvent(Schema):
 
 class ProvinceFeed(Schema):
     items = fields.List(fields.Nested(CloudEvent), required=True)
-    next_cursor = fields.String(required=True, allow_none=True, metadata={
-        "description": "Pass as ?after= to continue; the feed never ends: poll with the last one you got"})
+    next_cursor = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "Pass as ?after= to continue; the feed never ends: poll with the last one you got"},
+    )

@@ -60,10 +60,17 @@ def _within(check, seconds: float) -> bool:
         return False
 
 
-class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothRoutes,
-                     meeting_routes.MeetingRoutes, notification_routes.NotificationRoutes,
-                     reference_routes.ReferenceRoutes, open_data_routes.OpenDataRoutes, problem_pages.ProblemPages,
-                     integration_routes.IntegrationRoutes, demo_page.DemoPage):
+class GatewayService(
+    registration_routes.RegistrationRoutes,
+    booth_routes.BoothRoutes,
+    meeting_routes.MeetingRoutes,
+    notification_routes.NotificationRoutes,
+    reference_routes.ReferenceRoutes,
+    open_data_routes.OpenDataRoutes,
+    problem_pages.ProblemPages,
+    integration_routes.IntegrationRoutes,
+    demo_page.DemoPage,
+):
     name = "gateway"
 
     metrics = ServiceMetrics()
@@ -75,17 +82,24 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
     def healthz(self, request: Request):
         return {"status": "ok"}
 
-    @api("GET", "/readyz", summary="Readiness: broker, store and every service reachable", auth="none",
-         tags=("ops",))
+    @api("GET", "/readyz", summary="Readiness: broker, store and every service reachable", auth="none", tags=("ops",))
     def readyz(self, request: Request):
         """Within a second in any state: every check runs at once with its own deadline (a paused store or
         a broker that is away made this hang for as long as they were)."""
         checks: dict[str, object] = {
-            "broker": broker_reachable, "store": lambda: idempotency_store().records.ping(),
-            **{service: lambda proxy=proxy: bool(proxy.ping()["store"]) for service, proxy in (
-                ("registration", self.registration), ("booths", self.booths),
-                ("meetings", self.meetings), ("notifications", self.notifications),
-                ("integrations", self.integrations))}}
+            "broker": broker_reachable,
+            "store": lambda: idempotency_store().records.ping(),
+            **{
+                service: lambda proxy=proxy: bool(proxy.ping()["store"])
+                for service, proxy in (
+                    ("registration", self.registration),
+                    ("booths", self.booths),
+                    ("meetings", self.meetings),
+                    ("notifications", self.notifications),
+                    ("integrations", self.integrations),
+                )
+            },
+        }
         pool = eventlet.GreenPool(len(checks))
         threads = {name: pool.spawn(_within, check, READY_CHECK_SECONDS) for name, check in checks.items()}
         checks = {name: thread.wait() for name, thread in threads.items()}
@@ -97,9 +111,15 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
     def openapi(self, request: Request):
         return openapi_document(GatewayService)
 
-    @api("GET", "/v1/asyncapi.json", summary="The public events provinces consume, as AsyncAPI 3.0: the exchange "
-         "ketnoi.public, its routing keys by province, the CloudEvents envelope and each type's schema",
-         auth="none", tags=("docs",), cache_seconds=CONTRACT_CACHE_SECONDS)
+    @api(
+        "GET",
+        "/v1/asyncapi.json",
+        summary="The public events provinces consume, as AsyncAPI 3.0: the exchange "
+        "ketnoi.public, its routing keys by province, the CloudEvents envelope and each type's schema",
+        auth="none",
+        tags=("docs",),
+        cache_seconds=CONTRACT_CACHE_SECONDS,
+    )
     def asyncapi(self, request: Request):
         return asyncapi_document()
 
@@ -112,22 +132,36 @@ class GatewayService(registration_routes.RegistrationRoutes, booth_routes.BoothR
         path = SWAGGER_DIR / name
         if "/" in name or path.suffix not in ASSET_TYPES or not path.is_file():
             raise NotFound("No such asset.")
-        return Response(path.read_bytes(), mimetype=ASSET_TYPES[path.suffix],
-                        headers={"Cache-Control": "public, max-age=86400"})
+        return Response(
+            path.read_bytes(), mimetype=ASSET_TYPES[path.suffix], headers={"Cache-Control": "public, max-age=86400"}
+        )
 
-    @api("POST", "/v1/dev/tokens", summary="Dev mode only: mint a token for any role", auth="none",
-         body=s.DevTokenBody, reads_body=True, tags=("dev",), status=201, idempotent=False)
+    @api(
+        "POST",
+        "/v1/dev/tokens",
+        summary="Dev mode only: mint a token for any role",
+        auth="none",
+        body=s.DevTokenBody,
+        reads_body=True,
+        tags=("dev",),
+        status=201,
+        idempotent=False,
+    )
     def dev_token(self, request: Request):
         if not settings().dev_mode:
             raise NotFound("Not available.", code="dev_mode_off")
         body = request.body
-        principal = Principal(role=body["role"], subject=body.get("subject") or f"dev-{body['role']}",
-                              series=body.get("series"), organisation=body.get("organisation"),
-                              province=body.get("province"))
+        principal = Principal(
+            role=body["role"],
+            subject=body.get("subject") or f"dev-{body['role']}",
+            series=body.get("series"),
+            organisation=body.get("organisation"),
+            province=body.get("province"),
+        )
         problem = scope_problem(principal)
         if problem:
-            raise InvalidInput(problem, errors=[{"field": "role", "code": "invalid", "message": problem,
-                                                 "params": {}}])
-        return 201, {"token": mint_token(principal, settings().jwt_secret, timedelta(hours=12)),
-                     "principal": principal.as_dict()}
-
+            raise InvalidInput(problem, errors=[{"field": "role", "code": "invalid", "message": problem, "params": {}}])
+        return 201, {
+            "token": mint_token(principal, settings().jwt_secret, timedelta(hours=12)),
+            "principal": principal.as_dict(),
+        }

@@ -21,9 +21,16 @@ class GatewayStore(ServiceStore):
     def claim_key(self, record_id: str, fingerprint: str, now: datetime, expires_at: datetime) -> bool:
         """False when the key was claimed before (by this request's earlier attempt, or a concurrent one)."""
         try:
-            self.db.idempotency.insert_one({"_id": record_id, "state": "pending", "fingerprint": fingerprint,
-                                            "claimed_at": to_text(now), "claim": new_id("claim"),
-                                            "expires_at": expires_at})
+            self.db.idempotency.insert_one(
+                {
+                    "_id": record_id,
+                    "state": "pending",
+                    "fingerprint": fingerprint,
+                    "claimed_at": to_text(now),
+                    "claim": new_id("claim"),
+                    "expires_at": expires_at,
+                }
+            )
         except DuplicateKeyError:
             return False
         return True
@@ -34,21 +41,26 @@ class GatewayStore(ServiceStore):
     def take_over_key(self, record_id: str, claim: str | None, now: datetime) -> bool:
         """Take the pending claim ``claim`` (its gateway died; the caller compared its age), once: a
         compare-and-set on the claim's token, as nx-27017 reads date-like text in a write filter coarsely."""
-        return bool(self.db.idempotency.update_one(
-            {"_id": record_id, "state": "pending", "claim": claim},
-            {"$set": {"claimed_at": to_text(now), "claim": new_id("claim")}}).modified_count)
+        return bool(
+            self.db.idempotency.update_one(
+                {"_id": record_id, "state": "pending", "claim": claim},
+                {"$set": {"claimed_at": to_text(now), "claim": new_id("claim")}},
+            ).modified_count
+        )
 
     def backdate_claim(self, record_id: str, claimed_at: datetime) -> None:
         """Make a pending claim look older, so that it can be taken over sooner (after a 503's Retry-After)."""
-        self.db.idempotency.update_one({"_id": record_id, "state": "pending"},
-                                       {"$set": {"claimed_at": to_text(claimed_at)}})
+        self.db.idempotency.update_one(
+            {"_id": record_id, "state": "pending"}, {"$set": {"claimed_at": to_text(claimed_at)}}
+        )
 
     def release_key(self, record_id: str) -> None:
         self.db.idempotency.delete_one({"_id": record_id, "state": "pending"})
 
     def finish_key(self, record_id: str, status: int, body: str, headers: dict[str, str]) -> None:
-        self.db.idempotency.update_one({"_id": record_id}, {"$set": {
-            "state": "done", "status": status, "body": body, "headers": headers}})
+        self.db.idempotency.update_one(
+            {"_id": record_id}, {"$set": {"state": "done", "status": status, "body": body, "headers": headers}}
+        )
 
 
 def gateway_store() -> GatewayStore:

@@ -22,8 +22,13 @@ def endpoint(value: str) -> None:
     if settings().dev_mode:
         if parts.scheme in ("http", "https") and parts.hostname in LOOPBACK:
             return
-        raise ValidationError(Problem("webhook_url_not_local", "In development mode a webhook URL must name "
-                                      "127.0.0.1 or localhost.", url=value))
+        raise ValidationError(
+            Problem(
+                "webhook_url_not_local",
+                "In development mode a webhook URL must name 127.0.0.1 or localhost.",
+                url=value,
+            )
+        )
     if parts.scheme == "https" and parts.hostname:
         return
     raise ValidationError(Problem("webhook_url_not_https", "A webhook URL must start with https://.", url=value))
@@ -32,14 +37,14 @@ def endpoint(value: str) -> None:
 def event_pattern(value: str) -> None:
     """An event type, or a pattern with ``*`` (``vn.ketnoi.registration.*``) naming at least one public type."""
     if not any(fnmatchcase(t, value) for t in PUBLIC):
-        raise ValidationError(Problem("unknown_event_type", f"{value!r} names no public event type.",
-                                      pattern=value))
+        raise ValidationError(Problem("unknown_event_type", f"{value!r} names no public event type.", pattern=value))
 
 
 class WebhookIn(Schema):
     url = fields.String(required=True, validate=[validate.Length(max=2000), endpoint])
-    event_types = fields.List(fields.String(validate=event_pattern), required=True,
-                              validate=validate.Length(min=1, max=50))
+    event_types = fields.List(
+        fields.String(validate=event_pattern), required=True, validate=validate.Length(min=1, max=50)
+    )
     province = fields.String(validate=current_province)
 
 

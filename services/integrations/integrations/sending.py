@@ -81,15 +81,19 @@ class Sender:
     def attempt(self, webhook: dict[str, Any], delivery: dict[str, Any]) -> dict[str, Any]:
         """POST the CloudEvent (structured mode, signed); the delivery's changes for the outcome."""
         body = delivery["body"].encode()
-        headers = {"Content-Type": CONTENT_TYPE, HEADER: header(valid_secrets(webhook, now_text()),
-                                                                int(time.time()), body),
-                   "Ketnoi-Delivery": delivery["_id"], "User-Agent": "ketnoi-webhooks/1"}
+        headers = {
+            "Content-Type": CONTENT_TYPE,
+            HEADER: header(valid_secrets(webhook, now_text()), int(time.time()), body),
+            "Ketnoi-Delivery": delivery["_id"],
+            "User-Agent": "ketnoi-webhooks/1",
+        }
         started = time.monotonic()
         code, error = None, None
         try:
             with eventlet.Timeout(self.settings.timeout):  # the whole request, however slowly it trickles
-                response = self.session.post(webhook["url"], data=body, headers=headers,
-                                             timeout=self.settings.timeout, allow_redirects=False)
+                response = self.session.post(
+                    webhook["url"], data=body, headers=headers, timeout=self.settings.timeout, allow_redirects=False
+                )
             code = response.status_code
             error = None if 200 <= code < 300 else f"HTTP {code}"
         except eventlet.Timeout:
@@ -106,8 +110,9 @@ class Sender:
         delay = retry_delay(self.settings.backoff, attempts)
         if delay is None:
             metrics.DELIVERIES.labels("dead").inc()
-            log.warning("webhook %s: delivery %s dead after %s attempts: %s", webhook["_id"], delivery["_id"],
-                        attempts, error)
+            log.warning(
+                "webhook %s: delivery %s dead after %s attempts: %s", webhook["_id"], delivery["_id"], attempts, error
+            )
             return {"status": "dead", "attempts": attempts, "last": last}
         metrics.DELIVERIES.labels("retry").inc()
         next_at = to_text(datetime.now(UTC) + timedelta(seconds=delay))

@@ -44,20 +44,32 @@ class IntegrationsStore(ServiceStore):
         if self.logged(province, event["id"]):
             return False
         counter = self.db.counters.find_one_and_update(
-            {"_id": province}, {"$inc": {"seq": 1}, "$set": {"reserved_at": now_text()}}, upsert=True)
+            {"_id": province}, {"$inc": {"seq": 1}, "$set": {"reserved_at": now_text()}}, upsert=True
+        )
         if counter is None:  # an upsert answering the document after it never gives none
             raise RuntimeError(f"no feed counter for {province}")
         try:
-            self.db.feed.insert_one({"_id": f"{province}:{event['id']}", "province": province,
-                                     "seq": counter["seq"], "event_id": event["id"], "type": event["type"],
-                                     "body": body, "logged_at": now_text()})
+            self.db.feed.insert_one(
+                {
+                    "_id": f"{province}:{event['id']}",
+                    "province": province,
+                    "seq": counter["seq"],
+                    "event_id": event["id"],
+                    "type": event["type"],
+                    "body": body,
+                    "logged_at": now_text(),
+                }
+            )
         except DuplicateKeyError:  # another worker logged it between our look and our insert: a gap, skipped
             return False
         return True
 
     def entries(self, province: str, after: int, limit: int) -> list[dict[str, Any]]:
-        return list(self.db.feed.find({"province": province, "seq": {"$gt": after}},
-                                      {"seq": 1, "body": 1}).sort("seq").limit(limit))
+        return list(
+            self.db.feed.find({"province": province, "seq": {"$gt": after}}, {"seq": 1, "body": 1})
+            .sort("seq")
+            .limit(limit)
+        )
 
     def counter(self, province: str) -> dict[str, Any] | None:
         return self.db.counters.find_one({"_id": province})
@@ -75,8 +87,10 @@ class IntegrationsStore(ServiceStore):
 
     def rotate(self, webhook: dict[str, Any], secret: str, previous_until: str) -> bool:
         """The new secret signs from now on; the one it replaces stays valid until ``previous_until``."""
-        result = self.db.webhooks.update_one({"_id": webhook["_id"], "secret": webhook["secret"]}, {"$set": {
-            "secret": secret, "previous_secret": webhook["secret"], "previous_until": previous_until}})
+        result = self.db.webhooks.update_one(
+            {"_id": webhook["_id"], "secret": webhook["secret"]},
+            {"$set": {"secret": secret, "previous_secret": webhook["secret"], "previous_until": previous_until}},
+        )
         return bool(result.modified_count)
 
     # -- deliveries -----------------------------------------------------------------------------------
@@ -85,10 +99,21 @@ class IntegrationsStore(ServiceStore):
         """False when this webhook has this event already (a redelivered event is sent once)."""
         now = now_text()
         try:
-            self.db.deliveries.insert_one({
-                "_id": f"{webhook_id}:{event['id']}", "webhook_id": webhook_id, "event_id": event["id"],
-                "event_type": event["type"], "body": body, "status": "pending", "attempts": 0,
-                "next_at": now, "lease_until": None, "created_at": now, "redeliveries": 0})
+            self.db.deliveries.insert_one(
+                {
+                    "_id": f"{webhook_id}:{event['id']}",
+                    "webhook_id": webhook_id,
+                    "event_id": event["id"],
+                    "event_type": event["type"],
+                    "body": body,
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_at": now,
+                    "lease_until": None,
+                    "created_at": now,
+                    "redeliveries": 0,
+                }
+            )
         except DuplicateKeyError:
             return False
         return True
@@ -98,35 +123,54 @@ class IntegrationsStore(ServiceStore):
 
     def due(self, now: str, limit: int = 200) -> list[dict[str, Any]]:
         """Pending and due, or leased by a sender whose lease ran out; oldest first."""
-        return list(self.db.deliveries.find(
-            {"$or": [{"status": "pending", "next_at": {"$lte": now}},
-                     {"status": "sending", "lease_until": {"$lt": now}}]},
-            {"webhook_id": 1}).sort("next_at").limit(limit))
+        return list(
+            self.db.deliveries.find(
+                {
+                    "$or": [
+                        {"status": "pending", "next_at": {"$lte": now}},
+                        {"status": "sending", "lease_until": {"$lt": now}},
+                    ]
+                },
+                {"webhook_id": 1},
+            )
+            .sort("next_at")
+            .limit(limit)
+        )
 
     def lease(self, delivery_id: str, now: str, until: str) -> dict[str, Any] | None:
         return self.db.deliveries.find_one_and_update(
-            {"_id": delivery_id, "$or": [{"status": "pending", "next_at": {"$lte": now}},
-                                         {"status": "sending", "lease_until": {"$lt": now}}]},
-            {"$set": {"status": "sending", "lease_until": until}})
+            {
+                "_id": delivery_id,
+                "$or": [
+                    {"status": "pending", "next_at": {"$lte": now}},
+                    {"status": "sending", "lease_until": {"$lt": now}},
+                ],
+            },
+            {"$set": {"status": "sending", "lease_until": until}},
+        )
 
     def finish(self, delivery: dict[str, Any], changes: dict[str, Any]) -> bool:
         """Record an attempt's outcome if we still hold the lease."""
         result = self.db.deliveries.update_one(
             {"_id": delivery["_id"], "status": "sending", "lease_until": delivery["lease_until"]},
-            {"$set": {**changes, "lease_until": None}})
+            {"$set": {**changes, "lease_until": None}},
+        )
         return bool(result.modified_count)
 
     def deliveries(self, webhook_id: str, limit: int) -> list[dict[str, Any]]:
-        return list(self.db.deliveries.find({"webhook_id": webhook_id}, {"body": 0})
-                    .sort("created_at", DESCENDING).limit(limit))
+        return list(
+            self.db.deliveries.find({"webhook_id": webhook_id}, {"body": 0}).sort("created_at", DESCENDING).limit(limit)
+        )
 
     def redeliver(self, delivery_id: str) -> dict[str, Any] | None:
         """A finished delivery (sent or dead) goes out again now, with a fresh set of retries."""
         return self.db.deliveries.find_one_and_update(
             {"_id": delivery_id, "status": {"$in": ["delivered", "dead"]}},
             {"$set": {"status": "pending", "next_at": now_text(), "attempts": 0}, "$inc": {"redeliveries": 1}},
-            projection={"body": 0})
+            projection={"body": 0},
+        )
 
     def backlog(self) -> dict[str, int]:
-        return {status: self.db.deliveries.count_documents({"status": status})
-                for status in ("pending", "sending", "dead")}
+        return {
+            status: self.db.deliveries.count_documents({"status": status}) for status in ("pending", "sending", "dead")
+        }

@@ -6,9 +6,15 @@ from typing import Any
 
 
 def webhook(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["_id"], "url": doc["url"], "event_types": doc["event_types"], "province": doc["province"],
-            "status": doc["status"], "created_at": doc["created_at"],
-            "previous_secret_valid_until": doc.get("previous_until")}
+    return {
+        "id": doc["_id"],
+        "url": doc["url"],
+        "event_types": doc["event_types"],
+        "province": doc["province"],
+        "status": doc["status"],
+        "created_at": doc["created_at"],
+        "previous_secret_valid_until": doc.get("previous_until"),
+    }
 
 
 def with_secret(doc: dict[str, Any]) -> dict[str, Any]:
@@ -17,8 +23,16 @@ def with_secret(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def delivery(doc: dict[str, Any]) -> dict[str, Any]:
-    return {"id": doc["_id"], "webhook_id": doc["webhook_id"], "event_id": doc["event_id"],
-            "event_type": doc["event_type"], "status": doc["status"], "attempts": doc.get("attempts", 0),
-            "next_at": doc.get("next_at") if doc["status"] == "pending" else None,
-            "delivered_at": doc.get("delivered_at"), "last": doc.get("last"),
-            "redeliveries": doc.get("redeliveries", 0), "created_at": doc["created_at"]}
+    return {
+        "id": doc["_id"],
+        "webhook_id": doc["webhook_id"],
+        "event_id": doc["event_id"],
+        "event_type": doc["event_type"],
+        "status": doc["status"],
+        "attempts": doc.get("attempts", 0),
+        "next_at": doc.get("next_at") if doc["status"] == "pending" else None,
+        "delivered_at": doc.get("delivered_at"),
+        "last": doc.get("last"),
+        "redeliveries": doc.get("redeliveries", 0),
+        "created_at": doc["created_at"],
+    }

@@ -40,12 +40,13 @@ def require_acting_for(actor: dict | None, participant: dict[str, Any], series_i
     return principal
 
 
-def require_party_or_organiser(actor: dict | None, meeting: dict[str, Any], series_id: str,
-                               refusal: str) -> Principal:
+def require_party_or_organiser(actor: dict | None, meeting: dict[str, Any], series_id: str, refusal: str) -> Principal:
     """One of the meeting's two organisations, or an organiser of the series."""
     principal = signed_in(actor)
-    if not (organises(principal, series_id) or any(
-            principal.is_member_of(meeting[s]["organisation_id"]) for s in ("supplier", "buyer"))):
+    if not (
+        organises(principal, series_id)
+        or any(principal.is_member_of(meeting[s]["organisation_id"]) for s in ("supplier", "buyer"))
+    ):
         raise Forbidden(refusal, code="not_your_meeting")
     return principal
 
@@ -54,8 +55,10 @@ def require_sender(actor: dict | None, sender: dict[str, Any]) -> Principal:
     """A request is sent by the asking organisation itself (or ops); organisers broker instead."""
     principal = signed_in(actor)
     if not (principal.role == "ops" or principal.is_member_of(sender["organisation_id"])):
-        raise Forbidden("You may request meetings only for your own organisation; organisers broker them.",
-                        code="not_your_organisation")
+        raise Forbidden(
+            "You may request meetings only for your own organisation; organisers broker them.",
+            code="not_your_organisation",
+        )
     return principal
 
 
@@ -70,8 +73,10 @@ def require_invitee(actor: dict | None, meeting: dict[str, Any]) -> Principal:
 
 def require_mou_registrar(principal: Principal, series_id: str, parties: Iterable[dict[str, Any]]) -> None:
     """Organisers, or a member of one of the MOU's parties on file."""
-    if not (organises(principal, series_id) or any(
-            p.get("organisation_id") and principal.is_member_of(p["organisation_id"]) for p in parties)):
+    if not (
+        organises(principal, series_id)
+        or any(p.get("organisation_id") and principal.is_member_of(p["organisation_id"]) for p in parties)
+    ):
         raise Forbidden("Organisers or the parties register an MOU.", code="not_a_party")
 
 

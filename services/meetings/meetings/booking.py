@@ -42,9 +42,18 @@ class PlaceRefused(Exception):
         self.message = message
 
 
-def solve(session: Session, meetings: dict[str, Meeting], away: dict[str, list[str]],
-          interpreters: dict[str, Any], locks: list[Booking], placed: list[Booking], aims: Objectives, full: bool,
-          rebook: set[str], now: str | None) -> tuple[Timetable, str]:
+def solve(
+    session: Session,
+    meetings: dict[str, Meeting],
+    away: dict[str, list[str]],
+    interpreters: dict[str, Any],
+    locks: list[Booking],
+    placed: list[Booking],
+    aims: Objectives,
+    full: bool,
+    rebook: set[str],
+    now: str | None,
+) -> tuple[Timetable, str]:
     """A full run (asked for, nothing placed yet, or availability changed under a booking), else an
     incremental one that keeps ``placed`` and adds, rebooks or drops as few as possible.
 
@@ -61,8 +70,11 @@ def solve(session: Session, meetings: dict[str, Meeting], away: dict[str, list[s
         return schedule_meetings(session, meetings.values(), away, interpreters, locks, aims), "full"
     current = replace(current, locked=frozenset(b.meeting_id for b in locks))
     placed_ids = {b.meeting_id for b in placed}
-    changes = Changes(add=tuple(m for mid, m in meetings.items() if mid not in placed_ids),
-                      no_show=tuple(sorted(rebook & placed_ids)), now=now)
+    changes = Changes(
+        add=tuple(m for mid, m in meetings.items() if mid not in placed_ids),
+        no_show=tuple(sorted(rebook & placed_ids)),
+        now=now,
+    )
     kept = reschedule(current, changes)
     return replace(kept, scores=evaluate(kept, aims)), "incremental"
 
@@ -110,9 +122,10 @@ class Booker:
         the edition (booth duty…) and the site visits it signed up for in the edition's programme."""
         edition_id = self.session["edition_id"]
         away = planning.availability(self.session, self.store.away(self.session["_id"]))
-        for more in (planning.periods_away(self.session, self.store.time_away(edition_id)),
-                     planning.programme_away(self.session, self.store.edition(edition_id),
-                                             self.store.participants(edition_id))):
+        for more in (
+            planning.periods_away(self.session, self.store.time_away(edition_id)),
+            planning.programme_away(self.session, self.store.edition(edition_id), self.store.participants(edition_id)),
+        ):
             for pid, slots in more.items():
                 away[pid] = sorted(set(away.get(pid, [])) | set(slots))
         return away
@@ -132,9 +145,17 @@ class Booker:
 
     def _tables_in_order(self, meeting: dict[str, Any]) -> list[str]:
         """The supplier's usual table first: suppliers stay put while buyers move round."""
-        usual = [m.get("table") for m in self.store.meetings({
-            "session_id": self.session["_id"], "status": "accepted",
-            "supplier.participation_id": meeting["supplier"]["participation_id"]}) if m.get("table")]
+        usual = [
+            m.get("table")
+            for m in self.store.meetings(
+                {
+                    "session_id": self.session["_id"],
+                    "status": "accepted",
+                    "supplier.participation_id": meeting["supplier"]["participation_id"],
+                }
+            )
+            if m.get("table")
+        ]
         tables = list(self.session["tables"])
         return sorted(tables, key=lambda t: (-usual.count(t), tables.index(t)))
 
@@ -169,11 +190,12 @@ class Booker:
                 self.undo(taken, meeting["_id"])
                 raise PlaceRefused("unavailable", f"The {side} is not available at {slot}.")
             for step in steps:
-                if not self._take(participant_hold(self.session["edition_id"], pid, step), meeting["_id"], taken,
-                                  slot):
+                if not self._take(participant_hold(self.session["edition_id"], pid, step), meeting["_id"], taken, slot):
                     self.undo(taken, meeting["_id"])
-                    raise PlaceRefused("participant_busy", f"The {side} has another meeting at {slot} (in this "
-                                                           "or an overlapping session).")
+                    raise PlaceRefused(
+                        "participant_busy",
+                        f"The {side} has another meeting at {slot} (in this or an overlapping session).",
+                    )
         return taken
 
     def seated(self, taken: Taken) -> dict[str, Any]:
@@ -201,21 +223,25 @@ class Booker:
                 break
         if taken.table is None:
             self.undo(taken, mid)
-            raise PlaceRefused("table_taken" if table else "no_table",
-                               f"Table {table} is taken at {slot}." if table else f"No table is free at {slot}.")
+            raise PlaceRefused(
+                "table_taken" if table else "no_table",
+                f"Table {table} is taken at {slot}." if table else f"No table is free at {slot}.",
+            )
         language = meeting.get("language")
         if language and self.people:
-            able = sorted((p.id for p in self.people if language in p.languages and slot not in p.away),
-                          key=lambda pid: (pid != meeting.get("interpreter"), pid))
-            taken.interpreter = next((pid for pid in able if self._take(person_hold(sid, pid, slot), mid, taken,
-                                                                           slot)), None)
+            able = sorted(
+                (p.id for p in self.people if language in p.languages and slot not in p.away),
+                key=lambda pid: (pid != meeting.get("interpreter"), pid),
+            )
+            taken.interpreter = next(
+                (pid for pid in able if self._take(person_hold(sid, pid, slot), mid, taken, slot)), None
+            )
             if taken.interpreter is None:
                 self.undo(taken, mid)
                 raise PlaceRefused("no_interpreter", f"No {language} interpreter is free at {slot}.")
         elif language:
             seats = int((self.session.get("interpreters") or {}).get(language, 0))
-            if not any(self._take(interpreter_hold(sid, language, slot, k), mid, taken, slot)
-                       for k in range(seats)):
+            if not any(self._take(interpreter_hold(sid, language, slot, k), mid, taken, slot) for k in range(seats)):
                 self.undo(taken, mid)
                 raise PlaceRefused("no_interpreter", f"No {language} interpreter is free at {slot}.")
         return taken
@@ -235,41 +261,67 @@ class Booker:
 
     # -- a whole timetable ----------------------------------------------------------------------------
 
-    def _timetable(self, accepted: list[dict[str, Any]], full: bool, rebook: set[str],
-                   now: str | None) -> tuple[Timetable, str]:
+    def _timetable(
+        self, accepted: list[dict[str, Any]], full: bool, rebook: set[str], now: str | None
+    ) -> tuple[Timetable, str]:
         session = planning.domain_session(self.session)
         away = self._time_away()
         for pid, slots in self._busy_elsewhere().items():
             away[pid] = sorted(set(away.get(pid, [])) | set(slots))
         interpreters = planning.interpreter_capacity(self.session)
         meetings = {m["_id"]: planning.domain_meeting(m) for m in accepted}
-        locks = [b for m in accepted if m.get("locked") and m["_id"] not in rebook
-                 and (b := planning.booking_of(m)) is not None]
+        locks = [
+            b
+            for m in accepted
+            if m.get("locked") and m["_id"] not in rebook and (b := planning.booking_of(m)) is not None
+        ]
         placed = [b for m in accepted if m.get("slot") and (b := planning.booking_of(m)) is not None]
         # CPU-bound and pure: in an OS thread, so the service's eventlet hub keeps answering meanwhile
-        return tpool.execute(solve, session, meetings, away, interpreters, locks, placed,
-                             planning.objectives(self.session), full, rebook, now)
+        return tpool.execute(
+            solve,
+            session,
+            meetings,
+            away,
+            interpreters,
+            locks,
+            placed,
+            planning.objectives(self.session),
+            full,
+            rebook,
+            now,
+        )
 
     def _busy_elsewhere(self) -> dict[str, list[str]]:
         """participant -> this session's usable slots at which it has a meeting (or a held request) in an
         overlapping session of the edition: the optimiser plans around them as it does around time away."""
-        others = [s for s in self.store.sessions(self.session["edition_id"])
-                  if s["_id"] != self.session["_id"] and planning.overlapping_slots(self.session, s["slots"])]
+        others = [
+            s
+            for s in self.store.sessions(self.session["edition_id"])
+            if s["_id"] != self.session["_id"] and planning.overlapping_slots(self.session, s["slots"])
+        ]
         if not others:
             return {}
         slot_of = {(s["_id"], slot["id"]): slot for s in others for slot in s["slots"]}
         busy: dict[str, list[dict[str, str]]] = {}
-        for m in self.store.meetings({"session_id": {"$in": [s["_id"] for s in others]},
-                                      "status": {"$in": list(OPEN)}}):
+        for m in self.store.meetings(
+            {"session_id": {"$in": [s["_id"] for s in others]}, "status": {"$in": list(OPEN)}}
+        ):
             at = slot_of.get((m["session_id"], m.get("slot") or m.get("held_slot") or ""))
             if at:
                 for side in ("supplier", "buyer"):
                     busy.setdefault(m[side]["participation_id"], []).append(at)
-        return {pid: [s for s in planning.overlapping_slots(self.session, times) if s in self.usable]
-                for pid, times in busy.items()}
+        return {
+            pid: [s for s in planning.overlapping_slots(self.session, times) if s in self.usable]
+            for pid, times in busy.items()
+        }
 
-    def run(self, full: bool = False, rebook_no_shows: bool = False, now: str | None = None,
-            announce: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> RunResult:
+    def run(
+        self,
+        full: bool = False,
+        rebook_no_shows: bool = False,
+        now: str | None = None,
+        announce: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> RunResult:
         """Schedule every accepted meeting; move as few as possible; announce what changed."""
         accepted = self.store.meetings({"session_id": self.session["_id"], "status": "accepted"})
         by_id = {m["_id"]: m for m in accepted}
@@ -279,29 +331,46 @@ class Booker:
         solver_ms = round((time.perf_counter() - started) * 1000, 2)
         after = {b.meeting_id: b for b in timetable.bookings}
         seated = self._match_interpreters(by_id, after)
-        changing = [mid for mid, m in by_id.items()
-                    if (m.get("slot"), m.get("table")) != ((after[mid].slot, after[mid].table) if mid in after
-                                                           else (None, None))
-                    or (mid in seated and m.get("interpreter") != seated[mid])]
+        changing = [
+            mid
+            for mid, m in by_id.items()
+            if (m.get("slot"), m.get("table"))
+            != ((after[mid].slot, after[mid].table) if mid in after else (None, None))
+            or (mid in seated and m.get("interpreter") != seated[mid])
+        ]
         self.store.drop_holds_of(changing)  # free the old places first, so swaps between meetings go through
         self._seated = seated
         conflicts, moved = self._write_places(sorted(changing), by_id, after, rebook)
         reasons = {u.meeting_id: u.reason for u in timetable.unplaced}
         placed_again = {mid: None for mid in after if by_id[mid].get("unplaced_reason") and mid not in conflicts}
-        self.store.set_unplaced_reasons({mid: reason for mid, reason in {**reasons, **placed_again}.items()
-                                         if by_id[mid].get("unplaced_reason") != reason})  # only what changes
-        run = {"_id": new_id("run"), "session_id": self.session["_id"], "edition_id": self.session["edition_id"],
-               "mode": mode, "at": now_text(), "meetings": len(accepted),
-               "scheduled": len(after) - len(conflicts), "delta": timetable.delta,
-               "slots_used": timetable.slots_used, "slots_available": len(self.usable),
-               "unplaced": [{"meeting_id": mid, "reason": r} for mid, r in sorted(reasons.items())]
-               + [{"meeting_id": mid, "reason": "conflict"} for mid in conflicts],
-               "moved": sorted(moved), "solver_ms": solver_ms, "objectives": planning.scores(timetable)}
+        self.store.set_unplaced_reasons(
+            {
+                mid: reason
+                for mid, reason in {**reasons, **placed_again}.items()
+                if by_id[mid].get("unplaced_reason") != reason
+            }
+        )  # only what changes
+        run = {
+            "_id": new_id("run"),
+            "session_id": self.session["_id"],
+            "edition_id": self.session["edition_id"],
+            "mode": mode,
+            "at": now_text(),
+            "meetings": len(accepted),
+            "scheduled": len(after) - len(conflicts),
+            "delta": timetable.delta,
+            "slots_used": timetable.slots_used,
+            "slots_available": len(self.usable),
+            "unplaced": [{"meeting_id": mid, "reason": r} for mid, r in sorted(reasons.items())]
+            + [{"meeting_id": mid, "reason": "conflict"} for mid in conflicts],
+            "moved": sorted(moved),
+            "solver_ms": solver_ms,
+            "objectives": planning.scores(timetable),
+        }
         self.store.save_run(run, ev.session_scheduled(run))
         return RunResult(run, conflicts)
 
-    def _match_interpreters(self, by_id: dict[str, dict[str, Any]],
-                            after: dict[str, Booking]) -> dict[str, str | None]:
+    def _match_interpreters(self, by_id: dict[str, dict[str, Any]], after: dict[str, Booking]) -> dict[str, str | None]:
         """meeting -> named interpreter for every placed meeting needing a language (empty with seat counts):
         a matching per slot, keeping the interpreter a meeting has where it can.  The optimiser's capacities
         guarantee one exists (Hall); None marks a meeting the people cannot staff, which its write refuses."""
@@ -310,8 +379,9 @@ class Booker:
         needs = {mid: (b.slot, by_id[mid]["language"]) for mid, b in after.items() if by_id[mid].get("language")}
         return assign(self.people, needs, {mid: by_id[mid].get("interpreter") for mid in needs})
 
-    def _write_places(self, changing: list[str], by_id: dict[str, dict[str, Any]], after: dict[str, Booking],
-                      rebook: set[str]) -> tuple[list[str], list[str]]:
+    def _write_places(
+        self, changing: list[str], by_id: dict[str, dict[str, Any]], after: dict[str, Booking], rebook: set[str]
+    ) -> tuple[list[str], list[str]]:
         """Hold and write the new place of every changing meeting in a few round trips; (conflicts, moved).
 
         One meeting at a time cost ~150 ms a meeting on the embedded store (an
@@ -355,8 +425,9 @@ class Booker:
             self._seat_interpreters(wanted, by_id, after)
         refused |= {mid for mid, keys in wanted.items() if keys is None}
         wanted = {mid: keys for mid, keys in wanted.items() if keys is not None and mid not in refused}
-        taken = self.store.take_holds([(key, mid, after[mid].slot) for mid, keys in wanted.items() for key in keys],
-                                      sid)
+        taken = self.store.take_holds(
+            [(key, mid, after[mid].slot) for mid, keys in wanted.items() for key in keys], sid
+        )
         owners = self.store.hold_owners(taken)
         new: dict[str, list[str]] = {}
         for mid, keys in wanted.items():
@@ -378,14 +449,20 @@ class Booker:
             elif mid in refused:  # someone picked this place while the optimiser ran
                 changes.append(self._change(by_id[mid], None, None, rebook, reason="conflict"))
             else:
-                changes.append(self._change(by_id[mid], booking.slot, booking.table, rebook,
-                                            interpreter=seated.get(mid)))
+                changes.append(
+                    self._change(by_id[mid], booking.slot, booking.table, rebook, interpreter=seated.get(mid))
+                )
         applied = self.store.change_meetings(changes)
         for mid, keys in new.items():
             if mid not in applied:  # cancelled or moved meanwhile: its new place goes back
                 self.store.give_back_holds(mid, keys)
-        moved = [mid for mid in new if mid in applied and by_id[mid].get("slot")
-                 and (by_id[mid]["slot"], by_id[mid].get("table")) != (after[mid].slot, after[mid].table)]
+        moved = [
+            mid
+            for mid in new
+            if mid in applied
+            and by_id[mid].get("slot")
+            and (by_id[mid]["slot"], by_id[mid].get("table")) != (after[mid].slot, after[mid].table)
+        ]
         return sorted(refused), moved
 
     def _keys_of(self, meeting: dict[str, Any], booking: Booking) -> list[str] | None:
@@ -403,29 +480,48 @@ class Booker:
             keys += [participant_hold(self.session["edition_id"], pid, step) for step in steps]
         return [*keys, table_hold(self.session["_id"], booking.table, slot)]
 
-    def _seat_interpreters(self, wanted: dict[str, list[str] | None], by_id: dict[str, dict[str, Any]],
-                           after: dict[str, Booking]) -> None:
+    def _seat_interpreters(
+        self, wanted: dict[str, list[str] | None], by_id: dict[str, dict[str, Any]], after: dict[str, Booking]
+    ) -> None:
         """Add a free interpreter seat's key to each meeting that needs a language (None: no seat is free),
         from one read of the seats' holds."""
         sid = self.session["_id"]
         seats = {k: int(v) for k, v in (self.session.get("interpreters") or {}).items()}
         needs = {mid: (by_id[mid]["language"], after[mid].slot) for mid in wanted if by_id[mid].get("language")}
-        candidates = {need: [interpreter_hold(sid, need[0], need[1], k) for k in range(seats.get(need[0], 0))]
-                      for need in set(needs.values())}
+        candidates = {
+            need: [interpreter_hold(sid, need[0], need[1], k) for k in range(seats.get(need[0], 0))]
+            for need in set(needs.values())
+        }
         held = self.store.hold_owners(key for keys in candidates.values() for key in keys)
         free = {need: [k for k in keys if k not in held] for need, keys in candidates.items()}
         for mid, need in sorted(needs.items()):
             wanted[mid] = [*wanted[mid], free[need].pop(0)] if free[need] else None
 
-    def _set_place(self, doc: dict[str, Any], slot: str | None, table: str | None, rebook: set[str],
-                   reason: str | None = None, interpreter: str | None = None) -> bool:
+    def _set_place(
+        self,
+        doc: dict[str, Any],
+        slot: str | None,
+        table: str | None,
+        rebook: set[str],
+        reason: str | None = None,
+        interpreter: str | None = None,
+    ) -> bool:
         """Write a meeting's new place with its event: scheduled the first time, rescheduled after."""
         change = self._change(doc, slot, table, rebook, reason, interpreter)
-        return self.store.change_meeting(doc, change.expect, change.changes, change.events_for,
-                                         change.bump_sequence) is not None
+        return (
+            self.store.change_meeting(doc, change.expect, change.changes, change.events_for, change.bump_sequence)
+            is not None
+        )
 
-    def _change(self, doc: dict[str, Any], slot: str | None, table: str | None, rebook: set[str],
-                reason: str | None = None, interpreter: str | None = None) -> Change:
+    def _change(
+        self,
+        doc: dict[str, Any],
+        slot: str | None,
+        table: str | None,
+        rebook: set[str],
+        reason: str | None = None,
+        interpreter: str | None = None,
+    ) -> Change:
         """A meeting's new place as a conditional change (still accepted, still where it was read) with its
         event: scheduled the first time, rescheduled after; a new interpreter alone announces nothing (the
         events carry no interpreter: names are personal data)."""
@@ -445,5 +541,10 @@ class Booker:
                 return [ev.meeting_event("scheduled", after, session)] if slot else []
             return [ev.meeting_rescheduled(after, session, before_slot, before_table)]
 
-        return Change(doc, {"status": "accepted", "slot": before_slot}, changes, events,
-                      bump_sequence=before_slot is not None and not same_place)
+        return Change(
+            doc,
+            {"status": "accepted", "slot": before_slot},
+            changes,
+            events,
+            bump_sequence=before_slot is not None and not same_place,
+        )

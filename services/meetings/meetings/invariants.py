@@ -25,8 +25,13 @@ def _at(meeting: dict[str, Any]) -> str | None:
     return meeting.get("held_slot") if meeting["status"] == "requested" else None
 
 
-def _interpreted(meeting: dict[str, Any], session: dict[str, Any], at: str, owner: dict[str, str],
-                 interpreted: Counter[tuple[str, str, str]]) -> list[str]:
+def _interpreted(
+    meeting: dict[str, Any],
+    session: dict[str, Any],
+    at: str,
+    owner: dict[str, str],
+    interpreted: Counter[tuple[str, str, str]],
+) -> list[str]:
     """A placed meeting needing a language, in a session with named interpreters: it has one who speaks the
     language, is not away then, and whose hold it keeps (counted, so two meetings sharing one show)."""
     pid = meeting.get("interpreter")
@@ -44,8 +49,9 @@ def _interpreted(meeting: dict[str, Any], session: dict[str, Any], at: str, owne
     return problems
 
 
-def broken(sessions: list[dict[str, Any]], meetings: list[dict[str, Any]], holds: list[dict[str, Any]],
-           loads: dict[str, int]) -> list[str]:
+def broken(
+    sessions: list[dict[str, Any]], meetings: list[dict[str, Any]], holds: list[dict[str, Any]], loads: dict[str, int]
+) -> list[str]:
     """Every rule the edition's meetings break; empty when all hold.
 
     ``holds``: the hold documents of the edition's sessions; ``loads``: the
@@ -97,8 +103,9 @@ def broken(sessions: list[dict[str, Any]], meetings: list[dict[str, Any]], holds
             if start < end:
                 problems.append(f"{pid} is in {first} and {second} at overlapping times")
     problems += [f"table {t} of {sid} has {n} meetings at {at}" for (sid, at, t), n in tables.items() if n > 1]
-    problems += [f"interpreter {pid} is in {n} meetings at {at} in {sid}" for (sid, at, pid), n in interpreted.items()
-                 if n > 1]
+    problems += [
+        f"interpreter {pid} is in {n} meetings at {at} in {sid}" for (sid, at, pid), n in interpreted.items() if n > 1
+    ]
     for (sid, at, language), n in seats.items():
         if n > int((by_session[sid].get("interpreters") or {}).get(language, 0)):
             problems.append(f"{n} {language} meetings at {at} in {sid}, more than its interpreters")
@@ -109,6 +116,9 @@ def broken(sessions: list[dict[str, Any]], meetings: list[dict[str, Any]], holds
     for key in set(open_count) | set(loads):
         if loads.get(key, 0) != open_count.get(key, 0):
             problems.append(f"counter {key} says {loads.get(key, 0)}, the meetings {open_count.get(key, 0)}")
-    problems += [f"hold {h['_id']} kept by {h['meeting_id']}, which is not at {h.get('slot')}" for h in holds
-                 if alive.get(h["meeting_id"]) != h.get("slot")]
+    problems += [
+        f"hold {h['_id']} kept by {h['meeting_id']}, which is not at {h.get('slot')}"
+        for h in holds
+        if alive.get(h["meeting_id"]) != h.get("slot")
+    ]
     return problems

@@ -28,8 +28,13 @@ def slot_times(day: date, starts_at: str, minutes: int, count: int, zone: str) -
     slots = []
     for i in range(count):
         start = first + timedelta(minutes=minutes * i)
-        slots.append({"id": f"S{i + 1:02d}", "starts_at": start.isoformat(),
-                      "ends_at": (start + timedelta(minutes=minutes)).isoformat()})
+        slots.append(
+            {
+                "id": f"S{i + 1:02d}",
+                "starts_at": start.isoformat(),
+                "ends_at": (start + timedelta(minutes=minutes)).isoformat(),
+            }
+        )
     return slots
 
 
@@ -73,13 +78,18 @@ def side_of(role: str) -> str | None:
 
 def party(participant: Mapping[str, Any]) -> dict[str, Any]:
     """How a meeting names a side: the organisation, never a person."""
-    return {"participation_id": participant["_id"], "organisation_id": participant["organisation_id"],
-            "name": participant.get("name"), "country": participant.get("country", "VN"),
-            "province": participant.get("province")}
+    return {
+        "participation_id": participant["_id"],
+        "organisation_id": participant["organisation_id"],
+        "name": participant.get("name"),
+        "country": participant.get("country", "VN"),
+        "province": participant.get("province"),
+    }
 
 
-def profile(participant: Mapping[str, Any], organisation: Mapping[str, Any] | None,
-            products: Iterable[Mapping[str, Any]]) -> Profile:
+def profile(
+    participant: Mapping[str, Any], organisation: Mapping[str, Any] | None, products: Iterable[Mapping[str, Any]]
+) -> Profile:
     """A participant's matchmaking profile: what it stated, else what registration told us.
 
     Suppliers offer their products' categories and sectors; buyers seek their
@@ -92,8 +102,9 @@ def profile(participant: Mapping[str, Any], organisation: Mapping[str, Any] | No
     sectors = set(org.get("sectors") or participant.get("sectors") or [])
     categories = {p["category"] for p in products} | sectors
     country = org.get("country") or participant.get("country") or "VN"
-    languages = stated.get("languages") or participant.get("languages") or (
-        [HOME_LANGUAGE] if country == "VN" else ["en"])
+    languages = (
+        stated.get("languages") or participant.get("languages") or ([HOME_LANGUAGE] if country == "VN" else ["en"])
+    )
     side = participant["side"]
     return Profile(
         id=participant["_id"],
@@ -104,15 +115,17 @@ def profile(participant: Mapping[str, Any], organisation: Mapping[str, Any] | No
         categories_offered=frozenset(stated.get("offers") or (categories if side == "supplier" else ())),
         categories_sought=frozenset(stated.get("seeks") or (sectors if side == "buyer" else ())),
         markets=frozenset(stated.get("markets") or ()),
-        certifications_held=frozenset(stated.get("certifications_held")
-                                      or {c for p in products for c in p.get("certifications") or []}),
+        certifications_held=frozenset(
+            stated.get("certifications_held") or {c for p in products for c in p.get("certifications") or []}
+        ),
         certifications_required=frozenset(stated.get("certifications_required") or ()),
         languages=frozenset(languages),
     )
 
 
-def meeting_language(supplier: Profile, buyer: Profile, interpreter_needs: Iterable[str],
-                     interpreters: Mapping[str, int]) -> str | None:
+def meeting_language(
+    supplier: Profile, buyer: Profile, interpreter_needs: Iterable[str], interpreters: Mapping[str, int]
+) -> str | None:
     """The interpreter language a meeting needs, or None when the two sides share a language.
 
     A language a delegate asked an interpreter for comes first, then one the
@@ -144,13 +157,20 @@ def objectives(session: Mapping[str, Any]) -> Objectives:
 
 def scores(timetable: Timetable) -> list[dict[str, Any]]:
     """The run report's objectives, in the order they were optimised."""
-    return [{"name": s.name, "value": s.value, "bound": s.bound, "optimal": s.optimal, "method": s.method}
-            for s in timetable.scores]
+    return [
+        {"name": s.name, "value": s.value, "bound": s.bound, "optimal": s.optimal, "method": s.method}
+        for s in timetable.scores
+    ]
 
 
 def domain_meeting(doc: Mapping[str, Any]) -> Meeting:
-    return Meeting(doc["_id"], doc["supplier"]["participation_id"], doc["buyer"]["participation_id"],
-                   doc.get("language"), int(doc.get("priority") or 0))
+    return Meeting(
+        doc["_id"],
+        doc["supplier"]["participation_id"],
+        doc["buyer"]["participation_id"],
+        doc.get("language"),
+        int(doc.get("priority") or 0),
+    )
 
 
 def booking_of(doc: Mapping[str, Any]) -> Booking | None:
@@ -163,8 +183,9 @@ def availability(session: Mapping[str, Any], away: Iterable[Mapping[str, Any]]) 
     return {doc["participation_id"]: sorted(set(doc["slots"]) & usable) for doc in away if doc.get("slots")}
 
 
-def programme_away(session: Mapping[str, Any], edition: Mapping[str, Any] | None,
-                   participants: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+def programme_away(
+    session: Mapping[str, Any], edition: Mapping[str, Any] | None, participants: Iterable[Mapping[str, Any]]
+) -> dict[str, list[str]]:
     """participant -> this session's usable slots that overlap a site visit it signed up for: it is away then,
     without anyone entering slot ids (the programme's times come with the edition's events)."""
     visits = {item["key"]: item for item in (edition or {}).get("programme") or [] if item["kind"] == "site_visit"}
@@ -184,12 +205,17 @@ def periods_away(session: Mapping[str, Any], time_away: Iterable[Mapping[str, An
     """participant -> this session's usable slots that overlap a period it said it is away (booth duty…),
     said once for the edition in times, so no one re-enters slot ids per session."""
     usable = set(domain_session(session).slots)
-    bounds = [(s["id"], datetime.fromisoformat(s["starts_at"]), datetime.fromisoformat(s["ends_at"]))
-              for s in session["slots"] if s["id"] in usable]
+    bounds = [
+        (s["id"], datetime.fromisoformat(s["starts_at"]), datetime.fromisoformat(s["ends_at"]))
+        for s in session["slots"]
+        if s["id"] in usable
+    ]
     away = {}
     for doc in time_away:
-        periods = [(datetime.fromisoformat(p["starts_at"]), datetime.fromisoformat(p["ends_at"]))
-                   for p in doc.get("periods") or []]
+        periods = [
+            (datetime.fromisoformat(p["starts_at"]), datetime.fromisoformat(p["ends_at"]))
+            for p in doc.get("periods") or []
+        ]
         slots = [sid for sid, start, end in bounds if any(a < end and start < b for a, b in periods)]
         if slots:
             away[doc["participation_id"]] = slots
@@ -234,4 +260,3 @@ def interpreter_counts(session: Mapping[str, Any]) -> dict[str, int]:
         for language in person.languages:
             counts[language] = counts.get(language, 0) + 1
     return counts
-

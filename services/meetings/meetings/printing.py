@@ -12,19 +12,44 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-_ENV = Environment(loader=FileSystemLoader(Path(__file__).with_name("templates")),
-                   autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
+_ENV = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+)
 LABELS = {
-    "vi": {"agenda": "Lịch gặp gỡ B2B", "time": "Giờ", "table": "Bàn", "counterpart": "Đối tác",
-           "interpreter": "Phiên dịch", "none": "Chưa có cuộc gặp nào được xếp lịch.", "zone": "Giờ Việt Nam",
-           "stage": {"preliminary": "Dự kiến", "final": "Chính thức", None: "Chưa công bố"},
-           "cancelled": "Đã huỷ", "waiting": "Đã nhận lời, chờ xếp lịch", "sheet": "Bàn", "break": "Nghỉ",
-           "supplier": "Nhà cung cấp", "buyer": "Nhà mua hàng"},
-    "en": {"agenda": "B2B meeting agenda", "time": "Time", "table": "Table", "counterpart": "Counterpart",
-           "interpreter": "Interpreter", "none": "No meeting scheduled yet.", "zone": "Vietnam time",
-           "stage": {"preliminary": "Preliminary", "final": "Final", None: "Not yet published"},
-           "cancelled": "Cancelled", "waiting": "Accepted, not yet scheduled", "sheet": "Table", "break": "Break",
-           "supplier": "Supplier", "buyer": "Buyer"},
+    "vi": {
+        "agenda": "Lịch gặp gỡ B2B",
+        "time": "Giờ",
+        "table": "Bàn",
+        "counterpart": "Đối tác",
+        "interpreter": "Phiên dịch",
+        "none": "Chưa có cuộc gặp nào được xếp lịch.",
+        "zone": "Giờ Việt Nam",
+        "stage": {"preliminary": "Dự kiến", "final": "Chính thức", None: "Chưa công bố"},
+        "cancelled": "Đã huỷ",
+        "waiting": "Đã nhận lời, chờ xếp lịch",
+        "sheet": "Bàn",
+        "break": "Nghỉ",
+        "supplier": "Nhà cung cấp",
+        "buyer": "Nhà mua hàng",
+    },
+    "en": {
+        "agenda": "B2B meeting agenda",
+        "time": "Time",
+        "table": "Table",
+        "counterpart": "Counterpart",
+        "interpreter": "Interpreter",
+        "none": "No meeting scheduled yet.",
+        "zone": "Vietnam time",
+        "stage": {"preliminary": "Preliminary", "final": "Final", None: "Not yet published"},
+        "cancelled": "Cancelled",
+        "waiting": "Accepted, not yet scheduled",
+        "sheet": "Table",
+        "break": "Break",
+        "supplier": "Supplier",
+        "buyer": "Buyer",
+    },
 }
 
 
@@ -52,5 +77,4 @@ def agenda_page(view: dict[str, Any], language: str = "vi") -> str:
 
 def table_sheets_page(session: dict[str, Any], sheets: list[dict[str, Any]], language: str = "vi") -> str:
     language = language if language in LABELS else "vi"
-    return _ENV.get_template("tables.html").render(session=session, sheets=sheets, lang=language,
-                                                   t=LABELS[language])
+    return _ENV.get_template("tables.html").render(session=session, sheets=sheets, lang=language, t=LABELS[language])

@@ -27,8 +27,11 @@ MEETING_STATUSES = ("requested", "accepted", "declined", "expired", "cancelled")
 
 
 def _words(max_items: int = 30) -> fields.List:
-    return fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list,
-                       validate=validate.Length(max=max_items))
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=60)),
+        load_default=list,
+        validate=validate.Length(max=max_items),
+    )
 
 
 class Bilingual(Schema):
@@ -48,8 +51,9 @@ class ProfileIn(Schema):
     certifications_held = _words()
     certifications_required = _words()
     languages = fields.List(fields.String(validate=LANGUAGE), load_default=list, validate=validate.Length(max=10))
-    priority = fields.Integer(strict=True, validate=validate.Range(min=0, max=10),
-                              metadata={"description": "Buyer priority; organisers only"})
+    priority = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=10), metadata={"description": "Buyer priority; organisers only"}
+    )
 
 
 class ObjectivesIn(Schema):
@@ -81,11 +85,12 @@ class SessionIn(Schema):
     auto_accept = fields.Boolean(load_default=False)
     request_ttl_hours = fields.Integer(strict=True, load_default=48, validate=validate.Range(min=1, max=24 * 30))
     max_meetings = fields.Integer(strict=True, load_default=12, validate=validate.Range(min=1, max=96))
-    interpreters = fields.Dict(keys=fields.String(validate=LANGUAGE),
-                               values=fields.Integer(strict=True, validate=validate.Range(min=0, max=100)),
-                               load_default=dict)
-    interpreter_people = fields.List(fields.Nested(InterpreterIn), load_default=list,
-                                     validate=validate.Length(max=200))
+    interpreters = fields.Dict(
+        keys=fields.String(validate=LANGUAGE),
+        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=100)),
+        load_default=dict,
+    )
+    interpreter_people = fields.List(fields.Nested(InterpreterIn), load_default=list, validate=validate.Length(max=200))
     objectives = fields.Nested(ObjectivesIn, load_default=lambda: ObjectivesIn().load({}))
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
@@ -98,18 +103,32 @@ class SessionIn(Schema):
         found, seen = [], set()
         for i, _, person in people:
             if "id" in person and person["id"] in seen:
-                found.append(problem("duplicate_interpreter", f"Interpreter id {person['id']} is given twice.",
-                                     field=f"interpreter_people.{i}.id"))
+                found.append(
+                    problem(
+                        "duplicate_interpreter",
+                        f"Interpreter id {person['id']} is given twice.",
+                        field=f"interpreter_people.{i}.id",
+                    )
+                )
             seen.add(person.get("id"))
         if "slots" in data:
-            found += [problem("not_found", f"No slot {slot}.", field=f"interpreter_people.{i}.away.{j}")
-                      for i, sent, person in people if not failed(person_schema, person, sent, "away")
-                      for j, slot in enumerate(person.get("away") or []) if not 1 <= int(slot[1:]) <= data["slots"]]
-        languages = {language for _, sent, person in people if not failed(person_schema, person, sent, "languages")
-                     for language in person.get("languages") or []}
+            found += [
+                problem("not_found", f"No slot {slot}.", field=f"interpreter_people.{i}.away.{j}")
+                for i, sent, person in people
+                if not failed(person_schema, person, sent, "away")
+                for j, slot in enumerate(person.get("away") or [])
+                if not 1 <= int(slot[1:]) <= data["slots"]
+            ]
+        languages = {
+            language
+            for _, sent, person in people
+            if not failed(person_schema, person, sent, "languages")
+            for language in person.get("languages") or []
+        }
         if len(languages) > 8:
-            found.append(problem("out_of_range", "At most 8 interpreter languages in a session.",
-                                 field="interpreter_people"))
+            found.append(
+                problem("out_of_range", "At most 8 interpreter languages in a session.", field="interpreter_people")
+            )
         problems(found)
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
@@ -125,17 +144,21 @@ class SessionIn(Schema):
         compared across them (see :func:`meetings.planning.busy_steps`).  A wrong time is absent from ``data``."""
         found = []
         if int(data.get("starts_at", "00:00")[3:]) % GRID_MINUTES:
-            found.append(problem("off_grid", f"Sessions start on a {GRID_MINUTES}-minute mark (09:00, 09:05…).",
-                                 field="starts_at"))
+            found.append(
+                problem(
+                    "off_grid", f"Sessions start on a {GRID_MINUTES}-minute mark (09:00, 09:05…).", field="starts_at"
+                )
+            )
         if data.get("slot_minutes", GRID_MINUTES) % GRID_MINUTES:
-            found.append(problem("off_grid", f"Slots last a multiple of {GRID_MINUTES} minutes.",
-                                 field="slot_minutes"))
+            found.append(problem("off_grid", f"Slots last a multiple of {GRID_MINUTES} minutes.", field="slot_minutes"))
         problems(found)
 
 
 class MeetingQuery(PageQuery):
-    participation_id = fields.String(validate=validate.Length(max=100), metadata={
-        "description": "A participant's own meetings (organisers see every meeting without it)"})
+    participation_id = fields.String(
+        validate=validate.Length(max=100),
+        metadata={"description": "A participant's own meetings (organisers see every meeting without it)"},
+    )
     status = fields.String(validate=validate.OneOf(MEETING_STATUSES))
 
 
@@ -147,9 +170,12 @@ class AvailabilityIn(Schema):
 class SupplierTablesIn(Schema):
     """Suppliers with a table of their own for the whole session (samples, a banner): replaces the last list."""
 
-    tables = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=64)),
-                         values=fields.String(validate=validate.Regexp(r"^T\d{2,3}$")), required=True,
-                         validate=validate.Length(max=500))
+    tables = fields.Dict(
+        keys=fields.String(validate=validate.Length(min=1, max=64)),
+        values=fields.String(validate=validate.Regexp(r"^T\d{2,3}$")),
+        required=True,
+        validate=validate.Length(max=500),
+    )
 
 
 AWAY_KINDS = ("booth_duty", "site_visit", "other")
@@ -207,8 +233,11 @@ class LockIn(Schema):
 class ScheduleIn(Schema):
     full = fields.Boolean(load_default=False, metadata={"description": "Recompute from scratch (locks kept)"})
     rebook_no_shows = fields.Boolean(load_default=False)
-    now = fields.String(allow_none=True, validate=validate.Regexp(r"^S\d{2}$"),
-                        metadata={"description": "Last slot that has started: nothing moves into or before it"})
+    now = fields.String(
+        allow_none=True,
+        validate=validate.Regexp(r"^S\d{2}$"),
+        metadata={"description": "Last slot that has started: nothing moves into or before it"},
+    )
 
 
 class AgendaIn(Schema):
@@ -259,8 +288,11 @@ class MouIn(Schema):
     kind = fields.String(load_default="mou", validate=validate.OneOf(MOU_KINDS))
     parties = fields.List(fields.Nested(PartyIn), required=True, validate=validate.Length(min=2, max=20))
     sector = fields.String(required=True, validate=[validate.Length(min=1, max=60), public_name])
-    products = fields.List(fields.String(validate=[validate.Length(min=1, max=60), public_name]),
-                           load_default=list, validate=validate.Length(max=50))
+    products = fields.List(
+        fields.String(validate=[validate.Length(min=1, max=60), public_name]),
+        load_default=list,
+        validate=validate.Length(max=50),
+    )
     value = fields.Nested(Money, allow_none=True)
     signed_on = fields.Date(required=True)
     signed_at_event = fields.String(allow_none=True, validate=validate.Length(max=200))

@@ -42,9 +42,19 @@ from shared.store import Store
 from shared.timestamps import now_text
 
 
-class MeetingsService(intake.Intake, sessions.Sessions, time_away.TimeAway, matchmaking.Matchmaking,
-                      requests.Requests, upkeep.Upkeep, timetable.Timetabling, agendas.Agendas, day.OnTheDay,
-                      mous.Mous, open_data.OpenData):
+class MeetingsService(
+    intake.Intake,
+    sessions.Sessions,
+    time_away.TimeAway,
+    matchmaking.Matchmaking,
+    requests.Requests,
+    upkeep.Upkeep,
+    timetable.Timetabling,
+    agendas.Agendas,
+    day.OnTheDay,
+    mous.Mous,
+    open_data.OpenData,
+):
     name = "meetings"
 
     store = Store("meetings", MeetingsStore)
@@ -79,16 +89,21 @@ class MeetingsService(intake.Intake, sessions.Sessions, time_away.TimeAway, matc
     def _participant(self, participation_id: str, edition_id: str, field: str = "participation_id") -> dict:
         participant = self.store.participant(participation_id)
         if participant is None or participant["edition_id"] != edition_id or participant["status"] != "eligible":
-            raise NotFound("No approved supplier or buyer with this id in this edition.",
-                           code="participation_not_found", errors=[field_error(field, "not_found", "Unknown.")])
+            raise NotFound(
+                "No approved supplier or buyer with this id in this edition.",
+                code="participation_not_found",
+                errors=[field_error(field, "not_found", "Unknown.")],
+            )
         return participant
 
     def _profiles(self, participants: list[dict[str, Any]]) -> dict[str, Profile]:
         """Matchmaking profiles (matchmaking's suggestions, and a new meeting's language)."""
         orgs = self.store.organisations(p["organisation_id"] for p in participants)
         products = self.store.products(p["organisation_id"] for p in participants)
-        return {p["_id"]: planning.profile(p, orgs.get(p["organisation_id"]), products.get(p["organisation_id"], []))
-                for p in participants}
+        return {
+            p["_id"]: planning.profile(p, orgs.get(p["organisation_id"]), products.get(p["organisation_id"], []))
+            for p in participants
+        }
 
     # -- closing a meeting: an answer (requests), a cancelled participant (intake), expiry (upkeep) ----------
 
@@ -100,15 +115,27 @@ class MeetingsService(intake.Intake, sessions.Sessions, time_away.TimeAway, matc
         """
         session = self._session(meeting["session_id"])
         had_slot = meeting.get("slot")
-        changes = {"status": status, "reason": reason, "reason_text": text, "slot": None, "table": None,
-                   "held_slot": None, "locked": None, "closed_at": now_text()}
+        changes = {
+            "status": status,
+            "reason": reason,
+            "reason_text": text,
+            "slot": None,
+            "table": None,
+            "held_slot": None,
+            "locked": None,
+            "closed_at": now_text(),
+        }
         if had_slot:
             changes.update(last_slot=had_slot, last_table=meeting.get("table"))
         after = self.store.change_meeting(
-            meeting, {"status": meeting["status"], "version": meeting.get("version", 1)}, changes,
-            lambda m: [ev.meeting_event(status, {**m, "slot": had_slot, "table": meeting.get("table")}, session,
-                                        reason=reason)],
-            bump_sequence=bool(had_slot))
+            meeting,
+            {"status": meeting["status"], "version": meeting.get("version", 1)},
+            changes,
+            lambda m: [
+                ev.meeting_event(status, {**m, "slot": had_slot, "table": meeting.get("table")}, session, reason=reason)
+            ],
+            bump_sequence=bool(had_slot),
+        )
         if after is not None:
             self.store.drop_holds(meeting["_id"])
             for side in ("supplier", "buyer"):

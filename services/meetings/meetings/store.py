@@ -65,14 +65,20 @@ class Change:
     bump_sequence: bool = False
 
 
-def _staged_change(meeting: dict[str, Any], changes: dict[str, Any],
-                   events_for: Callable[[dict[str, Any]], list[dict[str, Any]]],
-                   bump_sequence: bool) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _staged_change(
+    meeting: dict[str, Any],
+    changes: dict[str, Any],
+    events_for: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    bump_sequence: bool,
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The update that applies ``changes`` (a version more, a sequence more if asked) and stages the events
     of the meeting it makes, and those events."""
-    after_guess = {**meeting, **changes,
-                   "sequence": int(meeting.get("sequence") or 0) + (1 if bump_sequence else 0),
-                   "version": int(meeting.get("version") or 0) + 1}
+    after_guess = {
+        **meeting,
+        **changes,
+        "sequence": int(meeting.get("sequence") or 0) + (1 if bump_sequence else 0),
+        "version": int(meeting.get("version") or 0) + 1,
+    }
     events = events_for(after_guess)
     update: dict[str, Any] = {"$set": {**changes, "updated_at": now_text()}, "$inc": {"version": 1}}
     if bump_sequence:
@@ -82,7 +88,6 @@ def _staged_change(meeting: dict[str, Any], changes: dict[str, Any],
 
 class MeetingsStore(ServiceStore):
     """Participants, sessions, meetings and the holds that keep anyone from being in two places, runs, jobs, MOUs."""
-
 
     def ensure_indexes(self) -> None:
         self.db.participants.create_index("edition_id")
@@ -103,10 +108,17 @@ class MeetingsStore(ServiceStore):
     # -- what registration tells us (idempotent, order-proof) ---------------------------------------
 
     def remember_edition(self, data: dict[str, Any]) -> None:
-        fields = {"series_id": data["series_id"], "title": data.get("title"), "venue": data.get("venue"),
-                  "host_province": data["host_province"], "starts_on": data["starts_on"],
-                  "ends_on": data["ends_on"], "timezone": data["timezone"], "programme": data.get("programme") or [],
-                  "version": data["version"]}
+        fields = {
+            "series_id": data["series_id"],
+            "title": data.get("title"),
+            "venue": data.get("venue"),
+            "host_province": data["host_province"],
+            "starts_on": data["starts_on"],
+            "ends_on": data["ends_on"],
+            "timezone": data["timezone"],
+            "programme": data.get("programme") or [],
+            "version": data["version"],
+        }
         keep_newest(self.db.editions, data["edition_id"], fields)
 
     def edition(self, edition_id: str) -> dict[str, Any] | None:
@@ -114,9 +126,14 @@ class MeetingsStore(ServiceStore):
 
     def remember_organisation(self, data: dict[str, Any]) -> bool:
         """Keep the newest version; True when this one was newer (participants' copies then follow)."""
-        fields = {"kind": data["kind"], "name": data.get("name"), "province": data.get("province"),
-                  "country": data.get("country", "VN"), "sectors": data.get("sectors", []),
-                  "version": data["version"]}
+        fields = {
+            "kind": data["kind"],
+            "name": data.get("name"),
+            "province": data.get("province"),
+            "country": data.get("country", "VN"),
+            "sectors": data.get("sectors", []),
+            "version": data["version"],
+        }
         return keep_newest(self.db.organisations, data["organisation_id"], fields)
 
     def organisation(self, organisation_id: str) -> dict[str, Any] | None:
@@ -126,9 +143,17 @@ class MeetingsStore(ServiceStore):
         return {o["_id"]: o for o in self.db.organisations.find({"_id": {"$in": sorted(set(ids))}})}
 
     def remember_product(self, data: dict[str, Any]) -> None:
-        self.db.products.replace_one({"_id": data["product_id"]}, {
-            "_id": data["product_id"], "organisation_id": data["organisation_id"], "category": data["category"],
-            "ocop_stars": data.get("ocop_stars"), "certifications": data.get("certifications", [])}, upsert=True)
+        self.db.products.replace_one(
+            {"_id": data["product_id"]},
+            {
+                "_id": data["product_id"],
+                "organisation_id": data["organisation_id"],
+                "category": data["category"],
+                "ocop_stars": data.get("ocop_stars"),
+                "certifications": data.get("certifications", []),
+            },
+            upsert=True,
+        )
 
     def products(self, organisation_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         found: dict[str, list[dict[str, Any]]] = {}
@@ -141,15 +166,24 @@ class MeetingsStore(ServiceStore):
         with suppress(DuplicateKeyError):
             self.db.participants.update_one(
                 {"_id": data["participation_id"], "status": {"$ne": "cancelled"}},
-                {"$set": {"edition_id": data["edition_id"], "organisation_id": data["organisation_id"],
-                          "organisation_kind": data["organisation_kind"], "name": data["organisation_name"],
-                          "province": data["province"], "country": data.get("country", "VN"),
-                          "sectors": data.get("sectors", []), "side": side,
-                          "b2b": "yes" if (data.get("wants") or {}).get("b2b") else "no",
-                          "site_visits": (data.get("wants") or {}).get("site_visits") or [],
-                          "languages": data.get("languages", []),
-                          "interpreter_languages": data.get("interpreter_languages", []), "status": "eligible"},
-                 "$setOnInsert": {"profile": {}}},
+                {
+                    "$set": {
+                        "edition_id": data["edition_id"],
+                        "organisation_id": data["organisation_id"],
+                        "organisation_kind": data["organisation_kind"],
+                        "name": data["organisation_name"],
+                        "province": data["province"],
+                        "country": data.get("country", "VN"),
+                        "sectors": data.get("sectors", []),
+                        "side": side,
+                        "b2b": "yes" if (data.get("wants") or {}).get("b2b") else "no",
+                        "site_visits": (data.get("wants") or {}).get("site_visits") or [],
+                        "languages": data.get("languages", []),
+                        "interpreter_languages": data.get("interpreter_languages", []),
+                        "status": "eligible",
+                    },
+                    "$setOnInsert": {"profile": {}},
+                },
                 upsert=True,
             )
 
@@ -165,10 +199,19 @@ class MeetingsStore(ServiceStore):
         a repeat or an older version changes nothing."""
         version = data["version"]
         self.db.participants.update_many(
-            {"organisation_id": data["organisation_id"],
-             "$or": [{"organisation_version": {"$lt": version}}, {"organisation_version": {"$exists": False}}]},
-            {"$set": {"name": data.get("name"), "province": data.get("province"),
-                      "sectors": data.get("sectors", []), "organisation_version": version}})
+            {
+                "organisation_id": data["organisation_id"],
+                "$or": [{"organisation_version": {"$lt": version}}, {"organisation_version": {"$exists": False}}],
+            },
+            {
+                "$set": {
+                    "name": data.get("name"),
+                    "province": data.get("province"),
+                    "sectors": data.get("sectors", []),
+                    "organisation_version": version,
+                }
+            },
+        )
 
     def participant(self, participation_id: str) -> dict[str, Any] | None:
         return self.db.participants.find_one({"_id": participation_id})
@@ -181,8 +224,9 @@ class MeetingsStore(ServiceStore):
         orders by (a copy: a crash before it is repaired by the next statement of the profile)."""
         self.db.participants.update_one({"_id": participation_id}, stage({"$set": {"profile": profile}}, event))
         self.staged("participants", participation_id, [event])
-        self.db.meetings.update_many({"buyer.participation_id": participation_id},
-                                     {"$set": {"priority": int(profile.get("priority") or 0)}})
+        self.db.meetings.update_many(
+            {"buyer.participation_id": participation_id}, {"$set": {"priority": int(profile.get("priority") or 0)}}
+        )
 
     # -- sessions ---------------------------------------------------------------------------------------
 
@@ -204,7 +248,8 @@ class MeetingsStore(ServiceStore):
         """One optimiser run per session at a time (a crashed run's claim goes stale)."""
         result = self.db.sessions.update_one(
             {"_id": session_id, "$or": [{"scheduler": None}, {"scheduler.at": {"$lt": stale_before}}]},
-            {"$set": {"scheduler": {"run_id": run_id, "at": now_text()}}})
+            {"$set": {"scheduler": {"run_id": run_id, "at": now_text()}}},
+        )
         return bool(result.modified_count)
 
     def release_scheduler(self, session_id: str, run_id: str) -> None:
@@ -217,8 +262,9 @@ class MeetingsStore(ServiceStore):
         self.staged("jobs", job["_id"], [event])
 
     def unfinished_job(self, session_id: str) -> dict[str, Any] | None:
-        return self.db.jobs.find_one({"session_id": session_id, "status": {"$in": ["queued", "running"]}},
-                                     {"outbox": 0})
+        return self.db.jobs.find_one(
+            {"session_id": session_id, "status": {"$in": ["queued", "running"]}}, {"outbox": 0}
+        )
 
     def job(self, job_id: str) -> dict[str, Any] | None:
         return self.db.jobs.find_one({"_id": job_id}, {"outbox": 0})
@@ -229,46 +275,78 @@ class MeetingsStore(ServiceStore):
         return self.db.jobs.find_one_and_update(
             {"_id": job_id, "status": {"$in": ["queued", "running"]}},
             {"$set": {"status": "running", "started_at": now_text()}, "$inc": {"attempts": 1}},
-            projection={"outbox": 0})
+            projection={"outbox": 0},
+        )
 
-    def finish_job(self, job_id: str, status: str, run: dict[str, Any] | None = None,
-                   error: dict[str, Any] | None = None) -> None:
-        self.db.jobs.update_one({"_id": job_id, "status": "running"},
-                                {"$set": {"status": status, "finished_at": now_text(), "run": run, "error": error}})
+    def finish_job(
+        self, job_id: str, status: str, run: dict[str, Any] | None = None, error: dict[str, Any] | None = None
+    ) -> None:
+        self.db.jobs.update_one(
+            {"_id": job_id, "status": "running"},
+            {"$set": {"status": status, "finished_at": now_text(), "run": run, "error": error}},
+        )
 
-    def publish_agenda(self, session: dict[str, Any], agenda: dict[str, Any],
-                       event_for: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any] | None:
+    def publish_agenda(
+        self, session: dict[str, Any], agenda: dict[str, Any], event_for: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any] | None:
         """Next agenda version, if nobody published in between (compare on the version we read)."""
         version = (session.get("agenda") or {}).get("version", 0)
         event = event_for({**session, "agenda": agenda})
         after = self.db.sessions.find_one_and_update(
-            {"_id": session["_id"], "agenda.version": version} if version else
-            {"_id": session["_id"], "agenda": None},
-            stage({"$set": {"agenda": agenda}}, event), projection={"outbox": 0})
+            {"_id": session["_id"], "agenda.version": version} if version else {"_id": session["_id"], "agenda": None},
+            stage({"$set": {"agenda": agenda}}, event),
+            projection={"outbox": 0},
+        )
         if after is not None:
             self.staged("sessions", session["_id"], [event])
         return after
 
-    def set_away(self, session_id: str, participation_id: str, slots: list[str], reason: str | None,
-                 event: dict[str, Any]) -> None:
+    def set_away(
+        self, session_id: str, participation_id: str, slots: list[str], reason: str | None, event: dict[str, Any]
+    ) -> None:
         """An update, not a replace: a replace would drop an earlier change's event not yet published."""
         key = f"{session_id}|{participation_id}"
-        self.db.away.update_one({"_id": key}, stage({"$set": {
-            "session_id": session_id, "participation_id": participation_id, "slots": slots, "reason": reason}},
-            event), upsert=True)
+        self.db.away.update_one(
+            {"_id": key},
+            stage(
+                {
+                    "$set": {
+                        "session_id": session_id,
+                        "participation_id": participation_id,
+                        "slots": slots,
+                        "reason": reason,
+                    }
+                },
+                event,
+            ),
+            upsert=True,
+        )
         self.staged("away", key, [event])
 
     def away(self, session_id: str) -> list[dict[str, Any]]:
         return list(self.db.away.find({"session_id": session_id}))
 
-    def set_time_away(self, edition_id: str, participation_id: str, periods: list[dict[str, Any]],
-                      event: dict[str, Any]) -> None:
+    def set_time_away(
+        self, edition_id: str, participation_id: str, periods: list[dict[str, Any]], event: dict[str, Any]
+    ) -> None:
         """A participant's periods away for the whole edition, replacing what it said before (an update,
         like :meth:`set_away`, so an earlier change's event not yet published stays)."""
         key = f"{edition_id}|{participation_id}"
-        self.db.time_away.update_one({"_id": key}, stage({"$set": {
-            "edition_id": edition_id, "participation_id": participation_id, "periods": periods,
-            "updated_at": now_text()}}, event), upsert=True)
+        self.db.time_away.update_one(
+            {"_id": key},
+            stage(
+                {
+                    "$set": {
+                        "edition_id": edition_id,
+                        "participation_id": participation_id,
+                        "periods": periods,
+                        "updated_at": now_text(),
+                    }
+                },
+                event,
+            ),
+            upsert=True,
+        )
         self.staged("time_away", key, [event])
 
     def time_away(self, edition_id: str, participation_id: str | None = None) -> list[dict[str, Any]]:
@@ -287,8 +365,7 @@ class MeetingsStore(ServiceStore):
         try:
             self.db.loads.insert_one({"_id": key, "session_id": session_id, "n": 1})
         except DuplicateKeyError:  # created meanwhile by a concurrent first request: one more conditional try
-            return bool(self.db.loads.update_one({"_id": key, "n": {"$lt": limit}},
-                                                 {"$inc": {"n": 1}}).modified_count)
+            return bool(self.db.loads.update_one({"_id": key, "n": {"$lt": limit}}, {"$inc": {"n": 1}}).modified_count)
         return True
 
     def give_back_load(self, session_id: str, participation_id: str) -> None:
@@ -301,15 +378,19 @@ class MeetingsStore(ServiceStore):
         request in flight (counters move first), which is why only a drift seen twice is corrected.
         """
         actual: dict[str, int] = {}
-        for meeting in self.db.meetings.find({"status": {"$in": list(OPEN)}},
-                                             {"session_id": 1, "supplier": 1, "buyer": 1}):
+        for meeting in self.db.meetings.find(
+            {"status": {"$in": list(OPEN)}}, {"session_id": 1, "supplier": 1, "buyer": 1}
+        ):
             for side in ("supplier", "buyer"):
                 if meeting.get(side):  # every meeting has both; a document without them is not counted
                     key = f"{meeting['session_id']}|{meeting[side]['participation_id']}"
                     actual[key] = actual.get(key, 0) + 1
         stored = {doc["_id"]: doc["n"] for doc in self.db.loads.find({}, {"n": 1})}
-        return {key: (stored.get(key, 0), actual.get(key, 0)) for key in stored.keys() | actual.keys()
-                if stored.get(key, 0) != actual.get(key, 0)}
+        return {
+            key: (stored.get(key, 0), actual.get(key, 0))
+            for key in stored.keys() | actual.keys()
+            if stored.get(key, 0) != actual.get(key, 0)
+        }
 
     def correct_load(self, key: str, seen: int, right: int) -> bool:
         """Compare-and-set: only if the counter still holds the wrong value we saw (replicas correct once)."""
@@ -325,8 +406,9 @@ class MeetingsStore(ServiceStore):
         meeting relies on.
         """
         try:
-            self.db.holds.insert_one({"_id": key, "session_id": session_id, "meeting_id": meeting_id,
-                                      "slot": slot, "at": now_text()})
+            self.db.holds.insert_one(
+                {"_id": key, "session_id": session_id, "meeting_id": meeting_id, "slot": slot, "at": now_text()}
+            )
         except DuplicateKeyError:
             return "mine" if self.db.holds.count_documents({"_id": key, "meeting_id": meeting_id}) else None
         return "new"
@@ -342,8 +424,13 @@ class MeetingsStore(ServiceStore):
             return set()
         at = now_text()
         try:
-            self.db.holds.insert_many([{"_id": key, "session_id": session_id, "meeting_id": mid, "slot": slot,
-                                        "at": at} for key, mid, slot in holds], ordered=False)
+            self.db.holds.insert_many(
+                [
+                    {"_id": key, "session_id": session_id, "meeting_id": mid, "slot": slot, "at": at}
+                    for key, mid, slot in holds
+                ],
+                ordered=False,
+            )
         except BulkWriteError as exc:
             errors = exc.details.get("writeErrors", [])
             if any(e.get("code") != DUPLICATE_KEY for e in errors) or exc.details.get("writeConcernErrors"):
@@ -381,9 +468,13 @@ class MeetingsStore(ServiceStore):
     def holds_taken_before(self, cutoff: str) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
         """Holds older than ``cutoff``, and the meetings they name (one read for all, not one per hold)."""
         holds = list(self.db.holds.find({"at": {"$lt": cutoff}}, {"meeting_id": 1, "slot": 1}, polling=True))
-        owners = {m["_id"]: m for m in self.db.meetings.find(
-            {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}},
-            {"status": 1, "slot": 1, "held_slot": 1, "table": 1, "session_id": 1})}
+        owners = {
+            m["_id"]: m
+            for m in self.db.meetings.find(
+                {"_id": {"$in": sorted({h["meeting_id"] for h in holds})}},
+                {"status": 1, "slot": 1, "held_slot": 1, "table": 1, "session_id": 1},
+            )
+        }
         return holds, owners
 
     def drop_hold(self, key: str, meeting_id: str) -> None:
@@ -394,8 +485,10 @@ class MeetingsStore(ServiceStore):
         before taking them again (every placement takes the table's hold before writing the meeting)."""
         placed = list(self.db.meetings.find({"status": "accepted", "slot": {"$ne": None}}, {"outbox": 0}))
         keys = {m["_id"]: table_hold(m["session_id"], m["table"], m["slot"]) for m in placed}
-        owner = {h["_id"]: h["meeting_id"] for h in self.db.holds.find({"_id": {"$in": sorted(keys.values())}},
-                                                                        {"meeting_id": 1})}
+        owner = {
+            h["_id"]: h["meeting_id"]
+            for h in self.db.holds.find({"_id": {"$in": sorted(keys.values())}}, {"meeting_id": 1})
+        }
         return [m for m in placed if owner.get(keys[m["_id"]]) != m["_id"]]
 
     # -- meetings ------------------------------------------------------------------------------------------
@@ -420,7 +513,8 @@ class MeetingsStore(ServiceStore):
             after = self.db.meetings.find_one_and_update(
                 {"_id": meeting["_id"], "status": {"$in": list(CLOSED)}, "version": meeting["version"] - 1},
                 stage({"$set": fields, "$inc": {"version": 1}}, *events),
-                projection={"outbox": 0})
+                projection={"outbox": 0},
+            )
             if after is None:
                 return None
             self.staged("meetings", meeting["_id"], events)
@@ -428,13 +522,19 @@ class MeetingsStore(ServiceStore):
         self.staged("meetings", meeting["_id"], events)
         return meeting
 
-    def change_meeting(self, meeting: dict[str, Any], expect: dict[str, Any], changes: dict[str, Any],
-                       events_for: Callable[[dict[str, Any]], list[dict[str, Any]]],
-                       bump_sequence: bool = False) -> dict[str, Any] | None:
+    def change_meeting(
+        self,
+        meeting: dict[str, Any],
+        expect: dict[str, Any],
+        changes: dict[str, Any],
+        events_for: Callable[[dict[str, Any]], list[dict[str, Any]]],
+        bump_sequence: bool = False,
+    ) -> dict[str, Any] | None:
         """Apply ``changes`` if the meeting still matches ``expect``; stage the events of the result."""
         update, events = _staged_change(meeting, changes, events_for, bump_sequence)
         after = self.db.meetings.find_one_and_update(
-            {"_id": meeting["_id"], **expect}, update, projection={"outbox": 0})
+            {"_id": meeting["_id"], **expect}, update, projection={"outbox": 0}
+        )
         if after is not None and events:
             self.staged("meetings", meeting["_id"], events)
         return after
@@ -450,21 +550,27 @@ class MeetingsStore(ServiceStore):
         may have published and cleared the event in between).
         """
         writes = [(c, *_staged_change(c.meeting, c.changes, c.events_for, c.bump_sequence)) for c in changes]
-        matched = self.db.meetings.update_each(({"_id": c.meeting["_id"], **c.expect}, update)
-                                               for c, update, _ in writes)
+        matched = self.db.meetings.update_each(
+            ({"_id": c.meeting["_id"], **c.expect}, update) for c, update, _ in writes
+        )
         if matched == len(writes):
             applied = {c.meeting["_id"] for c in changes}
         else:
-            now = {m["_id"]: m for m in self.db.meetings.find(
-                {"_id": {"$in": sorted(c.meeting["_id"] for c in changes)}},
-                {"outbox": 1, "status": 1, "slot": 1, "table": 1})}
+            now = {
+                m["_id"]: m
+                for m in self.db.meetings.find(
+                    {"_id": {"$in": sorted(c.meeting["_id"] for c in changes)}},
+                    {"outbox": 1, "status": 1, "slot": 1, "table": 1},
+                )
+            }
             applied = set()
             for c, _, events in writes:
                 doc = now.get(c.meeting["_id"]) or {}
                 staged = doc.get("outbox") or {}
                 if (events and all(e["id"] in staged for e in events)) or (
-                        doc.get("status") == c.expect.get("status")
-                        and all(doc.get(k) == c.changes[k] for k in ("slot", "table") if k in c.changes)):
+                    doc.get("status") == c.expect.get("status")
+                    and all(doc.get(k) == c.changes[k] for k in ("slot", "table") if k in c.changes)
+                ):
                     applied.add(c.meeting["_id"])
         for c, _, events in writes:
             if events and c.meeting["_id"] in applied:
@@ -484,13 +590,16 @@ class MeetingsStore(ServiceStore):
             self.db.meetings.update_many({"_id": {"$in": sorted(mids)}}, {"$set": {"unplaced_reason": reason}})
 
     def due_requests(self, now: str) -> list[dict[str, Any]]:
-        return list(self.db.meetings.find({"status": "requested", "expires_at": {"$lt": now}}, {"outbox": 0},
-                                          polling=True))
+        return list(
+            self.db.meetings.find({"status": "requested", "expires_at": {"$lt": now}}, {"outbox": 0}, polling=True)
+        )
 
     def meeting_counts(self) -> Tally:
         """Meetings by (edition, session, status, placed), for the gauges."""
-        return Tally((m["edition_id"], m["session_id"], m["status"], "yes" if m.get("slot") else "no")
-                     for m in self.db.meetings.find({}, {"edition_id": 1, "session_id": 1, "status": 1, "slot": 1}))
+        return Tally(
+            (m["edition_id"], m["session_id"], m["status"], "yes" if m.get("slot") else "no")
+            for m in self.db.meetings.find({}, {"edition_id": 1, "session_id": 1, "status": 1, "slot": 1})
+        )
 
     # -- runs and MOUs ----------------------------------------------------------------------------------------
 

@@ -38,8 +38,9 @@ def interpreter(doc: Mapping[str, Any], session_doc: Mapping[str, Any]) -> dict[
 
 def session(doc: Mapping[str, Any], last_run: Mapping[str, Any] | None = None) -> dict[str, Any]:
     out = _clean(doc)
-    out["interpreter_people"] = [{k: p[k] for k in ("id", "languages", "away")}
-                                 for p in doc.get("interpreter_people") or []]  # sessions are public: no names
+    out["interpreter_people"] = [
+        {k: p[k] for k in ("id", "languages", "away")} for p in doc.get("interpreter_people") or []
+    ]  # sessions are public: no names
     breaks = set(doc.get("breaks") or [])
     out["slots"] = [{**s, "break": s["id"] in breaks} for s in doc["slots"]]
     out["last_run"] = run(last_run) if last_run else None
@@ -69,15 +70,27 @@ def meeting(doc: Mapping[str, Any], session_doc: Mapping[str, Any], private: boo
     """A meeting; ``private`` (its parties and organisers) adds the note and the outcome."""
     times = slot_times(session_doc).get(doc.get("slot") or "", {})
     out = {
-        "id": doc["_id"], "session_id": doc["session_id"], "edition_id": doc["edition_id"],
-        "status": doc["status"], "live": doc.get("live"), "supplier": doc["supplier"], "buyer": doc["buyer"],
-        "requested_by": doc["requested_by"], "brokered": doc.get("brokered") == "yes",
-        "slot": doc.get("slot"), "table": doc.get("table"), "starts_at": times.get("starts_at"),
-        "ends_at": times.get("ends_at"), "timezone": session_doc["timezone"], "locked": doc.get("locked"),
-        "language": doc.get("language"), "sequence": int(doc.get("sequence") or 0),
+        "id": doc["_id"],
+        "session_id": doc["session_id"],
+        "edition_id": doc["edition_id"],
+        "status": doc["status"],
+        "live": doc.get("live"),
+        "supplier": doc["supplier"],
+        "buyer": doc["buyer"],
+        "requested_by": doc["requested_by"],
+        "brokered": doc.get("brokered") == "yes",
+        "slot": doc.get("slot"),
+        "table": doc.get("table"),
+        "starts_at": times.get("starts_at"),
+        "ends_at": times.get("ends_at"),
+        "timezone": session_doc["timezone"],
+        "locked": doc.get("locked"),
+        "language": doc.get("language"),
+        "sequence": int(doc.get("sequence") or 0),
         "expires_at": doc.get("expires_at") if doc["status"] == "requested" else None,
         "unplaced_reason": doc.get("unplaced_reason"),
-        "unplaced_hint": UNPLACED_HINTS.get(doc.get("unplaced_reason") or ""), "version": int(doc.get("version") or 0),
+        "unplaced_hint": UNPLACED_HINTS.get(doc.get("unplaced_reason") or ""),
+        "version": int(doc.get("version") or 0),
     }
     if private:
         out["interpreter"] = interpreter(doc, session_doc)
@@ -95,34 +108,58 @@ def _name(party: Mapping[str, Any], language: str = "vi") -> str:
     return name.get(language) or name.get("vi") or name.get("en") or "(hộ kinh doanh)"
 
 
-def agenda(session_doc: Mapping[str, Any], participant: Mapping[str, Any],
-           meetings: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def agenda(
+    session_doc: Mapping[str, Any], participant: Mapping[str, Any], meetings: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
     """A participant's day: scheduled meetings in time order, and those dropped since they were placed."""
     times = slot_times(session_doc)
     order = {s["id"]: i for i, s in enumerate(session_doc["slots"])}
     items, dropped, waiting = [], [], []
     for m in sorted(meetings, key=lambda m: (order.get(m.get("slot") or "", 999), m["_id"])):
         other = counterpart(m, participant["_id"])
-        item = {"meeting_id": m["_id"], "slot": m.get("slot"), "table": m.get("table"),
-                "starts_at": times.get(m.get("slot") or "", {}).get("starts_at"),
-                "ends_at": times.get(m.get("slot") or "", {}).get("ends_at"), "counterpart": other,
-                "language": m.get("language"), "interpreter": interpreter(m, session_doc),
-                "status": m["status"], "live": m.get("live"),
-                "sequence": int(m.get("sequence") or 0)}
+        item = {
+            "meeting_id": m["_id"],
+            "slot": m.get("slot"),
+            "table": m.get("table"),
+            "starts_at": times.get(m.get("slot") or "", {}).get("starts_at"),
+            "ends_at": times.get(m.get("slot") or "", {}).get("ends_at"),
+            "counterpart": other,
+            "language": m.get("language"),
+            "interpreter": interpreter(m, session_doc),
+            "status": m["status"],
+            "live": m.get("live"),
+            "sequence": int(m.get("sequence") or 0),
+        }
         if m["status"] == "accepted" and m.get("slot"):
             items.append(item)
         elif m["status"] == "accepted":
             waiting.append(item)
         elif m["status"] == "cancelled" and m.get("last_slot"):
-            dropped.append({**item, "slot": m["last_slot"], "table": m.get("last_table"),
-                            "starts_at": times.get(m["last_slot"], {}).get("starts_at"),
-                            "ends_at": times.get(m["last_slot"], {}).get("ends_at")})
-    return {"session_id": session_doc["_id"], "session_name": session_doc["name"], "date": session_doc["date"],
-            "timezone": session_doc["timezone"], "venue": session_doc.get("venue"),
-            "agenda": session_doc.get("agenda"),
-            "participant": {"participation_id": participant["_id"], "organisation_id": participant["organisation_id"],
-                            "name": participant.get("name")},
-            "meetings": items, "not_yet_scheduled": waiting, "cancelled": dropped}
+            dropped.append(
+                {
+                    **item,
+                    "slot": m["last_slot"],
+                    "table": m.get("last_table"),
+                    "starts_at": times.get(m["last_slot"], {}).get("starts_at"),
+                    "ends_at": times.get(m["last_slot"], {}).get("ends_at"),
+                }
+            )
+    return {
+        "session_id": session_doc["_id"],
+        "session_name": session_doc["name"],
+        "date": session_doc["date"],
+        "timezone": session_doc["timezone"],
+        "venue": session_doc.get("venue"),
+        "agenda": session_doc.get("agenda"),
+        "participant": {
+            "participation_id": participant["_id"],
+            "organisation_id": participant["organisation_id"],
+            "name": participant.get("name"),
+        },
+        "meetings": items,
+        "not_yet_scheduled": waiting,
+        "cancelled": dropped,
+    }
 
 
 def calendar_entries(view: Mapping[str, Any], language: str = "vi") -> list[Entry]:
@@ -131,15 +168,19 @@ def calendar_entries(view: Mapping[str, Any], language: str = "vi") -> list[Entr
     zone = ZoneInfo(view["timezone"])  # a named zone, so calendars get its TZID and VTIMEZONE
     entries = []
     for item, cancelled in [*((i, False) for i in view["meetings"]), *((i, True) for i in view["cancelled"])]:
-        entries.append(Entry(
-            meeting_id=item["meeting_id"], sequence=item["sequence"],
-            starts_at=datetime.fromisoformat(item["starts_at"]).astimezone(zone),
-            ends_at=datetime.fromisoformat(item["ends_at"]).astimezone(zone),
-            summary=f"{label[0]}: {_name(item['counterpart'], language)}",
-            location=f"{label[1]} {item['table']}, {view.get('venue') or ''}".rstrip(", "),
-            description=f"{view['session_name'].get(language) or view['session_name']['vi']}"
-                        + (f" · interpreter: {item['language']}" if item.get("language") else ""),
-            cancelled=cancelled))
+        entries.append(
+            Entry(
+                meeting_id=item["meeting_id"],
+                sequence=item["sequence"],
+                starts_at=datetime.fromisoformat(item["starts_at"]).astimezone(zone),
+                ends_at=datetime.fromisoformat(item["ends_at"]).astimezone(zone),
+                summary=f"{label[0]}: {_name(item['counterpart'], language)}",
+                location=f"{label[1]} {item['table']}, {view.get('venue') or ''}".rstrip(", "),
+                description=f"{view['session_name'].get(language) or view['session_name']['vi']}"
+                + (f" · interpreter: {item['language']}" if item.get("language") else ""),
+                cancelled=cancelled,
+            )
+        )
     return entries
 
 
@@ -155,13 +196,20 @@ def table_sheets(session_doc: Mapping[str, Any], meetings: Iterable[Mapping[str,
         rows = []
         for s in session_doc["slots"]:
             seated = by_table[table].get(s["id"])
-            rows.append({"slot": s["id"], "starts_at": s["starts_at"], "ends_at": s["ends_at"],
-                         "break": s["id"] in breaks, "meeting_id": seated["_id"] if seated else None,
-                         "supplier": seated["supplier"] if seated else None,
-                         "buyer": seated["buyer"] if seated else None,
-                         "language": seated.get("language") if seated else None,
-                         "interpreter": interpreter(seated, session_doc) if seated else None,
-                         "live": seated.get("live") if seated else None})
+            rows.append(
+                {
+                    "slot": s["id"],
+                    "starts_at": s["starts_at"],
+                    "ends_at": s["ends_at"],
+                    "break": s["id"] in breaks,
+                    "meeting_id": seated["_id"] if seated else None,
+                    "supplier": seated["supplier"] if seated else None,
+                    "buyer": seated["buyer"] if seated else None,
+                    "language": seated.get("language") if seated else None,
+                    "interpreter": interpreter(seated, session_doc) if seated else None,
+                    "live": seated.get("live") if seated else None,
+                }
+            )
         sheets.append({"table": table, "rows": rows, "meetings": len(by_table[table])})
     return sheets
 
@@ -192,8 +240,9 @@ def mou_stats(mous: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         add("by_sector", m["sector"], value)
         for country in sorted({p.get("country") or "VN" for p in m["parties"]}):
             add("by_country", country, value)
-        for province in sorted({p.get("province_2025") or rollup(p["province"])
-                                for p in m["parties"] if p.get("province")}):
+        for province in sorted(
+            {p.get("province_2025") or rollup(p["province"]) for p in m["parties"] if p.get("province")}
+        ):
             add("by_province", province, value)
     out: dict[str, Any] = {"total": {"count": total["count"], "value": dict(total["value"])}}
     for group, entries in buckets.items():

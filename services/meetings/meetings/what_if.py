@@ -22,8 +22,9 @@ Solve = Callable[[dict[str, Any]], Timetable]
 FOR_REASON = {"no_interpreter": "interpreter", "no_table": "table", "participant_busy": "slot", "unavailable": "slot"}
 
 
-def hints(session: dict[str, Any], accepted: list[dict[str, Any]], unplaced: Mapping[str, str],
-          solve: Solve) -> list[dict[str, Any]]:
+def hints(
+    session: dict[str, Any], accepted: list[dict[str, Any]], unplaced: Mapping[str, str], solve: Solve
+) -> list[dict[str, Any]]:
     """``unplaced``: meeting id -> the reason the last run gave.  A hint per left-out meeting that some change
     could help, each naming the change, the slots it is used in and how many more meetings it places."""
     waiting = {m["_id"]: m for m in accepted if m["_id"] in unplaced}
@@ -45,8 +46,14 @@ def hints(session: dict[str, Any], accepted: list[dict[str, Any]], unplaced: Map
         slots = _used(change, language, base, after, accepted, session, [*order, *filter(None, [extra_slot])])
         gained = len(after.bookings) - len(base.bookings)
         english, vietnamese = _text(change, language, slots, gained)
-        hint: dict[str, Any] = {"change": change, "add": 1, "slots": slots, "places": gained, "text": english,
-                                "text_vi": vietnamese}
+        hint: dict[str, Any] = {
+            "change": change,
+            "add": 1,
+            "slots": slots,
+            "places": gained,
+            "text": english,
+            "text_vi": vietnamese,
+        }
         if language:
             hint["language"] = language
         out += [{"meeting_id": mid, "hint": hint} for mid in mids]
@@ -65,13 +72,23 @@ def _variant(session: dict[str, Any], change: str, language: str | None) -> tupl
         return {**session, "tables": [*session["tables"], planning.table_ids(len(session["tables"]) + 1)[-1]]}, None
     last = session["slots"][-1]
     start, end = datetime.fromisoformat(last["starts_at"]), datetime.fromisoformat(last["ends_at"])
-    new = {"id": f"S{len(session['slots']) + 1:02d}", "starts_at": end.isoformat(),
-           "ends_at": (end + (end - start)).isoformat()}
+    new = {
+        "id": f"S{len(session['slots']) + 1:02d}",
+        "starts_at": end.isoformat(),
+        "ends_at": (end + (end - start)).isoformat(),
+    }
     return {**session, "slots": [*session["slots"], new]}, new["id"]
 
 
-def _used(change: str, language: str | None, base: Timetable, after: Timetable, accepted: Iterable[dict[str, Any]],
-          session: dict[str, Any], order: list[str]) -> list[str]:
+def _used(
+    change: str,
+    language: str | None,
+    base: Timetable,
+    after: Timetable,
+    accepted: Iterable[dict[str, Any]],
+    session: dict[str, Any],
+    order: list[str],
+) -> list[str]:
     """The slots in which the what-if timetable uses what was added: more meetings of the language than
     before, more meetings than the hall had tables, or the new slot."""
     if change == "interpreter":
@@ -82,7 +99,7 @@ def _used(change: str, language: str | None, base: Timetable, after: Timetable, 
     counts = Counter(b.slot for b in after.bookings)
     if change == "table":
         return [s for s in order if counts[s] > len(session["tables"])]
-    return [s for s in order[len(planning.domain_session(session).slots):] if counts[s]]
+    return [s for s in order[len(planning.domain_session(session).slots) :] if counts[s]]
 
 
 def spans(slots: list[str]) -> str:
@@ -98,9 +115,11 @@ def spans(slots: list[str]) -> str:
 
 def _text(change: str, language: str | None, slots: list[str], gained: int) -> tuple[str, str]:
     """The hint in English and Vietnamese (organisers read the planning aid in either)."""
-    what = {"interpreter": (f"one more {language} interpreter", f"thêm một phiên dịch viên tiếng {language}"),
-            "table": ("one more table", "thêm một bàn"),
-            "slot": ("one more slot at the end", "thêm một khung giờ ở cuối phiên")}[change]
+    what = {
+        "interpreter": (f"one more {language} interpreter", f"thêm một phiên dịch viên tiếng {language}"),
+        "table": ("one more table", "thêm một bàn"),
+        "slot": ("one more slot at the end", "thêm một khung giờ ở cuối phiên"),
+    }[change]
     if gained <= 0 or not slots:
         return f"{what[0]} would not place more meetings", f"{what[1]} cũng không xếp thêm được cuộc gặp nào"
     where = f" in slots {spans(slots)}" if change != "slot" else f" ({slots[0]})"

@@ -16,8 +16,7 @@ def organiser_of(store: NotificationsStore, actor: dict | None, edition_id: str 
     if principal.role == "ops" or (edition and principal.organises(edition["series_id"])):
         return principal
     if edition is None and principal.role != "ops":
-        raise NotFound("No such edition (or not known to the notifications service yet).",
-                       code="edition_not_found")
+        raise NotFound("No such edition (or not known to the notifications service yet).", code="edition_not_found")
     raise Forbidden("Only the organisers of this series may do this.", code="not_organiser")
 
 

@@ -43,8 +43,7 @@ def _required(value: Mapping[str, Any] | None, what: str) -> Mapping[str, Any]:
     return value
 
 
-def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup,
-                public_url: str = "") -> list[Notice]:
+def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup, public_url: str = "") -> list[Notice]:
     """The notices an event calls for; empty for an event that concerns nobody in person.
 
     ``public_url``: where the API is reached from outside, for links in messages.
@@ -55,8 +54,11 @@ def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup
     if kind == "participation.rejected":
         return []  # the applicant is told by participation.rejection_explained, which has the organiser's words
     if kind.startswith("participation."):
-        facts = {"organisation_name": data.get("organisation_name") or NO_NAME, "role": data["role"],
-                 "edition_title": _required(edition(data["edition_id"]), "edition")["title"]}
+        facts = {
+            "organisation_name": data.get("organisation_name") or NO_NAME,
+            "role": data["role"],
+            "edition_title": _required(edition(data["edition_id"]), "edition")["title"],
+        }
         if kind == "participation.approved":
             facts["promoted_from_waitlist"] = bool(data.get("promoted_from_waitlist"))
         if kind == "participation.rejection_explained":
@@ -64,24 +66,40 @@ def notices_for(event: Mapping[str, Any], edition: Lookup, participation: Lookup
         return [Notice(kind, data["organisation_id"], data["edition_id"], facts)]
     if kind == "checkin.recorded":
         who = _required(participation(data["participation_id"]), "participation")
-        facts = {"edition_title": _required(edition(data["edition_id"]), "edition")["title"], "gate": data["gate"],
-                 "at": data["at"]}
+        facts = {
+            "edition_title": _required(edition(data["edition_id"]), "edition")["title"],
+            "gate": data["gate"],
+            "at": data["at"],
+        }
         return [Notice(kind, who["organisation_id"], data["edition_id"], facts, delegate_id=data["delegate_id"])]
     if kind == "booth.allocated":
-        facts = {"edition_title": _required(edition(data["edition_id"]), "edition")["title"],
-                 "organisation_name": data.get("organisation_name") or NO_NAME, "booth_code": data["booth_code"],
-                 "zone": data["zone"]}
+        facts = {
+            "edition_title": _required(edition(data["edition_id"]), "edition")["title"],
+            "organisation_name": data.get("organisation_name") or NO_NAME,
+            "booth_code": data["booth_code"],
+            "zone": data["zone"],
+        }
         return [Notice(kind, data["organisation_id"], data["edition_id"], facts)]
     if kind == "offer.made":
-        facts = {"edition_title": _required(edition(data["edition_id"]), "edition")["title"],
-                 "booth_code": data["booth_code"], "expires_at": data["expires_at"]}
+        facts = {
+            "edition_title": _required(edition(data["edition_id"]), "edition")["title"],
+            "booth_code": data["booth_code"],
+            "expires_at": data["expires_at"],
+        }
         return [Notice("booth.offer_made", data["organisation_id"], data["edition_id"], facts)]
     if kind.startswith("meeting."):
         return _meeting_notices(kind, data, edition)
     if kind == "agenda.published":
-        return [Notice(kind, _required(participation(pid), "participation")["organisation_id"], data["edition_id"],
-                       {"session_name": data["session_name"], "stage": data["stage"]},
-                       agenda=(data["session_id"], pid)) for pid in data["participants"]]
+        return [
+            Notice(
+                kind,
+                _required(participation(pid), "participation")["organisation_id"],
+                data["edition_id"],
+                {"session_name": data["session_name"], "stage": data["stage"]},
+                agenda=(data["session_id"], pid),
+            )
+            for pid in data["participants"]
+        ]
     return []
 
 
@@ -89,30 +107,39 @@ def _claim_notice(data: Mapping[str, Any], edition: Lookup, public_url: str) -> 
     """To the organisation's contacts on file (never the form's addresses), by e-mail only: the link carries a
     token that decides the claim, which does not belong in an SMS."""
     link = f"{public_url}/v1/registration-claims/{data['claim_id']}?token={quote(data['confirm_token'], safe='')}"
-    facts = {"organisation_name": data.get("organisation_name") or NO_NAME, "role": data["role"],
-             "edition_title": _required(edition(data["edition_id"]), "edition")["title"],
-             "proposed_delegates": [dict(d) for d in data["proposed_delegates"]],
-             "expires_at": data["expires_at"], "confirm_url": link}
-    return Notice("registration.claim_requested", data["organisation_id"], data["edition_id"], facts,
-                  channels=("email",))
+    facts = {
+        "organisation_name": data.get("organisation_name") or NO_NAME,
+        "role": data["role"],
+        "edition_title": _required(edition(data["edition_id"]), "edition")["title"],
+        "proposed_delegates": [dict(d) for d in data["proposed_delegates"]],
+        "expires_at": data["expires_at"],
+        "confirm_url": link,
+    }
+    return Notice(
+        "registration.claim_requested", data["organisation_id"], data["edition_id"], facts, channels=("email",)
+    )
 
 
 def _meeting_notices(kind: str, data: Mapping[str, Any], edition: Lookup) -> list[Notice]:
     requester = data["requested_by"]
     invitee = "buyer" if requester == "supplier" else "supplier"
-    sides = {"meeting.requested": [invitee],
-             "meeting.accepted": [requester] if requester != "organiser" else ["supplier", "buyer"],
-             "meeting.declined": [requester]}.get(kind, ["supplier", "buyer"])
+    sides = {
+        "meeting.requested": [invitee],
+        "meeting.accepted": [requester] if requester != "organiser" else ["supplier", "buyer"],
+        "meeting.declined": [requester],
+    }.get(kind, ["supplier", "buyer"])
     if kind == "meeting.accepted" and data.get("auto_accepted"):
         sides = [requester, invitee]  # nobody answered: the invited side hears of it here
     notices = []
     for side in sides:
         me, other = data[side], data["buyer" if side == "supplier" else "supplier"]
-        facts: dict[str, Any] = {"counterpart_name": other.get("name") or NO_NAME,
-                                 "session_name": data["session_name"]}
+        facts: dict[str, Any] = {"counterpart_name": other.get("name") or NO_NAME, "session_name": data["session_name"]}
         if kind == "meeting.requested":
-            facts.update(edition_title=_required(edition(data["edition_id"]), "edition")["title"], note=None,
-                         respond_by=data["expires_at"])
+            facts.update(
+                edition_title=_required(edition(data["edition_id"]), "edition")["title"],
+                note=None,
+                respond_by=data["expires_at"],
+            )
         if kind in ("meeting.scheduled", "meeting.rescheduled"):
             facts.update(starts_at=data["starts_at"], ends_at=data["ends_at"], table=data["table"])
         if kind == "meeting.rescheduled":
@@ -122,10 +149,16 @@ def _meeting_notices(kind: str, data: Mapping[str, Any], edition: Lookup) -> lis
         if kind == "meeting.rescheduled" and not data.get("slot"):
             continue  # lost its place: the organisers place it again, and that is announced then
         placed = kind in ("meeting.scheduled", "meeting.rescheduled", "meeting.cancelled") and data.get("slot")
-        invitation = {k: data[k] for k in ("meeting_id", "sequence", "status", "starts_at", "ends_at", "table",
-                                           "timezone")} if placed else None
-        template = "meeting.auto_accepted" if kind == "meeting.accepted" and side == invitee and data.get(
-            "auto_accepted") else kind
+        invitation = (
+            {k: data[k] for k in ("meeting_id", "sequence", "status", "starts_at", "ends_at", "table", "timezone")}
+            if placed
+            else None
+        )
+        template = (
+            "meeting.auto_accepted"
+            if kind == "meeting.accepted" and side == invitee and data.get("auto_accepted")
+            else kind
+        )
         notices.append(Notice(template, me["organisation_id"], data["edition_id"], facts, invitation=invitation))
     return notices
 

@@ -16,8 +16,11 @@ from notifications.settings import notify_settings
 def channel_set() -> tuple[dict[str, Channel], dict[str, TokenBucket]]:
     """One set of channels per process: the SMTP connection is kept open between messages."""
     cfg = notify_settings()
-    channels: dict[str, Channel] = {"email": SmtpChannel(cfg.smtp_host, cfg.smtp_port, cfg.smtp_sender,
-                                                         cfg.smtp_username, cfg.smtp_password, cfg.smtp_starttls)}
+    channels: dict[str, Channel] = {
+        "email": SmtpChannel(
+            cfg.smtp_host, cfg.smtp_port, cfg.smtp_sender, cfg.smtp_username, cfg.smtp_password, cfg.smtp_starttls
+        )
+    }
     for name, path in (("sms", cfg.sms_outbox), ("zalo", cfg.zalo_outbox)):
         if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -38,17 +38,33 @@ UNRECORDED: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]] =
 
 def outgoing(message: Mapping[str, Any]) -> OutgoingMessage:
     attachment = message.get("attachment")
-    attachments = (Attachment(attachment["filename"], attachment["mime"], attachment["content"].encode("utf-8")),
-                   ) if attachment else ()
-    return OutgoingMessage(message_id=message["_id"], to_address=message["address"], subject=message["subject"],
-                           text=message["text"], html=message["html"], short=message["short"],
-                           attachments=attachments, unsubscribe_url=message.get("unsubscribe_url"))
+    attachments = (
+        (Attachment(attachment["filename"], attachment["mime"], attachment["content"].encode("utf-8")),)
+        if attachment
+        else ()
+    )
+    return OutgoingMessage(
+        message_id=message["_id"],
+        to_address=message["address"],
+        subject=message["subject"],
+        text=message["text"],
+        html=message["html"],
+        short=message["short"],
+        attachments=attachments,
+        unsubscribe_url=message.get("unsubscribe_url"),
+    )
 
 
 class Dispatcher:
-    def __init__(self, store: NotificationsStore, channels: Mapping[str, Channel],
-                 buckets: Mapping[str, TokenBucket], max_attempts: int, sleep: Callable[[float], None],
-                 on_outcome: Outcome | None = None) -> None:
+    def __init__(
+        self,
+        store: NotificationsStore,
+        channels: Mapping[str, Channel],
+        buckets: Mapping[str, TokenBucket],
+        max_attempts: int,
+        sleep: Callable[[float], None],
+        on_outcome: Outcome | None = None,
+    ) -> None:
         self.store = store
         self.channels = channels
         self.buckets = buckets
@@ -68,8 +84,7 @@ class Dispatcher:
         try:
             self.store.finish(message, changes, event)
         except Exception:  # the store is away: keep it, and never send this message again meanwhile
-            log.warning("could not record the outcome of %s (the store is away); recording it later",
-                        message["_id"])
+            log.warning("could not record the outcome of %s (the store is away); recording it later", message["_id"])
             UNRECORDED.append((message, changes, event))
 
     def deliver(self, message_id: str) -> str | None:
@@ -86,9 +101,18 @@ class Dispatcher:
         """
         with scoped(request_id=message.get("request_id") or current_scope().request_id):
             outcome = self._attempt(message)
-            log.info("message %s %s", message["_id"], outcome, extra={
-                "status": outcome, "channel": message["channel"], "template": message["template"],
-                "event_id": message.get("event_id"), "attempt": int(message.get("attempts") or 0) + 1})
+            log.info(
+                "message %s %s",
+                message["_id"],
+                outcome,
+                extra={
+                    "status": outcome,
+                    "channel": message["channel"],
+                    "template": message["template"],
+                    "event_id": message.get("event_id"),
+                    "attempt": int(message.get("attempts") or 0) + 1,
+                },
+            )
         return outcome
 
     def _attempt(self, message: dict[str, Any]) -> str:
@@ -115,23 +139,40 @@ class Dispatcher:
                 return self._dead(message, attempts, str(exc))
             after = {**message, "attempts": attempts}
             next_at = to_text(datetime.now(UTC) + timedelta(seconds=self.delays[attempts - 1]))
-            self._finish(message, {"status": "pending", "attempts": attempts, "next_at": next_at,
-                                   "last_error": str(exc)}, ev.message_event("failed", after, str(exc)))
+            self._finish(
+                message,
+                {"status": "pending", "attempts": attempts, "next_at": next_at, "last_error": str(exc)},
+                ev.message_event("failed", after, str(exc)),
+            )
             self.on_outcome(message, "retry")
             return "retry"
         status = "sent" if receipt.delivered else "written"
         after = {**message, "attempts": attempts, "status": status}
-        self._finish(message, {"status": status, "attempts": attempts, "sent_at": now_text(), "last_error": None,
-                               "receipt": {"delivered": "yes" if receipt.delivered else "no",
-                                           "written_to": receipt.written_to, "provider_id": receipt.provider_id}},
-                     ev.message_event("sent", after))
+        self._finish(
+            message,
+            {
+                "status": status,
+                "attempts": attempts,
+                "sent_at": now_text(),
+                "last_error": None,
+                "receipt": {
+                    "delivered": "yes" if receipt.delivered else "no",
+                    "written_to": receipt.written_to,
+                    "provider_id": receipt.provider_id,
+                },
+            },
+            ev.message_event("sent", after),
+        )
         self.on_outcome(message, status)
         return status
 
     def _dead(self, message: dict[str, Any], attempts: int, error: str) -> str:
         after = {**message, "attempts": attempts, "status": "dead"}
-        self._finish(message, {"status": "dead", "attempts": attempts, "last_error": error, "dead_at": now_text()},
-                     ev.message_event("dead_lettered", after, error))
+        self._finish(
+            message,
+            {"status": "dead", "attempts": attempts, "last_error": error, "dead_at": now_text()},
+            ev.message_event("dead_lettered", after, error),
+        )
         log.warning("message %s dead-lettered after %s attempt(s): %s", message["_id"], attempts, error)
         self.on_outcome(message, "dead")
         return "dead"

@@ -30,12 +30,19 @@ def invitation(meeting: Mapping[str, Any], counterpart: str, session: str, langu
     zone = ZoneInfo(meeting["timezone"])
     cancelled = meeting["status"] == "cancelled"
     meeting_label, table_label = LABELS.get(language, LABELS["en"])
-    entry = Entry(meeting_id=meeting["meeting_id"], sequence=int(meeting["sequence"]),
-                  starts_at=datetime.fromisoformat(meeting["starts_at"]).astimezone(zone),
-                  ends_at=datetime.fromisoformat(meeting["ends_at"]).astimezone(zone),
-                  summary=f"{meeting_label}: {counterpart}",
-                  location=f"{table_label} {meeting['table']}" if meeting.get("table") else session,
-                  description=session, cancelled=cancelled)
+    entry = Entry(
+        meeting_id=meeting["meeting_id"],
+        sequence=int(meeting["sequence"]),
+        starts_at=datetime.fromisoformat(meeting["starts_at"]).astimezone(zone),
+        ends_at=datetime.fromisoformat(meeting["ends_at"]).astimezone(zone),
+        summary=f"{meeting_label}: {counterpart}",
+        location=f"{table_label} {meeting['table']}" if meeting.get("table") else session,
+        description=session,
+        cancelled=cancelled,
+    )
     method = "CANCEL" if cancelled else "REQUEST"
-    return {"filename": "meeting.ics", "mime": f"text/calendar; method={method}; charset=utf-8",
-            "content": calendar([entry], method).decode("utf-8")}
+    return {
+        "filename": "meeting.ics",
+        "mime": f"text/calendar; method={method}; charset=utf-8",
+        "content": calendar([entry], method).decode("utf-8"),
+    }

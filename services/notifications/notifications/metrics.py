@@ -9,12 +9,15 @@ from prometheus_client import Counter, Gauge
 
 from shared.timestamps import from_text
 
-MESSAGES = Counter("ketnoi_notifications_messages_total",
-                   "Message attempts by outcome: sent, written (local outbox), retry, dead, duplicate (skipped).",
-                   ["channel", "template", "language", "outcome"])
+MESSAGES = Counter(
+    "ketnoi_notifications_messages_total",
+    "Message attempts by outcome: sent, written (local outbox), retry, dead, duplicate (skipped).",
+    ["channel", "template", "language", "outcome"],
+)
 QUEUE_LAG = Gauge("ketnoi_notifications_queue_lag_seconds", "Age of the oldest message due but not sent.")
-PENDING = Gauge("ketnoi_notifications_pending", "Messages waiting to be sent (due now or later), by channel.",
-                ["channel"])
+PENDING = Gauge(
+    "ketnoi_notifications_pending", "Messages waiting to be sent (due now or later), by channel.", ["channel"]
+)
 DEAD = Gauge("ketnoi_notifications_dead", "Dead-lettered messages waiting for an organiser.", ["channel"])
 REMINDERS = Gauge("ketnoi_notifications_reminders_pending", "Reminders scheduled and not yet fired.")
 

@@ -26,8 +26,7 @@ from shared.rpc import ServiceRpc
 from shared.store import Store
 
 
-class NotificationsService(facts.Facts, telling.Telling, upkeep.Upkeep, log.DeliveryLog,
-                           preferences.Preferences):
+class NotificationsService(facts.Facts, telling.Telling, upkeep.Upkeep, log.DeliveryLog, preferences.Preferences):
     name = "notifications"
 
     store = Store("notifications", NotificationsStore)

@@ -42,8 +42,14 @@ class NotificationsStore(ServiceStore):
     # -- facts from other services' events --------------------------------------------------------
 
     def remember_edition(self, data: dict[str, Any]) -> None:
-        fields = {"series_id": data["series_id"], "title": data.get("title"), "venue": data.get("venue"),
-                  "starts_on": data["starts_on"], "timezone": data["timezone"], "version": data["version"]}
+        fields = {
+            "series_id": data["series_id"],
+            "title": data.get("title"),
+            "venue": data.get("venue"),
+            "starts_on": data["starts_on"],
+            "timezone": data["timezone"],
+            "version": data["version"],
+        }
         keep_newest(self.db.editions, data["edition_id"], fields)
 
     def edition(self, edition_id: str) -> dict[str, Any] | None:
@@ -51,30 +57,48 @@ class NotificationsStore(ServiceStore):
 
     def remember_contacts(self, data: dict[str, Any]) -> None:
         """The newest list of an organisation's delegates (internal event; personal data stays here)."""
-        delegates = {d["delegate_id"]: {k: d.get(k) for k in ("name", "email", "phone", "preferred_language")}
-                     for d in data["delegates"]}
+        delegates = {
+            d["delegate_id"]: {k: d.get(k) for k in ("name", "email", "phone", "preferred_language")}
+            for d in data["delegates"]
+        }
         # preferences may have created the document first, without a version: that counts as older
-        keep_newest(self.db.contacts, data["organisation_id"], {"delegates": delegates, "version": data["version"]},
-                    on_insert={"preferences": {}})
+        keep_newest(
+            self.db.contacts,
+            data["organisation_id"],
+            {"delegates": delegates, "version": data["version"]},
+            on_insert={"preferences": {}},
+        )
 
     def contacts(self, organisation_id: str) -> dict[str, Any] | None:
         return self.db.contacts.find_one({"_id": organisation_id})
 
     def remember_participation(self, data: dict[str, Any]) -> None:
-        self.db.participations.update_one({"_id": data["participation_id"]}, {"$set": {
-            "organisation_id": data["organisation_id"], "edition_id": data["edition_id"], "role": data["role"]}},
-            upsert=True)
+        self.db.participations.update_one(
+            {"_id": data["participation_id"]},
+            {
+                "$set": {
+                    "organisation_id": data["organisation_id"],
+                    "edition_id": data["edition_id"],
+                    "role": data["role"],
+                }
+            },
+            upsert=True,
+        )
 
     def participation(self, participation_id: str) -> dict[str, Any] | None:
         return self.db.participations.find_one({"_id": participation_id})
 
     # -- preferences (kept with the contacts: one read finds whom to tell and how) -------------------
 
-    def set_preferences(self, organisation_id: str, delegate_id: str, channels: dict[str, str],
-                        event: dict[str, Any]) -> None:
+    def set_preferences(
+        self, organisation_id: str, delegate_id: str, channels: dict[str, str], event: dict[str, Any]
+    ) -> None:
         """Channels as "yes"/"no" text (the embedded store turns a ``$set`` bool into an integer)."""
-        self.db.contacts.update_one({"_id": organisation_id}, stage({"$set": {
-            f"preferences.{delegate_id}.{k}": v for k, v in channels.items()}}, event), upsert=True)
+        self.db.contacts.update_one(
+            {"_id": organisation_id},
+            stage({"$set": {f"preferences.{delegate_id}.{k}": v for k, v in channels.items()}}, event),
+            upsert=True,
+        )
         self.staged("contacts", organisation_id, [event])
 
     def organisation_of_delegate(self, delegate_id: str) -> str | None:
@@ -97,22 +121,32 @@ class NotificationsStore(ServiceStore):
     def lease(self, message_id: str, now: str, until: str) -> dict[str, Any] | None:
         """Take a due message for sending: pending and due, or sending with an expired lease (a crashed sender)."""
         return self.db.messages.find_one_and_update(
-            {"_id": message_id, "$or": [{"status": "pending", "next_at": {"$lte": now}},
-                                        {"status": "sending", "lease_until": {"$lt": now}}]},
-            {"$set": {"status": "sending", "lease_until": until}}, projection={"outbox": 0})
+            {
+                "_id": message_id,
+                "$or": [
+                    {"status": "pending", "next_at": {"$lte": now}},
+                    {"status": "sending", "lease_until": {"$lt": now}},
+                ],
+            },
+            {"$set": {"status": "sending", "lease_until": until}},
+            projection={"outbox": 0},
+        )
 
     def renew(self, message: dict[str, Any], until: str) -> dict[str, Any] | None:
         """Extend a lease we still hold (None: it ran out and another sender took the message)."""
         return self.db.messages.find_one_and_update(
             {"_id": message["_id"], "status": "sending", "lease_until": message["lease_until"]},
-            {"$set": {"lease_until": until}}, projection={"outbox": 0})
+            {"$set": {"lease_until": until}},
+            projection={"outbox": 0},
+        )
 
     def finish(self, message: dict[str, Any], changes: dict[str, Any], event: dict[str, Any] | None) -> bool:
         """Record an attempt's outcome (and its event) if we still hold the lease."""
         update = {"$set": {**changes, "lease_until": None}}
         update = stage(update, event) if event else update
         result = self.db.messages.update_one(
-            {"_id": message["_id"], "status": "sending", "lease_until": message["lease_until"]}, update)
+            {"_id": message["_id"], "status": "sending", "lease_until": message["lease_until"]}, update
+        )
         if result.modified_count and event:
             self.staged("messages", message["_id"], [event])
         return bool(result.modified_count)
@@ -124,10 +158,20 @@ class NotificationsStore(ServiceStore):
         with ``$or`` by scanning the whole collection in Python, and this runs
         every second.
         """
-        due = self.db.messages.find({"status": "pending", "next_at": {"$lte": now}}, {"_id": 1, "next_at": 1},
-                                    sort=[("next_at", ASCENDING)], limit=limit, polling=True)
-        lost = self.db.messages.find({"status": "sending", "lease_until": {"$lt": now}}, {"_id": 1, "next_at": 1},
-                                     sort=[("lease_until", ASCENDING)], limit=limit, polling=True)
+        due = self.db.messages.find(
+            {"status": "pending", "next_at": {"$lte": now}},
+            {"_id": 1, "next_at": 1},
+            sort=[("next_at", ASCENDING)],
+            limit=limit,
+            polling=True,
+        )
+        lost = self.db.messages.find(
+            {"status": "sending", "lease_until": {"$lt": now}},
+            {"_id": 1, "next_at": 1},
+            sort=[("lease_until", ASCENDING)],
+            limit=limit,
+            polling=True,
+        )
         found = sorted([*due, *lost], key=lambda m: m.get("next_at") or "")
         return [m["_id"] for m in found[:limit]]
 
@@ -136,7 +180,8 @@ class NotificationsStore(ServiceStore):
         return self.db.messages.find_one_and_update(
             {"_id": message_id, "status": "dead"},
             {"$set": {"status": "pending", "next_at": now_text(), "attempts": 0, "resent_at": now_text()}},
-            projection={"outbox": 0})
+            projection={"outbox": 0},
+        )
 
     def messages(self, query: dict[str, Any], wanted: pages.Wanted, counted: bool) -> pages.Fetched:
         """A page of messages without their bodies."""
@@ -144,14 +189,20 @@ class NotificationsStore(ServiceStore):
 
     def delivery_counts(self) -> dict[str, Any]:
         """What the gauges show: the oldest due message's time, waiting and dead messages by channel, reminders."""
-        oldest = self.db.messages.find_one({"status": {"$in": ["pending", "sending"]}, "next_at": {"$lte": now_text()}},
-                                           {"next_at": 1}, sort=[("next_at", 1)])
+        oldest = self.db.messages.find_one(
+            {"status": {"$in": ["pending", "sending"]}, "next_at": {"$lte": now_text()}},
+            {"next_at": 1},
+            sort=[("next_at", 1)],
+        )
         counts: dict[str, dict[str, int]] = {"pending": {}, "dead": {}}
         for kind, statuses in (("pending", ["pending", "sending"]), ("dead", ["dead"])):
             for m in self.db.messages.find({"status": {"$in": statuses}}, {"channel": 1}):
                 counts[kind][m["channel"]] = counts[kind].get(m["channel"], 0) + 1
-        return {"oldest_due": oldest["next_at"] if oldest else None, **counts,
-                "reminders": self.db.reminders.count_documents({"status": "scheduled"})}
+        return {
+            "oldest_due": oldest["next_at"] if oldest else None,
+            **counts,
+            "reminders": self.db.reminders.count_documents({"status": "scheduled"}),
+        }
 
     # -- reminders --------------------------------------------------------------------------------
 
@@ -166,24 +217,38 @@ class NotificationsStore(ServiceStore):
         except DuplicateKeyError:
             self.db.reminders.update_one(
                 {"_id": reminder["_id"], "version": {"$lt": version}},
-                {"$set": {**{k: v for k, v in reminder.items() if k != "_id"}, "status": "scheduled",
-                          "version": version}, "$inc": {"arm": 1}})
+                {
+                    "$set": {
+                        **{k: v for k, v in reminder.items() if k != "_id"},
+                        "status": "scheduled",
+                        "version": version,
+                    },
+                    "$inc": {"arm": 1},
+                },
+            )
 
     def cancel_reminder(self, reminder_id: str, version: int) -> None:
         """Cancelled as of ``version``, also before it was armed (a tombstone an older arm cannot undo)."""
         try:
-            self.db.reminders.insert_one({"_id": reminder_id, "status": "cancelled", "arm": 0, "version": version,
-                                          "due_at": None})
+            self.db.reminders.insert_one(
+                {"_id": reminder_id, "status": "cancelled", "arm": 0, "version": version, "due_at": None}
+            )
         except DuplicateKeyError:
-            self.db.reminders.update_one({"_id": reminder_id, "version": {"$lt": version}},
-                                         {"$set": {"status": "cancelled", "version": version}})
+            self.db.reminders.update_one(
+                {"_id": reminder_id, "version": {"$lt": version}}, {"$set": {"status": "cancelled", "version": version}}
+            )
 
     def move_edition_reminders(self, edition_id: str, due: str, until: str, context: dict[str, Any]) -> int:
         """Day-before reminders still to fire follow the edition's dates (a new arm where they changed)."""
         return self.db.reminders.update_many(
-            {"edition_id": edition_id, "template": "reminder.edition_tomorrow", "status": "scheduled",
-             "until": {"$ne": until}},
-            {"$set": {"due_at": due, "until": until, "context": context}, "$inc": {"arm": 1}}).modified_count
+            {
+                "edition_id": edition_id,
+                "template": "reminder.edition_tomorrow",
+                "status": "scheduled",
+                "until": {"$ne": until},
+            },
+            {"$set": {"due_at": due, "until": until, "context": context}, "$inc": {"arm": 1}},
+        ).modified_count
 
     def due_reminders(self, now: str) -> list[dict[str, Any]]:
         return list(self.db.reminders.find({"status": "scheduled", "due_at": {"$lte": now}}, polling=True))
@@ -192,6 +257,6 @@ class NotificationsStore(ServiceStore):
         """scheduled → fired | missed, once (the arm we read must still be the current one)."""
         result = self.db.reminders.update_one(
             {"_id": reminder["_id"], "status": "scheduled", "arm": reminder["arm"]},
-            {"$set": {"status": status, "settled_at": now_text()}})
+            {"$set": {"status": status, "settled_at": now_text()}},
+        )
         return bool(result.modified_count)
-

@@ -16,24 +16,44 @@ def mask(address: str) -> str:
 
 
 def message(doc: dict[str, Any], full_address: bool = False) -> dict[str, Any]:
-    return {"id": doc["_id"], "event_id": doc["event_id"], "event_type": doc["event_type"],
-            "template": doc["template"], "channel": doc["channel"], "language": doc["language"],
-            "delegate_id": doc["recipient_id"], "organisation_id": doc["organisation_id"],
-            "edition_id": doc.get("edition_id"), "to": doc["address"] if full_address else mask(doc["address"]),
-            "subject": doc.get("subject"), "status": doc["status"], "attempts": int(doc.get("attempts") or 0),
-            "last_error": doc.get("last_error"), "created_at": doc["created_at"], "sent_at": doc.get("sent_at"),
-            "next_at": doc.get("next_at") if doc["status"] == "pending" else None,
-            "written_to": (doc.get("receipt") or {}).get("written_to")}
+    return {
+        "id": doc["_id"],
+        "event_id": doc["event_id"],
+        "event_type": doc["event_type"],
+        "template": doc["template"],
+        "channel": doc["channel"],
+        "language": doc["language"],
+        "delegate_id": doc["recipient_id"],
+        "organisation_id": doc["organisation_id"],
+        "edition_id": doc.get("edition_id"),
+        "to": doc["address"] if full_address else mask(doc["address"]),
+        "subject": doc.get("subject"),
+        "status": doc["status"],
+        "attempts": int(doc.get("attempts") or 0),
+        "last_error": doc.get("last_error"),
+        "created_at": doc["created_at"],
+        "sent_at": doc.get("sent_at"),
+        "next_at": doc.get("next_at") if doc["status"] == "pending" else None,
+        "written_to": (doc.get("receipt") or {}).get("written_to"),
+    }
 
 
 def preferences_of(doc: dict[str, Any] | None) -> Preferences:
     """Stored choices; by default e-mail only (SMS and Zalo cost money and are opted into)."""
     doc = doc or {}
-    return Preferences(email=doc.get("email", "yes") == "yes", sms=doc.get("sms", "no") == "yes",
-                       zalo=doc.get("zalo", "no") == "yes",
-                       unsubscribed_non_essential=doc.get("unsubscribed_non_essential", "no") == "yes")
+    return Preferences(
+        email=doc.get("email", "yes") == "yes",
+        sms=doc.get("sms", "no") == "yes",
+        zalo=doc.get("zalo", "no") == "yes",
+        unsubscribed_non_essential=doc.get("unsubscribed_non_essential", "no") == "yes",
+    )
 
 
 def preferences(delegate_id: str, prefs: Preferences) -> dict[str, Any]:
-    return {"delegate_id": delegate_id, "email": prefs.email, "sms": prefs.sms, "zalo": prefs.zalo,
-            "unsubscribed_non_essential": prefs.unsubscribed_non_essential}
+    return {
+        "delegate_id": delegate_id,
+        "email": prefs.email,
+        "sms": prefs.sms,
+        "zalo": prefs.zalo,
+        "unsubscribed_non_essential": prefs.unsubscribed_non_essential,
+    }

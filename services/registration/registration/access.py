@@ -104,15 +104,17 @@ def speaks_for(principal: Principal | None, organisation_id: str, edition: dict[
     return acts_for(principal, organisation_id) or organises(principal, edition)
 
 
-def require_sees_participation(principal: Principal | None, participation: dict[str, Any],
-                               edition: dict[str, Any]) -> None:
+def require_sees_participation(
+    principal: Principal | None, participation: dict[str, Any], edition: dict[str, Any]
+) -> None:
     """A registration (and its badges) for whoever speaks for it; to anyone else it does not exist (404)."""
     if not speaks_for(principal, participation["organisation_id"], edition):
         raise NotFound("No such registration.", code="participation_not_found")
 
 
-def require_decider(principal: Principal | None, participation: dict[str, Any], edition: dict[str, Any],
-                    action: str) -> None:
+def require_decider(
+    principal: Principal | None, participation: dict[str, Any], edition: dict[str, Any], action: str
+) -> None:
     """Organisers decide registrations; an organisation may also withdraw (cancel) its own."""
     if action == "cancel" and acts_for(principal, participation["organisation_id"]):
         return
@@ -124,8 +126,9 @@ def require_claim_decider(principal: Principal | None, claim: dict[str, Any], ed
     if principal is None:
         raise Unauthorized("Use the link from the e-mail, or sign in as the organisation.", code="unauthorized")
     if not speaks_for(principal, claim["organisation_id"], edition):
-        raise Forbidden("Only the organisation itself or the edition's organisers may decide this.",
-                        code="not_your_organisation")
+        raise Forbidden(
+            "Only the organisation itself or the edition's organisers may decide this.", code="not_your_organisation"
+        )
     return principal
 
 

@@ -28,8 +28,7 @@ def _names(name: dict[str, str] | None) -> dict[str, str] | None:
 
 
 def series_created(series: dict[str, Any]) -> dict[str, Any]:
-    return _event("series.created", f"series/{series['_id']}",
-                  {"series_id": series["_id"], "name": series["name"]})
+    return _event("series.created", f"series/{series['_id']}", {"series_id": series["_id"], "name": series["name"]})
 
 
 def edition_data(edition: dict[str, Any]) -> dict[str, Any]:
@@ -46,9 +45,12 @@ def edition_data(edition: dict[str, Any]) -> dict[str, Any]:
         "venue": edition["venue"]["name"],
         "capacity": edition.get("capacity", {}),
         # when each programme item happens (titles stay in the API): a site visit's participants are away then
-        "programme": [{"key": key, "kind": item["kind"], "starts_at": item["starts_at"], "ends_at": item["ends_at"]}
-                      for key, item in sorted((edition.get("programme") or {}).items(),
-                                              key=lambda kv: (kv[1]["starts_at"], kv[0]))],
+        "programme": [
+            {"key": key, "kind": item["kind"], "starts_at": item["starts_at"], "ends_at": item["ends_at"]}
+            for key, item in sorted(
+                (edition.get("programme") or {}).items(), key=lambda kv: (kv[1]["starts_at"], kv[0])
+            )
+        ],
         "version": edition["version"],
     }
 
@@ -58,14 +60,23 @@ def edition_created(edition: dict[str, Any]) -> dict[str, Any]:
 
 
 def edition_updated(edition: dict[str, Any], changed: list[str]) -> dict[str, Any]:
-    return _event("edition.updated", f"editions/{edition['_id']}",
-                  {**edition_data(edition), "changed": sorted(changed)})
+    return _event(
+        "edition.updated", f"editions/{edition['_id']}", {**edition_data(edition), "changed": sorted(changed)}
+    )
 
 
 def edition_status_changed(edition: dict[str, Any], previous: str) -> dict[str, Any]:
-    return _event("edition.status_changed", f"editions/{edition['_id']}",
-                  {"edition_id": edition["_id"], "series_id": edition["series_id"],
-                   "previous": previous, "status": edition["status"], "version": edition["version"]})
+    return _event(
+        "edition.status_changed",
+        f"editions/{edition['_id']}",
+        {
+            "edition_id": edition["_id"],
+            "series_id": edition["series_id"],
+            "previous": previous,
+            "status": edition["status"],
+            "version": edition["version"],
+        },
+    )
 
 
 def public_name(org: dict[str, Any]) -> dict[str, str] | None:
@@ -96,39 +107,55 @@ def organisation_updated(org: dict[str, Any]) -> dict[str, Any]:
 def contacts_changed(org: dict[str, Any]) -> dict[str, Any]:
     """Internal: who to tell about this organisation, in which language."""
     delegates = [
-        {"delegate_id": d_id, "name": d["name"], "email": d["email"], "phone": d["phone"],
-         "preferred_language": d["preferred_language"]}
+        {
+            "delegate_id": d_id,
+            "name": d["name"],
+            "email": d["email"],
+            "phone": d["phone"],
+            "preferred_language": d["preferred_language"],
+        }
         for d_id, d in sorted((org.get("delegates") or {}).items())
     ]
-    return _event("organisation.contacts_changed", f"organisations/{org['_id']}",
-                  {"organisation_id": org["_id"], "delegates": delegates, "version": org["version"]})
+    return _event(
+        "organisation.contacts_changed",
+        f"organisations/{org['_id']}",
+        {"organisation_id": org["_id"], "delegates": delegates, "version": org["version"]},
+    )
 
 
 def delegate_languages(org: dict[str, Any]) -> dict[str, list[str]]:
     """What meetings need to seat an interpreter: languages, never who speaks them."""
     delegates = (org.get("delegates") or {}).values()
-    return {"languages": sorted({d["preferred_language"] for d in delegates}),
-            "interpreter_languages": sorted({d["interpreter_language"] for d in delegates
-                                             if d.get("interpreter_language")})}
+    return {
+        "languages": sorted({d["preferred_language"] for d in delegates}),
+        "interpreter_languages": sorted(
+            {d["interpreter_language"] for d in delegates if d.get("interpreter_language")}
+        ),
+    }
 
 
 def product_registered(product: dict[str, Any], province: str | None) -> dict[str, Any]:
     """``province``: the registering organisation's, which the event is routed by (``origin_province`` is
     where the product comes from, and may be another province or none)."""
-    return _event("product.registered", f"products/{product['_id']}", {
-        "product_id": product["_id"],
-        "organisation_id": product["organisation_id"],
-        "province": province,
-        "name": _names(product["name"]),
-        "category": product["category"],
-        "ocop_stars": (product.get("ocop") or {}).get("stars"),
-        "certifications": product.get("certifications", []),
-        "origin_province": product.get("origin_province"),
-    })
+    return _event(
+        "product.registered",
+        f"products/{product['_id']}",
+        {
+            "product_id": product["_id"],
+            "organisation_id": product["organisation_id"],
+            "province": province,
+            "name": _names(product["name"]),
+            "category": product["category"],
+            "ocop_stars": (product.get("ocop") or {}).get("stars"),
+            "certifications": product.get("certifications", []),
+            "origin_province": product.get("origin_province"),
+        },
+    )
 
 
-def participation_changed(participation: dict[str, Any], status: str | None = None,
-                          promoted: bool = False) -> dict[str, Any]:
+def participation_changed(
+    participation: dict[str, Any], status: str | None = None, promoted: bool = False
+) -> dict[str, Any]:
     """``participation.<status>`` with what provinces report on; status defaults to the current one."""
     status = status or participation["status"]
     org = participation["org"]
@@ -160,32 +187,54 @@ def participation_changed(participation: dict[str, Any], status: str | None = No
 def rejection_explained(participation: dict[str, Any]) -> dict[str, Any]:
     """Internal: the organiser's words to the applicant, for the notifications service alone."""
     org = participation["org"]
-    return _event("participation.rejection_explained", f"participations/{participation['_id']}", {
-        "participation_id": participation["_id"], "edition_id": participation["edition_id"],
-        "organisation_id": participation["organisation_id"], "organisation_name": org["public_name"],
-        "role": participation["role"], "reason_code": participation.get("reason_code") or "other",
-        "reason": participation["reason"], "version": participation["version"],
-    })
+    return _event(
+        "participation.rejection_explained",
+        f"participations/{participation['_id']}",
+        {
+            "participation_id": participation["_id"],
+            "edition_id": participation["edition_id"],
+            "organisation_id": participation["organisation_id"],
+            "organisation_name": org["public_name"],
+            "role": participation["role"],
+            "reason_code": participation.get("reason_code") or "other",
+            "reason": participation["reason"],
+            "version": participation["version"],
+        },
+    )
 
 
 def checkin_recorded(checkin: dict[str, Any]) -> dict[str, Any]:
-    return _event("checkin.recorded", f"participations/{checkin['participation_id']}", {
-        "edition_id": checkin["edition_id"],
-        "participation_id": checkin["participation_id"],
-        "delegate_id": checkin["delegate_id"],
-        "gate": checkin["gate"],
-        "at": checkin["at"],
-    })
+    return _event(
+        "checkin.recorded",
+        f"participations/{checkin['participation_id']}",
+        {
+            "edition_id": checkin["edition_id"],
+            "participation_id": checkin["participation_id"],
+            "delegate_id": checkin["delegate_id"],
+            "gate": checkin["gate"],
+            "at": checkin["at"],
+        },
+    )
 
 
 def claim_requested(claim: dict[str, Any], org: dict[str, Any], token: str) -> dict[str, Any]:
     """Internal: someone registered an organisation on file in its name; its contacts on file are asked to
     confirm with ``confirm_token`` (the notifications service builds the link).  Carries the names and
     e-mails the form proposes as delegates, so the contacts can tell who it was."""
-    return _event("claim.requested", f"claims/{claim['_id']}", {
-        "claim_id": claim["_id"], "edition_id": claim["edition_id"], "organisation_id": claim["organisation_id"],
-        "organisation_name": public_name(org), "role": claim["role"],
-        "proposed_delegates": [{"name": d["name"], "email": d["email"]}
-                               for _, d in sorted(claim["delegates"].items())],
-        "confirm_token": token, "expires_at": claim["expires_at"], "version": claim["version"],
-    })
+    return _event(
+        "claim.requested",
+        f"claims/{claim['_id']}",
+        {
+            "claim_id": claim["_id"],
+            "edition_id": claim["edition_id"],
+            "organisation_id": claim["organisation_id"],
+            "organisation_name": public_name(org),
+            "role": claim["role"],
+            "proposed_delegates": [
+                {"name": d["name"], "email": d["email"]} for _, d in sorted(claim["delegates"].items())
+            ],
+            "confirm_token": token,
+            "expires_at": claim["expires_at"],
+            "version": claim["version"],
+        },
+    )

@@ -58,9 +58,14 @@ def _reachable(start: str = "submitted") -> set[str]:
 REACHABLE = frozenset(_reachable())
 
 
-def broken(edition: dict[str, Any], places: list[dict[str, Any]], participations: list[dict[str, Any]],
-           organisations: Mapping[str, dict[str, Any]], ceilings: Mapping[str, int] | None = None,
-           waiting_by_hand: Collection[str] = ()) -> list[str]:
+def broken(
+    edition: dict[str, Any],
+    places: list[dict[str, Any]],
+    participations: list[dict[str, Any]],
+    organisations: Mapping[str, dict[str, Any]],
+    ceilings: Mapping[str, int] | None = None,
+    waiting_by_hand: Collection[str] = (),
+) -> list[str]:
     """Every rule an edition's registrations break; empty when all hold.
 
     ``places``: the edition's capacity documents; ``organisations``: by id, at
@@ -99,8 +104,9 @@ def broken(edition: dict[str, Any], places: list[dict[str, Any]], participations
     return problems
 
 
-def _pending_broken(edition: dict[str, Any], participations: list[dict[str, Any]],
-                    organisations: Mapping[str, dict[str, Any]]) -> list[str]:
+def _pending_broken(
+    edition: dict[str, Any], participations: list[dict[str, Any]], organisations: Mapping[str, dict[str, Any]]
+) -> list[str]:
     """A form under way holds all of itself; once its participation is stored it must not stay pending."""
     problems = []
     stored = {p["_id"] for p in participations}
@@ -113,14 +119,20 @@ def _pending_broken(edition: dict[str, Any], participations: list[dict[str, Any]
         if not pending or not all(pending.get(k) for k in ("form", "participation_id", "edition_id", "since")):
             problems.append(f"pending organisation {org['_id']} does not carry its whole form")
         elif pending["edition_id"] == edition["_id"] and pending["participation_id"] in stored:
-            problems.append(f"organisation {org['_id']} is still pending though its participation "
-                            f"{pending['participation_id']} is stored")
+            problems.append(
+                f"organisation {org['_id']} is still pending though its participation "
+                f"{pending['participation_id']} is stored"
+            )
     return problems
 
 
-def _places_broken(edition: dict[str, Any], by_role: Mapping[str, dict[str, Any]],
-                   participations: list[dict[str, Any]], approved: Mapping[str, set[str]],
-                   ceilings: Mapping[str, int]) -> list[str]:
+def _places_broken(
+    edition: dict[str, Any],
+    by_role: Mapping[str, dict[str, Any]],
+    participations: list[dict[str, Any]],
+    approved: Mapping[str, set[str]],
+    ceilings: Mapping[str, int],
+) -> list[str]:
     problems = []
     limits = edition.get("capacity") or {}
     if not edition.get("capacity_due"):  # a change of places under way is finished by the recovery pass
@@ -128,8 +140,9 @@ def _places_broken(edition: dict[str, Any], by_role: Mapping[str, dict[str, Any]
             if role not in by_role:
                 problems.append(f"{role} has a limit of {limits[role]} but no places are counted")
             elif by_role[role]["limit"] != limits.get(role):
-                problems.append(f"{role}'s places say a limit of {by_role[role]['limit']}, "
-                                f"the edition {limits.get(role)}")
+                problems.append(
+                    f"{role}'s places say a limit of {by_role[role]['limit']}, the edition {limits.get(role)}"
+                )
     for role, doc in by_role.items():
         holders, pending = set(doc.get("holders") or {}), set(doc.get("pending") or {})
         held = approved.get(role, set())
@@ -138,8 +151,10 @@ def _places_broken(edition: dict[str, Any], by_role: Mapping[str, dict[str, Any]
         if held - holders:
             problems.append(f"{role}: {sorted(held - holders)} approved without a place")
         if holders - held - pending:
-            problems.append(f"{role}: places held by {sorted(holders - held - pending)}, not approved, "
-                            "and not left for the reconciler")
+            problems.append(
+                f"{role}: places held by {sorted(holders - held - pending)}, not approved, "
+                "and not left for the reconciler"
+            )
         if pending & held:
             problems.append(f"{role}: the places of approved {sorted(pending & held)} are still unconfirmed")
         ceiling = None if doc["limit"] is None else max(doc["limit"], ceilings.get(role, 0))
@@ -152,8 +167,9 @@ def _places_broken(edition: dict[str, Any], by_role: Mapping[str, dict[str, Any]
     return problems
 
 
-def _waitlist_broken(by_role: Mapping[str, dict[str, Any]], participations: list[dict[str, Any]],
-                     by_hand: set[str]) -> list[str]:
+def _waitlist_broken(
+    by_role: Mapping[str, dict[str, Any]], participations: list[dict[str, Any]], by_hand: set[str]
+) -> list[str]:
     """Nobody waits while a place of their role is free, once the role's promotion has run."""
     problems = []
     for p in participations:
@@ -169,8 +185,12 @@ def _waitlist_broken(by_role: Mapping[str, dict[str, Any]], participations: list
     return problems
 
 
-def outbox_broken(documents: Iterable[tuple[str, dict[str, Any]]], published: list[dict[str, Any]],
-                  staged_before: Collection[str], relayed: bool) -> list[str]:
+def outbox_broken(
+    documents: Iterable[tuple[str, dict[str, Any]]],
+    published: list[dict[str, Any]],
+    staged_before: Collection[str],
+    relayed: bool,
+) -> list[str]:
     """The outbox's promises: every staged event is published at most once, and exactly once after a relay pass.
 
     ``documents``: (collection, raw document with its ``outbox``); ``published``:
@@ -186,10 +206,12 @@ def outbox_broken(documents: Iterable[tuple[str, dict[str, Any]]], published: li
         outbox = doc.get("outbox") or {}
         staged |= set(outbox)
         if doc.get("outbox_n", 0) != len(outbox):
-            problems.append(f"{collection}/{doc['_id']} counts {doc.get('outbox_n', 0)} staged events, "
-                            f"holds {len(outbox)}")
-        problems += [f"event {eid} staged in {collection}/{doc['_id']} is published already"
-                     for eid in outbox if eid in counts]
+            problems.append(
+                f"{collection}/{doc['_id']} counts {doc.get('outbox_n', 0)} staged events, holds {len(outbox)}"
+            )
+        problems += [
+            f"event {eid} staged in {collection}/{doc['_id']} is published already" for eid in outbox if eid in counts
+        ]
         if relayed and outbox:
             problems.append(f"{collection}/{doc['_id']} still holds {sorted(outbox)} after the relay ran")
     lost = set(staged_before) - staged - set(counts)
@@ -207,8 +229,11 @@ def leaks(events: Iterable[dict[str, Any]], public_types: Collection[str], perso
         if event["type"] not in public_types:
             continue
         text = json.dumps(event.get("data"), ensure_ascii=False)
-        found = [n for n in needles if n in text] + [m.group() for m in _EMAIL.finditer(text)] \
+        found = (
+            [n for n in needles if n in text]
+            + [m.group() for m in _EMAIL.finditer(text)]
             + [m.group() for m in _E164.finditer(text)]
+        )
         if found:
             problems.append(f"public event {event['type']} {event['id']} carries {sorted(set(found))}")
     return problems

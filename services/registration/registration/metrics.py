@@ -23,8 +23,9 @@ def refresh_participation_gauges(store: RegistrationStore) -> None:
     counts = Tally(
         (p["edition_id"], p["org"].get("province_2025") or "foreign", p["role"], p["status"])
         # whole "org": nx-27017 flattens dotted projections into "org.x" keys
-        for p in store.iterate("participations", {}, projection={"edition_id": 1, "org": 1, "role": 1, "status": 1},
-                               pause=0.05)
+        for p in store.iterate(
+            "participations", {}, projection={"edition_id": 1, "org": 1, "role": 1, "status": 1}, pause=0.05
+        )
     )
     PARTICIPATIONS.clear()
     for labels, n in counts.items():

@@ -98,9 +98,11 @@ class EditionBody(Schema):
     plan_reference = _text(120, required=False)
     registration_opens_at = fields.AwareDateTime(required=True)
     registration_closes_at = fields.AwareDateTime(required=True)
-    capacity = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)),
-                           values=fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000)),
-                           load_default=dict)
+    capacity = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(ROLES)),
+        values=fields.Integer(strict=True, validate=validate.Range(min=0, max=1_000_000)),
+        load_default=dict,
+    )
     programme = fields.List(fields.Nested(ProgrammeItem), load_default=list)
 
     @validates("timezone")
@@ -115,12 +117,14 @@ class EditionBody(Schema):
         """Every rule that is broken, each on its field; a wrong date is absent from ``data``, so no rule reads it."""
         found = []
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            found.append(problem("ends_before_start", "The edition must end on or after its first day.",
-                                 field="ends_on"))
+            found.append(
+                problem("ends_before_start", "The edition must end on or after its first day.", field="ends_on")
+            )
         opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
         if opens and closes and closes <= opens:
-            found.append(problem("ends_before_start", "Registration must close after it opens.",
-                                 field="registration_closes_at"))
+            found.append(
+                problem("ends_before_start", "Registration must close after it opens.", field="registration_closes_at")
+            )
         keys = [item["key"] for item in data.get("programme") or [] if "key" in item]
         if len(keys) != len(set(keys)):  # keys that are valid and alike are alike whatever else is wrong
             found.append(problem("duplicate_key", "Programme item keys must be unique.", field="programme"))
@@ -139,10 +143,18 @@ class EditionBody(Schema):
         named = [("host_province", data.get("host_province"))]
         partners = original.get("partner_provinces") if isinstance(original, Mapping) else None
         if isinstance(partners, list):
-            named += [(f"partner_provinces.{i}", p) for i, p in enumerate(partners)
-                      if isinstance(p, str) and province_problem(p, None) is None]
-        return [ValidationError(found, field_name=field) for field, slug in named if slug is not None
-                for found in [province_problem(slug, first_day)] if found]
+            named += [
+                (f"partner_provinces.{i}", p)
+                for i, p in enumerate(partners)
+                if isinstance(p, str) and province_problem(p, None) is None
+            ]
+        return [
+            ValidationError(found, field_name=field)
+            for field, slug in named
+            if slug is not None
+            for found in [province_problem(slug, first_day)]
+            if found
+        ]
 
 
 class EditionIn(EditionBody):
@@ -188,9 +200,11 @@ class DelegateIn(Schema):
         return {**data, "phone": normalise_phone(data["phone"]), "email": data["email"].strip().lower()}
 
 
-_IDENTITY_MISSING = {"foreign": "A foreign buyer needs its country and registration number.",
-                     "tax_code": "A Vietnamese organisation needs its tax code.",
-                     "province": "A Vietnamese organisation needs its province."}
+_IDENTITY_MISSING = {
+    "foreign": "A foreign buyer needs its country and registration number.",
+    "tax_code": "A Vietnamese organisation needs its tax code.",
+    "province": "A Vietnamese organisation needs its province.",
+}
 
 
 class OrganisationIn(Schema):
@@ -198,10 +212,16 @@ class OrganisationIn(Schema):
     legal_name = fields.Nested(Bilingual, required=True)
     tax_code = fields.String(allow_none=True)
     foreign = fields.Nested(ForeignRegistration, allow_none=True)
-    province = fields.String(allow_none=True, validate=known_province,
-                             metadata={"description": "checked against the edition's first day once it is read"})
-    sectors = fields.List(fields.String(validate=validate.Length(min=ref.SECTOR_LENGTH[0], max=ref.SECTOR_LENGTH[1])),
-                          load_default=list, validate=validate.Length(max=ref.SECTORS_MAX))
+    province = fields.String(
+        allow_none=True,
+        validate=known_province,
+        metadata={"description": "checked against the edition's first day once it is read"},
+    )
+    sectors = fields.List(
+        fields.String(validate=validate.Length(min=ref.SECTOR_LENGTH[0], max=ref.SECTOR_LENGTH[1])),
+        load_default=list,
+        validate=validate.Length(max=ref.SECTORS_MAX),
+    )
     website = fields.URL(allow_none=True)
     delegates = fields.List(fields.Nested(DelegateIn), load_default=list, validate=validate.Length(max=50))
 
@@ -221,9 +241,11 @@ class OrganisationIn(Schema):
         """Every identity field the kind needs and the form left empty; one sent but wrong has its own error."""
         if partial or data.get("kind") not in ref.KIND_BY_CODE:
             return  # a patch never changes identity (kind, tax code, registration); a bad kind: its own error
-        problems(problem("required", _IDENTITY_MISSING[field], field=field)
-                 for field in ref.KIND_BY_CODE[data["kind"]].requires
-                 if not data.get(field) and not failed(self, data, original, field))
+        problems(
+            problem("required", _IDENTITY_MISSING[field], field=field)
+            for field in ref.KIND_BY_CODE[data["kind"]].requires
+            if not data.get(field) and not failed(self, data, original, field)
+        )
 
     @post_load
     def _normalise(self, data: dict, **_: object) -> dict:
@@ -249,8 +271,9 @@ class OrganisationPatch(OrganisationOnFile):
 class Ocop(Schema):
     stars = fields.Integer(strict=True, required=True, validate=OCOP_STARS)
     certificate_no = _text(ref.OCOP_CERTIFICATE_MAX)
-    year = fields.Integer(strict=True, required=True, validate=validate.Range(min=ref.OCOP_YEARS[0],
-                                                                              max=ref.OCOP_YEARS[1]))
+    year = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=ref.OCOP_YEARS[0], max=ref.OCOP_YEARS[1])
+    )
 
 
 class ProductIn(Schema):
@@ -259,9 +282,11 @@ class ProductIn(Schema):
     ocop = fields.Nested(Ocop, allow_none=True)
     certifications = fields.List(fields.String(validate=validate.OneOf(CERTIFICATIONS)), load_default=list)
     unit = _text(30, required=False)
-    origin_province = fields.String(allow_none=True, validate=known_province,
-                                    metadata={"description": "checked against the edition's first day once it "
-                                                             "is read"})
+    origin_province = fields.String(
+        allow_none=True,
+        validate=known_province,
+        metadata={"description": "checked against the edition's first day once it is read"},
+    )
     photos = fields.List(fields.URL(), load_default=list, validate=validate.Length(max=10))
 
 
@@ -302,15 +327,24 @@ class ParticipationIn(Schema):
 
 class DecisionIn(Schema):
     action = fields.String(required=True, validate=validate.OneOf(DECISIONS))
-    reason = fields.String(validate=validate.Length(max=1000), allow_none=True,
-                           metadata={"description": "The organiser's words to the applicant (never published)"})
-    reason_code = fields.String(validate=validate.OneOf(REJECTION_REASONS), load_default="other",
-                                metadata={"description": "What provinces are told about a rejection"})
+    reason = fields.String(
+        validate=validate.Length(max=1000),
+        allow_none=True,
+        metadata={"description": "The organiser's words to the applicant (never published)"},
+    )
+    reason_code = fields.String(
+        validate=validate.OneOf(REJECTION_REASONS),
+        load_default="other",
+        metadata={"description": "What provinces are told about a rejection"},
+    )
 
     @validates_schema(skip_on_field_errors=False, pass_original=True)
     def _reason(self, data: dict, original: object, **_: object) -> None:
-        if (data.get("action") == "reject" and not (data.get("reason") or "").strip()
-                and not failed(self, data, original, "reason")):
+        if (
+            data.get("action") == "reject"
+            and not (data.get("reason") or "").strip()
+            and not failed(self, data, original, "reason")
+        ):
             raise problem("reason_required", "Say why the registration is rejected.", field="reason")
 
 
@@ -335,8 +369,9 @@ class EditionQuery(PageQuery):
 
 
 class ParticipationQuery(PageQuery):
-    province = fields.String(validate=known_province,
-                             metadata={"description": "a province of either registry; old ones roll up"})
+    province = fields.String(
+        validate=known_province, metadata={"description": "a province of either registry; old ones roll up"}
+    )
     role = fields.String(validate=validate.OneOf(ROLES))
     status = fields.String(validate=validate.OneOf(PARTICIPATION_STATUSES))
     ocop_stars = fields.Integer(validate=OCOP_STARS)

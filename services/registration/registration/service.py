@@ -43,9 +43,18 @@ from shared.metrics import ServiceMetrics
 from shared.store import Store
 
 
-class RegistrationService(editions.Editions, organisations.Organisations, forms.Forms, claims.Claims,
-                          participations.Participations, listings.Listings, checkin.CheckIn, reference.Reference,
-                          open_data.OpenData, upkeep.Upkeep):
+class RegistrationService(
+    editions.Editions,
+    organisations.Organisations,
+    forms.Forms,
+    claims.Claims,
+    participations.Participations,
+    listings.Listings,
+    checkin.CheckIn,
+    reference.Reference,
+    open_data.OpenData,
+    upkeep.Upkeep,
+):
     name = "registration"
 
     store = Store("registration", RegistrationStore)
@@ -76,6 +85,7 @@ class RegistrationService(editions.Editions, organisations.Organisations, forms.
 
     def _registration_of(self, edition_id: str, organisation_id: str) -> dict[str, Any] | None:
         """The organisation's registration for the edition, if any (a form and a claim both look first)."""
-        found = self.store.find("participations", {"edition_id": edition_id, "organisation_id": organisation_id},
-                                limit=1)
+        found = self.store.find(
+            "participations", {"edition_id": edition_id, "organisation_id": organisation_id}, limit=1
+        )
         return found[0] if found else None

@@ -20,8 +20,7 @@ from shared.events.outbox import new_document, stage
 from shared.store import ServiceStore
 from shared.timestamps import now_text, to_text
 
-COLLECTIONS = ("series", "editions", "organisations", "products", "participations", "capacity", "checkins",
-               "claims")
+COLLECTIONS = ("series", "editions", "organisations", "products", "participations", "capacity", "checkins", "claims")
 # A capacity holder older than this whose participation is not approved was left by a crash.
 STALE_HOLD = timedelta(minutes=1)
 BATCH = 500
@@ -58,8 +57,9 @@ class RegistrationStore(ServiceStore):
         self.db.organisations.create_index("state")
         self.db.products.create_index("organisation_id")
         self.db.participations.create_index([("edition_id", ASCENDING), ("organisation_id", ASCENDING)], unique=True)
-        self.db.participations.create_index([("edition_id", ASCENDING), ("status", ASCENDING),
-                                             ("waitlisted_at", ASCENDING)])
+        self.db.participations.create_index(
+            [("edition_id", ASCENDING), ("status", ASCENDING), ("waitlisted_at", ASCENDING)]
+        )
         self.db.participations.create_index("organisation_id")
         self.db.editions.create_index("series_id")
         self.db.capacity.create_index("taken")
@@ -93,7 +93,11 @@ class RegistrationStore(ServiceStore):
         return self.db[collection].find_one({"_id": doc_id}, {"outbox": 0})
 
     def update_versioned(
-        self, collection: str, doc_id: str, expected: dict[str, Any], changes: dict[str, Any],
+        self,
+        collection: str,
+        doc_id: str,
+        expected: dict[str, Any],
+        changes: dict[str, Any],
         events_for: Any,
     ) -> dict[str, Any] | None:
         """Apply ``changes`` if the document still matches ``expected``.
@@ -107,18 +111,22 @@ class RegistrationStore(ServiceStore):
             return None
         after = {**current, **changes, "version": current["version"] + 1, "updated_at": now()}
         events = events_for(after)
-        update = stage({"$set": {**changes, "version": after["version"], "updated_at": after["updated_at"]}},
-                       *events)
+        update = stage({"$set": {**changes, "version": after["version"], "updated_at": after["updated_at"]}}, *events)
         result = self.db[collection].find_one_and_update(
-            {"_id": doc_id, "version": current["version"], **expected}, update,
-            projection={"outbox": 0}
+            {"_id": doc_id, "version": current["version"], **expected}, update, projection={"outbox": 0}
         )
         if result is not None:
             self.staged(collection, doc_id, events)
         return result
 
-    def find(self, collection: str, query: dict[str, Any], sort: list | None = None,
-             limit: int = 0, projection: dict | None = None) -> list[dict[str, Any]]:
+    def find(
+        self,
+        collection: str,
+        query: dict[str, Any],
+        sort: list | None = None,
+        limit: int = 0,
+        projection: dict | None = None,
+    ) -> list[dict[str, Any]]:
         cursor = self.db[collection].find(query, projection or {"outbox": 0})
         if sort:
             cursor = cursor.sort(sort)
@@ -126,8 +134,9 @@ class RegistrationStore(ServiceStore):
             cursor = cursor.limit(limit)
         return list(cursor)
 
-    def iterate(self, collection: str, query: dict[str, Any], projection: dict | None = None,
-                pause: float = 0.0) -> Iterator[dict]:
+    def iterate(
+        self, collection: str, query: dict[str, Any], projection: dict | None = None, pause: float = 0.0
+    ) -> Iterator[dict]:
         """Stream one query in ``_id`` order, in batches of :data:`BATCH`.
 
         One cursor rather than ``_id > last`` pages: nx-27017 answers a range
@@ -149,21 +158,30 @@ class RegistrationStore(ServiceStore):
 
     def complete_pending(self, organisation_id: str, form: str) -> bool:
         """A pending organisation becomes visible; False when it was completed already."""
-        return bool(self.db.organisations.update_one(
-            {"_id": organisation_id, "state": "pending", "pending.form": form},
-            {"$unset": {"pending": "", "state": ""}}).modified_count)
+        return bool(
+            self.db.organisations.update_one(
+                {"_id": organisation_id, "state": "pending", "pending.form": form},
+                {"$unset": {"pending": "", "state": ""}},
+            ).modified_count
+        )
 
     def pending_organisations(self, older_than: timedelta) -> list[dict[str, Any]]:
         """Registrations cut off half-way: organisations still pending after ``older_than``."""
         cutoff = to_text(datetime.now(UTC) - older_than)
-        return [org for org in self.db.organisations.find({"state": "pending"}, {"outbox": 0}, polling=True)
-                if org["pending"]["since"] < cutoff]
+        return [
+            org
+            for org in self.db.organisations.find({"state": "pending"}, {"outbox": 0}, polling=True)
+            if org["pending"]["since"] < cutoff
+        ]
 
     def confirming_claims(self, older_than: timedelta) -> list[dict[str, Any]]:
         """Confirmations cut off half-way: claims still ``confirming`` after ``older_than``."""
         cutoff = to_text(datetime.now(UTC) - older_than)
-        return [claim for claim in self.db.claims.find({"status": "confirming"}, {"outbox": 0}, polling=True)
-                if claim["confirming"]["since"] < cutoff]
+        return [
+            claim
+            for claim in self.db.claims.find({"status": "confirming"}, {"outbox": 0}, polling=True)
+            if claim["confirming"]["since"] < cutoff
+        ]
 
     # -- capacity ----------------------------------------------------------------
 
@@ -173,9 +191,15 @@ class RegistrationStore(ServiceStore):
         for role, limit in limits.items():
             self.db.capacity.update_one(
                 {"_id": f"{edition_id}:{role}"},
-                {"$set": {"limit": limit, "edition_id": edition_id, "role": role,
-                          **({"promotion_due": now()} if promotion_due else {})},
-                 "$setOnInsert": {"taken": 0, "holders": {}, "pending": {}}},
+                {
+                    "$set": {
+                        "limit": limit,
+                        "edition_id": edition_id,
+                        "role": role,
+                        **({"promotion_due": now()} if promotion_due else {}),
+                    },
+                    "$setOnInsert": {"taken": 0, "holders": {}, "pending": {}},
+                },
                 upsert=True,
             )
 
@@ -197,8 +221,10 @@ class RegistrationStore(ServiceStore):
         room = {} if doc["limit"] is None else {"taken": {"$lt": doc["limit"]}}
         result = self.db.capacity.update_one(
             {"_id": key, **room, f"holders.{participation_id}": {"$exists": False}},
-            {"$set": {f"holders.{participation_id}": now(), f"pending.{participation_id}": now()},
-             "$inc": {"taken": 1}},
+            {
+                "$set": {f"holders.{participation_id}": now(), f"pending.{participation_id}": now()},
+                "$inc": {"taken": 1},
+            },
         )
         if result.modified_count:
             return True
@@ -207,33 +233,45 @@ class RegistrationStore(ServiceStore):
 
     def confirm_place(self, edition_id: str, role: str, participation_id: str) -> None:
         """The approval holding this place is written: nothing left to re-check."""
-        self.db.capacity.update_one({"_id": f"{edition_id}:{role}", f"pending.{participation_id}": {"$exists": True}},
-                                    {"$unset": {f"pending.{participation_id}": ""}})
+        self.db.capacity.update_one(
+            {"_id": f"{edition_id}:{role}", f"pending.{participation_id}": {"$exists": True}},
+            {"$unset": {f"pending.{participation_id}": ""}},
+        )
 
     def recheck_place(self, edition_id: str, role: str, participation_id: str) -> None:
         """Mark a held place pending again before a change that frees it (an approved registration
         cancelled): if the process dies between the change and :meth:`free_place`, the reconciler finds it."""
-        self.db.capacity.update_one({"_id": f"{edition_id}:{role}", f"holders.{participation_id}": {"$exists": True}},
-                                    {"$set": {f"pending.{participation_id}": now()}})
+        self.db.capacity.update_one(
+            {"_id": f"{edition_id}:{role}", f"holders.{participation_id}": {"$exists": True}},
+            {"$set": {f"pending.{participation_id}": now()}},
+        )
 
     def free_place(self, edition_id: str, role: str, participation_id: str) -> bool:
         result = self.db.capacity.update_one(
             {"_id": f"{edition_id}:{role}", f"holders.{participation_id}": {"$exists": True}},
-            {"$unset": {f"holders.{participation_id}": "", f"pending.{participation_id}": ""}, "$inc": {"taken": -1},
-             "$set": {"promotion_due": now()}},
+            {
+                "$unset": {f"holders.{participation_id}": "", f"pending.{participation_id}": ""},
+                "$inc": {"taken": -1},
+                "$set": {"promotion_due": now()},
+            },
         )
         return bool(result.modified_count)
 
     def promotion_done(self, edition_id: str, role: str) -> None:
         """The waitlist had its chance at the places freed (it is empty, or the role is full again)."""
-        self.db.capacity.update_one({"_id": f"{edition_id}:{role}", "promotion_due": {"$exists": True}},
-                                    {"$unset": {"promotion_due": ""}})
+        self.db.capacity.update_one(
+            {"_id": f"{edition_id}:{role}", "promotion_due": {"$exists": True}}, {"$unset": {"promotion_due": ""}}
+        )
 
     def promotions_due(self, older_than: timedelta) -> list[tuple[str, str]]:
         """(edition, role) whose freed places the waitlist never got (the process died before promoting)."""
         cutoff = to_text(datetime.now(UTC) - older_than)
-        return [(doc["edition_id"], doc["role"]) for doc in self.db.capacity.find(
-            {"promotion_due": {"$lt": cutoff}}, {"edition_id": 1, "role": 1}, polling=True)]
+        return [
+            (doc["edition_id"], doc["role"])
+            for doc in self.db.capacity.find(
+                {"promotion_due": {"$lt": cutoff}}, {"edition_id": 1, "role": 1}, polling=True
+            )
+        ]
 
     # -- work owed after a write (marks a recovery pass finds) ---------------------------------
 
@@ -255,17 +293,20 @@ class RegistrationStore(ServiceStore):
     def stale_holders(self) -> Iterator[tuple[str, str, str]]:
         """(edition, role, participation) places still pending after :data:`STALE_HOLD`, to re-check."""
         cutoff = to_text(datetime.now(UTC) - STALE_HOLD)
-        for doc in self.db.capacity.find({"taken": {"$gt": 0}}, {"edition_id": 1, "role": 1, "pending": 1},
-                                         polling=True):
+        for doc in self.db.capacity.find(
+            {"taken": {"$gt": 0}}, {"edition_id": 1, "role": 1, "pending": 1}, polling=True
+        ):
             for pid, since in (doc.get("pending") or {}).items():
                 if since < cutoff:
                     yield doc["edition_id"], doc["role"], pid
 
     def capacity_of(self, edition_id: str) -> dict[str, dict[str, int]]:
         """The limited roles' places (the others' are counted, not shown)."""
-        return {d["role"]: {"limit": d["limit"], "taken": d["taken"]}
-                for d in self.db.capacity.find({"edition_id": edition_id}, {"holders": 0, "pending": 0})
-                if d["limit"] is not None}
+        return {
+            d["role"]: {"limit": d["limit"], "taken": d["taken"]}
+            for d in self.db.capacity.find({"edition_id": edition_id}, {"holders": 0, "pending": 0})
+            if d["limit"] is not None
+        }
 
     # -- check-in ------------------------------------------------------------------
 
@@ -280,8 +321,9 @@ class RegistrationStore(ServiceStore):
 
     # -- statistics ------------------------------------------------------------------
 
-    def participation_facets(self, edition_id: str | None,
-                             province_2025: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    def participation_facets(
+        self, edition_id: str | None, province_2025: str | None = None
+    ) -> dict[str, list[dict[str, Any]]]:
         """Counts by province, 2025 province, role and status in one round trip (of one province's
         organisations when ``province_2025`` is given).
 
@@ -293,8 +335,12 @@ class RegistrationStore(ServiceStore):
             match["org.province_2025"] = province_2025
         facets = {
             name: [{"$group": {"_id": f"${path}", "n": {"$sum": 1}}}, {"$sort": {"_id": 1}}]
-            for name, path in (("province", "org.province"), ("province_2025", "org.province_2025"),
-                               ("role", "role"), ("status", "status"))
+            for name, path in (
+                ("province", "org.province"),
+                ("province_2025", "org.province_2025"),
+                ("role", "role"),
+                ("status", "status"),
+            )
         }
         result = list(self.db.participations.aggregate([{"$match": match}, {"$facet": facets}]))
         row = result[0] if result else {}

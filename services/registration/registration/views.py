@@ -20,8 +20,15 @@ def edition(doc: dict[str, Any], capacity: dict[str, dict[str, int]] | None = No
     for key in ("registration_opens_at", "registration_closes_at"):
         out[key] = local_iso(doc[key], zone)
     items = sorted((doc.get("programme") or {}).items(), key=lambda kv: (kv[1]["starts_at"], kv[0]))
-    out["programme"] = [{"key": key, **item, "starts_at": local_iso(item["starts_at"], zone),
-                         "ends_at": local_iso(item["ends_at"], zone)} for key, item in items]
+    out["programme"] = [
+        {
+            "key": key,
+            **item,
+            "starts_at": local_iso(item["starts_at"], zone),
+            "ends_at": local_iso(item["ends_at"], zone),
+        }
+        for key, item in items
+    ]
     if capacity is not None:
         out["places"] = capacity
     return out
@@ -40,8 +47,11 @@ def public_organisation(doc: dict[str, Any]) -> dict[str, Any]:
     No delegates (their names are personal data) and no registration numbers;
     a household business is named by its owner, so its name is withheld too.
     """
-    out = {"id": doc["_id"], **{k: doc.get(k) for k in PUBLIC_ORGANISATION},
-           "country": (doc.get("foreign") or {}).get("country", "VN")}
+    out = {
+        "id": doc["_id"],
+        **{k: doc.get(k) for k in PUBLIC_ORGANISATION},
+        "country": (doc.get("foreign") or {}).get("country", "VN"),
+    }
     if doc["kind"] == "household_business":
         out["legal_name"] = None
     return out
@@ -51,9 +61,13 @@ def organisation(doc: dict[str, Any], with_contacts: bool) -> dict[str, Any]:
     out = _clean(doc)
     delegates = []
     for d_id, d in sorted((doc.get("delegates") or {}).items()):
-        shown = {"id": d_id, "name": d["name"], "position": d.get("position"),
-                 "preferred_language": d["preferred_language"],
-                 "interpreter_language": d.get("interpreter_language")}
+        shown = {
+            "id": d_id,
+            "name": d["name"],
+            "position": d.get("position"),
+            "preferred_language": d["preferred_language"],
+            "interpreter_language": d.get("interpreter_language"),
+        }
         if with_contacts:
             shown.update(email=d["email"], phone=d["phone"])
         delegates.append(shown)
@@ -83,11 +97,18 @@ def participation(doc: dict[str, Any], for_province: bool = False) -> dict[str, 
 def directory_entry(doc: dict[str, Any]) -> dict[str, Any]:
     """The public exhibitor directory: organisations and products, never people."""
     org = doc["org"]
-    return {"participation_id": doc["_id"], "organisation_id": doc["organisation_id"],
-            "name": org["public_name"], "kind": org["kind"], "province": org.get("province"),
-            "province_2025": org.get("province_2025"), "country": org.get("country"),
-            "sectors": org.get("sectors", []), "ocop_max_stars": org.get("ocop_max_stars"),
-            "role": doc["role"]}
+    return {
+        "participation_id": doc["_id"],
+        "organisation_id": doc["organisation_id"],
+        "name": org["public_name"],
+        "kind": org["kind"],
+        "province": org.get("province"),
+        "province_2025": org.get("province_2025"),
+        "country": org.get("country"),
+        "sectors": org.get("sectors", []),
+        "ocop_max_stars": org.get("ocop_max_stars"),
+        "role": doc["role"],
+    }
 
 
 def claim(doc: dict[str, Any], org: dict[str, Any], edition: dict[str, Any], moment: str) -> dict[str, Any]:
@@ -95,12 +116,21 @@ def claim(doc: dict[str, Any], org: dict[str, Any], edition: dict[str, Any], mom
     asks for and whom it would add as delegates (``moment``: now, to tell an expired claim)."""
     status = "expired" if doc["status"] == "pending" and doc["expires_at"] <= moment else doc["status"]
     return {
-        "id": doc["_id"], "status": status, "edition_id": doc["edition_id"], "edition_title": edition["title"],
-        "organisation_id": doc["organisation_id"], "organisation_name": org["legal_name"],
-        "role": doc["role"], "wants": doc["wants"],
-        "delegates": [{"name": d["name"], "position": d.get("position"), "email": d["email"]}
-                      for _, d in sorted(doc["delegates"].items())],
+        "id": doc["_id"],
+        "status": status,
+        "edition_id": doc["edition_id"],
+        "edition_title": edition["title"],
+        "organisation_id": doc["organisation_id"],
+        "organisation_name": org["legal_name"],
+        "role": doc["role"],
+        "wants": doc["wants"],
+        "delegates": [
+            {"name": d["name"], "position": d.get("position"), "email": d["email"]}
+            for _, d in sorted(doc["delegates"].items())
+        ],
         "products": [{"name": p["name"], "category": p["category"]} for p in doc["products"]],
-        "created_at": doc["created_at"], "expires_at": doc["expires_at"],
-        "participation_id": doc.get("participation_id"), "decided_at": doc.get("decided_at"),
+        "created_at": doc["created_at"],
+        "expires_at": doc["expires_at"],
+        "participation_id": doc.get("participation_id"),
+        "decided_at": doc.get("decided_at"),
     }

@@ -42,8 +42,7 @@ class AllocationRuns:
         options = load(RunIn, payload)
         plan, result, inputs = self._allocate(edition_id, options["keep_current"])
         provinces = {a["_id"]: a.get("province") for a in self.store.applicants(edition_id)}
-        run = views.run_document(new_id("run"), edition_id, result, planning.quota_rules(plan["quotas"]),
-                                 provinces)
+        run = views.run_document(new_id("run"), edition_id, result, planning.quota_rules(plan["quotas"]), provinces)
         run.update(computed_at=now_text(), keep_current=options["keep_current"], inputs=inputs)
         self.store.save_run(run)
         return views.run(run)
@@ -75,11 +74,15 @@ class AllocationRuns:
             raise Conflict("This run was committed already.", code="run_committed")
         newest = self.store.runs(edition_id)[0]
         if newest["_id"] != run_id:
-            raise Conflict("A newer allocation run exists; commit that one, or run the allocation again.",
-                           code="run_outdated", extra={"newest_run": newest["_id"]})
+            raise Conflict(
+                "A newer allocation run exists; commit that one, or run the allocation again.",
+                code="run_outdated",
+                extra={"newest_run": newest["_id"]},
+            )
         if self._allocation_fingerprint(edition_id, run) != run.get("inputs"):
-            raise Conflict("Applications, booths or rules changed since this run; run the allocation again.",
-                           code="run_stale")
+            raise Conflict(
+                "Applications, booths or rules changed since this run; run the allocation again.", code="run_stale"
+            )
         self.store.start_commit(run)
         conflicts = self._apply_run(run)
         self.store.mark_committed(run, ev.allocation_committed(run))
@@ -89,8 +92,7 @@ class AllocationRuns:
         """The plan, the allocation, and the fingerprint of its inputs (rules, floor, applications and, when
         kept, current holders): a run whose inputs changed since is stale."""
         plan, floor, rules, applications, current = self._allocation_inputs(edition_id, keep_current)
-        result = allocate_booths(floor, rules, applications, planning.priority_weights(plan["quotas"]),
-                                 current or None)
+        result = allocate_booths(floor, rules, applications, planning.priority_weights(plan["quotas"]), current or None)
         RUN_SECONDS.labels(edition_id).observe(result.duration_ms / 1000)
         RUN_OBJECTIVE.labels(edition_id).set(result.objective)
         return plan, result, planning.fingerprint(plan["quotas"], floor, applications, current)
@@ -109,8 +111,7 @@ class AllocationRuns:
             for booth in booths:
                 if booth.get("holder"):
                     current.setdefault(booth["holder"]["participation_id"], []).append(booth["code"])
-        return (plan, planning.floor_plan(plan, booths), planning.quota_rules(plan["quotas"]), applications,
-                current)
+        return (plan, planning.floor_plan(plan, booths), planning.quota_rules(plan["quotas"]), applications, current)
 
     def _allocation_fingerprint(self, edition_id: str, run: dict[str, Any]) -> str:
         plan, floor, _, applications, current = self._allocation_inputs(edition_id, bool(run.get("keep_current")))
@@ -132,9 +133,16 @@ class AllocationRuns:
         applicants = {a["_id"]: a for a in self.store.applicants(edition_id)}
         for booth in self.store.booths(edition_id):
             holder = booth.get("holder")
-            if holder and wanted.get(booth["code"]) != holder["participation_id"] and self.store.release(
-                    edition_id, booth["code"], holder["participation_id"],
-                    lambda b, h=holder: ev.booth_released(b, h, "reallocated")):
+            if (
+                holder
+                and wanted.get(booth["code"]) != holder["participation_id"]
+                and self.store.release(
+                    edition_id,
+                    booth["code"],
+                    holder["participation_id"],
+                    lambda b, h=holder: ev.booth_released(b, h, "reallocated"),
+                )
+            ):
                 self._count(edition_id, holder, -1)
         conflicts = []
         for code, pid in sorted(wanted.items()):
@@ -146,8 +154,9 @@ class AllocationRuns:
                 continue
             holder = views.holder(applicants[pid], run["groups"].get(pid))
             try:
-                self.store.assign(edition_id, code, holder, "allocation",
-                                  lambda b, h=holder: ev.booth_allocated(b, h, "allocation"))
+                self.store.assign(
+                    edition_id, code, holder, "allocation", lambda b, h=holder: ev.booth_allocated(b, h, "allocation")
+                )
             except Taken:
                 conflicts.append(code)  # claimed or offered since the dry run
                 continue

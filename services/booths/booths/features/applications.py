@@ -31,13 +31,17 @@ class Applications:
         booths = {b["code"]: b for b in self.store.booths(edition_id)}
         zones = {b["zone"] for b in booths.values()}
         kinds = {b["kind"] for b in booths.values()}
-        unknown = [field_error(f"preferences.{i}.value", "unknown", f"No {p['type']} {p['value']} on this plan.")
-                   for i, p in enumerate(data["preferences"])
-                   if p["value"] not in {"booth": booths, "zone": zones, "kind": kinds}[p["type"]]]
+        unknown = [
+            field_error(f"preferences.{i}.value", "unknown", f"No {p['type']} {p['value']} on this plan.")
+            for i, p in enumerate(data["preferences"])
+            if p["value"] not in {"booth": booths, "zone": zones, "kind": kinds}[p["type"]]
+        ]
         if unknown:
             raise InvalidInput("Some preferences name nothing on the floor plan.", errors=unknown)
-        wish = {**{k: data[k] for k in ("booths_wanted", "preferences", "needs")},
-                "submitted_at": (applicant.get("application") or {}).get("submitted_at") or now_text()}
+        wish = {
+            **{k: data[k] for k in ("booths_wanted", "preferences", "needs")},
+            "submitted_at": (applicant.get("application") or {}).get("submitted_at") or now_text(),
+        }
         self.store.set_application(applicant["_id"], wish, ev.application_submitted(applicant, wish))
         return views.applicant({**applicant, "application": wish})
 
@@ -45,7 +49,10 @@ class Applications:
     def application(self, actor: dict | None, edition_id: str, participation_id: str) -> dict:
         """An exhibitor's own view: its booth application, the booths it holds, its open offers."""
         applicant = self._applicant_for(actor, participation_id, edition_id)
-        return {**views.applicant(applicant),
-                "booths": [views.booth(b) for b in self.store.held_by(participation_id)],
-                "offers": [views.offer(o) for o in self.store.offers({"participation_id": participation_id,
-                                                                      "status": "open"})]}
+        return {
+            **views.applicant(applicant),
+            "booths": [views.booth(b) for b in self.store.held_by(participation_id)],
+            "offers": [
+                views.offer(o) for o in self.store.offers({"participation_id": participation_id, "status": "open"})
+            ],
+        }

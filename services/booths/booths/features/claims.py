@@ -36,8 +36,7 @@ class Claims:
         data = load(ClaimIn, payload)
         applicant = self._applicant_for(actor, data["participation_id"], edition_id)
         if not plan.get("committed_run"):
-            raise Conflict("Booths can be claimed once the organisers have run the allocation.",
-                           code="claims_closed")
+            raise Conflict("Booths can be claimed once the organisers have run the allocation.", code="claims_closed")
         booth = self.store.booth(edition_id, booth_code)
         if booth is None:
             raise NotFound("No such booth.", code="booth_not_found")
@@ -45,13 +44,17 @@ class Claims:
         group, province = self._take_places(plan, applicant)
         holder = views.holder(applicant, group)
         try:
-            after = self.store.assign(edition_id, booth_code, holder, "claim",
-                                      lambda b: ev.booth_allocated(b, holder, "claim"))
+            after = self.store.assign(
+                edition_id, booth_code, holder, "claim", lambda b: ev.booth_allocated(b, holder, "claim")
+            )
         except Taken:
             self._give_back_places(edition_id, applicant["_id"], group, province)
             CLAIM_CONFLICTS.labels(edition_id).inc()
-            raise Conflict("Someone else has just taken this booth.", code="booth_taken",
-                           extra={"suggestions": self._suggestions(plan, edition_id, booth_code)}) from None
+            raise Conflict(
+                "Someone else has just taken this booth.",
+                code="booth_taken",
+                extra={"suggestions": self._suggestions(plan, edition_id, booth_code)},
+            ) from None
         return views.booth(after)
 
     def _suggestions(self, plan: dict[str, Any], edition_id: str, booth_code: str) -> list[str]:

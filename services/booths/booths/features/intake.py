@@ -55,7 +55,12 @@ class Intake:
 
     def _release(self, booth: dict[str, Any], applicant: dict[str, Any], reason: str) -> None:
         holder = booth["holder"]
-        if self.store.release(booth["edition_id"], booth["code"], holder["participation_id"],
-                              lambda b: ev.booth_released(b, holder, reason), offer_due=True):
+        if self.store.release(
+            booth["edition_id"],
+            booth["code"],
+            holder["participation_id"],
+            lambda b: ev.booth_released(b, holder, reason),
+            offer_due=True,
+        ):
             self._count(booth["edition_id"], holder, -1)
             self._offer_next(booth["edition_id"], booth["code"])

@@ -43,11 +43,16 @@ class LivestreamSlots:
         if not self.store.take_quota(applicant["_id"], "slots_held", settings["per_organisation"]):
             raise Conflict(f"At most {settings['per_organisation']} slots per exhibitor.", code="slot_limit")
         start = to_text(data["starts_at"])
-        slot = {"_id": f"{booth_id(edition_id, booth_code)}:{start}", "edition_id": edition_id,
-                "booth_code": booth_code, "starts_at": start,
-                "ends_at": to_text(data["starts_at"] + timedelta(minutes=settings["slot_minutes"])),
-                "participation_id": applicant["_id"], "organisation_id": applicant["organisation_id"],
-                "organisation_name": applicant.get("name")}
+        slot = {
+            "_id": f"{booth_id(edition_id, booth_code)}:{start}",
+            "edition_id": edition_id,
+            "booth_code": booth_code,
+            "starts_at": start,
+            "ends_at": to_text(data["starts_at"] + timedelta(minutes=settings["slot_minutes"])),
+            "participation_id": applicant["_id"],
+            "organisation_id": applicant["organisation_id"],
+            "organisation_name": applicant.get("name"),
+        }
         if not self.store.book_slot(slot, ev.slot_booked(slot, applicant.get("province"))):
             self.store.give_back_quota(applicant["_id"], "slots_held")
             raise Conflict("This slot is booked.", code="slot_taken")
@@ -57,5 +62,6 @@ class LivestreamSlots:
     def slots(self, edition_id: str, query: dict | None = None) -> dict:
         self._plan(edition_id)
         wanted = pages.requested(query, f"slots:{edition_id}")
-        return self.store.page("slots", {"edition_id": edition_id}, wanted,
-                               projection={"outbox": 0, "outbox_n": 0}).answer(views.slot)
+        return self.store.page(
+            "slots", {"edition_id": edition_id}, wanted, projection={"outbox": 0, "outbox_n": 0}
+        ).answer(views.slot)

@@ -63,8 +63,9 @@ class Offers:
             raise NotFound("No such offer.", code="offer_not_found")
         applicant = self._applicant_for(actor, offer["participation_id"], offer["edition_id"])
         if offer["status"] != "open" or offer["expires_at"] < now_text():
-            raise Conflict(f"This offer is {offer['status'] if offer['status'] != 'open' else 'expired'}.",
-                           code="offer_closed")
+            raise Conflict(
+                f"This offer is {offer['status'] if offer['status'] != 'open' else 'expired'}.", code="offer_closed"
+            )
         if not accept:
             self._close_offer(offer, "declined")
             return views.offer({**offer, "status": "declined"})
@@ -105,29 +106,44 @@ class Offers:
             return None
         booths = self.store.booths(edition_id)
         booth = next(b for b in booths if b["code"] == booth_code)
-        offered = {o["participation_id"] for o in self.store.offers({"edition_id": edition_id,
-                                                                     "booth_code": booth_code})}
-        short = {a["_id"]: a for a in self.store.applicants(edition_id)
-                 if a["_id"] not in offered and a["held"] < booth_limit(plan, a)}
+        offered = {
+            o["participation_id"] for o in self.store.offers({"edition_id": edition_id, "booth_code": booth_code})
+        }
+        short = {
+            a["_id"]: a
+            for a in self.store.applicants(edition_id)
+            if a["_id"] not in offered and a["held"] < booth_limit(plan, a)
+        }
         applications = [app for app in map(planning.application, short.values()) if app is not None]
         if not applications:
             return None
         floor = planning.floor_plan(plan, booths)
-        scoring = Scoring(floor, planning.quota_rules(plan["quotas"]), applications,
-                          planning.priority_weights(plan["quotas"]))
+        scoring = Scoring(
+            floor, planning.quota_rules(plan["quotas"]), applications, planning.priority_weights(plan["quotas"])
+        )
         target = floor.booth_by_code[booth_code]
-        candidates = sorted((app for app in applications if scoring.eligible(app, target)),
-                            key=lambda app: (-scoring.base_weight(app, target), app.submitted_at, app.applicant_id))
+        candidates = sorted(
+            (app for app in applications if scoring.eligible(app, target)),
+            key=lambda app: (-scoring.base_weight(app, target), app.submitted_at, app.applicant_id),
+        )
         for best in candidates:  # the most deserving whose group, province and own maximum still have room
             try:
                 group, province = self._take_places(plan, short[best.applicant_id])
             except Conflict:
                 continue
             expires = to_text(datetime.now(UTC) + timedelta(hours=plan["quotas"]["offer_hours"]))
-            offer = {"_id": new_id("off"), "edition_id": edition_id, "booth_code": booth_code,
-                     "participation_id": best.applicant_id, "organisation_id": best.organisation_id,
-                     "quota_group": group, "province": province, "status": "open", "expires_at": expires,
-                     "created_at": now_text()}
+            offer = {
+                "_id": new_id("off"),
+                "edition_id": edition_id,
+                "booth_code": booth_code,
+                "participation_id": best.applicant_id,
+                "organisation_id": best.organisation_id,
+                "quota_group": group,
+                "province": province,
+                "status": "open",
+                "expires_at": expires,
+                "created_at": now_text(),
+            }
             if not self.store.put_on_offer(booth, offer, ev.offer_changed(offer)):
                 self._give_back_places(edition_id, best.applicant_id, group, province)
                 return None
@@ -139,8 +155,14 @@ class Offers:
         """The accepted offer's booth to its holder (once: a repeat finds it given), then the offer's mark
         ``assigning`` goes."""
         try:
-            self.store.assign(offer["edition_id"], offer["booth_code"], holder, "offer",
-                              lambda b: ev.booth_allocated(b, holder, "offer"), offer_id=offer["_id"])
+            self.store.assign(
+                offer["edition_id"],
+                offer["booth_code"],
+                holder,
+                "offer",
+                lambda b: ev.booth_allocated(b, holder, "offer"),
+                offer_id=offer["_id"],
+            )
         except Taken:
             booth = self.store.booth(offer["edition_id"], offer["booth_code"]) or {}
             if (booth.get("holder") or {}).get("participation_id") != holder["participation_id"]:

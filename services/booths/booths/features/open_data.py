@@ -24,9 +24,21 @@ class OpenData:
         an edition without a floor plan has no booths, not an error."""
         booths = self.store.booths(edition_id)
         taken = [b for b in booths if b.get("holder")]
-        return {"total": len(booths), **tally(booths, {
-            "by_status": _status, "by_zone": lambda b: b.get("zone"), "by_kind": lambda b: b.get("kind")}),
-            **{f"taken_{name}": counts for name, counts in tally(taken, {
-                "by_quota_group": lambda b: b["holder"].get("quota_group") or "none",
-                "by_province": lambda b: rollup(b["holder"]["province"]) if b["holder"].get("province") else None,
-            }).items()}}
+        return {
+            "total": len(booths),
+            **tally(
+                booths, {"by_status": _status, "by_zone": lambda b: b.get("zone"), "by_kind": lambda b: b.get("kind")}
+            ),
+            **{
+                f"taken_{name}": counts
+                for name, counts in tally(
+                    taken,
+                    {
+                        "by_quota_group": lambda b: b["holder"].get("quota_group") or "none",
+                        "by_province": lambda b: (
+                            rollup(b["holder"]["province"]) if b["holder"].get("province") else None
+                        ),
+                    },
+                ).items()
+            },
+        }

@@ -54,9 +54,18 @@ class Overrides:
             if applicant is None or applicant["edition_id"] != edition_id or applicant["status"] != "eligible":
                 raise NotFound("No approved exhibitor with this id.", code="participation_not_found")
             holder = views.holder(applicant, group_name(plan, applicant))
-        entry = {"_id": new_id("aud"), "edition_id": edition_id, "booth_code": booth_code, "action": action,
-                 "participation_id": holder["participation_id"], "to_booth": data.get("to_booth"),
-                 "reason": data["reason"], "by": principal.subject, "at": now_text(), "holder": holder}
+        entry = {
+            "_id": new_id("aud"),
+            "edition_id": edition_id,
+            "booth_code": booth_code,
+            "action": action,
+            "participation_id": holder["participation_id"],
+            "to_booth": data.get("to_booth"),
+            "reason": data["reason"],
+            "by": principal.subject,
+            "at": now_text(),
+            "holder": holder,
+        }
         self.store.start_override(entry)
         try:
             self._apply_override(entry)
@@ -71,8 +80,12 @@ class Overrides:
         """Overrides done, oldest first (one still being applied is not in the trail yet)."""
         access.require_organiser(actor, self._plan(edition_id))
         wanted = pages.requested(query, f"audit:{edition_id}", OLDEST_FIRST)
-        return self.store.page("audit", {"edition_id": edition_id, "state": {"$exists": False}}, wanted,
-                               projection={"outbox": 0, "outbox_n": 0}).answer(views.audit)
+        return self.store.page(
+            "audit",
+            {"edition_id": edition_id, "state": {"$exists": False}},
+            wanted,
+            projection={"outbox": 0, "outbox_n": 0},
+        ).answer(views.audit)
 
     def _apply_override(self, entry: dict[str, Any]) -> None:
         """The override's booth changes, each conditional, so a repeat after a cut-off one does nothing twice.
@@ -86,8 +99,13 @@ class Overrides:
             return
         if action == "move":
             self._give_by_override(edition_id, entry["to_booth"], holder, "The target booth is taken.")
-        if self.store.release(edition_id, code, holder["participation_id"], lambda b: ev.booth_released(
-                b, holder, "moved" if action == "move" else "override"), offer_due=True):
+        if self.store.release(
+            edition_id,
+            code,
+            holder["participation_id"],
+            lambda b: ev.booth_released(b, holder, "moved" if action == "move" else "override"),
+            offer_due=True,
+        ):
             if action == "release":
                 self._count(edition_id, holder, -1)
             self._offer_next(edition_id, code)

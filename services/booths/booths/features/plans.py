@@ -35,19 +35,27 @@ class FloorPlans:
         try:
             parsed = parse_floor_plan_csv(text)
         except FloorPlanErrors as exc:
-            raise InvalidInput("The floor plan has errors.", code="floor_plan_invalid", errors=[
-                field_error(f"csv.line{e.line}.{e.field}", e.code, e.message, line=e.line)
-                for e in exc.errors]) from None
+            raise InvalidInput(
+                "The floor plan has errors.",
+                code="floor_plan_invalid",
+                errors=[field_error(f"csv.line{e.line}.{e.field}", e.code, e.message, line=e.line) for e in exc.errors],
+            ) from None
         if self.store.held_count(edition_id):
-            raise Conflict("Booths are already allocated; release them before replacing the plan.",
-                           code="plan_in_use")
+            raise Conflict("Booths are already allocated; release them before replacing the plan.", code="plan_in_use")
         layout = planning.layout_documents(parsed)
-        self.store.stage_floor_plan(edition_id, [planning.booth_document(b) for b in parsed.booths], layout,
-                                    ev.floor_plan_imported(edition_id, len(parsed.booths), layout["halls"],
-                                                           layout["zones"]))
+        self.store.stage_floor_plan(
+            edition_id,
+            [planning.booth_document(b) for b in parsed.booths],
+            layout,
+            ev.floor_plan_imported(edition_id, len(parsed.booths), layout["halls"], layout["zones"]),
+        )
         self.store.apply_floor_plan(edition_id)
-        return {"edition_id": edition_id, "booths": len(parsed.booths), "zones": len(parsed.zones),
-                "halls": len(parsed.halls)}
+        return {
+            "edition_id": edition_id,
+            "booths": len(parsed.booths),
+            "zones": len(parsed.zones),
+            "halls": len(parsed.halls),
+        }
 
     @rpc
     def floor_plan(self, edition_id: str) -> dict:

@@ -55,11 +55,13 @@ class Upkeep:
                 log.warning("finished the floor-plan import of %s that was cut off", edition_id)
         for run in self.store.unfinished_commits(older_than=UNFINISHED_AFTER):
             # applied already if the plan names it (claims may be open since): only the run's mark is missing
-            conflicts = [] if self._plan(run["edition_id"]).get("committed_run") == run["_id"] else \
-                self._apply_run(run)
+            conflicts = [] if self._plan(run["edition_id"]).get("committed_run") == run["_id"] else self._apply_run(run)
             if self.store.mark_committed(run, ev.allocation_committed(run)):
-                log.warning("finished committing allocation run %s that was cut off (conflicts: %s)",
-                            run["_id"], ", ".join(conflicts) or "none")
+                log.warning(
+                    "finished committing allocation run %s that was cut off (conflicts: %s)",
+                    run["_id"],
+                    ", ".join(conflicts) or "none",
+                )
         for entry in self.store.unfinished_overrides(older_than=UNFINISHED_AFTER):
             try:
                 self._apply_override(entry)

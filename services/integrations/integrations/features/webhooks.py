@@ -28,9 +28,15 @@ class Webhooks:
         """A province's endpoint for its own events (ops: any province's, or all); the answer holds the secret."""
         asked = load(WebhookIn, body)
         province = access.webhook_scope(actor, asked.get("province"))
-        webhook = {"_id": new_id("whk"), "url": asked["url"], "event_types": asked["event_types"],
-                   "province": province, "secret": new_secret(), "created_at": now_text(),
-                   "created_by": (actor or {}).get("subject")}
+        webhook = {
+            "_id": new_id("whk"),
+            "url": asked["url"],
+            "event_types": asked["event_types"],
+            "province": province,
+            "secret": new_secret(),
+            "created_at": now_text(),
+            "created_by": (actor or {}).get("subject"),
+        }
         self.store.add_webhook(webhook)
         return views.with_secret(access.webhook_owner(actor, self.store.webhook(webhook["_id"])))
 
@@ -44,8 +50,7 @@ class Webhooks:
         webhook = access.webhook_owner(actor, self.store.webhook(webhook_id))
         until = to_text(datetime.now(UTC) + timedelta(hours=hook_settings().rotation_hours))
         if not self.store.rotate(webhook, new_secret(), until):
-            raise Conflict("The secret changed meanwhile; read the webhook and rotate again.",
-                           code="webhook_changed")
+            raise Conflict("The secret changed meanwhile; read the webhook and rotate again.", code="webhook_changed")
         return views.with_secret(access.webhook_owner(actor, self.store.webhook(webhook_id)))
 
     @rpc
@@ -64,8 +69,10 @@ class Webhooks:
             raise NotFound("No such delivery of this webhook.", code="delivery_not_found")
         again = self.store.redeliver(delivery_id)
         if again is None:
-            raise Conflict(f"This delivery is {found['status']}; only a delivered or dead one is sent again.",
-                           code="delivery_in_progress")
+            raise Conflict(
+                f"This delivery is {found['status']}; only a delivered or dead one is sent again.",
+                code="delivery_in_progress",
+            )
         return views.delivery(again)
 
     @rpc
@@ -73,8 +80,10 @@ class Webhooks:
         """Send the province's events after a feed cursor (none: from the first) again, up to ``limit``."""
         webhook = access.webhook_owner(actor, self.store.webhook(webhook_id))
         if webhook["province"] == access.ALL:
-            raise Conflict("Replay follows one province's feed; this webhook takes every province's events.",
-                           code="replay_needs_province")
+            raise Conflict(
+                "Replay follows one province's feed; this webhook takes every province's events.",
+                code="replay_needs_province",
+            )
         asked = load(FeedQuery, query)
         after = feed_position(webhook["province"], asked.get("after"))
         queued = 0

@@ -60,8 +60,9 @@ def balance(grid: Grid, palette: list[int], key: Callable[[str], tuple[int, str]
         while grid.count[a] > grid.tables:
             if shift_one(grid, a, palette):
                 continue
-            victim = max((mid for mid, s in grid.slot.items()
-                          if s == a and mid not in grid.pinned and grid.pooled(mid)), key=key)
+            victim = max(
+                (mid for mid, s in grid.slot.items() if s == a and mid not in grid.pinned and grid.pooled(mid)), key=key
+            )
             grid.remove(victim)
             evicted.append(victim)
     return evicted

@@ -50,8 +50,10 @@ def best_placement(grid: Grid, order: list[str]) -> dict[str, int] | None:
                 grid.available(m, s)
                 and (m.supplier, s) not in fixed_busy
                 and (m.buyer, s) not in fixed_busy
-                and (m.language is None
-                     or all(grid.interpreter_cap(g, s) > fixed_lang[g, s] for g in grid.groups(m.language)))
+                and (
+                    m.language is None
+                    or all(grid.interpreter_cap(g, s) > fixed_lang[g, s] for g in grid.groups(m.language))
+                )
             ):
                 columns.append((mid, s))
     if len(columns) > MAX_PAIRS:

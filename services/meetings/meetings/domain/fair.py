@@ -67,11 +67,15 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
         if m.language is not None:
             for g in grid.groups(m.language):
                 fixed_lang[g, s] += 1
-    pairs = [(mid, s) for mid in free for s in range(grid.n_slots)
-             if grid.available(m := grid.meetings[mid], s)
-             and (m.supplier, s) not in fixed_busy and (m.buyer, s) not in fixed_busy
-             and (m.language is None
-                     or all(grid.interpreter_cap(g, s) > fixed_lang[g, s] for g in grid.groups(m.language)))]
+    pairs = [
+        (mid, s)
+        for mid in free
+        for s in range(grid.n_slots)
+        if grid.available(m := grid.meetings[mid], s)
+        and (m.supplier, s) not in fixed_busy
+        and (m.buyer, s) not in fixed_busy
+        and (m.language is None or all(grid.interpreter_cap(g, s) > fixed_lang[g, s] for g in grid.groups(m.language)))
+    ]
     if len(pairs) > MAX_PAIRS:
         return None
     p = Program()
@@ -110,8 +114,10 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
     # fairness levels: reach = the most meetings p could have at all
     levels: list[dict[int, float]] = []
     if objectives.fairness != "none":
-        reach = {person: min(demand, pinned_of[person] + len(slots_of[person]))
-                 for person, demand in group_of(grid, objectives.fairness).items()}
+        reach = {
+            person: min(demand, pinned_of[person] + len(slots_of[person]))
+            for person, demand in group_of(grid, objectives.fairness).items()
+        }
         top = max(reach.values(), default=0)
         y: dict[tuple[str, int], int] = {}
         for person, r in reach.items():
@@ -120,11 +126,12 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
                 if k > 1:
                     p.row({y[person, k]: 1, y[person, k - 1]: -1}, upper=0)
             if r:
-                p.row({**{y[person, k]: 1 for k in range(1, r + 1)}, **{c: -1 for c in by_person[person]}},
-                      upper=pinned_of[person])
+                p.row(
+                    {**{y[person, k]: 1 for k in range(1, r + 1)}, **{c: -1 for c in by_person[person]}},
+                    upper=pinned_of[person],
+                )
         levels = [{y[person, k]: 1 for person, r in reach.items() if r >= k} for k in range(1, top + 1)]
         start += [0.0] * len(y)
-
 
     placed = p.stage(dict.fromkeys(x.values(), 1.0), maximise=True, start=start, best=len(by_meeting))
     if placed is None:
@@ -144,21 +151,31 @@ def solve(grid: Grid, objectives: Objectives) -> Outcome | None:
     assert p.solution is not None
     slots = {mid: s for (mid, s), col in x.items() if p.solution[col] > 0.5}
     shift = len(grid.pinned)
-    return Outcome(slots, StageResult(placed.value + shift, placed.bound + shift, placed.optimal), tuple(results),
-                   _shifted(priority, sum(grid.meetings[mid].priority for mid in grid.pinned)))
+    return Outcome(
+        slots,
+        StageResult(placed.value + shift, placed.bound + shift, placed.optimal),
+        tuple(results),
+        _shifted(priority, sum(grid.meetings[mid].priority for mid in grid.pinned)),
+    )
 
 
 def _everything_placed(grid: Grid, objectives: Objectives) -> Outcome:
     """The heuristic placed every meeting: every objective of the slots is at its bound already (each person
     has all it asked for), so the heuristic's timetable stays, with its Δ slots."""
     demand = group_of(grid, objectives.fairness) if objectives.fairness != "none" else {}
-    levels = tuple(StageResult(n, n, True) for n in
-                   (sum(1 for d in demand.values() if d >= k) for k in range(1, max(demand.values(), default=0) + 1)))
+    levels = tuple(
+        StageResult(n, n, True)
+        for n in (sum(1 for d in demand.values() if d >= k) for k in range(1, max(demand.values(), default=0) + 1))
+    )
     everything = len(grid.meetings)
     priority = sum(m.priority for m in grid.meetings.values())
     free = {mid: s for mid, s in grid.slot.items() if mid not in grid.pinned}
-    return Outcome(free, StageResult(everything, everything, True), levels,
-                   StageResult(priority, priority, True) if priority else None)
+    return Outcome(
+        free,
+        StageResult(everything, everything, True),
+        levels,
+        StageResult(priority, priority, True) if priority else None,
+    )
 
 
 def _shifted(result: StageResult | None, constant: int) -> StageResult | None:

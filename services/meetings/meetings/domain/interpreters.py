@@ -47,8 +47,7 @@ class Interpreter:
 
 def people_of(records: Iterable[Mapping[str, Any]]) -> list[Interpreter]:
     """The session document's ``interpreter_people`` as domain values (names stay out of the optimiser)."""
-    return [Interpreter(str(r["id"]), frozenset(r["languages"]), frozenset(r.get("away") or ()))
-            for r in records]
+    return [Interpreter(str(r["id"]), frozenset(r["languages"]), frozenset(r.get("away") or ())) for r in records]
 
 
 def languages_of(group: str) -> tuple[str, ...]:
@@ -103,13 +102,17 @@ def _connected(subset: tuple[str, ...], people: Sequence[Interpreter]) -> bool:
 def capacities(people: Sequence[Interpreter], slots: Sequence[str]) -> dict[str, dict[str, int]]:
     """group key -> slot -> people available there who speak a language of the group: the per-slot
     capacities :func:`meetings.domain.timetable.schedule_meetings` takes as ``interpreters``."""
-    return {SEP.join(group): {slot: sum(1 for p in people if slot not in p.away and p.languages & set(group))
-                              for slot in slots}
-            for group in groups(people)}
+    return {
+        SEP.join(group): {
+            slot: sum(1 for p in people if slot not in p.away and p.languages & set(group)) for slot in slots
+        }
+        for group in groups(people)
+    }
 
 
-def assign(people: Sequence[Interpreter], needs: Mapping[str, tuple[str, str]],
-           current: Mapping[str, str | None] | None = None) -> dict[str, str | None]:
+def assign(
+    people: Sequence[Interpreter], needs: Mapping[str, tuple[str, str]], current: Mapping[str, str | None] | None = None
+) -> dict[str, str | None]:
     """meeting -> interpreter id, for ``needs`` (meeting -> (slot, language)); None where none can be found.
 
     Per slot, a maximum bipartite matching by augmenting paths: meetings in id

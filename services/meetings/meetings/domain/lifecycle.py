@@ -10,9 +10,13 @@ from __future__ import annotations
 import hashlib
 
 # who may move a live meeting to which status
-LIVE_STEPS = {None: {"checked_in", "in_progress", "done", "no_show"},
-              "checked_in": {"in_progress", "done", "no_show"}, "in_progress": {"done"},
-              "done": {"done"}, "no_show": {"checked_in", "in_progress", "done"}}
+LIVE_STEPS = {
+    None: {"checked_in", "in_progress", "done", "no_show"},
+    "checked_in": {"in_progress", "done", "no_show"},
+    "in_progress": {"done"},
+    "done": {"done"},
+    "no_show": {"checked_in", "in_progress", "done"},
+}
 
 
 def meeting_id(session_id: str, supplier: str, buyer: str) -> str:

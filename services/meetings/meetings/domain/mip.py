@@ -77,18 +77,30 @@ class Program:
         lp.a_matrix_.start_ = np.asarray(starts, dtype=np.int32)
         lp.a_matrix_.index_ = np.asarray(index, dtype=np.int32)
         lp.a_matrix_.value_ = np.asarray(value, dtype=float)
-        lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                           for i in self.integer]
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous for i in self.integer
+        ]
         h = highspy.Highs()
-        for option, setting in (("output_flag", False), ("mip_rel_gap", 0.0), ("mip_abs_gap", 0.0),
-                                ("mip_max_nodes", MAX_NODES), ("time_limit", STAGE_SECONDS), ("threads", 1),
-                                ("random_seed", 0)):
+        for option, setting in (
+            ("output_flag", False),
+            ("mip_rel_gap", 0.0),
+            ("mip_abs_gap", 0.0),
+            ("mip_max_nodes", MAX_NODES),
+            ("time_limit", STAGE_SECONDS),
+            ("threads", 1),
+            ("random_seed", 0),
+        ):
             h.setOptionValue(option, setting)
         h.passModel(lp)
         return h
 
-    def stage(self, objective: Mapping[int, float], maximise: bool, start: Sequence[float] | None = None,
-              best: float | None = None) -> StageResult | None:
+    def stage(
+        self,
+        objective: Mapping[int, float],
+        maximise: bool,
+        start: Sequence[float] | None = None,
+        best: float | None = None,
+    ) -> StageResult | None:
         """Optimise ``objective`` (integer-valued at integer points), then keep it at the value reached for
         every later stage.  ``best``: a value no solution can beat (e.g. everyone served, no gaps): when the
         starting solution reaches it, nothing is solved.  None: no solution at all."""
@@ -131,5 +143,6 @@ class Program:
         assert self._h is not None
         keys = sorted(objective)
         lower, upper = (value - 0.5, highspy.kHighsInf) if maximise else (-highspy.kHighsInf, value + 0.5)
-        self._h.addRow(lower, upper, len(keys), np.asarray(keys, dtype=np.int32),
-                       np.asarray([float(objective[k]) for k in keys]))
+        self._h.addRow(
+            lower, upper, len(keys), np.asarray(keys, dtype=np.int32), np.asarray([float(objective[k]) for k in keys])
+        )

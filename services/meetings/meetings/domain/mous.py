@@ -16,14 +16,24 @@ from shared.reference.provinces import UnknownProvince, rollup
 
 def party_on_file(organisation: dict[str, Any]) -> dict[str, Any]:
     """A party that is a registered organisation: its own name, kind and place, not what was typed."""
-    return {"organisation_id": organisation["_id"], "kind": organisation["kind"], "name": organisation.get("name"),
-            "province": organisation.get("province"), "country": organisation.get("country", "VN")}
+    return {
+        "organisation_id": organisation["_id"],
+        "kind": organisation["kind"],
+        "name": organisation.get("name"),
+        "province": organisation.get("province"),
+        "country": organisation.get("country", "VN"),
+    }
 
 
 def party_as_stated(party: dict[str, Any]) -> dict[str, Any]:
     """A party with no organisation on file, as the registrar named it."""
-    return {"organisation_id": None, "kind": party["kind"], "name": party["name"],
-            "province": party.get("province"), "country": party["country"]}
+    return {
+        "organisation_id": None,
+        "kind": party["kind"],
+        "name": party["name"],
+        "province": party.get("province"),
+        "country": party["country"],
+    }
 
 
 def roll_up_provinces(parties: list[dict[str, Any]]) -> list[dict[str, Any]]:

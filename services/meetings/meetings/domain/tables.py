@@ -42,20 +42,33 @@ def _forced(meetings: Mapping[str, Meeting], locks: Mapping[str, Booking], place
     return sum(len(t) - 1 for t in locked.values())
 
 
-def assign(session: Session, meetings: Mapping[str, Meeting], placed: Mapping[str, int],
-           locks: Mapping[str, Booking], exact: bool = True) -> tuple[tuple[Booking, ...], StageResult]:
+def assign(
+    session: Session,
+    meetings: Mapping[str, Meeting],
+    placed: Mapping[str, int],
+    locks: Mapping[str, Booking],
+    exact: bool = True,
+) -> tuple[tuple[Booking, ...], StageResult]:
     """A table for every placed meeting (``placed``: meeting -> slot index), locked tables kept.
 
     A supplier with a reserved table sits at it (no change possible); the
     others are seated among the shared tables as if the hall had only those.
     """
     own = session.table_of
-    mine = [Booking(mid, session.slots[s], own[meetings[mid].supplier])
-            for mid, s in placed.items() if meetings[mid].supplier in own]
+    mine = [
+        Booking(mid, session.slots[s], own[meetings[mid].supplier])
+        for mid, s in placed.items()
+        if meetings[mid].supplier in own
+    ]
     if mine:
         shared = {mid: s for mid, s in placed.items() if meetings[mid].supplier not in own}
-        rest, result = assign(Session(session.slots, session.pool or session.tables), meetings, shared,
-                              {mid: lock for mid, lock in locks.items() if mid in shared}, exact)
+        rest, result = assign(
+            Session(session.slots, session.pool or session.tables),
+            meetings,
+            shared,
+            {mid: lock for mid, lock in locks.items() if mid in shared},
+            exact,
+        )
         order = {t: i for i, t in enumerate(session.tables)}
         both = sorted([*rest, *mine], key=lambda b: (placed[b.meeting_id], order[b.table]))
         return tuple(both), result
@@ -71,14 +84,17 @@ def assign(session: Session, meetings: Mapping[str, Meeting], placed: Mapping[st
         if better is not None:
             bookings, stage = better
             if stage.value <= value:
-                greedy, result = bookings, StageResult(stage.value, max(stage.bound, bound),
-                                                       stage.optimal or stage.value == bound)
+                greedy, result = (
+                    bookings,
+                    StageResult(stage.value, max(stage.bound, bound), stage.optimal or stage.value == bound),
+                )
     order = {t: i for i, t in enumerate(tables)}
     return tuple(sorted(greedy.values(), key=lambda b: (placed[b.meeting_id], order[b.table]))), result
 
 
-def _greedy(session: Session, meetings: Mapping[str, Meeting], placed: Mapping[str, int],
-            fixed: Mapping[str, str]) -> dict[str, Booking]:
+def _greedy(
+    session: Session, meetings: Mapping[str, Meeting], placed: Mapping[str, int], fixed: Mapping[str, str]
+) -> dict[str, Booking]:
     taken: dict[tuple[int, str], str] = {(placed[mid], t): mid for mid, t in sorted(fixed.items())}
     slots_of: defaultdict[str, list[str]] = defaultdict(list)
     for mid in sorted(placed):
@@ -91,11 +107,13 @@ def _greedy(session: Session, meetings: Mapping[str, Meeting], placed: Mapping[s
     for supplier in sorted(slots_of, key=lambda sup: (-len(slots_of[sup]), sup)):
         mids = slots_of[supplier]
         if locked_home[supplier]:
-            choice = min(set(locked_home[supplier]), key=lambda t: (-locked_home[supplier].count(t),
-                                                                   session.tables.index(t)))
+            choice = min(
+                set(locked_home[supplier]), key=lambda t: (-locked_home[supplier].count(t), session.tables.index(t))
+            )
         else:
-            choice = min(session.tables, key=lambda t: (sum((placed[mid], t) in holder for mid in mids),
-                                                        session.tables.index(t)))
+            choice = min(
+                session.tables, key=lambda t: (sum((placed[mid], t) in holder for mid in mids), session.tables.index(t))
+            )
         home[supplier] = choice
         for mid in mids:
             holder.setdefault((placed[mid], choice), supplier)
@@ -125,8 +143,13 @@ def _greedy(session: Session, meetings: Mapping[str, Meeting], placed: Mapping[s
     return bookings
 
 
-def _exact(session: Session, meetings: Mapping[str, Meeting], placed: Mapping[str, int], fixed: Mapping[str, str],
-           start: Mapping[str, Booking]) -> tuple[dict[str, Booking], StageResult] | None:
+def _exact(
+    session: Session,
+    meetings: Mapping[str, Meeting],
+    placed: Mapping[str, int],
+    fixed: Mapping[str, str],
+    start: Mapping[str, Booking],
+) -> tuple[dict[str, Booking], StageResult] | None:
     """Fewest distinct tables per supplier: ``z[m, t]`` a meeting's table, ``u[supplier, t]`` a table used."""
     p = Program()
     locked_at = {(placed[mid], t) for mid, t in fixed.items()}

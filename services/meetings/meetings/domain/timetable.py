@@ -105,8 +105,14 @@ def _normalise_interpreters(session: Session, interpreters: Interpreters | None)
 def _grid(timetable: Timetable, meetings: dict[str, Meeting]) -> Grid:
     index = {s: i for i, s in enumerate(timetable.session.slots)}
     away = {p: frozenset(index[s] for s in slots) for p, slots in timetable.away.items()}
-    return Grid(meetings, len(index), len(timetable.session.pool), away, dict(timetable.interpreters),
-                frozenset(timetable.session.table_of))
+    return Grid(
+        meetings,
+        len(index),
+        len(timetable.session.pool),
+        away,
+        dict(timetable.interpreters),
+        frozenset(timetable.session.table_of),
+    )
 
 
 def _assign_tables(session: Session, grid: Grid, wanted: Mapping[str, Booking]) -> tuple[Booking, ...]:
@@ -115,8 +121,11 @@ def _assign_tables(session: Session, grid: Grid, wanted: Mapping[str, Booking]) 
     supplier's table, else the first free one."""
     by_slot: dict[int, list[str]] = {}
     own = session.table_of
-    bookings = [Booking(mid, session.slots[s], own[grid.meetings[mid].supplier])
-                for mid, s in grid.slot.items() if not grid.pooled(mid)]
+    bookings = [
+        Booking(mid, session.slots[s], own[grid.meetings[mid].supplier])
+        for mid, s in grid.slot.items()
+        if not grid.pooled(mid)
+    ]
     for mid, s in grid.slot.items():
         if grid.pooled(mid):
             by_slot.setdefault(s, []).append(mid)
@@ -264,8 +273,9 @@ def _honour_reserved(session: Session, meetings: Mapping[str, Meeting], lock: Bo
     return lock
 
 
-def _scores(grid: Grid, objectives: Objectives, outcome: fair.Outcome | None, table_stage: StageResult) -> tuple[
-        Score, ...]:
+def _scores(
+    grid: Grid, objectives: Objectives, outcome: fair.Outcome | None, table_stage: StageResult
+) -> tuple[Score, ...]:
     """Each objective's value and bound: the solver's (``exact``), a counting bound when the session was too
     large for it (``heuristic``), or none for an objective the organiser did not ask for (``not_asked``)."""
     who = "participant" if objectives.fairness == "participant" else "buyer"
@@ -290,27 +300,47 @@ def _scores(grid: Grid, objectives: Objectives, outcome: fair.Outcome | None, ta
     levels = outcome.levels if outcome is not None else ()
     min_bound = min(reach.values(), default=0)
     if levels:  # everyone can have k meetings exactly when levels 1..k can all be full
-        min_bound = min(min_bound, next((k for k, level in enumerate(levels) if level.bound < len(demand)),
-                                        len(levels)))
+        min_bound = min(
+            min_bound, next((k for k, level in enumerate(levels) if level.bound < len(demand)), len(levels))
+        )
     buyers = fair.group_of(grid, "buyer")
-    placed_bound = min(len(grid.meetings), (grid.tables + len(grid.reserved)) * grid.n_slots,
-                       sum(min(d, grid.n_slots - len(grid.away.get(b, ()))) for b, d in buyers.items()))
+    placed_bound = min(
+        len(grid.meetings),
+        (grid.tables + len(grid.reserved)) * grid.n_slots,
+        sum(min(d, grid.n_slots - len(grid.away.get(b, ()))) for b, d in buyers.items()),
+    )
     priority = sum(grid.meetings[mid].priority for mid in grid.slot)
     fairness = objectives.fairness != "none"
     any_priority = any(m.priority for m in grid.meetings.values())
     return (
         score("placed", len(grid.slot), True, outcome.placed if outcome else None, placed_bound),
-        score(f"{who}s_served", sum(1 for c in count.values() if c), fairness, levels[0] if levels else None,
-              sum(1 for r in reach.values() if r)),
-        score(f"min_per_{who}", least, fairness, StageResult(least, min_bound, least == min_bound)
-              if levels else None, min_bound),
-        score("priority", priority, True, outcome.priority if outcome and any_priority
-              else StageResult(0, 0, True) if not any_priority else None,
-              sum(m.priority for m in grid.meetings.values())),
-        Score("idle_gaps", gaps, 0, gaps == 0, "heuristic") if objectives.compact
+        score(
+            f"{who}s_served",
+            sum(1 for c in count.values() if c),
+            fairness,
+            levels[0] if levels else None,
+            sum(1 for r in reach.values() if r),
+        ),
+        score(
+            f"min_per_{who}",
+            least,
+            fairness,
+            StageResult(least, min_bound, least == min_bound) if levels else None,
+            min_bound,
+        ),
+        score(
+            "priority",
+            priority,
+            True,
+            outcome.priority if outcome and any_priority else StageResult(0, 0, True) if not any_priority else None,
+            sum(m.priority for m in grid.meetings.values()),
+        ),
+        Score("idle_gaps", gaps, 0, gaps == 0, "heuristic")
+        if objectives.compact
         else Score("idle_gaps", gaps, None, False, "not_asked"),
         Score("table_changes", table_stage.value, table_stage.bound, table_stage.optimal, "exact")
-        if objectives.keep_tables else Score("table_changes", table_stage.value, None, False, "not_asked"),
+        if objectives.keep_tables
+        else Score("table_changes", table_stage.value, None, False, "not_asked"),
     )
 
 

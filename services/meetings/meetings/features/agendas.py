@@ -48,8 +48,12 @@ class Agendas:
         if participant is None or participant["edition_id"] != session["edition_id"]:
             raise NotFound("No such participant in this session's edition.", code="participation_not_found")
         access.require_acting_for(actor, participant, session["series_id"])
-        mine = self.store.meetings({"session_id": session_id, "$or": [
-            {"supplier.participation_id": participation_id}, {"buyer.participation_id": participation_id}]})
+        mine = self.store.meetings(
+            {
+                "session_id": session_id,
+                "$or": [{"supplier.participation_id": participation_id}, {"buyer.participation_id": participation_id}],
+            }
+        )
         return views.agenda(session, participant, mine)
 
     @rpc
@@ -57,8 +61,7 @@ class Agendas:
         return self._agenda(actor, session_id, participation_id)
 
     @rpc
-    def agenda_calendar(self, actor: dict | None, session_id: str, participation_id: str,
-                        language: str = "vi") -> str:
+    def agenda_calendar(self, actor: dict | None, session_id: str, participation_id: str, language: str = "vi") -> str:
         """The agenda as iCalendar: one stable UID per meeting, SEQUENCE raised by every move."""
         view = self._agenda(actor, session_id, participation_id)
         name = view["session_name"].get(language) or view["session_name"]["vi"]
@@ -75,8 +78,12 @@ class Agendas:
         participant = self.store.participant(participation_id)
         if participant is None:
             raise NotFound("No such participant.", code="participation_not_found")
-        mine = self.store.meetings({"session_id": session_id, "$or": [
-            {"supplier.participation_id": participation_id}, {"buyer.participation_id": participation_id}]})
+        mine = self.store.meetings(
+            {
+                "session_id": session_id,
+                "$or": [{"supplier.participation_id": participation_id}, {"buyer.participation_id": participation_id}],
+            }
+        )
         return views.agenda(session, participant, mine)
 
     @rpc

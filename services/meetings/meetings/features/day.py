@@ -29,20 +29,25 @@ class OnTheDay:
         """On the day: checked in, in progress, done (with an outcome) or no-show."""
         meeting, session = self._meeting(meeting_id)
         principal = access.require_party_or_organiser(
-            actor, meeting, session["series_id"], "Only the two parties and the organisers update this meeting.")
+            actor, meeting, session["series_id"], "Only the two parties and the organisers update this meeting."
+        )
         data = load(LiveIn, payload)
         if meeting["status"] != "accepted" or not meeting.get("slot"):
             raise Conflict("Only a scheduled meeting has a live status.", code="not_scheduled")
         previous = meeting.get("live")
         if not may_become(previous, data["status"]):
-            raise Conflict(f"A meeting {previous or 'not started'} cannot become {data['status']}.",
-                           code="invalid_transition")
+            raise Conflict(
+                f"A meeting {previous or 'not started'} cannot become {data['status']}.", code="invalid_transition"
+            )
         changes: dict[str, Any] = {"live": data["status"]}
         if data.get("outcome"):
             changes["outcome"] = {**data["outcome"], "by": principal.subject, "at": now_text()}
         after = self.store.change_meeting(
-            meeting, {"status": "accepted", "version": meeting.get("version", 1)}, changes,
-            lambda m: [ev.status_changed(m, session, data["status"], previous)])
+            meeting,
+            {"status": "accepted", "version": meeting.get("version", 1)},
+            changes,
+            lambda m: [ev.status_changed(m, session, data["status"], previous)],
+        )
         if after is None:
             raise Conflict("This meeting changed meanwhile; reload it.", code="changed")
         return views.meeting(after, session)

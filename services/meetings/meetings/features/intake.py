@@ -56,11 +56,15 @@ class Intake:
         data = event["data"]
         self.store.cancel_participant(data["participation_id"], data["edition_id"])
         for side in ("supplier", "buyer"):
-            for meeting in self.store.meetings({f"{side}.participation_id": data["participation_id"],
-                                                "status": {"$in": list(OPEN)}}):
+            for meeting in self.store.meetings(
+                {f"{side}.participation_id": data["participation_id"], "status": {"$in": list(OPEN)}}
+            ):
                 for _ in range(3):  # it may change under us (an answer, a live status): read it again
-                    if meeting is None or meeting["status"] not in OPEN or self._close(
-                            meeting, "cancelled", "participation_cancelled"):
+                    if (
+                        meeting is None
+                        or meeting["status"] not in OPEN
+                        or self._close(meeting, "cancelled", "participation_cancelled")
+                    ):
                         break
                     meeting = self.store.meeting(meeting["_id"])
                 else:

@@ -37,8 +37,11 @@ class Matchmaking:
         principal = access.require_acting_for(actor, participant, edition["series_id"])
         stated = load(ProfileIn, payload)
         if "priority" in stated and not access.organises(principal, edition["series_id"]):
-            raise Forbidden("Only organisers set a buyer's priority.", code="not_organiser",
-                            errors=[field_error("priority", "forbidden", "Organisers only.")])
+            raise Forbidden(
+                "Only organisers set a buyer's priority.",
+                code="not_organiser",
+                errors=[field_error("priority", "forbidden", "Organisers only.")],
+            )
         stated.setdefault("priority", (participant.get("profile") or {}).get("priority", 0))
         self.store.set_profile(participation_id, stated, ev.profile_stated(participant, stated))
         return self.profile(actor, edition_id, participation_id)
@@ -50,18 +53,28 @@ class Matchmaking:
         access.require_acting_for(actor, participant, edition["series_id"])
         found = self._profiles([participant])[participation_id]
         stated = participant.get("profile") or {}
-        return {"participation_id": participation_id, "organisation_id": participant["organisation_id"],
-                "name": participant.get("name"), "side": found.side, "country": found.country,
-                "province": found.province, "offers": sorted(found.categories_offered),
-                "seeks": sorted(found.categories_sought), "markets": sorted(found.markets),
-                "certifications_held": sorted(found.certifications_held),
-                "certifications_required": sorted(found.certifications_required),
-                "languages": sorted(found.languages), "volumes": stated.get("volumes"),
-                "priority": stated.get("priority", 0), "stated": stated}
+        return {
+            "participation_id": participation_id,
+            "organisation_id": participant["organisation_id"],
+            "name": participant.get("name"),
+            "side": found.side,
+            "country": found.country,
+            "province": found.province,
+            "offers": sorted(found.categories_offered),
+            "seeks": sorted(found.categories_sought),
+            "markets": sorted(found.markets),
+            "certifications_held": sorted(found.certifications_held),
+            "certifications_required": sorted(found.certifications_required),
+            "languages": sorted(found.languages),
+            "volumes": stated.get("volumes"),
+            "priority": stated.get("priority", 0),
+            "stated": stated,
+        }
 
     @rpc
-    def suggestions(self, actor: dict | None, session_id: str, participation_id: str,
-                    query: dict | None = None) -> dict:
+    def suggestions(
+        self, actor: dict | None, session_id: str, participation_id: str, query: dict | None = None
+    ) -> dict:
         """Whom to meet, best first (ties by participation id), a page at a time like every list."""
         session = self._session(session_id)
         wanted = pages.requested(query, f"suggestions:{session_id}:{participation_id}", BEST_FIRST)
@@ -70,13 +83,24 @@ class Matchmaking:
         participants = self.store.participants(session["edition_id"])
         profiles = self._profiles(participants)
         of_org = {p["organisation_id"]: p["_id"] for p in participants}
-        history = self.store.meetings({"status": {"$in": list(OPEN)}, "$or": [
-            {"supplier.organisation_id": participant["organisation_id"]},
-            {"buyer.organisation_id": participant["organisation_id"]}]})
-        found = suggest(profiles[participation_id], [profiles[p["_id"]] for p in participants],
-                        planning.met_pairs(history, of_org), len(participants),
-                        sorted(k for k, v in planning.interpreter_counts(session).items() if v))
+        history = self.store.meetings(
+            {
+                "status": {"$in": list(OPEN)},
+                "$or": [
+                    {"supplier.organisation_id": participant["organisation_id"]},
+                    {"buyer.organisation_id": participant["organisation_id"]},
+                ],
+            }
+        )
+        found = suggest(
+            profiles[participation_id],
+            [profiles[p["_id"]] for p in participants],
+            planning.met_pairs(history, of_org),
+            len(participants),
+            sorted(k for k, v in planning.interpreter_counts(session).items() if v),
+        )
         names = {p["_id"]: planning.party(p) for p in participants}
         ranked = [{"_id": s.profile_id, "score": s.score, "reasons": list(s.reasons)} for s in found]
         return pages.of_rows(ranked, wanted).answer(
-            lambda s: {**names[s["_id"]], "score": s["score"], "reasons": s["reasons"]})
+            lambda s: {**names[s["_id"]], "score": s["score"], "reasons": s["reasons"]}
+        )

@@ -46,18 +46,31 @@ class Mous:
                 parties.append(party_on_file(org))
             else:
                 parties.append(party_as_stated(party))
-        known = {m["_id"] for m in self.store.meetings({"_id": {"$in": data["meeting_ids"]},
-                                                        "edition_id": edition_id})}
-        problems += [field_error(f"meeting_ids.{i}", "not_found", "No such meeting in this edition.")
-                     for i, mid in enumerate(data["meeting_ids"]) if mid not in known]
+        known = {m["_id"] for m in self.store.meetings({"_id": {"$in": data["meeting_ids"]}, "edition_id": edition_id})}
+        problems += [
+            field_error(f"meeting_ids.{i}", "not_found", "No such meeting in this edition.")
+            for i, mid in enumerate(data["meeting_ids"])
+            if mid not in known
+        ]
         problems += roll_up_provinces(parties)
         if problems:
             raise InvalidInput("Some parties, provinces or meetings are unknown.", errors=problems)
-        mou = {"_id": new_id("mou"), "edition_id": edition_id, "kind": data["kind"], "title": data["title"],
-               "parties": parties, "sector": data["sector"], "products": data["products"], "value": data.get("value"),
-               "signed_on": data["signed_on"].isoformat(), "signed_at_event": data.get("signed_at_event"),
-               "meeting_ids": data["meeting_ids"], "document_ref": data.get("document_ref"),
-               "registered_by": principal.subject, "registered_at": now_text()}
+        mou = {
+            "_id": new_id("mou"),
+            "edition_id": edition_id,
+            "kind": data["kind"],
+            "title": data["title"],
+            "parties": parties,
+            "sector": data["sector"],
+            "products": data["products"],
+            "value": data.get("value"),
+            "signed_on": data["signed_on"].isoformat(),
+            "signed_at_event": data.get("signed_at_event"),
+            "meeting_ids": data["meeting_ids"],
+            "document_ref": data.get("document_ref"),
+            "registered_by": principal.subject,
+            "registered_at": now_text(),
+        }
         self.store.insert_mou(mou, ev.mou_signed(mou))
         return views.mou(mou)
 

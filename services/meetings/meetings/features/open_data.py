@@ -27,17 +27,30 @@ class OpenData:
         placed = [m for m in meetings if m["status"] == "accepted" and m.get("slot")]
         return {
             "sessions": len(self.store.sessions(edition_id)),
-            "meetings": {"total": len(meetings), **tally(meetings, {"by_status": lambda m: m["status"]}),
-                         "scheduled": len(placed), **tally(placed, {
-                             "by_outcome": lambda m: m.get("live") or "not_recorded",
-                             "by_supplier_province": lambda m: _province(m["supplier"]),
-                             "by_buyer_country": lambda m: m["buyer"].get("country") or "VN"})},
+            "meetings": {
+                "total": len(meetings),
+                **tally(meetings, {"by_status": lambda m: m["status"]}),
+                "scheduled": len(placed),
+                **tally(
+                    placed,
+                    {
+                        "by_outcome": lambda m: m.get("live") or "not_recorded",
+                        "by_supplier_province": lambda m: _province(m["supplier"]),
+                        "by_buyer_country": lambda m: m["buyer"].get("country") or "VN",
+                    },
+                ),
+            },
             "mous": _mous(views.mou_stats(self.store.mous(edition_id))),
         }
 
 
 def _mous(stats: dict[str, Any]) -> dict[str, Any]:
     """The MOU statistics as counts, with the total value per currency (never converted) beside them."""
-    return {"total": stats["total"]["count"], "value_by_currency": stats["total"]["value"],
-            **{group: {key: entry["count"] for key, entry in stats[group].items()}
-               for group in ("by_sector", "by_province", "by_country")}}
+    return {
+        "total": stats["total"]["count"],
+        "value_by_currency": stats["total"]["value"],
+        **{
+            group: {key: entry["count"] for key, entry in stats[group].items()}
+            for group in ("by_sector", "by_province", "by_country")
+        },
+    }

@@ -70,11 +70,19 @@ class Timetabling:
                 return [ev.meeting_event("scheduled", after, session)]
             return [ev.meeting_rescheduled(after, session, before_slot, before_table)]
 
-        after = self.store.change_meeting(meeting, {"status": "accepted", "slot": before_slot,
-                                                    "version": meeting.get("version", 1)},
-                                          {"slot": data["slot"], "table": held.table, "locked": "organiser",
-                                           "unplaced_reason": None, **booker.seated(held)}, events,
-                                          bump_sequence=before_slot is not None)
+        after = self.store.change_meeting(
+            meeting,
+            {"status": "accepted", "slot": before_slot, "version": meeting.get("version", 1)},
+            {
+                "slot": data["slot"],
+                "table": held.table,
+                "locked": "organiser",
+                "unplaced_reason": None,
+                **booker.seated(held),
+            },
+            events,
+            bump_sequence=before_slot is not None,
+        )
         if after is None:
             booker.undo(held, meeting_id)
             raise Conflict("This meeting changed meanwhile; reload it.", code="not_accepted")
@@ -117,9 +125,20 @@ class Timetabling:
         waiting = self.store.unfinished_job(session_id)
         if waiting is not None:  # a second click while one is queued or running: the same job, not a queue
             return views.job(waiting)
-        job = {"_id": new_id("job"), "session_id": session_id, "edition_id": session["edition_id"],
-               "series_id": session["series_id"], "request": data, "status": "queued", "requested_at": now_text(),
-               "started_at": None, "finished_at": None, "attempts": 0, "run": None, "error": None}
+        job = {
+            "_id": new_id("job"),
+            "session_id": session_id,
+            "edition_id": session["edition_id"],
+            "series_id": session["series_id"],
+            "request": data,
+            "status": "queued",
+            "requested_at": now_text(),
+            "started_at": None,
+            "finished_at": None,
+            "attempts": 0,
+            "run": None,
+            "error": None,
+        }
         self.store.insert_job(job, ev.schedule_requested(job))
         return views.job(job)
 
@@ -147,19 +166,22 @@ class Timetabling:
             return
         except Exception:  # a bug or an outage: the job must not poll as running forever
             log.exception("scheduling job %s failed", job["_id"])
-            self.store.finish_job(job["_id"], "failed", error={"code": "internal_error",
-                                                               "detail": "The timetable could not be computed."})
+            self.store.finish_job(
+                job["_id"], "failed", error={"code": "internal_error", "detail": "The timetable could not be computed."}
+            )
             return
         self.store.finish_job(job["_id"], "done", run=views.run(run))
 
-    def _schedule_request(self, actor: dict | None, session_id: str,
-                          payload: dict | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _schedule_request(
+        self, actor: dict | None, session_id: str, payload: dict | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         session = self._session(session_id)
         access.require_organiser(actor, session["series_id"])
         data = load(ScheduleIn, payload or {})
         if data.get("now") and data["now"] not in planning.domain_session(session).slots:
-            raise InvalidInput("now must name a meeting slot.", errors=[field_error("now", "not_found",
-                                                                                    "Not a meeting slot.")])
+            raise InvalidInput(
+                "now must name a meeting slot.", errors=[field_error("now", "not_found", "Not a meeting slot.")]
+            )
         return session, data
 
     def _schedule(self, session: dict[str, Any], data: dict[str, Any], wait: float = 0.0) -> dict[str, Any]:

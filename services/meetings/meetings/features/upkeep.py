@@ -64,10 +64,16 @@ class Upkeep:
             meeting = owners.get(hold["meeting_id"])
             slot = hold.get("slot")
             alive = meeting is not None and (
-                (meeting["status"] == "accepted" and meeting.get("slot") == slot
-                 and (not is_table_hold(hold["_id"])
-                      or hold["_id"] == table_hold(meeting["session_id"], meeting.get("table"), slot)))
-                or (meeting["status"] == "requested" and meeting.get("held_slot") == slot))
+                (
+                    meeting["status"] == "accepted"
+                    and meeting.get("slot") == slot
+                    and (
+                        not is_table_hold(hold["_id"])
+                        or hold["_id"] == table_hold(meeting["session_id"], meeting.get("table"), slot)
+                    )
+                )
+                or (meeting["status"] == "requested" and meeting.get("held_slot") == slot)
+            )
             if not alive:
                 self.store.drop_hold(hold["_id"], hold["meeting_id"])
                 log.warning("dropped a stale hold %s", hold["_id"])
@@ -122,5 +128,4 @@ class Upkeep:
 
     @timer(interval=15)
     def refresh_gauges(self) -> None:
-        self.store.when_changed(_GAUGES, lambda: refresh_gauges(self.store.meeting_counts(),
-                                                                self.store.mou_counts()))
+        self.store.when_changed(_GAUGES, lambda: refresh_gauges(self.store.meeting_counts(), self.store.mou_counts()))

@@ -140,8 +140,9 @@ def _attachment(attachment: Attachment) -> Message:
     part.set_payload(bytes(attachment.content))
     encoders.encode_base64(part)
     filename = _one_line("attachment name", attachment.filename)
-    part.add_header("Content-Disposition", "attachment",
-                    filename=filename if filename.isascii() else ("utf-8", "", filename))
+    part.add_header(
+        "Content-Disposition", "attachment", filename=filename if filename.isascii() else ("utf-8", "", filename)
+    )
     return part
 
 
@@ -343,5 +344,10 @@ class FileOutboxChannel:
             raise TransientFailure(f"cannot write to {path}: {exc}") from exc
         if written != len(line):
             raise TransientFailure(f"short write to {path} ({written} of {len(line)} bytes)")
-        return Receipt(self.name, message.message_id, delivered=False, written_to=str(path),
-                       detail="written to a local file, not sent to a phone")
+        return Receipt(
+            self.name,
+            message.message_id,
+            delivered=False,
+            written_to=str(path),
+            detail="written to a local file, not sent to a phone",
+        )

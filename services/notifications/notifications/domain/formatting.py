@@ -32,8 +32,20 @@ DEFAULT_ZONE = "Asia/Ho_Chi_Minh"
 
 VI_WEEKDAYS = ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật")
 EN_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-             "November", "December")
+EN_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 ROLE_LABELS: dict[str, dict[str, str]] = {
     "exhibitor": {"vi": "đơn vị trưng bày", "en": "exhibitor"},
@@ -98,8 +110,9 @@ def _day_text(day: date, language: str, weekday: bool) -> str:
     return f"{VI_WEEKDAYS[day.weekday()]} {text}" if weekday else text
 
 
-def format_date(value: str | date | datetime, language: str = "vi", weekday: bool = False,
-                zone: str = DEFAULT_ZONE) -> str:
+def format_date(
+    value: str | date | datetime, language: str = "vi", weekday: bool = False, zone: str = DEFAULT_ZONE
+) -> str:
     """``10/07/2025`` / ``10 July 2025``; with ``weekday``: ``thứ Năm 10/07/2025`` / ``Thursday 10 July 2025``."""
     return _day_text(parse_day(value, zone), language, weekday)
 
@@ -110,8 +123,7 @@ def format_datetime(value: str | datetime, language: str = "vi", zone: str = DEF
     return _on_day(f"{local:%H:%M}", local, language, zone)
 
 
-def format_timespan(start: str | datetime, end: str | datetime, language: str = "vi",
-                    zone: str = DEFAULT_ZONE) -> str:
+def format_timespan(start: str | datetime, end: str | datetime, language: str = "vi", zone: str = DEFAULT_ZONE) -> str:
     """``14:00–14:20, thứ Năm 10/07/2025 (giờ Việt Nam, UTC+7)``; both ends in full if they fall on different days."""
     first = parse_moment(start).astimezone(ZoneInfo(zone))
     last = parse_moment(end).astimezone(ZoneInfo(zone))

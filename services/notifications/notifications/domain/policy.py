@@ -169,8 +169,9 @@ def read_unsubscribe_token(secret: bytes, token: str) -> str | None:
     return recipient_id
 
 
-def retry_delays(attempts: int = 5, base: float = 2.0, cap: float = 300.0,
-                 rng: random.Random | None = None) -> list[float]:
+def retry_delays(
+    attempts: int = 5, base: float = 2.0, cap: float = 300.0, rng: random.Random | None = None
+) -> list[float]:
     """Seconds to wait before each retry: ``base``, doubling, at most ``cap`` (2, 4, 8, 16, 32 by default).
 
     Deterministic by default, so the delays can be the TTLs of fixed retry

@@ -66,35 +66,55 @@ def _meta(key: str, context: str, summary: str, essential: bool = True) -> tuple
 _PARTICIPATION = "organisation_name edition_title role"
 _SCHEDULED = "counterpart_name session_name starts_at ends_at table"
 
-TEMPLATES: dict[str, TemplateMeta] = dict([
-    _meta("participation.submitted", _PARTICIPATION, "the registration was received"),
-    _meta("participation.approved", f"{_PARTICIPATION} promoted_from_waitlist", "the registration was approved"),
-    _meta("participation.rejected", f"{_PARTICIPATION} reason", "not accepted; reason may be None"),
-    _meta("participation.waitlisted", _PARTICIPATION, "every place for the role is taken"),
-    _meta("participation.cancelled", _PARTICIPATION, "the registration was cancelled"),
-    _meta("registration.claim_requested", f"{_PARTICIPATION} proposed_delegates expires_at confirm_url",
-          "a form named the organisation; nothing happens unless its contacts confirm by the link (e-mail only); "
-          "proposed_delegates: [{name, email}]"),
-    _meta("booth.allocated", "edition_title organisation_name booth_code zone", "a booth was allocated"),
-    _meta("booth.offer_made", "edition_title booth_code expires_at", "a freed booth is offered until expires_at"),
-    _meta("meeting.requested", "edition_title session_name counterpart_name note respond_by",
-          "someone asks to meet; note may be None"),
-    _meta("meeting.accepted", "counterpart_name session_name", "the other side accepted the request"),
-    _meta("meeting.auto_accepted", "counterpart_name session_name",
-          "someone asked to meet and the session accepted it at once; told to the invited side"),
-    _meta("meeting.declined", "counterpart_name", "the other side declined the request"),
-    _meta("meeting.scheduled", _SCHEDULED, "a meeting got its time and table"),
-    _meta("meeting.rescheduled", f"{_SCHEDULED} previous_starts_at previous_table",
-          "a meeting moved; previous_table may be None"),
-    _meta("meeting.cancelled", "counterpart_name starts_at", "a meeting was cancelled; starts_at None if unscheduled"),
-    _meta("agenda.published", "session_name stage meetings",
-          "stage 'preliminary' or 'final'; meetings: [{starts_at, ends_at, table, counterpart_name}] in order",
-          essential=False),
-    _meta("checkin.recorded", "edition_title gate at", "a delegate's badge was scanned at a gate"),
-    _meta("reminder.edition_tomorrow", "edition_title starts_on venue", "the edition opens tomorrow",
-          essential=False),
-    _meta("reminder.meeting_soon", "counterpart_name starts_at table", "a meeting starts soon", essential=False),
-])
+TEMPLATES: dict[str, TemplateMeta] = dict(
+    [
+        _meta("participation.submitted", _PARTICIPATION, "the registration was received"),
+        _meta("participation.approved", f"{_PARTICIPATION} promoted_from_waitlist", "the registration was approved"),
+        _meta("participation.rejected", f"{_PARTICIPATION} reason", "not accepted; reason may be None"),
+        _meta("participation.waitlisted", _PARTICIPATION, "every place for the role is taken"),
+        _meta("participation.cancelled", _PARTICIPATION, "the registration was cancelled"),
+        _meta(
+            "registration.claim_requested",
+            f"{_PARTICIPATION} proposed_delegates expires_at confirm_url",
+            "a form named the organisation; nothing happens unless its contacts confirm by the link (e-mail only); "
+            "proposed_delegates: [{name, email}]",
+        ),
+        _meta("booth.allocated", "edition_title organisation_name booth_code zone", "a booth was allocated"),
+        _meta("booth.offer_made", "edition_title booth_code expires_at", "a freed booth is offered until expires_at"),
+        _meta(
+            "meeting.requested",
+            "edition_title session_name counterpart_name note respond_by",
+            "someone asks to meet; note may be None",
+        ),
+        _meta("meeting.accepted", "counterpart_name session_name", "the other side accepted the request"),
+        _meta(
+            "meeting.auto_accepted",
+            "counterpart_name session_name",
+            "someone asked to meet and the session accepted it at once; told to the invited side",
+        ),
+        _meta("meeting.declined", "counterpart_name", "the other side declined the request"),
+        _meta("meeting.scheduled", _SCHEDULED, "a meeting got its time and table"),
+        _meta(
+            "meeting.rescheduled",
+            f"{_SCHEDULED} previous_starts_at previous_table",
+            "a meeting moved; previous_table may be None",
+        ),
+        _meta(
+            "meeting.cancelled", "counterpart_name starts_at", "a meeting was cancelled; starts_at None if unscheduled"
+        ),
+        _meta(
+            "agenda.published",
+            "session_name stage meetings",
+            "stage 'preliminary' or 'final'; meetings: [{starts_at, ends_at, table, counterpart_name}] in order",
+            essential=False,
+        ),
+        _meta("checkin.recorded", "edition_title gate at", "a delegate's badge was scanned at a gate"),
+        _meta(
+            "reminder.edition_tomorrow", "edition_title starts_on venue", "the edition opens tomorrow", essential=False
+        ),
+        _meta("reminder.meeting_soon", "counterpart_name starts_at table", "a meeting starts soon", essential=False),
+    ]
+)
 ESSENTIAL: frozenset[str] = frozenset(key for key, meta in TEMPLATES.items() if meta.essential)
 
 

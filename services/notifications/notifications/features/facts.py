@@ -37,9 +37,12 @@ class Facts:
         self.store.remember_edition(event["data"])
         edition = self.store.edition(event["data"]["edition_id"])  # the newest version, whatever arrived last
         due, until = edition_reminder_due(edition["starts_on"], edition["timezone"])
-        self.store.move_edition_reminders(edition["_id"], due, until,
-                                          {"edition_title": edition["title"], "starts_on": edition["starts_on"],
-                                           "venue": edition.get("venue") or ""})
+        self.store.move_edition_reminders(
+            edition["_id"],
+            due,
+            until,
+            {"edition_title": edition["title"], "starts_on": edition["starts_on"], "venue": edition.get("venue") or ""},
+        )
 
     @event_handler(ev.CONTACTS_CHANGED, dedupe=False)  # version-guarded
     def on_contacts(self, event: dict) -> None:
@@ -62,11 +65,22 @@ class Facts:
         if edition is None:
             raise NotYetKnown("edition")  # its event is on the way: retried
         due, until = edition_reminder_due(edition["starts_on"], edition["timezone"])
-        self.store.arm_reminder({
-            "_id": reminder_id, "template": "reminder.edition_tomorrow", "organisation_id": data["organisation_id"],
-            "edition_id": data["edition_id"], "due_at": due, "until": until,
-            "context": {"edition_title": edition["title"], "starts_on": edition["starts_on"],
-                        "venue": edition.get("venue") or ""}}, data["version"])
+        self.store.arm_reminder(
+            {
+                "_id": reminder_id,
+                "template": "reminder.edition_tomorrow",
+                "organisation_id": data["organisation_id"],
+                "edition_id": data["edition_id"],
+                "due_at": due,
+                "until": until,
+                "context": {
+                    "edition_title": edition["title"],
+                    "starts_on": edition["starts_on"],
+                    "venue": edition.get("venue") or "",
+                },
+            },
+            data["version"],
+        )
 
     @event_handler(*(t for t in ev.MEETING if t.split(".")[-2] in ("scheduled", "rescheduled", "cancelled")))
     def on_meeting_placed(self, event: dict) -> None:
@@ -78,9 +92,19 @@ class Facts:
                 self.store.cancel_reminder(reminder_id, data["sequence"])
                 continue
             starts = datetime.fromisoformat(data["starts_at"])
-            self.store.arm_reminder({
-                "_id": reminder_id, "template": "reminder.meeting_soon",
-                "organisation_id": data[side]["organisation_id"], "edition_id": data["edition_id"],
-                "due_at": to_text(starts - REMINDER_LEAD), "until": to_text(starts),
-                "context": {"counterpart_name": data[other].get("name") or {"vi": "đối tác", "en": "your partner"},
-                            "starts_at": data["starts_at"], "table": data["table"]}}, data["sequence"])
+            self.store.arm_reminder(
+                {
+                    "_id": reminder_id,
+                    "template": "reminder.meeting_soon",
+                    "organisation_id": data[side]["organisation_id"],
+                    "edition_id": data["edition_id"],
+                    "due_at": to_text(starts - REMINDER_LEAD),
+                    "until": to_text(starts),
+                    "context": {
+                        "counterpart_name": data[other].get("name") or {"vi": "đối tác", "en": "your partner"},
+                        "starts_at": data["starts_at"],
+                        "table": data["table"],
+                    },
+                },
+                data["sequence"],
+            )

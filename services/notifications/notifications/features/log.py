@@ -38,8 +38,7 @@ class DeliveryLog:
             raise NotFound("No such message.", code="message_not_found")
         access.organiser_of(self.store, actor, message.get("edition_id"))
         if self.store.requeue(message_id) is None:
-            raise Conflict(f"Only dead-lettered messages are resent; this one is {message['status']}.",
-                           code="not_dead")
+            raise Conflict(f"Only dead-lettered messages are resent; this one is {message['status']}.", code="not_dead")
         self.dispatcher.deliver(message_id)
         return views.message(self.store.message(message_id), full_address=True)
 

@@ -39,12 +39,24 @@ class Preferences:
         if chosen.get("email") is False and chosen.get("sms") is not True and chosen.get("zalo") is not True:
             current = views.preferences_of(stored)
             if not (current.sms or current.zalo):
-                raise InvalidInput("Keep at least one channel: essential messages (approvals, meeting times) "
-                                   "must reach you.", code="no_channel_left",
-                                   errors=[{"field": "email", "code": "no_channel_left",
-                                            "message": "Turn on SMS or Zalo first.", "params": {}}])
-        self.store.set_preferences(organisation_id, delegate_id, {k: "yes" if v else "no" for k, v in chosen.items()},
-                                   ev.preferences_changed(organisation_id, delegate_id, chosen, "member"))
+                raise InvalidInput(
+                    "Keep at least one channel: essential messages (approvals, meeting times) must reach you.",
+                    code="no_channel_left",
+                    errors=[
+                        {
+                            "field": "email",
+                            "code": "no_channel_left",
+                            "message": "Turn on SMS or Zalo first.",
+                            "params": {},
+                        }
+                    ],
+                )
+        self.store.set_preferences(
+            organisation_id,
+            delegate_id,
+            {k: "yes" if v else "no" for k, v in chosen.items()},
+            ev.preferences_changed(organisation_id, delegate_id, chosen, "member"),
+        )
         CONTACTS.forget(organisation_id)  # other replicas follow within CACHE_SECONDS
         return self.preferences(actor, organisation_id, delegate_id)
 
@@ -53,14 +65,21 @@ class Preferences:
         """The link in non-essential messages: no sign-in, the signed token names the delegate."""
         delegate_id = read_unsubscribe_token(notify_settings().unsubscribe_secret, token or "")
         if delegate_id is None:
-            raise InvalidInput("This unsubscribe link is not valid.", code="invalid_token",
-                               errors=[{"field": "token", "code": "invalid", "message": "Not a valid link.",
-                                        "params": {}}])
+            raise InvalidInput(
+                "This unsubscribe link is not valid.",
+                code="invalid_token",
+                errors=[{"field": "token", "code": "invalid", "message": "Not a valid link.", "params": {}}],
+            )
         organisation_id = self.store.organisation_of_delegate(delegate_id)
         if organisation_id is None:
             raise NotFound("This delegate is no longer on file.", code="delegate_not_found")
-        self.store.set_preferences(organisation_id, delegate_id, {"unsubscribed_non_essential": "yes"},
-                                   ev.preferences_changed(organisation_id, delegate_id,
-                                                          {"unsubscribed_non_essential": True}, "unsubscribe_link"))
+        self.store.set_preferences(
+            organisation_id,
+            delegate_id,
+            {"unsubscribed_non_essential": "yes"},
+            ev.preferences_changed(
+                organisation_id, delegate_id, {"unsubscribed_non_essential": True}, "unsubscribe_link"
+            ),
+        )
         CONTACTS.forget(organisation_id)
         return {"delegate_id": delegate_id, "unsubscribed_non_essential": True}

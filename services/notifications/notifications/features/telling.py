@@ -58,19 +58,33 @@ class Telling:
             for delegate_id, delegate in sorted(contacts["delegates"].items()):
                 if notice.delegate_id and delegate_id != notice.delegate_id:
                     continue
-                created += self._messages_for(notice, event_id, event_type, delegate_id, delegate,
-                                              contacts.get("preferences") or {})
+                created += self._messages_for(
+                    notice, event_id, event_type, delegate_id, delegate, contacts.get("preferences") or {}
+                )
         dispatcher = self.dispatcher
         for message in created:
             if message["status"] == "sending":  # stored leased to this worker: due now
                 dispatcher.send(message)
 
-    def _messages_for(self, notice: Notice, event_id: str, event_type: str, delegate_id: str,
-                      delegate: dict[str, Any], preferences: dict[str, Any]) -> list[dict[str, Any]]:
+    def _messages_for(
+        self,
+        notice: Notice,
+        event_id: str,
+        event_type: str,
+        delegate_id: str,
+        delegate: dict[str, Any],
+        preferences: dict[str, Any],
+    ) -> list[dict[str, Any]]:
         channels, _ = channel_set()
-        available = {c for c, address in (("email", delegate.get("email")), ("sms", delegate.get("phone")),
-                                          ("zalo", delegate.get("phone"))) if address and c in channels
-                     and c in (notice.channels or channels)}
+        available = {
+            c
+            for c, address in (
+                ("email", delegate.get("email")),
+                ("sms", delegate.get("phone")),
+                ("zalo", delegate.get("phone")),
+            )
+            if address and c in channels and c in (notice.channels or channels)
+        }
         prefs = views.preferences_of(preferences.get(delegate_id))
         language = delegate.get("preferred_language") or "vi"
         created = []
@@ -87,18 +101,37 @@ class Telling:
             now = datetime.now(UTC)
             due = quiet_hours_release(now, channel, *notify_settings().quiet_hours)
             message = {
-                "_id": key, "event_id": event_id, "event_type": event_type, "template": notice.template,
-                "language": rendered.language, "channel": channel, "recipient_id": delegate_id,
-                "organisation_id": notice.organisation_id, "edition_id": notice.edition_id,
+                "_id": key,
+                "event_id": event_id,
+                "event_type": event_type,
+                "template": notice.template,
+                "language": rendered.language,
+                "channel": channel,
+                "recipient_id": delegate_id,
+                "organisation_id": notice.organisation_id,
+                "edition_id": notice.edition_id,
                 "address": delegate["email"] if channel == "email" else delegate["phone"],
-                "subject": rendered.subject, "text": rendered.text, "html": rendered.html, "short": rendered.short,
-                "attachment": invitation(notice.invitation, context["counterpart_name"], context["session_name"],
-                                         rendered.language) if channel == "email" and notice.invitation else None,
-                "unsubscribe_url": context.get("unsubscribe_url"), "attempts": 0, "next_at": to_text(due),
-                "created_at": to_text(now), "request_id": current_request_id(),  # for its log line if sent later
+                "subject": rendered.subject,
+                "text": rendered.text,
+                "html": rendered.html,
+                "short": rendered.short,
+                "attachment": invitation(
+                    notice.invitation, context["counterpart_name"], context["session_name"], rendered.language
+                )
+                if channel == "email" and notice.invitation
+                else None,
+                "unsubscribe_url": context.get("unsubscribe_url"),
+                "attempts": 0,
+                "next_at": to_text(due),
+                "created_at": to_text(now),
+                "request_id": current_request_id(),  # for its log line if sent later
                 # due now: stored already leased to this worker, which sends it next (one write fewer)
-                **({"status": "sending", "lease_until": to_text(now + LEASE)} if due <= now else
-                   {"status": "pending", "lease_until": None})}
+                **(
+                    {"status": "sending", "lease_until": to_text(now + LEASE)}
+                    if due <= now
+                    else {"status": "pending", "lease_until": None}
+                ),
+            }
             if self.store.add_message(message):
                 created.append(message)
             else:  # this event was handled before (redelivered or replayed): nothing is sent twice
@@ -107,7 +140,14 @@ class Telling:
 
     def _agenda(self, agenda: tuple[str, str], language: str) -> list[dict[str, Any]]:
         view = self.meetings.agenda_for(*agenda)
-        return [{"starts_at": m["starts_at"], "ends_at": m["ends_at"], "table": m["table"],
-                 "counterpart_name": localise(m["counterpart"].get("name") or {"vi": "(hộ kinh doanh)",
-                                                                              "en": "(household business)"},
-                                              language)} for m in view["meetings"]]
+        return [
+            {
+                "starts_at": m["starts_at"],
+                "ends_at": m["ends_at"],
+                "table": m["table"],
+                "counterpart_name": localise(
+                    m["counterpart"].get("name") or {"vi": "(hộ kinh doanh)", "en": "(household business)"}, language
+                ),
+            }
+            for m in view["meetings"]
+        ]

@@ -42,8 +42,9 @@ class Upkeep:
             if reminder["until"] <= now:
                 self.store.settle_reminder(reminder, "missed")
                 continue
-            notice = Notice(reminder["template"], reminder["organisation_id"], reminder["edition_id"],
-                            reminder["context"])
+            notice = Notice(
+                reminder["template"], reminder["organisation_id"], reminder["edition_id"], reminder["context"]
+            )
             try:  # messages first (their keys are per arm: two replicas firing at once send once), then settle
                 self._send([notice], f"{reminder['_id']}#{reminder['arm']}", "reminder")
             except NotYetKnown:

@@ -52,9 +52,7 @@ def _mac(secret: bytes, payload_part: str) -> str:
     return _b64encode(digest[:_MAC_BYTES])
 
 
-def make_qr_token(
-    secret: bytes, edition_id: str, participation_id: str, delegate_id: str
-) -> str:
+def make_qr_token(secret: bytes, edition_id: str, participation_id: str, delegate_id: str) -> str:
     if not secret:
         raise ValueError("an empty secret would make every token forgeable")
     claims = {"e": edition_id, "p": participation_id, "d": delegate_id, "v": VERSION}

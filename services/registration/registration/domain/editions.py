@@ -18,8 +18,12 @@ def places(capacity: dict[str, int]) -> dict[str, int | None]:
 def check_wants(edition: dict[str, Any], wants: dict[str, Any], field: str) -> None:
     """The site visits a registration asks for must be site visits of the edition's programme."""
     visits = {k for k, item in edition["programme"].items() if item["kind"] == "site_visit"}
-    errors = [field_error(f"{field}.site_visits.{i}", "unknown_site_visit",
-                          f"{key} is not a site visit of this edition.", key=key)
-              for i, key in enumerate(wants.get("site_visits", [])) if key not in visits]
+    errors = [
+        field_error(
+            f"{field}.site_visits.{i}", "unknown_site_visit", f"{key} is not a site visit of this edition.", key=key
+        )
+        for i, key in enumerate(wants.get("site_visits", []))
+        if key not in visits
+    ]
     if errors:
         raise InvalidInput("Some requests do not match the programme.", errors=errors)

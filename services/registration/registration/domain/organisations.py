@@ -25,13 +25,26 @@ def org_key(org: dict[str, Any]) -> str:
 def new_organisation(data: dict[str, Any]) -> dict[str, Any]:
     """A validated organisation (``OrganisationIn``) with ids for it and its delegates."""
     delegates = {new_id("dlg"): d for d in data.pop("delegates", [])}
-    return {**data, "_id": new_id("org"), "org_key": org_key(data), "delegates": delegates,
-            "search": fold(" ".join(filter(None, data["legal_name"].values()))),
-            "version": 1, "created_at": now()}
+    return {
+        **data,
+        "_id": new_id("org"),
+        "org_key": org_key(data),
+        "delegates": delegates,
+        "search": fold(" ".join(filter(None, data["legal_name"].values()))),
+        "version": 1,
+        "created_at": now(),
+    }
 
 
 def new_products(organisation_id: str, products: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Validated products (``ProductIn``) of one organisation, with their ids fixed now."""
-    return [{**data, "_id": new_id("prd"), "organisation_id": organisation_id,
-             "search": fold(" ".join(filter(None, data["name"].values()))), "created_at": now()}
-            for data in products]
+    return [
+        {
+            **data,
+            "_id": new_id("prd"),
+            "organisation_id": organisation_id,
+            "search": fold(" ".join(filter(None, data["name"].values()))),
+            "created_at": now(),
+        }
+        for data in products
+    ]

@@ -58,12 +58,30 @@ class OcopLevel:
 
 
 OCOP_LEVELS: tuple[OcopLevel, ...] = (
-    OcopLevel(3, (50, 69), "provincial", {"vi": "Đạt tiêu chuẩn OCOP, có thể nâng cấp lên 4 sao",
-                                          "en": "Meets the OCOP standard; can be raised to 4 stars"}),
-    OcopLevel(4, (70, 89), "provincial", {"vi": "Đạt tiêu chuẩn OCOP, có thể nâng cấp lên 5 sao",
-                                          "en": "Meets the OCOP standard; can be raised to 5 stars"}),
-    OcopLevel(5, (90, 100), "national", {"vi": "Sản phẩm OCOP cấp quốc gia, có thể xuất khẩu",
-                                         "en": "National-level OCOP product, fit for export"}),
+    OcopLevel(
+        3,
+        (50, 69),
+        "provincial",
+        {
+            "vi": "Đạt tiêu chuẩn OCOP, có thể nâng cấp lên 4 sao",
+            "en": "Meets the OCOP standard; can be raised to 4 stars",
+        },
+    ),
+    OcopLevel(
+        4,
+        (70, 89),
+        "provincial",
+        {
+            "vi": "Đạt tiêu chuẩn OCOP, có thể nâng cấp lên 5 sao",
+            "en": "Meets the OCOP standard; can be raised to 5 stars",
+        },
+    ),
+    OcopLevel(
+        5,
+        (90, 100),
+        "national",
+        {"vi": "Sản phẩm OCOP cấp quốc gia, có thể xuất khẩu", "en": "National-level OCOP product, fit for export"},
+    ),
 )
 OCOP_STARS = (OCOP_LEVELS[0].stars, OCOP_LEVELS[-1].stars)  # the range a product's rating must be in
 OCOP_YEARS = (2018, 2100)  # the programme began in 2018 (Decision 490/QĐ-TTg)
@@ -72,5 +90,7 @@ OCOP_CERTIFICATE_MAX = 60
 # Sectors are free text, not a closed list: trimmed, lower-cased and de-duplicated when stored.
 SECTOR_LENGTH = (1, 60)
 SECTORS_MAX = 20
-SECTORS_NORMALISED: Names = {"vi": "Bỏ khoảng trắng ở hai đầu, chuyển về chữ thường, bỏ trùng lặp",
-                             "en": "Trimmed, lower-cased, duplicates removed"}
+SECTORS_NORMALISED: Names = {
+    "vi": "Bỏ khoảng trắng ở hai đầu, chuyển về chữ thường, bỏ trùng lặp",
+    "en": "Trimmed, lower-cased, duplicates removed",
+}

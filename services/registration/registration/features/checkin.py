@@ -48,8 +48,12 @@ class CheckIn:
         if delegate_id not in (org.get("delegates") or {}):
             raise NotFound("No such delegate in this organisation.", code="delegate_not_found")
         token = make_qr_token(_qr_secret(), edition["_id"], participation_id, delegate_id)
-        return {"token": token, "edition_id": edition["_id"], "participation_id": participation_id,
-                "delegate_id": delegate_id}
+        return {
+            "token": token,
+            "edition_id": edition["_id"],
+            "participation_id": participation_id,
+            "delegate_id": delegate_id,
+        }
 
     @rpc
     def check_in(self, actor: dict | None, payload: dict) -> dict:
@@ -58,18 +62,28 @@ class CheckIn:
         try:
             claims = read_qr_token(_qr_secret(), data["token"])
         except InvalidQrToken as exc:
-            raise InvalidInput("This badge is not valid.", errors=[
-                field_error("token", f"qr_{exc.reason}", "The QR code is not a valid ketnoi badge.")]) from None
+            raise InvalidInput(
+                "This badge is not valid.",
+                errors=[field_error("token", f"qr_{exc.reason}", "The QR code is not a valid ketnoi badge.")],
+            ) from None
         principal = access.principal_of(actor)
         edition = self._edition(principal, claims.edition_id)
         access.require_organiser(principal, edition)
         participation = self._participation(claims.participation_id)
         if participation["status"] != "approved":
-            raise Conflict("This registration is not approved (any more).", code="not_approved",
-                           extra={"status": participation["status"]})
-        checkin = {"_id": f"{claims.edition_id}:{claims.delegate_id}", "edition_id": claims.edition_id,
-                   "participation_id": claims.participation_id, "delegate_id": claims.delegate_id,
-                   "gate": data["gate"], "at": now()}
+            raise Conflict(
+                "This registration is not approved (any more).",
+                code="not_approved",
+                extra={"status": participation["status"]},
+            )
+        checkin = {
+            "_id": f"{claims.edition_id}:{claims.delegate_id}",
+            "edition_id": claims.edition_id,
+            "participation_id": claims.participation_id,
+            "delegate_id": claims.delegate_id,
+            "gate": data["gate"],
+            "at": now(),
+        }
         record, first = self.store.record_checkin(checkin, ev.checkin_recorded(checkin))
         if first:
             CHECKINS.labels(claims.edition_id).inc()

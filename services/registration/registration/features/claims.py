@@ -34,8 +34,10 @@ from shared.validation import load
 
 # How long the link that confirms a registration made in an organisation's name works.
 CLAIM_LIFETIME = timedelta(days=7)
-AWAITING_CONFIRMATION = ("This organisation is already on file. Nothing has been registered yet: its contacts on "
-                         "file were sent a link to confirm this registration.")
+AWAITING_CONFIRMATION = (
+    "This organisation is already on file. Nothing has been registered yet: its contacts on "
+    "file were sent a link to confirm this registration."
+)
 
 
 def _claim_secret() -> bytes:
@@ -55,8 +57,9 @@ class Claims:
     _snapshot: Callable[..., dict[str, Any]]
     _refresh_snapshots: Callable[[dict[str, Any]], None]
 
-    def _open_claim(self, edition: dict[str, Any], org: dict[str, Any], data: dict[str, Any], form: str,
-                    delegates: dict[str, Any]) -> dict[str, Any]:
+    def _open_claim(
+        self, edition: dict[str, Any], org: dict[str, Any], data: dict[str, Any], form: str, delegates: dict[str, Any]
+    ) -> dict[str, Any]:
         """Store the form as a pending claim (nothing changes on the organisation) and ask its contacts on file.
 
         The claim holds everything confirming needs, with the ids of the
@@ -65,18 +68,36 @@ class Claims:
         link has expired, it asks again with a new one.
         """
         expires = datetime.now(UTC) + CLAIM_LIFETIME
-        claim = {"_id": new_id("clm"), "key": _claim_key(edition["_id"], org["_id"], form),
-                 "edition_id": edition["_id"], "organisation_id": org["_id"], "form": form, "role": data["role"],
-                 "wants": data["wants"], "delegates": delegates,
-                 "products": new_products(org["_id"], data["products"]),
-                 "status": "pending", "created_at": now(), "expires_at": to_text(expires), "version": 1}
+        claim = {
+            "_id": new_id("clm"),
+            "key": _claim_key(edition["_id"], org["_id"], form),
+            "edition_id": edition["_id"],
+            "organisation_id": org["_id"],
+            "form": form,
+            "role": data["role"],
+            "wants": data["wants"],
+            "delegates": delegates,
+            "products": new_products(org["_id"], data["products"]),
+            "status": "pending",
+            "created_at": now(),
+            "expires_at": to_text(expires),
+            "version": 1,
+        }
         try:
-            self.store.insert("claims", claim,
-                              ev.claim_requested(claim, org, make_claim_token(_claim_secret(), claim["_id"], expires)))
+            self.store.insert(
+                "claims",
+                claim,
+                ev.claim_requested(claim, org, make_claim_token(_claim_secret(), claim["_id"], expires)),
+            )
         except Duplicate as dup:
             claim = self._claim_again(dup.existing_id, org)
-        return {"status": "awaiting_confirmation", "claim_id": claim["_id"], "organisation_id": org["_id"],
-                "expires_at": claim["expires_at"], "message": AWAITING_CONFIRMATION}
+        return {
+            "status": "awaiting_confirmation",
+            "claim_id": claim["_id"],
+            "organisation_id": org["_id"],
+            "expires_at": claim["expires_at"],
+            "message": AWAITING_CONFIRMATION,
+        }
 
     def _claim_again(self, claim_id: str | None, org: dict[str, Any]) -> dict[str, Any]:
         """The claim an identical form made before; renewed (and asked again) when its link has expired."""
@@ -84,19 +105,24 @@ class Claims:
         if claim is None:
             raise Conflict("The registration was changed at the same time; try again.", code="concurrent_change")
         if claim["status"] == "declined":
-            raise Conflict("The organisation declined this registration.", code="claim_declined",
-                           extra={"claim_id": claim["_id"]})
+            raise Conflict(
+                "The organisation declined this registration.", code="claim_declined", extra={"claim_id": claim["_id"]}
+            )
         if claim["status"] != "pending" or claim["expires_at"] > now():
             return claim
         expires = datetime.now(UTC) + CLAIM_LIFETIME
         renewed = self.store.update_versioned(
-            "claims", claim["_id"], {"status": "pending", "expires_at": claim["expires_at"]},
+            "claims",
+            claim["_id"],
+            {"status": "pending", "expires_at": claim["expires_at"]},
             {"expires_at": to_text(expires)},
-            lambda after: [ev.claim_requested(after, org, make_claim_token(_claim_secret(), after["_id"], expires))])
+            lambda after: [ev.claim_requested(after, org, make_claim_token(_claim_secret(), after["_id"], expires))],
+        )
         return renewed or self.store.get("claims", claim["_id"]) or claim
 
-    def _claim_for_decision(self, principal: Principal | None, claim_id: str,
-                            token: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _claim_for_decision(
+        self, principal: Principal | None, claim_id: str, token: str | None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The claim and its edition, if the caller may decide it: the link's token, the organisation itself,
         ops, or an organiser of the edition."""
         claim = self.store.get("claims", claim_id)
@@ -124,8 +150,11 @@ class Claims:
     def _undecided(claim: dict[str, Any]) -> None:
         """409 for a claim decided already, 410 for one whose time ran out."""
         if claim["status"] not in ("pending", "confirming"):
-            raise Conflict(f"This registration was {claim['status']} already.", code="claim_decided",
-                           extra={"status": claim["status"], "participation_id": claim.get("participation_id")})
+            raise Conflict(
+                f"This registration was {claim['status']} already.",
+                code="claim_decided",
+                extra={"status": claim["status"], "participation_id": claim.get("participation_id")},
+            )
         if claim["status"] == "pending" and claim["expires_at"] <= now():
             raise Gone("This registration claim has expired.", code="claim_expired")
 
@@ -147,16 +176,27 @@ class Claims:
             self._open_edition(principal, edition["_id"])
             existing = self._registration_of(edition["_id"], claim["organisation_id"])
             if existing is not None:
-                raise Conflict("This organisation is already registered for this edition.",
-                               code="already_registered", extra={"existing_id": existing["_id"]})
+                raise Conflict(
+                    "This organisation is already registered for this edition.",
+                    code="already_registered",
+                    extra={"existing_id": existing["_id"]},
+                )
             plan = {"participation_id": new_id("par"), "since": now()}
-            claim = self.store.update_versioned("claims", claim_id, {"status": "pending"},
-                                                {"status": "confirming", "confirming": plan}, lambda after: []) \
-                or self.store.get("claims", claim_id)
+            claim = self.store.update_versioned(
+                "claims",
+                claim_id,
+                {"status": "pending"},
+                {"status": "confirming", "confirming": plan},
+                lambda after: [],
+            ) or self.store.get("claims", claim_id)
             self._undecided(claim)  # decided by someone else meanwhile; a confirmation at once goes on below
         participation = self._finish_claim(claim)
-        return {"status": "confirmed", "claim_id": claim_id, "organisation_id": claim["organisation_id"],
-                "participation": views.participation(participation)}
+        return {
+            "status": "confirmed",
+            "claim_id": claim_id,
+            "organisation_id": claim["organisation_id"],
+            "participation": views.participation(participation),
+        }
 
     def _finish_claim(self, claim: dict[str, Any]) -> dict[str, Any]:
         """Everything a confirmed claim does, each step safe to repeat: delegates, products, the participation,
@@ -166,18 +206,29 @@ class Claims:
         self._add_claimed_products(claim)
         org = self._organisation(claim["organisation_id"])
         participation = {
-            "_id": plan["participation_id"], "edition_id": claim["edition_id"],
-            "organisation_id": org["_id"], "role": claim["role"], "wants": claim["wants"], "status": "submitted",
-            "form": claim["form"], "org": self._snapshot(org), "submitted_at": plan["since"], "version": 1,
+            "_id": plan["participation_id"],
+            "edition_id": claim["edition_id"],
+            "organisation_id": org["_id"],
+            "role": claim["role"],
+            "wants": claim["wants"],
+            "status": "submitted",
+            "form": claim["form"],
+            "org": self._snapshot(org),
+            "submitted_at": plan["since"],
+            "version": 1,
         }
         try:
             self.store.insert("participations", participation, ev.participation_changed(participation))
         except Duplicate as dup:  # the first attempt inserted it (or the organisation applied meanwhile)
             participation = self.store.get("participations", dup.existing_id or "") or participation
         self._refresh_snapshots(org)  # its other registrations announce the new languages and stars
-        self.store.update_versioned("claims", claim["_id"], {"status": "confirming"},
-                                    {"status": "confirmed", "participation_id": participation["_id"],
-                                     "decided_at": now()}, lambda after: [])
+        self.store.update_versioned(
+            "claims",
+            claim["_id"],
+            {"status": "confirming"},
+            {"status": "confirmed", "participation_id": participation["_id"], "decided_at": now()},
+            lambda after: [],
+        )
         return participation
 
     def _add_claimed_delegates(self, claim: dict[str, Any]) -> None:
@@ -186,15 +237,23 @@ class Claims:
             org = self._organisation(claim["organisation_id"])
             have = org.get("delegates") or {}
             emails = {d["email"] for d in have.values()}
-            new = {d_id: d for d_id, d in sorted(claim["delegates"].items())
-                   if d_id not in have and d["email"] not in emails}
+            new = {
+                d_id: d
+                for d_id, d in sorted(claim["delegates"].items())
+                if d_id not in have and d["email"] not in emails
+            }
             if not new:
                 return
-            if self.store.update_versioned(
-                    "organisations", org["_id"], {"version": org["version"]},
+            if (
+                self.store.update_versioned(
+                    "organisations",
+                    org["_id"],
+                    {"version": org["version"]},
                     {**{f"delegates.{d_id}": d for d_id, d in new.items()}, "snapshot_due": now()},
                     lambda after, have=have, new=new: [ev.contacts_changed({**after, "delegates": {**have, **new}})],
-            ) is not None:
+                )
+                is not None
+            ):
                 return  # changed at the same time otherwise: look again
         raise Conflict("The organisation keeps changing; try again.", code="concurrent_change")
 
@@ -217,10 +276,12 @@ class Claims:
         data = load(ClaimDecisionIn, payload or {})
         claim, edition = self._claim_for_decision(access.principal_of(actor), claim_id, data["token"])
         self._undecided(claim)
-        declined = self.store.update_versioned("claims", claim_id, {"status": "pending"},
-                                               {"status": "declined", "decided_at": now()}, lambda after: [])
+        declined = self.store.update_versioned(
+            "claims", claim_id, {"status": "pending"}, {"status": "declined", "decided_at": now()}, lambda after: []
+        )
         if declined is None:
             self._undecided(self.store.get("claims", claim_id))
-            raise Conflict("The registration was confirmed at the same time.", code="claim_decided",
-                           extra={"status": "confirming"})
+            raise Conflict(
+                "The registration was confirmed at the same time.", code="claim_decided", extra={"status": "confirming"}
+            )
         return views.claim(declined, self._organisation(claim["organisation_id"]), edition, now())

@@ -50,8 +50,9 @@ class Editions:
         try:
             self.store.insert("series", series, ev.series_created(series))
         except Duplicate:
-            raise Conflict("A series with this key exists.", code="series_exists",
-                           extra={"existing_id": data["key"]}) from None
+            raise Conflict(
+                "A series with this key exists.", code="series_exists", extra={"existing_id": data["key"]}
+            ) from None
         return views.series(series)
 
     @rpc
@@ -110,10 +111,14 @@ class Editions:
             item.pop("key"): {**item, "starts_at": to_text(item["starts_at"]), "ends_at": to_text(item["ends_at"])}
             for item in data.pop("programme")
         }
-        return {**data, "starts_on": first_day.isoformat(), "ends_on": data["ends_on"].isoformat(),
-                "registration_opens_at": to_text(data["registration_opens_at"]),
-                "registration_closes_at": to_text(data["registration_closes_at"]),
-                "programme": programme}
+        return {
+            **data,
+            "starts_on": first_day.isoformat(),
+            "ends_on": data["ends_on"].isoformat(),
+            "registration_opens_at": to_text(data["registration_opens_at"]),
+            "registration_closes_at": to_text(data["registration_closes_at"]),
+            "programme": programme,
+        }
 
     @rpc
     def get_edition(self, actor: dict | None, edition_id: str) -> dict:
@@ -125,14 +130,15 @@ class Editions:
         """Newest first; drafts only for their organisers."""
         principal = access.principal_of(actor)
         params = load(EditionQuery, query or {})
-        mongo = {**access.visible_editions(principal),
-                 **({"series_id": params["series_id"]} if params.get("series_id") else {})}
+        mongo = {
+            **access.visible_editions(principal),
+            **({"series_id": params["series_id"]} if params.get("series_id") else {}),
+        }
         wanted = pages.wanted(params, "editions", NEWEST_FIRST)
         return self.store.page("editions", mongo, wanted).answer(views.edition)
 
     @rpc
-    def update_edition(self, actor: dict | None, edition_id: str, expected_version: int | None,
-                       payload: dict) -> dict:
+    def update_edition(self, actor: dict | None, edition_id: str, expected_version: int | None, payload: dict) -> dict:
         """``expected_version`` None: whatever version is current (``If-Match: *``)."""
         principal = access.principal_of(actor)
         current = self._edition(principal, edition_id)
@@ -140,13 +146,18 @@ class Editions:
         data = self._edition_document(self._load_change(payload, current))
         changed = [k for k in payload if data.get(k) != current.get(k)]
         updated = self.store.update_versioned(
-            "editions", edition_id, version_guard(expected_version), {**data, "capacity_due": now()},
+            "editions",
+            edition_id,
+            version_guard(expected_version),
+            {**data, "capacity_due": now()},
             lambda after: [ev.edition_updated(after, changed)],
         )
         _OPEN_EDITIONS.forget(edition_id)
         if updated is None:
-            raise PreconditionFailed("The edition was changed by someone else; reload it.",
-                                     extra={"current_version": self._current_version("editions", edition_id)})
+            raise PreconditionFailed(
+                "The edition was changed by someone else; reload it.",
+                extra={"current_version": self._current_version("editions", edition_id)},
+            )
         self._apply_capacity(updated)
         return views.edition(updated, self.store.capacity_of(edition_id))
 
@@ -167,8 +178,9 @@ class Editions:
         return doc["version"] if doc else None
 
     @rpc
-    def set_edition_status(self, actor: dict | None, edition_id: str, expected_version: int | None,
-                           payload: dict) -> dict:
+    def set_edition_status(
+        self, actor: dict | None, edition_id: str, expected_version: int | None, payload: dict
+    ) -> dict:
         principal = access.principal_of(actor)
         target = load(StatusChange, payload)["status"]
         current = self._edition(principal, edition_id)
@@ -176,13 +188,17 @@ class Editions:
         try:
             check_edition_transition(current["status"], target)
         except IllegalTransition as exc:
-            raise Conflict(str(exc), code="illegal_transition",
-                           extra={"status": current["status"], "target": target}) from None
+            raise Conflict(
+                str(exc), code="illegal_transition", extra={"status": current["status"], "target": target}
+            ) from None
         expected = {"status": current["status"]}
         if expected_version is not None:
             expected["version"] = expected_version
         updated = self.store.update_versioned(
-            "editions", edition_id, expected, {"status": target},
+            "editions",
+            edition_id,
+            expected,
+            {"status": target},
             lambda after: [ev.edition_status_changed(after, current["status"])],
         )
         _OPEN_EDITIONS.forget(edition_id)
@@ -199,17 +215,25 @@ class Editions:
         provinces).
         """
         edition = access.require_visible(
-            principal, _OPEN_EDITIONS.get(edition_id, lambda key: self.store.get("editions", key)))
+            principal, _OPEN_EDITIONS.get(edition_id, lambda key: self.store.get("editions", key))
+        )
         if access.organises(principal, edition):
             if edition["status"] == "finished":
-                raise Conflict("This edition is finished.", code="registration_closed",
-                               extra={"status": edition["status"]})
+                raise Conflict(
+                    "This edition is finished.", code="registration_closed", extra={"status": edition["status"]}
+                )
             return edition
         moment = now()
         if edition["status"] != "open" or not (
-                edition["registration_opens_at"] <= moment <= edition["registration_closes_at"]):
-            raise Conflict("Registration for this edition is not open.", code="registration_closed",
-                           extra={"status": edition["status"],
-                                  "opens_at": edition["registration_opens_at"],
-                                  "closes_at": edition["registration_closes_at"]})
+            edition["registration_opens_at"] <= moment <= edition["registration_closes_at"]
+        ):
+            raise Conflict(
+                "Registration for this edition is not open.",
+                code="registration_closed",
+                extra={
+                    "status": edition["status"],
+                    "opens_at": edition["registration_opens_at"],
+                    "closes_at": edition["registration_closes_at"],
+                },
+            )
         return edition

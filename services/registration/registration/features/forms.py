@@ -66,15 +66,24 @@ class Forms:
         first_day = date.fromisoformat(edition["starts_on"])
         org_data = data["organisation"]
         gather(  # then everything the edition decides, in one answer
-            lambda: require_provinces(first_day, **{"organisation.province": org_data.get("province")},
-                                      **{f"products.{i}.origin_province": p.get("origin_province")
-                                         for i, p in enumerate(data["products"])}),
-            lambda: check_wants(edition, data["wants"], "wants"))
+            lambda: require_provinces(
+                first_day,
+                **{"organisation.province": org_data.get("province")},
+                **{f"products.{i}.origin_province": p.get("origin_province") for i, p in enumerate(data["products"])},
+            ),
+            lambda: check_wants(edition, data["wants"], "wants"),
+        )
         form = _form_key(edition_id, data)
         org = new_organisation(org_data)
-        org["pending"] = {"form": form, "edition_id": edition_id, "role": data["role"], "wants": data["wants"],
-                          "participation_id": new_id("par"), "since": now(),
-                          "products": new_products(org["_id"], data["products"])}
+        org["pending"] = {
+            "form": form,
+            "edition_id": edition_id,
+            "role": data["role"],
+            "wants": data["wants"],
+            "participation_id": new_id("par"),
+            "since": now(),
+            "products": new_products(org["_id"], data["products"]),
+        }
         org["state"] = "pending"
         try:
             self.store.insert("organisations", org)
@@ -83,15 +92,27 @@ class Forms:
             if existing is None or existing.get("state") != "pending":
                 return self._register_known(principal, edition, existing, data, form, org["delegates"])
             if existing["pending"]["form"] != form:
-                raise Conflict("This organisation is being registered right now by another form; try again in a "
-                               "minute.", code="registration_in_progress") from None
+                raise Conflict(
+                    "This organisation is being registered right now by another form; try again in a minute.",
+                    code="registration_in_progress",
+                ) from None
             org = existing
         participation = self._complete_registration(org)
-        return {"participation": views.participation(participation), "organisation_id": org["_id"],
-                "organisation_created": True}
+        return {
+            "participation": views.participation(participation),
+            "organisation_id": org["_id"],
+            "organisation_created": True,
+        }
 
-    def _register_known(self, principal: Principal | None, edition: dict[str, Any], org: dict[str, Any] | None,
-                        data: dict[str, Any], form: str, delegates: dict[str, Any]) -> dict[str, Any]:
+    def _register_known(
+        self,
+        principal: Principal | None,
+        edition: dict[str, Any],
+        org: dict[str, Any] | None,
+        data: dict[str, Any],
+        form: str,
+        delegates: dict[str, Any],
+    ) -> dict[str, Any]:
         """The form names an organisation on file.
 
         Its members, ops and the edition's organisers apply as that
@@ -108,8 +129,11 @@ class Forms:
         if existing is not None and existing.get("form") == form:
             participation = existing  # the same form again: the first answer
         elif existing is not None:
-            raise Conflict("This organisation is already registered for this edition.", code="already_registered",
-                           extra={"existing_id": existing["_id"]})
+            raise Conflict(
+                "This organisation is already registered for this edition.",
+                code="already_registered",
+                extra={"existing_id": existing["_id"]},
+            )
         elif access.speaks_for(principal, org["_id"], edition):
             try:
                 participation = self._submit(edition, org, data["role"], data["wants"], form=form)
@@ -119,8 +143,11 @@ class Forms:
                     raise
         else:
             return self._open_claim(edition, org, data, form, delegates)
-        return {"participation": views.participation(participation), "organisation_id": org["_id"],
-                "organisation_created": False}
+        return {
+            "participation": views.participation(participation),
+            "organisation_id": org["_id"],
+            "organisation_created": False,
+        }
 
     def _complete_registration(self, org: dict[str, Any]) -> dict[str, Any]:
         """Finish what a pending organisation's form began; each step is safe to repeat."""
@@ -129,15 +156,27 @@ class Forms:
             with suppress(Duplicate):  # inserted by the attempt that was cut off
                 self.store.insert("products", product, ev.product_registered(product, org.get("province")))
         participation = {
-            "_id": pending["participation_id"], "edition_id": pending["edition_id"], "organisation_id": org["_id"],
-            "role": pending["role"], "wants": pending["wants"], "status": "submitted", "form": pending["form"],
-            "org": self._snapshot(org, pending["products"]), "submitted_at": pending["since"], "version": 1,
+            "_id": pending["participation_id"],
+            "edition_id": pending["edition_id"],
+            "organisation_id": org["_id"],
+            "role": pending["role"],
+            "wants": pending["wants"],
+            "status": "submitted",
+            "form": pending["form"],
+            "org": self._snapshot(org, pending["products"]),
+            "submitted_at": pending["since"],
+            "version": 1,
         }
         done = {k: v for k, v in org.items() if k not in ("pending", "state")}
         try:  # the organisation's events travel with the participation, in this order: whoever hears of the
             # registration has heard of the organisation and its contacts already
-            self.store.insert("participations", participation, ev.organisation_registered(done),
-                              ev.contacts_changed(done), ev.participation_changed(participation))
+            self.store.insert(
+                "participations",
+                participation,
+                ev.organisation_registered(done),
+                ev.contacts_changed(done),
+                ev.participation_changed(participation),
+            )
         except Duplicate:
             participation = self.store.get("participations", pending["participation_id"]) or participation
         self.store.complete_pending(org["_id"], pending["form"])

@@ -65,7 +65,8 @@ class Listings:
         params.pop("status", None)
         mongo = {**self._participation_filter(edition_id, params), "status": "approved"}
         return self.store.page("participations", mongo, pages.wanted(params, f"directory:{edition_id}")).answer(
-            views.directory_entry)
+            views.directory_entry
+        )
 
     @rpc
     def export_csv(self, actor: dict | None, edition_id: str) -> str:
@@ -74,17 +75,44 @@ class Listings:
         access.require_organiser(principal, self._edition(principal, edition_id))
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(["participation_id", "organisation", "kind", "tax_code_or_registration", "province",
-                         "province_2025", "role", "status", "submitted_at", "contact_name", "contact_email",
-                         "contact_phone", "reason"])
+        writer.writerow(
+            [
+                "participation_id",
+                "organisation",
+                "kind",
+                "tax_code_or_registration",
+                "province",
+                "province_2025",
+                "role",
+                "status",
+                "submitted_at",
+                "contact_name",
+                "contact_email",
+                "contact_phone",
+                "reason",
+            ]
+        )
         for p in self.store.iterate("participations", {"edition_id": edition_id}):
             org = self.store.get("organisations", p["organisation_id"]) or {}
             contact = next(iter(sorted((org.get("delegates") or {}).items())), (None, {}))[1]
             identity = org.get("tax_code") or "{country}:{registration_no}".format(**org.get("foreign", {}))
-            writer.writerow([p["_id"], p["org"]["legal_name"]["vi"], p["org"]["kind"], identity,
-                             p["org"].get("province") or "", p["org"].get("province_2025") or "", p["role"],
-                             p["status"], p["submitted_at"], contact.get("name", ""),
-                             contact.get("email", ""), contact.get("phone", ""), p.get("reason") or ""])
+            writer.writerow(
+                [
+                    p["_id"],
+                    p["org"]["legal_name"]["vi"],
+                    p["org"]["kind"],
+                    identity,
+                    p["org"].get("province") or "",
+                    p["org"].get("province_2025") or "",
+                    p["role"],
+                    p["status"],
+                    p["submitted_at"],
+                    contact.get("name", ""),
+                    contact.get("email", ""),
+                    contact.get("phone", ""),
+                    p.get("reason") or "",
+                ]
+            )
         return "\ufeff" + buffer.getvalue()
 
     @rpc
@@ -96,10 +124,19 @@ class Listings:
         facets = self.store.participation_facets(edition_id, province)
         checkins: dict[str, Any] = {"edition_id": edition_id}
         if province:
-            checkins["participation_id"] = {"$in": [p["_id"] for p in self.store.find(
-                "participations", {"edition_id": edition_id, "org.province_2025": province}, projection={"_id": 1})]}
+            checkins["participation_id"] = {
+                "$in": [
+                    p["_id"]
+                    for p in self.store.find(
+                        "participations",
+                        {"edition_id": edition_id, "org.province_2025": province},
+                        projection={"_id": 1},
+                    )
+                ]
+            }
         return {
-            "edition_id": edition_id, "for_province": province,
+            "edition_id": edition_id,
+            "for_province": province,
             **{name: {(row["_id"] or "none"): row["n"] for row in rows} for name, rows in facets.items()},
             "places": self.store.capacity_of(edition_id),
             "checked_in": len(self.store.find("checkins", checkins, projection={"_id": 1})),

@@ -28,9 +28,17 @@ class OpenData:
         is_public = published(edition, today)
         early = principal is not None and (principal.role == "province" or access.organises(principal, edition))
         if not is_public and not early:
-            raise Conflict("An edition's open data is published after its last day.", code="open_data_not_yet",
-                           extra={"published_after": edition["ends_on"]})
-        rows = self.store.find("participations", {"edition_id": edition_id},
-                               projection={"status": 1, "role": 1, "org": 1})
-        return {"edition_id": edition_id, "published": is_public, "published_after": edition["ends_on"],
-                "participants": participants(rows)}
+            raise Conflict(
+                "An edition's open data is published after its last day.",
+                code="open_data_not_yet",
+                extra={"published_after": edition["ends_on"]},
+            )
+        rows = self.store.find(
+            "participations", {"edition_id": edition_id}, projection={"status": 1, "role": 1, "org": 1}
+        )
+        return {
+            "edition_id": edition_id,
+            "published": is_public,
+            "published_after": edition["ends_on"],
+            "participants": participants(rows),
+        }

@@ -36,8 +36,11 @@ class Organisations:
         data = load(OrganisationOnFile, payload)  # its province is one of today's
         org, created = self._insert_organisation(new_organisation(data))
         if not created:
-            raise Conflict("This organisation is already registered.", code="organisation_exists",
-                           extra={"existing_id": org["_id"]})
+            raise Conflict(
+                "This organisation is already registered.",
+                code="organisation_exists",
+                extra={"existing_id": org["_id"]},
+            )
         return views.organisation(org, with_contacts=True)
 
     def _insert_organisation(self, org: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -49,10 +52,16 @@ class Organisations:
             return self.store.get("organisations", dup.existing_id), False
 
     def _organiser_series_of(self, organisation_id: str) -> set[str]:
-        edition_ids = {p["edition_id"] for p in self.store.find(
-            "participations", {"organisation_id": organisation_id}, projection={"edition_id": 1})}
-        return {e["series_id"] for e in self.store.find(
-            "editions", {"_id": {"$in": sorted(edition_ids)}}, projection={"series_id": 1})}
+        edition_ids = {
+            p["edition_id"]
+            for p in self.store.find(
+                "participations", {"organisation_id": organisation_id}, projection={"edition_id": 1}
+            )
+        }
+        return {
+            e["series_id"]
+            for e in self.store.find("editions", {"_id": {"$in": sorted(edition_ids)}}, projection={"series_id": 1})
+        }
 
     @rpc
     def get_organisation(self, actor: dict | None, organisation_id: str) -> dict:
@@ -60,23 +69,32 @@ class Organisations:
         public profile and products."""
         principal = access.principal_of(actor)
         org = self._organisation(organisation_id)
-        privileged = access.sees_contacts(principal, organisation_id, self._organiser_series_of(organisation_id)) \
-            if principal else False
+        privileged = (
+            access.sees_contacts(principal, organisation_id, self._organiser_series_of(organisation_id))
+            if principal
+            else False
+        )
         out = views.organisation(org, with_contacts=True) if privileged else views.public_organisation(org)
-        out["products"] = [views.product(p) for p in self.store.find(
-            "products", {"organisation_id": organisation_id}, sort=[("_id", 1)])]
+        out["products"] = [
+            views.product(p)
+            for p in self.store.find("products", {"organisation_id": organisation_id}, sort=[("_id", 1)])
+        ]
         return out
 
     @rpc
-    def update_organisation(self, actor: dict | None, organisation_id: str, expected_version: int | None,
-                            payload: dict) -> dict:
+    def update_organisation(
+        self, actor: dict | None, organisation_id: str, expected_version: int | None, payload: dict
+    ) -> dict:
         principal = access.principal_of(actor)
         access.require_acts_for(principal, organisation_id)
         changes = load(OrganisationPatch, payload, partial=True)
         if "legal_name" in changes:
             changes["search"] = fold(" ".join(filter(None, changes["legal_name"].values())))
         updated = self.store.update_versioned(
-            "organisations", organisation_id, version_guard(expected_version), {**changes, "snapshot_due": now()},
+            "organisations",
+            organisation_id,
+            version_guard(expected_version),
+            {**changes, "snapshot_due": now()},
             lambda after: [ev.organisation_updated(after)],
         )
         if updated is None:
@@ -93,8 +111,9 @@ class Organisations:
         leaves it for ``finish_cut_off_work``.
         """
         snapshot = self._snapshot(org)
-        self.store.update_many("participations", {"organisation_id": org["_id"]},
-                               {"$set": {f"org.{k}": v for k, v in snapshot.items()}})
+        self.store.update_many(
+            "participations", {"organisation_id": org["_id"]}, {"$set": {f"org.{k}": v for k, v in snapshot.items()}}
+        )
         if org.get("snapshot_due"):
             self.store.unmark("organisations", org["_id"], "snapshot_due", org["snapshot_due"])
 
@@ -104,11 +123,18 @@ class Organisations:
             products = self.store.find("products", {"organisation_id": org["_id"]}, projection={"ocop": 1})
         stars = [p["ocop"]["stars"] for p in products if p.get("ocop")]
         province = org.get("province")
-        return {"kind": org["kind"], "legal_name": org["legal_name"], "public_name": ev.public_name(org),
-                "province": province, "province_2025": rollup(province) if province else None,
-                "country": (org.get("foreign") or {}).get("country", "VN"), "sectors": org.get("sectors", []),
-                "ocop_max_stars": max(stars) if stars else None, "search": org["search"],
-                **ev.delegate_languages(org)}
+        return {
+            "kind": org["kind"],
+            "legal_name": org["legal_name"],
+            "public_name": ev.public_name(org),
+            "province": province,
+            "province_2025": rollup(province) if province else None,
+            "country": (org.get("foreign") or {}).get("country", "VN"),
+            "sectors": org.get("sectors", []),
+            "ocop_max_stars": max(stars) if stars else None,
+            "search": org["search"],
+            **ev.delegate_languages(org),
+        }
 
     @rpc
     def add_delegate(self, actor: dict | None, organisation_id: str, payload: dict) -> dict:
@@ -117,10 +143,11 @@ class Organisations:
         delegate_id = new_id("dlg")
         org = self._organisation(organisation_id)
         updated = self.store.update_versioned(
-            "organisations", organisation_id, {"version": org["version"]},
+            "organisations",
+            organisation_id,
+            {"version": org["version"]},
             {f"delegates.{delegate_id}": delegate, "snapshot_due": now()},
-            lambda after: [ev.contacts_changed(self._with_delegate(
-                after, delegate_id, delegate))],
+            lambda after: [ev.contacts_changed(self._with_delegate(after, delegate_id, delegate))],
         )
         if updated is None:
             raise PreconditionFailed("The organisation was changed at the same time; try again.")

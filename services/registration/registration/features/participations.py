@@ -47,22 +47,35 @@ class Participations:
         access.require_acts_for(principal, data["organisation_id"])
         edition = self._open_edition(principal, edition_id)
         org = self._organisation(data["organisation_id"])
-        gather(lambda: require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province")),
-               lambda: check_wants(edition, data["wants"], "wants"))
+        gather(
+            lambda: require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province")),
+            lambda: check_wants(edition, data["wants"], "wants"),
+        )
         return views.participation(self._submit(edition, org, data["role"], data["wants"]))
 
-    def _submit(self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict,
-                form: str | None = None) -> dict[str, Any]:
+    def _submit(
+        self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict, form: str | None = None
+    ) -> dict[str, Any]:
         participation = {
-            "_id": new_id("par"), "edition_id": edition["_id"], "organisation_id": org["_id"],
-            "role": role, "wants": wants, "status": "submitted", "org": self._snapshot(org),
-            "submitted_at": now(), "version": 1, **({"form": form} if form else {}),
+            "_id": new_id("par"),
+            "edition_id": edition["_id"],
+            "organisation_id": org["_id"],
+            "role": role,
+            "wants": wants,
+            "status": "submitted",
+            "org": self._snapshot(org),
+            "submitted_at": now(),
+            "version": 1,
+            **({"form": form} if form else {}),
         }
         try:
             self.store.insert("participations", participation, ev.participation_changed(participation))
         except Duplicate as dup:
-            raise Conflict("This organisation is already registered for this edition.",
-                           code="already_registered", extra={"existing_id": dup.existing_id}) from None
+            raise Conflict(
+                "This organisation is already registered for this edition.",
+                code="already_registered",
+                extra={"existing_id": dup.existing_id},
+            ) from None
         return participation
 
     @rpc
@@ -76,8 +89,9 @@ class Participations:
     @rpc
     def decide(self, actor: dict | None, participation_id: str, payload: dict) -> dict:
         data = load(DecisionIn, payload)
-        return self._decide(access.principal_of(actor), participation_id, data["action"], data.get("reason"),
-                            data["reason_code"])
+        return self._decide(
+            access.principal_of(actor), participation_id, data["action"], data.get("reason"), data["reason_code"]
+        )
 
     @rpc
     def decide_many(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
@@ -95,11 +109,20 @@ class Participations:
                 results.append({"id": pid, "ok": True, "status": outcome["status"]})
             except (Conflict, NotFound, Forbidden) as exc:
                 results.append({"id": pid, "ok": False, "code": exc.code, "detail": exc.detail})
-        return {"results": results, "succeeded": sum(r["ok"] for r in results), "failed": sum(
-            not r["ok"] for r in results)}
+        return {
+            "results": results,
+            "succeeded": sum(r["ok"] for r in results),
+            "failed": sum(not r["ok"] for r in results),
+        }
 
-    def _decide(self, principal: Principal | None, participation_id: str, action: str,
-                reason: str | None, reason_code: str = "other") -> dict[str, Any]:
+    def _decide(
+        self,
+        principal: Principal | None,
+        participation_id: str,
+        action: str,
+        reason: str | None,
+        reason_code: str = "other",
+    ) -> dict[str, Any]:
         participation = self._participation(participation_id)
         edition = self.store.get("editions", participation["edition_id"])
         access.require_decider(principal, participation, edition, action)
@@ -107,9 +130,11 @@ class Participations:
         try:
             check_transition(participation["status"], target)
         except IllegalTransition:
-            raise Conflict(f"A {participation['status']} registration cannot become {target}.",
-                           code="illegal_transition",
-                           extra={"status": participation["status"], "target": target}) from None
+            raise Conflict(
+                f"A {participation['status']} registration cannot become {target}.",
+                code="illegal_transition",
+                extra={"status": participation["status"], "target": target},
+            ) from None
         if target == "approved":
             return views.participation(self._approve(participation))
         changes: dict[str, Any] = {"status": target, "decided_at": now()}
@@ -125,13 +150,18 @@ class Participations:
             self._promote_waitlisted(participation["edition_id"], participation["role"])
         return views.participation(updated)
 
-    def _transition(self, participation: dict[str, Any], target: str, changes: dict[str, Any],
-                    promoted: bool = False) -> dict[str, Any]:
+    def _transition(
+        self, participation: dict[str, Any], target: str, changes: dict[str, Any], promoted: bool = False
+    ) -> dict[str, Any]:
         updated = self.store.update_versioned(
-            "participations", participation["_id"],
-            {"status": {"$in": list(sources_for(target))}, "version": participation["version"]}, changes,
-            lambda after: [ev.participation_changed(after, target, promoted)]
-            + ([ev.rejection_explained(after)] if target == "rejected" else []),
+            "participations",
+            participation["_id"],
+            {"status": {"$in": list(sources_for(target))}, "version": participation["version"]},
+            changes,
+            lambda after: (
+                [ev.participation_changed(after, target, promoted)]
+                + ([ev.rejection_explained(after)] if target == "rejected" else [])
+            ),
         )
         if updated is None:
             raise Conflict("The registration was changed at the same time; reload it.", code="concurrent_change")
@@ -142,17 +172,25 @@ class Participations:
         edition_id, role, pid = participation["edition_id"], participation["role"], participation["_id"]
         if not self.store.take_place(edition_id, role, pid):
             if participation["status"] == "submitted":
-                waitlisted = self._transition(participation, "waitlisted",
-                                              {"status": "waitlisted", "waitlisted_at": now(), "decided_at": now()})
+                waitlisted = self._transition(
+                    participation, "waitlisted", {"status": "waitlisted", "waitlisted_at": now(), "decided_at": now()}
+                )
                 # a place freed between the full role and this write found nobody waiting (found by the stateful
                 # test: a cancellation at the same moment left its place free and this application waiting)
                 self._promote_waitlisted(edition_id, role)
                 return self.store.get("participations", pid) or waitlisted
-            raise Conflict("Every place for this role is taken.", code="capacity_full",
-                           extra=self.store.capacity_of(edition_id).get(role, {}))
+            raise Conflict(
+                "Every place for this role is taken.",
+                code="capacity_full",
+                extra=self.store.capacity_of(edition_id).get(role, {}),
+            )
         try:
-            approved = self._transition(participation, "approved", {"status": "approved", "decided_at": now()},
-                                        promoted=participation["status"] == "waitlisted")
+            approved = self._transition(
+                participation,
+                "approved",
+                {"status": "approved", "decided_at": now()},
+                promoted=participation["status"] == "waitlisted",
+            )
         except Conflict:
             self._after_lost_approval(edition_id, role, pid)
             raise
@@ -176,9 +214,12 @@ class Participations:
     def _promote_waitlisted(self, edition_id: str, role: str) -> None:
         """Fill free places from the waitlist, first waitlisted first."""
         while True:
-            waiting = self.store.find("participations",
-                                      {"edition_id": edition_id, "role": role, "status": "waitlisted"},
-                                      sort=[("waitlisted_at", 1), ("_id", 1)], limit=1)
+            waiting = self.store.find(
+                "participations",
+                {"edition_id": edition_id, "role": role, "status": "waitlisted"},
+                sort=[("waitlisted_at", 1), ("_id", 1)],
+                limit=1,
+            )
             if not waiting:
                 self.store.promotion_done(edition_id, role)
                 return

@@ -28,11 +28,14 @@ def _unit(unit: Province) -> dict[str, Any]:
 
 def _listed(entry: Listed) -> dict[str, Any]:
     unit = entry.province
-    return {**_unit(unit), "kind": unit.kind,
-            "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
-            "valid_to": entry.valid_to.isoformat() if entry.valid_to else None,
-            "successor": _unit(entry.successor) if entry.successor else None,
-            "merged_from": [_unit(old) for old in entry.merged_from]}
+    return {
+        **_unit(unit),
+        "kind": unit.kind,
+        "valid_from": entry.valid_from.isoformat() if entry.valid_from else None,
+        "valid_to": entry.valid_to.isoformat() if entry.valid_to else None,
+        "successor": _unit(entry.successor) if entry.successor else None,
+        "merged_from": [_unit(old) for old in entry.merged_from],
+    }
 
 
 class Reference:
@@ -44,8 +47,12 @@ class Reference:
 
     @rpc
     def reference_organisation_kinds(self) -> dict:
-        return {"items": [{"code": kind.code, "name": dict(kind.name), "requires": list(kind.requires)}
-                          for kind in ref.ORGANISATION_KINDS]}
+        return {
+            "items": [
+                {"code": kind.code, "name": dict(kind.name), "requires": list(kind.requires)}
+                for kind in ref.ORGANISATION_KINDS
+            ]
+        }
 
     @rpc
     def reference_roles(self) -> dict:
@@ -54,16 +61,32 @@ class Reference:
     @rpc
     def reference_sectors(self) -> dict:
         """Sectors are free text: the rules a value must meet, and no list (``controlled`` is false)."""
-        return {"controlled": False, "items": [], "min_length": ref.SECTOR_LENGTH[0],
-                "max_length": ref.SECTOR_LENGTH[1], "max_items": ref.SECTORS_MAX,
-                "normalised": dict(ref.SECTORS_NORMALISED)}
+        return {
+            "controlled": False,
+            "items": [],
+            "min_length": ref.SECTOR_LENGTH[0],
+            "max_length": ref.SECTOR_LENGTH[1],
+            "max_items": ref.SECTORS_MAX,
+            "normalised": dict(ref.SECTORS_NORMALISED),
+        }
 
     @rpc
     def reference_ocop(self) -> dict:
-        return {"min_stars": ref.OCOP_STARS[0], "max_stars": ref.OCOP_STARS[1],
-                "min_year": ref.OCOP_YEARS[0], "max_year": ref.OCOP_YEARS[1],
-                "certificate_no_max_length": ref.OCOP_CERTIFICATE_MAX,
-                "items": [{"stars": level.stars, "name": {"vi": f"OCOP {level.stars} sao",
-                                                          "en": f"{level.stars}-star OCOP"},
-                           "level": level.level, "min_points": level.points[0], "max_points": level.points[1],
-                           "meaning": dict(level.meaning)} for level in ref.OCOP_LEVELS]}
+        return {
+            "min_stars": ref.OCOP_STARS[0],
+            "max_stars": ref.OCOP_STARS[1],
+            "min_year": ref.OCOP_YEARS[0],
+            "max_year": ref.OCOP_YEARS[1],
+            "certificate_no_max_length": ref.OCOP_CERTIFICATE_MAX,
+            "items": [
+                {
+                    "stars": level.stars,
+                    "name": {"vi": f"OCOP {level.stars} sao", "en": f"{level.stars}-star OCOP"},
+                    "level": level.level,
+                    "min_points": level.points[0],
+                    "max_points": level.points[1],
+                    "meaning": dict(level.meaning),
+                }
+                for level in ref.OCOP_LEVELS
+            ],
+        }

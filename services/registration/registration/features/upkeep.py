@@ -74,4 +74,3 @@ class Upkeep:
     @timer(interval=30)
     def refresh_gauges(self) -> None:
         self.store.when_changed(_GAUGES, lambda: refresh_participation_gauges(self.store))
-
