@@ -102,7 +102,7 @@ def event_types_in_builders(producer: str | None = None) -> set[str]:
     for name, (path, prefix, placeholders) in PRODUCERS.items():
         if producer not in (None, name):
             continue
-        kinds = re.findall(r'(?<![\w.])_event\(f?"([^"]+)"', path.read_text(encoding="utf-8"))
+        kinds = re.findall(r'(?<![\w.])_event\(\s*f?"([^"]+)"', path.read_text(encoding="utf-8"))
         assert kinds, f"no _event(...) calls found in {path}"
         for kind in kinds:
             expanded = [kind]
