@@ -612,9 +612,11 @@ class Poison:
         copy in meetings is not the newest version."""
         problems = []
         parked = parked_messages(self.system)
-        bound = [q for q in parked if q.endswith("on_edition.dead")]
+        # the bad messages carry an edition event's type: every handler of it parks them, the services'
+        # on_edition and the integrations service's log of every public event
+        bound = [q for q in parked if q.endswith(("on_edition.dead", "log_event.dead"))]
         if not bound or any(parked[q] != self.BAD for q in bound) or set(parked) != set(bound):
-            problems.append(f"parked {parked} (expected {self.BAD} in each on_edition dead-letter queue)")
+            problems.append(f"parked {parked} (expected {self.BAD} in each dead-letter queue of an edition handler)")
         if not self.newest:
             problems.append("no organisation on file yet to send out of order")
         meetings = self.system.db("meetings").organisations
