@@ -92,6 +92,7 @@ class MeetingRoutes:
         body=s.AvailabilityBody,
         auth="required",
         tags=("meetings",),
+        response=s.Availability,
     )
     def set_availability(self, request: Request, session_id: str, participation_id: str):
         return self.meetings.set_availability(actor(request), session_id, participation_id, request.body)
@@ -114,6 +115,7 @@ class MeetingRoutes:
         body=s.TimeAwayBody,
         auth="required",
         tags=("meetings",),
+        response=s.TimeAwaySaved,
     )
     def set_time_away(self, request: Request, edition_id: str, participation_id: str):
         return self.meetings.set_time_away(actor(request), edition_id, participation_id, request.body)
@@ -124,6 +126,7 @@ class MeetingRoutes:
         summary="The periods a participant said it is away during the edition",
         auth="required",
         tags=("meetings",),
+        response=s.TimeAway,
     )
     def time_away(self, request: Request, edition_id: str, participation_id: str):
         return self.meetings.time_away(actor(request), edition_id, participation_id)
@@ -404,6 +407,7 @@ class MeetingRoutes:
         summary="MOUs by country, province and sector, with values per currency",
         auth="required",
         tags=("meetings",),
+        response=s.MouStats,
     )
     def mou_stats(self, request: Request, edition_id: str):
         return self.meetings.mou_stats(actor(request), edition_id)

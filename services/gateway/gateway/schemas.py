@@ -806,3 +806,69 @@ class ProvinceFeed(Schema):
         allow_none=True,
         metadata={"description": "Pass as ?after= to continue; the feed never ends: poll with the last one you got"},
     )
+
+
+class Liveness(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ok",)))
+
+
+class Readiness(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ready", "not ready")))
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.Boolean(),
+        required=True,
+        metadata={"description": "broker, store and each service: whether it answered in time"},
+    )
+
+
+class Availability(Schema):
+    participation_id = fields.String(required=True)
+    away = fields.List(fields.String(validate=SLOT_ID), required=True)
+    reason = fields.String(required=True, allow_none=True)
+
+
+class TimeAwayPeriod(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(("booth_duty", "site_visit", "other")))
+    starts_at = fields.String(required=True, metadata={"description": "RFC 3339 with the edition's offset"})
+    ends_at = fields.String(required=True, metadata={"description": "RFC 3339 with the edition's offset"})
+
+
+class TimeAway(Schema):
+    participation_id = fields.String(required=True)
+    edition_id = fields.String(required=True)
+    periods = fields.List(fields.Nested(TimeAwayPeriod), required=True)
+
+
+class TimeAwayClash(Schema):
+    meeting_id = fields.String(required=True)
+    session_id = fields.String(required=True)
+    slot = fields.String(required=True, validate=SLOT_ID)
+
+
+class TimeAwaySaved(TimeAway):
+    clashes = fields.List(
+        fields.Nested(TimeAwayClash),
+        required=True,
+        metadata={"description": "Meetings already at such a time: they stay until the organiser's next run"},
+    )
+
+
+class MouBucket(Schema):
+    count = fields.Integer(required=True)
+    value = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), required=True, metadata={"description": "currency -> amount"}
+    )
+
+
+class MouStats(Schema):
+    edition_id = fields.String(required=True)
+    total = fields.Nested(MouBucket, required=True)
+    by_country = fields.Dict(keys=fields.String(), values=fields.Nested(MouBucket), required=True)
+    by_province = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(MouBucket),
+        required=True,
+        metadata={"description": "2025 province of a party -> MOUs"},
+    )
+    by_sector = fields.Dict(keys=fields.String(), values=fields.Nested(MouBucket), required=True)

@@ -78,11 +78,18 @@ class GatewayService(
 
     # -- operations -------------------------------------------------------------
 
-    @api("GET", "/healthz", summary="Liveness: the process answers", auth="none", tags=("ops",))
+    @api("GET", "/healthz", summary="Liveness: the process answers", auth="none", tags=("ops",), response=s.Liveness)
     def healthz(self, request: Request):
         return {"status": "ok"}
 
-    @api("GET", "/readyz", summary="Readiness: broker, store and every service reachable", auth="none", tags=("ops",))
+    @api(
+        "GET",
+        "/readyz",
+        summary="Readiness: broker, store and every service reachable",
+        auth="none",
+        tags=("ops",),
+        response=s.Readiness,
+    )
     def readyz(self, request: Request):
         """Within a second in any state: every check runs at once with its own deadline (a paused store or
         a broker that is away made this hang for as long as they were)."""
