@@ -28,6 +28,7 @@ import hmac
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
@@ -72,6 +73,21 @@ class Page(Schema):
     total = fields.Integer(
         validate=validate.Range(min=0),
         metadata={"description": "Rows of the whole list with these filters; absent where counting is not cheap."},
+    )
+
+
+@cache
+def page_of(item: type[Schema]) -> type[Schema]:
+    """The :class:`Page` of a list of ``item`` rows: ``<Item>Page`` in the OpenAPI document, so that a client
+    generated from it knows each row's fields (one class per item schema: the document names each once)."""
+    name = item.__name__.removesuffix("Schema")
+    return type(
+        f"{name}Page",
+        (Page,),
+        {
+            "__doc__": f"A page of {name} rows.",
+            "items": fields.List(fields.Nested(item), required=True),
+        },
     )
 
 

@@ -221,6 +221,7 @@ class ApiHandler(HttpRequestHandler):
         url: str,
         *,
         summary: str = "",
+        description: str = "",
         body: Any = None,
         reads_body: bool = False,
         response: Any = None,
@@ -231,13 +232,14 @@ class ApiHandler(HttpRequestHandler):
         status: int = 200,
         produces: str = "application/json",
         documented: bool = True,
-        other_statuses: dict[int, str] | None = None,
+        other_statuses: dict[int, str | tuple[str, Any]] | None = None,
         cache_seconds: int | None = None,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("expected_exceptions", KetnoiError)
         super().__init__(method, url, **kwargs)
         self.summary = summary
+        self.description = description
         self.body = body
         self.reads_body = reads_body
         self.response = response
@@ -247,7 +249,8 @@ class ApiHandler(HttpRequestHandler):
         self.status = status
         self.produces = produces
         self.documented = documented
-        self.other_statuses = other_statuses or {}  # successful answers besides ``status``, for OpenAPI
+        # successful answers besides ``status``, for OpenAPI: a description, or (description, response schema)
+        self.other_statuses = other_statuses or {}
         self.cache_seconds = cache_seconds
         self.idempotent = method == "POST" if idempotent is None else idempotent
 

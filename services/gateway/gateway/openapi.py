@@ -29,6 +29,7 @@ _ERRORS = {
     "413": "Body larger than the limit",
     "415": "Body not sent as application/json",
     "422": "Field-level validation errors",
+    "428": "If-Match is required on this write: read the resource first and send its ETag",
     "503": "A service did not answer in time; see Retry-After",
 }
 
@@ -50,6 +51,7 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     op: dict[str, Any] = {
         "operationId": name,
         "summary": endpoint.summary,
+        **({"description": endpoint.description} if endpoint.description else {}),
         "tags": list(endpoint.tags),
         "responses": {},
     }
@@ -114,11 +116,9 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
             "description": "Not modified: the ETag in If-None-Match is current (no body)",
             "headers": _CACHE_HEADERS,
         }
-    for status, description in endpoint.other_statuses.items():
-        op["responses"][str(status)] = {
-            "description": description,
-            "content": {"application/json": {"schema": {"type": "object"}}},
-        }
+    for status, other in endpoint.other_statuses.items():
+        description, schema = other if isinstance(other, tuple) else (other, {"type": "object"})
+        op["responses"][str(status)] = {"description": description, "content": {"application/json": {"schema": schema}}}
     for code, description in _ERRORS.items():
         op["responses"][code] = {
             "description": description,

@@ -202,6 +202,20 @@ class ParticipationQuery(PageQuery):
     q = fields.String(metadata={"description": "Diacritics-insensitive search: 'dak lak' finds 'Đắk Lắk'."})
 
 
+class FieldProblem(Schema):
+    """One broken input field: where (a dotted path, ``body`` for the whole document), what rule, in words."""
+
+    field = fields.String(required=True, metadata={"example": "delegates.0.phone"})
+    code = fields.String(required=True, metadata={"example": "invalid_phone"})
+    message = fields.String(required=True, metadata={"description": "In the language asked for (Accept-Language)"})
+    params = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        required=True,
+        metadata={"description": "The rule's values (a limit, the allowed choices) for a client's own wording"},
+    )
+
+
 class Problem(Schema):
     """RFC 9457 problem details, with field-level errors.
 
@@ -219,7 +233,7 @@ class Problem(Schema):
     instance = fields.String()
     code = fields.String()
     request_id = fields.String()
-    errors = fields.List(fields.Dict())
+    errors = fields.List(fields.Nested(FieldProblem))
 
 
 class QuotaGroup(Schema):
