@@ -10,14 +10,25 @@ from typing import Any
 import requests
 
 from registration.domain.taxcode import check_digit
+from tests.support.contract import Contract
 
 _serial = itertools.count(1)
 
 
 class Client:
-    def __init__(self, base: str) -> None:
+    """Requests to the gateway; every answer is checked against the document it serves (tests/support/contract.py)."""
+
+    def __init__(self, base: str, checked: bool = True) -> None:
         self.base = base
         self.http = requests.Session()
+        self.checked = checked
+        self._contract: Contract | None = None
+
+    @property
+    def contract(self) -> Contract:
+        if self._contract is None:
+            self._contract = Contract(self.http.get(self.base + "/v1/openapi.json", timeout=30).json())
+        return self._contract
 
     def request(
         self,
@@ -32,9 +43,12 @@ class Client:
         all_headers = dict(headers or {})
         if token:
             all_headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(
+        response = self.http.request(
             method, self.base + path, json=json, data=data, headers=all_headers, params=params, timeout=30
         )
+        if self.checked:
+            self.contract.check(response)
+        return response
 
     def every(self, path: str, token: str | None = None, params: dict[str, str] | None = None) -> list[dict]:
         """Every item of a list, page after page at the largest page size."""

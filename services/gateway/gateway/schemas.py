@@ -211,7 +211,6 @@ class FieldProblem(Schema):
     params = fields.Dict(
         keys=fields.String(),
         values=fields.Raw(),
-        required=True,
         metadata={"description": "The rule's values (a limit, the allowed choices) for a client's own wording"},
     )
 
