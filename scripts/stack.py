@@ -23,6 +23,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -62,17 +63,23 @@ def private_vhost(base_uri: str) -> tuple[str, str | None]:
     if not shutil.which("rabbitmqctl") or urlsplit(base_uri).hostname not in ("127.0.0.1", "localhost"):
         return base_uri, None
     vhost = f"ketnoi-test-{uuid.uuid4().hex[:8]}"
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+    # bounded: the CLI has 11 distribution ports (35672-35682); a call left hanging holds one for good
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True, timeout=120)
     user = urlsplit(base_uri).username or "guest"
     subprocess.run(
-        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"], check=True, capture_output=True
+        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, user, ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     parts = urlsplit(base_uri)
     return urlunsplit((parts.scheme, parts.netloc, f"/{vhost}", "", "")), vhost
 
 
 def drop_vhost(vhost: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, capture_output=True)
+    """Best effort: a vhost of some hundred quorum queues takes a while to go, and a stuck one must not hang."""
+    with suppress(subprocess.TimeoutExpired):
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], check=False, capture_output=True, timeout=180)
 
 
 def free_port() -> int:

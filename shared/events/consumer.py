@@ -125,7 +125,13 @@ class EventHandler(Consumer):
             handler=self.handler_name,
             correlation_id=event.get("correlationid"),
         ):
-            self._receive(event, message)
+            try:
+                self._receive(event, message)
+            except Exception:
+                # An error escaping here would end the consumer's thread and nameko would stop the whole
+                # service.  The message is unsettled: it goes back when the connection goes (the usual cause),
+                # and its redelivery meets the inbox or the handler's own guard.
+                log.exception("could not take a message from %s; the broker will deliver it again", self.queue.name)
 
     def _receive(self, event: dict[str, Any], message) -> None:
         event_type = event.get("type", "?")
@@ -148,7 +154,7 @@ class EventHandler(Consumer):
             return
         if claim == "done":
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event_type, "duplicate").inc()
-            self.queue_consumer.ack_message(message)
+            self._ack(message)
             return
         if claim == "busy":
             # Another worker holds this event right now; look again after the first delay.
@@ -166,7 +172,7 @@ class EventHandler(Consumer):
         except ContainerBeingKilled:
             if self.dedupe:
                 self._release(event)
-            self.queue_consumer.requeue_message(message)
+            self._requeue(message)
 
     def park_undecodable(self, message, exc: Exception) -> None:
         """A body that is no event at all (not JSON, a content type we do not take): parked as it came."""
@@ -184,10 +190,10 @@ class EventHandler(Consumer):
             )
         except Exception:
             log.warning("could not park it (the broker is away?); the message goes back")
-            self.queue_consumer.requeue_message(message)
+            self._requeue(message)
             return
         metrics.EVENTS_CONSUMED.labels(self.handler_name, "?", "dead_lettered").inc()
-        self.queue_consumer.ack_message(message)
+        self._ack(message)
 
     def _problems(self, event: dict[str, Any]) -> list[str]:
         if not event.get("id") or event.get("type") not in self.event_types:
@@ -244,7 +250,7 @@ class EventHandler(Consumer):
                     )
                     self._owed[self._key(event)] = "done"
             metrics.EVENTS_CONSUMED.labels(self.handler_name, event["type"], "ok").inc()
-            self.queue_consumer.ack_message(message)
+            self._ack(message)
             return
         if self.dedupe:
             self._release(event)
@@ -294,9 +300,26 @@ class EventHandler(Consumer):
             )
         except Exception:
             log.warning("could not forward to %s (the broker is away?); the message goes back", queue_name)
-            self.queue_consumer.requeue_message(message)
+            self._requeue(message)
             return
-        self.queue_consumer.ack_message(message)
+        self._ack(message)
+
+    # -- settling on a connection that may be gone --------------------------------
+
+    def _ack(self, message) -> None:
+        """Ack; if the connection went meanwhile, the broker returns the message and its redelivery is a
+        duplicate the inbox (or the handler's guard) absorbs, so a failed ack is logged, never raised."""
+        try:
+            self.queue_consumer.ack_message(message)
+        except Exception as exc:
+            log.warning("could not ack on %s (%s); the broker will deliver it again", self.queue.name, exc)
+
+    def _requeue(self, message) -> None:
+        """Requeue; with the connection gone the broker requeues it by itself."""
+        try:
+            self.queue_consumer.requeue_message(message)
+        except Exception as exc:
+            log.warning("could not requeue on %s (%s); the broker will deliver it again", self.queue.name, exc)
 
 
 def outage(exc: BaseException) -> bool:

@@ -205,3 +205,38 @@ def test_an_event_whose_consumer_died_before_acking_is_counted_as_redelivered(co
     db = database(probe.name)
     wait_for(lambda: db.effects.count_documents({"event": ev["id"]}) == 1)
     assert counter._value.get() == before + 1
+
+
+def test_an_ack_lost_with_the_connection_does_not_stop_the_service(container_factory, amqp_uri, probe, monkeypatch):
+    """A broker restart cut the connection while a duplicate was being acked: the ack raised in the consumer's
+    own thread and took the whole service down (the broker-restart drill counted the death).  The message
+    goes back to the queue with the connection anyway, so the consumer logs it and carries on."""
+    container = container_factory(probe, config(amqp_uri))
+    container.start()
+    db = database(probe.name)
+    duplicates = Counted(CONSUMED, handler=f"{probe.name}.on_series", type=TYPE, outcome="duplicate")
+    ev = event("s-ack")
+    with entrypoint_waiter(container, "on_series"):
+        publish(ev)
+    entrypoint = next(e for e in container.entrypoints if e.method_name == "on_series")
+    queue_consumer = entrypoint.queue_consumer
+    real_ack = queue_consumer.ack_message
+    cut = []
+
+    def ack_on_a_reset_connection(message):
+        if not cut:
+            cut.append(message)
+            raise ConnectionResetError(104, "Connection reset by peer")
+        return real_ack(message)
+
+    monkeypatch.setattr(queue_consumer, "ack_message", ack_on_a_reset_connection)
+    publish(ev)  # the duplicate whose ack fails
+    duplicates.wait(1)
+    wait_for(lambda: cut, timeout=10)
+    eventlet.sleep(0)  # let the consumer's thread finish what it does after the failed ack
+    later = event("s-after")
+    with entrypoint_waiter(container, "on_series"):  # the service still consumes
+        publish(later)
+    assert not container._died.ready(), "the container died"
+    assert db.effects.count_documents({"event": ev["id"]}) == 1
+    assert db.effects.count_documents({"event": later["id"]}) == 1
