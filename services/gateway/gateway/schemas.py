@@ -58,6 +58,7 @@ class ProgrammeItem(Schema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(("main_session", "exhibition", "b2b_session", "site_visit", "livestream")),
+        metadata={"example": "b2b_session"},
     )
     title = fields.Nested(
         Bilingual, required=True, metadata={"example": {"vi": "Phiên kết nối B2B", "en": "B2B matchmaking session"}}
@@ -97,12 +98,12 @@ class EditionPatch(Schema):
 class EditionBody(EditionPatch):
     series_id = fields.String(required=True, metadata={"example": "thanh-hoa-ket-noi"})
     title = fields.Nested(Bilingual, required=True, metadata={"example": EDITION_TITLE})
-    host_province = fields.String(required=True)
+    host_province = fields.String(required=True, metadata={"example": "thanh-hoa"})
     venue = fields.Nested(Venue, required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    registration_opens_at = fields.AwareDateTime(required=True)
-    registration_closes_at = fields.AwareDateTime(required=True)
+    starts_on = fields.Date(required=True, metadata={"example": "2024-08-16"})
+    ends_on = fields.Date(required=True, metadata={"example": "2024-08-18"})
+    registration_opens_at = fields.AwareDateTime(required=True, metadata={"example": "2024-07-01T08:00:00+07:00"})
+    registration_closes_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-09T17:00:00+07:00"})
 
 
 class StatusBody(Schema):
@@ -151,7 +152,7 @@ class OrganisationPatch(Schema):
 
 
 class Ocop(Schema):
-    stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=3, max=5))
+    stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=3, max=5), metadata={"example": 4})
     certificate_no = fields.String(required=True, metadata={"example": "TH-2023-015"})
     year = fields.Integer(strict=True, required=True, metadata={"example": 2023})
 
