@@ -249,19 +249,6 @@ class DevTokenBody(Schema):
     subject = fields.String(allow_none=True)
 
 
-class EditionQuery(PageQuery):
-    series_id = fields.String(validate=validate.Length(max=100))
-
-
-class ParticipationQuery(PageQuery):
-    province = fields.String()
-    role = fields.String(validate=validate.OneOf(ROLES))
-    status = fields.String(validate=validate.OneOf(("submitted", "approved", "rejected", "waitlisted", "cancelled")))
-    ocop_stars = fields.Integer()
-    sector = fields.String()
-    q = fields.String(metadata={"description": "Diacritics-insensitive search: 'dak lak' finds 'Đắk Lắk'."})
-
-
 class FieldProblem(Schema):
     """One broken input field: where (a dotted path, ``body`` for the whole document), what rule, in words."""
 
