@@ -22,19 +22,35 @@ KINDS = ("enterprise", "cooperative", "household_business", "association", "agen
 LANG = validate.OneOf(("vi", "en"))
 
 
+COMPANY_NAME = {"vi": "Công ty TNHH Thực phẩm Nem chua Thanh Hóa", "en": "Thanh Hoa Nem Chua Food Co., Ltd."}
+EDITION_TITLE = {
+    "vi": "Hội nghị kết nối cung cầu Thanh Hóa 2024",
+    "en": "Thanh Hoa supply–demand connection conference 2024",
+}
+
+
 class Bilingual(Schema):
     vi = fields.String(required=True, metadata={"example": "Hội nghị kết nối cung cầu"})
     en = fields.String()
 
 
 class Venue(Schema):
-    name = fields.String(required=True)
-    address = fields.String()
+    name = fields.String(required=True, metadata={"example": "Cung Văn hóa Thiếu nhi Thanh Hóa"})
+    address = fields.String(metadata={"example": "Đại lộ Lê Lợi, phường Điện Biên, Thanh Hóa"})
 
 
 class SeriesBody(Schema):
     key = fields.String(required=True, metadata={"example": "thanh-hoa-ket-noi"})
-    name = fields.Nested(Bilingual, required=True)
+    name = fields.Nested(
+        Bilingual,
+        required=True,
+        metadata={
+            "example": {
+                "vi": "Hội nghị kết nối cung cầu Thanh Hóa",
+                "en": "Thanh Hoa supply–demand connection conference",
+            }
+        },
+    )
 
 
 class ProgrammeItem(Schema):
@@ -42,41 +58,52 @@ class ProgrammeItem(Schema):
     kind = fields.String(
         required=True,
         validate=validate.OneOf(("main_session", "exhibition", "b2b_session", "site_visit", "livestream")),
+        metadata={"example": "b2b_session"},
     )
-    title = fields.Nested(Bilingual, required=True)
+    title = fields.Nested(
+        Bilingual, required=True, metadata={"example": {"vi": "Phiên kết nối B2B", "en": "B2B matchmaking session"}}
+    )
     starts_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-16T08:00:00+07:00"})
-    ends_at = fields.AwareDateTime(required=True)
-    location = fields.String()
-    capacity = fields.Integer(strict=True, allow_none=True)
+    ends_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-16T11:30:00+07:00"})
+    location = fields.String(metadata={"example": "Hội trường B"})
+    capacity = fields.Integer(strict=True, allow_none=True, metadata={"example": 200})
 
 
 class EditionPatch(Schema):
     """Every field optional: send only what changes (with ``If-Match``)."""
 
-    title = fields.Nested(Bilingual)
+    title = fields.Nested(Bilingual, metadata={"example": EDITION_TITLE})
     host_province = fields.String(metadata={"example": "thanh-hoa"})
-    partner_provinces = fields.List(fields.String())
+    partner_provinces = fields.List(fields.String(), metadata={"example": ["ha-noi", "nghe-an"]})
     venue = fields.Nested(Venue)
     starts_on = fields.Date(metadata={"example": "2024-08-16"})
-    ends_on = fields.Date()
+    ends_on = fields.Date(metadata={"example": "2024-08-18"})
     timezone = fields.String(metadata={"example": "Asia/Ho_Chi_Minh"})
-    theme = fields.Nested(Bilingual, allow_none=True)
+    theme = fields.Nested(
+        Bilingual,
+        allow_none=True,
+        metadata={"example": {"vi": "Nông sản an toàn, kết nối bền vững", "en": "Safe produce, lasting links"}},
+    )
     plan_reference = fields.String(metadata={"example": "103/KH-UBND"})
-    registration_opens_at = fields.AwareDateTime()
-    registration_closes_at = fields.AwareDateTime()
-    capacity = fields.Dict(keys=fields.String(validate=validate.OneOf(ROLES)), values=fields.Integer(strict=True))
+    registration_opens_at = fields.AwareDateTime(metadata={"example": "2024-07-01T08:00:00+07:00"})
+    registration_closes_at = fields.AwareDateTime(metadata={"example": "2024-08-09T17:00:00+07:00"})
+    capacity = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(ROLES)),
+        values=fields.Integer(strict=True),
+        metadata={"example": {"exhibitor": 120, "buyer": 60}},
+    )
     programme = fields.List(fields.Nested(ProgrammeItem))
 
 
 class EditionBody(EditionPatch):
-    series_id = fields.String(required=True)
-    title = fields.Nested(Bilingual, required=True)
-    host_province = fields.String(required=True)
+    series_id = fields.String(required=True, metadata={"example": "thanh-hoa-ket-noi"})
+    title = fields.Nested(Bilingual, required=True, metadata={"example": EDITION_TITLE})
+    host_province = fields.String(required=True, metadata={"example": "thanh-hoa"})
     venue = fields.Nested(Venue, required=True)
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
-    registration_opens_at = fields.AwareDateTime(required=True)
-    registration_closes_at = fields.AwareDateTime(required=True)
+    starts_on = fields.Date(required=True, metadata={"example": "2024-08-16"})
+    ends_on = fields.Date(required=True, metadata={"example": "2024-08-18"})
+    registration_opens_at = fields.AwareDateTime(required=True, metadata={"example": "2024-07-01T08:00:00+07:00"})
+    registration_closes_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-09T17:00:00+07:00"})
 
 
 class StatusBody(Schema):
@@ -84,8 +111,8 @@ class StatusBody(Schema):
 
 
 class Delegate(Schema):
-    name = fields.String(required=True)
-    position = fields.String()
+    name = fields.String(required=True, metadata={"example": "Nguyễn Thị Lan"})
+    position = fields.String(metadata={"example": "Giám đốc kinh doanh"})
     email = fields.String(required=True, metadata={"example": "lan.nguyen@example.vn"})
     phone = fields.String(required=True, metadata={"example": "0912 345 678"})
     preferred_language = fields.String(validate=LANG)
@@ -94,54 +121,69 @@ class Delegate(Schema):
 
 class ForeignRegistration(Schema):
     country = fields.String(required=True, metadata={"example": "JP"})
-    registration_no = fields.String(required=True)
+    registration_no = fields.String(required=True, metadata={"example": "0104-01-123456"})
 
 
 class OrganisationBody(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    legal_name = fields.Nested(Bilingual, required=True)
-    tax_code = fields.String(allow_none=True, metadata={"example": "0101248141"})
-    foreign = fields.Nested(ForeignRegistration, allow_none=True)
+    """A Vietnamese organisation sends ``tax_code`` and ``province``; a foreign buyer ``foreign`` instead."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS), metadata={"example": "enterprise"})
+    legal_name = fields.Nested(Bilingual, required=True, metadata={"example": COMPANY_NAME})
+    tax_code = fields.String(
+        allow_none=True,
+        metadata={"description": "A Vietnamese organisation's tax code (10 or 13 digits)", "example": "0101248141"},
+    )
+    foreign = fields.Nested(
+        ForeignRegistration,
+        allow_none=True,
+        metadata={"description": "A foreign buyer's registration, instead of tax_code and province", "example": None},
+    )
     province = fields.String(allow_none=True, metadata={"example": "thanh-hoa"})
-    sectors = fields.List(fields.String())
-    website = fields.String(allow_none=True)
+    sectors = fields.List(fields.String(), metadata={"example": ["processed_food"]})
+    website = fields.String(allow_none=True, metadata={"example": "https://nemchuathanhhoa.vn"})
     delegates = fields.List(fields.Nested(Delegate))
 
 
 class OrganisationPatch(Schema):
-    legal_name = fields.Nested(Bilingual)
-    province = fields.String(allow_none=True)
-    sectors = fields.List(fields.String())
-    website = fields.String(allow_none=True)
+    legal_name = fields.Nested(Bilingual, metadata={"example": COMPANY_NAME})
+    province = fields.String(allow_none=True, metadata={"example": "thanh-hoa"})
+    sectors = fields.List(fields.String(), metadata={"example": ["processed_food", "handicrafts"]})
+    website = fields.String(allow_none=True, metadata={"example": "https://nemchuathanhhoa.vn"})
 
 
 class Ocop(Schema):
-    stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=3, max=5))
-    certificate_no = fields.String(required=True)
-    year = fields.Integer(strict=True, required=True)
+    stars = fields.Integer(strict=True, required=True, validate=validate.Range(min=3, max=5), metadata={"example": 4})
+    certificate_no = fields.String(required=True, metadata={"example": "TH-2023-015"})
+    year = fields.Integer(strict=True, required=True, metadata={"example": 2023})
 
 
 class Product(Schema):
-    name = fields.Nested(Bilingual, required=True)
+    name = fields.Nested(
+        Bilingual,
+        required=True,
+        metadata={"example": {"vi": "Nem chua Thanh Hóa", "en": "Thanh Hoa fermented pork roll"}},
+    )
     category = fields.String(required=True, metadata={"example": "processed_food"})
     ocop = fields.Nested(Ocop, allow_none=True)
-    certifications = fields.List(fields.String())
-    unit = fields.String()
-    origin_province = fields.String(allow_none=True)
-    photos = fields.List(fields.String())
+    certifications = fields.List(fields.String(), metadata={"example": ["vietgap"]})
+    unit = fields.String(metadata={"example": "hộp 500 g"})
+    origin_province = fields.String(allow_none=True, metadata={"example": "thanh-hoa"})
+    photos = fields.List(fields.String(), metadata={"example": ["https://nemchuathanhhoa.vn/anh/nem-chua.jpg"]})
 
 
 class Wants(Schema):
-    booths = fields.Integer(strict=True)
-    b2b = fields.Boolean()
-    site_visits = fields.List(fields.String())
-    livestream = fields.Boolean()
+    booths = fields.Integer(strict=True, metadata={"example": 1})
+    b2b = fields.Boolean(metadata={"example": True})
+    site_visits = fields.List(
+        fields.String(), metadata={"description": "Keys of the edition's site visits", "example": []}
+    )
+    livestream = fields.Boolean(metadata={"example": False})
 
 
 class RegistrationBody(Schema):
     organisation = fields.Nested(OrganisationBody, required=True)
     products = fields.List(fields.Nested(Product))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata={"example": "exhibitor"})
     wants = fields.Nested(Wants)
 
 
@@ -155,29 +197,47 @@ class ClaimDecisionBody(Schema):
 
 
 class ApplicationBody(Schema):
-    organisation_id = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    organisation_id = fields.String(required=True, metadata={"example": "org_0190f3a2b4c1a1b2c3d4e5f6"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES), metadata={"example": "exhibitor"})
     wants = fields.Nested(Wants)
 
 
 class DecisionBody(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(("approve", "reject", "waitlist", "cancel")))
+    action = fields.String(
+        required=True,
+        validate=validate.OneOf(("approve", "reject", "waitlist", "cancel")),
+        metadata={"example": "reject"},
+    )
     reason = fields.String(
         allow_none=True,
-        metadata={"description": "The organiser's words to the applicant (never published to provinces)"},
+        metadata={
+            "description": "The organiser's words to the applicant (never published to provinces); required to reject",
+            "example": "Hồ sơ thiếu giấy chứng nhận OCOP của sản phẩm.",
+        },
     )
     reason_code = fields.String(
         validate=validate.OneOf(("incomplete", "not_eligible", "out_of_scope", "duplicate", "other")),
-        metadata={"description": "Why a registration is rejected, as provinces are told (default other)"},
+        metadata={
+            "description": "Why a registration is rejected, as provinces are told (default other)",
+            "example": "incomplete",
+        },
     )
 
 
 class BulkDecisionBody(DecisionBody):
-    participation_ids = fields.List(fields.String(), required=True)
+    participation_ids = fields.List(
+        fields.String(), required=True, metadata={"example": ["par_0190f3a2b4c1a1b2c3d4e5f6"]}
+    )
 
 
 class CheckInBody(Schema):
-    token = fields.String(required=True)
+    token = fields.String(
+        required=True,
+        metadata={
+            "description": "The `token` of the delegate's badge (GET …/badges/{delegate_id}), as its QR code holds it",
+            "example": "eyJkIjoiZGxnXzAxIiwiZSI6ImVkXzAxIiwicCI6InBhcl8wMSIsInYiOjF9.q5b3Jx0aQe2l8Ycz0mK1VA",
+        },
+    )
     gate = fields.String(required=True, metadata={"example": "gate-a"})
 
 
@@ -187,19 +247,6 @@ class DevTokenBody(Schema):
     organisation = fields.String(allow_none=True)
     province = fields.String(allow_none=True)
     subject = fields.String(allow_none=True)
-
-
-class EditionQuery(PageQuery):
-    series_id = fields.String(validate=validate.Length(max=100))
-
-
-class ParticipationQuery(PageQuery):
-    province = fields.String()
-    role = fields.String(validate=validate.OneOf(ROLES))
-    status = fields.String(validate=validate.OneOf(("submitted", "approved", "rejected", "waitlisted", "cancelled")))
-    ocop_stars = fields.Integer()
-    sector = fields.String()
-    q = fields.String(metadata={"description": "Diacritics-insensitive search: 'dak lak' finds 'Đắk Lắk'."})
 
 
 class FieldProblem(Schema):
