@@ -311,7 +311,7 @@ EXAMPLES: dict[str, dict[str, Any]] = {
         "slot": "S04",
         "table": "T03",
     },
-    "lock_meeting": {"slot": "S05", "table": "T01"},
+    "lock_meeting": {"slot": "S06", "table": "T01"},
     "schedule_session": {"full": False, "rebook_no_shows": False, "now": None},
     "publish_agenda": {"stage": "final"},
     "meeting_status": {
