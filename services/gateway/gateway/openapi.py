@@ -15,6 +15,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from gateway.examples import example_for
 from gateway.http import ApiHandler
 from gateway.schemas import Problem
 
@@ -101,7 +102,10 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     )
     op["parameters"] = params
     if endpoint.body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": endpoint.body}}}
+        media: dict[str, Any] = {"schema": endpoint.body}
+        if (example := example_for(name)) is not None:
+            media["example"] = example
+        op["requestBody"] = {"required": True, "content": {"application/json": media}}
     ok: dict[str, Any] = {"description": "OK"}
     if endpoint.response is not None:
         ok["content"] = {endpoint.produces: {"schema": endpoint.response}}
