@@ -124,10 +124,10 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
         description, schema = other if isinstance(other, tuple) else (other, {"type": "object"})
         op["responses"][str(status)] = {"description": description, "content": {"application/json": {"schema": schema}}}
     for code, description in _ERRORS.items():
-        op["responses"][code] = {
-            "description": description,
-            "content": {"application/problem+json": {"schema": "Problem"}},
-        }
+        # a status the operation also answers with a body of its own (readiness's 503) keeps that body beside
+        # the problem document
+        answer = op["responses"].setdefault(code, {"description": description, "content": {}})
+        answer["content"]["application/problem+json"] = {"schema": "Problem"}
     if endpoint.auth != "none":
         op["security"] = [{"bearer": []}] if endpoint.auth == "required" else [{}, {"bearer": []}]
     return op
