@@ -49,3 +49,30 @@ def test_neighbour_the_stored_form_is_unchanged():
 def test_a_timestamp_without_an_offset_is_refused():
     with pytest.raises(ValueError):
         utc_iso("2024-08-16T01:00:00")
+
+
+def test_views_show_people_their_editions_offset_and_programs_utc():
+    from booths import views as booths
+    from registration import views as registration
+
+    offer = {"_id": "off1", "edition_id": "ed1", "created_at": STORED, "expires_at": STORED, "status": "open"}
+    assert booths.offer(offer, "Asia/Ho_Chi_Minh") | {"id": "off1"} == {
+        "id": "off1",
+        "edition_id": "ed1",
+        "created_at": "2026-11-27T20:53:18.388+07:00",
+        "expires_at": "2026-11-27T13:53:18.388Z",
+        "status": "open",
+    }
+    slot = booths.slot({"_id": "s", "starts_at": "2024-08-16T02:00:00.000000Z"}, booths.zone_of({"timezone": "UTC"}))
+    assert slot["starts_at"] == "2024-08-16T02:00:00+00:00"  # the plan's zone, here UTC: an offset, not Z
+    assert booths.zone_of(None) == HOME_ZONE
+    participation = {
+        "_id": "par1",
+        "org": {"kind": "enterprise", "legal_name": {"vi": "X"}},
+        "submitted_at": STORED,
+        "decided_at": None,
+        "version": 1,
+    }
+    shown = registration.participation(participation, "Asia/Ho_Chi_Minh")
+    assert (shown["submitted_at"], shown["decided_at"]) == ("2026-11-27T20:53:18.388+07:00", None)
+    assert participation["submitted_at"] == STORED  # the stored document is not changed
