@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from booths import access, planning
+from booths import access, planning, views
 from booths.features import (
     allocation,
     applications,
@@ -75,6 +75,10 @@ class BoothsService(
                 "This edition has no booths (or is not known to the booths service yet).", code="edition_not_found"
             )
         return plan
+
+    def _zone(self, edition_id: str) -> str:
+        """The edition's time zone, for the times an answer shows (the home zone for an edition not known)."""
+        return views.zone_of(self.store.plan(edition_id))
 
     def _settled_plan(self, edition_id: str) -> dict[str, Any]:
         """The plan, for what gives or takes booths: not while an import is still writing them (its pass

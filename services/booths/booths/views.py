@@ -1,4 +1,9 @@
-"""Documents as the API shows them, and the small derivations the service needs."""
+"""Documents as the API shows them, and the small derivations the service needs.
+
+Times (:mod:`shared.timestamps`): what people read (an offer made or closed, a run computed or committed, an
+override, an application, a livestream slot) in the edition's zone, ``zone_of(plan)``; an offer's deadline,
+which the expiry timer and programs compare, in UTC.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,27 @@ from zoneinfo import ZoneInfo
 from booths.domain.allocation import Allocation
 from booths.domain.model import QuotaRules
 from booths.planning import FOREIGN
+from shared.timestamps import HOME_ZONE, local_iso, utc_iso
 
 INTERNAL = ("outbox", "outbox_n")
 
 
-def _clean(doc: dict[str, Any]) -> dict[str, Any]:
-    return {("id" if k == "_id" else k): v for k, v in doc.items() if k not in INTERNAL}
+# People-facing moments of a document, shown in its edition's zone.
+SHOWN_LOCAL = ("created_at", "closed_at", "computed_at", "committed_at", "at", "starts_at", "ends_at")
+
+
+def zone_of(plan: dict[str, Any] | None) -> str:
+    """The zone an edition's booths data is shown in (the edition's, from its events)."""
+    return (plan or {}).get("timezone") or HOME_ZONE
+
+
+def _clean(doc: dict[str, Any], zone: str | None = None) -> dict[str, Any]:
+    """Without internals, ``_id`` as ``id``; with a ``zone``, its people-facing moments in it."""
+    return {
+        ("id" if k == "_id" else k): local_iso(v, zone) if zone and k in SHOWN_LOCAL and isinstance(v, str) else v
+        for k, v in doc.items()
+        if k not in INTERNAL
+    }
 
 
 def holder(applicant: dict[str, Any], quota_group: str | None) -> dict[str, Any]:
@@ -57,9 +77,11 @@ def floor_plan(plan: dict[str, Any], booths: list[dict[str, Any]]) -> dict[str, 
     }
 
 
-def applicant(doc: dict[str, Any]) -> dict[str, Any]:
+def applicant(doc: dict[str, Any], zone: str) -> dict[str, Any]:
     out = _clean(doc)
     out["returning"] = doc.get("returning") == "yes"
+    if (doc.get("application") or {}).get("submitted_at"):
+        out["application"] = {**doc["application"], "submitted_at": local_iso(doc["application"]["submitted_at"], zone)}
     return out
 
 
@@ -100,25 +122,25 @@ def run_document(
 RUN_INTERNAL = ("inputs", "commit_state", "commit_started_at")
 
 
-def run(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in _clean(doc).items() if k not in RUN_INTERNAL}
+def run(doc: dict[str, Any], zone: str) -> dict[str, Any]:
+    return {k: v for k, v in _clean(doc, zone).items() if k not in RUN_INTERNAL}
 
 
-def run_summary(doc: dict[str, Any]) -> dict[str, Any]:
+def run_summary(doc: dict[str, Any], zone: str) -> dict[str, Any]:
     """A run in the list: its numbers, not every applicant's explanation."""
-    return {k: v for k, v in run(doc).items() if k not in ("explanations", "assignments", "groups")}
+    return {k: v for k, v in run(doc, zone).items() if k not in ("explanations", "assignments", "groups")}
 
 
-def offer(doc: dict[str, Any]) -> dict[str, Any]:
-    return _clean(doc)
+def offer(doc: dict[str, Any], zone: str) -> dict[str, Any]:
+    return {**_clean(doc, zone), "expires_at": utc_iso(doc.get("expires_at"))}
 
 
-def audit(doc: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in _clean(doc).items() if k not in ("holder", "state")}
+def audit(doc: dict[str, Any], zone: str) -> dict[str, Any]:
+    return {k: v for k, v in _clean(doc, zone).items() if k not in ("holder", "state")}
 
 
-def slot(doc: dict[str, Any]) -> dict[str, Any]:
-    return _clean(doc)
+def slot(doc: dict[str, Any], zone: str) -> dict[str, Any]:
+    return _clean(doc, zone)
 
 
 def slot_problem(plan: dict[str, Any], settings: dict[str, Any], starts_at: datetime) -> tuple[str, str] | None:

@@ -1,4 +1,9 @@
-"""Documents as the API shows them: sessions, meetings, agendas, table sheets, MOU stats."""
+"""Documents as the API shows them: sessions, meetings, agendas, table sheets, MOU stats.
+
+Times (:mod:`shared.timestamps`): slots already carry the edition's offset; when something was created,
+published, accepted or registered is shown in the session's (the edition's) zone too; a request's expiry and a
+timetable job's times, which programs compare and poll, in UTC.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from zoneinfo import ZoneInfo
 from meetings import planning
 from shared.calendar import Entry
 from shared.reference.provinces import rollup
+from shared.timestamps import local_iso, utc_iso
 
 INTERNAL = ("outbox", "outbox_n", "scheduler")
 # Why a meeting has no place -> what would give it one (the gateway words it in vi/en: messages.yaml).
@@ -24,8 +30,19 @@ UNPLACED_HINTS = {
 }
 
 
-def _clean(doc: Mapping[str, Any]) -> dict[str, Any]:
-    return {("id" if k == "_id" else k): v for k, v in doc.items() if k not in INTERNAL}
+# People-facing moments of a document, shown in its edition's zone.
+SHOWN_LOCAL = ("created_at", "updated_at", "published_at", "accepted_at", "registered_at", "closed_at")
+# A timetable job's moments: a program polls the job.
+JOB_TIMES = ("requested_at", "started_at", "finished_at")
+
+
+def _clean(doc: Mapping[str, Any], zone: str | None = None) -> dict[str, Any]:
+    """Without internals, ``_id`` as ``id``; with a ``zone``, its people-facing moments in it."""
+    return {
+        ("id" if k == "_id" else k): local_iso(v, zone) if zone and k in SHOWN_LOCAL and isinstance(v, str) else v
+        for k, v in doc.items()
+        if k not in INTERNAL
+    }
 
 
 def interpreter(doc: Mapping[str, Any], session_doc: Mapping[str, Any]) -> dict[str, str] | None:
@@ -37,7 +54,9 @@ def interpreter(doc: Mapping[str, Any], session_doc: Mapping[str, Any]) -> dict[
 
 
 def session(doc: Mapping[str, Any], last_run: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    out = _clean(doc)
+    out = _clean(doc, doc["timezone"])
+    if doc.get("agenda"):
+        out["agenda"] = _clean(doc["agenda"], doc["timezone"])
     out["interpreter_people"] = [
         {k: p[k] for k in ("id", "languages", "away")} for p in doc.get("interpreter_people") or []
     ]  # sessions are public: no names
@@ -57,6 +76,7 @@ def run(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 def job(doc: Mapping[str, Any]) -> dict[str, Any]:
     out = _clean(doc)
+    out.update({k: utc_iso(doc.get(k)) for k in JOB_TIMES if k in doc})
     for key in ("edition_id", "series_id"):
         out.pop(key, None)
     return out
@@ -87,7 +107,7 @@ def meeting(doc: Mapping[str, Any], session_doc: Mapping[str, Any], private: boo
         "locked": doc.get("locked"),
         "language": doc.get("language"),
         "sequence": int(doc.get("sequence") or 0),
-        "expires_at": doc.get("expires_at") if doc["status"] == "requested" else None,
+        "expires_at": utc_iso(doc.get("expires_at")) if doc["status"] == "requested" else None,
         "unplaced_reason": doc.get("unplaced_reason"),
         "unplaced_hint": UNPLACED_HINTS.get(doc.get("unplaced_reason") or ""),
         "version": int(doc.get("version") or 0),
@@ -214,8 +234,8 @@ def table_sheets(session_doc: Mapping[str, Any], meetings: Iterable[Mapping[str,
     return sheets
 
 
-def mou(doc: Mapping[str, Any]) -> dict[str, Any]:
-    return _clean(doc)
+def mou(doc: Mapping[str, Any], zone: str) -> dict[str, Any]:
+    return _clean(doc, zone)
 
 
 def mou_stats(mous: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

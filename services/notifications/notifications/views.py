@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from notifications.domain.policy import Preferences
+from shared.timestamps import local_iso, utc_iso
 
 
 def mask(address: str) -> str:
@@ -15,7 +16,9 @@ def mask(address: str) -> str:
     return f"{address[:4]}…{address[-3:]}"
 
 
-def message(doc: dict[str, Any], full_address: bool = False) -> dict[str, Any]:
+def message(doc: dict[str, Any], zone: str, full_address: bool = False) -> dict[str, Any]:
+    """A message; when it was made and sent in its edition's ``zone`` (people read them), when it is tried
+    next in UTC (a retry schedule)."""
     return {
         "id": doc["_id"],
         "event_id": doc["event_id"],
@@ -31,9 +34,9 @@ def message(doc: dict[str, Any], full_address: bool = False) -> dict[str, Any]:
         "status": doc["status"],
         "attempts": int(doc.get("attempts") or 0),
         "last_error": doc.get("last_error"),
-        "created_at": doc["created_at"],
-        "sent_at": doc.get("sent_at"),
-        "next_at": doc.get("next_at") if doc["status"] == "pending" else None,
+        "created_at": local_iso(doc["created_at"], zone),
+        "sent_at": local_iso(doc.get("sent_at"), zone),
+        "next_at": utc_iso(doc.get("next_at")) if doc["status"] == "pending" else None,
         "written_to": (doc.get("receipt") or {}).get("written_to"),
     }
 

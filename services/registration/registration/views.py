@@ -1,22 +1,41 @@
-"""Documents as the API shows them: ISO dates, lists instead of id maps, no internals."""
+"""Documents as the API shows them: ISO dates, lists instead of id maps, no internals.
+
+Times follow the API's convention (:mod:`shared.timestamps`): what people read (created, submitted, decided,
+checked in, the programme) in the edition's offset, ``+07:00``; an expiry a program compares in UTC, ``Z``.
+Organisations, their products and series belong to no edition: they are shown in ``HOME_ZONE``.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.timestamps import local_iso
+from shared.timestamps import HOME_ZONE, local_iso, utc_iso
 
 INTERNAL = ("outbox", "outbox_n", "search", "org_key", "snapshot_due", "capacity_due")
 
 
-def _clean(doc: dict[str, Any]) -> dict[str, Any]:
-    return {("id" if k == "_id" else k): v for k, v in doc.items() if k not in INTERNAL}
+# People-facing moments of a document, shown in the zone of its edition (or HOME_ZONE).
+SHOWN_LOCAL = ("created_at", "updated_at", "submitted_at", "decided_at", "waitlisted_at", "at")
+
+
+def zone_of(edition: dict[str, Any] | None) -> str:
+    """The zone an edition's data is shown in (HOME_ZONE should the edition be gone)."""
+    return edition["timezone"] if edition else HOME_ZONE
+
+
+def _clean(doc: dict[str, Any], zone: str = HOME_ZONE) -> dict[str, Any]:
+    """Without internals, ``_id`` as ``id``, its people-facing moments in ``zone``."""
+    return {
+        ("id" if k == "_id" else k): local_iso(v, zone) if k in SHOWN_LOCAL and isinstance(v, str) else v
+        for k, v in doc.items()
+        if k not in INTERNAL
+    }
 
 
 def edition(doc: dict[str, Any], capacity: dict[str, dict[str, int]] | None = None) -> dict[str, Any]:
     """Times of the edition in its own time zone (``+07:00``), as its participants read them."""
     zone = doc["timezone"]
-    out = _clean(doc)
+    out = _clean(doc, zone)
     for key in ("registration_opens_at", "registration_closes_at"):
         out[key] = local_iso(doc[key], zone)
     items = sorted((doc.get("programme") or {}).items(), key=lambda kv: (kv[1]["starts_at"], kv[0]))
@@ -81,13 +100,14 @@ def product(doc: dict[str, Any]) -> dict[str, Any]:
     return _clean(doc)
 
 
-def checkin(doc: dict[str, Any]) -> dict[str, Any]:
-    return _clean(doc)
+def checkin(doc: dict[str, Any], zone: str) -> dict[str, Any]:
+    return _clean(doc, zone)
 
 
-def participation(doc: dict[str, Any], for_province: bool = False) -> dict[str, Any]:
-    """A province sees organisations as the public events show them: no household's name."""
-    out = _clean(doc)
+def participation(doc: dict[str, Any], zone: str, for_province: bool = False) -> dict[str, Any]:
+    """A registration, its times in its edition's ``zone``; a province sees organisations as the public events
+    show them: no household's name."""
+    out = _clean(doc, zone)
     out["org"] = {k: v for k, v in doc["org"].items() if k != "search"}
     if for_province and doc["org"]["kind"] == "household_business":
         out["org"]["legal_name"] = None
@@ -129,8 +149,8 @@ def claim(doc: dict[str, Any], org: dict[str, Any], edition: dict[str, Any], mom
             for _, d in sorted(doc["delegates"].items())
         ],
         "products": [{"name": p["name"], "category": p["category"]} for p in doc["products"]],
-        "created_at": doc["created_at"],
-        "expires_at": doc["expires_at"],
+        "created_at": local_iso(doc["created_at"], edition["timezone"]),
+        "expires_at": utc_iso(doc["expires_at"]),
         "participation_id": doc.get("participation_id"),
-        "decided_at": doc.get("decided_at"),
+        "decided_at": local_iso(doc.get("decided_at"), edition["timezone"]),
     }

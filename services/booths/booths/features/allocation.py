@@ -45,22 +45,26 @@ class AllocationRuns:
         run = views.run_document(new_id("run"), edition_id, result, planning.quota_rules(plan["quotas"]), provinces)
         run.update(computed_at=now_text(), keep_current=options["keep_current"], inputs=inputs)
         self.store.save_run(run)
-        return views.run(run)
+        return views.run(run, views.zone_of(plan))
 
     @rpc
     def allocation_runs(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
         """The edition's dry runs, newest first, without their explanations (read one for those)."""
-        access.require_organiser(actor, self._plan(edition_id))
+        plan = self._plan(edition_id)
+        access.require_organiser(actor, plan)
         wanted = pages.requested(query, f"runs:{edition_id}", pages.NEWEST_ID_FIRST)
-        return self.store.page("runs", {"edition_id": edition_id}, wanted).answer(views.run_summary)
+        return self.store.page("runs", {"edition_id": edition_id}, wanted).answer(
+            lambda r: views.run_summary(r, views.zone_of(plan))
+        )
 
     @rpc
     def allocation_run(self, actor: dict | None, edition_id: str, run_id: str) -> dict:
-        access.require_organiser(actor, self._plan(edition_id))
+        plan = self._plan(edition_id)
+        access.require_organiser(actor, plan)
         run = self.store.run(run_id)
         if run is None or run["edition_id"] != edition_id:
             raise NotFound("No such allocation run.", code="run_not_found")
-        return views.run(run)
+        return views.run(run, views.zone_of(plan))
 
     @rpc
     def commit_allocation(self, actor: dict | None, edition_id: str, run_id: str) -> dict:
@@ -86,7 +90,7 @@ class AllocationRuns:
         self.store.start_commit(run)
         conflicts = self._apply_run(run)
         self.store.mark_committed(run, ev.allocation_committed(run))
-        return {**views.run(run), "committed": True, "conflicts": conflicts}
+        return {**views.run(run, views.zone_of(plan)), "committed": True, "conflicts": conflicts}
 
     def _allocate(self, edition_id: str, keep_current: bool) -> tuple[dict[str, Any], Allocation, str]:
         """The plan, the allocation, and the fingerprint of its inputs (rules, floor, applications and, when

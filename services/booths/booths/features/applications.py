@@ -23,6 +23,7 @@ from shared.validation import load
 class Applications:
     store: BoothsStore
     _applicant_for: Callable[[dict | None, str, str], dict[str, Any]]
+    _zone: Callable[[str], str]
 
     @rpc
     def apply(self, actor: dict | None, edition_id: str, payload: dict) -> dict:
@@ -43,16 +44,18 @@ class Applications:
             "submitted_at": (applicant.get("application") or {}).get("submitted_at") or now_text(),
         }
         self.store.set_application(applicant["_id"], wish, ev.application_submitted(applicant, wish))
-        return views.applicant({**applicant, "application": wish})
+        return views.applicant({**applicant, "application": wish}, self._zone(edition_id))
 
     @rpc
     def application(self, actor: dict | None, edition_id: str, participation_id: str) -> dict:
         """An exhibitor's own view: its booth application, the booths it holds, its open offers."""
         applicant = self._applicant_for(actor, participation_id, edition_id)
+        zone = self._zone(edition_id)
         return {
-            **views.applicant(applicant),
+            **views.applicant(applicant, zone),
             "booths": [views.booth(b) for b in self.store.held_by(participation_id)],
             "offers": [
-                views.offer(o) for o in self.store.offers({"participation_id": participation_id, "status": "open"})
+                views.offer(o, zone)
+                for o in self.store.offers({"participation_id": participation_id, "status": "open"})
             ],
         }

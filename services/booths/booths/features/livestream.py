@@ -56,12 +56,12 @@ class LivestreamSlots:
         if not self.store.book_slot(slot, ev.slot_booked(slot, applicant.get("province"))):
             self.store.give_back_quota(applicant["_id"], "slots_held")
             raise Conflict("This slot is booked.", code="slot_taken")
-        return views.slot(slot)
+        return views.slot(slot, views.zone_of(plan))
 
     @rpc
     def slots(self, edition_id: str, query: dict | None = None) -> dict:
-        self._plan(edition_id)
+        zone = views.zone_of(self._plan(edition_id))
         wanted = pages.requested(query, f"slots:{edition_id}")
         return self.store.page(
             "slots", {"edition_id": edition_id}, wanted, projection={"outbox": 0, "outbox_n": 0}
-        ).answer(views.slot)
+        ).answer(lambda s: views.slot(s, zone))

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 class Offers:
     store: BoothsStore
     _plan: Callable[[str], dict[str, Any]]
+    _zone: Callable[[str], str]
     _applicant_for: Callable[[dict | None, str, str], dict[str, Any]]
     _take_places: Callable[[dict[str, Any], dict[str, Any]], tuple[str, str]]
     _give_back_places: Callable[[str, str, str | None, str], None]
@@ -53,7 +54,9 @@ class Offers:
             mongo["participation_id"] = params["participation_id"]
         else:
             access.require_organiser(actor, plan)
-        return self.store.page("offers", mongo, pages.wanted(params, f"offers:{edition_id}")).answer(views.offer)
+        return self.store.page("offers", mongo, pages.wanted(params, f"offers:{edition_id}")).answer(
+            lambda o: views.offer(o, views.zone_of(plan))
+        )
 
     @rpc
     def reply_to_offer(self, actor: dict | None, offer_id: str, payload: dict) -> dict:
@@ -68,14 +71,14 @@ class Offers:
             )
         if not accept:
             self._close_offer(offer, "declined")
-            return views.offer({**offer, "status": "declined"})
+            return views.offer({**offer, "status": "declined"}, self._zone(offer["edition_id"]))
         # the places were taken when the offer was made; the offer closes first, so the expiry timer cannot
         # expire an offer whose booth was given
         if not self.store.close_offer(offer, "accepted", ev.offer_changed(offer, "accepted")):
             raise Conflict("The offer is no longer open.", code="offer_closed")
         self._give_offered_booth(offer, views.holder(applicant, offer["quota_group"]))
         OFFERS.labels(offer["edition_id"], "accepted").inc()
-        return views.offer({**offer, "status": "accepted"})
+        return views.offer({**offer, "status": "accepted"}, self._zone(offer["edition_id"]))
 
     @timer(interval=5)
     def expire_offers(self) -> None:

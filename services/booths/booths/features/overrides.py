@@ -73,19 +73,20 @@ class Overrides:
             self.store.drop_override(entry)
             raise
         self.store.finish_override(entry, ev.override_recorded(entry))
-        return views.audit(entry)
+        return views.audit(entry, views.zone_of(plan))
 
     @rpc
     def audit_trail(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
         """Overrides done, oldest first (one still being applied is not in the trail yet)."""
-        access.require_organiser(actor, self._plan(edition_id))
+        plan = self._plan(edition_id)
+        access.require_organiser(actor, plan)
         wanted = pages.requested(query, f"audit:{edition_id}", OLDEST_FIRST)
         return self.store.page(
             "audit",
             {"edition_id": edition_id, "state": {"$exists": False}},
             wanted,
             projection={"outbox": 0, "outbox_n": 0},
-        ).answer(views.audit)
+        ).answer(lambda e: views.audit(e, views.zone_of(plan)))
 
     def _apply_override(self, entry: dict[str, Any]) -> None:
         """The override's booth changes, each conditional, so a repeat after a cut-off one does nothing twice.

@@ -72,7 +72,7 @@ class Mous:
             "registered_at": now_text(),
         }
         self.store.insert_mou(mou, ev.mou_signed(mou))
-        return views.mou(mou)
+        return views.mou(mou, edition["timezone"])
 
     @rpc
     def mous(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
@@ -82,7 +82,7 @@ class Mous:
         wanted = pages.requested(query, f"mous:{edition_id}")
         visible = {"edition_id": edition_id, **access.visible_mous(principal, edition["series_id"])}
         page = self.store.page("mous", visible, wanted, projection={"outbox": 0, "outbox_n": 0})
-        return page.answer(lambda m: views.mou({**m, "registered_by": None}))
+        return page.answer(lambda m: views.mou({**m, "registered_by": None}, edition["timezone"]))
 
     @rpc
     def mou_stats(self, actor: dict | None, edition_id: str) -> dict:

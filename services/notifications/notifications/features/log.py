@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from notifications import access, views
 from notifications.delivery import Dispatcher
+from notifications.domain.formatting import DEFAULT_ZONE
 from notifications.schemas import LogQuery
 from notifications.store import NotificationsStore
 from shared import pages
@@ -28,7 +31,8 @@ class DeliveryLog:
         filters = {k: params[k] for k in ("organisation_id", "status", "channel", "template") if k in params}
         wanted = pages.wanted(params, f"log:{edition_id}", NEWEST_FIRST)
         page = self.store.messages({"edition_id": edition_id, **filters}, wanted, counted=False)
-        return page.answer(lambda m: views.message(m, full_address=True))
+        zone = self._zone(edition_id)
+        return page.answer(lambda m: views.message(m, zone, full_address=True))
 
     @rpc
     def resend(self, actor: dict | None, message_id: str) -> dict:
@@ -40,11 +44,17 @@ class DeliveryLog:
         if self.store.requeue(message_id) is None:
             raise Conflict(f"Only dead-lettered messages are resent; this one is {message['status']}.", code="not_dead")
         self.dispatcher.deliver(message_id)
-        return views.message(self.store.message(message_id), full_address=True)
+        return views.message(self.store.message(message_id), self._zone(message.get("edition_id")), full_address=True)
 
     @rpc
     def organisation_messages(self, actor: dict | None, organisation_id: str, query: dict | None = None) -> dict:
         """What the organisation's delegates were sent, newest first (a few hundred at most: counted)."""
         access.member_of(actor, organisation_id)
         wanted = pages.requested(query, f"messages:{organisation_id}", NEWEST_FIRST)
-        return self.store.messages({"organisation_id": organisation_id}, wanted, counted=True).answer(views.message)
+        zone = functools.cache(self._zone)  # one look-up per edition of the page
+        page = self.store.messages({"organisation_id": organisation_id}, wanted, counted=True)
+        return page.answer(lambda m: views.message(m, zone(m.get("edition_id"))))
+
+    def _zone(self, edition_id: str | None) -> str:
+        """The edition's time zone, as its events told this service; the home zone before they did."""
+        return ((self.store.edition(edition_id) if edition_id else None) or {}).get("timezone") or DEFAULT_ZONE

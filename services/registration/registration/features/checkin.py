@@ -87,4 +87,4 @@ class CheckIn:
         record, first = self.store.record_checkin(checkin, ev.checkin_recorded(checkin))
         if first:
             CHECKINS.labels(claims.edition_id).inc()
-        return {**views.checkin(record), "first_scan": first}
+        return {**views.checkin(record, edition["timezone"]), "first_scan": first}

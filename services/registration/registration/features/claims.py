@@ -29,7 +29,7 @@ from shared.config import settings
 from shared.entrypoints import rpc
 from shared.errors import Conflict, Forbidden, Gone, NotFound
 from shared.ids import new_id
-from shared.timestamps import to_text
+from shared.timestamps import to_text, utc_iso
 from shared.validation import load
 
 # How long the link that confirms a registration made in an organisation's name works.
@@ -95,7 +95,7 @@ class Claims:
             "status": "awaiting_confirmation",
             "claim_id": claim["_id"],
             "organisation_id": org["_id"],
-            "expires_at": claim["expires_at"],
+            "expires_at": utc_iso(claim["expires_at"]),  # an expiry a program compares: UTC
             "message": AWAITING_CONFIRMATION,
         }
 
@@ -195,7 +195,7 @@ class Claims:
             "status": "confirmed",
             "claim_id": claim_id,
             "organisation_id": claim["organisation_id"],
-            "participation": views.participation(participation),
+            "participation": views.participation(participation, edition["timezone"]),
         }
 
     def _finish_claim(self, claim: dict[str, Any]) -> dict[str, Any]:

@@ -99,7 +99,7 @@ class Forms:
             org = existing
         participation = self._complete_registration(org)
         return {
-            "participation": views.participation(participation),
+            "participation": views.participation(participation, edition["timezone"]),
             "organisation_id": org["_id"],
             "organisation_created": True,
         }
@@ -144,7 +144,7 @@ class Forms:
         else:
             return self._open_claim(edition, org, data, form, delegates)
         return {
-            "participation": views.participation(participation),
+            "participation": views.participation(participation, edition["timezone"]),
             "organisation_id": org["_id"],
             "organisation_created": False,
         }

@@ -22,6 +22,7 @@ from shared import pages
 from shared.auth import Principal
 from shared.entrypoints import rpc
 from shared.reference.provinces import rollup
+from shared.timestamps import local_iso
 from shared.validation import load
 
 
@@ -40,7 +41,9 @@ class Listings:
         if province is not None:
             mongo["org.province_2025"] = province
         page = self.store.page("participations", mongo, pages.wanted(params, f"participations:{edition_id}"))
-        return page.answer(lambda p: views.participation(p, for_province=principal.role == "province"))
+        return page.answer(
+            lambda p: views.participation(p, edition["timezone"], for_province=principal.role == "province")
+        )
 
     @staticmethod
     def _participation_filter(edition_id: str, params: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +75,8 @@ class Listings:
     def export_csv(self, actor: dict | None, edition_id: str) -> str:
         """Organisers' spreadsheet: UTF-8 with BOM so Excel shows Vietnamese correctly."""
         principal = access.principal_of(actor)
-        access.require_organiser(principal, self._edition(principal, edition_id))
+        edition = self._edition(principal, edition_id)
+        access.require_organiser(principal, edition)
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(
@@ -106,7 +110,7 @@ class Listings:
                     p["org"].get("province_2025") or "",
                     p["role"],
                     p["status"],
-                    p["submitted_at"],
+                    local_iso(p["submitted_at"], edition["timezone"]),  # as the API shows it: +07:00
                     contact.get("name", ""),
                     contact.get("email", ""),
                     contact.get("phone", ""),

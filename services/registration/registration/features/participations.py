@@ -51,7 +51,7 @@ class Participations:
             lambda: require_provinces(date.fromisoformat(edition["starts_on"]), province=org.get("province")),
             lambda: check_wants(edition, data["wants"], "wants"),
         )
-        return views.participation(self._submit(edition, org, data["role"], data["wants"]))
+        return views.participation(self._submit(edition, org, data["role"], data["wants"]), edition["timezone"])
 
     def _submit(
         self, edition: dict[str, Any], org: dict[str, Any], role: str, wants: dict, form: str | None = None
@@ -84,7 +84,7 @@ class Participations:
         participation = self._participation(participation_id)
         edition = self.store.get("editions", participation["edition_id"])
         access.require_sees_participation(principal, participation, edition)
-        return views.participation(participation)
+        return views.participation(participation, views.zone_of(edition))
 
     @rpc
     def decide(self, actor: dict | None, participation_id: str, payload: dict) -> dict:
@@ -136,7 +136,7 @@ class Participations:
                 extra={"status": participation["status"], "target": target},
             ) from None
         if target == "approved":
-            return views.participation(self._approve(participation))
+            return views.participation(self._approve(participation), views.zone_of(edition))
         changes: dict[str, Any] = {"status": target, "decided_at": now()}
         if target == "rejected":
             changes.update(reason=reason.strip(), reason_code=reason_code)
@@ -148,7 +148,7 @@ class Participations:
         if participation["status"] == "approved":
             self.store.free_place(participation["edition_id"], participation["role"], participation_id)
             self._promote_waitlisted(participation["edition_id"], participation["role"])
-        return views.participation(updated)
+        return views.participation(updated, views.zone_of(edition))
 
     def _transition(
         self, participation: dict[str, Any], target: str, changes: dict[str, Any], promoted: bool = False
