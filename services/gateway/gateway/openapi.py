@@ -15,6 +15,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from gateway.answers.platform import JSON_VALUE
 from gateway.http import ApiHandler
 from gateway.schemas import Problem
 
@@ -143,6 +144,7 @@ def openapi_document(service_cls: type) -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Problem", schema=Problem)
+    spec.components.schema("JsonValue", JSON_VALUE)  # free-form JSON, typed (gateway.answers.platform)
     paths: dict[str, dict[str, Any]] = {}
     for name, endpoint in _endpoints(service_cls):
         if not endpoint.documented:
