@@ -161,3 +161,49 @@ def test_the_webhook_delivery_log_pages_newest_first_like_every_list(webhooks):
     assert views.delivery(webhooks.store.delivery("wh_1:ev_0")) in [
         d for d in webhooks.webhook_deliveries(OPS, "wh_1", {"limit": "200"})["items"]
     ]
+
+
+def test_a_booth_freed_for_the_waitlist_and_a_closed_offer_are_answered_as_documented():
+    from booths import views as booth_views
+
+    doc = _document()
+    booth = Draft202012Validator({"$ref": "#/components/schemas/Booth", "components": doc["components"]})
+    freed = {
+        "_id": "ed_1:A01",
+        "edition_id": "ed_1",
+        "code": "A01",
+        "zone": "A",
+        "size": "standard",
+        "kind": "standard",
+        "features": ["power"],
+        "price_vnd": None,
+        "x": 0.0,
+        "y": 0.0,
+        "w": 3.0,
+        "h": 3.0,
+        "holder": None,
+        "offer": None,
+        "source": None,
+        "since": "2026-11-27T10:00:00.000000Z",
+        "import_id": "imp_1",
+        "offer_due": "2026-11-27T10:00:00.000000Z",
+        "outbox": {},
+        "outbox_n": 0,
+    }
+    assert not list(booth.iter_errors(booth_views.booth(freed)))
+    offer = Draft202012Validator({"$ref": "#/components/schemas/BoothOffer", "components": doc["components"]})
+    closed = {
+        "_id": "off_1",
+        "edition_id": "ed_1",
+        "booth_code": "A01",
+        "participation_id": "par_1",
+        "organisation_id": "org_1",
+        "quota_group": "host",
+        "province": "thanh-hoa",
+        "status": "accepted",
+        "expires_at": "2026-11-29T10:00:00.000000Z",
+        "created_at": "2026-11-27T10:00:00.000000Z",
+        "closed_at": "2026-11-27T11:00:00.000000Z",
+        "assigning": "2026-11-27T11:00:00.000000Z",
+    }
+    assert not list(offer.iter_errors(booth_views.offer(closed)))

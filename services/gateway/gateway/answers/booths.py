@@ -85,6 +85,7 @@ class Booth(Schema):
     since = local_time("Held since (or freed at); null if never held", required=True, allow_none=True)
     import_id = fields.String(required=True, metadata={"description": "The floor-plan import that made it"})
     status = fields.String(required=True, validate=validate.OneOf(BOOTH_STATUSES))
+    offer_due = utc_time("Freed and to be offered to the waitlist since (until an offer is made)")
 
 
 class FloorPlanTotals(Schema):
@@ -214,6 +215,8 @@ class BoothOffer(Schema):
     status = fields.String(required=True, validate=validate.OneOf(OFFER_STATUSES))
     expires_at = utc_time("Unanswered, it expires then", required=True)
     created_at = local_time("Offered", required=True)
+    closed_at = local_time("Answered, expired or withdrawn")
+    assigning = utc_time("Accepted, its booth being given (a moment; gone once given)")
 
 
 class BoothApplicationView(BoothApplicant):
