@@ -182,11 +182,19 @@ class CheckInBody(Schema):
 
 
 class DevTokenBody(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(("organiser", "member", "province", "ops")))
-    series = fields.String(allow_none=True)
-    organisation = fields.String(allow_none=True)
-    province = fields.String(allow_none=True)
-    subject = fields.String(allow_none=True)
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(("organiser", "member", "province", "ops")),
+        metadata={"example": "organiser"},
+    )
+    series = fields.String(
+        allow_none=True, metadata={"description": "An organiser's series (its key)", "example": "thanh-hoa-ket-noi"}
+    )
+    organisation = fields.String(
+        allow_none=True, metadata={"description": "A member's organisation (its id)", "example": None}
+    )
+    province = fields.String(allow_none=True, metadata={"description": "A province's key", "example": None})
+    subject = fields.String(allow_none=True, metadata={"description": "Default: dev-<role>", "example": None})
 
 
 class EditionQuery(PageQuery):
