@@ -207,3 +207,10 @@ def test_a_booth_freed_for_the_waitlist_and_a_closed_offer_are_answered_as_docum
         "assigning": "2026-11-27T11:00:00.000000Z",
     }
     assert not list(offer.iter_errors(booth_views.offer(closed)))
+
+
+def test_readyz_documents_its_own_503_beside_the_problem():
+    responses = _document()["paths"]["/readyz"]["get"]["responses"]
+    assert responses["503"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Readiness"}
+    assert "application/problem+json" in responses["503"]["content"]
+    assert list(responses["200"]["content"]) == ["application/json"]

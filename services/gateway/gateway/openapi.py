@@ -121,10 +121,11 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
         description, schema = other if isinstance(other, tuple) else (other, {"type": "object"})
         op["responses"][str(status)] = {"description": description, "content": {"application/json": {"schema": schema}}}
     for code, description in _ERRORS.items():
-        op["responses"][code] = {
-            "description": description,
-            "content": {"application/problem+json": {"schema": "Problem"}},
-        }
+        problem = {"application/problem+json": {"schema": "Problem"}}
+        if code in op["responses"]:  # an answer of its own for this status (readyz's 503), or a problem
+            op["responses"][code]["content"].update(problem)
+            continue
+        op["responses"][code] = {"description": description, "content": problem}
     if endpoint.auth != "none":
         op["security"] = [{"bearer": []}] if endpoint.auth == "required" else [{}, {"bearer": []}]
     return op

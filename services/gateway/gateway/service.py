@@ -101,6 +101,7 @@ class GatewayService(
         response=s.Readiness,
         description="For the orchestrator's readiness probe and load balancers: 200 when the broker, the store and "
         "every service answered within a second, else 503 with Retry-After and the same body naming what did not.",
+        other_statuses={503: ("Not ready: the checks that failed are false (Retry-After)", s.Readiness)},
     )
     def readyz(self, request: Request):
         """Within a second in any state: every check runs at once with its own deadline (a paused store or
