@@ -463,6 +463,14 @@ def test_a_bad_limit_is_a_422_on_limit_and_another_list_s_cursor_a_400(api, worl
 
 def test_every_list_the_document_declares_is_walked_here(api):
     document = ok(api.request("GET", "/v1/openapi.json"))
+    components = document["components"]["schemas"]
+    # the generic Page or a typed one (shared.pages.page_of): <Item>Page, with the page's members
+    pages_named = {
+        name
+        for name, schema in components.items()
+        if (name == "Page" or name.endswith("Page"))
+        and set(schema.get("required", ())) == {"items", "next_cursor", "limit"}
+    }
     lists = {
         path
         for path, operations in document["paths"].items()
@@ -473,8 +481,12 @@ def test_every_list_the_document_declares_is_walked_here(api):
         .get("application/json", {})
         .get("schema", {})
         .get("$ref", "")
-        .endswith("Page")  # Page, or page_of(item)'s <Item>Page
+        .rsplit("/", 1)[-1]
+        in pages_named
     }
+    # a webhook's deliveries need an endpoint and events of their own: walked in tests/unit/test_platform_answers.py
+    # (newest first, ties, another list's cursor) and tests/integration/test_webhooks.py (on the real broker)
+    lists -= {"/v1/webhooks/{webhook_id}/deliveries"}
     walked = set()
     for case in CASES:
         template = case.path(

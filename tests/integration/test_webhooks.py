@@ -111,6 +111,28 @@ def test_a_good_endpoint_gets_each_event_once_signed_and_the_feed_lists_it_once(
     assert (logged["event_id"], logged["status"], logged["attempts"]) == (event["id"], "delivered", 1)
 
 
+def test_the_delivery_log_pages_like_every_list_newest_first(rpc, receiver):
+    path = f"/paged/{uuid.uuid4().hex[:6]}"
+    made = hook(rpc, receiver, path, province("ha-tinh"))
+    other = hook(rpc, receiver, f"/paged/{uuid.uuid4().hex[:6]}", province("ha-tinh"))
+    events = [approved("ha-tinh") for _ in range(3)]
+    for event in events:
+        publish(event)
+    log = lambda query: rpc.webhook_deliveries(province("ha-tinh"), made["id"], query)  # noqa: E731
+    wait_for(lambda: len(log({})["items"]) == 3)
+    first = log({"limit": "2"})
+    assert first["limit"] == 2 and len(first["items"]) == 2 and first["next_cursor"] and "total" not in first
+    rest = log({"limit": "2", "cursor": first["next_cursor"]})
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+    rows = first["items"] + rest["items"]
+    assert sorted(r["event_id"] for r in rows) == sorted(e["id"] for e in events)
+    assert [r["created_at"] for r in rows] == sorted((r["created_at"] for r in rows), reverse=True)
+    with pytest.raises(KetnoiError, match="not issued for this list"):  # another webhook's cursor
+        rpc.webhook_deliveries(province("ha-tinh"), other["id"], {"cursor": first["next_cursor"]})
+    with pytest.raises(KetnoiError):  # one pagination: at most 200 a page (it took up to 1000, with no cursor)
+        log({"limit": "1000"})
+
+
 def test_a_failing_endpoint_is_retried_then_dead_lettered_then_sent_again_on_request(rpc, receiver):
     path = f"/fail/{uuid.uuid4().hex[:6]}"
     receiver.failing = True

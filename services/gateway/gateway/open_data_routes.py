@@ -36,6 +36,9 @@ class OpenDataRoutes:
         "and more; public once the edition is over (organisers, ops and provinces may preview it)",
         auth="optional",
         response=s.OpenData,
+        description="Anyone once the edition is over (before that, its organisers, ops and provinces see a preview "
+        "with published false; others get 409 open_data_not_yet with published_after): counts only, never a "
+        "person.",
         tags=("open data",),
     )
     def open_data(self, request: Request, edition_id: str):
@@ -46,6 +49,8 @@ class OpenDataRoutes:
         "/v1/editions/<edition_id>/open-data.csv",
         summary="The same open data as CSV, one number per line (edition_id, measure, dimension, key, value)",
         auth="optional",
+        description="The same counts and the same rule of who may see them as GET open-data, as a CSV download "
+        "(edition_id, measure, dimension, key, value), one number per line.",
         tags=("open data",),
         produces="text/csv",
     )

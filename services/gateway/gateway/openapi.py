@@ -16,6 +16,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from gateway.examples import example_for
+from gateway.answers.platform import JSON_VALUE
 from gateway.http import ApiHandler
 from gateway.schemas import Problem
 
@@ -147,6 +148,7 @@ def openapi_document(service_cls: type) -> dict[str, Any]:
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
     spec.components.schema("Problem", schema=Problem)
+    spec.components.schema("JsonValue", JSON_VALUE)  # free-form JSON, typed (gateway.answers.platform)
     paths: dict[str, dict[str, Any]] = {}
     for name, endpoint in _endpoints(service_cls):
         if not endpoint.documented:

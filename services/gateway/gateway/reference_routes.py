@@ -48,6 +48,8 @@ class ReferenceRoutes:
         auth="none",
         query=s.ProvincesQuery,
         response=s.ProvinceList,
+        description="Anyone: the province choices a form offers on a day (the 2025 merger changed them), with their "
+        "names and history. Cacheable (ETag, 304); without ?on= it is kept until midnight in Vietnam.",
         tags=("reference",),
         cache_seconds=CACHE_SECONDS,
     )
@@ -67,6 +69,8 @@ class ReferenceRoutes:
         "(tax code and province, or a foreign registration)",
         auth="none",
         response=s.OrganisationKindList,
+        description="Anyone: the kinds an organisation registers as, and for each which identity fields the "
+        "registration form must ask for. Cacheable (ETag, 304).",
         tags=("reference",),
         cache_seconds=CACHE_SECONDS,
     )
@@ -79,6 +83,8 @@ class ReferenceRoutes:
         summary="Roles an organisation registers in, with their names in vi/en",
         auth="none",
         response=s.RoleList,
+        description="Anyone: the roles (exhibitor, buyer, visitor, partner agency) a registration may choose, named "
+        "in Vietnamese and English. Cacheable (ETag, 304).",
         tags=("reference",),
         cache_seconds=CACHE_SECONDS,
     )
@@ -91,6 +97,8 @@ class ReferenceRoutes:
         summary="Sectors: whether they are a closed list, and the rules a free-text sector must meet",
         auth="none",
         response=s.SectorRules,
+        description="Anyone: what a form may accept as a sector (a closed list or free text within these rules), "
+        "the same rules registration validates with. Cacheable (ETag, 304).",
         tags=("reference",),
         cache_seconds=CACHE_SECONDS,
     )
@@ -103,6 +111,8 @@ class ReferenceRoutes:
         summary="OCOP star ratings a product may carry, what each means (vi/en), and the certificate's rules",
         auth="none",
         response=s.OcopRules,
+        description="Anyone: the OCOP star ratings a product may declare, what each means, and what its "
+        "certificate must show. Cacheable (ETag, 304).",
         tags=("reference",),
         cache_seconds=CACHE_SECONDS,
     )

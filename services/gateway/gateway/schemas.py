@@ -242,11 +242,19 @@ class CheckInBody(Schema):
 
 
 class DevTokenBody(Schema):
-    role = fields.String(required=True, validate=validate.OneOf(("organiser", "member", "province", "ops")))
-    series = fields.String(allow_none=True)
-    organisation = fields.String(allow_none=True)
-    province = fields.String(allow_none=True)
-    subject = fields.String(allow_none=True)
+    role = fields.String(
+        required=True,
+        validate=validate.OneOf(("organiser", "member", "province", "ops")),
+        metadata={"example": "organiser"},
+    )
+    series = fields.String(
+        allow_none=True, metadata={"description": "An organiser's series (its key)", "example": "thanh-hoa-ket-noi"}
+    )
+    organisation = fields.String(
+        allow_none=True, metadata={"description": "A member's organisation (its id)", "example": None}
+    )
+    province = fields.String(allow_none=True, metadata={"description": "A province's key", "example": None})
+    subject = fields.String(allow_none=True, metadata={"description": "Default: dev-<role>", "example": None})
 
 
 class FieldProblem(Schema):
@@ -286,10 +294,14 @@ class QuotaGroup(Schema):
     name = fields.String(required=True, metadata={"example": "host"})
     booths = fields.Integer(strict=True, required=True, metadata={"example": 36})
     provinces = fields.List(
-        fields.String(), allow_none=True, metadata={"description": "null: every province no other group lists"}
+        fields.String(),
+        allow_none=True,
+        metadata={"description": "null: every province no other group lists", "example": ["thanh-hoa"]},
     )
-    province_cap = fields.Integer(strict=True, allow_none=True)
-    province_caps = fields.Dict(keys=fields.String(), values=fields.Integer(strict=True))
+    province_cap = fields.Integer(strict=True, allow_none=True, metadata={"example": 12})
+    province_caps = fields.Dict(
+        keys=fields.String(), values=fields.Integer(strict=True), metadata={"example": {"thanh-hoa": 36}}
+    )
 
 
 class Priorities(Schema):
@@ -311,7 +323,7 @@ class LivestreamRules(Schema):
 
 class BoothRulesBody(Schema):
     groups = fields.List(fields.Nested(QuotaGroup), required=True)
-    organisation_max = fields.Integer(strict=True, allow_none=True)
+    organisation_max = fields.Integer(strict=True, allow_none=True, metadata={"example": 2})
     priorities = fields.Nested(Priorities)
     offer_hours = fields.Integer(strict=True, metadata={"example": 48})
     livestream = fields.Nested(LivestreamRules)
@@ -321,21 +333,34 @@ class FloorPlanBody(Schema):
     csv = fields.String(
         required=True,
         metadata={
-            "description": "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h (see the booths README)"
+            "description": "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h (see the booths README)",
+            "example": "record,code,name,hall,zone,size,kind,features,price_vnd,x,y,w,h\n"
+            "hall,H1,Nhà thi đấu,,,,,,,,,,\n"
+            "zone,A,Khu A,H1,,,,,,,,,\n"
+            "booth,A01,,,A,standard,standard,power,10000000,0,0,3,3\n"
+            "booth,A02,,,A,standard,standard,power,10000000,3,0,3,3\n",
         },
     )
 
 
 class BoothPreference(Schema):
-    type = fields.String(required=True, validate=validate.OneOf(("booth", "zone", "kind")))
-    value = fields.String(required=True)
+    type = fields.String(
+        required=True, validate=validate.OneOf(("booth", "zone", "kind")), metadata={"example": "booth"}
+    )
+    value = fields.String(required=True, metadata={"example": "A01"})
 
 
 class BoothApplicationBody(Schema):
-    participation_id = fields.String(required=True)
-    booths_wanted = fields.Integer(strict=True)
-    preferences = fields.List(fields.Nested(BoothPreference))
-    needs = fields.List(fields.String())
+    participation_id = fields.String(required=True, metadata={"example": "par_01a21d4c36d57c6b7dad836d"})
+    booths_wanted = fields.Integer(strict=True, metadata={"example": 1})
+    preferences = fields.List(
+        fields.Nested(BoothPreference),
+        metadata={
+            "description": "Best first",
+            "example": [{"type": "booth", "value": "A01"}, {"type": "zone", "value": "A"}],
+        },
+    )
+    needs = fields.List(fields.String(), metadata={"example": ["power"]})
 
 
 class AllocationRunBody(Schema):
@@ -343,14 +368,19 @@ class AllocationRunBody(Schema):
 
 
 class ClaimBody(Schema):
-    participation_id = fields.String(required=True)
+    participation_id = fields.String(required=True, metadata={"example": "par_01a21d4c36d57c6b7dad836d"})
 
 
 class OverrideBody(Schema):
-    action = fields.String(required=True, validate=validate.OneOf(("assign", "move", "release")))
-    participation_id = fields.String(allow_none=True)
-    to_booth = fields.String(allow_none=True)
-    reason = fields.String(required=True)
+    action = fields.String(
+        required=True, validate=validate.OneOf(("assign", "move", "release")), metadata={"example": "move"}
+    )
+    participation_id = fields.String(
+        allow_none=True,
+        metadata={"description": "Whom to assign the booth to (assign only)", "example": None},
+    )
+    to_booth = fields.String(allow_none=True, metadata={"description": "Where to move (move only)", "example": "A02"})
+    reason = fields.String(required=True, metadata={"example": "Gần cửa cho xe lăn"})
 
 
 class OfferQuery(PageQuery):
@@ -365,7 +395,7 @@ class OfferReplyBody(Schema):
 
 
 class SlotBody(Schema):
-    participation_id = fields.String(required=True)
+    participation_id = fields.String(required=True, metadata={"example": "par_01a21d4c36d57c6b7dad836d"})
     starts_at = fields.AwareDateTime(required=True, metadata={"example": "2024-08-16T09:00:00+07:00"})
 
 
@@ -581,18 +611,11 @@ class MouBody(Schema):
 # -- notifications ------------------------------------------------------------------------------------
 
 
-class NotificationLogQuery(PageQuery):
-    organisation_id = fields.String()
-    status = fields.String(validate=validate.OneOf(("pending", "sending", "sent", "written", "dead")))
-    channel = fields.String(validate=validate.OneOf(("email", "sms", "zalo")))
-    template = fields.String()
-
-
 class NotificationPreferencesBody(Schema):
-    email = fields.Boolean()
-    sms = fields.Boolean()
-    zalo = fields.Boolean()
-    unsubscribed_non_essential = fields.Boolean()
+    email = fields.Boolean(metadata={"example": True})
+    sms = fields.Boolean(metadata={"example": True})
+    zalo = fields.Boolean(metadata={"example": False})
+    unsubscribed_non_essential = fields.Boolean(metadata={"example": False})
 
 
 # -- reference data (answers) --------------------------------------------------------------------------
@@ -778,19 +801,27 @@ class OpenData(Schema):
     b2b = fields.Nested(OpenDataMeetings, required=True)
 
 
-class ProvinceFeedQuery(Schema):
-    after = fields.String(validate=validate.Length(max=200))
-    limit = fields.Integer(validate=validate.Range(min=1, max=500))
-
-
 class WebhookBody(Schema):
-    url = fields.String(required=True, validate=validate.Length(max=2000))
-    event_types = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=50))
-    province = fields.String()
-
-
-class WebhookDeliveriesQuery(Schema):
-    limit = fields.Integer(validate=validate.Range(min=1, max=1000))
+    url = fields.String(
+        required=True,
+        validate=validate.Length(max=2000),
+        metadata={
+            "description": "https:// (development: 127.0.0.1 or localhost)",
+            "example": "https://so-cong-thuong.quangtri.gov.vn/ketnoi/webhook",
+        },
+    )
+    event_types = fields.List(
+        fields.String(),
+        required=True,
+        validate=validate.Length(min=1, max=50),
+        metadata={
+            "description": "Public event types, or patterns with *",
+            "example": ["vn.ketnoi.registration.participation.approved.v1", "vn.ketnoi.booths.*"],
+        },
+    )
+    province = fields.String(
+        metadata={"description": "Ops only: whose events (none: every province's)", "example": "quang-tri"}
+    )
 
 
 class Webhook(Schema):
@@ -834,38 +865,8 @@ class WebhookDelivery(Schema):
     created_at = fields.String(required=True)
 
 
-class WebhookDeliveries(Schema):
-    items = fields.List(fields.Nested(WebhookDelivery), required=True)
-
-
 class WebhookReplay(Schema):
     queued = fields.Integer(required=True, metadata={"description": "Deliveries queued again"})
-
-
-class CloudEvent(Schema):
-    """A public event exactly as published (structured-mode CloudEvents 1.0); ``data``'s schema per type is in
-    ``GET /v1/asyncapi.json`` and ``events/schemas/``."""
-
-    class Meta:
-        unknown = INCLUDE  # extension attributes (correlationid) may grow
-
-    specversion = fields.String(required=True, metadata={"example": "1.0"})
-    id = fields.String(required=True)
-    source = fields.String(required=True)
-    type = fields.String(required=True, metadata={"example": "vn.ketnoi.registration.participation.approved.v1"})
-    subject = fields.String(required=True)
-    time = fields.String(required=True)
-    datacontenttype = fields.String(required=True)
-    data = fields.Dict(required=True, metadata={"description": "The type's data: see the AsyncAPI document"})
-
-
-class ProvinceFeed(Schema):
-    items = fields.List(fields.Nested(CloudEvent), required=True)
-    next_cursor = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "Pass as ?after= to continue; the feed never ends: poll with the last one you got"},
-    )
 
 
 class Liveness(Schema):

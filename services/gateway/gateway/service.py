@@ -31,6 +31,7 @@ from gateway import (
     registration_routes,
 )
 from gateway import schemas as s
+from gateway.answers import platform as a
 from gateway.edge import broker_reachable
 from gateway.http import api
 from gateway.idempotency import idempotency_store
@@ -78,7 +79,16 @@ class GatewayService(
 
     # -- operations -------------------------------------------------------------
 
-    @api("GET", "/healthz", summary="Liveness: the process answers", auth="none", tags=("ops",), response=s.Liveness)
+    @api(
+        "GET",
+        "/healthz",
+        summary="Liveness: the process answers",
+        description="For the orchestrator's liveness probe: 200 while the gateway process serves requests, whatever "
+        "the state of the broker, store or services (see /readyz).",
+        auth="none",
+        tags=("ops",),
+        response=s.Liveness,
+    )
     def healthz(self, request: Request):
         return {"status": "ok"}
 
@@ -89,6 +99,9 @@ class GatewayService(
         auth="none",
         tags=("ops",),
         response=s.Readiness,
+        description="For the orchestrator's readiness probe and load balancers: 200 when the broker, the store and "
+        "every service answered within a second, else 503 with Retry-After and the same body naming what did not.",
+        other_statuses={503: ("Not ready: the checks that failed are false (Retry-After)", s.Readiness)},
     )
     def readyz(self, request: Request):
         """Within a second in any state: every check runs at once with its own deadline (a paused store or
@@ -114,7 +127,16 @@ class GatewayService(
         headers = {} if ready else {"Retry-After": "5"}
         return (200 if ready else 503), headers, {"status": "ready" if ready else "not ready", "checks": checks}
 
-    @api("GET", "/v1/openapi.json", summary="This document", auth="none", tags=("docs",))
+    @api(
+        "GET",
+        "/v1/openapi.json",
+        summary="This document",
+        description="Anyone: the OpenAPI 3.1 document of this API, generated from the routes that serve it (the "
+        "TypeScript client is generated from it). Its operations are typed; the JSON Schemas inside are JSON.",
+        auth="none",
+        tags=("docs",),
+        response=a.OpenApiDocument,
+    )
     def openapi(self, request: Request):
         return openapi_document(GatewayService)
 
@@ -123,8 +145,11 @@ class GatewayService(
         "/v1/asyncapi.json",
         summary="The public events provinces consume, as AsyncAPI 3.0: the exchange "
         "ketnoi.public, its routing keys by province, the CloudEvents envelope and each type's schema",
+        description="Anyone: the public event contract a province's consumer reads (the same as "
+        "events/asyncapi.yaml); cacheable (ETag, 304), it changes only with a deployment.",
         auth="none",
         tags=("docs",),
+        response=a.AsyncApiDocument,
         cache_seconds=CONTRACT_CACHE_SECONDS,
     )
     def asyncapi(self, request: Request):
@@ -147,7 +172,11 @@ class GatewayService(
         "POST",
         "/v1/dev/tokens",
         summary="Dev mode only: mint a token for any role",
+        description="Development and tests only (KETNOI_DEV_MODE): a 12-hour bearer token for the role and scope "
+        "asked (an organiser's series, a member's organisation, a province); 404 dev_mode_off in production, 422 "
+        "for a role without its scope.",
         auth="none",
+        response=a.DevToken,
         body=s.DevTokenBody,
         reads_body=True,
         tags=("dev",),

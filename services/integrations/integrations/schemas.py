@@ -9,6 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from integrations.events import PUBLIC
 from shared.config import settings
+from shared.pages import PageQuery
 from shared.validation import Problem, current_province
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -53,5 +54,5 @@ class FeedQuery(Schema):
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
 
 
-class DeliveriesQuery(Schema):
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+class DeliveriesQuery(PageQuery):
+    """A webhook's delivery log pages like every list (``limit`` 1–200, ``cursor``)."""

@@ -17,6 +17,7 @@ from typing import Any
 from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError
 
+from shared import pages
 from shared.store import ServiceStore
 from shared.timestamps import now_text
 
@@ -156,6 +157,11 @@ class IntegrationsStore(ServiceStore):
             {"$set": {**changes, "lease_until": None}},
         )
         return bool(result.modified_count)
+
+    def delivery_page(self, webhook_id: str, wanted: pages.Wanted) -> pages.Fetched:
+        """A page of a webhook's deliveries (without their bodies), not counted: a webhook gets a delivery per
+        event of its province, and a count would read them all on every page."""
+        return self.page("deliveries", {"webhook_id": webhook_id}, wanted, projection={"body": 0}, counted=False)
 
     def deliveries(self, webhook_id: str, limit: int) -> list[dict[str, Any]]:
         return list(

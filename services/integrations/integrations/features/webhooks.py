@@ -13,11 +13,15 @@ from integrations.schemas import DeliveriesQuery, FeedQuery, WebhookIn
 from integrations.settings import hook_settings
 from integrations.signing import new_secret
 from integrations.store import IntegrationsStore
+from shared import pages
 from shared.entrypoints import rpc
 from shared.errors import Conflict, NotFound
 from shared.ids import new_id
 from shared.timestamps import now_text, to_text
 from shared.validation import load
+
+# newest first; ``_id`` (``<webhook>:<event id>``) orders the deliveries of one millisecond
+NEWEST_FIRST = pages.Order((("created_at", -1), ("_id", -1)))
 
 
 class Webhooks:
@@ -57,8 +61,8 @@ class Webhooks:
     def webhook_deliveries(self, actor: dict | None, webhook_id: str, query: dict) -> dict[str, Any]:
         """The delivery log, newest first: status, attempts, the last answer or error."""
         access.webhook_owner(actor, self.store.webhook(webhook_id))
-        limit = load(DeliveriesQuery, query)["limit"]
-        return {"items": [views.delivery(d) for d in self.store.deliveries(webhook_id, limit)]}
+        wanted = pages.wanted(load(DeliveriesQuery, query), f"deliveries:{webhook_id}", NEWEST_FIRST)
+        return self.store.delivery_page(webhook_id, wanted).answer(views.delivery)
 
     @rpc
     def redeliver(self, actor: dict | None, webhook_id: str, delivery_id: str) -> dict[str, Any]:
