@@ -395,8 +395,9 @@ class B2bSessionBody(Schema):
     mode = fields.String(
         validate=validate.OneOf(("pick", "optimise")),
         metadata={
+            "example": "optimise",
             "description": "pick: participants pick slots when they accept; optimise: the "
-            "organisers schedule all accepted meetings at once"
+            "organisers schedule all accepted meetings at once",
         },
     )
     auto_accept = fields.Boolean()
@@ -538,12 +539,18 @@ class ScheduleBody(Schema):
 
 
 class AgendaBody(Schema):
-    stage = fields.String(required=True, validate=validate.OneOf(("preliminary", "final")))
+    stage = fields.String(
+        required=True,
+        validate=validate.OneOf(("preliminary", "final")),
+        metadata={"description": "preliminary (any number of times), then final", "example": "preliminary"},
+    )
 
 
 class Outcome(Schema):
     result = fields.String(
-        required=True, validate=validate.OneOf(("none", "follow_up", "quotation", "sample_order", "contract", "mou"))
+        required=True,
+        validate=validate.OneOf(("none", "follow_up", "quotation", "sample_order", "contract", "mou")),
+        metadata={"example": "quotation"},
     )
     notes = fields.String(
         allow_none=True,
@@ -553,8 +560,14 @@ class Outcome(Schema):
 
 
 class LiveBody(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(("checked_in", "in_progress", "done", "no_show")))
-    outcome = fields.Nested(Outcome, allow_none=True, metadata={"description": "When the meeting is done"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(("checked_in", "in_progress", "done", "no_show")),
+        metadata={"description": "The next step: checked_in, in_progress, then done or no_show", "example": "done"},
+    )
+    outcome = fields.Nested(
+        Outcome, allow_none=True, metadata={"description": "With done only (422 with another status)"}
+    )
 
 
 class Money(Schema):

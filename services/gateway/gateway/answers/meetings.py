@@ -6,6 +6,8 @@ adds or renames fails the end-to-end contract check until it is described here.
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from gateway.answers import local_time, utc_time
@@ -24,7 +26,7 @@ FAIRNESS = ("buyer", "participant", "none")
 RESULTS = ("none", "follow_up", "quotation", "sample_order", "contract", "mou")
 
 
-def _slot_id(description: str = "", **kwargs: object) -> fields.String:
+def _slot_id(description: str = "", **kwargs: Any) -> fields.String:
     return fields.String(validate=SLOT_ID, metadata={"description": description} if description else {}, **kwargs)
 
 
