@@ -15,8 +15,10 @@ from marshmallow import Schema
 
 from gateway.answers import meetings as a
 from gateway.meeting_routes import MeetingRoutes
+from meetings import planning, views
 from meetings import schemas as service
-from meetings import views
+from meetings.domain.model import Meeting, Objectives, Session
+from meetings.domain.timetable import schedule_meetings
 from scripts.openapi_file import document, untyped_operations
 
 DOC = document()
@@ -128,7 +130,17 @@ RUN = {
     "unplaced": [{"meeting_id": "mtg_2", "reason": "no_interpreter"}],
     "moved": [],
     "solver_ms": 12.5,
-    "objectives": [{"name": "meetings", "value": 1, "bound": 1, "optimal": True, "method": "exact"}],
+    # a real solve's report: every objective's name, value, bound and method (not_asked: compact is off)
+    "objectives": planning.scores(
+        schedule_meetings(
+            Session(("S01",), ("T01",)),
+            [Meeting("mtg_1", "par_s", "par_b", "ja", 0), Meeting("mtg_2", "par_s", "par_c", None, 0)],
+            {},
+            {"ja": 1},
+            [],
+            Objectives(compact=False),
+        )
+    ),
 }
 
 

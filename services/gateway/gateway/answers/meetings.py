@@ -132,7 +132,14 @@ class UnplacedMeeting(Schema):
 class ObjectiveScore(Schema):
     """One objective of a timetable, in the order they were optimised."""
 
-    name = fields.String(required=True, metadata={"example": "meetings"})
+    name = fields.String(
+        required=True,
+        metadata={
+            "description": "placed, buyers_served (or participants_served), min_per_buyer (or min_per_participant), "
+            "priority, idle_gaps, table_changes",
+            "example": "placed",
+        },
+    )
     value = fields.Integer(required=True)
     bound = fields.Integer(
         required=True,
@@ -142,8 +149,12 @@ class ObjectiveScore(Schema):
     optimal = fields.Boolean(required=True, metadata={"description": "The value is proven to reach the bound"})
     method = fields.String(
         required=True,
-        validate=validate.OneOf(("exact", "heuristic", "incremental")),
-        metadata={"description": "exact: an integer program; heuristic: too large for one; incremental: few moves"},
+        validate=validate.OneOf(("exact", "heuristic", "incremental", "not_asked")),
+        metadata={
+            "description": "exact: an integer program; heuristic: too large for one (the bound may be loose); "
+            "incremental: a run that moved as few meetings as possible; not_asked: an objective the session "
+            "does not ask for (no bound)"
+        },
     )
 
 
