@@ -203,7 +203,8 @@ class MeetingRoutes:
         "/v1/b2b-sessions/<session_id>/requests",
         summary="Request a meeting (409 duplicate_meeting, meeting_limit, participant_busy)",
         description="A member of the `from` participant's organisation asks a participant on the other side "
-        "(422 same_side); accepted at once where the session auto-accepts. In a pick session `slot` holds a "
+        "(422 same_side; organisers broker instead); accepted at once where the session auto-accepts. "
+        "In a pick session `slot` holds a "
         "slot (elsewhere 422 not_pickable). 409: duplicate_meeting (with existing_id), meeting_limit (with "
         "limit), not_in_b2b, or the slot refused (participant_busy, unavailable, no_table, no_interpreter).",
         body=s.MeetingRequestBody,
@@ -271,7 +272,8 @@ class MeetingRoutes:
         summary="Accept a request (pick sessions: with a free slot and table)",
         description="The invited organisation only (403 not_invitee). In a pick session the slot (or the one "
         "the request holds) is taken at once, else 422 (slot required); elsewhere the organisers' timetable "
-        "places it. 409: not_pending, request_expired, scheduling (a timetable run is going), or the slot "
+        "places it (422 not_pickable for a slot). 409: not_pending, request_expired, scheduling (a timetable "
+        "run is going), or the slot "
         "refused (participant_busy, unavailable, no_table, table_taken, no_interpreter).",
         body=s.AcceptBody,
         auth="required",
@@ -362,7 +364,8 @@ class MeetingRoutes:
         "202 and a job to poll at Location",
         description="Organisers only. Places every accepted meeting and answers the run's report (placed, left "
         "out with reasons, moved, each objective's value and bound). With `Prefer: respond-async`, or for a "
-        "session of more than 3,000 accepted meetings, 202 with a job and its Location to poll instead. 409: "
+        "session of more than 3,000 accepted meetings, 202 with a job and its Location to poll instead. 422 when "
+        "`now` is not a meeting slot; 409: "
         "scheduling (a run is going already), locks_conflict (locked meetings that cannot all be honoured).",
         body=s.ScheduleBody,
         auth="required",
@@ -507,7 +510,8 @@ class MeetingRoutes:
         "/v1/editions/<edition_id>/mous",
         summary="MOUs (organisers: all; provinces: their province's; members: their own)",
         description="Organisers see every MOU of the edition, a province those with a party of the province, a "
-        "member those of its organisation; oldest first, a page at a time (`registered_by` is null here).",
+        "member those of its organisation (other roles: 403 forbidden_role); oldest first, a page at a time "
+        "(`registered_by` is null here).",
         auth="required",
         query=s.PageQuery,
         response=page_of(a.Mou),
