@@ -159,7 +159,10 @@ def test_every_list_of_the_api_answers_one_page_shape_and_declares_limit_and_cur
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
             schema = operation["responses"].get("200", {}).get("content", {}).get("application/json", {})
-            if schema.get("schema", {}).get("$ref") == "#/components/schemas/Page":
+            ref = schema.get("schema", {}).get("$ref", "")
+            if ref.endswith("Page"):  # Page, or a typed page of its rows (page_of: "<Item>Page")
+                page = document["components"]["schemas"][ref.rsplit("/", 1)[-1]]
+                assert set(page["required"]) == {"items", "next_cursor", "limit"}, ref
                 lists[f"{method.upper()} {path}"] = {
                     p["name"]: p["schema"] for p in operation["parameters"] if p["in"] == "query"
                 }
