@@ -402,6 +402,8 @@ class SlotBody(Schema):
 # -- meetings ----------------------------------------------------------------------------------------
 
 SLOT_ID = validate.Regexp(r"^S\d{2}$")
+SUPPLIER_EXAMPLE = "par_0193a2f4c5d6e7f8a9b0c1d2"  # ids are a prefix, then 24 hex digits (shared.ids)
+BUYER_EXAMPLE = "par_0193a2f4c9e8d7c6b5a4f3e2"
 
 
 class Names(Schema):
@@ -411,11 +413,11 @@ class Names(Schema):
 
 class B2bProfileBody(Schema):
     offers = fields.List(fields.String(), metadata={"example": ["processed_food"]})
-    seeks = fields.List(fields.String())
+    seeks = fields.List(fields.String(), metadata={"example": []})
     volumes = fields.String(allow_none=True, metadata={"example": "2 containers / month"})
     markets = fields.List(fields.String(), metadata={"example": ["JP", "TH"]})
-    certifications_held = fields.List(fields.String())
-    certifications_required = fields.List(fields.String())
+    certifications_held = fields.List(fields.String(), metadata={"example": ["HACCP", "VietGAP"]})
+    certifications_required = fields.List(fields.String(), metadata={"example": []})
     languages = fields.List(fields.String(), metadata={"example": ["vi", "en"]})
     priority = fields.Integer(strict=True, metadata={"description": "Buyer priority 0–10 (organisers only)"})
 
@@ -449,7 +451,11 @@ class B2bInterpreter(Schema):
 
 
 class B2bSessionBody(Schema):
-    name = fields.Nested(Names, required=True)
+    name = fields.Nested(
+        Names,
+        required=True,
+        metadata={"example": {"vi": "Phiên kết nối B2B nông sản chế biến", "en": "Processed agri-food B2B session"}},
+    )
     date = fields.Date(required=True, metadata={"example": "2025-07-10"})
     starts_at = fields.String(
         required=True,
@@ -466,8 +472,9 @@ class B2bSessionBody(Schema):
     mode = fields.String(
         validate=validate.OneOf(("pick", "optimise")),
         metadata={
+            "example": "optimise",
             "description": "pick: participants pick slots when they accept; optimise: the "
-            "organisers schedule all accepted meetings at once"
+            "organisers schedule all accepted meetings at once",
         },
     )
     auto_accept = fields.Boolean()
@@ -500,7 +507,7 @@ class SupplierTablesBody(Schema):
         values=fields.String(validate=validate.Regexp(r"^T\d{2,3}$")),
         required=True,
         validate=validate.Length(max=500),
-        metadata={"description": "Supplier participation id -> its table", "example": {"par_0123456789abcdef": "T01"}},
+        metadata={"description": "Supplier participation id -> its table", "example": {SUPPLIER_EXAMPLE: "T01"}},
     )
 
 
@@ -528,58 +535,116 @@ class MeetingQuery(PageQuery):
         validate=validate.Length(max=100),
         metadata={"description": "A participant's own meetings (organisers see every meeting without it)"},
     )
-    status = fields.String(validate=validate.OneOf(("requested", "accepted", "declined", "expired", "cancelled")))
+    status = fields.String(
+        validate=validate.OneOf(("requested", "accepted", "declined", "expired", "cancelled")),
+        metadata={"description": "Only meetings in this status"},
+    )
 
 
 class MeetingRequestBody(Schema):
-    from_ = fields.String(required=True, data_key="from", metadata={"description": "Your participation id"})
-    to = fields.String(required=True, metadata={"description": "The participation you want to meet"})
-    note = fields.String(allow_none=True)
-    slot = fields.String(allow_none=True, validate=SLOT_ID, metadata={"description": "pick sessions: slot to hold"})
+    from_ = fields.String(
+        required=True,
+        data_key="from",
+        metadata={"description": "Your participation id (a supplier or a buyer)", "example": BUYER_EXAMPLE},
+    )
+    to = fields.String(
+        required=True,
+        metadata={"description": "The participation you want to meet, on the other side", "example": SUPPLIER_EXAMPLE},
+    )
+    note = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=1000),
+        metadata={"example": "Chúng tôi tìm nhà cung cấp cà phê rang xay đạt chuẩn HACCP cho thị trường Nhật Bản."},
+    )
+    slot = fields.String(
+        allow_none=True,
+        validate=SLOT_ID,
+        metadata={"description": "Pick sessions only: the slot to hold (leave it out elsewhere)", "example": "S03"},
+    )
 
 
 class BrokerBody(Schema):
-    supplier = fields.String(required=True)
-    buyer = fields.String(required=True)
-    note = fields.String(allow_none=True)
-    slot = fields.String(allow_none=True, validate=SLOT_ID)
-    table = fields.String(allow_none=True)
+    supplier = fields.String(
+        required=True, metadata={"description": "An exhibitor's participation id", "example": SUPPLIER_EXAMPLE}
+    )
+    buyer = fields.String(
+        required=True, metadata={"description": "A buyer's participation id", "example": BUYER_EXAMPLE}
+    )
+    note = fields.String(
+        allow_none=True, validate=validate.Length(max=1000), metadata={"example": "Đề xuất của Ban tổ chức"}
+    )
+    slot = fields.String(
+        allow_none=True,
+        validate=SLOT_ID,
+        metadata={"description": "Place and lock it there (else the next timetable run places it)", "example": "S04"},
+    )
+    table = fields.String(allow_none=True, metadata={"description": "With slot: the table", "example": "T02"})
 
 
 class AcceptBody(Schema):
-    slot = fields.String(allow_none=True, validate=SLOT_ID)
-    table = fields.String(allow_none=True)
+    slot = fields.String(
+        allow_none=True,
+        validate=SLOT_ID,
+        metadata={"description": "Pick sessions: a free slot (default: the one the request holds)", "example": "S03"},
+    )
+    table = fields.String(
+        allow_none=True, metadata={"description": "Pick sessions: a table (default: any free one)", "example": "T05"}
+    )
 
 
 class ReasonBody(Schema):
-    reason = fields.String(allow_none=True)
+    reason = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "Kept with the meeting", "example": "Trùng lịch tham quan vùng nguyên liệu"},
+    )
 
 
 class LockBody(Schema):
-    slot = fields.String(required=True, validate=SLOT_ID)
-    table = fields.String(allow_none=True)
+    slot = fields.String(required=True, validate=SLOT_ID, metadata={"example": "S05"})
+    table = fields.String(allow_none=True, metadata={"description": "Default: a free table", "example": "T03"})
 
 
 class ScheduleBody(Schema):
-    full = fields.Boolean()
-    rebook_no_shows = fields.Boolean()
-    now = fields.String(allow_none=True, validate=SLOT_ID)
+    full = fields.Boolean(metadata={"description": "Recompute from scratch, locks kept (default false: few moves)"})
+    rebook_no_shows = fields.Boolean(metadata={"description": "Place no-show meetings again later (default false)"})
+    now = fields.String(
+        allow_none=True,
+        validate=SLOT_ID,
+        metadata={"description": "The last slot that has started: nothing moves into or before it", "example": "S04"},
+    )
 
 
 class AgendaBody(Schema):
-    stage = fields.String(required=True, validate=validate.OneOf(("preliminary", "final")))
+    stage = fields.String(
+        required=True,
+        validate=validate.OneOf(("preliminary", "final")),
+        metadata={"description": "preliminary (any number of times), then final", "example": "preliminary"},
+    )
 
 
 class Outcome(Schema):
     result = fields.String(
-        required=True, validate=validate.OneOf(("none", "follow_up", "quotation", "sample_order", "contract", "mou"))
+        required=True,
+        validate=validate.OneOf(("none", "follow_up", "quotation", "sample_order", "contract", "mou")),
+        metadata={"example": "quotation"},
     )
-    notes = fields.String(allow_none=True)
+    notes = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"example": "Gửi báo giá 2 container cà phê rang xay trong tháng 8"},
+    )
 
 
 class LiveBody(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(("checked_in", "in_progress", "done", "no_show")))
-    outcome = fields.Nested(Outcome, allow_none=True, metadata={"description": "When the meeting is done"})
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(("checked_in", "in_progress", "done", "no_show")),
+        metadata={"description": "The next step: checked_in, in_progress, then done or no_show", "example": "done"},
+    )
+    outcome = fields.Nested(
+        Outcome, allow_none=True, metadata={"description": "With done only (422 with another status)"}
+    )
 
 
 class Money(Schema):
@@ -588,24 +653,61 @@ class Money(Schema):
 
 
 class MouParty(Schema):
-    organisation_id = fields.String(allow_none=True)
-    name = fields.Nested(Names, allow_none=True)
-    kind = fields.String(validate=validate.OneOf(("alliance", "agency", "organisation")))
-    province = fields.String(allow_none=True)
-    country = fields.String()
+    organisation_id = fields.String(
+        allow_none=True,
+        metadata={"description": "An organisation on file (named as registered); or leave it out and give name"},
+    )
+    name = fields.Nested(
+        Names,
+        allow_none=True,
+        metadata={
+            "description": "A party not on file (an alliance, an agency, a partner abroad); then no organisation_id",
+        },
+    )
+    kind = fields.String(
+        validate=validate.OneOf(("alliance", "agency", "organisation")),
+        metadata={"description": "A party not on file: what it is (default organisation)"},
+    )
+    province = fields.String(allow_none=True, metadata={"description": "A party not on file: its province code"})
+    country = fields.String(metadata={"description": "A party not on file: ISO 3166-1 alpha-2 (default VN)"})
 
 
 class MouBody(Schema):
-    title = fields.Nested(Names, required=True)
-    kind = fields.String(validate=validate.OneOf(("mou", "agreement")))
-    parties = fields.List(fields.Nested(MouParty), required=True)
+    title = fields.Nested(
+        Names,
+        required=True,
+        metadata={
+            "example": {
+                "vi": "Biên bản ghi nhớ hợp tác tiêu thụ cà phê rang xay",
+                "en": "MOU on the supply of roasted coffee",
+            }
+        },
+    )
+    kind = fields.String(validate=validate.OneOf(("mou", "agreement")), metadata={"example": "mou"})
+    parties = fields.List(
+        fields.Nested(MouParty),
+        required=True,
+        validate=validate.Length(min=2, max=20),
+        metadata={
+            "description": "Two to twenty: each an organisation on file, or a name with its kind and place",
+            "example": [
+                {"organisation_id": "org_0193a2f4c5d6e7f8a9b0c1d2"},
+                {
+                    "name": {"vi": "Liên minh Hợp tác xã tỉnh Thanh Hóa", "en": "Thanh Hoa Cooperative Alliance"},
+                    "kind": "alliance",
+                    "province": "thanh-hoa",
+                    "country": "VN",
+                },
+            ],
+        },
+    )
     sector = fields.String(required=True, metadata={"example": "processed_food"})
-    products = fields.List(fields.String())
+    products = fields.List(fields.String(), metadata={"example": ["roasted coffee", "instant coffee"]})
     value = fields.Nested(Money, allow_none=True)
-    signed_on = fields.Date(required=True)
-    signed_at_event = fields.String(allow_none=True)
-    meeting_ids = fields.List(fields.String())
-    document_ref = fields.String(allow_none=True)
+    signed_on = fields.Date(required=True, metadata={"example": "2025-07-10"})
+    signed_at_event = fields.String(allow_none=True, metadata={"example": "B2B session, 10 July 2025"})
+    meeting_ids = fields.List(fields.String(), metadata={"description": "The meetings it came out of"})
+    document_ref = fields.String(allow_none=True, metadata={"example": "15/2025/BGH-TH"})
 
 
 # -- notifications ------------------------------------------------------------------------------------
