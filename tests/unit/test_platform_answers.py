@@ -206,7 +206,7 @@ def test_a_booth_freed_for_the_waitlist_and_a_closed_offer_are_answered_as_docum
         "closed_at": "2026-11-27T11:00:00.000000Z",
         "assigning": "2026-11-27T11:00:00.000000Z",
     }
-    assert not list(offer.iter_errors(booth_views.offer(closed)))
+    assert not list(offer.iter_errors(booth_views.offer(closed, "Asia/Ho_Chi_Minh")))
 
 
 def test_readyz_documents_its_own_503_beside_the_problem():

@@ -15,8 +15,8 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from gateway.examples import example_for
 from gateway.answers.platform import JSON_VALUE
+from gateway.examples import example_for
 from gateway.http import ApiHandler
 from gateway.schemas import Problem
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from gateway.answers import utc_time
 from shared import pages
 
 Page = pages.Page  # what every list answers: one component of the OpenAPI document
@@ -932,11 +933,9 @@ class Webhook(Schema):
     event_types = fields.List(fields.String(), required=True, metadata={"description": "Types or * patterns"})
     province = fields.String(required=True, metadata={"description": "Whose events it gets (or every province)"})
     status = fields.String(required=True)
-    created_at = fields.String(required=True)
-    previous_secret_valid_until = fields.String(
-        required=True,
-        allow_none=True,
-        metadata={"description": "While the secret it replaced still signs deliveries too (a second v1)"},
+    created_at = utc_time(required=True)
+    previous_secret_valid_until = utc_time(
+        "While the secret it replaced still signs deliveries too (a second v1)", required=True, allow_none=True
     )
 
 
@@ -945,7 +944,7 @@ class WebhookWithSecret(Webhook):
 
 
 class WebhookAttempt(Schema):
-    at = fields.String(required=True)
+    at = utc_time(required=True)
     status_code = fields.Integer(
         required=True, allow_none=True, metadata={"description": "The endpoint's HTTP status, if it answered"}
     )
@@ -960,11 +959,11 @@ class WebhookDelivery(Schema):
     event_type = fields.String(required=True)
     status = fields.String(required=True, metadata={"description": "pending, sending, delivered or dead"})
     attempts = fields.Integer(required=True)
-    next_at = fields.String(required=True, allow_none=True)
-    delivered_at = fields.String(required=True, allow_none=True)
+    next_at = utc_time(required=True, allow_none=True)
+    delivered_at = utc_time(required=True, allow_none=True)
     last = fields.Nested(WebhookAttempt, required=True, allow_none=True)
     redeliveries = fields.Integer(required=True)
-    created_at = fields.String(required=True)
+    created_at = utc_time(required=True)
 
 
 class WebhookReplay(Schema):

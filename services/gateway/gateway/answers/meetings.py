@@ -304,7 +304,7 @@ class Meeting(Schema):
         required=True, allow_none=True, metadata={"description": "The interpreter language it needs (null: none)"}
     )
     sequence = fields.Integer(required=True, metadata={"description": "Its calendar SEQUENCE: raised by every move"})
-    expires_at = local_time("A request's deadline for an answer (null once answered)", required=True, allow_none=True)
+    expires_at = utc_time("A request's deadline for an answer (null once answered)", required=True, allow_none=True)
     unplaced_reason = fields.String(
         required=True,
         allow_none=True,

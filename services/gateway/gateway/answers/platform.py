@@ -3,7 +3,9 @@ dev tokens, and the two contract documents (OpenAPI, AsyncAPI) described by thei
 
 Free-form JSON (an event's ``data``, the JSON Schemas inside the contract documents) is typed as
 :data:`JSON_VALUE`, the ``JsonValue`` component: any JSON value, recursively (a generated client gets
-``string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }``, not ``Record<string, never>``).
+``string | number | boolean | null | Scalar-or-object[] | { [key: string]: JsonValue }``, not
+``Record<string, never>``).  An array's items are scalars or objects, not arrays themselves: TypeScript
+rejects a type that contains an array of itself, and the documents it types nest no arrays directly.
 That is all the document can honestly say of them: each event type's ``data`` is described by the AsyncAPI
 document, not here.
 """
@@ -19,10 +21,19 @@ from shared.pages import PageQuery
 
 JSON_VALUE_REF = "#/components/schemas/JsonValue"
 JSON_VALUE: dict[str, Any] = {
-    "description": "Any JSON value: a string, number, boolean, null, an array or an object of JSON values.",
+    "description": "Any JSON value: a string, number, boolean, null, an object of JSON values, or an array of "
+    "scalars and such objects.",
     "anyOf": [
         {"type": ["string", "number", "boolean", "null"]},
-        {"type": "array", "items": {"$ref": JSON_VALUE_REF}},
+        {
+            "type": "array",
+            "items": {
+                "anyOf": [
+                    {"type": ["string", "number", "boolean", "null"]},
+                    {"type": "object", "additionalProperties": {"$ref": JSON_VALUE_REF}},
+                ]
+            },
+        },
         {"type": "object", "additionalProperties": {"$ref": JSON_VALUE_REF}},
     ],
 }
@@ -193,6 +204,7 @@ class OpenApiParameter(Schema):
 
 class OpenApiMediaType(Schema):
     schema = json_object("A JSON Schema", required=True)
+    example = json_value("A request body as a client would send it (submitted by tests/e2e/test_request_examples.py)")
 
 
 class OpenApiRequestBody(Schema):
