@@ -55,6 +55,10 @@ TAIL = 4  # forms sent once the fault has ended, besides the burst
 
 # -- the system ------------------------------------------------------------------------------------
 
+# RabbitMQ publishes a quorum queue's message counts every 5 s (measured here: a message published showed in
+# list_queues 5-6 s later, while a passive declare saw it at once); quiet must last longer than that.
+QUEUE_STATS_LAG = 6.0
+
 
 class DrillStack:
     """A private broker and store, two replicas of every service, two gateways, and a supervisor."""
@@ -145,18 +149,27 @@ class DrillStack:
 
     def in_flight(self) -> dict[str, int]:
         """Work not yet settled: events in handler queues (ready or taken) and in outboxes, registrations
-        pending, e-mails not yet sent."""
+        pending, e-mails not yet sent.
+
+        ``rabbitmqctl list_queues`` reads a quorum queue's counts from statistics its leader publishes every
+        few seconds: a message published a moment ago shows as 0 for up to :data:`QUEUE_STATS_LAG`.  So each
+        queue is also asked directly (a passive declare answers from the leader: ready messages, now), and
+        :meth:`settle` waits for quiet longer than that lag, which the taken (unacked) count needs.
+        """
         listed = self.broker.ctl("list_queues", "-q", "name", "messages")
-        queued = {
-            row[0]: int(row[1])
-            for row in (line.split() for line in listed.splitlines())
-            if len(row) == 2
-            and row[1].isdigit()
-            and int(row[1])
-            and row[0].startswith("ketnoi.")
-            and not row[0].endswith(".dead")
+        rows = [row for row in (line.split() for line in listed.splitlines()) if len(row) == 2]
+        handler_queues = [name for name, _ in rows if name.startswith("ketnoi.") and not name.endswith(".dead")]
+        found = {
+            f"queue {name}": int(count)
+            for name, count in rows
+            if name in handler_queues and count.isdigit() and int(count)
         }
-        found = {f"queue {name}": n for name, n in queued.items()}
+        with Connection(self.broker.amqp_uri) as connection:
+            channel = connection.channel()
+            for name in handler_queues:
+                ready = channel.queue_declare(name, passive=True).message_count
+                if ready:
+                    found[f"queue {name}"] = max(found.get(f"queue {name}", 0), ready)
         for service in ("registration", "booths", "meetings", "notifications"):
             for collection in self.db(service).list_collection_names():
                 if self.db(service)[collection].find_one({"outbox_n": {"$gt": 0}}, {"_id": 1}):
@@ -168,20 +181,25 @@ class DrillStack:
         return found
 
     def settle(self, timeout: float = 300) -> float:
+        """Seconds until nothing was in flight for longer than the queue statistics lag."""
         start = time.monotonic()
-        quiet = 0
+        quiet_since: float | None = None
         last_said = start
         while time.monotonic() - start < timeout:
             try:
                 flight = self.in_flight()
             except Exception:  # the store or broker still coming back
                 flight = {"store or broker": 1}
-            quiet = 0 if flight else quiet + 1
-            if flight and time.monotonic() - last_said > 10:
-                print(f"    still in flight after {time.monotonic() - start:.0f} s: {flight}", flush=True)
-                last_said = time.monotonic()
-            if quiet >= 3:  # three looks in a row: nothing in flight between them either
-                return time.monotonic() - start
+            now = time.monotonic()
+            if flight:
+                quiet_since = None
+            elif quiet_since is None:
+                quiet_since = now
+            if flight and now - last_said > 10:
+                print(f"    still in flight after {now - start:.0f} s: {flight}", flush=True)
+                last_said = now
+            if quiet_since is not None and now - quiet_since >= QUEUE_STATS_LAG:
+                return quiet_since - start
             time.sleep(0.5)
         return float("inf")
 
@@ -628,13 +646,13 @@ class Poison:
 
 
 def parked_messages(system: DrillStack) -> dict[str, int]:
-    """What the dead-letter queues hold, by queue."""
-    listed = system.broker.ctl("list_queues", "-q", "name", "messages")
-    return {
-        row[0]: int(row[1])
-        for row in (line.split() for line in listed.splitlines())
-        if len(row) == 2 and row[0].endswith(".dead") and row[1].isdigit() and int(row[1])
-    }
+    """What the dead-letter queues hold, by queue (counted by the queues themselves: see ``in_flight``)."""
+    listed = system.broker.ctl("list_queues", "-q", "name")
+    dead = [name for name in listed.split() if name.endswith(".dead")]
+    with Connection(system.broker.amqp_uri) as connection:
+        channel = connection.channel()
+        counts = {name: channel.queue_declare(name, passive=True).message_count for name in dead}
+    return {name: n for name, n in counts.items() if n}
 
 
 DRILLS = ("broker-restart", "store-pause", "sigkill", "poison")
