@@ -42,6 +42,8 @@ class ProblemPages:
         "GET",
         "/problems",
         summary="Every problem type the API answers with, in Vietnamese and English",
+        description="An HTML page for people: each error code (the last part of a problem's `type`) with its "
+        "title in both languages, linking to its own page. Anyone may read it; it changes only with a release.",
         auth="none",
         tags=("docs",),
         produces="text/html",
@@ -65,6 +67,8 @@ class ProblemPages:
         "GET",
         "/problems/<code>",
         summary="What a problem type means (the `type` of a problem document)",
+        description="The page a problem document's `type` URI points at: what the code means, in Vietnamese and "
+        "English. 404 for a code the API never answers with.",
         auth="none",
         tags=("docs",),
         produces="text/html",
