@@ -190,7 +190,7 @@ def test_a_booth_freed_for_the_waitlist_and_a_closed_offer_are_answered_as_docum
         "outbox": {},
         "outbox_n": 0,
     }
-    assert not list(booth.iter_errors(booth_views.booth(freed)))
+    assert not list(booth.iter_errors(booth_views.booth(freed, "Asia/Ho_Chi_Minh")))
     offer = Draft202012Validator({"$ref": "#/components/schemas/BoothOffer", "components": doc["components"]})
     closed = {
         "_id": "off_1",

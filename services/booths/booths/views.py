@@ -51,16 +51,20 @@ def holder(applicant: dict[str, Any], quota_group: str | None) -> dict[str, Any]
     }
 
 
-def booth(doc: dict[str, Any]) -> dict[str, Any]:
+def booth(doc: dict[str, Any], zone: str) -> dict[str, Any]:
+    """A booth; since when it is held (or was freed) is shown in the edition's zone, the offer mark in UTC."""
     out = _clean(doc)
     out.pop("edition_id", None)
+    out["since"] = local_iso(doc.get("since"), zone)
+    if "offer_due" in doc:
+        out["offer_due"] = utc_iso(doc["offer_due"])
     offer = out.pop("offer", None)
     out["status"] = "taken" if doc.get("holder") else ("on_offer" if offer else "free")
     return out
 
 
 def floor_plan(plan: dict[str, Any], booths: list[dict[str, Any]]) -> dict[str, Any]:
-    shown = [booth(b) for b in booths]
+    shown = [booth(b, zone_of(plan)) for b in booths]
     by_status: dict[str, int] = {}
     for b in shown:
         by_status[b["status"]] = by_status.get(b["status"], 0) + 1
@@ -132,7 +136,11 @@ def run_summary(doc: dict[str, Any], zone: str) -> dict[str, Any]:
 
 
 def offer(doc: dict[str, Any], zone: str) -> dict[str, Any]:
-    return {**_clean(doc, zone), "expires_at": utc_iso(doc.get("expires_at"))}
+    """An offer: its deadline and the brief "being given" mark are for programs (UTC), the rest for people."""
+    out = {**_clean(doc, zone), "expires_at": utc_iso(doc.get("expires_at"))}
+    if "assigning" in doc:
+        out["assigning"] = utc_iso(doc["assigning"])
+    return out
 
 
 def audit(doc: dict[str, Any], zone: str) -> dict[str, Any]:

@@ -62,15 +62,17 @@ def session(doc: Mapping[str, Any], last_run: Mapping[str, Any] | None = None) -
     ]  # sessions are public: no names
     breaks = set(doc.get("breaks") or [])
     out["slots"] = [{**s, "break": s["id"] in breaks} for s in doc["slots"]]
-    out["last_run"] = run(last_run) if last_run else None
+    out["last_run"] = run(last_run, doc["timezone"]) if last_run else None
     out["objectives"] = dataclasses.asdict(planning.objectives(doc))
     out["supplier_tables"] = dict(doc.get("supplier_tables") or {})
     return out
 
 
-def run(doc: Mapping[str, Any]) -> dict[str, Any]:
+def run(doc: Mapping[str, Any], zone: str) -> dict[str, Any]:
+    """A timetable run; when it ran is a people-facing moment (the organiser's "last run at 09:12")."""
     out = _clean(doc)
     out.pop("edition_id", None)
+    out["at"] = local_iso(doc["at"], zone)
     return out
 
 
@@ -170,7 +172,7 @@ def agenda(
         "date": session_doc["date"],
         "timezone": session_doc["timezone"],
         "venue": session_doc.get("venue"),
-        "agenda": session_doc.get("agenda"),
+        "agenda": _clean(session_doc["agenda"], session_doc["timezone"]) if session_doc.get("agenda") else None,
         "participant": {
             "participation_id": participant["_id"],
             "organisation_id": participant["organisation_id"],

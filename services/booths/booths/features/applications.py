@@ -53,7 +53,7 @@ class Applications:
         zone = self._zone(edition_id)
         return {
             **views.applicant(applicant, zone),
-            "booths": [views.booth(b) for b in self.store.held_by(participation_id)],
+            "booths": [views.booth(b, zone) for b in self.store.held_by(participation_id)],
             "offers": [
                 views.offer(o, zone)
                 for o in self.store.offers({"participation_id": participation_id, "status": "open"})

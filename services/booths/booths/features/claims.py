@@ -55,7 +55,7 @@ class Claims:
                 code="booth_taken",
                 extra={"suggestions": self._suggestions(plan, edition_id, booth_code)},
             ) from None
-        return views.booth(after)
+        return views.booth(after, views.zone_of(plan))
 
     def _suggestions(self, plan: dict[str, Any], edition_id: str, booth_code: str) -> list[str]:
         booths = self.store.booths(edition_id)

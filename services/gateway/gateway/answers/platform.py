@@ -144,7 +144,15 @@ class ProvinceEvent(Schema):
     source = fields.String(required=True, metadata={"example": "/ketnoi/registration"})
     type = fields.String(required=True, metadata={"example": "vn.ketnoi.registration.participation.approved.v1"})
     subject = fields.String(required=True)
-    time = utc_time("When it happened", required=True)
+    time = fields.String(
+        required=True,
+        metadata={
+            "description": "When it happened: RFC 3339 in UTC exactly as the event was published and signed "
+            "(`+00:00`, microseconds), the same in the feed, webhooks and the history stream",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|\+00:00)$",
+            "example": "2026-08-19T02:15:04.123456+00:00",
+        },
+    )
     datacontenttype = fields.String(required=True, metadata={"example": "application/json"})
     correlationid = fields.String(metadata={"description": "The X-Request-ID of the request that caused it"})
     data = json_object("The type's data: its schema is in the AsyncAPI document", required=True)

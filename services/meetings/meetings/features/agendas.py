@@ -17,7 +17,7 @@ from meetings.store import MeetingsStore
 from shared.calendar import calendar
 from shared.entrypoints import rpc
 from shared.errors import Conflict, NotFound
-from shared.timestamps import now_text
+from shared.timestamps import local_iso, now_text
 from shared.validation import load
 
 
@@ -40,7 +40,13 @@ class Agendas:
         after = self.store.publish_agenda(session, agenda, lambda s: ev.agenda_published(s, participants))
         if after is None:
             raise Conflict("Someone published this agenda meanwhile; reload.", code="agenda_changed")
-        return {**agenda, "session_id": session_id, "participants": len(participants), "meetings": len(placed)}
+        return {
+            **agenda,
+            "published_at": local_iso(agenda["published_at"], session["timezone"]),
+            "session_id": session_id,
+            "participants": len(participants),
+            "meetings": len(placed),
+        }
 
     def _agenda(self, actor: dict | None, session_id: str, participation_id: str) -> dict[str, Any]:
         session = self._session(session_id)

@@ -109,7 +109,7 @@ class Timetabling:
         session, data = self._schedule_request(actor, session_id, payload)
         if self.store.accepted_count(session_id) > SYNC_MEETINGS:
             return {"queued": self._queue_schedule(session, data)}
-        return views.run(self._schedule(session, data))
+        return views.run(self._schedule(session, data), session["timezone"])
 
     @rpc
     def schedule_later(self, actor: dict | None, session_id: str, payload: dict) -> dict:
@@ -160,7 +160,8 @@ class Timetabling:
         if job is None:
             return
         try:
-            run = self._schedule(self._session(job["session_id"]), job["request"], wait=JOB_WAIT)
+            session = self._session(job["session_id"])
+            run = self._schedule(session, job["request"], wait=JOB_WAIT)
         except (Conflict, NotFound) as exc:
             self.store.finish_job(job["_id"], "failed", error={"code": exc.code, "detail": str(exc)})
             return
@@ -170,7 +171,7 @@ class Timetabling:
                 job["_id"], "failed", error={"code": "internal_error", "detail": "The timetable could not be computed."}
             )
             return
-        self.store.finish_job(job["_id"], "done", run=views.run(run))
+        self.store.finish_job(job["_id"], "done", run=views.run(run, session["timezone"]))
 
     def _schedule_request(
         self, actor: dict | None, session_id: str, payload: dict | None
