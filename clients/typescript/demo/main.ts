@@ -4,8 +4,8 @@
  * in Vietnamese (Accept-Language: vi), each shown next to its field.
  */
 import {
-  explain, fieldErrors, ketnoi, untyped,
-  type EditionSummary, type FieldError, type ParticipationRow, type Registered, type RegistrationBody,
+  explain, fieldErrors, ketnoi,
+  type Edition, type FieldError, type Registered, type RegistrationBody,
 } from "../src/client";
 
 /** Served by the gateway (/demo/): the same origin. Under `npx vite` (:5173): the gateway of VITE_KETNOI_API. */
@@ -21,7 +21,7 @@ function element<T extends Element>(selector: string): T {
 const form = element<HTMLFormElement>("#registration");
 const editionSelect = element<HTMLSelectElement>("#edition");
 const outcome = element<HTMLParagraphElement>("#outcome");
-let editions: EditionSummary[] = [];
+let editions: Edition[] = [];
 
 function fill(select: HTMLSelectElement, options: { value: string; text: string }[]): void {
   select.replaceChildren(...options.map(({ value, text }) => new Option(text, value)));
@@ -38,14 +38,14 @@ function integer(name: string): number {
   return value === "" ? Number.NaN : Number(value);
 }
 
-function selectedEdition(): EditionSummary | undefined {
+function selectedEdition(): Edition | undefined {
   return editions.find((edition) => edition.id === editionSelect.value);
 }
 
 async function loadEditions(): Promise<void> {
   const { data, error } = await api.GET("/v1/editions");
   if (error) throw new Error(explain(error, "Không tải được danh sách kỳ hội nghị"));
-  editions = untyped<{ items: EditionSummary[] }>(data).items.filter((edition) => edition.status === "open");
+  editions = data.items.filter((edition) => edition.status === "open");
   fill(editionSelect, editions.map((edition) => ({ value: edition.id, text: edition.title.vi })));
   const wanted = new URLSearchParams(location.search).get("edition");
   if (wanted && editions.some((edition) => edition.id === wanted)) editionSelect.value = wanted;
@@ -116,7 +116,7 @@ async function submit(event: SubmitEvent): Promise<void> {
   event.preventDefault();
   clearErrors();
   outcome.textContent = "Đang gửi…";
-  const { data, error, response } = await api.POST("/v1/editions/{edition_id}/registrations", {
+  const { data, error } = await api.POST("/v1/editions/{edition_id}/registrations", {
     params: { path: { edition_id: editionSelect.value } }, body: body(),
   });
   if (error) {
@@ -126,10 +126,10 @@ async function submit(event: SubmitEvent): Promise<void> {
     outcome.dataset.state = "problem";
     return;
   }
-  if (response.status === 202) {
+  if (!("participation" in data)) { // 202: an organisation on file confirms by e-mail first
     outcome.textContent = "Tổ chức đã có hồ sơ: đăng ký chờ tổ chức xác nhận qua thư điện tử.";
   } else {
-    const { participation } = untyped<Registered>(data);
+    const { participation }: Registered = data;
     outcome.textContent = `Đã gửi đăng ký (mã ${participation.id}).`;
     outcome.dataset.participationId = participation.id;
   }
@@ -147,7 +147,7 @@ async function loadParticipations(): Promise<void> {
     listError.textContent = explain(minted.error, "Không cấp được mã truy cập");
     return;
   }
-  const organiser = ketnoi(API, "vi", untyped<{ token: string }>(minted.data).token);
+  const organiser = ketnoi(API, "vi", minted.data.token);
   const { data, error } = await organiser.GET("/v1/editions/{edition_id}/participations", {
     params: { path: { edition_id: edition.id }, query: { limit: 100 } },
   });
@@ -155,7 +155,7 @@ async function loadParticipations(): Promise<void> {
     listError.textContent = explain(error, "Không tải được danh sách");
     return;
   }
-  const rows = untyped<{ items: ParticipationRow[] }>(data).items.map((row) => {
+  const rows = data.items.map((row) => {
     const tr = document.createElement("tr");
     tr.dataset.participationId = row.id;
     for (const text of [row.org.legal_name?.vi ?? "—", row.org.province ?? "—", row.role, row.status]) {

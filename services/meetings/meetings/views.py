@@ -117,7 +117,8 @@ def meeting(doc: Mapping[str, Any], session_doc: Mapping[str, Any], private: boo
     if private:
         out["interpreter"] = interpreter(doc, session_doc)
         out["note"] = doc.get("note")
-        out["outcome"] = doc.get("outcome")
+        outcome = doc.get("outcome")
+        out["outcome"] = {**outcome, "at": local_iso(outcome["at"], session_doc["timezone"])} if outcome else None
     return out
 
 
