@@ -63,7 +63,8 @@ def event(kind: str, data: dict) -> dict:
 
 
 def publish_all(amqp: str, events: list[dict]) -> None:
-    with Connection(amqp) as connection:
+    """Confirmed, or the last few may never reach the quorum queues (see tests/support/events.publish)."""
+    with Connection(amqp, transport_options={"confirm_publish": True}) as connection:
         producer = connection.Producer(serializer=CLOUDEVENTS_SERIALIZER)
         for e in events:
             producer.publish(e, exchange="ketnoi.events", routing_key=e["type"], delivery_mode=2, message_id=e["id"])

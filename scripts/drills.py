@@ -144,10 +144,7 @@ class DrillStack:
                 found.setdefault(to, Counter())[(message["Message-ID"] or path.name).strip()] += 1
         return found
 
-    def backlog(self) -> int:
-        return sum(self.in_flight().values())
-
-    def in_flight(self) -> dict[str, int]:
+    def in_flight(self, channel: Any) -> dict[str, int]:
         """Work not yet settled: events in handler queues (ready or taken) and in outboxes, registrations
         pending, e-mails not yet sent.
 
@@ -164,12 +161,10 @@ class DrillStack:
             for name, count in rows
             if name in handler_queues and count.isdigit() and int(count)
         }
-        with Connection(self.broker.amqp_uri) as connection:
-            channel = connection.channel()
-            for name in handler_queues:
-                ready = channel.queue_declare(name, passive=True).message_count
-                if ready:
-                    found[f"queue {name}"] = max(found.get(f"queue {name}", 0), ready)
+        for name in handler_queues:
+            ready = channel.queue_declare(name, passive=True).message_count
+            if ready:
+                found[f"queue {name}"] = max(found.get(f"queue {name}", 0), ready)
         for service in ("registration", "booths", "meetings", "notifications"):
             for collection in self.db(service).list_collection_names():
                 if self.db(service)[collection].find_one({"outbox_n": {"$gt": 0}}, {"_id": 1}):
@@ -185,23 +180,33 @@ class DrillStack:
         start = time.monotonic()
         quiet_since: float | None = None
         last_said = start
-        while time.monotonic() - start < timeout:
-            try:
-                flight = self.in_flight()
-            except Exception:  # the store or broker still coming back
-                flight = {"store or broker": 1}
-            now = time.monotonic()
-            if flight:
-                quiet_since = None
-            elif quiet_since is None:
-                quiet_since = now
-            if flight and now - last_said > 10:
-                print(f"    still in flight after {now - start:.0f} s: {flight}", flush=True)
-                last_said = now
-            if quiet_since is not None and now - quiet_since >= QUEUE_STATS_LAG:
-                return quiet_since - start
-            time.sleep(0.5)
-        return float("inf")
+        connection: Connection | None = None  # one for the whole wait, opened again if the broker drops it
+        try:
+            while time.monotonic() - start < timeout:
+                try:
+                    if connection is None:
+                        connection = Connection(self.broker.amqp_uri)
+                    flight = self.in_flight(connection.default_channel)
+                except Exception:  # the store or broker still coming back
+                    flight = {"store or broker": 1}
+                    if connection is not None:
+                        connection.release()
+                        connection = None
+                now = time.monotonic()
+                if flight:
+                    quiet_since = None
+                elif quiet_since is None:
+                    quiet_since = now
+                if flight and now - last_said > 10:
+                    print(f"    still in flight after {now - start:.0f} s: {flight}", flush=True)
+                    last_said = now
+                if quiet_since is not None and now - quiet_since >= QUEUE_STATS_LAG:
+                    return quiet_since - start
+                time.sleep(0.5)
+            return float("inf")
+        finally:
+            if connection is not None:
+                connection.release()
 
     def stop(self) -> None:
         self._supervising.clear()
@@ -269,6 +274,7 @@ class Outcome:
     status: int = 0  # the final answer (0: gave up)
     participation_id: str | None = None
     answers: Counter[int] = field(default_factory=Counter)  # every answer, 0 for a dropped connection
+    started_at: float = field(default_factory=time.monotonic)
     done_at: float = 0.0
 
 
@@ -362,6 +368,7 @@ class Report:
     answering_after: float  # seconds from the fault's end to the next acknowledged form
     last_answer_after: float  # seconds from the fault's end to the burst's last answer
     settled_after: float  # seconds from the last answer to nothing in flight
+    slowest: float  # seconds the longest form took from its first sending to its final answer, retries included
     resent: int = 0  # e-mails delivered twice with one Message-ID (at-least-once SMTP; receivers merge them)
     notes: list[str] = field(default_factory=list)
 
@@ -372,6 +379,7 @@ class Report:
             and self.acknowledged == self.sent
             and self.answering_after <= recovery
             and self.settled_after <= recovery
+            and self.slowest <= recovery
         )
 
     def line(self) -> str:
@@ -380,7 +388,7 @@ class Report:
             f"doubled {self.doubled}  effects lost {self.effects_lost}  500s {self.errors_500}  "
             f"503s {self.unavailable_503:>4}  dropped {self.dropped:>4}  deaths {self.deaths}  "
             f"resent {self.resent}  answering again {self.answering_after:4.1f} s after the fault; settled "
-            f"{self.settled_after:4.1f} s after the last answer"
+            f"{self.settled_after:4.1f} s after the last answer; slowest form {self.slowest:4.1f} s"
         )
 
 
@@ -517,6 +525,7 @@ def check(
         min(after) if after else float("inf"),
         last,
         settled_after,
+        max((o.done_at or time.monotonic()) - o.started_at for o in outcomes),
         resent,
         notes[:10],
     )
@@ -569,7 +578,9 @@ class Poison:
     def __call__(self) -> float:
         exchange, edition_created = "ketnoi.events", "vn.ketnoi.registration.edition.created.v1"
         updated = "vn.ketnoi.registration.organisation.updated.v1"
-        with Connection(self.system.broker.amqp_uri) as connection:
+        # confirmed: each publish returns once the broker has taken it into every queue, so what the verdict
+        # finds missing was lost after the broker had it, not on a connection closed right after publishing
+        with Connection(self.system.broker.amqp_uri, transport_options={"confirm_publish": True}) as connection:
             producer = connection.Producer()
             for body, content_type in (
                 (b'{"specversion": "1.0", "id": ', "application/cloudevents+json"),
@@ -638,10 +649,15 @@ class Poison:
         if not self.newest:
             problems.append("no organisation on file yet to send out of order")
         meetings = self.system.db("meetings").organisations
+        feed = self.system.db("integrations").feed
         for org_id, version in self.newest.items():
             doc = meetings.find_one({"_id": org_id}, {"name": 1, "version": 1})
             if doc is None or (doc.get("version"), doc.get("name")) != (version, {"vi": f"HTX phiên bản {version}"}):
-                problems.append(f"{org_id}: meetings keeps {doc}, not version {version}")
+                # where the updates went: the integrations service logs every public event it is given, so its
+                # feed says whether the broker delivered them at all
+                sent = [f"{org_id}-v{v}" for v in (version, version - 1)]
+                logged = sorted(e["event_id"] for e in feed.find({"event_id": {"$in": sent}}, {"event_id": 1}))
+                problems.append(f"{org_id}: meetings keeps {doc}, not version {version}; integrations logged {logged}")
         return problems
 
 

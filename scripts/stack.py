@@ -328,9 +328,19 @@ class Stack:
         raise TimeoutError(f"{what} not ready after {timeout:g}s")
 
     def stop(self) -> None:
-        """Services first (they drain their workers), the store last."""
-        for name in [n for n in reversed(list(self.processes)) if n not in ("store", "smtp")]:
-            self.stop_process(name)
+        """Services first (they drain their workers), the store last.  The services are signalled together:
+        each drains only its own workers, and stopping a dozen replicas one by one took 25 s."""
+        services = [n for n in self.processes if n not in ("store", "smtp")]
+        running = [(n, p) for n, p in ((n, self.processes.pop(n)) for n in services) if p.poll() is None]
+        for _, process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for _, process in running:
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(5)
         self.stop_process("smtp")
         self.stop_process("store")
 

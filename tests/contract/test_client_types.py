@@ -71,3 +71,17 @@ def test_what_counts_as_untyped():
     ]
     assert [untyped_operations(doc(s)) for s in untyped] == [["x"]] * len(untyped)
     assert [untyped_operations(doc(s)) for s in typed] == [[]] * len(typed)
+
+
+def test_the_headers_a_client_acts_on_are_declared():
+    """A generated client reads only declared headers: the job to poll (202), the version to send back in
+    If-Match, when to ask again (503).  The e2e contract check fails on any such header an answer carries
+    undeclared; this holds the ones every client needs."""
+    doc = document()
+    operations = {op["operationId"]: op for ops in doc["paths"].values() for op in ops.values()}
+    for name, op in operations.items():
+        assert "Retry-After" in op["responses"]["503"].get("headers", {}), name
+        if "202" in op["responses"]:
+            assert "Location" in op["responses"]["202"].get("headers", {}), name
+    for name in ("get_edition", "get_participation", "get_organisation"):
+        assert "ETag" in operations[name]["responses"]["200"]["headers"], name

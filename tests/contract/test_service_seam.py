@@ -6,11 +6,15 @@ each check fails on a deliberate mismatch."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from marshmallow import Schema, fields, validate
 
+from booths.domain import explain
 from booths.service import BoothsService
 from gateway import schemas as gateway_schemas
+from gateway.answers import booths as booth_answers
 from integrations.service import IntegrationsService
 from meetings.service import MeetingsService
 from notifications.service import NotificationsService
@@ -70,6 +74,17 @@ def test_no_service_imports_another_s_package(service):
         if (imports := seam.foreign_imports(service, path.read_text(encoding="utf-8")))
     }
     assert found == {}
+
+
+def test_the_gateway_documents_exactly_the_allocation_reasons_the_booths_service_gives():
+    """Written twice because the services share no code; a reason the document lacks fails a client's check
+    only when some test happens to reach it, so the two lists are held equal here, and every code is
+    described in the explanation module's own list."""
+    assert booth_answers.REASON_CODES == explain.REASON_CODES
+    documented = set(re.findall(r"^- ``([a-z_]+)``", explain.__doc__ or "", re.MULTILINE))
+    assert documented == set(explain.REASON_CODES)
+    with pytest.raises(ValueError, match="unknown allocation reason 'overbooked'"):
+        explain.Reason("overbooked", "a code nobody listed")
 
 
 # -- each check fails on a deliberate mismatch -----------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 import eventlet
 import pytest
@@ -68,14 +70,29 @@ def event(series_id: str) -> dict:
     return make_event(TYPE, "registration", f"series/{series_id}", {"series_id": series_id, "name": {"vi": "Thử"}})
 
 
-def test_redelivered_event_changes_nothing_twice(container_factory, amqp_uri, probe):
+@dataclass
+class Handled:
+    """A running probe that has handled ``event`` once; ``duplicates`` counts its later copies."""
+
+    container: Any
+    db: Any
+    event: dict
+    duplicates: Counted
+
+
+@pytest.fixture
+def handled(container_factory, amqp_uri, probe) -> Handled:
     container = container_factory(probe, config(amqp_uri))
     container.start()
-    db = database(probe.name)
     duplicates = Counted(CONSUMED, handler=f"{probe.name}.on_series", type=TYPE, outcome="duplicate")
-    ev = event("s-1")
+    ev = event(f"s-{uuid.uuid4().hex[:6]}")
     with entrypoint_waiter(container, "on_series"):
         publish(ev)
+    return Handled(container, database(probe.name), ev, duplicates)
+
+
+def test_redelivered_event_changes_nothing_twice(handled):
+    db, ev, duplicates = handled.db, handled.event, handled.duplicates
     publish(ev)  # delivered again, as after a lost ack or a relay that published twice
     publish(ev)
     duplicates.wait(2)  # both copies seen, and acked without running the handler
@@ -140,7 +157,7 @@ def test_unreadable_message_goes_straight_to_dead_letters(container_factory, amq
 
 
 def publish_raw(body: bytes, content_type: str) -> None:
-    with Connection(settings().amqp_uri) as connection:
+    with Connection(settings().amqp_uri, transport_options={"confirm_publish": True}) as connection:
         connection.Producer().publish(
             body,
             exchange=settings().events_exchange,
@@ -207,17 +224,11 @@ def test_an_event_whose_consumer_died_before_acking_is_counted_as_redelivered(co
     assert counter._value.get() == before + 1
 
 
-def test_an_ack_lost_with_the_connection_does_not_stop_the_service(container_factory, amqp_uri, probe, monkeypatch):
+def test_an_ack_lost_with_the_connection_does_not_stop_the_service(handled, monkeypatch):
     """A broker restart cut the connection while a duplicate was being acked: the ack raised in the consumer's
     own thread and took the whole service down (the broker-restart drill counted the death).  The message
     goes back to the queue with the connection anyway, so the consumer logs it and carries on."""
-    container = container_factory(probe, config(amqp_uri))
-    container.start()
-    db = database(probe.name)
-    duplicates = Counted(CONSUMED, handler=f"{probe.name}.on_series", type=TYPE, outcome="duplicate")
-    ev = event("s-ack")
-    with entrypoint_waiter(container, "on_series"):
-        publish(ev)
+    container, db, ev, duplicates = handled.container, handled.db, handled.event, handled.duplicates
     entrypoint = next(e for e in container.entrypoints if e.method_name == "on_series")
     queue_consumer = entrypoint.queue_consumer
     real_ack = queue_consumer.ack_message

@@ -12,13 +12,17 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import eventlet
+import eventlet.event
 import pytest
+from nameko.rpc import rpc
+from nameko.testing.services import entrypoint_hook
 from werkzeug.wrappers import Request, Response
 
 from gateway import idempotency
 from gateway.idempotency import LEASE, IdempotencyStore
 from gateway.store import gateway_store
 from shared.errors import Conflict, InvalidInput, NotFound, ServiceUnavailable
+from shared.store import database
 from shared.timestamps import from_text
 from tests.support.waiting import wait_for
 
@@ -88,18 +92,50 @@ def test_a_retry_while_the_first_still_runs_is_409(keys):
     assert keys.run(key, post(), slow).status_code == 201 and inner.runs == 0
 
 
-def test_a_crashed_gateway_s_claim_is_taken_over_after_its_lease(keys):
+def claimed_by(owner: str | None, at: datetime) -> str:
+    """A key claimed at ``at`` by gateway process ``owner`` (None: a claim from before owners were named)."""
     key = uuid.uuid4().hex
-    store = gateway_store()
     record_id = idempotency._hash("anonymous", "POST", "/v1/things", key)
+    fingerprint = idempotency._hash(post().get_data())
+    store = gateway_store()
+    assert store.claim_key(record_id, fingerprint, at, at + timedelta(hours=1), owner or "gateway_old")
+    if owner is None:
+        database("gateway").idempotency.update_one({"_id": record_id}, {"$unset": {"owner": ""}})
+    return key
+
+
+def test_a_crashed_gateway_s_claim_is_taken_over_after_its_lease(keys):
+    """A claim that names no owner (as claims did before owners were named) waits out the whole lease."""
     now = datetime.now(UTC)
-    assert store.claim_key(record_id, idempotency._hash(post().get_data()), now, now + timedelta(hours=1))
+    key = claimed_by(None, now - idempotency.SILENCE * 2)
     with pytest.raises(Conflict):  # within the lease: the first may still be running
         keys.run(key, post(), Counter())
-    store.backdate_claim(record_id, now - LEASE - timedelta(seconds=5))
+    gateway_store().backdate_claim(idempotency._hash("anonymous", "POST", "/v1/things", key), now - LEASE * 2)
     command = Counter()
     assert keys.run(key, post(), command).status_code == 201 and command.runs == 1
     assert record(key)["state"] == "done"
+
+
+def test_a_killed_gateway_s_claim_is_taken_over_once_it_has_been_silent(keys):
+    """The sigkill drill: a registration whose gateway was killed mid-request was refused with 409 for 61 s
+    (the whole lease).  Now its claim is free once its process has missed its beats; the claim of a process
+    that still beats is not, however old it looks, nor is one too young to judge."""
+    now = datetime.now(UTC)
+    silent = now - idempotency.SILENCE - timedelta(seconds=5)
+    alive = IdempotencyStore(gateway_store())
+    alive.beat()
+    keys.beat()
+    held = claimed_by(alive.instance, silent)
+    young = claimed_by(f"gateway_gone{uuid.uuid4().hex[:6]}", now)
+    orphan = claimed_by(f"gateway_gone{uuid.uuid4().hex[:6]}", silent)
+    before = {k: record(k) for k in (held, young)}
+    for busy in (held, young):
+        with pytest.raises(Conflict):
+            keys.run(busy, post(), Counter())
+    command = Counter()
+    assert keys.run(orphan, post(), command).status_code == 201 and command.runs == 1
+    assert record(orphan)["state"] == "done"
+    assert {k: record(k) for k in (held, young)} == before  # the others' claims are untouched
 
 
 def test_a_refused_command_lets_the_retry_run(keys):
@@ -132,3 +168,36 @@ def test_a_503_keeps_the_key_until_its_retry_after(keys, monkeypatch):
     eventlet.sleep(max((retry_at - datetime.now(UTC)).total_seconds(), 0) + 0.05)
     command = Counter()
     assert keys.run(key, post(), command).status_code == 201 and command.runs == 1
+
+
+def test_the_gateway_beats_in_a_thread_of_its_own_while_every_worker_is_busy(container_factory, amqp_uri, monkeypatch):
+    """A beat that waited for a free worker would stop while requests hold them all, and a busy gateway would
+    look dead to the others, which would then run its requests a second time."""
+    monkeypatch.setattr(idempotency, "BEAT_SECONDS", 0.2)
+    release = eventlet.event.Event()
+
+    class Busy:
+        name = "busygateway"
+        heartbeat = idempotency.Heartbeat()
+
+        @rpc
+        def hold(self) -> None:
+            release.wait()
+
+    container = container_factory(Busy, {"AMQP_URI": amqp_uri, "max_workers": 1})
+    container.start()
+    keys = idempotency.idempotency_store()
+
+    def hold_the_only_worker() -> None:
+        with entrypoint_hook(container, "hold") as hold:
+            hold()
+
+    holding = eventlet.spawn(hold_the_only_worker)
+    try:
+        wait_for(lambda: container._worker_threads, timeout=10)  # the only worker is taken
+        first = wait_for(lambda: keys.records.seen_at(keys.instance), timeout=10)
+        wait_for(lambda: (keys.records.seen_at(keys.instance) or "") > first, timeout=10)
+        assert container._worker_threads  # still held while it beat
+    finally:
+        release.send()
+        holding.wait()

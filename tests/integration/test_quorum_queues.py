@@ -165,6 +165,7 @@ def put(connection: Connection, queue: str | None, body: bytes, **properties) ->
     """One persistent message, to ``queue`` by the default exchange or (``None``) to ``TYPE`` on the events
     exchange."""
     channel = connection.channel()
+    channel.confirm_select()  # each publish waits for the broker: an unconfirmed one may be lost on close
     message = Message(
         body, delivery_mode=2, content_type="application/cloudevents+json", content_encoding="utf-8", **properties
     )

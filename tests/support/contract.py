@@ -4,7 +4,8 @@ schemathesis (tests/e2e/test_api_fuzz.py) checks answers to the requests it make
 422.  The end-to-end tests reach the states a frontend sees (an allocation committed, a meeting rescheduled, a
 claim confirmed), so their answers are checked here too: the operation is found by method and path template,
 and the body is validated against the schema the document gives for its status and media type.  A field a
-service adds, renames or sends as null without the document saying so fails the test that met it.
+service adds, renames or sends as null without the document saying so fails the test that met it; so does an
+``ETag``, ``Location`` or ``Retry-After`` the document does not declare for that answer.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any
 
 import requests
 from jsonschema import Draft202012Validator
+
+# the response headers a client reads and acts on: the document must declare each where an answer carries it
+CLIENT_HEADERS = ("ETag", "Location", "Retry-After", "Preference-Applied")
 
 
 @dataclass(frozen=True)
@@ -39,10 +43,8 @@ class Contract:
         self._validators: dict[int, Draft202012Validator] = {}
 
     def check(self, response: requests.Response) -> None:
-        """Raise AssertionError when a documented operation's JSON answer does not match its schema."""
-        media = (response.headers.get("Content-Type") or "").split(";")[0].strip()
-        if not media.endswith("json") or not response.content:
-            return
+        """Raise AssertionError when a documented operation's answer carries a header it does not declare, or
+        its JSON body does not match its schema."""
         path = requests.utils.urlparse(response.request.path_url).path
         operation = next(
             (o for o in self.operations if o.method == response.request.method and o.pattern.fullmatch(path)), None
@@ -50,6 +52,15 @@ class Contract:
         if operation is None:
             return  # undocumented (the dev pages) or a 404/405 for a path no operation has
         described = operation.responses.get(str(response.status_code))
+        if described is not None:
+            self._check_headers(response, path, described.get("headers", {}))
+        media = (response.headers.get("Content-Type") or "").split(";")[0].strip()
+        if described is not None and response.content:
+            assert media in described.get("content", {}), (
+                f"{response.request.method} {path} {response.status_code}: {media} not documented"
+            )
+        if not media.endswith("json") or not response.content:
+            return
         assert described is not None, (
             f"{response.request.method} {path} answered {response.status_code}, which the document does not list"
         )
@@ -61,6 +72,17 @@ class Contract:
             f"{response.request.method} {path} {response.status_code} does not match the document: "
             + "; ".join(f"{'/'.join(map(str, e.absolute_path)) or '(body)'}: {e.message[:300]}" for e in errors[:5])
         )
+
+    def _check_headers(self, response: requests.Response, path: str, declared: dict[str, Any]) -> None:
+        """Each header a client acts on is declared for this status, and its value matches the declaration."""
+        where = f"{response.request.method} {path} {response.status_code}"
+        for name in CLIENT_HEADERS:
+            value = response.headers.get(name)
+            if value is None:
+                continue
+            assert name in declared, f"{where} carries {name}, which the document does not declare"
+            errors = list(self._validator(declared[name]["schema"]).iter_errors(value))
+            assert not errors, f"{where}: {name}: {value!r} does not match the document: {errors[0].message}"
 
     def _validator(self, schema: dict[str, Any]) -> Draft202012Validator:
         key = id(schema)

@@ -13,6 +13,7 @@ from booths.domain.allocation import (
     QuotaRules,
     allocate_booths,
 )
+from booths.domain.explain import SHORTFALL_CODES
 from booths.domain.floorplan import Booth, FloorPlan, Hall, Zone
 
 HOST = "thanh-hoa"
@@ -233,16 +234,7 @@ def test_optimal_against_brute_force(seed):
 def test_explanations_hold_on_random_instances(seed):
     plan, quotas, apps, weights, current = random_instance(random.Random(seed))
     result = allocate_booths(plan, quotas, apps, weights, current)
-    shortfall = {
-        "no_quota_group",
-        "quota_full",
-        "province_cap",
-        "organisation_cap",
-        "no_booth_of_kind",
-        "need_not_met",
-        "not_enough_booths",
-        "outranked",
-    }
+    shortfall = set(SHORTFALL_CODES)
     for a in apps:
         e = result.explanations[a.applicant_id]
         assert list(e.booths) == result.assignments[a.applicant_id]

@@ -207,6 +207,11 @@ class ApiHandler(HttpRequestHandler):
     here, a 422 before the route runs.  tests/contract/test_service_seam.py
     holds every route to one of the two.
 
+    ``headers`` names the response headers a client reads (``ETag`` to send
+    back in ``If-Match``, ``Location``, ``Retry-After``), on the success status
+    or by status; the document declares them and the end-to-end contract check
+    fails on one an answer carries undeclared.
+
     ``cache_seconds`` makes a GET's successful answer cacheable by anyone (data
     that is the same for every caller): a strong ``ETag`` hashed from the body,
     ``Cache-Control: public, max-age=…`` (unless the route set its own), and 304
@@ -231,8 +236,10 @@ class ApiHandler(HttpRequestHandler):
         query: Any = None,
         status: int = 200,
         produces: str = "application/json",
+        also_produces: tuple[str, ...] = (),
         documented: bool = True,
         other_statuses: dict[int, str | tuple[str, Any]] | None = None,
+        headers: tuple[str, ...] | dict[int, tuple[str, ...]] = (),
         cache_seconds: int | None = None,
         **kwargs: Any,
     ) -> None:
@@ -248,9 +255,13 @@ class ApiHandler(HttpRequestHandler):
         self.query = query
         self.status = status
         self.produces = produces
+        self.also_produces = also_produces  # other media types of the success answer (a query picks one)
         self.documented = documented
         # successful answers besides ``status``, for OpenAPI: a description, or (description, response schema)
         self.other_statuses = other_statuses or {}
+        # response headers a client reads (names from gateway.openapi.RESPONSE_HEADERS), by status; a tuple
+        # means the success status
+        self.headers = headers if isinstance(headers, dict) else ({status: headers} if headers else {})
         self.cache_seconds = cache_seconds
         self.idempotent = method == "POST" if idempotent is None else idempotent
 

@@ -6,6 +6,13 @@ the same body gets that answer again with ``Idempotent-Replayed: true``.  The
 same key with a different body is a client bug (422); a retry while the first
 is still running gets 409.  Failed attempts release the key so the client
 can try again.  Keys are scoped by caller and endpoint, and kept 24 hours.
+
+A claim names the gateway process that holds it, and every process says it
+is alive every :data:`BEAT_SECONDS` (:class:`Heartbeat`).  A
+claim whose process has been silent for :data:`SILENCE` was left by a
+gateway that was killed mid-request, and the client's retry takes it over;
+before, the retry got 409 until the whole :data:`LEASE` ran out (61 s in the
+sigkill drill).  The lease stays as the backstop for claims with no owner.
 """
 
 from __future__ import annotations
@@ -13,19 +20,26 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 
 import eventlet
+from nameko.extensions import DependencyProvider
 from werkzeug.wrappers import Response
 
 from gateway.problems import RETRY_AFTER_SECONDS, unreachable_store
 from gateway.request import Request
 from gateway.store import GatewayStore, gateway_store
 from shared.errors import BadRequest, Conflict, InvalidInput, ServiceUnavailable
+from shared.ids import new_id
 from shared.timestamps import to_text
 
 TTL = timedelta(hours=24)
-LEASE = timedelta(seconds=60)  # a claim older than this was left by a crashed gateway
+LEASE = timedelta(seconds=60)  # a claim older than this was left by a crashed gateway, whoever holds it
+BEAT_SECONDS = 2
+# Five missed beats: a process that is only busy (two cores, a large answer being rendered) is not taken for
+# dead, and a killed one's claims are free some seconds after the client's first retry.
+SILENCE = timedelta(seconds=10)
 
 
 def _hash(*parts: bytes | str) -> str:
@@ -39,6 +53,11 @@ def _hash(*parts: bytes | str) -> str:
 class IdempotencyStore:
     def __init__(self, store: GatewayStore) -> None:
         self.records = store
+        self.instance = new_id("gateway")  # this process, as the owner of its claims
+
+    def beat(self) -> None:
+        """Say that this process is alive, so that its pending claims are not taken for a dead one's."""
+        self.records.beat(self.instance, datetime.now(UTC))
 
     def run(self, key: str, request: Request, call: Callable[[], Response]) -> Response:
         if not 1 <= len(key) <= 200 or not key.isprintable():
@@ -48,7 +67,7 @@ class IdempotencyStore:
         fingerprint = _hash(request.get_data(cache=True))
         now = datetime.now(UTC)
         try:
-            claimed = self.records.claim_key(record_id, fingerprint, now, now + TTL)
+            claimed = self.records.claim_key(record_id, fingerprint, now, now + TTL, self.instance)
         except Exception:  # a 503; the claim may still land once the store answers: let it be retried then
             eventlet.spawn_n(self._let_retry, record_id, now + timedelta(seconds=RETRY_AFTER_SECONDS))
             raise
@@ -107,10 +126,41 @@ class IdempotencyStore:
             )
             response.headers["Idempotent-Replayed"] = "true"
             return response
-        stale = record["claimed_at"] < to_text(now - LEASE)
-        if stale and self.records.take_over_key(record_id, record.get("claim"), now):
+        stale = record["claimed_at"] < to_text(now - LEASE) or self._orphaned(record, now)
+        if stale and self.records.take_over_key(record_id, record.get("claim"), now, self.instance):
             return None
         raise Conflict("A request with this Idempotency-Key is still being processed.", code="idempotency_in_progress")
+
+    def _orphaned(self, record: dict, now: datetime) -> bool:
+        """Held by another gateway process that has stopped saying it is alive.  A claim younger than the
+        silence is never orphaned: its owner may not have made its first beat yet."""
+        owner = record.get("owner")
+        if owner is None or owner == self.instance or record["claimed_at"] >= to_text(now - SILENCE):
+            return False
+        seen = self.records.seen_at(owner)
+        return seen is None or seen < to_text(now - SILENCE)
+
+
+class Heartbeat(DependencyProvider):
+    """Says every :data:`BEAT_SECONDS` that this gateway process is alive, in a thread of its own: a timer
+    entrypoint's worker would wait behind busy request workers, and a busy gateway would look dead."""
+
+    def start(self) -> None:
+        self._beating = True
+        self.container.spawn_managed_thread(self._beat, identifier="idempotency heartbeat")
+
+    def stop(self) -> None:
+        self._beating = False
+
+    def kill(self) -> None:
+        self._beating = False
+
+    def _beat(self) -> None:
+        while self._beating:
+            # with the store away the beat is skipped (readiness reports the store); claims wait for the next
+            with suppress(Exception):
+                idempotency_store().beat()
+            eventlet.sleep(BEAT_SECONDS)
 
 
 _store: list[IdempotencyStore] = []

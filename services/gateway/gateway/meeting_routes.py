@@ -372,6 +372,7 @@ class MeetingRoutes:
         tags=("meetings",),
         response=a.TimetableRun,
         other_statuses={202: ("Queued: poll the job at Location (Retry-After: 1)", a.ScheduleJob)},
+        headers={202: ("Location", "Retry-After", "Preference-Applied")},
     )
     def schedule_session(self, request: Request, session_id: str):
         body = request.body
@@ -481,6 +482,7 @@ class MeetingRoutes:
         query=a.TableSheetsQuery,
         tags=("meetings",),
         response=a.TableSheets,
+        also_produces=("text/html",),
     )
     def table_sheets(self, request: Request, session_id: str):
         if request.args.get("format") == "html":

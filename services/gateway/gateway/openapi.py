@@ -39,6 +39,25 @@ _CACHE_HEADERS = {
     "ETag": {"description": "Strong validator: a hash of the body", "schema": {"type": "string"}},
     "Cache-Control": {"description": "public, max-age=…: the same for every caller", "schema": {"type": "string"}},
 }
+# The headers a route may name in ``@api(headers=…)``; a 503 always carries Retry-After.
+RESPONSE_HEADERS = {
+    "ETag": {
+        "description": 'The resource\'s version ("v7"): send it back in If-Match to change the resource',
+        "schema": {"type": "string", "pattern": '^"v[0-9]+"$'},
+    },
+    "Location": {
+        "description": "The path of the resource this answer created or queued, under /v1",
+        "schema": {"type": "string", "pattern": "^/v1/"},
+    },
+    "Retry-After": {
+        "description": "Seconds to wait before asking again",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+    },
+    "Preference-Applied": {
+        "description": "respond-async when the answer is a job because Prefer asked for one (RFC 7240)",
+        "schema": {"type": "string", "enum": ["respond-async"]},
+    },
+}
 
 
 def _endpoints(service_cls: type) -> list[tuple[str, ApiHandler]]:
@@ -114,6 +133,8 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
         ok["content"] = {endpoint.produces: {"schema": {"type": "string"}}}
     else:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
+    for media_type in endpoint.also_produces:
+        ok["content"][media_type] = {"schema": {"type": "string"}}
     op["responses"][str(endpoint.status)] = ok
     if endpoint.cache_seconds is not None:
         ok["headers"] = _CACHE_HEADERS
@@ -124,11 +145,15 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
     for status, other in endpoint.other_statuses.items():
         description, schema = other if isinstance(other, tuple) else (other, {"type": "object"})
         op["responses"][str(status)] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    for status, names in endpoint.headers.items():
+        answer = op["responses"][str(status)]
+        answer["headers"] = {**answer.get("headers", {}), **{name: RESPONSE_HEADERS[name] for name in names}}
     for code, description in _ERRORS.items():
         # a status the operation also answers with a body of its own (readiness's 503) keeps that body beside
         # the problem document
         answer = op["responses"].setdefault(code, {"description": description, "content": {}})
         answer["content"]["application/problem+json"] = {"schema": "Problem"}
+    op["responses"]["503"]["headers"] = {"Retry-After": RESPONSE_HEADERS["Retry-After"]}
     if endpoint.auth != "none":
         op["security"] = [{"bearer": []}] if endpoint.auth == "required" else [{}, {"bearer": []}]
     return op

@@ -64,6 +64,7 @@ class RegistrationRoutes:
         auth="required",
         tags=("editions",),
         status=201,
+        headers=("Location",),
     )
     def create_series(self, request: Request):
         require(request.principal, "ops")
@@ -96,6 +97,7 @@ class RegistrationRoutes:
         auth="required",
         tags=("editions",),
         status=201,
+        headers=("ETag", "Location"),
     )
     def create_edition(self, request: Request):
         edition = self.registration.create_edition(actor(request), request.body)
@@ -111,6 +113,7 @@ class RegistrationRoutes:
         auth="optional",
         response=a.Edition,
         tags=("editions",),
+        headers=("ETag",),
     )
     def get_edition(self, request: Request, edition_id: str):
         return with_etag(200, self.registration.get_edition(actor(request), edition_id))
@@ -126,6 +129,7 @@ class RegistrationRoutes:
         response=a.Edition,
         auth="required",
         tags=("editions",),
+        headers=("ETag",),
     )
     def update_edition(self, request: Request, edition_id: str):
         version = expected_version(request)
@@ -143,6 +147,7 @@ class RegistrationRoutes:
         response=a.Edition,
         auth="required",
         tags=("editions",),
+        headers=("ETag",),
     )
     def set_edition_status(self, request: Request, edition_id: str):
         version = expected_version(request) if request.headers.get("If-Match") else None
@@ -175,6 +180,7 @@ class RegistrationRoutes:
                 a.AwaitingConfirmation,
             )
         },
+        headers={201: ("Location",), 202: ("Location",)},
     )
     def register(self, request: Request, edition_id: str):
         result = self.registration.register(actor(request), edition_id, request.body)
@@ -261,6 +267,7 @@ class RegistrationRoutes:
         auth="required",
         tags=("registration",),
         status=201,
+        headers=("Location",),
     )
     def apply(self, request: Request, edition_id: str):
         participation = self.registration.apply(actor(request), edition_id, request.body)
@@ -354,6 +361,7 @@ class RegistrationRoutes:
         auth="required",
         response=a.Participation,
         tags=("registration",),
+        headers=("ETag",),
     )
     def get_participation(self, request: Request, participation_id: str):
         return with_etag(200, self.registration.get_participation(actor(request), participation_id))
@@ -370,6 +378,7 @@ class RegistrationRoutes:
         response=a.Participation,
         auth="required",
         tags=("registration",),
+        headers=("ETag",),
     )
     def decide(self, request: Request, participation_id: str):
         body = request.body
@@ -422,6 +431,7 @@ class RegistrationRoutes:
         auth="optional",
         tags=("organisations",),
         status=201,
+        headers=("ETag", "Location"),
     )
     def create_organisation(self, request: Request):
         org = self.registration.create_organisation(actor(request), request.body)
@@ -437,6 +447,7 @@ class RegistrationRoutes:
         auth="optional",
         response=a.Organisation,
         tags=("organisations",),
+        headers=("ETag",),
     )
     def get_organisation(self, request: Request, organisation_id: str):
         return with_etag(200, self.registration.get_organisation(actor(request), organisation_id))
@@ -452,6 +463,7 @@ class RegistrationRoutes:
         response=a.Organisation,
         auth="required",
         tags=("organisations",),
+        headers=("ETag",),
     )
     def update_organisation(self, request: Request, organisation_id: str):
         version = expected_version(request)

@@ -34,7 +34,7 @@ from gateway import schemas as s
 from gateway.answers import platform as a
 from gateway.edge import broker_reachable
 from gateway.http import api
-from gateway.idempotency import idempotency_store
+from gateway.idempotency import Heartbeat, idempotency_store
 from gateway.openapi import openapi_document
 from gateway.request import Request
 from shared.auth import Principal, mint_token, scope_problem
@@ -76,6 +76,7 @@ class GatewayService(
 
     metrics = ServiceMetrics()
     request_id = RequestContext()
+    heartbeat = Heartbeat()
 
     # -- operations -------------------------------------------------------------
 

@@ -1,8 +1,10 @@
-"""The only module that talks to the gateway's own database (``ketnoi_gateway``): idempotency records."""
+"""The only module that talks to the gateway's own database (``ketnoi_gateway``): idempotency records, and
+the gateway processes that hold their claims."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextlib import suppress
+from datetime import datetime, timedelta
 from typing import Any
 
 from pymongo.errors import DuplicateKeyError
@@ -11,14 +13,20 @@ from shared.ids import new_id
 from shared.store import ServiceStore, door_for
 from shared.timestamps import to_text
 
+# a process's record outlives it this long (then the TTL index removes it; a process still running writes it
+# again at its next beat)
+INSTANCE_TTL = timedelta(days=7)
+
 
 class GatewayStore(ServiceStore):
-    """One record per (caller, method, path, Idempotency-Key), kept until ``expires_at``."""
+    """One record per (caller, method, path, Idempotency-Key), kept until ``expires_at``; one per gateway
+    process, with when it last said it was alive."""
 
     def ensure_indexes(self) -> None:
         self.db.idempotency.create_index("expires_at", expireAfterSeconds=0)
+        self.db.instances.create_index("expires_at", expireAfterSeconds=0)
 
-    def claim_key(self, record_id: str, fingerprint: str, now: datetime, expires_at: datetime) -> bool:
+    def claim_key(self, record_id: str, fingerprint: str, now: datetime, expires_at: datetime, owner: str) -> bool:
         """False when the key was claimed before (by this request's earlier attempt, or a concurrent one)."""
         try:
             self.db.idempotency.insert_one(
@@ -28,6 +36,7 @@ class GatewayStore(ServiceStore):
                     "fingerprint": fingerprint,
                     "claimed_at": to_text(now),
                     "claim": new_id("claim"),
+                    "owner": owner,
                     "expires_at": expires_at,
                 }
             )
@@ -35,16 +44,29 @@ class GatewayStore(ServiceStore):
             return False
         return True
 
+    def beat(self, instance: str, now: datetime) -> None:
+        """``instance`` (a gateway process) is alive at ``now``."""
+        seen = to_text(now)
+        if not self.db.instances.update_one({"_id": instance}, {"$set": {"seen_at": seen}}).matched_count:
+            with suppress(DuplicateKeyError):  # a beat that raced this one wrote it
+                self.db.instances.insert_one({"_id": instance, "seen_at": seen, "expires_at": now + INSTANCE_TTL})
+
+    def seen_at(self, instance: str) -> str | None:
+        """When ``instance`` last said it was alive (None: never, or a week ago)."""
+        doc = self.db.instances.find_one({"_id": instance})
+        return None if doc is None else doc["seen_at"]
+
     def key_record(self, record_id: str) -> dict[str, Any] | None:
         return self.db.idempotency.find_one({"_id": record_id})
 
-    def take_over_key(self, record_id: str, claim: str | None, now: datetime) -> bool:
-        """Take the pending claim ``claim`` (its gateway died; the caller compared its age), once: a
-        compare-and-set on the claim's token, as nx-27017 reads date-like text in a write filter coarsely."""
+    def take_over_key(self, record_id: str, claim: str | None, now: datetime, owner: str) -> bool:
+        """Take the pending claim ``claim`` (its gateway died; the caller compared its age or its owner's
+        silence), once: a compare-and-set on the claim's token, as nx-27017 reads date-like text in a write
+        filter coarsely."""
         return bool(
             self.db.idempotency.update_one(
                 {"_id": record_id, "state": "pending", "claim": claim},
-                {"$set": {"claimed_at": to_text(now), "claim": new_id("claim")}},
+                {"$set": {"claimed_at": to_text(now), "claim": new_id("claim"), "owner": owner}},
             ).modified_count
         )
 

@@ -43,6 +43,27 @@ from booths.domain.model import Application, Preference
 from booths.domain.scoring import Scoring
 
 MAX_HOLDERS = 3
+# Why an applicant has fewer booths than it wanted (optimality leaves one of these for every shortfall).
+SHORTFALL_CODES = (
+    "no_quota_group",
+    "quota_full",
+    "province_cap",
+    "organisation_cap",
+    "no_booth_of_kind",
+    "need_not_met",
+    "not_enough_booths",
+    "outranked",
+)
+# Every code an explanation may carry, in the order of the list above.  The gateway's answer schema
+# declares the same tuple (the services share no code); tests/contract/test_service_seam.py holds them equal.
+REASON_CODES = (
+    "allocated",
+    "moved",
+    *SHORTFALL_CODES,
+    "preference_not_eligible",
+    "preference_taken",
+    "kept_current",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +71,11 @@ class Reason:
     code: str
     message: str
     params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """A new code is a change to the published answer: it must be listed (and so documented) first."""
+        if self.code not in REASON_CODES:
+            raise ValueError(f"unknown allocation reason {self.code!r}: add it to REASON_CODES and the list above")
 
 
 @dataclass(frozen=True, slots=True)
