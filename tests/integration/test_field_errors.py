@@ -24,20 +24,19 @@ from nameko.testing.services import worker_factory
 
 from booths.service import BoothsService
 from booths.store import BoothsStore
-from meetings import events as meeting_events
 from meetings.service import MeetingsService
 from meetings.store import MeetingsStore
 from registration.service import RegistrationService
 from registration.store import RegistrationStore
 from shared.auth import Principal
 from shared.errors import InvalidInput, KetnoiError, NotFound
-from shared.events.envelope import make_event
 from shared.store import database, door_for
 from tests.integration.test_booths_all_or_nothing import csv_of
 from tests.integration.test_booths_all_or_nothing import new_edition as new_booth_edition
 from tests.integration.test_meeting_events import participation
 from tests.support.api import edition_body, organisation, registration
 from tests.support.breaks import DELETE, Break, broken, expected_fields, named_fields, some_breaks
+from tests.support.meetings import edition_created
 
 pytestmark = pytest.mark.usefixtures("service_env")
 OPS = Principal(role="ops", subject="it-ops").as_dict()
@@ -251,27 +250,7 @@ def meetings_edition() -> dict[str, Any]:
     """An edition on 2025-07-10 with a supplier and a buyer, and a session the organisers' timetable fills."""
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
     service = meetings_service()
-    service.on_edition(
-        make_event(
-            meeting_events.EDITION_CREATED,
-            "registration",
-            "x",
-            {
-                "edition_id": edition_id,
-                "series_id": "s1",
-                "title": {"vi": "Kết nối"},
-                "venue": "Đồng Hới",
-                "host_province": "quang-tri",
-                "partner_provinces": [],
-                "starts_on": "2025-07-10",
-                "ends_on": "2025-07-10",
-                "timezone": "Asia/Ho_Chi_Minh",
-                "status": "open",
-                "capacity": {},
-                "version": 1,
-            },
-        )
-    )
+    service.on_edition(edition_created(edition_id, capacity={}))
     supplier, buyer = f"s-{edition_id}", f"b-{edition_id}"
     service.on_approved(participation(edition_id, supplier, "exhibitor"))
     service.on_approved(participation(edition_id, buyer, "buyer"))

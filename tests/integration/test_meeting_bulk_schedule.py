@@ -9,15 +9,14 @@ import uuid
 import pytest
 from nameko.testing.services import worker_factory
 
-from meetings import events as ev
 from meetings import invariants, planning
 from meetings.booking import Booker
 from meetings.service import MeetingsService
 from meetings.store import MeetingsStore
 from shared.auth import Principal
-from shared.events.envelope import make_event
 from shared.store import database, door_for
 from tests.integration.test_meeting_events import participation
+from tests.support.meetings import edition_created
 
 pytestmark = pytest.mark.usefixtures("service_env")
 OPS = Principal(role="ops", subject="it-ops").as_dict()
@@ -47,27 +46,7 @@ SIDE = {
 
 def new_edition(service: MeetingsService) -> str:
     edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-    service.on_edition(
-        make_event(
-            ev.EDITION_CREATED,
-            "registration",
-            "x",
-            {
-                "edition_id": edition_id,
-                "series_id": "s1",
-                "title": {"vi": "Kết nối"},
-                "venue": "Đồng Hới",
-                "host_province": "quang-tri",
-                "partner_provinces": [],
-                "starts_on": "2025-07-10",
-                "ends_on": "2025-07-10",
-                "timezone": "Asia/Ho_Chi_Minh",
-                "status": "open",
-                "capacity": {"exhibitor": 10, "buyer": 10},
-                "version": 1,
-            },
-        )
-    )
+    service.on_edition(edition_created(edition_id))
     return edition_id
 
 

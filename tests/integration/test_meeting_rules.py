@@ -23,15 +23,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from nameko.testing.services import worker_factory
 
-from meetings import events as ev
 from meetings import invariants
 from meetings.service import MeetingsService
 from meetings.store import MeetingsStore
 from shared.auth import Principal
 from shared.errors import KetnoiError
-from shared.events.envelope import make_event
 from shared.store import database, door_for
 from tests.integration.test_meeting_events import participation
+from tests.support.meetings import edition_created
 
 pytestmark = pytest.mark.usefixtures("service_env")
 EXAMPLES = int(os.environ.get("KETNOI_HUNT_EXAMPLES", "20"))
@@ -81,27 +80,7 @@ class MeetingRules(RuleBasedStateMachine):
     @initialize()
     def edition(self) -> None:
         self.edition_id = f"ed_{uuid.uuid4().hex[:8]}"
-        service().on_edition(
-            make_event(
-                ev.EDITION_CREATED,
-                "registration",
-                "x",
-                {
-                    "edition_id": self.edition_id,
-                    "series_id": "s1",
-                    "title": {"vi": "Kết nối"},
-                    "venue": "Đồng Hới",
-                    "host_province": "quang-tri",
-                    "partner_provinces": [],
-                    "starts_on": "2025-07-10",
-                    "ends_on": "2025-07-10",
-                    "timezone": "Asia/Ho_Chi_Minh",
-                    "status": "open",
-                    "capacity": {"exhibitor": 10, "buyer": 10},
-                    "version": 1,
-                },
-            )
-        )
+        service().on_edition(edition_created(self.edition_id))
         self.suppliers = [f"s{i}-{self.edition_id}" for i in range(3)]
         self.buyers = [f"b{i}-{self.edition_id}" for i in range(3)]
         for pid in self.suppliers:

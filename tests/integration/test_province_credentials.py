@@ -18,7 +18,6 @@ from amqp.exceptions import AccessRefused
 from kombu import Connection
 
 from registration import events
-from scripts import private_broker
 from shared import config
 from shared.events.consumer import DEFAULT_BACKOFF
 from shared.events.history import declare_history
@@ -36,15 +35,9 @@ CONTACTS = "vn.ketnoi.registration.organisation.contacts_changed.v1"
 
 
 @pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    if not private_broker.available():
-        pytest.fail("these tests need Debian's rabbitmq-server (make test installs it)")
-    node = private_broker.PrivateBroker(tmp_path_factory.mktemp("broker"), management=True)
-    node.start()
-    api = Management(node.management_url)
-    wait_for(lambda: _answers(api), timeout=30)
-    yield node
-    node.stop()
+def broker(private_rabbitmq):
+    wait_for(lambda: _answers(Management(private_rabbitmq.management_url)), timeout=30)
+    return private_rabbitmq
 
 
 def _answers(api: Management) -> bool:

@@ -18,7 +18,6 @@ import pytest
 from amqp import Message
 from kombu import Connection, Queue
 
-from scripts import private_broker
 from scripts.stack import ROOT, service_names
 from shared import config
 from shared.events import deadletters, history
@@ -42,13 +41,8 @@ TYPE = "vn.ketnoi.registration.participation.approved.v1"  # four handlers take 
 
 
 @pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    if not private_broker.available():
-        pytest.fail("these tests need Debian's rabbitmq-server (make test installs it)")
-    node = private_broker.PrivateBroker(tmp_path_factory.mktemp("broker"))
-    node.start()
-    yield node
-    node.stop()
+def broker(private_rabbitmq):
+    return private_rabbitmq
 
 
 @pytest.fixture

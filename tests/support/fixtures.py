@@ -6,6 +6,9 @@
   would answer each other's calls.
 - ``mongo_uri``: ``KETNOI_TEST_MONGO_URI`` when set (e.g. a real MongoDB 7),
   otherwise an nx-27017 started for the session on a free port.
+- ``private_rabbitmq``: a RabbitMQ node of the session's own with its management API and Prometheus
+  endpoint, for tests of broker-side settings (users, vhosts, queue arguments, metrics) that the machine's
+  broker does not expose; tests that stop a broker start their own.
 - ``stack``: every service and the gateway as processes, for end-to-end tests.
 """
 
@@ -18,6 +21,7 @@ from pathlib import Path
 import pytest
 from kombu import Connection
 
+from scripts import private_broker
 from scripts.stack import Stack, StackConfig, drop_vhost, free_port, private_vhost
 from shared import config, store
 
@@ -35,6 +39,18 @@ def amqp_uri() -> str:
     yield uri
     if vhost:
         drop_vhost(vhost)
+
+
+@pytest.fixture(scope="session")
+def private_rabbitmq(tmp_path_factory) -> private_broker.PrivateBroker:
+    """Started once (about 10 s) for every module that needs it; each such test works in a vhost or on
+    queues of its own."""
+    if not private_broker.available():
+        pytest.fail("this test needs Debian's rabbitmq-server (make test installs it)")
+    node = private_broker.PrivateBroker(tmp_path_factory.mktemp("broker"), prometheus=True, management=True)
+    node.start()
+    yield node
+    node.stop()
 
 
 @pytest.fixture(scope="session")
