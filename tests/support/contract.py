@@ -5,7 +5,8 @@ schemathesis (tests/e2e/test_api_fuzz.py) checks answers to the requests it make
 claim confirmed), so their answers are checked here too: the operation is found by method and path template,
 and the body is validated against the schema the document gives for its status and media type.  A field a
 service adds, renames or sends as null without the document saying so fails the test that met it; so does an
-``ETag``, ``Location`` or ``Retry-After`` the document does not declare for that answer.
+header a client reads (``ETag``, ``Location``, ``Retry-After``, ``X-Request-ID`` …) that the document does not
+declare for that answer, or whose value breaks the declared pattern.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ import requests
 from jsonschema import Draft202012Validator
 
 # the response headers a client reads and acts on: the document must declare each where an answer carries it
-CLIENT_HEADERS = ("ETag", "Location", "Retry-After", "Preference-Applied")
+CLIENT_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Preference-Applied",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+    "Content-Language",
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class Contract:
         if operation is None:
             return  # undocumented (the dev pages) or a 404/405 for a path no operation has
         described = operation.responses.get(str(response.status_code))
+        if described is not None and "$ref" in described:  # a problem answer shared by every operation
+            described = self.components["responses"][described["$ref"].rsplit("/", 1)[-1]]
         if described is not None:
             self._check_headers(response, path, described.get("headers", {}))
         media = (response.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -81,7 +92,10 @@ class Contract:
             if value is None:
                 continue
             assert name in declared, f"{where} carries {name}, which the document does not declare"
-            errors = list(self._validator(declared[name]["schema"]).iter_errors(value))
+            header = declared[name]
+            if "$ref" in header:  # #/components/headers/<id>
+                header = self.components["headers"][header["$ref"].rsplit("/", 1)[-1]]
+            errors = list(self._validator(header["schema"]).iter_errors(value))
             assert not errors, f"{where}: {name}: {value!r} does not match the document: {errors[0].message}"
 
     def _validator(self, schema: dict[str, Any]) -> Draft202012Validator:

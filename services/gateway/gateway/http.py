@@ -259,7 +259,7 @@ class ApiHandler(HttpRequestHandler):
         self.documented = documented
         # successful answers besides ``status``, for OpenAPI: a description, or (description, response schema)
         self.other_statuses = other_statuses or {}
-        # response headers a client reads (names from gateway.openapi.RESPONSE_HEADERS), by status; a tuple
+        # response headers a client reads (of gateway.openapi.RESPONSE_HEADERS), by status; a tuple
         # means the success status
         self.headers = headers if isinstance(headers, dict) else ({status: headers} if headers else {})
         self.cache_seconds = cache_seconds

@@ -35,12 +35,10 @@ _ERRORS = {
     "503": "A service did not answer in time; see Retry-After",
 }
 
-_CACHE_HEADERS = {
-    "ETag": {"description": "Strong validator: a hash of the body", "schema": {"type": "string"}},
-    "Cache-Control": {"description": "public, max-age=…: the same for every caller", "schema": {"type": "string"}},
-}
-# The headers a route may name in ``@api(headers=…)``; a 503 always carries Retry-After.
-RESPONSE_HEADERS = {
+# Response headers, each described once as a component (``#/components/headers/<id>``) and referred to by
+# every answer that carries it.  A route names the ones it sets with ``@api(headers=…)``; the rest follow
+# from what the gateway does to every answer (below).
+HEADERS: dict[str, dict[str, Any]] = {
     "ETag": {
         "description": 'The resource\'s version ("v7"): send it back in If-Match to change the resource',
         "schema": {"type": "string", "pattern": '^"v[0-9]+"$'},
@@ -57,7 +55,24 @@ RESPONSE_HEADERS = {
         "description": "respond-async when the answer is a job because Prefer asked for one (RFC 7240)",
         "schema": {"type": "string", "enum": ["respond-async"]},
     },
+    "X-Request-ID": {
+        "description": "This request's id: the X-Request-ID it was sent with, or one made up. Every log line "
+        "of every service that worked on it carries it; quote it to support.",
+        "schema": {"type": "string", "minLength": 1},
+    },
+    "Idempotent-Replayed": {
+        "description": "true: this is the stored answer to an earlier request with the same Idempotency-Key",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "Content-Language": {
+        "description": "The language of the problem's title and detail (Accept-Language, vi by default)",
+        "schema": {"type": "string", "enum": ["vi", "en"]},
+    },
+    "CacheETag": {"description": "Strong validator: a hash of the body", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "public, max-age=…: the same for every caller", "schema": {"type": "string"}},
 }
+RESPONSE_HEADERS = ("ETag", "Location", "Retry-After", "Preference-Applied")  # what ``@api(headers=…)`` may name
+_CACHE_HEADERS = {"ETag": "CacheETag", "Cache-Control": "Cache-Control"}
 
 
 def _endpoints(service_cls: type) -> list[tuple[str, ApiHandler]]:
@@ -137,26 +152,44 @@ def _operation(endpoint: ApiHandler, name: str) -> dict[str, Any]:
         ok["content"][media_type] = {"schema": {"type": "string"}}
     op["responses"][str(endpoint.status)] = ok
     if endpoint.cache_seconds is not None:
-        ok["headers"] = _CACHE_HEADERS
+        ok["headers"] = dict(_CACHE_HEADERS)
         op["responses"]["304"] = {
             "description": "Not modified: the ETag in If-None-Match is current (no body)",
-            "headers": _CACHE_HEADERS,
+            "headers": dict(_CACHE_HEADERS),
         }
     for status, other in endpoint.other_statuses.items():
         description, schema = other if isinstance(other, tuple) else (other, {"type": "object"})
         op["responses"][str(status)] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    successes = list(op["responses"])
     for status, names in endpoint.headers.items():
-        answer = op["responses"][str(status)]
-        answer["headers"] = {**answer.get("headers", {}), **{name: RESPONSE_HEADERS[name] for name in names}}
-    for code, description in _ERRORS.items():
-        # a status the operation also answers with a body of its own (readiness's 503) keeps that body beside
-        # the problem document
-        answer = op["responses"].setdefault(code, {"description": description, "content": {}})
-        answer["content"]["application/problem+json"] = {"schema": "Problem"}
-    op["responses"]["503"]["headers"] = {"Retry-After": RESPONSE_HEADERS["Retry-After"]}
+        if unknown := set(names) - set(RESPONSE_HEADERS):
+            raise ValueError(f"{name}: @api(headers=…) names {sorted(unknown)}; it may name {RESPONSE_HEADERS}")
+        _carries(op["responses"][str(status)], *names)
+    if endpoint.idempotent:  # a retry with the same Idempotency-Key gets the first success again
+        for status in successes:
+            if status.startswith("2"):
+                _carries(op["responses"][status], "Idempotent-Replayed")
+    for answer in op["responses"].values():
+        _carries(answer, "X-Request-ID")
+    for code in _ERRORS:
+        own = op["responses"].get(code)
+        if own is None:  # the problem answer every operation shares: a reference to #/components/responses/
+            op["responses"][code] = f"Problem{code}"
+        else:  # a status the operation also answers with a body of its own (readiness's 503): both, here
+            own["content"]["application/problem+json"] = {"schema": "Problem"}
+            _carries(own, *_problem_headers(code))
     if endpoint.auth != "none":
         op["security"] = [{"bearer": []}] if endpoint.auth == "required" else [{}, {"bearer": []}]
     return op
+
+
+def _problem_headers(code: str) -> tuple[str, ...]:
+    return ("X-Request-ID", "Content-Language", *(("Retry-After",) if code == "503" else ()))
+
+
+def _carries(answer: dict[str, Any], *names: str) -> None:
+    """``answer`` carries these headers (each a reference to its component)."""
+    answer.setdefault("headers", {}).update({name: name for name in names})
 
 
 @cache
@@ -172,7 +205,16 @@ def openapi_document(service_cls: type) -> dict[str, Any]:
         },
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    for component_id, header in HEADERS.items():
+        spec.components.header(component_id, header)
     spec.components.schema("Problem", schema=Problem)
+    for code, description in _ERRORS.items():
+        problem: dict[str, Any] = {
+            "description": description,
+            "content": {"application/problem+json": {"schema": "Problem"}},
+        }
+        _carries(problem, *_problem_headers(code))
+        spec.components.response(f"Problem{code}", problem)
     spec.components.schema("JsonValue", JSON_VALUE)  # free-form JSON, typed (gateway.answers.platform)
     paths: dict[str, dict[str, Any]] = {}
     for name, endpoint in _endpoints(service_cls):

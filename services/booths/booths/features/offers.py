@@ -45,13 +45,16 @@ class Offers:
 
     @rpc
     def offers(self, actor: dict | None, edition_id: str, query: dict | None = None) -> dict:
-        """Organisers see every offer; an exhibitor names its participation to see its own."""
+        """Organisers see every offer; an exhibitor names its participation to see its own, once made: a
+        ``pending`` one is still reserving its booth (it opens in the same call, or is dropped if the booth went
+        meanwhile), and an exhibitor could only have been told "this offer is pending" when replying to it."""
         plan = self._plan(edition_id)
         params = load(OfferQuery, query or {})
-        mongo = {"edition_id": edition_id}
+        mongo: dict[str, Any] = {"edition_id": edition_id}
         if params.get("participation_id"):
             self._applicant_for(actor, params["participation_id"], edition_id)
             mongo["participation_id"] = params["participation_id"]
+            mongo["status"] = {"$ne": "pending"}
         else:
             access.require_organiser(actor, plan)
         return self.store.page("offers", mongo, pages.wanted(params, f"offers:{edition_id}")).answer(

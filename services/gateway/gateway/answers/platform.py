@@ -221,9 +221,17 @@ class OpenApiRequestBody(Schema):
 
 
 class OpenApiResponse(Schema):
-    description = fields.String(required=True)
+    """An answer, or (``$ref`` alone) a reference to one under ``components.responses``: the problem answers
+    every operation shares."""
+
+    ref = fields.String(data_key="$ref", metadata={"example": "#/components/responses/Problem404"})
+    description = fields.String(metadata={"description": "Present unless this is a reference"})
     content = fields.Dict(keys=fields.String(), values=fields.Nested(OpenApiMediaType))
-    headers = fields.Dict(keys=fields.String(), values=json_object())
+    headers = fields.Dict(
+        keys=fields.String(),
+        values=json_object("A reference to a header under components.headers"),
+        metadata={"description": "The response headers a client may read, by name"},
+    )
 
 
 class OpenApiOperation(Schema):
@@ -239,6 +247,8 @@ class OpenApiOperation(Schema):
 
 class OpenApiComponents(Schema):
     schemas = fields.Dict(keys=fields.String(), values=json_object(), required=True)
+    responses = fields.Dict(keys=fields.String(), values=fields.Nested(OpenApiResponse))
+    headers = fields.Dict(keys=fields.String(), values=json_object("A header: its description and schema"))
     securitySchemes = fields.Dict(keys=fields.String(), values=json_object())
 
 
