@@ -21,6 +21,8 @@ from pathlib import Path
 from scripts.stack import free_port
 
 BIN = Path("/usr/lib/rabbitmq/bin")
+# the production broker's advanced settings (docker-compose.yml and k8s mount the same file)
+ADVANCED_CONFIG = Path(__file__).resolve().parents[1] / "deploy" / "rabbitmq" / "advanced.config"
 
 
 def available() -> bool:
@@ -56,6 +58,7 @@ class PrivateBroker:
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "enabled_plugins"),
             "RABBITMQ_PID_FILE": str(d / "pid"),
             "RABBITMQ_CONFIG_FILE": str(d / "rabbitmq.conf"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(ADVANCED_CONFIG),
         }
 
     def ctl(self, *args: str, timeout: float = 60) -> str:

@@ -623,3 +623,17 @@ def test_one_shot_jobs_run_before_the_services() -> None:
     assert "KETNOI_JWT_SECRET" in as_env_dict(services["topology"].get("environment")), (
         "shared.config.settings() refuses to start without it outside dev mode"
     )
+
+
+def test_the_broker_s_advanced_settings_are_the_same_file_everywhere() -> None:
+    """compose mounts deploy/rabbitmq/advanced.config, k8s carries it in a ConfigMap mounted at the same path,
+    and the test brokers read it too (scripts/private_broker.py), so the drills try the production setting."""
+    expected = (ROOT / "deploy" / "rabbitmq" / "advanced.config").read_text(encoding="utf-8")
+    volumes = compose_services()["rabbitmq"]["volumes"]
+    assert "./deploy/rabbitmq/advanced.config:/etc/rabbitmq/advanced.config:ro" in volumes
+    [config_map] = [o for o in k8s_objects() if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "rabbitmq-config"]
+    assert config_map["data"]["advanced.config"] == expected
+    [broker] = [o for o in k8s_objects() if o["kind"] == "StatefulSet" and o["metadata"]["name"] == "rabbitmq"]
+    mounts = broker["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    mounted = {"name": "config", "mountPath": "/etc/rabbitmq/advanced.config", "subPath": "advanced.config"}
+    assert {**mounted, "readOnly": True} in mounts

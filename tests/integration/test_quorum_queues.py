@@ -352,3 +352,12 @@ def test_the_job_refuses_an_older_deployments_queues_until_told_to_migrate(broke
             assert [body for body, _ in waiting] == (
                 [b'{"id": "waiting"}'] if TYPE in {b.routing_key for b in queues.main.bindings} else []
             )
+
+
+def test_the_dead_letter_worker_re_sends_an_unconfirmed_message_within_seconds(broker):
+    """The broker-restart drill once held three retried events for 177 s: a retry queue's expired messages
+    were forwarded into their handler's queue while the broker went down, and the worker re-sends an
+    unconfirmed one only after ``dead_letter_worker_publisher_confirm_timeout`` (180 s by default on 3.10).
+    deploy/rabbitmq/advanced.config makes it 5 s; the test brokers read the same file."""
+    setting = broker.ctl("eval", "application:get_env(rabbit, dead_letter_worker_publisher_confirm_timeout).")
+    assert setting.strip() == "{ok,5000}"
