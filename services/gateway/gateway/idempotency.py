@@ -54,10 +54,19 @@ class IdempotencyStore:
     def __init__(self, store: GatewayStore) -> None:
         self.records = store
         self.instance = new_id("gateway")  # this process, as the owner of its claims
+        # since when this process's beats have reached the store without a miss (None: the last one failed)
+        self.beating_since: datetime | None = None
 
     def beat(self) -> None:
         """Say that this process is alive, so that its pending claims are not taken for a dead one's."""
-        self.records.beat(self.instance, datetime.now(UTC))
+        now = datetime.now(UTC)
+        try:
+            self.records.beat(self.instance, now)
+        except Exception:
+            self.beating_since = None
+            raise
+        if self.beating_since is None:
+            self.beating_since = now
 
     def run(self, key: str, request: Request, call: Callable[[], Response]) -> Response:
         if not 1 <= len(key) <= 200 or not key.isprintable():
@@ -133,9 +142,13 @@ class IdempotencyStore:
 
     def _orphaned(self, record: dict, now: datetime) -> bool:
         """Held by another gateway process that has stopped saying it is alive.  A claim younger than the
-        silence is never orphaned: its owner may not have made its first beat yet."""
+        silence is never orphaned: its owner may not have made its first beat yet.  Nor is one judged by a
+        process that has not itself beaten for the whole silence: after a store pause every gateway's last
+        beat is old, and the owner may still be finishing the request the pause held up."""
         owner = record.get("owner")
         if owner is None or owner == self.instance or record["claimed_at"] >= to_text(now - SILENCE):
+            return False
+        if self.beating_since is None or self.beating_since > now - SILENCE:
             return False
         seen = self.records.seen_at(owner)
         return seen is None or seen < to_text(now - SILENCE)
